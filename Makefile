@@ -1,0 +1,62 @@
+# translate-jobs: `make run` runs the whole service locally; `make test` runs the tests.
+# Both install what they need first. SAM CLI and the AWS CLI get virtualenvs of their own
+# (each pins a botocore of its own that would hold the application's back).
+
+SHELL := /bin/bash
+# python3.13 (the Lambda runtime) when this machine has it, through pyenv or on PATH; else python3.
+PYTHON ?= $(shell for c in "python3.13" "env PYENV_VERSION=$$(pyenv versions --bare 2>/dev/null | grep '^3\.13' | tail -1) python3.13" "python3"; do \
+            $$c -c 'import sys; assert sys.version_info >= (3, 11); print(sys.executable)' 2>/dev/null && break; done)
+VENV := .venv
+PORT ?= 3000
+EMULATOR_PORT ?= 5000
+FUNCTION ?= ApiFunction
+EVENT ?= events/api/describe.json
+
+.PHONY: run test lint invoke bench build deploy clean
+
+$(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+.venv-awscli/.installed:
+	test -d .venv-awscli || $(PYTHON) -m venv .venv-awscli
+	.venv-awscli/bin/pip install -q --disable-pip-version-check awscli==1.46.3
+	touch $@
+
+.venv-sam/.installed:
+	test -d .venv-sam || $(PYTHON) -m venv .venv-sam
+	.venv-sam/bin/pip install -q --disable-pip-version-check aws-sam-cli==1.170.0
+	touch $@
+
+## run: the whole service locally: API on 127.0.0.1:$(PORT), moto on 127.0.0.1:$(EMULATOR_PORT)
+run: $(VENV)/.installed .venv-awscli/.installed
+	$(VENV)/bin/python -m local_stack run --port $(PORT) --emulator-port $(EMULATOR_PORT)
+
+## test: every test (unit, handlers over moto, workflow, wire, end-to-end)
+test: $(VENV)/.installed .venv-awscli/.installed
+	$(VENV)/bin/python -m pytest
+
+## lint: ruff, mypy, cfn-lint and sam validate --lint
+lint: $(VENV)/.installed .venv-sam/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/cfn-lint template.yaml
+	SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam validate --lint
+
+## invoke: like `sam local invoke`, against a running `make run` (FUNCTION=ApiFunction EVENT=events/...)
+invoke: $(VENV)/.installed
+	$(VENV)/bin/python -m local_stack invoke $(FUNCTION) $(EVENT)
+
+## bench: Stop latency through the local front, beside a baseline in the same run
+bench: $(VENV)/.installed
+	$(VENV)/bin/python tests/benchmarks/stop_latency.py
+
+## build / deploy: with SAM CLI (needs an AWS account)
+build: .venv-sam/.installed
+	SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam build
+deploy: build
+	SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam deploy --config-env $(or $(ENV),default)
+
+clean:
+	rm -rf $(VENV) .venv-awscli .venv-sam .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,81 @@
+"""The API function: Translate's AWS JSON 1.1 protocol at POST /, and REST routes for curl.
+
+Stop lives in translate_jobs.service.stop_text_translation_job (rules: translate_jobs.store.request_stop).
+"""
+
+import uuid
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from translate_jobs import wire
+from translate_jobs.config import settings
+from translate_jobs.errors import AccessDeniedError, TranslateJobsError, UnknownOperationError
+from translate_jobs.observability import logger, metrics, tracer
+
+settings()  # fail at cold start, not on the first request, if the template left something out
+app = APIGatewayHttpResolver()
+
+
+def caller_account() -> str:
+    """The caller's account: the IAM authorizer's, or the configured one where no authorizer runs."""
+    authorizer = app.current_event.request_context.authorizer
+    account_id = authorizer.iam.account_id if authorizer and authorizer.iam else None
+    account_id = account_id or settings().default_account_id
+    if not account_id:
+        raise AccessDeniedError("The request carries no AWS identity.")
+    return account_id
+
+
+def body() -> dict[str, Any]:
+    return wire.decode_body(app.current_event.decoded_body)
+
+
+@app.post("/")
+def aws_json() -> Response:
+    operation = wire.operation_from_target(app.current_event.headers.get("x-amz-target"))
+    return wire.invoke(operation, caller_account(), body())
+
+
+@app.post("/jobs")
+def start_job() -> Response:
+    request = body()
+    request.setdefault("ClientToken", str(uuid.uuid4()))  # as the AWS SDKs do
+    return wire.invoke("StartTextTranslationJob", caller_account(), request)
+
+
+@app.get("/jobs/<JobId>")
+def describe_job(JobId: str) -> Response:  # noqa: N803 - the path parameter's wire name
+    return wire.invoke("DescribeTextTranslationJob", caller_account(), {"JobId": JobId})
+
+
+@app.post("/jobs/<JobId>/stop")
+def stop_job(JobId: str) -> Response:  # noqa: N803
+    return wire.invoke("StopTextTranslationJob", caller_account(), {**body(), "JobId": JobId})
+
+
+@app.exception_handler(TranslateJobsError)
+def domain_error(error: TranslateJobsError) -> Response:
+    return wire.error_response(error)
+
+
+@app.exception_handler(Exception)
+def unexpected_error(error: Exception) -> Response:
+    return wire.error_response(error)
+
+
+@app.not_found
+def no_route(_: Exception) -> Response:
+    path = app.current_event.raw_path
+    return wire.error_response(UnknownOperationError(f"No route for {app.current_event.request_context.http.method} {path}."))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    response = app.resolve(event, context)
+    response.setdefault("headers", {})["x-amzn-RequestId"] = app.current_event.request_context.request_id
+    return response

@@ -1,0 +1,47 @@
+"""The worker Lambdas of the job workflow (one handler per Task of statemachine/translation_job.asl.json).
+
+Finalizing to STOPPED or COMPLETED lives in translate_jobs.workflow.finalize_job.
+"""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from translate_jobs import workflow
+from translate_jobs.config import settings
+from translate_jobs.observability import logger, tracer
+
+settings()  # fail at cold start if the template left something out
+
+
+def _job_keys(event: dict[str, Any]) -> None:
+    logger.append_keys(job_id=event.get("JobId"), account_id=event.get("AccountId"))
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+def begin_job(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    _job_keys(event)
+    return workflow.begin_job(event["AccountId"], event["JobId"])
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+def plan_batches(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    _job_keys(event)
+    return workflow.plan_batches(event["AccountId"], event["JobId"])
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+def translate_batch(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    _job_keys(event)
+    logger.append_keys(batch=event["Batch"])
+    return workflow.translate_batch(event["AccountId"], event["JobId"], event["Batch"], event["Keys"])
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+def finalize_job(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    _job_keys(event)
+    return workflow.finalize_job(event["AccountId"], event["JobId"], error=event.get("Error"))

@@ -1,0 +1,34 @@
+"""S3 as the job's DataAccessRoleArn sees it: the workers' own roles have no access to user data."""
+
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+
+class DataAccessError(Exception):
+    """The job's role cannot be assumed, or cannot read or write where the job asked."""
+
+
+def parse_s3_uri(uri: str) -> tuple[str, str]:
+    bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+    return bucket, prefix
+
+
+def s3_as_job_role(role_arn: str, job_id: str, region: str) -> Any:
+    """An S3 client with the job role's temporary credentials (as the real service reads data)."""
+    try:
+        credentials = boto3.client("sts", region_name=region).assume_role(
+            RoleArn=role_arn, RoleSessionName=f"translate-job-{job_id}"[:64]
+        )["Credentials"]
+    except ClientError as exc:
+        raise DataAccessError(
+            f"Translate could not assume the DataAccessRoleArn {role_arn}: {exc.response['Error'].get('Message', exc)}"
+        ) from exc
+    return boto3.client(
+        "s3",
+        region_name=region,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )

@@ -1,0 +1,68 @@
+"""Domain errors. They say what went wrong in the domain; ``wire`` decides how callers see them."""
+
+
+class TranslateJobsError(Exception):
+    """Base of every error this service raises on purpose."""
+
+
+class ValidationError(TranslateJobsError):
+    """The request breaks a constraint of the Translate model."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        count = len(problems)
+        noun = "error" if count == 1 else "errors"
+        super().__init__(f"{count} validation {noun} detected: " + "; ".join(problems))
+
+
+class SerializationError(TranslateJobsError):
+    """The body is not a JSON object."""
+
+
+class UnknownOperationError(TranslateJobsError):
+    """The X-Amz-Target names no operation of this service."""
+
+
+class RequestTooLargeError(TranslateJobsError):
+    """The body is larger than any valid request."""
+
+
+class AccessDeniedError(TranslateJobsError):
+    """The request carries no caller identity."""
+
+
+class JobNotFoundError(TranslateJobsError):
+    """No job with this id in the caller's account (another account's job looks the same)."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"Job {job_id} was not found.")
+        self.job_id = job_id
+
+
+class UnsupportedLanguagePairError(TranslateJobsError):
+    """The source language is also a target, or a language is not supported."""
+
+
+class InvalidRequestError(TranslateJobsError):
+    """The request is well formed but cannot be honoured (e.g. a reused ClientToken)."""
+
+
+class InvalidFilterError(TranslateJobsError):
+    """A List filter the service cannot apply."""
+
+
+class LimitExceededError(TranslateJobsError):
+    """An account quota would be exceeded."""
+
+
+class ThrottledError(TranslateJobsError):
+    """DynamoDB (or another dependency) throttled us; the caller should retry later."""
+
+
+class JobStateConflictError(TranslateJobsError):
+    """A conditional write found the job in a state that does not allow the change."""
+
+    def __init__(self, job_id: str, status: str | None) -> None:
+        super().__init__(f"Job {job_id} is {status}.")
+        self.job_id = job_id
+        self.status = status

@@ -1,0 +1,45 @@
+"""The job lifecycle: statuses and the rules that move a job between them.
+
+These rules are enforced by DynamoDB condition expressions in ``store``; this module names them
+so the conditions and the tests read the same way.
+"""
+
+from enum import StrEnum
+
+
+class JobStatus(StrEnum):
+    SUBMITTED = "SUBMITTED"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+    COMPLETED_WITH_ERROR = "COMPLETED_WITH_ERROR"
+    FAILED = "FAILED"
+    STOP_REQUESTED = "STOP_REQUESTED"
+    STOPPED = "STOPPED"
+
+
+# Stop moves these to STOP_REQUESTED (a SUBMITTED job then never starts work).
+STOPPABLE = (JobStatus.SUBMITTED, JobStatus.IN_PROGRESS)
+# Finalize moves these to exactly one terminal status.
+FINALIZABLE = (JobStatus.IN_PROGRESS, JobStatus.STOP_REQUESTED)
+TERMINAL = (JobStatus.COMPLETED, JobStatus.COMPLETED_WITH_ERROR, JobStatus.FAILED, JobStatus.STOPPED)
+
+
+def outcome(*, status: JobStatus, total: int, translated: int, failed: int, error: str | None) -> tuple[JobStatus, str]:
+    """The terminal status (and message) of a job that the workflow is finishing.
+
+    The seed's rule: a job that finished every document before it could be stopped is COMPLETED,
+    even if a stop arrived meanwhile; otherwise a stop request makes it STOPPED.
+    """
+    finished_all = error is None and translated + failed >= total
+    if finished_all:
+        if failed == 0:
+            return JobStatus.COMPLETED, f"Translated {translated} of {total} documents."
+        if translated == 0 and total > 0:
+            return JobStatus.FAILED, f"All {total} documents failed to translate; see the details file."
+        return (
+            JobStatus.COMPLETED_WITH_ERROR,
+            f"Translated {translated} of {total} documents; {failed} failed (see the details file).",
+        )
+    if status == JobStatus.STOP_REQUESTED:
+        return JobStatus.STOPPED, f"Stopped on request after {translated + failed} of {total} documents."
+    return JobStatus.FAILED, error or f"The job ended after {translated + failed} of {total} documents."

@@ -1,0 +1,132 @@
+"""The Translate batch operations, independent of HTTP: each takes the caller's account and a
+validated request dict, and returns the response dict AWS would return."""
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+import boto3
+
+from translate_jobs.config import settings
+from translate_jobs.errors import InvalidRequestError, UnsupportedLanguagePairError
+from translate_jobs.jobs import TERMINAL, JobStatus
+from translate_jobs.store import JobRecord, job_store
+
+
+def stop_text_translation_job(account_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    job_id = request["JobId"]
+    status = job_store().request_stop(account_id, job_id, now=time.time())
+    return {"JobId": job_id, "JobStatus": status.value}
+
+
+def describe_text_translation_job(account_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    record = job_store().get(account_id, request["JobId"])
+    return {"TextTranslationJobProperties": job_properties(record)}
+
+
+def start_text_translation_job(account_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    source = request["SourceLanguageCode"]
+    if source in request["TargetLanguageCodes"]:
+        raise UnsupportedLanguagePairError(
+            f"Unsupported language pair: {source} to {source}. The source language cannot also be a target language."
+        )
+    # The JobId derives from the ClientToken, so a retried Start is one conditional put that finds
+    # the job it created before: no separate idempotency table, and nothing to expire.
+    token = request["ClientToken"]
+    job_id = hashlib.md5(f"{account_id}:{token}".encode(), usedforsecurity=False).hexdigest()
+    fingerprint = _fingerprint(request)
+    record, created = job_store().create(_new_job(account_id, job_id, fingerprint, request))
+    if not created and record.request_fingerprint != fingerprint:
+        raise InvalidRequestError(
+            f"ClientToken {token} was already used to start job {job_id} with different parameters. "
+            "Use a new ClientToken for a different job."
+        )
+    if record.status not in TERMINAL:
+        # Also on a retry: a Start that failed after writing the item left a job with no execution.
+        workflow_launcher()(account_id, job_id)
+    return {"JobId": job_id, "JobStatus": record.job_status}
+
+
+def _fingerprint(request: dict[str, Any]) -> str:
+    significant = {key: value for key, value in request.items() if key != "ClientToken"}
+    return hashlib.sha256(json.dumps(significant, sort_keys=True).encode()).hexdigest()
+
+
+def _new_job(account_id: str, job_id: str, fingerprint: str, request: dict[str, Any]) -> JobRecord:
+    output = dict(request["OutputDataConfig"])
+    prefix = output["S3Uri"] if output["S3Uri"].endswith("/") else output["S3Uri"] + "/"
+    output["S3Uri"] = f"{prefix}{account_id}-TranslateText-{job_id}/"
+    return JobRecord(
+        account_id,
+        job_id,
+        job_name=request.get("JobName"),
+        job_status=JobStatus.SUBMITTED.value,
+        submitted_time=round(time.time(), 3),
+        source_language_code=request["SourceLanguageCode"],
+        target_language_codes=request["TargetLanguageCodes"],
+        terminology_names=request.get("TerminologyNames"),
+        parallel_data_names=request.get("ParallelDataNames"),
+        input_data_config=request["InputDataConfig"],
+        output_data_config=output,
+        data_access_role_arn=request["DataAccessRoleArn"],
+        settings=request.get("Settings"),
+        client_token=request["ClientToken"],
+        request_fingerprint=fingerprint,
+    )
+
+
+@cache
+def workflow_launcher() -> Callable[[str, str], None]:
+    """Starts the job's workflow execution, named after the JobId (so starting twice is harmless)."""
+    client = boto3.client("stepfunctions", region_name=settings().region)
+    state_machine_arn = settings().state_machine_arn
+
+    def launch(account_id: str, job_id: str) -> None:
+        if state_machine_arn is None:
+            raise RuntimeError("STATE_MACHINE_ARN is not set: this function cannot start jobs.")
+        try:
+            client.start_execution(
+                stateMachineArn=state_machine_arn,
+                name=job_id,
+                input=json.dumps({"AccountId": account_id, "JobId": job_id}),
+            )
+        except client.exceptions.ExecutionAlreadyExists:
+            pass  # a retried Start: the job's execution exists already
+
+    return launch
+
+
+def job_properties(record: JobRecord) -> dict[str, Any]:
+    """TextTranslationJobProperties as AWS returns it (timestamps in epoch seconds)."""
+    properties = {
+        "JobId": record.job_id,
+        "JobName": record.job_name,
+        "JobStatus": record.job_status,
+        "JobDetails": {
+            "TranslatedDocumentsCount": int(record.translated_documents_count),
+            "DocumentsWithErrorsCount": int(record.documents_with_errors_count),
+            "InputDocumentsCount": int(record.input_documents_count),
+        },
+        "SourceLanguageCode": record.source_language_code,
+        "TargetLanguageCodes": list(record.target_language_codes),
+        "TerminologyNames": list(record.terminology_names or []),
+        "ParallelDataNames": list(record.parallel_data_names or []),
+        "Message": record.message,
+        "SubmittedTime": record.submitted_time,
+        "EndTime": record.end_time,
+        "InputDataConfig": record.input_data_config.as_dict(),
+        "OutputDataConfig": record.output_data_config.as_dict(),
+        "DataAccessRoleArn": record.data_access_role_arn,
+        "Settings": record.settings.as_dict() if record.settings else None,
+    }
+    return {key: value for key, value in properties.items() if value is not None}
+
+
+OPERATIONS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
+    "StartTextTranslationJob": start_text_translation_job,
+    "DescribeTextTranslationJob": describe_text_translation_job,
+    "StopTextTranslationJob": stop_text_translation_job,
+}

@@ -1,0 +1,225 @@
+"""The job table: the only module that talks to DynamoDB.
+
+Every key includes the caller's account, so another account's job is indistinguishable from a
+missing one. Business rules live in condition expressions; a failed condition returns the old
+item (``ReturnValuesOnConditionCheckFailure=ALL_OLD``) so callers learn why in the same request.
+Storage errors leave this module only as domain errors.
+"""
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import cache
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pynamodb.attributes import (
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    NumberSetAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.exceptions import PynamoDBException
+from pynamodb.expressions.condition import Condition
+from pynamodb.models import Model
+
+from translate_jobs.config import settings
+from translate_jobs.errors import JobNotFoundError, JobStateConflictError, ThrottledError
+from translate_jobs.jobs import FINALIZABLE, STOPPABLE, TERMINAL, JobStatus
+
+THROTTLING_CODES = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
+)
+
+
+class JobRecord(Model):
+    """One batch translation job: every TextTranslationJobProperties field, plus what a run needs."""
+
+    class Meta:
+        table_name = "translate-jobs"  # replaced from the environment by job_store()
+
+    account_id = UnicodeAttribute(hash_key=True, attr_name="AccountId")
+    job_id = UnicodeAttribute(range_key=True, attr_name="JobId")
+    job_name = UnicodeAttribute(null=True, attr_name="JobName")
+    job_status = UnicodeAttribute(attr_name="JobStatus")
+    message = UnicodeAttribute(null=True, attr_name="Message")
+    submitted_time = NumberAttribute(attr_name="SubmittedTime")
+    end_time = NumberAttribute(null=True, attr_name="EndTime")
+    source_language_code = UnicodeAttribute(attr_name="SourceLanguageCode")
+    target_language_codes = ListAttribute(of=UnicodeAttribute, attr_name="TargetLanguageCodes")  # type: ignore[var-annotated]
+    terminology_names = ListAttribute(of=UnicodeAttribute, null=True, attr_name="TerminologyNames")  # type: ignore[var-annotated]
+    parallel_data_names = ListAttribute(of=UnicodeAttribute, null=True, attr_name="ParallelDataNames")  # type: ignore[var-annotated]
+    input_data_config = MapAttribute(attr_name="InputDataConfig")  # type: ignore[var-annotated]
+    output_data_config = MapAttribute(attr_name="OutputDataConfig")  # type: ignore[var-annotated]
+    data_access_role_arn = UnicodeAttribute(attr_name="DataAccessRoleArn")
+    settings = MapAttribute(null=True, attr_name="Settings")  # type: ignore[var-annotated]
+    # JobDetails
+    input_documents_count = NumberAttribute(default=0, attr_name="InputDocumentsCount")
+    translated_documents_count = NumberAttribute(default=0, attr_name="TranslatedDocumentsCount")
+    documents_with_errors_count = NumberAttribute(default=0, attr_name="DocumentsWithErrorsCount")
+    # What a run needs.
+    client_token = UnicodeAttribute(null=True, attr_name="ClientToken")
+    request_fingerprint = UnicodeAttribute(null=True, attr_name="RequestFingerprint")
+    execution_arn = UnicodeAttribute(null=True, attr_name="ExecutionArn")
+    batch_count = NumberAttribute(null=True, attr_name="BatchCount")
+    # Batches whose counts are already added: a retried batch must not count twice.
+    counted_batches = NumberSetAttribute(null=True, attr_name="CountedBatches")
+    stop_requested_time = NumberAttribute(null=True, attr_name="StopRequestedTime")
+
+    @property
+    def status(self) -> JobStatus:
+        return JobStatus(self.job_status)
+
+
+class _ConditionFailed(Exception):
+    def __init__(self, old: JobRecord | None) -> None:
+        self.old = old
+
+
+@contextmanager
+def _storage_errors() -> Iterator[None]:
+    """Turn throttling into ThrottledError; let anything else surface as the bug it is."""
+    try:
+        yield
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in THROTTLING_CODES:
+            raise ThrottledError("The job table is throttling requests; retry with backoff.") from exc
+        raise
+    except PynamoDBException as exc:
+        if exc.cause_response_code in THROTTLING_CODES:
+            raise ThrottledError("The job table is throttling requests; retry with backoff.") from exc
+        raise
+
+
+class JobStore:
+    """Reads and conditional writes of job items, always scoped to one account."""
+
+    def client(self) -> Any:
+        """The botocore client every request goes through (tests hook its events to count requests)."""
+        return JobRecord._get_connection().connection.client
+
+    def get(self, account_id: str, job_id: str) -> JobRecord:
+        with _storage_errors():
+            try:
+                return JobRecord.get(account_id, job_id, consistent_read=True)
+            except JobRecord.DoesNotExist:
+                raise JobNotFoundError(job_id) from None
+
+    def create(self, record: JobRecord) -> tuple[JobRecord, bool]:
+        """Put a new job; if the id exists already, return the stored one and False (one request)."""
+        kwargs = record.get_save_kwargs_from_instance(
+            condition=JobRecord.job_id.does_not_exist(), return_values_on_condition_failure="ALL_OLD"
+        )
+        try:
+            with _storage_errors():
+                self.client().put_item(**kwargs)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return JobRecord.from_raw_data(exc.response["Item"]), False
+        return record, True
+
+    def request_stop(self, account_id: str, job_id: str, now: float) -> JobStatus:
+        """Stop: SUBMITTED/IN_PROGRESS -> STOP_REQUESTED in one conditional update.
+
+        Any other status is returned unchanged, read from the failed condition's old item.
+        """
+        try:
+            self._update(
+                account_id,
+                job_id,
+                actions=[JobRecord.job_status.set(JobStatus.STOP_REQUESTED), JobRecord.stop_requested_time.set(now)],
+                condition=JobRecord.job_status.is_in(*STOPPABLE),
+            )
+        except _ConditionFailed as failed:
+            if failed.old is None:
+                raise JobNotFoundError(job_id) from None
+            return failed.old.status
+        return JobStatus.STOP_REQUESTED
+
+    def begin(self, account_id: str, job_id: str) -> JobRecord:
+        """SUBMITTED -> IN_PROGRESS. Raises JobStateConflictError carrying the status it found."""
+        return self._transition(
+            account_id, job_id, [JobRecord.job_status.set(JobStatus.IN_PROGRESS)], JobRecord.job_status == JobStatus.SUBMITTED
+        )
+
+    def set_plan(self, account_id: str, job_id: str, documents: int, batches: int) -> JobRecord:
+        return self._transition(
+            account_id,
+            job_id,
+            [JobRecord.input_documents_count.set(documents), JobRecord.batch_count.set(batches)],
+            JobRecord.job_status.is_in(*FINALIZABLE),
+        )
+
+    def set_execution(self, account_id: str, job_id: str, execution_arn: str) -> None:
+        self._transition(
+            account_id, job_id, [JobRecord.execution_arn.set(execution_arn)], JobRecord.job_id.exists()
+        )
+
+    def count_batch(self, account_id: str, job_id: str, batch: int, translated: int, failed: int) -> JobRecord:
+        """Add one batch's counts exactly once, however often the batch is retried."""
+        try:
+            return self._update(
+                account_id,
+                job_id,
+                actions=[
+                    JobRecord.translated_documents_count.add(translated),
+                    JobRecord.documents_with_errors_count.add(failed),
+                    JobRecord.counted_batches.add({batch}),
+                ],
+                condition=JobRecord.job_status.is_in(*FINALIZABLE) & ~JobRecord.counted_batches.contains(batch),
+            )
+        except _ConditionFailed as failed_write:
+            if failed_write.old is None:
+                raise JobNotFoundError(job_id) from None
+            if batch in (failed_write.old.counted_batches or set()):
+                return failed_write.old  # counted by an earlier attempt
+            raise JobStateConflictError(job_id, failed_write.old.job_status) from None
+
+    def finalize(
+        self, account_id: str, job_id: str, status: JobStatus, message: str, expected: JobStatus, now: float
+    ) -> JobRecord:
+        """Move a job from the status its decision was based on to a terminal status (one update)."""
+        assert status in TERMINAL and expected in FINALIZABLE
+        return self._transition(
+            account_id,
+            job_id,
+            [JobRecord.job_status.set(status), JobRecord.message.set(message), JobRecord.end_time.set(now)],
+            JobRecord.job_status == expected,
+        )
+
+    def _transition(self, account_id: str, job_id: str, actions: Sequence[Any], condition: Condition) -> JobRecord:
+        try:
+            return self._update(account_id, job_id, actions, condition)
+        except _ConditionFailed as failed:
+            if failed.old is None:
+                raise JobNotFoundError(job_id) from None
+            raise JobStateConflictError(job_id, failed.old.job_status) from None
+
+    def _update(self, account_id: str, job_id: str, actions: Sequence[Any], condition: Condition) -> JobRecord:
+        """One UpdateItem. The condition always requires the item to exist: updates never create jobs."""
+        kwargs = JobRecord(account_id, job_id).get_update_kwargs_from_instance(
+            actions=list(actions),
+            condition=JobRecord.job_id.exists() & condition,
+            return_values_on_condition_failure="ALL_OLD",
+        )
+        kwargs["ReturnValues"] = "ALL_NEW"
+        try:
+            with _storage_errors():
+                response = self.client().update_item(**kwargs)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            old = exc.response.get("Item")
+            raise _ConditionFailed(JobRecord.from_raw_data(old) if old else None) from None
+        return JobRecord.from_raw_data(response["Attributes"])
+
+
+@cache
+def job_store() -> JobStore:
+    """The store, bound to the table and region from the environment (once per cold start)."""
+    config = settings()
+    JobRecord.Meta.table_name = config.jobs_table_name
+    JobRecord.Meta.region = config.region
+    JobRecord._connection = None
+    return JobStore()

@@ -1,0 +1,88 @@
+"""The AWS JSON 1.1 wire protocol, and the one place where domain errors become wire errors."""
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from translate_jobs import errors
+from translate_jobs.observability import logger, metrics
+from translate_jobs.service import OPERATIONS
+from translate_jobs.validation import operation_model, validate_request
+
+TARGET_PREFIX = "AWSShineFrontendService_20170701."
+CONTENT_TYPE = "application/x-amz-json-1.1"
+# The largest valid request (Start with every member at its maximum) is far below this.
+MAX_BODY_BYTES = 64 * 1024
+
+# Domain error -> (AWS error code, HTTP status). Anything not listed is an InternalServerException.
+WIRE_ERRORS: dict[type[Exception], tuple[str, int]] = {
+    errors.ValidationError: ("ValidationException", 400),
+    errors.SerializationError: ("SerializationException", 400),
+    errors.UnknownOperationError: ("UnknownOperationException", 400),
+    errors.RequestTooLargeError: ("RequestEntityTooLargeException", 413),
+    errors.AccessDeniedError: ("AccessDeniedException", 403),
+    errors.JobNotFoundError: ("ResourceNotFoundException", 400),
+    errors.UnsupportedLanguagePairError: ("UnsupportedLanguagePairException", 400),
+    errors.InvalidRequestError: ("InvalidRequestException", 400),
+    errors.InvalidFilterError: ("InvalidFilterException", 400),
+    errors.LimitExceededError: ("LimitExceededException", 400),
+    errors.ThrottledError: ("TooManyRequestsException", 400),
+}
+
+
+def operation_from_target(target: str | None) -> str:
+    if not target or not target.startswith(TARGET_PREFIX):
+        raise errors.UnknownOperationError(f"Missing or unknown X-Amz-Target: {target!r}.")
+    operation = target.removeprefix(TARGET_PREFIX)
+    operation_model(operation)  # raises UnknownOperationError for names the model lacks
+    if operation not in OPERATIONS:
+        raise errors.UnknownOperationError(f"Operation {operation} is not implemented by this service.")
+    return operation
+
+
+def decode_body(body: str | bytes | None) -> dict[str, Any]:
+    """The JSON object of a request; an empty body is an empty request, as AWS accepts it."""
+    raw = body.encode() if isinstance(body, str) else (body or b"")
+    if len(raw) > MAX_BODY_BYTES:
+        raise errors.RequestTooLargeError(f"The request body exceeds {MAX_BODY_BYTES} bytes.")
+    if not raw.strip():
+        return {}
+    try:
+        request = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise errors.SerializationError(f"The request body is not valid JSON: {exc}") from None
+    if not isinstance(request, dict):
+        raise errors.SerializationError("The request body must be a JSON object.")
+    return request
+
+
+def invoke(operation: str, account_id: str, request: dict[str, Any]) -> Response:
+    """Validate, run the operation and encode its result; errors propagate to error_response()."""
+    metrics.add_dimension(name="Operation", value=operation)
+    if isinstance(request.get("JobId"), str):
+        logger.append_keys(job_id=request["JobId"])
+    validate_request(operation, request)
+    result = OPERATIONS[operation](account_id, request)
+    if "JobId" in result:
+        logger.append_keys(job_id=result["JobId"])
+    metrics.add_metric(name="Success", unit="Count", value=1)
+    logger.info("Operation succeeded", extra={"operation": operation, "job_status": result.get("JobStatus")})
+    return Response(status_code=200, content_type=CONTENT_TYPE, body=json.dumps(result))
+
+
+def error_response(error: Exception) -> Response:
+    code, status = WIRE_ERRORS.get(type(error), ("InternalServerException", 500))
+    if status >= 500:
+        logger.exception("Unexpected error")
+        message = "An internal error occurred. Retry your request."
+    else:
+        logger.info("Request rejected", extra={"error_code": code, "error_message": str(error)})
+        message = str(error)
+    metrics.add_metric(name=code, unit="Count", value=1)
+    return Response(
+        status_code=status,
+        content_type=CONTENT_TYPE,
+        body=json.dumps({"__type": code, "message": message}),
+        headers={"x-amzn-ErrorType": code},
+    )

@@ -1,0 +1,222 @@
+"""The steps of the job workflow (statemachine/translation_job.asl.json), one function per Task.
+
+Each step takes the state's JSON and returns JSON; errors are raised by name so the workflow's
+Retry and Catch can match them (a failed conditional write, JobStateConflictError, is never retried).
+"""
+
+import json
+import time
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from translate_jobs.config import settings
+from translate_jobs.data_access import DataAccessError, parse_s3_uri, s3_as_job_role
+from translate_jobs.engines import DocumentError, engine
+from translate_jobs.errors import JobStateConflictError
+from translate_jobs.jobs import TERMINAL, JobStatus, outcome
+from translate_jobs.observability import logger
+from translate_jobs.store import JobRecord, job_store
+
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+# How often a running batch re-reads the job to notice a stop between documents.
+STOP_CHECK_SECONDS = 0.5
+
+
+class NoDocumentsError(Exception):
+    """The input location holds no documents."""
+
+
+def begin_job(account_id: str, job_id: str) -> dict[str, str]:
+    """SUBMITTED -> IN_PROGRESS. A job stopped before it started goes straight to finalize."""
+    try:
+        job_store().begin(account_id, job_id)
+    except JobStateConflictError as conflict:
+        if conflict.status == JobStatus.STOP_REQUESTED:
+            return {"Action": "FINALIZE"}
+        logger.warning("Job is not SUBMITTED; nothing to run", extra={"job_status": conflict.status})
+        return {"Action": "NONE"}
+    return {"Action": "RUN"}
+
+
+def plan_batches(account_id: str, job_id: str) -> dict[str, Any]:
+    """List the input documents once (as the job's role) into a manifest of batches."""
+    job = job_store().get(account_id, job_id)
+    config = settings()
+    s3 = s3_as_job_role(job.data_access_role_arn, job_id, config.region)
+    input_uri = job.input_data_config["S3Uri"]
+    bucket, prefix = parse_s3_uri(input_uri)
+    keys: list[str] = []
+    try:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            keys.extend(obj["Key"] for obj in page.get("Contents", []) if not obj["Key"].endswith("/"))
+    except ClientError as exc:
+        raise DataAccessError(f"Translate could not list {input_uri}: {exc.response['Error'].get('Message', exc)}") from exc
+    if not keys:
+        raise NoDocumentsError(f"No documents were found under {input_uri}.")
+    size = config.batch_size
+    batches = [
+        {"AccountId": account_id, "JobId": job_id, "Batch": number, "Keys": keys[start : start + size]}
+        for number, start in enumerate(range(0, len(keys), size))
+    ]
+    manifest_key = f"manifests/{account_id}/{job_id}.json"
+    work_s3().put_object(Bucket=config.work_bucket, Key=manifest_key, Body=json.dumps(batches).encode())
+    job_store().set_plan(account_id, job_id, documents=len(keys), batches=len(batches))
+    logger.info("Planned batches", extra={"documents": len(keys), "batches": len(batches)})
+    return {"ManifestBucket": config.work_bucket, "ManifestKey": manifest_key, "BatchCount": len(batches)}
+
+
+def translate_batch(account_id: str, job_id: str, batch: int, keys: list[str]) -> dict[str, Any]:
+    """Translate one batch unless the job was asked to stop; count it exactly once."""
+    store = job_store()
+    job = store.get(account_id, job_id)
+    if job.status != JobStatus.IN_PROGRESS or batch in (job.counted_batches or set()):
+        logger.info("Skipping batch", extra={"batch": batch, "job_status": job.job_status})
+        return {"Translated": 0, "Failed": 0, "Skipped": True}
+    config = settings()
+    s3 = s3_as_job_role(job.data_access_role_arn, job_id, config.region)
+    translator = engine(config.engine)
+    in_bucket, in_prefix = parse_s3_uri(job.input_data_config["S3Uri"])
+    out_bucket, out_prefix = parse_s3_uri(job.output_data_config["S3Uri"])
+    results: list[dict[str, Any]] = []
+    last_check = time.monotonic()
+    for key in keys:
+        if time.monotonic() - last_check > STOP_CHECK_SECONDS:
+            last_check = time.monotonic()
+            if store.get(account_id, job_id).status != JobStatus.IN_PROGRESS:
+                logger.info("Stop noticed inside a batch", extra={"batch": batch})
+                break
+        results.append(_translate_document(s3, translator, job, in_bucket, in_prefix, key, out_bucket, out_prefix))
+    translated = sum(1 for result in results if result["Status"] == "SUCCEEDED")
+    failed = len(results) - translated
+    work_s3().put_object(
+        Bucket=config.work_bucket, Key=_results_key(account_id, job_id, batch), Body=json.dumps(results).encode()
+    )
+    store.count_batch(account_id, job_id, batch, translated=translated, failed=failed)
+    return {"Translated": translated, "Failed": failed, "Skipped": False}
+
+
+def _translate_document(
+    s3: Any, translator: Any, job: JobRecord, in_bucket: str, in_prefix: str, key: str, out_bucket: str, out_prefix: str
+) -> dict[str, Any]:
+    relative = key[len(in_prefix) :].lstrip("/") if key.startswith(in_prefix) else key
+    result: dict[str, Any] = {"SourceFile": relative}
+    try:
+        obj = s3.get_object(Bucket=in_bucket, Key=key)
+        if obj["ContentLength"] > MAX_DOCUMENT_BYTES:
+            raise DocumentError(f"The document exceeds {MAX_DOCUMENT_BYTES} bytes.")
+        try:
+            text = obj["Body"].read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise DocumentError("The document is not valid UTF-8 text.") from None
+        targets = []
+        for target in job.target_language_codes:
+            translated = translator.translate(
+                text, job.source_language_code, target, job.settings.as_dict() if job.settings else None
+            )
+            folder, _, name = relative.rpartition("/")
+            target_file = f"{folder + '/' if folder else ''}{target}.{name}"
+            s3.put_object(Bucket=out_bucket, Key=out_prefix + target_file, Body=translated.encode("utf-8"))
+            targets.append({"TargetLanguageCode": target, "TargetFile": target_file, "Characters": len(text)})
+    except DocumentError as exc:
+        return {**result, "Status": "FAILED", "Error": str(exc)}
+    except ClientError as exc:
+        code = exc.response["Error"].get("Code", "")
+        if code in ("SlowDown", "ThrottlingException", "InternalError", "ServiceUnavailable"):
+            raise  # transient: the batch is retried, and counts stay exact
+        return {**result, "Status": "FAILED", "Error": f"{code}: {exc.response['Error'].get('Message', '')}"}
+    return {**result, "Status": "SUCCEEDED", "Targets": targets}
+
+
+def finalize_job(account_id: str, job_id: str, error: dict[str, Any] | None = None) -> dict[str, str]:
+    """Move the job to exactly one terminal status, with EndTime, Message and the details files."""
+    store = job_store()
+    job = store.get(account_id, job_id)
+    for _ in range(2):  # the status can change under us at most once (IN_PROGRESS -> STOP_REQUESTED)
+        if job.status in TERMINAL:
+            return {"JobStatus": job.job_status}
+        status, message = outcome(
+            status=job.status,
+            total=int(job.input_documents_count),
+            translated=int(job.translated_documents_count),
+            failed=int(job.documents_with_errors_count),
+            error=_describe_error(error) if error else None,
+        )
+        if error is None or status != JobStatus.FAILED:
+            _write_details(job)
+        try:
+            final = store.finalize(account_id, job_id, status, message, expected=job.status, now=round(time.time(), 3))
+        except JobStateConflictError:
+            job = store.get(account_id, job_id)
+            continue
+        logger.info("Job finalized", extra={"job_status": final.job_status, "job_message": message})
+        return {"JobStatus": final.job_status}
+    raise JobStateConflictError(job_id, job.job_status)
+
+
+def _describe_error(error: dict[str, Any]) -> str:
+    """A user-facing message from a Step Functions Catch result ({"Error", "Cause"})."""
+    cause = error.get("Cause") or ""
+    try:
+        message = json.loads(cause).get("errorMessage", cause)
+    except (ValueError, AttributeError):
+        message = cause
+    return message or f"The job failed: {error.get('Error', 'unknown error')}."
+
+
+def _results_key(account_id: str, job_id: str, batch: int) -> str:
+    return f"results/{account_id}/{job_id}/batch-{batch:07d}.json"
+
+
+def _write_details(job: JobRecord) -> None:
+    """details/<lang>.auxiliary-translation-details.json under the job's output, one per target."""
+    config = settings()
+    documents: list[dict[str, Any]] = []
+    pages = work_s3().get_paginator("list_objects_v2").paginate(
+        Bucket=config.work_bucket, Prefix=f"results/{job.account_id}/{job.job_id}/"
+    )
+    for page in pages:
+        for obj in page.get("Contents", []):
+            body = work_s3().get_object(Bucket=config.work_bucket, Key=obj["Key"])["Body"].read()
+            documents.extend(json.loads(body))
+    if not documents:
+        return
+    s3 = s3_as_job_role(job.data_access_role_arn, job.job_id, config.region)
+    out_bucket, out_prefix = parse_s3_uri(job.output_data_config["S3Uri"])
+    for target in job.target_language_codes:
+        details = []
+        for doc in documents:
+            entry: dict[str, Any] = {"sourceFile": doc["SourceFile"], "status": doc["Status"]}
+            for produced in doc.get("Targets", []):
+                if produced["TargetLanguageCode"] == target:
+                    entry["targetFile"] = produced["TargetFile"]
+            if "Error" in doc:
+                entry["auxiliaryData"] = {"error": {"errorMessage": doc["Error"]}}
+            details.append(entry)
+        body = {
+            "sourceLanguageCode": job.source_language_code,
+            "targetLanguageCode": target,
+            "inputDataPrefix": job.input_data_config["S3Uri"],
+            "outputDataPrefix": job.output_data_config["S3Uri"],
+            "documentCountWithCustomerError": sum(1 for doc in documents if doc["Status"] == "FAILED"),
+            "documentCountWithServerError": 0,
+            "details": details,
+        }
+        s3.put_object(
+            Bucket=out_bucket,
+            Key=f"{out_prefix}details/{target}.auxiliary-translation-details.json",
+            Body=json.dumps(body, indent=2).encode(),
+        )
+
+
+_work_s3: Any = None
+
+
+def work_s3() -> Any:
+    """The service's own S3 client, for its working bucket only."""
+    global _work_s3
+    if _work_s3 is None:
+        import boto3
+
+        _work_s3 = boto3.client("s3", region_name=settings().region)
+    return _work_s3

@@ -1,0 +1,79 @@
+"""python -m local_stack run | invoke FUNCTION EVENT  (see README: "Run it locally")."""
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from local_stack.runtime import FunctionError
+from local_stack.stack import DEMO_BUCKETS, DEMO_ROLE, LocalStack, PortInUseError, invoke_function
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    local = LocalStack(host=args.host, port=args.port, emulator_port=args.emulator_port)
+    try:
+        local.start()
+    except PortInUseError as error:
+        print(error, file=sys.stderr)
+        return 1
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    print(
+        f"""
+translate-jobs is running locally (ready in {time.perf_counter() - started:.1f} s)
+  API (like sam local start-api):   {local.api_url}
+  emulator (moto, like moto_server): {local.emulator_url}
+  demo buckets: s3://{DEMO_BUCKETS[0]}  s3://{DEMO_BUCKETS[1]}   demo role: {DEMO_ROLE}
+
+Try it (the README has the whole walkthrough):
+  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1
+  echo "Hello, world" | .venv-awscli/bin/aws s3 cp - s3://{DEMO_BUCKETS[0]}/docs/hello.txt --endpoint-url {local.emulator_url}
+  .venv-awscli/bin/aws translate start-text-translation-job --endpoint-url {local.api_url} \\
+      --input-data-config S3Uri=s3://{DEMO_BUCKETS[0]}/docs/,ContentType=text/plain \\
+      --output-data-config S3Uri=s3://{DEMO_BUCKETS[1]}/out/ \\
+      --data-access-role-arn {DEMO_ROLE} --source-language-code en --target-language-codes fr
+
+Press Ctrl-C to stop.""",
+        flush=True,
+    )
+    stopping.wait()
+    print("Shutting down...", flush=True)
+    local.stop()
+    return 0
+
+
+def invoke(args: argparse.Namespace) -> int:
+    event = json.loads(Path(args.event).read_text()) if args.event != "-" else json.load(sys.stdin)
+    try:
+        result = invoke_function(args.function, event)
+    except FunctionError as error:
+        print(json.dumps(error.payload))
+        return 1
+    print(json.dumps(result))
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m local_stack", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_parser = commands.add_parser("run", help="run the whole service locally")
+    run_parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    run_parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    run_parser.add_argument("--emulator-port", type=int, default=int(os.environ.get("EMULATOR_PORT", "5000")))
+    run_parser.set_defaults(action=run)
+    invoke_parser = commands.add_parser("invoke", help="run one function of template.yaml on one event (like sam local invoke)")
+    invoke_parser.add_argument("function", help="logical id in template.yaml, e.g. ApiFunction")
+    invoke_parser.add_argument("event", help="event file, e.g. events/api/stop.json, or - for stdin")
+    invoke_parser.set_defaults(action=invoke)
+    args = parser.parse_args()
+    return int(args.action(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""template.yaml's resources in moto, created from the template's own properties.
+
+moto's CloudFormation skips AWS::ApiGatewayV2 and puts state machines in a non-executing backend
+(see shared/reference/aws-tooling-facts.md), so each resource type is created through its own
+API here, with the template's properties and its intrinsic functions resolved. Physical names are
+deterministic, so ``plan`` alone (no AWS call) is enough to run a function against a running stack.
+"""
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+from local_stack.runtime import FunctionRuntime, LocalFunction
+from local_stack.template import ROOT, Resolver, function_environment, load_template, resources_of_type
+
+STACK_NAME = "translate-jobs"
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "{service}"}, "Action": "sts:AssumeRole"}],
+}
+
+
+@dataclass
+class Stack:
+    template: dict[str, Any]
+    resolver: Resolver
+    runtime: FunctionRuntime
+
+    @property
+    def state_machine_arn(self) -> str:
+        return self.resolver.ref("TranslationJobStateMachine")
+
+    @property
+    def table_name(self) -> str:
+        return self.resolver.ref("JobsTable")
+
+    @property
+    def work_bucket(self) -> str:
+        return self.resolver.ref("WorkBucket")
+
+
+def plan(account_id: str, region: str, parameters: dict[str, str] | None = None) -> Stack:
+    """Name every resource and build each function's environment, as CloudFormation would."""
+    template = load_template()
+    resolver = Resolver(template, account_id, region, STACK_NAME, parameters=dict(parameters or {}))
+    for name in resources_of_type(template, "AWS::DynamoDB::Table"):
+        table = f"{STACK_NAME}-{name}"
+        arn = f"arn:aws:dynamodb:{region}:{account_id}:table/{table}"
+        resolver.refs[name] = table
+        resolver.attributes[name] = {"Arn": arn, "StreamArn": f"{arn}/stream/local"}
+    for name in resources_of_type(template, "AWS::S3::Bucket"):
+        bucket = f"{STACK_NAME}-{name}".lower()
+        resolver.refs[name] = bucket
+        resolver.attributes[name] = {"Arn": f"arn:aws:s3:::{bucket}"}
+    for name in resources_of_type(template, "AWS::Serverless::LayerVersion"):
+        resolver.refs[name] = f"arn:aws:lambda:{region}:{account_id}:layer:{name}:1"
+    for name in resources_of_type(template, "AWS::Serverless::HttpApi"):
+        resolver.refs[name] = "local"
+    for name in resources_of_type(template, "AWS::Serverless::Function"):
+        resolver.refs[name] = f"{STACK_NAME}-{name}"
+        resolver.attributes[name] = {"Arn": f"arn:aws:lambda:{region}:{account_id}:function:{STACK_NAME}-{name}"}
+    for name, resource in resources_of_type(template, "AWS::Serverless::StateMachine").items():
+        machine = resolver.resolve(resource["Properties"].get("Name")) or f"{STACK_NAME}-{name}"
+        resolver.refs[name] = f"arn:aws:states:{region}:{account_id}:stateMachine:{machine}"
+        resolver.attributes[name] = {"Arn": resolver.refs[name], "Name": machine}
+
+    runtime = FunctionRuntime()
+    globals_ = template.get("Globals", {}).get("Function", {})
+    for name, resource in resources_of_type(template, "AWS::Serverless::Function").items():
+        props = resource["Properties"]
+        runtime.register(
+            LocalFunction(
+                logical_id=name,
+                name=resolver.refs[name],
+                arn=resolver.attributes[name]["Arn"],
+                code_dir=ROOT / props["CodeUri"],
+                handler=props["Handler"],
+                environment=function_environment(template, name, resolver),
+                timeout=int(props.get("Timeout", globals_.get("Timeout", 3))),
+                memory=int(props.get("MemorySize", globals_.get("MemorySize", 128))),
+                runtime=props.get("Runtime", globals_.get("Runtime", "python3.13")),
+                policies=resolver.resolve([p for p in props.get("Policies", []) if isinstance(p, dict) and "Statement" in p]),
+            )
+        )
+    return Stack(template=template, resolver=resolver, runtime=runtime)
+
+
+def provision(account_id: str, region: str, parameters: dict[str, str] | None = None) -> Stack:
+    """Create every resource of template.yaml in the emulator the AWS SDK currently points at."""
+    stack = plan(account_id, region, parameters)
+    template, resolver = stack.template, stack.resolver
+    dynamodb = boto3.client("dynamodb", region_name=region)
+    s3 = boto3.client("s3", region_name=region)
+    iam = boto3.client("iam", region_name=region)
+    lambda_ = boto3.client("lambda", region_name=region)
+    sfn = boto3.client("stepfunctions", region_name=region)
+
+    for name, resource in resources_of_type(template, "AWS::DynamoDB::Table").items():
+        props = resolver.resolve(resource["Properties"])
+        keys = ["AttributeDefinitions", "KeySchema", "BillingMode", "StreamSpecification", "SSESpecification",
+                "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "ProvisionedThroughput"]
+        request = {key: props[key] for key in keys if key in props}
+        # CloudFormation spells two properties differently from the API.
+        if "StreamSpecification" in request:
+            request["StreamSpecification"] = {"StreamEnabled": True, **request["StreamSpecification"]}
+        if "SSESpecification" in request:
+            request["SSESpecification"] = {"Enabled": request["SSESpecification"].get("SSEEnabled", False)}
+        table = resolver.refs[name]
+        dynamodb.create_table(TableName=table, **request)
+        if props.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled"):
+            dynamodb.update_continuous_backups(
+                TableName=table, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+            )
+
+    for name in resources_of_type(template, "AWS::S3::Bucket"):
+        create_bucket(s3, resolver.refs[name], region)
+
+    for name, resource in resources_of_type(template, "AWS::Serverless::StateMachine").items():
+        props = resource["Properties"]
+        definition = (ROOT / props["DefinitionUri"]).read_text()
+        definition = resolver.substitute(definition, resolver.resolve(props.get("DefinitionSubstitutions", {})))
+        json.loads(definition)  # a substitution that broke the JSON fails here, not in an execution
+        role = _role(iam, f"{STACK_NAME}-{name}Role", "states.amazonaws.com")
+        sfn.create_state_machine(
+            name=resolver.attributes[name]["Name"], definition=definition, roleArn=role, type=props.get("Type", "STANDARD")
+        )
+
+    for function in stack.runtime.functions.values():
+        role = _role(iam, f"{STACK_NAME}-{function.logical_id}Role", "lambda.amazonaws.com")
+        for number, policy in enumerate(function.policies):
+            iam.put_role_policy(
+                RoleName=f"{STACK_NAME}-{function.logical_id}Role",
+                PolicyName=f"Policy{number}",
+                PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": policy["Statement"]}),
+            )
+        lambda_.create_function(
+            FunctionName=function.name,
+            Runtime=function.runtime,
+            Role=role,
+            Handler=function.handler,
+            Code={"ZipFile": _placeholder_zip()},
+            Environment={"Variables": function.environment},
+            Timeout=function.timeout,
+            MemorySize=function.memory,
+        )
+    return stack
+
+
+def create_bucket(s3: Any, bucket: str, region: str) -> None:
+    location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    s3.create_bucket(Bucket=bucket, **location)
+
+
+def _role(iam: Any, name: str, service: str) -> str:
+    trust = json.dumps(TRUST).replace("{service}", service)
+    return str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]["Arn"])
+
+
+def _placeholder_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("placeholder.py", "# the real code runs in-process; see local_stack.runtime\n")
+    return buffer.getvalue()

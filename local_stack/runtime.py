@@ -1,0 +1,149 @@
+"""Runs the template's functions in this process: their real handlers, their template environment.
+
+moto runs Lambda code only in Docker; without it, its "simple" Lambda backend echoes payloads.
+``install_moto_lambda`` replaces that backend's ``invoke`` (a private API: moto is pinned and
+tests/test_local_stack.py fails loudly if the signature changes) with one that calls the handler.
+"""
+
+import importlib.util
+import inspect
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable
+
+from local_stack.template import ROOT
+
+LAYER_DIR = ROOT / "layers" / "shared"
+EXPECTED_INVOKE_PARAMETERS = ["self", "function_name", "qualifier", "body", "headers", "response_headers"]
+
+
+@dataclass
+class LocalFunction:
+    logical_id: str
+    name: str
+    arn: str
+    code_dir: Path
+    handler: str  # module.function
+    environment: dict[str, str]
+    timeout: int = 30
+    memory: int = 512
+    runtime: str = "python3.13"
+    policies: list[dict[str, Any]] = field(default_factory=list)
+
+
+class LambdaContext:
+    """What the Lambda runtime passes as ``context``."""
+
+    def __init__(self, function: LocalFunction) -> None:
+        self.function_name = function.name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = function.arn
+        self.memory_limit_in_mb = function.memory
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function.name}"
+        self.log_stream_name = "local"
+        self._deadline = time.monotonic() + function.timeout
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+class FunctionError(Exception):
+    """The handler raised: carries the payload Lambda would return with X-Amz-Function-Error."""
+
+    def __init__(self, payload: dict[str, Any]) -> None:
+        super().__init__(payload["errorMessage"])
+        self.payload = payload
+
+
+class FunctionRuntime:
+    """Loads each function's handler module once and invokes it."""
+
+    def __init__(self) -> None:
+        self.functions: dict[str, LocalFunction] = {}
+        self._modules: dict[str, ModuleType] = {}
+        self._lock = threading.Lock()
+
+    def register(self, function: LocalFunction) -> None:
+        self.functions[function.logical_id] = function
+
+    def find(self, name_or_arn: str) -> LocalFunction:
+        name = name_or_arn.split(":function:")[-1].split(":")[0]
+        for function in self.functions.values():
+            if name in (function.name, function.logical_id):
+                return function
+        raise KeyError(f"No function {name_or_arn} in template.yaml")
+
+    def apply_environment(self) -> None:
+        """Functions share this process, so their variables must agree: refuse a conflict."""
+        merged: dict[str, str] = {}
+        for function in self.functions.values():
+            for key, value in function.environment.items():
+                if key in merged and merged[key] != value and key != "STATE_MACHINE_ARN":
+                    raise RuntimeError(f"Functions disagree on {key}: {merged[key]!r} vs {value!r}")
+                merged[key] = value
+        os.environ.update(merged)
+
+    def handler(self, function: LocalFunction) -> Callable[[Any, Any], Any]:
+        module_name, _, attribute = function.handler.rpartition(".")
+        key = f"{function.code_dir}:{module_name}"
+        with self._lock:
+            if key not in self._modules:
+                if str(LAYER_DIR) not in sys.path:
+                    sys.path.insert(0, str(LAYER_DIR))
+                path = function.code_dir / f"{module_name.replace('.', '/')}.py"
+                spec = importlib.util.spec_from_file_location(f"fn_{function.code_dir.name}_{module_name}", path)
+                assert spec and spec.loader, path
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                self._modules[key] = module
+        return getattr(self._modules[key], attribute)
+
+    def invoke(self, name_or_arn: str, event: Any) -> Any:
+        """Run the handler; an exception becomes FunctionError with Lambda's error payload."""
+        function = self.find(name_or_arn)
+        handler = self.handler(function)
+        try:
+            return handler(event, LambdaContext(function))
+        except Exception as exc:  # noqa: BLE001 - Lambda reports any exception the same way
+            raise FunctionError(
+                {
+                    "errorType": type(exc).__name__,
+                    "errorMessage": str(exc),
+                    "stackTrace": traceback.format_tb(exc.__traceback__),
+                }
+            ) from exc
+
+
+def install_moto_lambda(runtime: FunctionRuntime) -> Callable[[], None]:
+    """Make moto's Lambda (as Step Functions calls it) run our handlers. Returns an undo function."""
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+
+    parameters = list(inspect.signature(LambdaSimpleBackend.invoke).parameters)
+    if parameters != EXPECTED_INVOKE_PARAMETERS:
+        raise RuntimeError(f"moto's LambdaSimpleBackend.invoke changed: {parameters}; update local_stack.runtime")
+    original = LambdaSimpleBackend.invoke
+
+    def invoke(self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any) -> bytes:
+        event = json.loads(body) if body else {}
+        try:
+            result = runtime.invoke(function_name, event)
+        except FunctionError as error:
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps(error.payload).encode()
+        return json.dumps(result).encode()
+
+    LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign]
+
+    def undo() -> None:
+        LambdaSimpleBackend.invoke = original  # type: ignore[method-assign]
+
+    return undo

@@ -1,0 +1,114 @@
+"""The local stack: an embedded moto server, template.yaml provisioned in it, and the API front."""
+
+import json
+import logging
+import os
+import socket
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+
+from local_stack.front import ApiFront
+from local_stack.provision import Stack, create_bucket, plan, provision
+from local_stack.runtime import install_moto_lambda
+from local_stack.template import http_api_routes
+
+DEFAULT_ACCOUNT = "123456789012"  # moto's default account
+MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+DEMO_BUCKETS = ("translate-jobs-demo-input", "translate-jobs-demo-output")
+DEMO_ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/TranslateDemoDataAccess"
+
+
+class PortInUseError(RuntimeError):
+    pass
+
+
+def ensure_port_free(host: str, port: int, what: str) -> None:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise PortInUseError(
+                f"error: {what} port {host}:{port} is already in use (is another `make run` running?); "
+                f"choose another with --{'port' if what == 'API' else 'emulator-port'}."
+            ) from None
+
+
+def local_environment(endpoint: str, region: str) -> dict[str, str]:
+    """What every AWS SDK in this process needs to talk to the emulator."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+        "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
+        "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"),
+        "DEFAULT_ACCOUNT_ID": DEFAULT_ACCOUNT,
+    }
+
+
+@dataclass
+class LocalStack:
+    host: str = "127.0.0.1"
+    port: int = 3000
+    emulator_port: int = 5000
+    region: str = "us-east-1"
+    parameters: dict[str, str] = field(default_factory=dict)
+    stack: Stack | None = None
+    _server: Any = None
+    _front: ApiFront | None = None
+    _undo_lambda: Any = None
+
+    @property
+    def emulator_url(self) -> str:
+        return f"http://{self.host}:{self.emulator_port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> "LocalStack":
+        from moto.server import ThreadedMotoServer
+
+        ensure_port_free(self.host, self.port, "API")
+        ensure_port_free(self.host, self.emulator_port, "emulator")
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the functions' logs are the log
+        self._server = ThreadedMotoServer(ip_address=self.host, port=self.emulator_port, verbose=False)
+        self._server.start()
+        request = urllib.request.Request(
+            f"{self.emulator_url}/moto-api/config", data=json.dumps(MOTO_CONFIG).encode(), method="POST"
+        )
+        urllib.request.urlopen(request, timeout=10).close()
+        os.environ.update(local_environment(self.emulator_url, self.region))
+        self.stack = provision(DEFAULT_ACCOUNT, self.region, self.parameters)
+        self.stack.runtime.apply_environment()
+        self._undo_lambda = install_moto_lambda(self.stack.runtime)
+        self._create_demo_buckets()
+        self._front = ApiFront(self.stack.runtime, http_api_routes(self.stack.template), DEFAULT_ACCOUNT, self.host, self.port)
+        self._front.start()
+        return self
+
+    def _create_demo_buckets(self) -> None:
+        import boto3
+
+        s3 = boto3.client("s3", region_name=self.region)
+        for bucket in DEMO_BUCKETS:
+            create_bucket(s3, bucket, self.region)
+
+    def stop(self) -> None:
+        if self._front:
+            self._front.stop()
+        if self._undo_lambda:
+            self._undo_lambda()
+        if self._server:
+            self._server.stop()
+
+
+def invoke_function(function: str, event: Any, region: str = "us-east-1") -> Any:
+    """``sam local invoke`` without Docker: run one function on one event against a running stack."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")
+    os.environ.update(local_environment(endpoint, region))
+    stack = plan(DEFAULT_ACCOUNT, region)
+    function_spec = stack.runtime.find(function)
+    os.environ.update(function_spec.environment)
+    return stack.runtime.invoke(function, event)
