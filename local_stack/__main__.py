@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
@@ -11,25 +12,58 @@ from pathlib import Path
 
 from local_stack.runtime import FunctionError
 from local_stack.stack import DEMO_BUCKETS, DEMO_ROLE, LocalStack, PortInUseError, invoke_function
+from local_stack.template import load_template
+
+
+def parameter_overrides(pairs: list[str]) -> dict[str, str]:
+    """``Key=Value`` pairs for template.yaml's Parameters, checked as CloudFormation would."""
+    declared = load_template().get("Parameters", {})
+    overrides: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or key not in declared:
+            raise ValueError(f"error: bad parameter override {pair!r}; template.yaml's parameters: {', '.join(declared)}")
+        spec = declared[key]
+        allowed = spec.get("AllowedValues")
+        if allowed and value not in [str(a) for a in allowed]:
+            raise ValueError(f"error: {key} must be one of {', '.join(map(str, allowed))}, not {value!r}")
+        if spec.get("Type") == "Number":
+            try:
+                number = float(value)
+            except ValueError:
+                raise ValueError(f"error: {key} must be a number, not {value!r}") from None
+            if not float(spec.get("MinValue", number)) <= number <= float(spec.get("MaxValue", number)):
+                raise ValueError(f"error: {key} must be between {spec.get('MinValue')} and {spec.get('MaxValue')}")
+        overrides[key] = value
+    return overrides
 
 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    local = LocalStack(host=args.host, port=args.port, emulator_port=args.emulator_port)
+    try:
+        parameters = parameter_overrides(args.parameter_overrides)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    local = LocalStack(host=args.host, port=args.port, emulator_port=args.emulator_port, parameters=parameters)
     try:
         local.start()
     except PortInUseError as error:
         print(error, file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C while starting: no traceback, nothing left running
+        local.stop()
+        return 130
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
+    overrides = "".join(f"\n  parameter override: {key}={value}" for key, value in parameters.items())
     print(
         f"""
 translate-jobs is running locally (ready in {time.perf_counter() - started:.1f} s)
   API (like sam local start-api):   {local.api_url}
   emulator (moto, like moto_server): {local.emulator_url}
-  demo buckets: s3://{DEMO_BUCKETS[0]}  s3://{DEMO_BUCKETS[1]}   demo role: {DEMO_ROLE}
+  demo buckets: s3://{DEMO_BUCKETS[0]}  s3://{DEMO_BUCKETS[1]}   demo role: {DEMO_ROLE}{overrides}
 
 Try it (the README has the whole walkthrough):
   export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1
@@ -45,7 +79,11 @@ Press Ctrl-C to stop.""",
     stopping.wait()
     print("Shutting down...", flush=True)
     local.stop()
-    return 0
+    print("Stopped.", flush=True)
+    # Everything is closed; skip tearing down thousands of moto/botocore objects (about a second).
+    logging.shutdown()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def invoke(args: argparse.Namespace) -> int:
@@ -66,6 +104,13 @@ def main() -> int:
     run_parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     run_parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     run_parser.add_argument("--emulator-port", type=int, default=int(os.environ.get("EMULATOR_PORT", "5000")))
+    run_parser.add_argument(
+        "--parameter-overrides",
+        nargs="*",
+        default=os.environ.get("PARAMETER_OVERRIDES", "").split(),
+        metavar="KEY=VALUE",
+        help="template.yaml parameters, as for sam (e.g. BatchSize=1); default: $PARAMETER_OVERRIDES",
+    )
     run_parser.set_defaults(action=run)
     invoke_parser = commands.add_parser("invoke", help="run one function of template.yaml on one event (like sam local invoke)")
     invoke_parser.add_argument("function", help="logical id in template.yaml, e.g. ApiFunction")

@@ -4,13 +4,14 @@ import json
 import logging
 import os
 import socket
+import threading
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
 from local_stack.front import ApiFront
 from local_stack.provision import Stack, create_bucket, plan, provision
-from local_stack.runtime import install_moto_lambda
+from local_stack.runtime import install_moto_lambda, serialize_moto_dynamodb
 from local_stack.template import http_api_routes
 
 DEFAULT_ACCOUNT = "123456789012"  # moto's default account
@@ -29,9 +30,10 @@ def ensure_port_free(host: str, port: int, what: str) -> None:
         try:
             probe.bind((host, port))
         except OSError:
+            variable, option = ("PORT", "--port") if what == "API" else ("EMULATOR_PORT", "--emulator-port")
             raise PortInUseError(
                 f"error: {what} port {host}:{port} is already in use (is another `make run` running?); "
-                f"choose another with --{'port' if what == 'API' else 'emulator-port'}."
+                f"choose another: make run {variable}=<port> (python -m local_stack run {option} <port>)"
             ) from None
 
 
@@ -58,6 +60,7 @@ class LocalStack:
     _server: Any = None
     _front: ApiFront | None = None
     _undo_lambda: Any = None
+    _undo_dynamodb: Any = None
 
     @property
     def emulator_url(self) -> str:
@@ -80,9 +83,13 @@ class LocalStack:
         )
         urllib.request.urlopen(request, timeout=10).close()
         os.environ.update(local_environment(self.emulator_url, self.region))
+        # moto's Step Functions calls Lambda (and S3, for the Map's ItemReader) through
+        # http://localhost:$MOTO_PORT, 5000 unless told: tell it the port it actually serves.
+        os.environ["MOTO_PORT"] = str(self.emulator_port)
         self.stack = provision(DEFAULT_ACCOUNT, self.region, self.parameters)
         self.stack.runtime.apply_environment()
         self._undo_lambda = install_moto_lambda(self.stack.runtime)
+        self._undo_dynamodb = serialize_moto_dynamodb()
         self._create_demo_buckets()
         self._front = ApiFront(self.stack.runtime, http_api_routes(self.stack.template), DEFAULT_ACCOUNT, self.host, self.port)
         self._front.start()
@@ -96,12 +103,17 @@ class LocalStack:
             create_bucket(s3, bucket, self.region)
 
     def stop(self) -> None:
+        # Each server notices a shutdown within its poll interval (moto's is 0.5 s): stop both at once.
+        emulator = threading.Thread(target=self._server.stop) if self._server else None
+        if emulator:
+            emulator.start()
         if self._front:
             self._front.stop()
-        if self._undo_lambda:
-            self._undo_lambda()
-        if self._server:
-            self._server.stop()
+        if emulator:
+            emulator.join()
+        for undo in (self._undo_lambda, self._undo_dynamodb):
+            if undo:
+                undo()
 
 
 def invoke_function(function: str, event: Any, region: str = "us-east-1") -> Any:

@@ -63,9 +63,11 @@ def stack() -> Iterator[Stack]:
         os.environ["DEFAULT_ACCOUNT_ID"] = ACCOUNT
         reset_caches()
         undo = install_moto_lambda(provisioned.runtime)
+        undo_atomic = atomic_moto_dynamodb()
         try:
             yield provisioned
         finally:
+            undo_atomic()
             undo()
             os.environ.clear()
             os.environ.update(saved)
@@ -122,3 +124,10 @@ def raw_item(table_name: str, account: str, job_id: str) -> dict[str, Any] | Non
         TableName=table_name, Key={"AccountId": {"S": account}, "JobId": {"S": job_id}}, ConsistentRead=True
     )
     return item.get("Item")
+
+
+def atomic_moto_dynamodb() -> Any:
+    """See local_stack.moto_patches: moto's DynamoDB made atomic per request, as DynamoDB is."""
+    from local_stack.moto_patches import atomic_moto_dynamodb as patch
+
+    return patch()

@@ -30,7 +30,8 @@ def outcome(*, status: JobStatus, total: int, translated: int, failed: int, erro
     The seed's rule: a job that finished every document before it could be stopped is COMPLETED,
     even if a stop arrived meanwhile; otherwise a stop request makes it STOPPED.
     """
-    finished_all = error is None and translated + failed >= total
+    # total is 0 until the documents are planned: a job stopped before it started has finished nothing.
+    finished_all = error is None and total > 0 and translated + failed >= total
     if finished_all:
         if failed == 0:
             return JobStatus.COMPLETED, f"Translated {translated} of {total} documents."

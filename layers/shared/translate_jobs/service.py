@@ -5,6 +5,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from functools import cache
 from typing import Any
 
@@ -87,14 +88,13 @@ def workflow_launcher() -> Callable[[str, str], None]:
     def launch(account_id: str, job_id: str) -> None:
         if state_machine_arn is None:
             raise RuntimeError("STATE_MACHINE_ARN is not set: this function cannot start jobs.")
-        try:
+        # A retried Start finds the job's execution exists already: nothing to do.
+        with suppress(client.exceptions.ExecutionAlreadyExists):
             client.start_execution(
                 stateMachineArn=state_machine_arn,
                 name=job_id,
                 input=json.dumps({"AccountId": account_id, "JobId": job_id}),
             )
-        except client.exceptions.ExecutionAlreadyExists:
-            pass  # a retried Start: the job's execution exists already
 
     return launch
 

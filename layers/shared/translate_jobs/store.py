@@ -71,7 +71,7 @@ class JobRecord(Model):
         return JobStatus(self.job_status)
 
 
-class _ConditionFailed(Exception):
+class _ConditionFailedError(Exception):
     def __init__(self, old: JobRecord | None) -> None:
         self.old = old
 
@@ -131,7 +131,7 @@ class JobStore:
                 actions=[JobRecord.job_status.set(JobStatus.STOP_REQUESTED), JobRecord.stop_requested_time.set(now)],
                 condition=JobRecord.job_status.is_in(*STOPPABLE),
             )
-        except _ConditionFailed as failed:
+        except _ConditionFailedError as failed:
             if failed.old is None:
                 raise JobNotFoundError(job_id) from None
             return failed.old.status
@@ -169,7 +169,7 @@ class JobStore:
                 ],
                 condition=JobRecord.job_status.is_in(*FINALIZABLE) & ~JobRecord.counted_batches.contains(batch),
             )
-        except _ConditionFailed as failed_write:
+        except _ConditionFailedError as failed_write:
             if failed_write.old is None:
                 raise JobNotFoundError(job_id) from None
             if batch in (failed_write.old.counted_batches or set()):
@@ -179,8 +179,12 @@ class JobStore:
     def finalize(
         self, account_id: str, job_id: str, status: JobStatus, message: str, expected: JobStatus, now: float
     ) -> JobRecord:
-        """Move a job from the status its decision was based on to a terminal status (one update)."""
-        assert status in TERMINAL and expected in FINALIZABLE
+        """Move a job from the status its decision was based on to a terminal status (one update).
+
+        ``expected`` is normally IN_PROGRESS or STOP_REQUESTED; SUBMITTED when the workflow failed
+        before it could begin the job (it must still end FAILED, never stay SUBMITTED).
+        """
+        assert status in TERMINAL and expected not in TERMINAL
         return self._transition(
             account_id,
             job_id,
@@ -191,7 +195,7 @@ class JobStore:
     def _transition(self, account_id: str, job_id: str, actions: Sequence[Any], condition: Condition) -> JobRecord:
         try:
             return self._update(account_id, job_id, actions, condition)
-        except _ConditionFailed as failed:
+        except _ConditionFailedError as failed:
             if failed.old is None:
                 raise JobNotFoundError(job_id) from None
             raise JobStateConflictError(job_id, failed.old.job_status) from None
@@ -211,7 +215,7 @@ class JobStore:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
             old = exc.response.get("Item")
-            raise _ConditionFailed(JobRecord.from_raw_data(old) if old else None) from None
+            raise _ConditionFailedError(JobRecord.from_raw_data(old) if old else None) from None
         return JobRecord.from_raw_data(response["Attributes"])
 
 
@@ -220,6 +224,6 @@ def job_store() -> JobStore:
     """The store, bound to the table and region from the environment (once per cold start)."""
     config = settings()
     JobRecord.Meta.table_name = config.jobs_table_name
-    JobRecord.Meta.region = config.region
+    JobRecord.Meta.region = config.region  # type: ignore[attr-defined]
     JobRecord._connection = None
     return JobStore()

@@ -68,7 +68,9 @@ def _check(shape: Shape, value: Any, path: str, problems: list[str]) -> None:
             return
         for member in value:
             if member not in shape.members:
-                problems.append(f"Value at '{_path(path, member)}' failed to satisfy constraint: Member must be a known member of {shape.name}")
+                member_path = _path(path, member)
+                constraint = f"Member must be a known member of {shape.name}"
+                problems.append(f"Value at '{member_path}' failed to satisfy constraint: {constraint}")
         for name, member_shape in shape.members.items():
             member_path = _path(path, name)
             if value.get(name) is None:

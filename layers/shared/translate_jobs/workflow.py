@@ -19,8 +19,6 @@ from translate_jobs.observability import logger
 from translate_jobs.store import JobRecord, job_store
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
-# How often a running batch re-reads the job to notice a stop between documents.
-STOP_CHECK_SECONDS = 0.5
 
 
 class NoDocumentsError(Exception):
@@ -79,13 +77,12 @@ def translate_batch(account_id: str, job_id: str, batch: int, keys: list[str]) -
     in_bucket, in_prefix = parse_s3_uri(job.input_data_config["S3Uri"])
     out_bucket, out_prefix = parse_s3_uri(job.output_data_config["S3Uri"])
     results: list[dict[str, Any]] = []
-    last_check = time.monotonic()
-    for key in keys:
-        if time.monotonic() - last_check > STOP_CHECK_SECONDS:
-            last_check = time.monotonic()
-            if store.get(account_id, job_id).status != JobStatus.IN_PROGRESS:
-                logger.info("Stop noticed inside a batch", extra={"batch": batch})
-                break
+    for position, key in enumerate(keys):
+        # Re-read the job before every further document (one read, far cheaper than a translation),
+        # so a stop leaves at most one document in flight per running batch.
+        if position and store.get(account_id, job_id).status != JobStatus.IN_PROGRESS:
+            logger.info("Stop noticed inside a batch", extra={"batch": batch, "documents_done": position})
+            break
         results.append(_translate_document(s3, translator, job, in_bucket, in_prefix, key, out_bucket, out_prefix))
     translated = sum(1 for result in results if result["Status"] == "SUCCEEDED")
     failed = len(results) - translated
@@ -132,9 +129,13 @@ def finalize_job(account_id: str, job_id: str, error: dict[str, Any] | None = No
     """Move the job to exactly one terminal status, with EndTime, Message and the details files."""
     store = job_store()
     job = store.get(account_id, job_id)
-    for _ in range(2):  # the status can change under us at most once (IN_PROGRESS -> STOP_REQUESTED)
+    # The status can change under us at most twice (IN_PROGRESS -> STOP_REQUESTED by Stop, then to a
+    # terminal status by a concurrent finalize), so the third read always decides.
+    for _ in range(3):
         if job.status in TERMINAL:
             return {"JobStatus": job.job_status}
+        if job.status == JobStatus.SUBMITTED and error is None:
+            raise JobStateConflictError(job_id, job.job_status)  # nothing began: only a failure may end it
         status, message = outcome(
             status=job.status,
             total=int(job.input_documents_count),
