@@ -1,6 +1,7 @@
 """python -m local_stack run | invoke FUNCTION EVENT  (see README: "Run it locally")."""
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -89,7 +90,9 @@ Press Ctrl-C to stop.""",
 def invoke(args: argparse.Namespace) -> int:
     event = json.loads(Path(args.event).read_text()) if args.event != "-" else json.load(sys.stdin)
     try:
-        result = invoke_function(args.function, event)
+        # As sam local invoke: the function's logs on stderr, its response alone on stdout.
+        with contextlib.redirect_stdout(sys.stderr):
+            result = invoke_function(args.function, event)
     except FunctionError as error:
         print(json.dumps(error.payload))
         return 1

@@ -28,6 +28,11 @@ def build_event(
     path_parameters: dict[str, str], account_id: str, source_ip: str,
 ) -> dict[str, Any]:
     is_text = not body or bool(TEXT_TYPES.match(headers.get("content-type", "")))
+    if is_text and body:
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            is_text = False  # API Gateway base64-encodes what is not valid text
     credential = re.search(r"Credential=([^/]+)/", headers.get("authorization", ""))
     now = datetime.now(UTC)
     event: dict[str, Any] = {
@@ -88,7 +93,7 @@ class ApiFront:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host if isinstance(host, str) else host.decode()}:{port}"
 
     def start(self) -> None:
         self._thread = threading.Thread(

@@ -149,34 +149,3 @@ def install_moto_lambda(runtime: FunctionRuntime) -> Callable[[], None]:
 
     return undo
 
-
-def serialize_moto_dynamodb() -> Callable[[], None]:
-    """Make moto's DynamoDB apply each request atomically, as DynamoDB does per item. Returns an undo.
-
-    moto takes no lock: two threads' conditional UpdateItems (parallel Map iterations adding their
-    batch counts, or Stop racing finalize) can both pass their conditions and lose an update.
-    """
-    import functools
-
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-    names = ["get_item", "put_item", "update_item", "delete_item", "transact_write_items", "query", "scan"]
-    originals = {name: getattr(DynamoDBBackend, name) for name in names}
-
-    def locked(method: Any) -> Any:
-        @functools.wraps(method)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return method(*args, **kwargs)
-
-        return wrapper
-
-    for name, method in originals.items():
-        setattr(DynamoDBBackend, name, locked(method))
-
-    def undo() -> None:
-        for name, method in originals.items():
-            setattr(DynamoDBBackend, name, method)
-
-    return undo

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from local_stack.front import ApiFront
+from local_stack.moto_patches import atomic_moto_dynamodb
 from local_stack.provision import Stack, create_bucket, plan, provision
-from local_stack.runtime import install_moto_lambda, serialize_moto_dynamodb
+from local_stack.runtime import install_moto_lambda
 from local_stack.template import http_api_routes
 
 DEFAULT_ACCOUNT = "123456789012"  # moto's default account
@@ -89,7 +90,7 @@ class LocalStack:
         self.stack = provision(DEFAULT_ACCOUNT, self.region, self.parameters)
         self.stack.runtime.apply_environment()
         self._undo_lambda = install_moto_lambda(self.stack.runtime)
-        self._undo_dynamodb = serialize_moto_dynamodb()
+        self._undo_dynamodb = atomic_moto_dynamodb()
         self._create_demo_buckets()
         self._front = ApiFront(self.stack.runtime, http_api_routes(self.stack.template), DEFAULT_ACCOUNT, self.host, self.port)
         self._front.start()

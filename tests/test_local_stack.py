@@ -211,7 +211,8 @@ def test_invoke_prints_the_functions_response(tmp_path: Path) -> None:
                 cwd=ROOT, env=client_env, capture_output=True, text=True, timeout=60,
             )
             assert result.returncode == 0, result.stderr
-            return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+            assert len(result.stdout.splitlines()) == 1, result.stdout  # the response; the logs go to stderr
+            return dict(json.loads(result.stdout))
 
         start = {
             "JobName": "invoked",

@@ -5,17 +5,10 @@ import time
 from typing import Any
 
 import pytest
-from conftest import ACCOUNT, atomic_moto_dynamodb, put_job, raw_item
+from conftest import ACCOUNT, put_job, raw_item
 
 TERMINAL = {"COMPLETED", "COMPLETED_WITH_ERROR", "FAILED", "STOPPED"}
 
-
-@pytest.fixture(autouse=True)
-def _atomic_dynamodb() -> Any:
-    """DynamoDB applies each conditional write atomically; moto needs a lock for that (see conftest)."""
-    undo = atomic_moto_dynamodb()
-    yield
-    undo()
 
 
 def counted_job() -> str:

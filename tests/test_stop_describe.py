@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import ACCOUNT, OTHER_ACCOUNT, atomic_moto_dynamodb, http_event, put_job, raw_item
+from conftest import ACCOUNT, OTHER_ACCOUNT, http_event, put_job, raw_item
 
 STOP = "StopTextTranslationJob"
 DESCRIBE = "DescribeTextTranslationJob"
@@ -164,16 +164,8 @@ def test_a_second_stop_answers_stop_requested_and_keeps_the_first_request_time(s
     assert raw_item(stack.table_name, ACCOUNT, job_id) == first
 
 
-@pytest.fixture
-def atomic_moto_updates():
-    """DynamoDB applies each conditional write atomically; moto takes no lock (the test is about our
-    single conditional write, not moto's thread safety)."""
-    undo = atomic_moto_dynamodb()
-    yield
-    undo()
 
-
-def test_concurrent_stops_all_answer_stop_requested_and_write_once(stack, atomic_moto_updates):
+def test_concurrent_stops_all_answer_stop_requested_and_write_once(stack):
     # Given one running job
     job_id = put_job("IN_PROGRESS")
     callers = 8
@@ -401,3 +393,17 @@ def test_a_route_the_api_lacks_is_an_unknown_operation(stack):
     event["requestContext"]["http"]["path"] = "/nowhere"
     code, body, _ = call(stack, event)
     assert (code, body["__type"]) == (400, "UnknownOperationException")
+
+
+def test_a_body_that_is_not_utf8_is_a_serialization_error_and_touches_nothing(stack):
+    # Given a body with bytes that are not UTF-8 (API Gateway passes it base64-encoded)
+    job_id = put_job("IN_PROGRESS")
+    event = http_event("POST", "/", b'{"JobId": "' + job_id.encode() + b'\xff"}', target="StopTextTranslationJob")
+    assert event["isBase64Encoded"] is True
+    before = raw_item(stack.table_name, ACCOUNT, job_id)
+    # When it is sent
+    response = stack.runtime.invoke("ApiFunction", event)
+    # Then it is a 400 SerializationException and the job is untouched
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"])["__type"] == "SerializationException"
+    assert raw_item(stack.table_name, ACCOUNT, job_id) == before

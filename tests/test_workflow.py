@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import ACCOUNT, REGION, atomic_moto_dynamodb, http_event, put_job, reset_caches
+from conftest import ACCOUNT, REGION, http_event, put_job, reset_caches
 
 from local_stack.template import ROOT
 
@@ -112,13 +112,6 @@ def use_engine(monkeypatch: Any, name: str, engine_class: type, batch_size: int 
         monkeypatch.setenv("BATCH_SIZE", str(batch_size))
     reset_caches()
 
-
-@pytest.fixture(autouse=True)
-def _atomic_dynamodb() -> Any:
-    """Parallel Map iterations add counts concurrently: see conftest.atomic_moto_dynamodb."""
-    undo = atomic_moto_dynamodb()
-    yield
-    undo()
 
 
 @pytest.fixture

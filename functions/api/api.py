@@ -3,6 +3,7 @@
 Stop lives in translate_jobs.service.stop_text_translation_job (rules: translate_jobs.store.request_stop).
 """
 
+import base64
 import uuid
 from typing import Any
 
@@ -30,7 +31,10 @@ def caller_account() -> str:
 
 
 def body() -> dict[str, Any]:
-    return wire.decode_body(app.current_event.decoded_body)
+    # Decode base64 ourselves: a body that is not UTF-8 is the caller's error, not a 500.
+    event = app.current_event
+    raw = event.body or ""
+    return wire.decode_body(base64.b64decode(raw) if event.is_base64_encoded else raw.encode())
 
 
 @app.post("/")
