@@ -82,7 +82,12 @@ def api_answers(url: str) -> bool:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     logs = tmp_path_factory.mktemp("stack")
     port, emulator_port = free_port(), free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "MOTO_"))}
+    # As a newcomer's shell would have it: no emulator settings, and not inside `make test`'s make.
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "MOTO_")) and key not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")
+    }
     with (logs / "stdout").open("wb") as out, (logs / "stderr").open("wb") as err:
         process = subprocess.Popen(
             ["make", "run", f"PORT={port}", f"EMULATOR_PORT={emulator_port}", "PARAMETER_OVERRIDES=BatchSize=1"],
