@@ -131,3 +131,19 @@ def atomic_moto_dynamodb() -> Any:
     from local_stack.moto_patches import atomic_moto_dynamodb as patch
 
     return patch()
+
+
+def execution_arn(stack: Stack, job_id: str) -> str:
+    """The job's workflow execution (named after the JobId)."""
+    return stack.state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + job_id
+
+
+def wait_for_execution(stack: Stack, job_id: str, timeout: float = 30) -> dict[str, Any]:
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    deadline = time.monotonic() + timeout
+    while True:
+        execution = sfn.describe_execution(executionArn=execution_arn(stack, job_id))
+        if execution["status"] != "RUNNING":
+            return dict(execution)
+        assert time.monotonic() < deadline, f"execution {job_id} still RUNNING after {timeout}s"
+        time.sleep(0.05)

@@ -2,12 +2,11 @@
 
 import json
 import re
-import time
 from typing import Any
 
 import boto3
 import pytest
-from conftest import ACCOUNT, REGION, http_event, raw_item
+from conftest import ACCOUNT, REGION, http_event, raw_item, wait_for_execution
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/TranslateData"
 
@@ -31,18 +30,6 @@ def call(stack: Any, operation: str, body: Any) -> tuple[int, dict[str, Any]]:
     return response["statusCode"], json.loads(response["body"] or "{}")
 
 
-def execution_arn(stack: Any, job_id: str) -> str:
-    return stack.state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + job_id
-
-
-def wait_for_execution(stack: Any, job_id: str, timeout: float = 20) -> dict[str, Any]:
-    sfn = boto3.client("stepfunctions", region_name=REGION)
-    deadline = time.monotonic() + timeout
-    while True:
-        execution = sfn.describe_execution(executionArn=execution_arn(stack, job_id))
-        if execution["status"] != "RUNNING" or time.monotonic() > deadline:
-            return execution
-        time.sleep(0.05)
 
 
 def executions(stack: Any) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import ACCOUNT, REGION, http_event, put_job, reset_caches
+from conftest import ACCOUNT, REGION, http_event, put_job, reset_caches, wait_for_execution
 
 from local_stack.template import ROOT
 
@@ -50,19 +50,6 @@ def stop_job(stack: Any, job_id: str) -> str:
     return json.loads(response["body"])["JobStatus"]
 
 
-def execution_arn(stack: Any, job_id: str) -> str:
-    return stack.state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + job_id
-
-
-def wait_for_execution(stack: Any, job_id: str, timeout: float = 30) -> dict[str, Any]:
-    sfn = boto3.client("stepfunctions", region_name=REGION)
-    deadline = time.monotonic() + timeout
-    while True:
-        execution = sfn.describe_execution(executionArn=execution_arn(stack, job_id))
-        if execution["status"] != "RUNNING":
-            return execution
-        assert time.monotonic() < deadline, f"execution {job_id} still RUNNING after {timeout}s"
-        time.sleep(0.05)
 
 
 def job(job_id: str, account: str = ACCOUNT) -> Any:
