@@ -17,8 +17,6 @@ CASES = [
     (errors.JobNotFoundError("0123456789abcdef0123456789abcdef"), 400, "ResourceNotFoundException"),
     (errors.UnsupportedLanguagePairError("Unsupported language pair: en to en."), 400, "UnsupportedLanguagePairException"),
     (errors.InvalidRequestError("ClientToken reused."), 400, "InvalidRequestException"),
-    (errors.InvalidFilterError("Only one filter at a time."), 400, "InvalidFilterException"),
-    (errors.LimitExceededError("Too many concurrent jobs."), 400, "LimitExceededException"),
     (errors.ThrottledError("The job table is throttling requests; retry with backoff."), 400, "TooManyRequestsException"),
 ]
 

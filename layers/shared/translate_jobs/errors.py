@@ -47,12 +47,6 @@ class InvalidRequestError(TranslateJobsError):
     """The request is well formed but cannot be honoured (e.g. a reused ClientToken)."""
 
 
-class InvalidFilterError(TranslateJobsError):
-    """A List filter the service cannot apply."""
-
-
-class LimitExceededError(TranslateJobsError):
-    """An account quota would be exceeded."""
 
 
 class ThrottledError(TranslateJobsError):
