@@ -147,3 +147,18 @@ def wait_for_execution(stack: Stack, job_id: str, timeout: float = 30) -> dict[s
             return dict(execution)
         assert time.monotonic() < deadline, f"execution {job_id} still RUNNING after {timeout}s"
         time.sleep(0.05)
+
+
+def start_request(**overrides: Any) -> dict[str, Any]:
+    """A valid StartTextTranslationJob request (input-docs -> output-docs, en -> fr); None drops a member."""
+    request = {
+        "JobName": "test-job",
+        "InputDataConfig": {"S3Uri": "s3://input-docs/docs/", "ContentType": "text/plain"},
+        "OutputDataConfig": {"S3Uri": "s3://output-docs/out/"},
+        "DataAccessRoleArn": f"arn:aws:iam::{ACCOUNT}:role/TranslateData",
+        "SourceLanguageCode": "en",
+        "TargetLanguageCodes": ["fr"],
+        "ClientToken": "token-1",
+        **overrides,
+    }
+    return {key: value for key, value in request.items() if value is not None}

@@ -6,23 +6,9 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import ACCOUNT, REGION, http_event, raw_item, wait_for_execution
+from conftest import ACCOUNT, REGION, http_event, raw_item, start_request, wait_for_execution
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/TranslateData"
-
-
-def start_request(**overrides: Any) -> dict[str, Any]:
-    request = {
-        "JobName": "start-test",
-        "InputDataConfig": {"S3Uri": "s3://input-docs/docs/", "ContentType": "text/plain"},
-        "OutputDataConfig": {"S3Uri": "s3://output-docs/out/"},
-        "DataAccessRoleArn": ROLE,
-        "SourceLanguageCode": "en",
-        "TargetLanguageCodes": ["fr"],
-        "ClientToken": "token-1",
-    }
-    request.update(overrides)
-    return {key: value for key, value in request.items() if value is not None}
 
 
 def call(stack: Any, operation: str, body: Any) -> tuple[int, dict[str, Any]]:
@@ -58,7 +44,7 @@ def test_start_returns_a_hex_job_id_and_submitted_and_rewrites_the_output_uri(do
     assert status == 200, described
     properties = described["TextTranslationJobProperties"]
     assert properties["OutputDataConfig"]["S3Uri"] == f"s3://output-docs/out/{ACCOUNT}-TranslateText-{job_id}/"
-    assert properties["JobName"] == "start-test"
+    assert properties["JobName"] == "test-job"
     assert properties["DataAccessRoleArn"] == ROLE
 
     # An execution named after the JobId exists, and the job runs to completion.

@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import ACCOUNT, REGION, http_event, put_job, reset_caches, wait_for_execution
+from conftest import ACCOUNT, REGION, http_event, put_job, reset_caches, start_request, wait_for_execution
 
 from local_stack.template import ROOT
 
@@ -29,16 +29,7 @@ def put_documents(documents: dict[str, bytes | str], bucket: str = "input-docs")
 
 
 def start_job(stack: Any, **overrides: Any) -> str:
-    request = {
-        "JobName": "workflow-test",
-        "InputDataConfig": {"S3Uri": "s3://input-docs/docs/", "ContentType": "text/plain"},
-        "OutputDataConfig": {"S3Uri": "s3://output-docs/out/"},
-        "DataAccessRoleArn": ROLE,
-        "SourceLanguageCode": "en",
-        "TargetLanguageCodes": ["fr"],
-        "ClientToken": f"token-{time.monotonic_ns()}",
-        **overrides,
-    }
+    request = start_request(ClientToken=f"token-{time.monotonic_ns()}", **overrides)
     response = stack.runtime.invoke("ApiFunction", http_event("POST", "/", request, target="StartTextTranslationJob"))
     assert response["statusCode"] == 200, response
     return json.loads(response["body"])["JobId"]

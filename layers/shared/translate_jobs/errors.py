@@ -47,8 +47,6 @@ class InvalidRequestError(TranslateJobsError):
     """The request is well formed but cannot be honoured (e.g. a reused ClientToken)."""
 
 
-
-
 class ThrottledError(TranslateJobsError):
     """DynamoDB (or another dependency) throttled us; the caller should retry later."""
 

@@ -129,6 +129,8 @@ def finalize_job(account_id: str, job_id: str, error: dict[str, Any] | None = No
     """Move the job to exactly one terminal status, with EndTime, Message and the details files."""
     store = job_store()
     job = store.get(account_id, job_id)
+    if job.status not in TERMINAL and job.status != JobStatus.SUBMITTED and error is None:
+        _write_details(job)  # once: the documents' results do not change while we decide
     # The status can change under us at most twice (IN_PROGRESS -> STOP_REQUESTED by Stop, then to a
     # terminal status by a concurrent finalize), so the third read always decides.
     for _ in range(3):
@@ -143,8 +145,6 @@ def finalize_job(account_id: str, job_id: str, error: dict[str, Any] | None = No
             failed=int(job.documents_with_errors_count),
             error=_describe_error(error) if error else None,
         )
-        if error is None or status != JobStatus.FAILED:
-            _write_details(job)
         try:
             final = store.finalize(account_id, job_id, status, message, expected=job.status, now=round(time.time(), 3))
         except JobStateConflictError:
