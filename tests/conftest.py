@@ -49,7 +49,7 @@ def reset_caches() -> None:
     config.settings.cache_clear()
     store.job_store.cache_clear()
     service.workflow_launcher.cache_clear()
-    workflow._work_s3 = None
+    workflow.work_s3.cache_clear()
     JobRecord._connection = None
 
 

@@ -6,8 +6,10 @@ Retry and Catch can match them (a failed conditional write, JobStateConflictErro
 
 import json
 import time
+from functools import cache
 from typing import Any
 
+import boto3
 from botocore.exceptions import ClientError
 
 from translate_jobs.config import settings
@@ -210,14 +212,7 @@ def _write_details(job: JobRecord) -> None:
         )
 
 
-_work_s3: Any = None
-
-
+@cache
 def work_s3() -> Any:
-    """The service's own S3 client, for its working bucket only."""
-    global _work_s3
-    if _work_s3 is None:
-        import boto3
-
-        _work_s3 = boto3.client("s3", region_name=settings().region)
-    return _work_s3
+    """The service's own S3 client, for its working bucket only (created once per cold start)."""
+    return boto3.client("s3", region_name=settings().region)
