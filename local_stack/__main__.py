@@ -12,7 +12,14 @@ import time
 from pathlib import Path
 
 from local_stack.runtime import FunctionError
-from local_stack.stack import DEMO_BUCKETS, DEMO_ROLE, LocalStack, PortInUseError, invoke_function
+from local_stack.stack import (
+    DEMO_BUCKETS,
+    DEMO_ROLE,
+    EmulatorUnavailableError,
+    LocalStack,
+    PortInUseError,
+    invoke_function,
+)
 from local_stack.template import load_template
 
 
@@ -46,10 +53,16 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
-    local = LocalStack(host=args.host, port=args.port, emulator_port=args.emulator_port, parameters=parameters)
+    local = LocalStack(
+        host=args.host,
+        port=args.port,
+        emulator_port=args.emulator_port,
+        parameters=parameters,
+        external_emulator=os.environ.get("AWS_ENDPOINT_URL") or None,
+    )
     try:
         local.start()
-    except PortInUseError as error:
+    except (PortInUseError, EmulatorUnavailableError) as error:
         print(error, file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # Ctrl-C while starting: no traceback, nothing left running
@@ -59,11 +72,12 @@ def run(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
     overrides = "".join(f"\n  parameter override: {key}={value}" for key, value in parameters.items())
+    notice = f"\n  note: {local.notice}" if local.notice else ""
     print(
         f"""
 translate-jobs is running locally (ready in {time.perf_counter() - started:.1f} s)
   API (like sam local start-api):   {local.api_url}
-  emulator (moto, like moto_server): {local.emulator_url}
+  emulator (moto, like moto_server): {local.emulator_url}{notice}
   demo buckets: s3://{DEMO_BUCKETS[0]}  s3://{DEMO_BUCKETS[1]}   demo role: {DEMO_ROLE}{overrides}
 
 Try it (the README has the whole walkthrough):

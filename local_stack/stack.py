@@ -1,5 +1,6 @@
 """The local stack: an embedded moto server, template.yaml provisioned in it, and the API front."""
 
+import contextlib
 import json
 import logging
 import os
@@ -23,6 +24,28 @@ DEMO_ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/TranslateDemoDataAccess"
 
 class PortInUseError(RuntimeError):
     pass
+
+
+class EmulatorUnavailableError(RuntimeError):
+    pass
+
+
+def configure_moto(url: str) -> None:
+    """Turn on what the workflow needs: Step Functions executing, Lambda without Docker."""
+    request = urllib.request.Request(f"{url}/moto-api/config", data=json.dumps(MOTO_CONFIG).encode(), method="POST")
+    urllib.request.urlopen(request, timeout=10).close()
+
+
+def stack_exists(region: str) -> bool:
+    """Has a `make run` already provisioned template.yaml in the emulator the SDK points at?"""
+    import boto3
+
+    lambda_ = boto3.client("lambda", region_name=region)
+    try:
+        lambda_.get_function(FunctionName=plan(DEFAULT_ACCOUNT, region).runtime.find("ApiFunction").name)
+    except lambda_.exceptions.ResourceNotFoundException:
+        return False
+    return True
 
 
 def ensure_port_free(host: str, port: int, what: str) -> None:
@@ -60,29 +83,40 @@ class LocalStack:
     stack: Stack | None = None
     _server: Any = None
     _front: ApiFront | None = None
+    # An emulator that is already running (AWS_ENDPOINT_URL), used instead of the embedded one.
+    external_emulator: str | None = None
+    notice: str = ""  # what a user must know about this start (printed in the banner)
     _undo_lambda: Any = None
     _undo_dynamodb: Any = None
 
     @property
     def emulator_url(self) -> str:
-        return f"http://{self.host}:{self.emulator_port}"
+        return self.external_emulator or f"http://{self.host}:{self.emulator_port}"
 
     @property
     def api_url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> "LocalStack":
+        ensure_port_free(self.host, self.port, "API")
+        if self.external_emulator:
+            self._use_external_emulator()
+        else:
+            self._start_embedded_emulator()
+        self._create_demo_buckets()
+        assert self.stack is not None
+        self._front = ApiFront(self.stack.runtime, http_api_routes(self.stack.template), DEFAULT_ACCOUNT, self.host, self.port)
+        self._front.start()
+        return self
+
+    def _start_embedded_emulator(self) -> None:
         from moto.server import ThreadedMotoServer
 
-        ensure_port_free(self.host, self.port, "API")
         ensure_port_free(self.host, self.emulator_port, "emulator")
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the functions' logs are the log
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.emulator_port, verbose=False)
         self._server.start()
-        request = urllib.request.Request(
-            f"{self.emulator_url}/moto-api/config", data=json.dumps(MOTO_CONFIG).encode(), method="POST"
-        )
-        urllib.request.urlopen(request, timeout=10).close()
+        configure_moto(self.emulator_url)
         os.environ.update(local_environment(self.emulator_url, self.region))
         # moto's Step Functions calls Lambda (and S3, for the Map's ItemReader) through
         # http://localhost:$MOTO_PORT, 5000 unless told: tell it the port it actually serves.
@@ -91,17 +125,42 @@ class LocalStack:
         self.stack.runtime.apply_environment()
         self._undo_lambda = install_moto_lambda(self.stack.runtime)
         self._undo_dynamodb = atomic_moto_dynamodb()
-        self._create_demo_buckets()
-        self._front = ApiFront(self.stack.runtime, http_api_routes(self.stack.template), DEFAULT_ACCOUNT, self.host, self.port)
-        self._front.start()
-        return self
+
+    def _use_external_emulator(self) -> None:
+        """Serve the API over an emulator that is already running.
+
+        The workflow's Lambda tasks run inside the emulator's process. Another `make run` (its
+        embedded emulator) runs them with the real handlers, so jobs run end to end; a bare
+        moto_server can only echo them, so there jobs would never progress: we say so up front.
+        """
+        url = str(self.external_emulator)
+        try:
+            configure_moto(url)
+        except OSError as error:
+            raise EmulatorUnavailableError(
+                f"error: AWS_ENDPOINT_URL={url} does not answer as a moto server ({error}); "
+                "start it first, or unset AWS_ENDPOINT_URL to use the embedded emulator."
+            ) from None
+        os.environ.update(local_environment(url, self.region))
+        if stack_exists(self.region):
+            self.stack = plan(DEFAULT_ACCOUNT, self.region, self.parameters)
+            self.notice = f"using the running emulator at {url} and the stack already provisioned in it"
+        else:
+            self.stack = provision(DEFAULT_ACCOUNT, self.region, self.parameters)
+            self.notice = (
+                f"using the running emulator at {url}, provisioned now. Its Lambda tasks run in its own process, "
+                "where this project's handlers are not loaded: Start, Describe and Stop work, but jobs will stay "
+                "SUBMITTED. To run jobs, point AWS_ENDPOINT_URL at another `make run`'s emulator, or unset it."
+            )
+        self.stack.runtime.apply_environment()
 
     def _create_demo_buckets(self) -> None:
         import boto3
 
         s3 = boto3.client("s3", region_name=self.region)
         for bucket in DEMO_BUCKETS:
-            create_bucket(s3, bucket, self.region)
+            with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
+                create_bucket(s3, bucket, self.region)
 
     def stop(self) -> None:
         # Each server notices a shutdown within its poll interval (moto's is 0.5 s): stop both at once.
