@@ -56,6 +56,18 @@ def plan(account_id: str, region: str, parameters: dict[str, str] | None = None)
         bucket = f"{STACK_NAME}-{name}".lower()
         resolver.refs[name] = bucket
         resolver.attributes[name] = {"Arn": f"arn:aws:s3:::{bucket}"}
+    for name in resources_of_type(template, "AWS::SQS::Queue"):
+        queue = f"{STACK_NAME}-{name}"
+        resolver.refs[name] = f"https://sqs.{region}.amazonaws.com/{account_id}/{queue}"
+        resolver.attributes[name] = {"Arn": f"arn:aws:sqs:{region}:{account_id}:{queue}", "QueueName": queue}
+    for name, resource in resources_of_type(template, "AWS::Events::EventBus").items():
+        bus = resolver.resolve(resource["Properties"]["Name"])
+        resolver.refs[name] = bus
+        resolver.attributes[name] = {"Arn": f"arn:aws:events:{region}:{account_id}:event-bus/{bus}", "Name": bus}
+    for name in resources_of_type(template, "AWS::Events::Rule"):
+        rule = f"{STACK_NAME}-{name}"
+        resolver.refs[name] = rule
+        resolver.attributes[name] = {"Arn": f"arn:aws:events:{region}:{account_id}:rule/{rule}"}
     for name in resources_of_type(template, "AWS::Serverless::LayerVersion"):
         resolver.refs[name] = f"arn:aws:lambda:{region}:{account_id}:layer:{name}:1"
     for name in resources_of_type(template, "AWS::Serverless::HttpApi"):
@@ -119,6 +131,8 @@ def provision(account_id: str, region: str, parameters: dict[str, str] | None = 
     for name in resources_of_type(template, "AWS::S3::Bucket"):
         create_bucket(s3, resolver.refs[name], region)
 
+    _provision_queues_and_events(stack, region)
+
     for name, resource in resources_of_type(template, "AWS::Serverless::StateMachine").items():
         props = resource["Properties"]
         definition = (ROOT / props["DefinitionUri"]).read_text()
@@ -148,6 +162,38 @@ def provision(account_id: str, region: str, parameters: dict[str, str] | None = 
             MemorySize=function.memory,
         )
     return stack
+
+
+def _provision_queues_and_events(stack: Stack, region: str) -> None:
+    """SQS queues (then their RedrivePolicy), EventBridge buses and AWS::Events::Rule resources.
+
+    Not created locally: queue policies and CloudWatch alarms (nothing here enforces or watches
+    them), and the rules SAM derives from functions' EventBridgeRule/Schedule events (moto's
+    EventBridge cannot invoke Lambda; see local_stack.delivery for what is delivered instead).
+    """
+    template, resolver = stack.template, stack.resolver
+    sqs = boto3.client("sqs", region_name=region)
+    events = boto3.client("events", region_name=region)
+    queues = resources_of_type(template, "AWS::SQS::Queue")
+    for name in queues:
+        sqs.create_queue(QueueName=resolver.attributes[name]["QueueName"])
+    for name, resource in queues.items():
+        props = resolver.resolve(resource.get("Properties", {}))
+        attributes = {key: str(props[key]) for key in ("VisibilityTimeout", "MessageRetentionPeriod") if key in props}
+        if "RedrivePolicy" in props:
+            attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+        if attributes:
+            sqs.set_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName=resolver.attributes[name]["QueueName"])["QueueUrl"],
+                                     Attributes=attributes)
+    for name in resources_of_type(template, "AWS::Events::EventBus"):
+        events.create_event_bus(Name=resolver.refs[name])
+    for name, resource in resources_of_type(template, "AWS::Events::Rule").items():
+        props = resolver.resolve(resource["Properties"])
+        bus = props.get("EventBusName", "default")
+        events.put_rule(Name=resolver.refs[name], EventBusName=bus, EventPattern=json.dumps(props["EventPattern"]))
+        targets = [{"Id": target["Id"], "Arn": target["Arn"]} for target in props.get("Targets", [])]
+        if targets:
+            events.put_targets(Rule=resolver.refs[name], EventBusName=bus, Targets=targets)
 
 
 def create_bucket(s3: Any, bucket: str, region: str) -> None:

@@ -88,6 +88,7 @@ class LocalStack:
     notice: str = ""  # what a user must know about this start (printed in the banner)
     _undo_lambda: Any = None
     _undo_dynamodb: Any = None
+    _delivery: Any = None  # local_stack.delivery: stream and queue events to their functions
 
     @property
     def emulator_url(self) -> str:
@@ -99,6 +100,8 @@ class LocalStack:
 
     def start(self) -> "LocalStack":
         ensure_port_free(self.host, self.port, "API")
+        # Locally the demo account may stop its jobs with messages (template default: no account).
+        self.parameters.setdefault("StopRequestAccounts", DEFAULT_ACCOUNT)
         if self.external_emulator:
             self._use_external_emulator()
         else:
@@ -125,6 +128,9 @@ class LocalStack:
         self.stack.runtime.apply_environment()
         self._undo_lambda = install_moto_lambda(self.stack.runtime)
         self._undo_dynamodb = atomic_moto_dynamodb()
+        from local_stack.delivery import start_local_delivery
+
+        self._delivery = start_local_delivery(self.stack, self.region)
 
     def _use_external_emulator(self) -> None:
         """Serve the API over an emulator that is already running.
@@ -163,6 +169,8 @@ class LocalStack:
                 create_bucket(s3, bucket, self.region)
 
     def stop(self) -> None:
+        if self._delivery:
+            self._delivery.stop()
         # Each server notices a shutdown within its poll interval (moto's is 0.5 s): stop both at once.
         emulator = threading.Thread(target=self._server.stop) if self._server else None
         if emulator:

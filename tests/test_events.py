@@ -24,6 +24,8 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     "stop-rest.json": (200, None),
     "start.json": (200, None),
     "start-rest.json": (200, None),
+    "list.json": (200, None),
+    "list-rest.json": (200, None),
     "describe-not-found.json": (400, "ResourceNotFoundException"),
     "describe-rest-not-found.json": (400, "ResourceNotFoundException"),
     "stop-jobid-too-long.json": (400, "ValidationException"),

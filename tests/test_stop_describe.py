@@ -100,7 +100,8 @@ def test_stop_of_a_running_job_requests_the_stop(stack, status):
     after = raw_item(stack.table_name, ACCOUNT, job_id)
     assert after["JobStatus"] == {"S": "STOP_REQUESTED"}
     assert "StopRequestedTime" in after and "StopRequestedTime" not in before
-    unchanged = {key for key in before if key != "JobStatus"}
+    assert after["AccountStatus"] == {"S": f"{ACCOUNT}#STOP_REQUESTED"}  # List's ByStatus key, same write
+    unchanged = {key for key in before if key not in ("JobStatus", "AccountStatus")}
     assert {key: after[key] for key in unchanged} == {key: before[key] for key in unchanged}
 
 

@@ -4,6 +4,7 @@ Stop lives in translate_jobs.service.stop_text_translation_job (rules: translate
 """
 
 import base64
+import math
 import uuid
 from typing import Any
 
@@ -48,6 +49,33 @@ def start_job() -> Response:
     request = body()
     request.setdefault("ClientToken", str(uuid.uuid4()))  # as the AWS SDKs do
     return wire.invoke("StartTextTranslationJob", caller_account(), request)
+
+
+@app.get("/jobs")
+def list_jobs() -> Response:
+    """List, with the Filter's members, MaxResults and NextToken as query parameters."""
+    params = dict(app.current_event.query_string_parameters or {})
+    request: dict[str, Any] = {}
+    job_filter = {key: params.pop(key) for key in ("JobName", "JobStatus") if key in params}
+    for key in ("SubmittedBeforeTime", "SubmittedAfterTime"):
+        if key in params:
+            job_filter[key] = _typed(params.pop(key), float)
+    if job_filter:
+        request["Filter"] = job_filter
+    if "MaxResults" in params:
+        request["MaxResults"] = _typed(params.pop("MaxResults"), int)
+    request.update(params)  # NextToken; anything else is reported as an unknown member
+    return wire.invoke("ListTextTranslationJobs", caller_account(), request)
+
+
+def _typed(value: str, kind: type[int] | type[float]) -> Any:
+    """A query string as the request's type (timestamps in epoch seconds), or the string itself,
+    which validation then rejects as AWS words it ('Member must be an integer')."""
+    try:
+        typed = kind(value)
+    except ValueError:
+        return value
+    return typed if math.isfinite(typed) else value
 
 
 @app.get("/jobs/<JobId>")

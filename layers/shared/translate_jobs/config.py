@@ -4,6 +4,8 @@ import os
 from dataclasses import dataclass
 from functools import cache
 
+MIN_SECRET_LENGTH = 16
+
 
 class ConfigurationError(RuntimeError):
     """A required environment variable is missing: a deployment mistake, not a request error."""
@@ -26,6 +28,20 @@ class Settings:
     work_bucket: str | None
     batch_size: int
     engine: str
+    # HMAC-SHA256 key that signs List's NextToken (template parameter PaginationTokenSecret).
+    next_token_secret: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.next_token_secret is not None and len(self.next_token_secret) < MIN_SECRET_LENGTH:
+            raise ConfigurationError(
+                f"NEXT_TOKEN_SECRET must be at least {MIN_SECRET_LENGTH} characters (template parameter PaginationTokenSecret)."
+            )
+
+    def pagination_secret(self) -> str:
+        """The NextToken key; only the functions that list jobs are given one."""
+        if self.next_token_secret is None:
+            raise ConfigurationError("Environment variable NEXT_TOKEN_SECRET must be set (see template.yaml).")
+        return self.next_token_secret
 
 
 @cache
@@ -38,4 +54,5 @@ def settings() -> Settings:
         work_bucket=os.environ.get("WORK_BUCKET") or None,
         batch_size=int(os.environ.get("BATCH_SIZE", "10")),
         engine=os.environ.get("TRANSLATION_ENGINE", "pseudo"),
+        next_token_secret=os.environ.get("NEXT_TOKEN_SECRET") or None,
     )

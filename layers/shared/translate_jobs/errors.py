@@ -47,6 +47,10 @@ class InvalidRequestError(TranslateJobsError):
     """The request is well formed but cannot be honoured (e.g. a reused ClientToken)."""
 
 
+class InvalidFilterError(TranslateJobsError):
+    """A List filter the service cannot apply (e.g. more than one filter member at a time)."""
+
+
 class ThrottledError(TranslateJobsError):
     """DynamoDB (or another dependency) throttled us; the caller should retry later."""
 

@@ -11,9 +11,11 @@ from typing import Any
 
 import boto3
 
+from translate_jobs import documents
 from translate_jobs.config import settings
 from translate_jobs.errors import InvalidRequestError, UnsupportedLanguagePairError
 from translate_jobs.jobs import TERMINAL, JobStatus
+from translate_jobs.listing import DEFAULT_MAX_RESULTS, decode_token, encode_token, plan_query
 from translate_jobs.store import JobRecord, job_store
 
 
@@ -28,11 +30,30 @@ def describe_text_translation_job(account_id: str, request: dict[str, Any]) -> d
     return {"TextTranslationJobProperties": job_properties(record)}
 
 
+def list_text_translation_jobs(account_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    """One page of the account's jobs (rules and order: listing.py); one Query, never a Scan."""
+    job_filter = request.get("Filter")
+    query = plan_query(account_id, job_filter)  # InvalidFilterError before anything is read
+    secret = settings().pagination_secret()
+    token = request.get("NextToken")
+    start_key = decode_token(secret, account_id, job_filter, token) if token else None
+    records, next_key = job_store().list_jobs(account_id, query, request.get("MaxResults") or DEFAULT_MAX_RESULTS, start_key)
+    response: dict[str, Any] = {"TextTranslationJobPropertiesList": [job_properties(record) for record in records]}
+    if next_key is not None:
+        response["NextToken"] = encode_token(secret, account_id, job_filter, next_key)
+    return response
+
+
 def start_text_translation_job(account_id: str, request: dict[str, Any]) -> dict[str, Any]:
     source = request["SourceLanguageCode"]
     if source in request["TargetLanguageCodes"]:
         raise UnsupportedLanguagePairError(
             f"Unsupported language pair: {source} to {source}. The source language cannot also be a target language."
+        )
+    content_type = request["InputDataConfig"]["ContentType"]
+    if not documents.is_supported(content_type):
+        raise InvalidRequestError(
+            f"The ContentType {content_type} is not supported. Supported types: {', '.join(documents.SUPPORTED_CONTENT_TYPES)}."
         )
     # The JobId derives from the ClientToken, so a retried Start is one conditional put that finds
     # the job it created before: no separate idempotency table, and nothing to expire.
@@ -129,4 +150,5 @@ OPERATIONS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "StartTextTranslationJob": start_text_translation_job,
     "DescribeTextTranslationJob": describe_text_translation_job,
     "StopTextTranslationJob": stop_text_translation_job,
+    "ListTextTranslationJobs": list_text_translation_jobs,
 }

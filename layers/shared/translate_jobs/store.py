@@ -8,6 +8,7 @@ Storage errors leave this module only as domain errors.
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -24,8 +25,9 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
 from translate_jobs.config import settings
-from translate_jobs.errors import JobNotFoundError, JobStateConflictError, ThrottledError
+from translate_jobs.errors import InvalidRequestError, JobNotFoundError, JobStateConflictError, ThrottledError
 from translate_jobs.jobs import FINALIZABLE, STOPPABLE, TERMINAL, JobStatus
+from translate_jobs.listing import ListQuery, account_job_name, account_status, page_key
 
 THROTTLING_CODES = frozenset(
     {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
@@ -65,10 +67,25 @@ class JobRecord(Model):
     # Batches whose counts are already added: a retried batch must not count twice.
     counted_batches = NumberSetAttribute(null=True, attr_name="CountedBatches")
     stop_requested_time = NumberAttribute(null=True, attr_name="StopRequestedTime")
+    # Hash keys of List's indexes (listing.py): derived, written with every status or item write.
+    account_status = UnicodeAttribute(null=True, attr_name="AccountStatus")
+    account_job_name = UnicodeAttribute(null=True, attr_name="AccountJobName")
 
     @property
     def status(self) -> JobStatus:
         return JobStatus(self.job_status)
+
+    def serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
+        """Every whole-item write (create, save, batch write) derives the List index keys here."""
+        if self.job_status is not None:
+            self.account_status = account_status(self.account_id, self.job_status)
+        self.account_job_name = account_job_name(self.account_id, self.job_name) if self.job_name else None
+        return super().serialize(null_check=null_check)
+
+
+def _set_status(account_id: str, status: JobStatus) -> list[Any]:
+    """The actions of a status write: the status and ByStatus's key, in the same UpdateItem."""
+    return [JobRecord.job_status.set(status), JobRecord.account_status.set(account_status(account_id, status))]
 
 
 class _ConditionFailedError(Exception):
@@ -128,7 +145,7 @@ class JobStore:
             self._update(
                 account_id,
                 job_id,
-                actions=[JobRecord.job_status.set(JobStatus.STOP_REQUESTED), JobRecord.stop_requested_time.set(now)],
+                actions=[*_set_status(account_id, JobStatus.STOP_REQUESTED), JobRecord.stop_requested_time.set(now)],
                 condition=JobRecord.job_status.is_in(*STOPPABLE),
             )
         except _ConditionFailedError as failed:
@@ -140,7 +157,7 @@ class JobStore:
     def begin(self, account_id: str, job_id: str) -> JobRecord:
         """SUBMITTED -> IN_PROGRESS. Raises JobStateConflictError carrying the status it found."""
         return self._transition(
-            account_id, job_id, [JobRecord.job_status.set(JobStatus.IN_PROGRESS)], JobRecord.job_status == JobStatus.SUBMITTED
+            account_id, job_id, _set_status(account_id, JobStatus.IN_PROGRESS), JobRecord.job_status == JobStatus.SUBMITTED
         )
 
     def set_plan(self, account_id: str, job_id: str, documents: int, batches: int) -> JobRecord:
@@ -155,6 +172,17 @@ class JobStore:
         self._transition(
             account_id, job_id, [JobRecord.execution_arn.set(execution_arn)], JobRecord.job_id.exists()
         )
+
+    def submitted_before(self, cutoff: float) -> Iterator[JobRecord]:
+        """Jobs still SUBMITTED that were submitted before ``cutoff`` (for the reconciler's sweep).
+
+        A Scan with a filter: it reads (and is billed for) the whole table, about one read unit
+        per 4 KB of items, on every sweep. Fine for thousands of jobs every 5 minutes; a larger
+        table wants a sparse index holding only SUBMITTED jobs (see README, Events).
+        """
+        condition = (JobRecord.job_status == JobStatus.SUBMITTED) & (JobRecord.submitted_time < cutoff)
+        with _storage_errors():
+            yield from JobRecord.scan(filter_condition=condition)
 
     def count_batch(self, account_id: str, job_id: str, batch: int, translated: int, failed: int) -> JobRecord:
         """Add one batch's counts exactly once, however often the batch is retried."""
@@ -188,9 +216,42 @@ class JobStore:
         return self._transition(
             account_id,
             job_id,
-            [JobRecord.job_status.set(status), JobRecord.message.set(message), JobRecord.end_time.set(now)],
+            [*_set_status(account_id, status), JobRecord.message.set(message), JobRecord.end_time.set(now)],
             JobRecord.job_status == expected,
         )
+
+    def list_jobs(
+        self, account_id: str, query: ListQuery, limit: int, exclusive_start_key: dict[str, Any] | None
+    ) -> tuple[list[JobRecord], dict[str, Any] | None]:
+        """One page of the account's jobs: one Query on the query's index, never a Scan.
+
+        Reads ``limit + 1`` items so the key to continue from is returned only when another job
+        follows (no empty last page). The key is the index key of the page's last job.
+        """
+        assert query.hash_value == account_id or query.hash_value.startswith(f"{account_id}#")
+        if exclusive_start_key is not None and exclusive_start_key.get("AccountId") != {"S": account_id}:
+            raise InvalidRequestError("The NextToken belongs to another account.")  # a verified token cannot
+        kwargs: dict[str, Any] = {
+            "TableName": JobRecord.Meta.table_name,
+            "IndexName": query.index,
+            "KeyConditionExpression": "#h = :h",
+            "ExpressionAttributeNames": {"#h": query.hash_attribute},
+            "ExpressionAttributeValues": {":h": {"S": query.hash_value}},
+            "ScanIndexForward": query.ascending,
+            "Limit": limit + 1,
+        }
+        if query.range_condition is not None:
+            operator, value = query.range_condition
+            kwargs["KeyConditionExpression"] += f" AND #r {operator} :r"
+            kwargs["ExpressionAttributeNames"]["#r"] = query.range_attribute
+            kwargs["ExpressionAttributeValues"][":r"] = {"N": format(Decimal(repr(value)), "f")}
+        if exclusive_start_key is not None:
+            kwargs["ExclusiveStartKey"] = exclusive_start_key
+        with _storage_errors():
+            items = self.client().query(**kwargs).get("Items", [])
+        page = items[:limit]
+        next_key = page_key(page[-1], query) if len(items) > limit else None
+        return [JobRecord.from_raw_data(item) for item in page], next_key
 
     def _transition(self, account_id: str, job_id: str, actions: Sequence[Any], condition: Condition) -> JobRecord:
         try:

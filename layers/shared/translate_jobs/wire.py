@@ -25,6 +25,7 @@ WIRE_ERRORS: dict[type[Exception], tuple[str, int]] = {
     errors.JobNotFoundError: ("ResourceNotFoundException", 400),
     errors.UnsupportedLanguagePairError: ("UnsupportedLanguagePairException", 400),
     errors.InvalidRequestError: ("InvalidRequestException", 400),
+    errors.InvalidFilterError: ("InvalidFilterException", 400),
     errors.ThrottledError: ("TooManyRequestsException", 400),
 }
 

@@ -6,12 +6,14 @@ Retry and Catch can match them (a failed conditional write, JobStateConflictErro
 
 import json
 import time
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 
+from translate_jobs import documents
 from translate_jobs.config import settings
 from translate_jobs.data_access import DataAccessError, parse_s3_uri, s3_as_job_role
 from translate_jobs.engines import DocumentError, engine
@@ -20,7 +22,7 @@ from translate_jobs.jobs import TERMINAL, JobStatus, outcome
 from translate_jobs.observability import logger
 from translate_jobs.store import JobRecord, job_store
 
-MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+MAX_DOCUMENT_BYTES = documents.MAX_DOCUMENT_BYTES
 
 
 class NoDocumentsError(Exception):
@@ -104,19 +106,21 @@ def _translate_document(
         obj = s3.get_object(Bucket=in_bucket, Key=key)
         if obj["ContentLength"] > MAX_DOCUMENT_BYTES:
             raise DocumentError(f"The document exceeds {MAX_DOCUMENT_BYTES} bytes.")
-        try:
-            text = obj["Body"].read().decode("utf-8")
-        except UnicodeDecodeError:
-            raise DocumentError("The document is not valid UTF-8 text.") from None
+        data = obj["Body"].read()
+        content_type = job.input_data_config.as_dict().get("ContentType") or documents.TEXT
+        options = job.settings.as_dict() if job.settings else {}
+        if job.terminology_names:
+            options["TerminologyNames"] = list(job.terminology_names)
+        encryption = _encryption(job)
         targets = []
-        for target in job.target_language_codes:
-            translated = translator.translate(
-                text, job.source_language_code, target, job.settings.as_dict() if job.settings else None
-            )
+        for target in map(str, job.target_language_codes):
+            sent: list[int] = []  # characters sent to the engine
+            translate = _engine_call(translator, str(job.source_language_code), target, options or None, sent)
+            translated = documents.translate_document(content_type, data, translate, target)
             folder, _, name = relative.rpartition("/")
             target_file = f"{folder + '/' if folder else ''}{target}.{name}"
-            s3.put_object(Bucket=out_bucket, Key=out_prefix + target_file, Body=translated.encode("utf-8"))
-            targets.append({"TargetLanguageCode": target, "TargetFile": target_file, "Characters": len(text)})
+            s3.put_object(Bucket=out_bucket, Key=out_prefix + target_file, Body=translated, **encryption)
+            targets.append({"TargetLanguageCode": target, "TargetFile": target_file, "Characters": sum(sent)})
     except DocumentError as exc:
         return {**result, "Status": "FAILED", "Error": str(exc)}
     except ClientError as exc:
@@ -125,6 +129,18 @@ def _translate_document(
             raise  # transient: the batch is retried, and counts stay exact
         return {**result, "Status": "FAILED", "Error": f"{code}: {exc.response['Error'].get('Message', '')}"}
     return {**result, "Status": "SUCCEEDED", "Targets": targets}
+
+
+def _engine_call(
+    translator: Any, source: str, target: str, options: dict[str, Any] | None, sent: list[int]
+) -> Callable[[str], str]:
+    """The engine as the documents module calls it: text in, translated text out."""
+
+    def translate(text: str) -> str:
+        sent.append(len(text))
+        return str(translator.translate(text, source, target, options))
+
+    return translate
 
 
 def finalize_job(account_id: str, job_id: str, error: dict[str, Any] | None = None) -> dict[str, str]:
@@ -209,7 +225,16 @@ def _write_details(job: JobRecord) -> None:
             Bucket=out_bucket,
             Key=f"{out_prefix}details/{target}.auxiliary-translation-details.json",
             Body=json.dumps(body, indent=2).encode(),
+            **_encryption(job),
         )
+
+
+def _encryption(job: JobRecord) -> dict[str, str]:
+    """put_object arguments for the job's OutputDataConfig.EncryptionKey (SSE-KMS with that key)."""
+    key = job.output_data_config.as_dict().get("EncryptionKey")
+    if not key or not key.get("Id"):
+        return {}
+    return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": key["Id"]}
 
 
 @cache

@@ -1,0 +1,121 @@
+"""Stop requests that arrive as messages (an SQS queue, or EventBridge events on the stack's bus).
+
+Each request runs the same Stop as the API (validation, then ``service.stop_text_translation_job``,
+one conditional UpdateItem). What happens to a request that cannot succeed:
+
+* malformed (not JSON, missing members, an invalid JobId) or for an account that is not in
+  ``StopRequestAccounts``: rejected at once. It is logged and sent to the stop-request dead-letter
+  queue with the reason, and the original message is consumed. Retrying could never make it valid,
+  so waiting for ``maxReceiveCount`` redeliveries would only delay it and cost invocations.
+* an unknown job: logged and consumed. Stop on an absent job changes nothing (ResourceNotFound).
+* anything else (throttling, a network error, the dead-letter send itself failing): raised, so the
+  message is reported as a batch item failure and redelivered; after ``maxReceiveCount`` receives
+  the queue's RedrivePolicy moves it to the dead-letter queue.
+"""
+
+import json
+import os
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from translate_jobs import service
+from translate_jobs.config import _required, settings
+from translate_jobs.errors import JobNotFoundError, ValidationError
+from translate_jobs.observability import logger
+from translate_jobs.validation import validate_request
+
+STOP_REQUEST_DETAIL_TYPE = "StopTextTranslationJob Request"
+
+
+class RejectedStopRequestError(Exception):
+    """A stop request that can never succeed (malformed, or from an account not allowed)."""
+
+
+@dataclass(frozen=True)
+class StopRequest:
+    account_id: str
+    job_id: str
+
+
+def parse_stop_request(body: Any, *, text: bool = False) -> StopRequest:
+    """{"JobId", "AccountId"} (JSON text when ``text``) -> StopRequest, or RejectedStopRequestError."""
+    if text:
+        try:
+            body = json.loads(body)
+        except ValueError:
+            raise RejectedStopRequestError("The message body is not JSON.") from None
+    if not isinstance(body, dict):
+        raise RejectedStopRequestError("The stop request is not a JSON object.")
+    account_id = body.get("AccountId")
+    if not isinstance(account_id, str) or not (len(account_id) == 12 and account_id.isdigit()):
+        raise RejectedStopRequestError("AccountId must be a 12-digit AWS account id.")
+    try:
+        validate_request("StopTextTranslationJob", {"JobId": body.get("JobId")} if "JobId" in body else {})
+    except ValidationError as exc:
+        raise RejectedStopRequestError(str(exc)) from None
+    if account_id not in allowed_accounts():
+        raise RejectedStopRequestError(f"Account {account_id} may not send stop requests (see StopRequestAccounts).")
+    return StopRequest(account_id, body["JobId"])
+
+
+def apply_stop_request(request: StopRequest) -> str | None:
+    """The API's Stop for this job; None for an unknown job (nothing changes, nothing to retry)."""
+    try:
+        response = service.stop_text_translation_job(request.account_id, {"JobId": request.job_id})
+    except JobNotFoundError:
+        logger.warning("Stop request for an unknown job ignored", extra={"job_id": request.job_id})
+        return None
+    logger.info("Stop request applied", extra={"job_id": request.job_id, "job_status": response["JobStatus"]})
+    return str(response["JobStatus"])
+
+
+def handle(body: Any, original: str, *, text: bool = False) -> str | None:
+    """Parse and apply one request; a rejected one goes to the dead-letter queue with its reason."""
+    try:
+        request = parse_stop_request(body, text=text)
+    except RejectedStopRequestError as rejected:
+        logger.warning("Stop request rejected", extra={"reason": str(rejected)})
+        sqs_client().send_message(
+            QueueUrl=dead_letter_queue_url(),
+            MessageBody=original,
+            MessageAttributes={"RejectedReason": {"DataType": "String", "StringValue": str(rejected)}},
+        )
+        return None
+    return apply_stop_request(request)
+
+
+def _sqs_record(record: SQSRecord) -> None:
+    handle(record.body, record.body, text=True)
+
+
+def process_stop_queue(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """SQS batch -> Stop per message; the response lists only the messages to redeliver."""
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    return dict(process_partial_response(event=event, record_handler=_sqs_record, processor=processor, context=context))
+
+
+def process_stop_event(event: dict[str, Any]) -> dict[str, Any]:
+    """One EventBridge event (detail-type "StopTextTranslationJob Request"); raises only on transient errors."""
+    status = handle(event.get("detail"), json.dumps(event))
+    return {"JobStatus": status}
+
+
+@cache
+def allowed_accounts() -> frozenset[str]:
+    """StopRequestAccounts (comma-separated): the only accounts whose jobs messages may stop."""
+    return frozenset(account.strip() for account in os.environ.get("STOP_REQUEST_ACCOUNTS", "").split(",") if account.strip())
+
+
+@cache
+def dead_letter_queue_url() -> str:
+    return _required("STOP_REQUEST_DLQ_URL")
+
+
+@cache
+def sqs_client() -> Any:
+    return boto3.client("sqs", region_name=settings().region)
