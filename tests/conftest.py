@@ -162,3 +162,12 @@ def start_request(**overrides: Any) -> dict[str, Any]:
         **overrides,
     }
     return {key: value for key, value in request.items() if value is not None}
+
+
+@pytest.fixture
+def buckets(stack: Stack) -> Stack:
+    """The stack, with the input and output buckets the workflow tests use."""
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="input-docs")
+    s3.create_bucket(Bucket="output-docs")
+    return stack

@@ -50,7 +50,7 @@ EXPECTATIONS = {
     ),
     "sweep/scheduled.json": Expectation(
         "SweepFunction",
-        {"Checked": 1, "Started": [JOB_ID]},
+        {"Checked": 1, "Started": [JOB_ID], "Finalized": []},
         "SUBMITTED",
         "SUBMITTED",
         fields={"submitted_time": time.time() - 3600},

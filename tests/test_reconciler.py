@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import ACCOUNT, REGION, execution_arn, put_job
+from conftest import ACCOUNT, REGION, execution_arn, put_job, wait_for_execution
 from events_helpers import reset_event_caches
 
 
@@ -101,24 +101,37 @@ def test_events_of_other_state_machines_or_unknown_jobs_change_nothing(reconcile
     assert job(job_id).job_status == "IN_PROGRESS"
 
 
-def test_the_sweep_starts_only_old_submitted_jobs_without_an_execution(reconciler):
+def test_the_sweep_starts_or_finalizes_old_unfinished_jobs_whose_workflow_is_not_running(reconciler):
+    # Given old unfinished jobs in every situation, a recent one, and an old finished one
     old = time.time() - 30 * 60
-    stuck = put_job("SUBMITTED", submitted_time=old)
+    never_started = put_job("SUBMITTED", submitted_time=old)
+    stopped_while_queued = put_job("STOP_REQUESTED", submitted_time=old)
+    workflow_gone = put_job("IN_PROGRESS", submitted_time=old, holds_slot=True)
+    execution_ended = put_job("SUBMITTED", submitted_time=old)
     recent = put_job("SUBMITTED")
-    running = put_job("IN_PROGRESS", submitted_time=old)
-    has_execution = put_job("SUBMITTED", submitted_time=old)
+    finished = put_job("COMPLETED", submitted_time=old)
     sfn = boto3.client("stepfunctions", region_name=REGION)
+    # (an execution under this job's name that ends FAILED without finalizing it: its input names no job)
     sfn.start_execution(
         stateMachineArn=reconciler.state_machine_arn,
-        name=has_execution,
+        name=execution_ended,
         input=json.dumps({"AccountId": ACCOUNT, "JobId": "y" * 32}),
     )
+    assert wait_for_execution(reconciler, execution_ended)["status"] == "FAILED"
 
+    # When the sweep runs
     result = reconciler.runtime.invoke("SweepFunction", {})
 
-    assert result == {"Checked": 2, "Started": [stuck]}
-    started = sfn.describe_execution(executionArn=execution_arn(reconciler, stuck))
-    assert json.loads(started["input"]) == {"AccountId": ACCOUNT, "JobId": stuck}
-    for job_id in (recent, running):
+    # Then it read only the old unfinished jobs, started those with no execution that never began,
+    # and finalized those whose workflow is gone or ended
+    assert result["Checked"] == 4
+    assert sorted(result["Started"]) == sorted([never_started, stopped_while_queued])
+    assert sorted(result["Finalized"]) == sorted([workflow_gone, execution_ended])
+    started = sfn.describe_execution(executionArn=execution_arn(reconciler, never_started))
+    assert json.loads(started["input"]) == {"AccountId": ACCOUNT, "JobId": never_started}
+    assert job(workflow_gone).job_status == "FAILED" and "does not exist" in job(workflow_gone).message
+    assert job(execution_ended).job_status == "FAILED" and "ended FAILED" in job(execution_ended).message
+    for job_id in (recent, finished):
         with pytest.raises(sfn.exceptions.ExecutionDoesNotExist):
             sfn.describe_execution(executionArn=execution_arn(reconciler, job_id))
+    assert job(finished).job_status == "COMPLETED"

@@ -28,7 +28,9 @@ class Expectation:
 
 
 EXPECTATIONS = {
-    "begin_job.json": Expectation("BeginJobFunction", "SUBMITTED", lambda stack: {"Action": "RUN"}, "IN_PROGRESS"),
+    "begin_job.json": Expectation(
+        "BeginJobFunction", "SUBMITTED", lambda stack: {"Action": "RUN", "WaitSeconds": 0}, "IN_PROGRESS"
+    ),
     "plan_batches.json": Expectation(
         "PlanBatchesFunction",
         "IN_PROGRESS",

@@ -7,7 +7,6 @@ import time
 from typing import Any
 
 import boto3
-import pytest
 from conftest import ACCOUNT, REGION, http_event, put_job, reset_caches, start_request, wait_for_execution
 
 from local_stack.template import ROOT
@@ -92,11 +91,6 @@ def use_engine(monkeypatch: Any, name: str, engine_class: type, batch_size: int 
 
 
 
-@pytest.fixture
-def buckets(stack: Any) -> Any:
-    s3().create_bucket(Bucket="input-docs")
-    s3().create_bucket(Bucket="output-docs")
-    return stack
 
 
 # ---------- (a) a job that runs ----------

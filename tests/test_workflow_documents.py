@@ -5,17 +5,8 @@ import json
 from typing import Any
 
 import boto3
-import pytest
 from conftest import REGION, http_event, start_request
 from test_workflow import details, outputs, put_documents, read_output, run_to_end, s3, start_job
-
-
-@pytest.fixture
-def buckets(stack: Any) -> Any:
-    s3().create_bucket(Bucket="input-docs")
-    s3().create_bucket(Bucket="output-docs")
-    return stack
-
 
 XLIFF = """<?xml version="1.0" encoding="UTF-8"?>
 <xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">

@@ -1,7 +1,7 @@
 """Configuration from the environment that template.yaml gives each function, read once."""
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 MIN_SECRET_LENGTH = 16
@@ -19,6 +19,31 @@ def _required(name: str) -> str:
 
 
 @dataclass(frozen=True)
+class Quotas:
+    """Account and job limits (template parameters), defaulting to Amazon Translate's."""
+
+    usage_table_name: str | None = None
+    max_concurrent_jobs: int = 10
+    max_queued_jobs: int = 1000
+    max_documents_per_job: int = 1_000_000
+    max_job_bytes: int = 5 * 1024**3
+    max_target_languages: int = 10
+    queue_poll_seconds: int = 10
+
+    @classmethod
+    def from_env(cls) -> "Quotas":
+        return cls(
+            usage_table_name=os.environ.get("ACCOUNT_USAGE_TABLE_NAME") or None,
+            max_concurrent_jobs=int(os.environ.get("MAX_CONCURRENT_JOBS", cls.max_concurrent_jobs)),
+            max_queued_jobs=int(os.environ.get("MAX_QUEUED_JOBS", cls.max_queued_jobs)),
+            max_documents_per_job=int(os.environ.get("MAX_DOCUMENTS_PER_JOB", cls.max_documents_per_job)),
+            max_job_bytes=int(os.environ.get("MAX_JOB_BYTES", cls.max_job_bytes)),
+            max_target_languages=int(os.environ.get("MAX_TARGET_LANGUAGES", cls.max_target_languages)),
+            queue_poll_seconds=int(os.environ.get("QUEUE_POLL_SECONDS", cls.queue_poll_seconds)),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     jobs_table_name: str
     region: str
@@ -30,6 +55,7 @@ class Settings:
     engine: str
     # HMAC-SHA256 key that signs List's NextToken (template parameter PaginationTokenSecret).
     next_token_secret: str | None = None
+    quotas: "Quotas" = field(default_factory=lambda: Quotas())
 
     def __post_init__(self) -> None:
         if self.next_token_secret is not None and len(self.next_token_secret) < MIN_SECRET_LENGTH:
@@ -55,4 +81,5 @@ def settings() -> Settings:
         batch_size=int(os.environ.get("BATCH_SIZE", "10")),
         engine=os.environ.get("TRANSLATION_ENGINE", "pseudo"),
         next_token_secret=os.environ.get("NEXT_TOKEN_SECRET") or None,
+        quotas=Quotas.from_env(),
     )

@@ -51,6 +51,10 @@ class InvalidFilterError(TranslateJobsError):
     """A List filter the service cannot apply (e.g. more than one filter member at a time)."""
 
 
+class LimitExceededError(TranslateJobsError):
+    """An account quota would be exceeded (e.g. too many queued jobs)."""
+
+
 class ThrottledError(TranslateJobsError):
     """DynamoDB (or another dependency) throttled us; the caller should retry later."""
 

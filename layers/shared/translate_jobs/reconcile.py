@@ -3,8 +3,9 @@
 * An execution that ends FAILED, TIMED_OUT or ABORTED never reached FinalizeJob: the job is
   finalized here with the same conditional finalize (STOPPED if a stop was requested, FAILED
   otherwise); a job already terminal is left as it is.
-* A job still SUBMITTED some minutes after Start whose execution does not exist (Start wrote the
-  item, then failed to start the execution and was never retried) gets its execution started.
+* A scheduled sweep finds jobs still unfinished some minutes after Start whose workflow is not
+  running (Start wrote the item but failed to start the execution and was never retried, or the
+  reconciler missed an event) and starts or finalizes them.
 """
 
 import json
@@ -18,6 +19,7 @@ import boto3
 from translate_jobs import service, workflow
 from translate_jobs.config import settings
 from translate_jobs.errors import JobNotFoundError
+from translate_jobs.jobs import JobStatus
 from translate_jobs.observability import logger
 from translate_jobs.store import job_store
 
@@ -49,25 +51,41 @@ def reconcile_execution(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def sweep_submitted(now: float | None = None) -> dict[str, Any]:
-    """Start the execution of every job SUBMITTED longer than the grace period that has none."""
+    """Put right every job unfinished past the grace period whose workflow is not running.
+
+    * no execution, job SUBMITTED or STOP_REQUESTED: start it (it begins, queues or finalizes);
+    * no execution, job IN_PROGRESS: its workflow is gone, finalize it (FAILED, or STOPPED);
+    * execution ended but the job did not: the reconciler missed it, finalize it now;
+    * execution RUNNING (a long job, or one queued for a slot): leave it.
+    """
     cutoff = (now if now is not None else time.time()) - sweep_after_seconds()
     arn = settings().state_machine_arn
     assert arn, "STATE_MACHINE_ARN must be set for the sweep"
     sfn = sfn_client()
     started: list[str] = []
+    finalized: list[str] = []
     checked = 0
-    for job in job_store().submitted_before(cutoff):
+    for account_id, job_id in job_store().unfinished_before(cutoff):
         checked += 1
-        execution_arn = arn.replace(":stateMachine:", ":execution:") + f":{job.job_id}"
+        execution_arn = arn.replace(":stateMachine:", ":execution:") + f":{job_id}"
         try:
-            sfn.describe_execution(executionArn=execution_arn)
-            continue  # it exists: still queued, or its end is the reconciler's to handle
+            execution_status = sfn.describe_execution(executionArn=execution_arn)["status"]
         except sfn.exceptions.ExecutionDoesNotExist:
-            pass
-        service.workflow_launcher()(job.account_id, job.job_id)
-        logger.warning("Started the execution of a job left SUBMITTED", extra={"job_id": job.job_id})
-        started.append(job.job_id)
-    return {"Checked": checked, "Started": started}
+            execution_status = None
+        if execution_status == "RUNNING":
+            continue
+        job = job_store().get(account_id, job_id)
+        if execution_status is None and job.status in (JobStatus.SUBMITTED, JobStatus.STOP_REQUESTED) and not job.holds_slot:
+            service.workflow_launcher()(account_id, job_id)
+            logger.warning("Started the execution of a job that had none", extra={"job_id": job_id})
+            started.append(job_id)
+            continue
+        ended = f"ended {execution_status}" if execution_status else "does not exist"
+        error = {"Error": "WorkflowGone", "Cause": f"The job's workflow execution {ended} before the job finished."}
+        workflow.finalize_job(account_id, job_id, error=error)
+        logger.warning("Finalized a job whose workflow was gone", extra={"job_id": job_id, "execution": ended})
+        finalized.append(job_id)
+    return {"Checked": checked, "Started": started, "Finalized": finalized}
 
 
 @cache

@@ -13,7 +13,7 @@ import boto3
 
 from translate_jobs import documents
 from translate_jobs.config import settings
-from translate_jobs.errors import InvalidRequestError, UnsupportedLanguagePairError
+from translate_jobs.errors import InvalidRequestError, UnsupportedLanguagePairError, ValidationError
 from translate_jobs.jobs import TERMINAL, JobStatus
 from translate_jobs.listing import DEFAULT_MAX_RESULTS, decode_token, encode_token, plan_query
 from translate_jobs.store import JobRecord, job_store
@@ -50,13 +50,20 @@ def start_text_translation_job(account_id: str, request: dict[str, Any]) -> dict
         raise UnsupportedLanguagePairError(
             f"Unsupported language pair: {source} to {source}. The source language cannot also be a target language."
         )
+    targets, most = request["TargetLanguageCodes"], settings().quotas.max_target_languages
+    if len(targets) > most:
+        raise ValidationError(
+            [f"Value '[{', '.join(targets)}]' at 'targetLanguageCodes' failed to satisfy constraint: "
+             f"Member must have length less than or equal to {most}"]
+        )
     content_type = request["InputDataConfig"]["ContentType"]
     if not documents.is_supported(content_type):
         raise InvalidRequestError(
             f"The ContentType {content_type} is not supported. Supported types: {', '.join(documents.SUPPORTED_CONTENT_TYPES)}."
         )
-    # The JobId derives from the ClientToken, so a retried Start is one conditional put that finds
-    # the job it created before: no separate idempotency table, and nothing to expire.
+    # The JobId derives from the ClientToken, so a retried Start is the same conditional put (in a
+    # transaction with the account's queued count) that finds the job it created before: no
+    # separate idempotency table, and nothing to expire.
     token = request["ClientToken"]
     job_id = hashlib.md5(f"{account_id}:{token}".encode(), usedforsecurity=False).hexdigest()
     fingerprint = _fingerprint(request)

@@ -14,6 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 from pynamodb.attributes import (
+    BooleanAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
@@ -25,10 +26,17 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
 from translate_jobs.config import settings
-from translate_jobs.errors import InvalidRequestError, JobNotFoundError, JobStateConflictError, ThrottledError
+from translate_jobs.errors import (
+    InvalidRequestError,
+    JobNotFoundError,
+    JobStateConflictError,
+    LimitExceededError,
+    ThrottledError,
+)
 from translate_jobs.jobs import FINALIZABLE, STOPPABLE, TERMINAL, JobStatus
 from translate_jobs.listing import ListQuery, account_job_name, account_status, page_key
 
+UNFINISHED = "UNFINISHED"
 THROTTLING_CODES = frozenset(
     {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
 )
@@ -67,9 +75,13 @@ class JobRecord(Model):
     # Batches whose counts are already added: a retried batch must not count twice.
     counted_batches = NumberSetAttribute(null=True, attr_name="CountedBatches")
     stop_requested_time = NumberAttribute(null=True, attr_name="StopRequestedTime")
+    # Set when BeginJob takes one of the account's running slots; finalize gives it back.
+    holds_slot = BooleanAttribute(null=True, attr_name="HoldsSlot")
     # Hash keys of List's indexes (listing.py): derived, written with every status or item write.
     account_status = UnicodeAttribute(null=True, attr_name="AccountStatus")
     account_job_name = UnicodeAttribute(null=True, attr_name="AccountJobName")
+    # Hash key of the sparse Unfinished index (the sweep's): present only while not terminal.
+    unfinished = UnicodeAttribute(null=True, attr_name="Unfinished")
 
     @property
     def status(self) -> JobStatus:
@@ -79,13 +91,46 @@ class JobRecord(Model):
         """Every whole-item write (create, save, batch write) derives the List index keys here."""
         if self.job_status is not None:
             self.account_status = account_status(self.account_id, self.job_status)
+            self.unfinished = None if self.job_status in TERMINAL else UNFINISHED
         self.account_job_name = account_job_name(self.account_id, self.job_name) if self.job_name else None
         return super().serialize(null_check=null_check)
 
 
 def _set_status(account_id: str, status: JobStatus) -> list[Any]:
-    """The actions of a status write: the status and ByStatus's key, in the same UpdateItem."""
-    return [JobRecord.job_status.set(status), JobRecord.account_status.set(account_status(account_id, status))]
+    """The actions of a status write: the status and the index keys it moves, in the same UpdateItem."""
+    unfinished = JobRecord.unfinished.remove() if status in TERMINAL else JobRecord.unfinished.set(UNFINISHED)
+    return [JobRecord.job_status.set(status), JobRecord.account_status.set(account_status(account_id, status)), unfinished]
+
+
+class AccountUsage(Model):
+    """Per account: jobs running and jobs queued (SUBMITTED, or stopped before they began).
+
+    Changed only in transactions with the job write that changes the job's place in the queue,
+    so the counts cannot drift from the jobs.
+    """
+
+    class Meta:
+        table_name = "translate-jobs-usage"  # replaced from the environment by job_store()
+
+    account_id = UnicodeAttribute(hash_key=True, attr_name="AccountId")
+    running = NumberAttribute(default=0, attr_name="Running")
+    queued = NumberAttribute(default=0, attr_name="Queued")
+
+
+class SlotUnavailableError(Exception):
+    """Every running slot of the account is taken (or an older job is first in line)."""
+
+
+class _TransactionCanceledError(Exception):
+    def __init__(self, reasons: list[dict[str, Any]]) -> None:
+        self.reasons = reasons
+
+    def failed(self, index: int) -> bool:
+        return self.reasons[index].get("Code") == "ConditionalCheckFailed"
+
+    def old_job(self, index: int) -> "JobRecord | None":
+        item = self.reasons[index].get("Item")
+        return JobRecord.from_raw_data(item) if item else None
 
 
 class _ConditionFailedError(Exception):
@@ -123,17 +168,25 @@ class JobStore:
                 raise JobNotFoundError(job_id) from None
 
     def create(self, record: JobRecord) -> tuple[JobRecord, bool]:
-        """Put a new job; if the id exists already, return the stored one and False (one request)."""
-        kwargs = record.get_save_kwargs_from_instance(
+        """Put a new job and count it queued (one transaction). If the id exists already, return
+        the stored job and False; if the account's queue is full, raise LimitExceededError."""
+        max_queued = settings().quotas.max_queued_jobs
+        put = record.get_save_kwargs_from_instance(
             condition=JobRecord.job_id.does_not_exist(), return_values_on_condition_failure="ALL_OLD"
         )
         try:
-            with _storage_errors():
-                self.client().put_item(**kwargs)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            return JobRecord.from_raw_data(exc.response["Item"]), False
+            self._transact(
+                {"Put": _transact_part(put)},
+                _usage_update(record.account_id, {"Queued": 1}, limit=("Queued", max_queued)),
+            )
+        except _TransactionCanceledError as canceled:
+            old = canceled.old_job(0)
+            if canceled.failed(0) and old is not None:
+                return old, False
+            raise LimitExceededError(
+                f"Your account has {max_queued} queued jobs, the most it may have; "
+                "start this job when some have begun or been stopped."
+            ) from None
         return record, True
 
     def request_stop(self, account_id: str, job_id: str, now: float) -> JobStatus:
@@ -154,11 +207,50 @@ class JobStore:
             return failed.old.status
         return JobStatus.STOP_REQUESTED
 
-    def begin(self, account_id: str, job_id: str) -> JobRecord:
-        """SUBMITTED -> IN_PROGRESS. Raises JobStateConflictError carrying the status it found."""
-        return self._transition(
-            account_id, job_id, _set_status(account_id, JobStatus.IN_PROGRESS), JobRecord.job_status == JobStatus.SUBMITTED
+    def begin(self, account_id: str, job_id: str) -> None:
+        """SUBMITTED -> IN_PROGRESS, taking a running slot from the account (one transaction).
+
+        Raises JobStateConflictError carrying the status it found, or SlotUnavailableError.
+        """
+        max_running = settings().quotas.max_concurrent_jobs
+        update = JobRecord(account_id, job_id).get_update_kwargs_from_instance(
+            actions=[*_set_status(account_id, JobStatus.IN_PROGRESS), JobRecord.holds_slot.set(True)],
+            condition=JobRecord.job_status == JobStatus.SUBMITTED,
+            return_values_on_condition_failure="ALL_OLD",
         )
+        try:
+            self._transact(
+                {"Update": _transact_part(update)},
+                _usage_update(account_id, {"Running": 1, "Queued": -1}, limit=("Running", max_running)),
+            )
+        except _TransactionCanceledError as canceled:
+            if canceled.failed(0):
+                old = canceled.old_job(0)
+                if old is None:
+                    raise JobNotFoundError(job_id) from None
+                raise JobStateConflictError(job_id, old.job_status) from None
+            raise SlotUnavailableError(account_id) from None
+
+    def usage(self, account_id: str) -> AccountUsage:
+        with _storage_errors():
+            try:
+                return AccountUsage.get(account_id, consistent_read=True)
+            except AccountUsage.DoesNotExist:
+                return AccountUsage(account_id)
+
+    def first_in_queue(self, account_id: str) -> str | None:
+        """The JobId of the account's oldest SUBMITTED job (ByStatus index), if any."""
+        with _storage_errors():
+            items = self.client().query(
+                TableName=JobRecord.Meta.table_name,
+                IndexName="ByStatus",
+                KeyConditionExpression="#h = :h",
+                ExpressionAttributeNames={"#h": "AccountStatus"},
+                ExpressionAttributeValues={":h": {"S": account_status(account_id, JobStatus.SUBMITTED)}},
+                ScanIndexForward=True,
+                Limit=1,
+            ).get("Items", [])
+        return items[0]["JobId"]["S"] if items else None
 
     def set_plan(self, account_id: str, job_id: str, documents: int, batches: int) -> JobRecord:
         return self._transition(
@@ -173,16 +265,26 @@ class JobStore:
             account_id, job_id, [JobRecord.execution_arn.set(execution_arn)], JobRecord.job_id.exists()
         )
 
-    def submitted_before(self, cutoff: float) -> Iterator[JobRecord]:
-        """Jobs still SUBMITTED that were submitted before ``cutoff`` (for the reconciler's sweep).
+    def unfinished_before(self, cutoff: float) -> Iterator[tuple[str, str]]:
+        """(account, JobId) of every job not yet terminal submitted before ``cutoff``, oldest first.
 
-        A Scan with a filter: it reads (and is billed for) the whole table, about one read unit
-        per 4 KB of items, on every sweep. Fine for thousands of jobs every 5 minutes; a larger
-        table wants a sparse index holding only SUBMITTED jobs (see README, Events).
+        A Query on the sparse Unfinished index: it reads only jobs that are not terminal.
         """
-        condition = (JobRecord.job_status == JobStatus.SUBMITTED) & (JobRecord.submitted_time < cutoff)
-        with _storage_errors():
-            yield from JobRecord.scan(filter_condition=condition)
+        kwargs: dict[str, Any] = {
+            "TableName": JobRecord.Meta.table_name,
+            "IndexName": "Unfinished",
+            "KeyConditionExpression": "#u = :u AND #t < :t",
+            "ExpressionAttributeNames": {"#u": "Unfinished", "#t": "SubmittedTime"},
+            "ExpressionAttributeValues": {":u": {"S": UNFINISHED}, ":t": {"N": format(Decimal(repr(cutoff)), "f")}},
+        }
+        while True:
+            with _storage_errors():
+                page = self.client().query(**kwargs)
+            for item in page.get("Items", []):
+                yield item["AccountId"]["S"], item["JobId"]["S"]
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def count_batch(self, account_id: str, job_id: str, batch: int, translated: int, failed: int) -> JobRecord:
         """Add one batch's counts exactly once, however often the batch is retried."""
@@ -205,20 +307,40 @@ class JobStore:
             raise JobStateConflictError(job_id, failed_write.old.job_status) from None
 
     def finalize(
-        self, account_id: str, job_id: str, status: JobStatus, message: str, expected: JobStatus, now: float
-    ) -> JobRecord:
-        """Move a job from the status its decision was based on to a terminal status (one update).
+        self,
+        account_id: str,
+        job_id: str,
+        status: JobStatus,
+        message: str,
+        expected: JobStatus,
+        now: float,
+        releases: str | None = None,
+    ) -> JobStatus:
+        """Move a job from the status its decision was based on to a terminal status.
 
         ``expected`` is normally IN_PROGRESS or STOP_REQUESTED; SUBMITTED when the workflow failed
         before it could begin the job (it must still end FAILED, never stay SUBMITTED).
+        ``releases`` is the account's counter the job occupied ("Running" if it held a slot,
+        "Queued" if it never began): given back in the same transaction as the terminal write.
         """
         assert status in TERMINAL and expected not in TERMINAL
-        return self._transition(
-            account_id,
-            job_id,
-            [*_set_status(account_id, status), JobRecord.message.set(message), JobRecord.end_time.set(now)],
-            JobRecord.job_status == expected,
+        actions = [*_set_status(account_id, status), JobRecord.message.set(message), JobRecord.end_time.set(now)]
+        if releases is None:
+            self._transition(account_id, job_id, actions, JobRecord.job_status == expected)
+            return status
+        update = JobRecord(account_id, job_id).get_update_kwargs_from_instance(
+            actions=actions,
+            condition=JobRecord.job_id.exists() & (JobRecord.job_status == expected),
+            return_values_on_condition_failure="ALL_OLD",
         )
+        try:
+            self._transact({"Update": _transact_part(update)}, _usage_update(account_id, {releases: -1}))
+        except _TransactionCanceledError as canceled:
+            old = canceled.old_job(0)
+            if old is None:
+                raise JobNotFoundError(job_id) from None
+            raise JobStateConflictError(job_id, old.job_status) from None
+        return status
 
     def list_jobs(
         self, account_id: str, query: ListQuery, limit: int, exclusive_start_key: dict[str, Any] | None
@@ -253,6 +375,19 @@ class JobStore:
         next_key = page_key(page[-1], query) if len(items) > limit else None
         return [JobRecord.from_raw_data(item) for item in page], next_key
 
+    def _transact(self, *items: dict[str, Any]) -> None:
+        """One TransactWriteItems: all of ``items`` or none; a failed condition says which."""
+        try:
+            with _storage_errors():
+                self.client().transact_write_items(TransactItems=list(items))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = exc.response.get("CancellationReasons", [])
+            if not any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons):
+                raise  # a conflict with another transaction, or throttling: retryable, not a verdict
+            raise _TransactionCanceledError(reasons) from None
+
     def _transition(self, account_id: str, job_id: str, actions: Sequence[Any], condition: Condition) -> JobRecord:
         try:
             return self._update(account_id, job_id, actions, condition)
@@ -280,6 +415,30 @@ class JobStore:
         return JobRecord.from_raw_data(response["Attributes"])
 
 
+def _transact_part(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """PynamoDB's request kwargs for one item, as a TransactWriteItems element."""
+    allowed = {"TableName", "Key", "Item", "UpdateExpression", "ConditionExpression", "ExpressionAttributeNames",
+               "ExpressionAttributeValues", "ReturnValuesOnConditionCheckFailure"}
+    return {key: value for key, value in kwargs.items() if key in allowed}
+
+
+def _usage_update(account_id: str, deltas: dict[str, int], limit: tuple[str, int] | None = None) -> dict[str, Any]:
+    """ADD ``deltas`` to the account's usage; with ``limit``, only while that counter is below it."""
+    update: dict[str, Any] = {
+        "TableName": AccountUsage.Meta.table_name,
+        "Key": {"AccountId": {"S": account_id}},
+        "UpdateExpression": "ADD " + ", ".join(f"#{name} :{name}" for name in deltas),
+        "ExpressionAttributeNames": {f"#{name}": name for name in deltas},
+        "ExpressionAttributeValues": {f":{name}": {"N": str(delta)} for name, delta in deltas.items()},
+    }
+    if limit is not None:
+        name, maximum = limit
+        update["ExpressionAttributeNames"][f"#{name}"] = name
+        update["ConditionExpression"] = f"attribute_not_exists(#{name}) OR #{name} < :limit"
+        update["ExpressionAttributeValues"][":limit"] = {"N": str(maximum)}
+    return {"Update": update}
+
+
 @cache
 def job_store() -> JobStore:
     """The store, bound to the table and region from the environment (once per cold start)."""
@@ -287,4 +446,8 @@ def job_store() -> JobStore:
     JobRecord.Meta.table_name = config.jobs_table_name
     JobRecord.Meta.region = config.region  # type: ignore[attr-defined]
     JobRecord._connection = None
+    if config.quotas.usage_table_name:
+        AccountUsage.Meta.table_name = config.quotas.usage_table_name
+        AccountUsage.Meta.region = config.region  # type: ignore[attr-defined]
+        AccountUsage._connection = None
     return JobStore()

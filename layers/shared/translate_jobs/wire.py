@@ -26,6 +26,7 @@ WIRE_ERRORS: dict[type[Exception], tuple[str, int]] = {
     errors.UnsupportedLanguagePairError: ("UnsupportedLanguagePairException", 400),
     errors.InvalidRequestError: ("InvalidRequestException", 400),
     errors.InvalidFilterError: ("InvalidFilterException", 400),
+    errors.LimitExceededError: ("LimitExceededException", 400),
     errors.ThrottledError: ("TooManyRequestsException", 400),
 }
 

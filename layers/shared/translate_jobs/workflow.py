@@ -20,7 +20,7 @@ from translate_jobs.engines import DocumentError, engine
 from translate_jobs.errors import JobStateConflictError
 from translate_jobs.jobs import TERMINAL, JobStatus, outcome
 from translate_jobs.observability import logger
-from translate_jobs.store import JobRecord, job_store
+from translate_jobs.store import JobRecord, SlotUnavailableError, job_store
 
 MAX_DOCUMENT_BYTES = documents.MAX_DOCUMENT_BYTES
 
@@ -29,16 +29,34 @@ class NoDocumentsError(Exception):
     """The input location holds no documents."""
 
 
-def begin_job(account_id: str, job_id: str) -> dict[str, str]:
-    """SUBMITTED -> IN_PROGRESS. A job stopped before it started goes straight to finalize."""
+class JobLimitExceededError(Exception):
+    """The job's input is larger than a job may be (documents or bytes)."""
+
+
+def begin_job(account_id: str, job_id: str) -> dict[str, Any]:
+    """SUBMITTED -> IN_PROGRESS when the account has a free running slot and this job is first in
+    line (oldest first); otherwise WAIT and ask again. A job stopped while queued goes to finalize."""
+    store, quotas = job_store(), settings().quotas
+    wait = {"Action": "WAIT", "WaitSeconds": quotas.queue_poll_seconds}
+    # The ByStatus index is eventually consistent: a job it does not show yet may wait one more turn.
+    first = store.first_in_queue(account_id)
+    if first not in (None, job_id) or store.usage(account_id).running >= quotas.max_concurrent_jobs:
+        status = store.get(account_id, job_id).status
+        return wait if status == JobStatus.SUBMITTED else _after_begin(status)
     try:
-        job_store().begin(account_id, job_id)
+        store.begin(account_id, job_id)
     except JobStateConflictError as conflict:
-        if conflict.status == JobStatus.STOP_REQUESTED:
-            return {"Action": "FINALIZE"}
-        logger.warning("Job is not SUBMITTED; nothing to run", extra={"job_status": conflict.status})
-        return {"Action": "NONE"}
-    return {"Action": "RUN"}
+        return _after_begin(conflict.status)
+    except SlotUnavailableError:
+        return wait
+    return {"Action": "RUN", "WaitSeconds": 0}
+
+
+def _after_begin(status: str | None) -> dict[str, Any]:
+    if status == JobStatus.STOP_REQUESTED:
+        return {"Action": "FINALIZE", "WaitSeconds": 0}
+    logger.warning("Job is not SUBMITTED; nothing to run", extra={"job_status": status})
+    return {"Action": "NONE", "WaitSeconds": 0}
 
 
 def plan_batches(account_id: str, job_id: str) -> dict[str, Any]:
@@ -48,14 +66,27 @@ def plan_batches(account_id: str, job_id: str) -> dict[str, Any]:
     s3 = s3_as_job_role(job.data_access_role_arn, job_id, config.region)
     input_uri = job.input_data_config["S3Uri"]
     bucket, prefix = parse_s3_uri(input_uri)
+    quotas = config.quotas
     keys: list[str] = []
+    total_bytes = 0
     try:
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-            keys.extend(obj["Key"] for obj in page.get("Contents", []) if not obj["Key"].endswith("/"))
+            for obj in page.get("Contents", []):
+                if not obj["Key"].endswith("/"):
+                    keys.append(obj["Key"])
+                    total_bytes += obj.get("Size", 0)
+            if len(keys) > quotas.max_documents_per_job:
+                raise JobLimitExceededError(
+                    f"The input {input_uri} holds more than {quotas.max_documents_per_job} documents, the most a job may have."
+                )
     except ClientError as exc:
         raise DataAccessError(f"Translate could not list {input_uri}: {exc.response['Error'].get('Message', exc)}") from exc
     if not keys:
         raise NoDocumentsError(f"No documents were found under {input_uri}.")
+    if total_bytes > quotas.max_job_bytes:
+        raise JobLimitExceededError(
+            f"The documents under {input_uri} total {total_bytes} bytes; a job may have at most {quotas.max_job_bytes}."
+        )
     size = config.batch_size
     batches = [
         {"AccountId": account_id, "JobId": job_id, "Batch": number, "Keys": keys[start : start + size]}
@@ -164,12 +195,15 @@ def finalize_job(account_id: str, job_id: str, error: dict[str, Any] | None = No
             error=_describe_error(error) if error else None,
         )
         try:
-            final = store.finalize(account_id, job_id, status, message, expected=job.status, now=round(time.time(), 3))
+            final = store.finalize(
+                account_id, job_id, status, message, expected=job.status, now=round(time.time(), 3),
+                releases="Running" if job.holds_slot else "Queued",
+            )
         except JobStateConflictError:
             job = store.get(account_id, job_id)
             continue
-        logger.info("Job finalized", extra={"job_status": final.job_status, "job_message": message})
-        return {"JobStatus": final.job_status}
+        logger.info("Job finalized", extra={"job_status": final.value, "job_message": message})
+        return {"JobStatus": final.value}
     raise JobStateConflictError(job_id, job.job_status)
 
 
