@@ -184,3 +184,33 @@ def test_rest_post_jobs_starts_a_job_and_fills_the_client_token(docs):
     response = docs.runtime.invoke("ApiFunction", http_event("POST", "/jobs", request))
     assert json.loads(response["body"])["JobId"] != body["JobId"]
     wait_for_execution(docs, json.loads(response["body"])["JobId"])
+
+
+FAILED = "failed to satisfy constraint: Member must"
+
+
+@pytest.mark.parametrize(
+    "overrides, constraint",
+    [
+        ({"Settings": {"Formality": "CASUAL"}}, f"at 'settings.formality' {FAILED} satisfy enum value set: [FORMAL, INFORMAL]"),
+        ({"Settings": {"Profanity": "HIDE"}}, f"at 'settings.profanity' {FAILED} satisfy enum value set: [MASK]"),
+        ({"Settings": {"Brevity": "OFF"}}, f"at 'settings.brevity' {FAILED} satisfy enum value set: [ON]"),
+        ({"TerminologyNames": ["bad name!"]}, f"at 'terminologyNames.1.member' {FAILED} satisfy regular expression pattern"),
+        ({"ParallelDataNames": [""]}, f"at 'parallelDataNames.1.member' {FAILED} have length greater than or equal to 1"),
+        (
+            {"OutputDataConfig": {"S3Uri": "s3://output-docs/out/", "EncryptionKey": {"Type": "AES", "Id": "k"}}},
+            f"at 'outputDataConfig.encryptionKey.type' {FAILED} satisfy enum value set: [KMS]",
+        ),
+        (
+            {"OutputDataConfig": {"S3Uri": "s3://output-docs/out/", "EncryptionKey": {"Type": "KMS"}}},
+            f"Value null at 'outputDataConfig.encryptionKey.id' {FAILED} not be null",
+        ),
+    ],
+)
+def test_settings_names_and_encryption_key_are_validated_as_the_model_says(stack, overrides, constraint):
+    # When Start carries a member outside its model constraints
+    status, body = call(stack, "StartTextTranslationJob", start_request(**overrides))
+    # Then it is a ValidationException that names the member and the constraint, and nothing is written
+    assert status == 400 and body["__type"] == "ValidationException"
+    assert constraint in body["message"]
+    assert boto3.client("dynamodb", region_name=REGION).scan(TableName=stack.table_name)["Count"] == 0
