@@ -171,3 +171,18 @@ def buckets(stack: Stack) -> Stack:
     s3.create_bucket(Bucket="input-docs")
     s3.create_bucket(Bucket="output-docs")
     return stack
+
+
+def start_job(stack: Stack, **overrides: Any) -> str:
+    """Start a job through the API function (a fresh ClientToken each time); its JobId."""
+    request = start_request(ClientToken=f"token-{time.monotonic_ns()}", **overrides)
+    response = stack.runtime.invoke("ApiFunction", http_event("POST", "/", request, target="StartTextTranslationJob"))
+    assert response["statusCode"] == 200, response
+    return str(json.loads(response["body"])["JobId"])
+
+
+def stop_job(stack: Stack, job_id: str) -> str:
+    """Stop a job through the API function; the JobStatus it answers."""
+    response = stack.runtime.invoke("ApiFunction", http_event("POST", "/", {"JobId": job_id}, target="StopTextTranslationJob"))
+    assert response["statusCode"] == 200, response
+    return str(json.loads(response["body"])["JobStatus"])

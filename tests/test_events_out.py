@@ -10,7 +10,8 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import ACCOUNT, REGION, http_event, put_job, start_request, wait_for_execution
+from conftest import ACCOUNT, REGION, put_job, wait_for_execution
+from conftest import start_job as conftest_start_job
 from events_helpers import capture_events, drain, reset_event_caches, stream_delivery, transitions
 
 DETAIL_TYPE = "Translate TextTranslationJob State Change"
@@ -28,12 +29,7 @@ def bus(stack: Any) -> Any:
 
 
 def start_job(stack: Any) -> str:
-    request = start_request(
-        ClientToken=f"token-{time.monotonic_ns()}", InputDataConfig={"S3Uri": "s3://input-docs/in/", "ContentType": "text/plain"}
-    )
-    response = stack.runtime.invoke("ApiFunction", http_event("POST", "/", request, target="StartTextTranslationJob"))
-    assert response["statusCode"] == 200, response
-    return str(json.loads(response["body"])["JobId"])
+    return conftest_start_job(stack, InputDataConfig={"S3Uri": "s3://input-docs/in/", "ContentType": "text/plain"})
 
 
 def test_a_completed_run_publishes_each_status_change_once_in_order(bus):

@@ -9,8 +9,8 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import ACCOUNT, REGION, http_event, reset_caches, start_request
-from test_workflow import SlowEngine, job, put_documents, run_to_end, start_job, stop_job, use_engine
+from conftest import ACCOUNT, REGION, http_event, reset_caches, start_job, start_request, stop_job
+from test_workflow import SlowEngine, job, put_documents, run_to_end, use_engine
 
 
 def set_quotas(monkeypatch: Any, **values: int) -> None:

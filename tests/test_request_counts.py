@@ -6,7 +6,6 @@ belong to the workflow and are printed, not pinned.
 """
 
 import json
-import time
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.client import BaseClient
-from conftest import REGION, http_event, start_request, wait_for_execution
+from conftest import REGION, http_event, start_job, wait_for_execution
 from events_helpers import capture_events, drain, reset_event_caches, stream_delivery
 
 COUNTED = ("dynamodb", "events", "streams.dynamodb", "states")
@@ -47,11 +46,7 @@ def requests(stack: Any, monkeypatch: Any) -> Iterator[Counter[str]]:
 
 
 def start(stack: Any) -> str:
-    request = start_request(
-        ClientToken=f"token-{time.monotonic_ns()}", InputDataConfig={"S3Uri": "s3://input-docs/in/", "ContentType": "text/plain"}
-    )
-    response = stack.runtime.invoke("ApiFunction", http_event("POST", "/", request, target="StartTextTranslationJob"))
-    return str(json.loads(response["body"])["JobId"])
+    return start_job(stack, InputDataConfig={"S3Uri": "s3://input-docs/in/", "ContentType": "text/plain"})
 
 
 def report(title: str, counts: Counter[str]) -> None:

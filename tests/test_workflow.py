@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 import boto3
-from conftest import ACCOUNT, REGION, http_event, put_job, reset_caches, start_request, wait_for_execution
+from conftest import ACCOUNT, REGION, http_event, put_job, reset_caches, start_job, stop_job, wait_for_execution
 
 from local_stack.template import ROOT
 
@@ -27,17 +27,6 @@ def put_documents(documents: dict[str, bytes | str], bucket: str = "input-docs")
         s3().put_object(Bucket=bucket, Key=key, Body=body.encode() if isinstance(body, str) else body)
 
 
-def start_job(stack: Any, **overrides: Any) -> str:
-    request = start_request(ClientToken=f"token-{time.monotonic_ns()}", **overrides)
-    response = stack.runtime.invoke("ApiFunction", http_event("POST", "/", request, target="StartTextTranslationJob"))
-    assert response["statusCode"] == 200, response
-    return json.loads(response["body"])["JobId"]
-
-
-def stop_job(stack: Any, job_id: str) -> str:
-    response = stack.runtime.invoke("ApiFunction", http_event("POST", "/", {"JobId": job_id}, target="StopTextTranslationJob"))
-    assert response["statusCode"] == 200, response
-    return json.loads(response["body"])["JobStatus"]
 
 
 

@@ -5,8 +5,8 @@ import json
 from typing import Any
 
 import boto3
-from conftest import REGION, http_event, start_request
-from test_workflow import details, outputs, put_documents, read_output, run_to_end, s3, start_job
+from conftest import REGION, http_event, start_job, start_request
+from test_workflow import details, outputs, put_documents, read_output, run_to_end, s3
 
 XLIFF = """<?xml version="1.0" encoding="UTF-8"?>
 <xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">
