@@ -47,8 +47,22 @@ def _event_sources(stack: Stack, kind: str) -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
+class _Clients:
+    """AWS clients made once per delivery (creating one costs ~100 ms of CPU: not every poll)."""
+
+    region: str
+    _clients: dict[str, Any]
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            # botocore 1.44 sends stream-ARN requests to <account>.streams-ddb..., which moto does not serve.
+            config = Config(account_id_endpoint_mode="disabled") if service == "dynamodbstreams" else None
+            self._clients[service] = boto3.client(service, region_name=self.region, config=config)
+        return self._clients[service]
+
+
 @dataclass
-class StreamDelivery:
+class StreamDelivery(_Clients):
     stack: Stack
     function: str
     table: str
@@ -60,12 +74,12 @@ class StreamDelivery:
     attempts: int = 0
     _iterator: str | None = None
     _stream_arn: str = ""
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def _read(self) -> None:
-        # botocore 1.44 sends stream-ARN requests to <account>.streams-ddb..., which moto does not serve.
-        streams = boto3.client("dynamodbstreams", region_name=self.region, config=Config(account_id_endpoint_mode="disabled"))
+        streams = self.client("dynamodbstreams")
         if self._iterator is None:
-            self._stream_arn = boto3.client("dynamodb", region_name=self.region).describe_table(TableName=self.table)["Table"][
+            self._stream_arn = self.client("dynamodb").describe_table(TableName=self.table)["Table"][
                 "LatestStreamArn"
             ]
             shard = streams.describe_stream(StreamArn=self._stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
@@ -119,7 +133,7 @@ class StreamDelivery:
         log.error("%s: %d stream records discarded after %d retries", self.function, len(records), self.max_retries)
         if not self.on_failure:
             return
-        sqs = boto3.client("sqs", region_name=self.region)
+        sqs = self.client("sqs")
         url = sqs.get_queue_url(QueueName=self.on_failure.rsplit(":", 1)[1])["QueueUrl"]
         info = {
             "requestContext": {"condition": "RetryAttemptsExhausted", "approximateInvokeCount": self.max_retries + 1},
@@ -134,16 +148,17 @@ class StreamDelivery:
 
 
 @dataclass
-class QueueDelivery:
+class QueueDelivery(_Clients):
     stack: Stack
     function: str
     queue_arn: str
     batch_size: int = 10
     region: str = "us-east-1"
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def pump(self) -> int:
         """One receive and one invocation; returns how many messages it received."""
-        sqs = boto3.client("sqs", region_name=self.region)
+        sqs = self.client("sqs")
         url = sqs.get_queue_url(QueueName=self.queue_arn.rsplit(":", 1)[1])["QueueUrl"]
         messages = sqs.receive_message(
             QueueUrl=url, MaxNumberOfMessages=min(self.batch_size, 10), AttributeNames=["All"], MessageAttributeNames=["All"]
@@ -219,7 +234,7 @@ def create_local_events_queue(stack: Stack, region: str = "us-east-1") -> str:
 class DeliveryLoop:
     """Pumps every delivery on a background thread (what Lambda's pollers do on AWS)."""
 
-    def __init__(self, items: list[Any], interval: float = 0.2) -> None:
+    def __init__(self, items: list[Any], interval: float = 0.5) -> None:
         self.items = items
         self.interval = interval
         self._stopping = threading.Event()
