@@ -111,37 +111,16 @@ def provision(account_id: str, region: str, parameters: dict[str, str] | None = 
     lambda_ = boto3.client("lambda", region_name=region)
     sfn = boto3.client("stepfunctions", region_name=region)
 
-    for name, resource in resources_of_type(template, "AWS::DynamoDB::Table").items():
-        props = resolver.resolve(resource["Properties"])
-        keys = ["AttributeDefinitions", "KeySchema", "BillingMode", "StreamSpecification", "SSESpecification",
-                "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "ProvisionedThroughput"]
-        request = {key: props[key] for key in keys if key in props}
-        # CloudFormation spells two properties differently from the API.
-        if "StreamSpecification" in request:
-            request["StreamSpecification"] = {"StreamEnabled": True, **request["StreamSpecification"]}
-        if "SSESpecification" in request:
-            request["SSESpecification"] = {"Enabled": request["SSESpecification"].get("SSEEnabled", False)}
-        table = resolver.refs[name]
-        dynamodb.create_table(TableName=table, **request)
-        if props.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled"):
-            dynamodb.update_continuous_backups(
-                TableName=table, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
-            )
+    for name in resources_of_type(template, "AWS::DynamoDB::Table"):
+        create_table(stack, name, dynamodb)
 
     for name in resources_of_type(template, "AWS::S3::Bucket"):
         create_bucket(s3, resolver.refs[name], region)
 
     _provision_queues_and_events(stack, region)
 
-    for name, resource in resources_of_type(template, "AWS::Serverless::StateMachine").items():
-        props = resource["Properties"]
-        definition = (ROOT / props["DefinitionUri"]).read_text()
-        definition = resolver.substitute(definition, resolver.resolve(props.get("DefinitionSubstitutions", {})))
-        json.loads(definition)  # a substitution that broke the JSON fails here, not in an execution
-        role = _role(iam, f"{STACK_NAME}-{name}Role", "states.amazonaws.com")
-        sfn.create_state_machine(
-            name=resolver.attributes[name]["Name"], definition=definition, roleArn=role, type=props.get("Type", "STANDARD")
-        )
+    for name in resources_of_type(template, "AWS::Serverless::StateMachine"):
+        create_state_machine(stack, name, sfn, iam)
 
     for function in stack.runtime.functions.values():
         role = _role(iam, f"{STACK_NAME}-{function.logical_id}Role", "lambda.amazonaws.com")
@@ -162,6 +141,46 @@ def provision(account_id: str, region: str, parameters: dict[str, str] | None = 
             MemorySize=function.memory,
         )
     return stack
+
+
+def create_table(stack: Stack, name: str, dynamodb: Any) -> None:
+    """One AWS::DynamoDB::Table of the template, with its indexes, stream and backups as declared."""
+    props = stack.resolver.resolve(stack.template["Resources"][name]["Properties"])
+    keys = ["AttributeDefinitions", "KeySchema", "BillingMode", "StreamSpecification", "SSESpecification",
+            "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "ProvisionedThroughput"]
+    request = {key: props[key] for key in keys if key in props}
+    # CloudFormation spells two properties differently from the API.
+    if "StreamSpecification" in request:
+        request["StreamSpecification"] = {"StreamEnabled": True, **request["StreamSpecification"]}
+    if "SSESpecification" in request:
+        request["SSESpecification"] = {"Enabled": request["SSESpecification"].get("SSEEnabled", False)}
+    table = stack.resolver.refs[name]
+    dynamodb.create_table(TableName=table, **request)
+    if props.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled"):
+        dynamodb.update_continuous_backups(
+            TableName=table, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+        )
+
+
+def create_state_machine(stack: Stack, name: str, sfn: Any, iam: Any) -> None:
+    """One AWS::Serverless::StateMachine, its definition read from DefinitionUri with the substitutions resolved.
+
+    Created through the Step Functions API: moto's CloudFormation puts state machines in a backend that
+    does not execute them.
+    """
+    resolver = stack.resolver
+    props = stack.template["Resources"][name]["Properties"]
+    definition = (ROOT / props["DefinitionUri"]).read_text()
+    definition = resolver.substitute(definition, resolver.resolve(props.get("DefinitionSubstitutions", {})))
+    json.loads(definition)  # a substitution that broke the JSON fails here, not in an execution
+    role_name = f"{STACK_NAME}-{name}Role"
+    try:
+        role = str(iam.get_role(RoleName=role_name)["Role"]["Arn"])
+    except iam.exceptions.NoSuchEntityException:
+        role = _role(iam, role_name, "states.amazonaws.com")
+    sfn.create_state_machine(
+        name=resolver.attributes[name]["Name"], definition=definition, roleArn=role, type=props.get("Type", "STANDARD")
+    )
 
 
 def _provision_queues_and_events(stack: Stack, region: str) -> None:

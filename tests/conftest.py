@@ -4,6 +4,7 @@ The stack is created by local_stack.provision from template.yaml itself (tables,
 functions, the state machine from statemachine/), so tests and infrastructure cannot drift.
 """
 
+import contextlib
 import json
 import os
 import time
@@ -53,25 +54,171 @@ def reset_caches() -> None:
     JobRecord._connection = None
 
 
+class SessionStack:
+    """One moto (in-process, Step Functions executing) with template.yaml provisioned, for the whole test run.
+
+    Provisioning the template takes seconds; resetting what a test may have changed takes milliseconds.
+    So the stack is provisioned once, and before each test its state goes back to just-provisioned:
+    executions finished, tables recreated from the template, buckets, queues, rules and roles that
+    tests made removed, the template's queues purged and its work bucket emptied, the environment
+    restored. A test that needs a moto of its own (an in-process `make run`) calls ``suspend()``
+    first; the next test that asks for ``stack`` provisions again.
+    """
+
+    def __init__(self) -> None:
+        self.stack: Stack | None = None
+        self._mock: Any = None
+        self._undo: list[Any] = []
+        self._environ: dict[str, str] = {}
+        self._outer_environ: dict[str, str] = {}
+        self._provisioned: dict[str, set[str]] = {}
+
+    def get(self) -> Stack:
+        if self.stack is None:
+            self._outer_environ = dict(os.environ)
+            self._mock = mock_aws(config=MOTO_CONFIG)
+            self._mock.start()
+            # A queued job checks for a free slot every QueuePollSeconds (10 by default): tests wait 1.
+            stack = provision(ACCOUNT, REGION, {"QueuePollSeconds": "1"})
+            stack.runtime.apply_environment()
+            os.environ["DEFAULT_ACCOUNT_ID"] = ACCOUNT
+            self._environ = dict(os.environ)
+            self._undo = [install_moto_lambda(stack.runtime), atomic_moto_dynamodb()]
+            self._provisioned = _resource_names()
+            self.stack = stack
+        return self.stack
+
+    def reset(self) -> Stack:
+        """The stack as just provisioned (see the class docstring)."""
+        stack = self.get()
+        _finish_executions(stack)
+        os.environ.clear()
+        os.environ.update(self._environ)
+        reset_caches()
+        _recreate(stack, self._provisioned)
+        return stack
+
+    def suspend(self) -> None:
+        """Give moto back: stop it (which clears every backend) and restore the environment."""
+        if self.stack is None:
+            return
+        _finish_executions(self.stack)
+        for undo in reversed(self._undo):
+            undo()
+        self._mock.stop()
+        os.environ.clear()
+        os.environ.update(self._outer_environ)
+        reset_caches()
+        self.stack = None
+
+
+SESSION = SessionStack()
+
+
+def _finish_executions(stack: Stack, timeout: float = 30) -> None:
+    """Let executions still running (a test that ended before its job) end, stopping those that wait."""
+    from moto.stepfunctions.parser.backend.execution_worker import TMP_THREADS
+
+    def join(seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        for thread in list(TMP_THREADS):
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    join(2)
+    if any(thread.is_alive() for thread in TMP_THREADS):
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=stack.state_machine_arn, statusFilter="RUNNING")
+        for execution in (execution for page in pages for execution in page["executions"]):
+            with contextlib.suppress(Exception):  # one that is just starting has nothing to stop yet
+                sfn.stop_execution(executionArn=execution["executionArn"])
+        join(timeout)
+    assert not any(thread.is_alive() for thread in TMP_THREADS), "a workflow execution of an earlier test is still running"
+    TMP_THREADS.clear()
+
+
+def _resource_names() -> dict[str, set[str]]:
+    """What exists right after provisioning, so what a test adds can be removed."""
+    events = boto3.client("events", region_name=REGION)
+    return {
+        "buckets": {b["Name"] for b in boto3.client("s3", region_name=REGION).list_buckets()["Buckets"]},
+        "queues": set(boto3.client("sqs", region_name=REGION).list_queues().get("QueueUrls", [])),
+        "roles": {r["RoleName"] for r in boto3.client("iam", region_name=REGION).list_roles()["Roles"]},
+        "rules": {
+            f"{bus['Name']}/{rule['Name']}"
+            for bus in events.list_event_buses()["EventBuses"]
+            for rule in events.list_rules(EventBusName=bus["Name"])["Rules"]
+        },
+    }
+
+
+def _recreate(stack: Stack, provisioned: dict[str, set[str]]) -> None:
+    from local_stack.provision import create_state_machine, create_table
+    from local_stack.template import resources_of_type
+
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    for name in resources_of_type(stack.template, "AWS::DynamoDB::Table"):
+        dynamodb.delete_table(TableName=stack.resolver.refs[name])
+        create_table(stack, name, dynamodb)
+    # A new state machine of the same name: executions of earlier tests (named after their JobIds) are gone.
+    sfn, iam = boto3.client("stepfunctions", region_name=REGION), boto3.client("iam", region_name=REGION)
+    for name in resources_of_type(stack.template, "AWS::Serverless::StateMachine"):
+        sfn.delete_state_machine(stateMachineArn=stack.resolver.refs[name])
+        create_state_machine(stack, name, sfn, iam)
+    s3 = boto3.resource("s3", region_name=REGION)
+    for bucket in s3.buckets.all():
+        bucket.objects.all().delete()
+        if bucket.name not in provisioned["buckets"]:
+            bucket.delete()
+    sqs = boto3.client("sqs", region_name=REGION)
+    for url in sqs.list_queues().get("QueueUrls", []):
+        if url in provisioned["queues"]:
+            _drain(sqs, url)  # PurgeQueue is allowed once a minute per queue, as on AWS
+        else:
+            sqs.delete_queue(QueueUrl=url)
+    events = boto3.client("events", region_name=REGION)
+    for bus in events.list_event_buses()["EventBuses"]:
+        for rule in events.list_rules(EventBusName=bus["Name"])["Rules"]:
+            if f"{bus['Name']}/{rule['Name']}" not in provisioned["rules"]:
+                targets = events.list_targets_by_rule(Rule=rule["Name"], EventBusName=bus["Name"])["Targets"]
+                if targets:
+                    events.remove_targets(Rule=rule["Name"], EventBusName=bus["Name"], Ids=[t["Id"] for t in targets])
+                events.delete_rule(Name=rule["Name"], EventBusName=bus["Name"])
+    for role in iam.list_roles()["Roles"]:
+        if role["RoleName"] not in provisioned["roles"]:
+            for policy in iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]:
+                iam.delete_role_policy(RoleName=role["RoleName"], PolicyName=policy)
+            for attached in iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]:
+                iam.detach_role_policy(RoleName=role["RoleName"], PolicyArn=attached["PolicyArn"])
+            iam.delete_role(RoleName=role["RoleName"])
+
+
+def _drain(sqs: Any, url: str) -> None:
+    counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    if not any(int(counts[key]) for key in ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                                            "ApproximateNumberOfMessagesDelayed")):
+        return
+    # Purging is allowed once a minute per queue (as on AWS): start the queue afresh, with its attributes.
+    settable = ("DelaySeconds", "MessageRetentionPeriod", "VisibilityTimeout", "RedrivePolicy", "ReceiveMessageWaitTimeSeconds")
+    attributes = {key: value for key, value in counts.items() if key in settable}
+    sqs.delete_queue(QueueUrl=url)
+    sqs.create_queue(QueueName=url.rsplit("/", 1)[1], Attributes=attributes)
+
+
 @pytest.fixture
 def stack() -> Iterator[Stack]:
-    """moto (in-process, Step Functions executing) with template.yaml provisioned in it."""
-    with mock_aws(config=MOTO_CONFIG):
-        provisioned = provision(ACCOUNT, REGION)
-        saved = dict(os.environ)
-        provisioned.runtime.apply_environment()
-        os.environ["DEFAULT_ACCOUNT_ID"] = ACCOUNT
-        reset_caches()
-        undo = install_moto_lambda(provisioned.runtime)
-        undo_atomic = atomic_moto_dynamodb()
-        try:
-            yield provisioned
-        finally:
-            undo_atomic()
-            undo()
-            os.environ.clear()
-            os.environ.update(saved)
-            reset_caches()
+    """moto (in-process, Step Functions executing) with template.yaml provisioned in it, as just provisioned."""
+    yield SESSION.reset()
+
+
+@pytest.fixture
+def no_session_stack() -> Iterator[None]:
+    """For tests that run a moto of their own in this process (an in-process `make run`)."""
+    SESSION.suspend()
+    yield
+
+
+def pytest_sessionfinish(session: Any, exitstatus: Any) -> None:
+    SESSION.suspend()
 
 
 def http_event(
@@ -138,7 +285,7 @@ def execution_arn(stack: Stack, job_id: str) -> str:
     return stack.state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + job_id
 
 
-def wait_for_execution(stack: Stack, job_id: str, timeout: float = 30) -> dict[str, Any]:
+def wait_for_execution(stack: Stack, job_id: str, timeout: float = 120) -> dict[str, Any]:
     sfn = boto3.client("stepfunctions", region_name=REGION)
     deadline = time.monotonic() + timeout
     while True:

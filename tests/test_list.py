@@ -442,6 +442,7 @@ def local_api() -> Iterator[Any]:
             sock.bind(("127.0.0.1", 0))
             return int(sock.getsockname()[1])
 
+    conftest.SESSION.suspend()  # this moto is the in-process `make run`'s own
     saved = dict(os.environ)
     conftest.reset_caches()
     local_stack = LocalStack(port=free_port(), emulator_port=free_port()).start()

@@ -1,13 +1,11 @@
-"""How many DynamoDB and EventBridge requests one job's lifecycle costs, counted with a botocore hook.
+"""How many DynamoDB, Step Functions and EventBridge requests one job's lifecycle costs, counted with a
+botocore hook and pinned: a change to what a job costs shows up here, on purpose.
 
 Run with -s to see the table:  .venv/bin/python -m pytest tests/test_request_counts.py -s -q
-Only the EventBridge counts are asserted (one PutEvents per status change); the DynamoDB counts
-belong to the workflow and are printed, not pinned.
 """
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -16,14 +14,33 @@ from botocore.client import BaseClient
 from conftest import REGION, http_event, start_job, wait_for_execution
 from events_helpers import capture_events, drain, reset_event_caches, stream_delivery
 
-COUNTED = ("dynamodb", "events", "streams.dynamodb", "states")
-# Not the service's requests: the test's own polling, and the local stream delivery (on AWS, Lambda's
-# stream poller reads the stream; GetRecords by Lambda triggers are not billed as requests).
+COUNTED = ("dynamodb", "events", "states")
+# Not the service's requests: the test's own polling. (The stream is read by the local delivery, as
+# Lambda's stream poller does on AWS, where its GetRecords are not billed: streams are not counted.)
 NOT_THE_SERVICE = ("states:DescribeExecution", "dynamodb:DescribeTable")
 
 
+# Requests of a 1-batch job (2 documents) run to COMPLETED, and of one stopped before it began.
+ONE_BATCH_JOB = {
+    "dynamodb:GetItem": 5,  # BeginJob (account usage), PlanBatches, TranslateBatch 2 (before each document), FinalizeJob
+    "dynamodb:Query": 1,  # BeginJob: the account's oldest queued job (ByStatus)
+    "dynamodb:TransactWriteItems": 3,  # Start (job + queued count), BeginJob (IN_PROGRESS + running), finalize (+ release)
+    "dynamodb:UpdateItem": 2,  # the plan, the batch's counts
+    "events:PutEvents": 3,  # SUBMITTED, IN_PROGRESS, COMPLETED
+    "states:StartExecution": 1,
+}
+STOPPED_BEFORE_IT_BEGAN = {
+    "dynamodb:GetItem": 2,  # BeginJob (account usage), FinalizeJob
+    "dynamodb:Query": 1,
+    "dynamodb:TransactWriteItems": 3,  # Start, BeginJob's (refused: the job is STOP_REQUESTED), finalize
+    "dynamodb:UpdateItem": 1,  # Stop
+    "events:PutEvents": 3,  # SUBMITTED, STOP_REQUESTED, STOPPED
+    "states:StartExecution": 1,
+}
+
+
 @pytest.fixture
-def requests(stack: Any, monkeypatch: Any) -> Iterator[Counter[str]]:
+def requests(stack: Any, monkeypatch: Any) -> Counter[str]:
     reset_event_caches()
     s3 = boto3.client("s3", region_name=REGION)
     s3.create_bucket(Bucket="input-docs")
@@ -41,8 +58,7 @@ def requests(stack: Any, monkeypatch: Any) -> Iterator[Counter[str]]:
         return original(self, operation, params)
 
     monkeypatch.setattr(BaseClient, "_make_api_call", counting)
-    yield counts
-    reset_event_caches()
+    return counts
 
 
 def start(stack: Any) -> str:
@@ -61,15 +77,23 @@ def test_one_batch_job_run_to_completed(stack, requests):
     stream_delivery(stack).pump()
     assert [event["body"]["detail"]["jobStatus"] for event in drain()] == ["SUBMITTED", "IN_PROGRESS", "COMPLETED"]
     report("1-batch job (2 documents) run to COMPLETED:", requests)
-    assert requests["events:PutEvents"] == 3
+    assert dict(requests) == ONE_BATCH_JOB
 
 
-def test_job_stopped_before_it_began(stack, requests):
+def test_job_stopped_before_it_began(stack, requests, monkeypatch):
+    # Given a Start whose workflow is launched only after the Stop (so BeginJob always finds STOP_REQUESTED)
+    from translate_jobs import service
+
+    launch = service.workflow_launcher()
+    deferred: list[tuple[str, str]] = []
+    monkeypatch.setattr(service, "workflow_launcher", lambda: lambda account_id, job_id: deferred.append((account_id, job_id)))
     job_id = start(stack)
     stopped = stack.runtime.invoke("ApiFunction", http_event("POST", "/", {"JobId": job_id}, target="StopTextTranslationJob"))
-    assert json.loads(stopped["body"])["JobStatus"] in ("STOP_REQUESTED", "IN_PROGRESS", "COMPLETED")
+    assert json.loads(stopped["body"])["JobStatus"] == "STOP_REQUESTED"
+    launch(*deferred.pop())
     assert wait_for_execution(stack, job_id)["status"] == "SUCCEEDED"
     stream_delivery(stack).pump()
     statuses = [event["body"]["detail"]["jobStatus"] for event in drain()]
-    report(f"job stopped right after Start ({' -> '.join(statuses)}):", requests)
-    assert requests["events:PutEvents"] == len(statuses)
+    report(f"job stopped before it began ({' -> '.join(statuses)}):", requests)
+    assert statuses == ["SUBMITTED", "STOP_REQUESTED", "STOPPED"]
+    assert dict(requests) == STOPPED_BEFORE_IT_BEGAN

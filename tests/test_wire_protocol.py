@@ -51,6 +51,7 @@ class Received:
 def local():
     from local_stack.stack import LocalStack
 
+    conftest.SESSION.suspend()  # this moto is the in-process `make run`'s own
     saved = dict(os.environ)
     conftest.reset_caches()
     local_stack = LocalStack(port=free_port(), emulator_port=free_port()).start()

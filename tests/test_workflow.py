@@ -163,6 +163,26 @@ class SlowEngine:
         return PseudoEngine().translate(text, source, target, settings)
 
 
+class GatedEngine:
+    """The pseudo engine that translates the first ``free`` documents, then holds each further one until
+    the test opens the gate: a stop always lands while batches are running, however loaded the machine."""
+
+    free = 4
+    gate = threading.Event()
+    lock = threading.Lock()
+    started = 0
+
+    def translate(self, text: str, source: str, target: str, settings: Any) -> str:
+        from translate_jobs.engines import PseudoEngine
+
+        with GatedEngine.lock:
+            GatedEngine.started += 1
+            held = GatedEngine.started > GatedEngine.free
+        if held:
+            assert GatedEngine.gate.wait(timeout=120), "the test never opened the gate"
+        return PseudoEngine().translate(text, source, target, settings)
+
+
 def test_job_stopped_mid_run_ends_stopped_with_at_most_one_batch_translated_after_the_stop(buckets, monkeypatch):
     from translate_jobs import workflow
 
@@ -170,7 +190,9 @@ def test_job_stopped_mid_run_ends_stopped_with_at_most_one_batch_translated_afte
         "MaxConcurrency"
     ]
     batch_size = lanes
-    use_engine(monkeypatch, "slow", SlowEngine, batch_size=batch_size)
+    GatedEngine.started = 0
+    GatedEngine.gate.clear()
+    use_engine(monkeypatch, "gated", GatedEngine, batch_size=batch_size)
     real_translate_batch = workflow.translate_batch
     batches: list[tuple[float, dict[str, Any]]] = []
 
@@ -184,24 +206,25 @@ def test_job_stopped_mid_run_ends_stopped_with_at_most_one_batch_translated_afte
     put_documents({f"docs/d{n:02d}.txt": f"text {n}\n" for n in range(40)})
     job_id = start_job(buckets)
 
-    deadline = time.monotonic() + 20
-    while len(outputs(job_id)) < 4:  # let a couple of batches finish
+    deadline = time.monotonic() + 120  # only against a hang: the gate, not the clock, orders what follows
+    while len(outputs(job_id)) < GatedEngine.free:  # the free documents are written; the next ones are held
         assert time.monotonic() < deadline
         time.sleep(0.02)
     stop_called = time.monotonic()
     assert stop_job(buckets, job_id) == "STOP_REQUESTED"
     stop_written = time.monotonic()
     outputs_at_stop = len(outputs(job_id))
+    GatedEngine.gate.set()
 
     while job(job_id).job_status not in ("STOPPED", "COMPLETED", "FAILED", "COMPLETED_WITH_ERROR"):
-        assert time.monotonic() < deadline + 20
+        assert time.monotonic() < deadline
         time.sleep(0.01)
     stop_to_terminal = time.monotonic() - stop_called
     record = run_to_end(buckets, job_id)
     after_stop = len(outputs(job_id)) - outputs_at_stop
     print(
         f"\nMEASURED stop->STOPPED: {stop_to_terminal:.3f}s; documents translated after the stop: {after_stop}"
-        f" (outputs at stop {outputs_at_stop}, batch size {batch_size}, {lanes} lanes, {SlowEngine.delay}s per document)"
+        f" (outputs at stop {outputs_at_stop}, batch size {batch_size}, {lanes} lanes)"
     )
 
     assert record.job_status == "STOPPED"
