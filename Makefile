@@ -12,7 +12,7 @@ EMULATOR_PORT ?= 5000
 FUNCTION ?= ApiFunction
 EVENT ?= events/api/describe.json
 
-.PHONY: run test lint invoke bench build deploy clean
+.PHONY: run test test-e2e lint invoke bench build deploy clean
 
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -33,9 +33,13 @@ $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
 run: $(VENV)/.installed .venv-awscli/.installed
 	$(VENV)/bin/python -m local_stack run --port $(PORT) --emulator-port $(EMULATOR_PORT)
 
-## test: every test (unit, handlers over moto, workflow, wire, end-to-end)
+## test: the tests a change needs (unit, handlers over moto, workflow, wire): under 2 minutes
 test: $(VENV)/.installed .venv-awscli/.installed
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest -m "not e2e"
+
+## test-e2e: `make run` as a subprocess, driven as the README does (CI runs it after `make test`)
+test-e2e: $(VENV)/.installed .venv-awscli/.installed
+	$(VENV)/bin/python -m pytest -m e2e
 
 ## lint: ruff, mypy, cfn-lint and sam validate --lint
 lint: $(VENV)/.installed .venv-sam/.installed

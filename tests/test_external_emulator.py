@@ -20,6 +20,8 @@ from pathlib import Path
 import boto3
 import pytest
 
+pytestmark = pytest.mark.e2e  # subprocesses of `make run` and moto_server
+
 ROOT = Path(__file__).resolve().parent.parent
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
 ROLE = "arn:aws:iam::123456789012:role/TranslateDemoDataAccess"

@@ -180,6 +180,7 @@ def test_front_serves_template_routes_and_404s_the_rest(front: ApiFront) -> None
 # ---------- (d) python -m local_stack invoke against a running stack ----------
 
 
+@pytest.mark.e2e  # a `make run` subprocess
 def test_invoke_prints_the_functions_response(tmp_path: Path) -> None:
     ports = []
     for _ in range(2):
