@@ -5,6 +5,8 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from translate_jobs import transient
+
 
 class DataAccessError(Exception):
     """The job's role cannot be assumed, or cannot read or write where the job asked."""
@@ -22,6 +24,8 @@ def s3_as_job_role(role_arn: str, job_id: str, region: str) -> Any:
             RoleArn=role_arn, RoleSessionName=f"translate-job-{job_id}"[:64]
         )["Credentials"]
     except ClientError as exc:
+        if transient.is_transient(exc):
+            raise transient.as_retried(exc, f"assuming the DataAccessRoleArn {role_arn}") from exc
         raise DataAccessError(
             f"Translate could not assume the DataAccessRoleArn {role_arn}: {exc.response['Error'].get('Message', exc)}"
         ) from exc

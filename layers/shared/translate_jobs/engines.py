@@ -37,7 +37,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from translate_jobs.errors import ThrottledError
+from translate_jobs import transient
+from translate_jobs.errors import ThrottledError, TransientError
 
 
 class DocumentError(Exception):
@@ -134,7 +135,6 @@ def _split_characters(text: str, max_bytes: int) -> list[str]:
 
 # ---------- Amazon Translate ----------
 
-THROTTLING_CODES = frozenset({"ThrottlingException", "TooManyRequestsException", "ServiceUnavailableException"})
 DOCUMENT_ERROR_CODES = frozenset(
     {
         "UnsupportedLanguagePairException",
@@ -208,11 +208,12 @@ class AmazonTranslateEngine:
                 message = exc.response.get("Error", {}).get("Message", "")
                 if code in DOCUMENT_ERROR_CODES:
                     raise DocumentError(f"{code}: {message}") from exc
-                if code not in THROTTLING_CODES:
+                if not transient.is_transient(exc):
                     raise
                 if attempt == self._max_attempts:
-                    # ThrottledError is retried by the workflow (the batch runs again later).
-                    raise ThrottledError(f"Amazon Translate is throttling ({code}) after {attempt} attempts.") from exc
+                    # Retried by the workflow (the batch runs again later).
+                    named = ThrottledError if code in transient.THROTTLING_CODES else TransientError
+                    raise named(f"Amazon Translate answered {code} after {attempt} attempts.") from exc
                 self._sleep(min(self._max_delay, self._base_delay * 2 ** (attempt - 1)))
         raise AssertionError("unreachable")  # the loop returns or raises
 

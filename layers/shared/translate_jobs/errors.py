@@ -55,7 +55,11 @@ class LimitExceededError(TranslateJobsError):
     """An account quota would be exceeded (e.g. too many queued jobs)."""
 
 
-class ThrottledError(TranslateJobsError):
+class TransientError(TranslateJobsError):
+    """An AWS service failed in a way that retrying fixes (see ``transient``): the workflow retries it."""
+
+
+class ThrottledError(TransientError):
     """DynamoDB (or another dependency) throttled us; the caller should retry later."""
 
 

@@ -25,21 +25,19 @@ from pynamodb.exceptions import PynamoDBException
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
+from translate_jobs import transient
 from translate_jobs.config import settings
 from translate_jobs.errors import (
     InvalidRequestError,
     JobNotFoundError,
     JobStateConflictError,
     LimitExceededError,
-    ThrottledError,
+    TransientError,
 )
 from translate_jobs.jobs import FINALIZABLE, STOPPABLE, TERMINAL, JobStatus
 from translate_jobs.listing import ListQuery, account_job_name, account_status, page_key
 
 UNFINISHED = "UNFINISHED"
-THROTTLING_CODES = frozenset(
-    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
-)
 
 
 class JobRecord(Model):
@@ -140,16 +138,14 @@ class _ConditionFailedError(Exception):
 
 @contextmanager
 def _storage_errors() -> Iterator[None]:
-    """Turn throttling into ThrottledError; let anything else surface as the bug it is."""
+    """Transient failures (throttling, DynamoDB's internal errors) become the errors callers retry
+    (``transient``); anything else surfaces as the bug it is."""
     try:
-        yield
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in THROTTLING_CODES:
-            raise ThrottledError("The job table is throttling requests; retry with backoff.") from exc
-        raise
+        with transient.retried_if_transient("using the job table"):
+            yield
     except PynamoDBException as exc:
-        if exc.cause_response_code in THROTTLING_CODES:
-            raise ThrottledError("The job table is throttling requests; retry with backoff.") from exc
+        if isinstance(exc.cause, Exception) and transient.is_transient(exc.cause):
+            raise transient.as_retried(exc.cause, "using the job table") from exc
         raise
 
 
@@ -385,7 +381,10 @@ class JobStore:
                 raise
             reasons = exc.response.get("CancellationReasons", [])
             if not any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons):
-                raise  # a conflict with another transaction, or throttling: retryable, not a verdict
+                # A conflict with another transaction (two jobs of an account beginning at once), or
+                # throttling: not a verdict on the job, so retried.
+                codes = sorted({reason.get("Code", "") for reason in reasons} - {"None"})
+                raise TransientError(f"AWS failed transiently while using the job table (transaction canceled: {codes})") from exc
             raise _TransactionCanceledError(reasons) from None
 
     def _transition(self, account_id: str, job_id: str, actions: Sequence[Any], condition: Condition) -> JobRecord:

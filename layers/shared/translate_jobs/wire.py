@@ -28,6 +28,7 @@ WIRE_ERRORS: dict[type[Exception], tuple[str, int]] = {
     errors.InvalidFilterError: ("InvalidFilterException", 400),
     errors.LimitExceededError: ("LimitExceededException", 400),
     errors.ThrottledError: ("TooManyRequestsException", 400),
+    errors.TransientError: ("InternalServerException", 500),  # "Retry your request", as AWS words it
 }
 
 

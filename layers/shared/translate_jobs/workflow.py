@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from translate_jobs import documents
+from translate_jobs import documents, transient
 from translate_jobs.config import settings
 from translate_jobs.data_access import DataAccessError, parse_s3_uri, s3_as_job_role
 from translate_jobs.engines import DocumentError, engine
@@ -80,6 +80,8 @@ def plan_batches(account_id: str, job_id: str) -> dict[str, Any]:
                     f"The input {input_uri} holds more than {quotas.max_documents_per_job} documents, the most a job may have."
                 )
     except ClientError as exc:
+        if transient.is_transient(exc):
+            raise transient.as_retried(exc, f"listing {input_uri}") from exc
         raise DataAccessError(f"Translate could not list {input_uri}: {exc.response['Error'].get('Message', exc)}") from exc
     if not keys:
         raise NoDocumentsError(f"No documents were found under {input_uri}.")
@@ -93,7 +95,8 @@ def plan_batches(account_id: str, job_id: str) -> dict[str, Any]:
         for number, start in enumerate(range(0, len(keys), size))
     ]
     manifest_key = f"manifests/{account_id}/{job_id}.json"
-    work_s3().put_object(Bucket=config.work_bucket, Key=manifest_key, Body=json.dumps(batches).encode())
+    with transient.retried_if_transient("writing the job's batch manifest"):
+        work_s3().put_object(Bucket=config.work_bucket, Key=manifest_key, Body=json.dumps(batches).encode())
     job_store().set_plan(account_id, job_id, documents=len(keys), batches=len(batches))
     logger.info("Planned batches", extra={"documents": len(keys), "batches": len(batches)})
     return {"ManifestBucket": config.work_bucket, "ManifestKey": manifest_key, "BatchCount": len(batches)}
@@ -121,9 +124,10 @@ def translate_batch(account_id: str, job_id: str, batch: int, keys: list[str]) -
         results.append(_translate_document(s3, translator, job, in_bucket, in_prefix, key, out_bucket, out_prefix))
     translated = sum(1 for result in results if result["Status"] == "SUCCEEDED")
     failed = len(results) - translated
-    work_s3().put_object(
-        Bucket=config.work_bucket, Key=_results_key(account_id, job_id, batch), Body=json.dumps(results).encode()
-    )
+    with transient.retried_if_transient(f"writing the results of batch {batch}"):
+        work_s3().put_object(
+            Bucket=config.work_bucket, Key=_results_key(account_id, job_id, batch), Body=json.dumps(results).encode()
+        )
     store.count_batch(account_id, job_id, batch, translated=translated, failed=failed)
     return {"Translated": translated, "Failed": failed, "Skipped": False}
 
@@ -154,10 +158,12 @@ def _translate_document(
             targets.append({"TargetLanguageCode": target, "TargetFile": target_file, "Characters": sum(sent)})
     except DocumentError as exc:
         return {**result, "Status": "FAILED", "Error": str(exc)}
-    except ClientError as exc:
+    except Exception as exc:
+        if transient.is_transient(exc):  # the batch is retried (its counts stay exact: counted once)
+            raise transient.as_retried(exc, f"translating {relative}") from exc
+        if not isinstance(exc, ClientError):
+            raise
         code = exc.response["Error"].get("Code", "")
-        if code in ("SlowDown", "ThrottlingException", "InternalError", "ServiceUnavailable"):
-            raise  # transient: the batch is retried, and counts stay exact
         return {**result, "Status": "FAILED", "Error": f"{code}: {exc.response['Error'].get('Message', '')}"}
     return {**result, "Status": "SUCCEEDED", "Targets": targets}
 
@@ -228,10 +234,11 @@ def _write_details(job: JobRecord) -> None:
     pages = work_s3().get_paginator("list_objects_v2").paginate(
         Bucket=config.work_bucket, Prefix=f"results/{job.account_id}/{job.job_id}/"
     )
-    for page in pages:
-        for obj in page.get("Contents", []):
-            body = work_s3().get_object(Bucket=config.work_bucket, Key=obj["Key"])["Body"].read()
-            documents.extend(json.loads(body))
+    with transient.retried_if_transient("reading the batches' results"):
+        for page in pages:
+            for obj in page.get("Contents", []):
+                body = work_s3().get_object(Bucket=config.work_bucket, Key=obj["Key"])["Body"].read()
+                documents.extend(json.loads(body))
     if not documents:
         return
     s3 = s3_as_job_role(job.data_access_role_arn, job.job_id, config.region)
@@ -255,12 +262,13 @@ def _write_details(job: JobRecord) -> None:
             "documentCountWithServerError": 0,
             "details": details,
         }
-        s3.put_object(
-            Bucket=out_bucket,
-            Key=f"{out_prefix}details/{target}.auxiliary-translation-details.json",
-            Body=json.dumps(body, indent=2).encode(),
-            **_encryption(job),
-        )
+        with transient.retried_if_transient(f"writing the {target} details file"):
+            s3.put_object(
+                Bucket=out_bucket,
+                Key=f"{out_prefix}details/{target}.auxiliary-translation-details.json",
+                Body=json.dumps(body, indent=2).encode(),
+                **_encryption(job),
+            )
 
 
 def _encryption(job: JobRecord) -> dict[str, str]:
