@@ -11,6 +11,8 @@ import threading
 import time
 from pathlib import Path
 
+from local_stack import faults
+from local_stack.faults import FaultPlan
 from local_stack.runtime import FunctionError
 from local_stack.stack import (
     DEMO_BUCKETS,
@@ -50,9 +52,11 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         parameters = parameter_overrides(args.parameter_overrides)
+        plan = FaultPlan.parse(args.faults) if args.faults else None
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
+    faults.activate(plan)
     local = LocalStack(
         host=args.host,
         port=args.port,
@@ -73,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signum, lambda *_: stopping.set())
     overrides = "".join(f"\n  parameter override: {key}={value}" for key, value in parameters.items())
     notice = f"\n  note: {local.notice}" if local.notice else ""
+    if plan is not None:
+        notice += f"\n  faults injected into the functions' AWS calls: {args.faults} (see README: Faults)"
     print(
         f"""
 translate-jobs is running locally (ready in {time.perf_counter() - started:.1f} s)
@@ -94,6 +100,8 @@ Press Ctrl-C to stop.""",
     stopping.wait()
     print("Shutting down...", flush=True)
     local.stop()
+    if plan is not None:
+        print(f"Faults injected: {dict(sorted(plan.injected.items()))}", flush=True)
     print("Stopped.", flush=True)
     # Everything is closed; skip tearing down thousands of moto/botocore objects (about a second).
     logging.shutdown()
@@ -127,6 +135,11 @@ def main() -> int:
         default=os.environ.get("PARAMETER_OVERRIDES", "").split(),
         metavar="KEY=VALUE",
         help="template.yaml parameters, as for sam (e.g. BatchSize=1); default: $PARAMETER_OVERRIDES",
+    )
+    run_parser.add_argument(
+        "--faults",
+        default=os.environ.get("FAULTS", ""),
+        help="make AWS calls of the functions fail as AWS does, e.g. rate=0.05,seed=7 (README: Faults); default: $FAULTS",
     )
     run_parser.set_defaults(action=run)
     invoke_parser = commands.add_parser("invoke", help="run one function of template.yaml on one event (like sam local invoke)")

@@ -20,6 +20,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from local_stack import faults
 from local_stack.template import ROOT
 
 LAYER_DIR = ROOT / "layers" / "shared"
@@ -112,8 +113,20 @@ class FunctionRuntime:
         """Run the handler; an exception becomes FunctionError with Lambda's error payload."""
         function = self.find(name_or_arn)
         handler = self.handler(function)
+        context = LambdaContext(function)
         try:
-            return handler(event, LambdaContext(function))
+            fault = faults.begin_invocation(function.logical_id, event)
+            try:
+                return handler(event, context)
+            finally:
+                faults.end_invocation(fault)
+        except faults.FunctionCrashed as exc:  # as Lambda reports a process that died
+            raise FunctionError(
+                {"errorType": "Runtime.ExitError", "errorMessage": f"RequestId: {context.aws_request_id} Error: {exc}"}
+            ) from None
+        except faults.FunctionTimedOut:
+            message = f"{context.aws_request_id} Task timed out after {function.timeout:.2f} seconds"
+            raise FunctionError({"errorType": "Sandbox.Timedout", "errorMessage": message}) from None
         except Exception as exc:  # noqa: BLE001 - Lambda reports any exception the same way
             raise FunctionError(
                 {

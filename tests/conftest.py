@@ -211,6 +211,20 @@ def stack() -> Iterator[Stack]:
 
 
 @pytest.fixture
+def faults() -> Iterator[Any]:
+    """``faults("rate=0.05,seed=1")`` makes the functions' AWS calls fail as AWS does (local_stack.faults); "" stops."""
+    from local_stack import faults as injector
+
+    def inject(spec: str) -> injector.FaultPlan | None:
+        plan = injector.FaultPlan.parse(spec) if spec else None
+        injector.activate(plan)
+        return plan
+
+    yield inject
+    injector.activate(None)
+
+
+@pytest.fixture
 def no_session_stack() -> Iterator[None]:
     """For tests that run a moto of their own in this process (an in-process `make run`)."""
     SESSION.suspend()

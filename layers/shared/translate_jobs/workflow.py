@@ -55,6 +55,11 @@ def begin_job(account_id: str, job_id: str) -> dict[str, Any]:
 def _after_begin(status: str | None) -> dict[str, Any]:
     if status == JobStatus.STOP_REQUESTED:
         return {"Action": "FINALIZE", "WaitSeconds": 0}
+    if status == JobStatus.IN_PROGRESS:
+        # Only this job's execution (named after the JobId) begins it: an earlier attempt of this step
+        # did, and its answer was lost (a timeout, a 5xx after the write). Carry on, as that attempt would have.
+        logger.info("Job already begun by an earlier attempt of this step")
+        return {"Action": "RUN", "WaitSeconds": 0}
     logger.warning("Job is not SUBMITTED; nothing to run", extra={"job_status": status})
     return {"Action": "NONE", "WaitSeconds": 0}
 

@@ -1,0 +1,247 @@
+"""AWS's bad days, on purpose: a chosen fraction of the AWS calls the functions make fail as AWS fails them.
+
+``make run FAULTS=...`` and the tests' ``faults`` fixture use it; so can anyone who wants to see their
+own code survive a Translate job that hits throttling, 5xx answers, a crashed Lambda or a timed-out task.
+
+Spec (comma-separated):  ``rate=0.05`` every service at 5%, each with the errors AWS gives under load;
+``s3=0.1`` or ``s3:SlowDown=0.1`` one service (or one error code of it); ``kill=0.02`` a
+TranslateBatch invocation dies right before writing an output, after writing at least one (Lambda
+reports Runtime.ExitError); ``timeout=0.01`` a workflow task's invocation times out (Sandbox.Timedout);
+``seed=7`` replays a run: each decision depends only on the seed, the function, its event, the attempt
+and the call's place in that invocation, never on thread timing.
+
+Only calls made by a function, inside an invocation (``local_stack.runtime``), fail: the test's own setup,
+the emulator's clients and the user's AWS CLI never do. A failure is an HTTP response with AWS's status,
+headers and error body for the service's protocol, returned before the request leaves the client
+(a ``before-send`` handler registered first on every botocore session): the SDK parses and retries it
+exactly as it would the real thing.
+"""
+
+import contextvars
+import hashlib
+import json
+import os
+import random
+import threading
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import botocore.handlers
+from botocore.awsrequest import AWSResponse
+
+# Per service: the errors AWS answers with when it is throttling or failing, as (code, HTTP status, message).
+AWS_ERRORS: dict[str, list[tuple[str, int, str]]] = {
+    "s3": [
+        ("SlowDown", 503, "Please reduce your request rate."),
+        ("InternalError", 500, "We encountered an internal error. Please try again."),
+        ("ServiceUnavailable", 503, "Service is unable to handle request."),
+    ],
+    "dynamodb": [
+        ("ThrottlingException", 400, "Rate of requests exceeds the allowed throughput."),
+        ("ProvisionedThroughputExceededException", 400, "The level of configured provisioned throughput was exceeded."),
+        ("InternalServerError", 500, "Internal server error"),
+    ],
+    "sqs": [("InternalError", 500, "We encountered an internal error. Please try again.")],
+    "events": [("InternalException", 500, "Internal service error.")],
+    "sts": [("Throttling", 400, "Rate exceeded")],
+    "states": [("ThrottlingException", 400, "Rate exceeded")],
+    "secretsmanager": [("InternalServiceError", 500, "An error occurred on the server side.")],
+    "translate": [("ThrottlingException", 400, "Rate exceeded"), ("InternalServerException", 500, "Internal server error")],
+}
+WORKFLOW_TASKS = ("BeginJobFunction", "PlanBatchesFunction", "TranslateBatchFunction", "FinalizeJobFunction")
+
+
+class FunctionCrashed(BaseException):  # noqa: N818 - what Lambda reports: not an Exception the handler may catch
+    """The function's process died (Lambda: Runtime.ExitError)."""
+
+
+class FunctionTimedOut(BaseException):  # noqa: N818
+    """The function ran out of time (Lambda: Sandbox.Timedout)."""
+
+
+@dataclass
+class FaultPlan:
+    seed: int = 0
+    rates: dict[str, float] = field(default_factory=dict)  # "s3", "s3:SlowDown" or "*" -> fraction
+    kill: float = 0.0
+    timeout: float = 0.0
+    injected: Counter[str] = field(default_factory=Counter)  # what was injected, for the report
+    calls: int = 0  # the functions' AWS calls seen (each an attempt: a retried call counts again)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def parse(cls, spec: str) -> "FaultPlan":
+        plan = cls()
+        for item in filter(None, (part.strip() for part in spec.split(","))):
+            key, sep, value = item.partition("=")
+            try:
+                number = float(value)
+            except ValueError:
+                raise ValueError(f"FAULTS: {item!r} is not <name>=<number>") from None
+            service = key.split(":")[0]
+            if not sep or not (0 <= number <= 1 or key == "seed"):
+                raise ValueError(f"FAULTS: {item!r}: fractions are between 0 and 1")
+            if key == "seed":
+                plan.seed = int(number)
+            elif key in ("kill", "timeout"):
+                setattr(plan, key, number)
+            elif key == "rate":
+                plan.rates["*"] = number
+            elif service in AWS_ERRORS and (":" not in key or key.split(":", 1)[1] in {c for c, _, _ in AWS_ERRORS[service]}):
+                plan.rates[key] = number
+            else:
+                known = ", ".join(f"{s}:{c}" for s, errors in AWS_ERRORS.items() for c, _, _ in errors)
+                raise ValueError(f"FAULTS: unknown {key!r}; known: rate, kill, timeout, seed, a service or one of {known}")
+        return plan
+
+    def count(self, what: str) -> None:
+        """One more ``what`` injected ("" counts a call)."""
+        with self._lock:
+            if what:
+                self.injected[what] += 1
+            else:
+                self.calls += 1
+
+    def error_for(self, chance: random.Random, service: str) -> tuple[str, int, str] | None:
+        """The error this call gets, or None: one draw for the service (or every service), one for the code."""
+        candidates = [e for e in AWS_ERRORS.get(service, []) if f"{service}:{e[0]}" in self.rates]
+        rate = max(self.rates.get(service, 0.0), self.rates.get("*", 0.0))
+        draw = chance.random()
+        for code, status, message in candidates:
+            if draw < self.rates[f"{service}:{code}"]:
+                return code, status, message
+        if rate and draw < rate and AWS_ERRORS.get(service):
+            return chance.choice(AWS_ERRORS[service])
+        return None
+
+
+@dataclass
+class _Invocation:
+    """One function invocation's place in the plan: its calls are numbered so decisions replay."""
+
+    function: str
+    key: str
+    calls: int = 0
+    outputs: int = 0
+
+
+_PLAN: FaultPlan | None = None
+_CURRENT: contextvars.ContextVar[_Invocation | None] = contextvars.ContextVar("fault_invocation", default=None)
+_ATTEMPTS: Counter[str] = Counter()
+_ATTEMPTS_LOCK = threading.Lock()
+
+
+def activate(plan: FaultPlan | None) -> None:
+    """Inject ``plan``'s faults from now on (None: none)."""
+    global _PLAN
+    with _ATTEMPTS_LOCK:
+        _ATTEMPTS.clear()
+    _PLAN = plan
+
+
+def active() -> FaultPlan | None:
+    return _PLAN
+
+
+def begin_invocation(function: str, event: Any) -> contextvars.Token[_Invocation | None] | None:
+    """Called by the local runtime as a function starts; may decide that this invocation times out."""
+    if _PLAN is None:
+        return None
+    digest = hashlib.sha256(json.dumps(event, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    with _ATTEMPTS_LOCK:
+        _ATTEMPTS[f"{function}|{digest}"] += 1
+        attempt = _ATTEMPTS[f"{function}|{digest}"]
+    invocation = _Invocation(function, f"{_PLAN.seed}|{function}|{digest}|{attempt}")
+    if _PLAN.timeout and function in WORKFLOW_TASKS and _chance(invocation.key, "timeout").random() < _PLAN.timeout:
+        _PLAN.count(f"{function}:Sandbox.Timedout")
+        raise FunctionTimedOut(f"Task timed out (injected fault, {function})")
+    return _CURRENT.set(invocation)
+
+
+def end_invocation(token: contextvars.Token[_Invocation | None] | None) -> None:
+    if token is not None:
+        _CURRENT.reset(token)
+
+
+def _chance(key: str, what: str) -> random.Random:
+    return random.Random(hashlib.sha256(f"{key}|{what}".encode()).digest())
+
+
+def _before_send(request: Any, event_name: str = "", **kwargs: Any) -> AWSResponse | None:
+    plan, invocation = _PLAN, _CURRENT.get()
+    if plan is None or invocation is None:
+        return None
+    service, operation = (event_name.split(".") + ["", "", ""])[1:3]
+    invocation.calls += 1
+    plan.count("")
+    chance = _chance(invocation.key, f"{invocation.calls}|{service}|{operation}")
+    work_bucket_write = bool(os.environ.get("WORK_BUCKET")) and os.environ["WORK_BUCKET"] in request.url  # not an output
+    if service == "s3" and operation == "PutObject" and not work_bucket_write and invocation.function == "TranslateBatchFunction":
+        if invocation.outputs and plan.kill and chance.random() < plan.kill:
+            plan.count(f"{invocation.function}:Runtime.ExitError")
+            raise FunctionCrashed(f"Runtime exited with error: signal: killed (injected, after {invocation.outputs} outputs)")
+        invocation.outputs += 1
+    error = plan.error_for(chance, service)
+    if error is None:
+        return None
+    plan.count(f"{service}:{error[0]}")
+    request.injected_fault = True  # see _stub_faulted_requests_only_once
+    return _error_response(request, service, *error)
+
+
+def _error_response(request: Any, service: str, code: str, status: int, message: str) -> AWSResponse:
+    request_id = str(uuid.uuid4())
+    protocol = _PROTOCOLS.get(service, "json")
+    if protocol == "rest-xml":
+        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message>'
+                f"<RequestId>{request_id}</RequestId></Error>")
+        headers = {"content-type": "application/xml", "x-amz-request-id": request_id}
+    elif protocol == "query":
+        kind = "Receiver" if status >= 500 else "Sender"
+        body = (f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+                f"<RequestId>{request_id}</RequestId></ErrorResponse>")
+        headers = {"content-type": "text/xml", "x-amzn-RequestId": request_id}
+    else:
+        body = json.dumps({"__type": code, "message": message})
+        headers = {"content-type": "application/x-amz-json-1.0", "x-amzn-RequestId": request_id, "x-amzn-ErrorType": code}
+    return AWSResponse(request.url, status, headers, _Raw(body.encode()))
+
+
+_PROTOCOLS = {"s3": "rest-xml", "sts": "query", "iam": "query"}
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Any:
+        yield self._body
+
+
+def _stub_faulted_requests_only_once() -> None:
+    """In-process (the tests), moto answers requests from a before-send handler too, and botocore runs
+    every before-send handler: without this, moto would apply a request whose answer is our fault. An
+    injected fault means the request never reached the service, in the tests as in `make run`."""
+    try:
+        from moto.core.botocore_stubber import BotocoreStubber
+    except ImportError:  # no moto in this process
+        return
+    original = BotocoreStubber.__call__
+    if getattr(original, "skips_faults", False):
+        return
+
+    def call(self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
+        return None if getattr(request, "injected_fault", False) else original(self, event_name, request, **kwargs)
+
+    call.skips_faults = True  # type: ignore[attr-defined]
+    BotocoreStubber.__call__ = call  # type: ignore[method-assign]
+
+
+_stub_faulted_requests_only_once()
+
+# First among the built-in handlers of every botocore session made from now on (before moto's own): this
+# module is imported by local_stack.runtime, before the functions create any client. Idle, it costs a
+# dictionary lookup per request.
+botocore.handlers.BUILTIN_HANDLERS.insert(0, ("before-send", _before_send))
