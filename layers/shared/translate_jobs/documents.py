@@ -9,7 +9,10 @@ The job's ``InputDataConfig.ContentType`` chooses the format:
   whitespace-only text are left alone. Parsed with the standard library's ``html.parser``.
 - ``application/x-xliff+xml``: XLIFF 1.2. Every ``<trans-unit>`` gets a ``<target>`` (replacing one
   already there) holding its ``<source>`` translated, inline elements kept; ``target-language`` of
-  each ``<file>`` is set. A DOCTYPE is refused (no entity expansion), as is malformed XML.
+  each ``<file>`` is set. Parsed with defusedxml: a DTD is refused whatever the encoding (no
+  entity expansion), as is malformed XML.
+- docx, pptx, xlsx (Office Open XML): see office.py; the package is kept byte for byte but for the
+  content of its text elements.
 
 Any problem with one document raises engines.DocumentError (recorded, the job goes on).
 """
@@ -23,11 +26,12 @@ from copy import deepcopy
 from html.parser import HTMLParser
 
 from translate_jobs.engines import DocumentError
+from translate_jobs.office import OFFICE_CONTENT_TYPES, translate_office
 
 TEXT = "text/plain"
 HTML = "text/html"
 XLIFF = "application/x-xliff+xml"
-SUPPORTED_CONTENT_TYPES = (TEXT, HTML, XLIFF)
+SUPPORTED_CONTENT_TYPES = (TEXT, HTML, XLIFF, *OFFICE_CONTENT_TYPES)
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # per document, as the real service
 
 Translate = Callable[[str], str]
@@ -48,6 +52,8 @@ def translate_document(content_type: str, data: bytes, translate: Translate, tar
         return translate_html(_decode(data), translate).encode("utf-8")
     if kind == XLIFF:
         return translate_xliff(data, translate, target)
+    if kind in OFFICE_CONTENT_TYPES:
+        return translate_office(kind, data, translate)
     raise DocumentError(f"The content type {content_type} is not supported.")
 
 
