@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - XML fixtures read best a few elements per line
 """Small but realistic docx, pptx and xlsx packages, built in code (no binary fixtures).
 
 Each has what the real suites write and what breaks naive rewriting: mc:Ignorable naming prefixes
