@@ -233,3 +233,12 @@ def test_office_jobs_through_the_workflow_and_a_hostile_docx_fails_alone(buckets
     assert deck.slides[0].notes_slide.notes_text_frame.text == "[fr] Speak slowly here"
     book = openpyxl.load_workbook(produced("sheets", "fr.book.xlsx")).active
     assert (book["A1"].value, book["B2"].value) == ("[fr] Quarterly report", "=SUM(C1,1)")
+
+
+def test_ruby_guides_are_kept_and_the_base_text_is_translated():
+    part = (f'<w:document {W_NS}><w:body><w:p><w:r><w:ruby><w:rubyPr/><w:rt><w:r><w:t>とうきょう</w:t></w:r></w:rt>'
+            "<w:rubyBase><w:r><w:t>東京</w:t></w:r></w:rubyBase></w:ruby></w:r></w:p></w:body></w:document>").encode()
+    seen: list[str] = []
+    out = translate_part(part, recording(seen))
+    assert seen == ["東京"]
+    assert "<w:t>とうきょう</w:t>" in out.decode() and "<w:t>[fr] 東京</w:t>" in out.decode()

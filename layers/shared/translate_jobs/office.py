@@ -56,12 +56,13 @@ def _names(namespaces: tuple[str, ...], *locals_: str) -> frozenset[str]:
 _PARAGRAPHS = _names(_W, "p") | _names(_A, "p") | _names(_S, "si", "is")
 _TEXTS = _names(_W, "t") | _names(_A, "t") | _names(_S, "t")
 _BREAKS = _names(_W, "br", "cr", "tab", "ptab") | _names(_A, "br")  # a segment ends here
-_SKIPPED = _names(_W, "del", "moveFrom") | _names(_A, "fld") | _names(_S, "rPh")  # text inside is left alone
+# Text inside is left alone: deleted or moved-away text, DrawingML fields, phonetic guides (w:rt, rPh).
+_SKIPPED = _names(_W, "del", "moveFrom", "rt") | _names(_A, "fld") | _names(_S, "rPh")
 _BREAKING_SKIPPED = _names(_A, "fld")  # a field sits between two pieces of text
 _PRESERVE_SPACE = _names(_W, "t") | _names(_S, "t")  # elements that drop edge spaces without xml:space
 
 _MAIN = "application/vnd.openxmlformats-officedocument"
-_KINDS = {
+_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     DOCX: ("docx (Word)", (f"{_MAIN}.wordprocessingml.document.main+xml", f"{_MAIN}.wordprocessingml.template.main+xml",
                            "application/vnd.ms-word.document.macroEnabled.main+xml",
                            "application/vnd.ms-word.template.macroEnabledTemplate.main+xml")),
@@ -77,23 +78,28 @@ _TEXT_PARTS = {
     PPTX: frozenset(f"{_MAIN}.presentationml.{name}+xml" for name in ("slide", "notesSlide")),
     XLSX: frozenset(f"{_MAIN}.spreadsheetml.{name}+xml" for name in ("sharedStrings", "worksheet")),
 }
+_WORKSHEET = f"{_MAIN}.spreadsheetml.worksheet+xml".lower()
 _CONTENT_TYPES_PART = "[Content_Types].xml"
 _CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 
 
 def translate_office(content_type: str, data: bytes, translate: Translate) -> bytes:
     """The package ``data`` (one of OFFICE_CONTENT_TYPES) with its text translated by ``translate``."""
-    kind, main_types = _KINDS[content_type]
+    kind, main_types = _KINDS[content_type][0], tuple(main.lower() for main in _KINDS[content_type][1])
     infos, parts = _read_package(data)
     types = _part_content_types(parts)
     if not any(types.get(info.filename) in main_types for info in infos):
         raise DocumentError(f"The document is not a {kind} document: its package has no {kind} main part.")
-    text_types = _TEXT_PARTS[content_type] | frozenset(main_types)
+    text_types = frozenset(part.lower() for part in _TEXT_PARTS[content_type]) | frozenset(main_types)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as package:
         for info in infos:
             body = parts[info.filename]
-            if types.get(info.filename) in text_types:
+            part_type = types.get(info.filename)
+            # A worksheet holds text only in inline strings (most keep theirs in sharedStrings):
+            # big sheets of numbers are not parsed at all.
+            skip = part_type == _WORKSHEET and b"inlineStr" not in body
+            if part_type in text_types and not skip:
                 body = translate_part(body, translate, info.filename)
             copy = zipfile.ZipInfo(info.filename, date_time=info.date_time)
             copy.compress_type, copy.external_attr, copy.comment = info.compress_type, info.external_attr, info.comment
@@ -109,14 +115,16 @@ def _read_package(data: bytes) -> tuple[list[zipfile.ZipInfo], dict[str, bytes]]
         raise DocumentError("The document is an encrypted or legacy binary Office file, which cannot be translated.")
     if not data.startswith(_ZIP_SIGNATURE):
         raise DocumentError("The document is not an Office Open XML package (not a ZIP archive).")
+    # zipfile reads the whole central directory before anything can be counted: refuse a package
+    # that plainly has too many entries first (each starts with this signature), so memory stays bounded.
+    if data.count(b"PK\x01\x02") > MAX_PARTS:
+        raise DocumentError(f"The package has more than {MAX_PARTS} parts, the most allowed.")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 - BadZipFile, NotImplementedError (zip version), struct errors...
         raise DocumentError(f"The document is a corrupt ZIP archive: {exc}") from None
     with archive:
         infos = archive.infolist()
-        if len(infos) > MAX_PARTS:
-            raise DocumentError(f"The package has {len(infos)} parts; at most {MAX_PARTS} are allowed.")
         parts: dict[str, bytes] = {}
         seen: set[str] = set()  # part names are case-insensitive
         budget = MAX_UNCOMPRESSED_BYTES
@@ -178,10 +186,10 @@ def _part_content_types(parts: dict[str, bytes]) -> dict[str, str]:
     overrides: dict[str, str] = {}
 
     def start(name: str, attributes: dict[str, str]) -> None:
-        if name == f"{_CT_NS} Default":
-            defaults[attributes.get("Extension", "").lower()] = attributes.get("ContentType", "")
+        if name == f"{_CT_NS} Default":  # MIME types and extensions are case-insensitive, part names too
+            defaults[attributes.get("Extension", "").lower()] = attributes.get("ContentType", "").lower()
         elif name == f"{_CT_NS} Override":
-            overrides[attributes.get("PartName", "").lstrip("/").upper()] = attributes.get("ContentType", "")
+            overrides[attributes.get("PartName", "").lstrip("/").upper()] = attributes.get("ContentType", "").lower()
 
     parser = _hardened_parser(_CONTENT_TYPES_PART)
     parser.StartElementHandler = start
@@ -335,7 +343,7 @@ def _has_space_attribute(data: bytes, element: _Text) -> bool:
     return b"xml:space" in data[element.tag_start : element.content_start]
 
 
-_INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # not allowed in XML 1.0
 
 
 def _escape(text: str) -> str:
