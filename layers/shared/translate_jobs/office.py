@@ -62,21 +62,27 @@ _BREAKING_SKIPPED = _names(_A, "fld")  # a field sits between two pieces of text
 _PRESERVE_SPACE = _names(_W, "t") | _names(_S, "t")  # elements that drop edge spaces without xml:space
 
 _MAIN = "application/vnd.openxmlformats-officedocument"
-_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    DOCX: ("docx (Word)", (f"{_MAIN}.wordprocessingml.document.main+xml", f"{_MAIN}.wordprocessingml.template.main+xml",
-                           "application/vnd.ms-word.document.macroEnabled.main+xml",
-                           "application/vnd.ms-word.template.macroEnabledTemplate.main+xml")),
-    PPTX: ("pptx (PowerPoint)", (f"{_MAIN}.presentationml.presentation.main+xml", f"{_MAIN}.presentationml.slideshow.main+xml",
-                                 f"{_MAIN}.presentationml.template.main+xml",
-                                 "application/vnd.ms-powerpoint.presentation.macroEnabled.main+xml")),
-    XLSX: ("xlsx (Excel)", (f"{_MAIN}.spreadsheetml.sheet.main+xml", f"{_MAIN}.spreadsheetml.template.main+xml",
-                            "application/vnd.ms-excel.sheet.macroEnabled.main+xml")),
+
+
+def _lower(*content_types: str) -> frozenset[str]:
+    return frozenset(content_type.lower() for content_type in content_types)  # MIME types are case-insensitive
+
+
+_KINDS = {  # the job's ContentType -> a name for messages, and the content types of the package's main part
+    DOCX: ("docx (Word)", _lower(f"{_MAIN}.wordprocessingml.document.main+xml", f"{_MAIN}.wordprocessingml.template.main+xml",
+                                 "application/vnd.ms-word.document.macroEnabled.main+xml",
+                                 "application/vnd.ms-word.template.macroEnabledTemplate.main+xml")),
+    PPTX: ("pptx (PowerPoint)", _lower(f"{_MAIN}.presentationml.presentation.main+xml",
+                                       f"{_MAIN}.presentationml.slideshow.main+xml", f"{_MAIN}.presentationml.template.main+xml",
+                                       "application/vnd.ms-powerpoint.presentation.macroEnabled.main+xml")),
+    XLSX: ("xlsx (Excel)", _lower(f"{_MAIN}.spreadsheetml.sheet.main+xml", f"{_MAIN}.spreadsheetml.template.main+xml",
+                                  "application/vnd.ms-excel.sheet.macroEnabled.main+xml")),
 }
 # The parts whose text is translated, by their content type (besides the main part).
 _TEXT_PARTS = {
-    DOCX: frozenset(f"{_MAIN}.wordprocessingml.{name}+xml" for name in ("header", "footer", "footnotes", "endnotes", "comments")),
-    PPTX: frozenset(f"{_MAIN}.presentationml.{name}+xml" for name in ("slide", "notesSlide")),
-    XLSX: frozenset(f"{_MAIN}.spreadsheetml.{name}+xml" for name in ("sharedStrings", "worksheet")),
+    DOCX: _lower(*(f"{_MAIN}.wordprocessingml.{name}+xml" for name in ("header", "footer", "footnotes", "endnotes", "comments"))),
+    PPTX: _lower(*(f"{_MAIN}.presentationml.{name}+xml" for name in ("slide", "notesSlide"))),
+    XLSX: _lower(*(f"{_MAIN}.spreadsheetml.{name}+xml" for name in ("sharedStrings", "worksheet"))),
 }
 _WORKSHEET = f"{_MAIN}.spreadsheetml.worksheet+xml".lower()
 _CONTENT_TYPES_PART = "[Content_Types].xml"
@@ -85,12 +91,12 @@ _CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 
 def translate_office(content_type: str, data: bytes, translate: Translate) -> bytes:
     """The package ``data`` (one of OFFICE_CONTENT_TYPES) with its text translated by ``translate``."""
-    kind, main_types = _KINDS[content_type][0], tuple(main.lower() for main in _KINDS[content_type][1])
+    kind, main_types = _KINDS[content_type]
     infos, parts = _read_package(data)
     types = _part_content_types(parts)
     if not any(types.get(info.filename) in main_types for info in infos):
         raise DocumentError(f"The document is not a {kind} document: its package has no {kind} main part.")
-    text_types = frozenset(part.lower() for part in _TEXT_PARTS[content_type]) | frozenset(main_types)
+    text_types = _TEXT_PARTS[content_type] | main_types
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as package:
         for info in infos:
