@@ -242,3 +242,15 @@ def test_ruby_guides_are_kept_and_the_base_text_is_translated():
     out = translate_part(part, recording(seen))
     assert seen == ["東京"]
     assert "<w:t>とうきょう</w:t>" in out.decode() and "<w:t>[fr] 東京</w:t>" in out.decode()
+
+
+def test_byte_offsets_hold_with_a_bom_multibyte_text_references_and_a_quoted_angle_bracket():
+    part = ("\ufeff" '<?xml version="1.0" encoding="UTF-8"?>\r\n'
+            f'<w:document {W_NS}><w:body><w:p><w:r><w:t w14:paraId="x>y">Café été</w:t></w:r>'
+            "<w:r><w:t>&#x41;&amp;B</w:t></w:r></w:p></w:body></w:document>").encode()
+    seen: list[str] = []
+    out = translate_part(part, recording(seen))
+    assert seen == ["Café étéA&B"]
+    assert out.decode().endswith('<w:t w14:paraId="x>y" xml:space="preserve">[fr] Café </w:t></w:r>'
+                                 "<w:r><w:t>étéA&amp;B</w:t></w:r></w:p></w:body></w:document>")
+    assert without_text(out) == without_text(part)
