@@ -153,6 +153,11 @@ def test_per_document_errors():
 
 
 def test_supported_content_types():
-    assert SUPPORTED_CONTENT_TYPES == ("text/plain", "text/html", "application/x-xliff+xml")
+    assert SUPPORTED_CONTENT_TYPES == (
+        "text/plain", "text/html", "application/x-xliff+xml",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     assert is_supported("text/html") and is_supported("TEXT/PLAIN; charset=utf-8")
     assert not is_supported("application/pdf")

@@ -9,25 +9,31 @@ The job's ``InputDataConfig.ContentType`` chooses the format:
   whitespace-only text are left alone. Parsed with the standard library's ``html.parser``.
 - ``application/x-xliff+xml``: XLIFF 1.2. Every ``<trans-unit>`` gets a ``<target>`` (replacing one
   already there) holding its ``<source>`` translated, inline elements kept; ``target-language`` of
-  each ``<file>`` is set. A DOCTYPE is refused (no entity expansion), as is malformed XML.
+  each ``<file>`` is set. Parsed with defusedxml: a DTD is refused whatever the encoding (no
+  entity expansion), as is malformed XML.
+- docx, pptx, xlsx (Office Open XML): see office.py; the package is kept byte for byte but for the
+  content of its text elements.
 
 Any problem with one document raises engines.DocumentError (recorded, the job goes on).
 """
 
 import html
-import io
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from copy import deepcopy
 from html.parser import HTMLParser
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
+
 from translate_jobs.engines import DocumentError
+from translate_jobs.office import OFFICE_CONTENT_TYPES, translate_office
 
 TEXT = "text/plain"
 HTML = "text/html"
 XLIFF = "application/x-xliff+xml"
-SUPPORTED_CONTENT_TYPES = (TEXT, HTML, XLIFF)
+SUPPORTED_CONTENT_TYPES = (TEXT, HTML, XLIFF, *OFFICE_CONTENT_TYPES)
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # per document, as the real service
 
 Translate = Callable[[str], str]
@@ -48,6 +54,8 @@ def translate_document(content_type: str, data: bytes, translate: Translate, tar
         return translate_html(_decode(data), translate).encode("utf-8")
     if kind == XLIFF:
         return translate_xliff(data, translate, target)
+    if kind in OFFICE_CONTENT_TYPES:
+        return translate_office(kind, data, translate)
     raise DocumentError(f"The content type {content_type} is not supported.")
 
 
@@ -73,6 +81,32 @@ class _Segmenter(HTMLParser):
         self._line_starts = [0] + [match.end() for match in re.finditer("\n", source)]
         self.events: list[tuple[int, str]] = []  # (offset in source, "text" | "ref" | "markup")
         self._raw_text: str | None = None  # inside <script> or <style>
+        self.closing = False  # all the input is in
+
+    # Once all the input is in, html.parser handles a construct it cannot finish (a tag, comment or
+    # declaration never closed) by scanning to the end of the input for it, then again for the next
+    # '<' after it: quadratic ('<a b=' * 10000, 50 KB, took 17 s). Broken markup is refused anyway,
+    # so the first such construct ends the parse: each construct is scanned at most twice (once in
+    # feed, once in close), and one document's cost stays linear in its size.
+    def _finished(self, end: int, start: int) -> int:
+        if end < 0 and self.closing:
+            raise DocumentError(f"The HTML could not be parsed: {self.rawdata[start:][:40]!r} is never closed.")
+        return end
+
+    def parse_starttag(self, i: int) -> int:
+        return self._finished(super().parse_starttag(i), i)
+
+    def parse_endtag(self, i: int) -> int:
+        return self._finished(super().parse_endtag(i), i)
+
+    def parse_comment(self, i: int, report: bool = True) -> int:
+        return self._finished(super().parse_comment(i, report), i)
+
+    def parse_pi(self, i: int) -> int:
+        return self._finished(super().parse_pi(i), i)
+
+    def parse_html_declaration(self, i: int) -> int:
+        return self._finished(super().parse_html_declaration(i), i)
 
     def _at(self, kind: str) -> None:
         line, column = self.getpos()
@@ -118,7 +152,10 @@ def translate_html(source: str, translate: Translate) -> str:
     parser = _Segmenter(source)
     try:
         parser.feed(source)
+        parser.closing = True
         parser.close()
+    except DocumentError:
+        raise
     except Exception as exc:  # noqa: BLE001 - html.parser raises assorted errors on broken markup
         raise DocumentError(f"The HTML could not be parsed: {exc}") from None
     if parser._raw_text:
@@ -171,18 +208,34 @@ def _translate_text_run(run: list[tuple[str, str]], translate: Translate) -> str
 # ---------- XLIFF 1.2 ----------
 
 XLIFF_NS = "urn:oasis:names:tc:xliff:document:1.2"
-_DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+class _TreeWithNamespaces(ET.TreeBuilder):
+    """A TreeBuilder (comments and processing instructions kept) that also records the prefixes declared."""
+
+    def __init__(self) -> None:
+        super().__init__(insert_comments=True, insert_pis=True)
+        self.namespaces: list[tuple[str, str]] = []
+
+    def start_ns(self, prefix: str, uri: str) -> None:
+        self.namespaces.append((prefix, uri))
 
 
 def translate_xliff(data: bytes, translate: Translate, target: str) -> bytes:
     """Give every trans-unit a <target> with its <source> translated (inline elements kept)."""
-    if _DOCTYPE.search(data):
-        raise DocumentError("The XLIFF document has a DOCTYPE or entity declaration, which is not allowed.")
+    builder = _TreeWithNamespaces()
+    # defusedxml refuses a DTD as expat meets it, so in any encoding expat reads (UTF-16 too).
+    parser = DefusedXMLParser(target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     try:
-        namespaces = [ns for _, ns in ET.iterparse(io.BytesIO(data), events=("start-ns",))]
-        root = ET.fromstring(data, parser=ET.XMLParser(target=ET.TreeBuilder(insert_comments=True, insert_pis=True)))
+        parser.feed(data)
+        root = parser.close()
+    except DefusedXmlException:
+        raise DocumentError("The XLIFF document has a DOCTYPE or entity declaration, which is not allowed.") from None
     except ET.ParseError as exc:
         raise DocumentError(f"The XLIFF document is not well-formed XML: {exc}") from None
+    except ValueError as exc:  # expat: an encoding it does not read ("multi-byte encodings are not supported")
+        raise DocumentError(f"The XLIFF document could not be read: {exc}") from None
+    namespaces = builder.namespaces
     ns = root.tag[1 : root.tag.index("}")] if root.tag.startswith("{") else ""
     if root.tag != _q(ns, "xliff"):
         raise DocumentError("The document is not XLIFF: its root element is not <xliff>.")
