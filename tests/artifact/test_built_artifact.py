@@ -102,16 +102,14 @@ def compiled_extensions(layer: Path) -> dict[str, Path]:
 def test_the_build_is_of_the_current_source(functions):
     """A stale .aws-sam/build would prove nothing about what the next deploy ships."""
     template = load_template()
-    for function in functions:
-        source = ROOT / template["Resources"][function.logical_id]["Properties"]["CodeUri"]
-        for path in source.rglob("*.py"):
-            assert (function.task_root / path.relative_to(source)).read_bytes() == path.read_bytes(), (
-                f"{function.logical_id}: {path.relative_to(ROOT)} changed since `make build`"
-            )
-    package = ROOT / "layers" / "shared" / "translate_jobs"
-    for path in package.rglob("*.py"):
-        built = functions[0].layer / "translate_jobs" / path.relative_to(package)
-        assert built.read_bytes() == path.read_bytes(), f"{path.relative_to(ROOT)} changed since `make build`"
+    pairs = [(ROOT / template["Resources"][function.logical_id]["Properties"]["CodeUri"], function.task_root)
+             for function in functions]
+    pairs.append((ROOT / "layers" / "shared" / "translate_jobs", functions[0].layer / "translate_jobs"))
+    for source, built in pairs:
+        modules = sorted(path.relative_to(source) for path in source.rglob("*.py"))
+        assert modules == sorted(path.relative_to(built) for path in built.rglob("*.py")), f"{built}: run `make build`"
+        for module in modules:
+            assert (built / module).read_bytes() == (source / module).read_bytes(), f"{source / module}: rebuild"
 
 
 def test_every_function_and_the_layer_share_one_architecture(built_template, functions):
@@ -120,8 +118,8 @@ def test_every_function_and_the_layer_share_one_architecture(built_template, fun
 
 
 def test_every_compiled_extension_is_for_the_template_architecture(functions):
-    architecture = functions[0].architecture
-    extensions = [path for function in functions for path in (function.task_root, function.layer) for path in path.rglob("*.so")]
+    architecture = functions[0].architecture  # the one of them all (test above)
+    extensions = list(BUILD.rglob("*.so"))
     assert extensions, "expected wrapt's extension in the layer; if none is left, drop this test's fallback story"
     for path in extensions:
         header = path.read_bytes()[:20]
