@@ -61,13 +61,14 @@ def test_the_job_name_pattern_counts_characters_not_bytes():
     assert _pattern(r"\p{ASCII}{0,8}")("a\tb") and not _pattern(r"\p{ASCII}{0,8}")("é")
 
 
-def test_a_pattern_the_stand_ins_would_misread_is_refused():
+@pytest.mark.parametrize("pattern", [r"\p{L}\w", r"\p{L}.", r"[\p{L}]\d", r"\p{L}\u00e9", r"\p{Greek}", "\\p{L}é"])
+def test_a_pattern_the_stand_ins_would_misread_is_refused(pattern):
     with pytest.raises(ValueError):
-        unicode_pattern(r"\p{L}\w")
-    with pytest.raises(ValueError):
-        unicode_pattern(r"\p{L}.")
-    with pytest.raises(ValueError):
-        unicode_pattern(r"\p{Greek}")
+        unicode_pattern(pattern)
+
+
+def test_letters_and_a_literal_dot_in_a_class_are_not_mistaken_for_refused_escapes():
+    assert _pattern(r"^[\p{L}.]+wd$")("Été.wd")
 
 
 def test_the_layer_lock_pins_requirements_at_their_versions():

@@ -32,8 +32,6 @@ CATEGORIES = ("Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Nl", "No", 
 # per category. The mapping keeps the length, so quantifiers and anchors mean what they meant.
 _STAND_IN = {category: chr(0xF0000 + index) for index, category in enumerate(CATEGORIES)}
 _PROPERTY = re.compile(r"\\([pP])\{(\w+)\}")
-# Constructs whose meaning would change on stand-ins: refused in a pattern that has \p{...}.
-_UNSUPPORTED = re.compile(r"\\[wWdDsSbBuUxN]|(?<!\\)\.(?![^\[]*\])")
 
 
 @cache
@@ -50,9 +48,10 @@ def unicode_pattern(expression: str) -> "re.Pattern[str]":
     """A pattern with ``\\p{..}``/``\\P{..}`` classes, compiled to match ``_stand_ins(value)``.
 
     Supported: general categories (``L``, ``Lu``, ...) and ``ASCII``, inside or outside ``[...]``,
-    in an ASCII pattern without ``.``, ``\\w``, ``\\d``, ``\\s``, ``\\b`` (the model's patterns).
+    in an ASCII pattern. ``.``, ``\\w``, ``\\d``, ``\\s``, ``\\b`` and escaped code points would
+    misread the stand-ins, so a pattern using them beside ``\\p{..}`` is refused (the model has none).
     """
-    if not expression.isascii() or _UNSUPPORTED.search(expression):
+    if not expression.isascii():
         raise ValueError(f"unsupported pattern for Unicode properties: {expression}")
     out: list[str] = []
     in_class = False
@@ -65,8 +64,11 @@ def unicode_pattern(expression: str) -> "re.Pattern[str]":
             position = found.end()
             continue
         char = expression[position]
+        escaped = expression[position:position + 2]
+        if (char == "." and not in_class) or (char == "\\" and escaped[1:] in tuple("wWdDsSbBxuUN0")):
+            raise ValueError(f"unsupported pattern for Unicode properties: {expression}")
         if char == "\\":
-            out.append(expression[position:position + 2])
+            out.append(escaped)
             position += 2
             continue
         if char == "[" and not in_class:
