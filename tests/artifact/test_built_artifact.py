@@ -215,6 +215,7 @@ def invoke_built(function: BuiltFunction, event_file: str, runtime_python: Path,
     env = {
         "PATH": "/usr/bin:/bin",
         "LANG": "C.UTF-8",
+        "TZ": ":UTC",
         **spec.environment,
         **local_environment(emulator, REGION),
         "AWS_LAMBDA_FUNCTION_NAME": spec.name,
@@ -226,9 +227,10 @@ def invoke_built(function: BuiltFunction, event_file: str, runtime_python: Path,
         "_X_AMZN_TRACE_ID": TRACE_HEADER,  # Tracing: Active; not sampled, so nothing is sent
         "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
     }
+    arguments = [str(function.task_root), str(function.layer), function.handler, str(ROOT / "events" / event_file)]
     run = subprocess.run(
-        [str(runtime_python), "-I", str(RUNNER), str(function.task_root), str(function.layer), function.handler,
-         str(ROOT / "events" / event_file)],
+        # -I: no dev venv, PYTHONPATH or user site; -B: no __pycache__ written into the artifact.
+        [str(runtime_python), "-I", "-B", str(RUNNER), *arguments],
         env=env, cwd=function.task_root, capture_output=True, text=True, timeout=120,
     )
     assert run.returncode == 0, run.stderr
