@@ -4,11 +4,11 @@ Needs `make build` and .venv-lambda (a venv holding only the SDK the Lambda pyth
 provides); `make artifact-test` makes both, then runs these tests (marker `artifact`, left out
 of the default run because building fetches wheels).
 
-Where the line is: this machine is x86_64 and the layer is built for the template's architecture
-(arm64). The compiled extensions are checked by their ELF header and file names only; their code
-cannot load here. Every handler below runs with them failing to import (the pure-Python fallback
+Where the line is: the layer is built for the template's architecture (arm64) and CI machines are
+x86_64. There the compiled extensions are checked by their ELF header and file names only; their
+code cannot load. Every handler below runs with them failing to import (the pure-Python fallback
 is what ran), and test_compiled_extensions_do_not_load_here shows that they really fail to load,
-so a handler that needed one would have failed here too.
+so a handler that needed one would have failed here too. On an arm64 machine they load and run.
 """
 
 import json
