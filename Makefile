@@ -12,7 +12,10 @@ EMULATOR_PORT ?= 5000
 FUNCTION ?= ApiFunction
 EVENT ?= events/api/describe.json
 
-.PHONY: run test test-e2e lint invoke bench build deploy clean
+# What the Lambda python3.13 runtime provides, for the artifact test (README: "Deploy").
+LAMBDA_RUNTIME_SDK := boto3==1.35.60 botocore==1.35.60
+
+.PHONY: run test test-e2e test-chaos lint invoke bench build artifact-test deploy clean
 
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -35,11 +38,15 @@ run: $(VENV)/.installed .venv-awscli/.installed
 
 ## test: the tests a change needs (unit, handlers over moto, workflow, wire): under 2 minutes
 test: $(VENV)/.installed .venv-awscli/.installed
-	$(VENV)/bin/python -m pytest -m "not e2e"
+	$(VENV)/bin/python -m pytest -m "not e2e and not chaos and not artifact"
 
 ## test-e2e: `make run` as a subprocess, driven as the README does (CI runs it after `make test`)
 test-e2e: $(VENV)/.installed .venv-awscli/.installed
 	$(VENV)/bin/python -m pytest -m e2e
+
+## test-chaos: jobs under injected AWS faults, over more seeds than `make test` runs (CI runs it)
+test-chaos: $(VENV)/.installed
+	$(VENV)/bin/python -m pytest -m chaos
 
 ## lint: ruff, mypy, cfn-lint and sam validate --lint
 lint: $(VENV)/.installed .venv-sam/.installed
@@ -56,11 +63,25 @@ invoke: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(VENV)/bin/python tests/benchmarks/stop_latency.py
 
-## build / deploy: with SAM CLI (needs an AWS account)
+.venv-lambda/.installed: Makefile
+	rm -rf .venv-lambda && $(PYTHON) -m venv .venv-lambda
+	.venv-lambda/bin/pip install -q --disable-pip-version-check $(LAMBDA_RUNTIME_SDK)
+	touch $@
+
+## build: sam build into .aws-sam/build (SAM's builder wants python3.13 on PATH: the one found above)
 build: .venv-sam/.installed
-	SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam build
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' || { \
+		echo "error: make build needs Python 3.13 (the functions' Runtime); found $(PYTHON)." \
+		     "Install it (pyenv install 3.13) or pass PYTHON=/path/to/python3.13" >&2; exit 1; }
+	PATH="$(dir $(PYTHON)):$$PATH" PYTHON="$(PYTHON)" SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam build
+
+## artifact-test: build, then run each built handler as Lambda would (tests/artifact)
+artifact-test: build $(VENV)/.installed .venv-lambda/.installed
+	$(VENV)/bin/python -m pytest -m artifact tests/artifact
+
+## deploy: with SAM CLI (needs an AWS account)
 deploy: build
 	SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam deploy --config-env $(or $(ENV),default)
 
 clean:
-	rm -rf $(VENV) .venv-awscli .venv-sam .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-awscli .venv-sam .venv-lambda .aws-sam .pytest_cache .mypy_cache .ruff_cache

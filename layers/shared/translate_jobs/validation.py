@@ -1,15 +1,18 @@
 """Request validation driven by botocore's Translate model, with AWS's own message format.
 
 botocore ships the authoritative model of every shape (required members, lengths, patterns,
-enums, ranges), so nothing here restates a constraint: it walks the model. The patterns use
-Unicode classes (``\\p{L}``) that Python's ``re`` lacks; the ``regex`` package has them.
+enums, ranges), so nothing here restates a constraint: it walks the model. Some patterns use
+Unicode property classes (``\\p{L}``) that Python's ``re`` lacks; ``unicode_pattern`` supplies them
+from ``unicodedata`` (the layer then ships no compiled regular-expression engine).
 """
 
+import re
+import unicodedata
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 import botocore.session
-import regex
 from botocore.model import OperationModel, Shape, StructureShape
 
 from translate_jobs.errors import UnknownOperationError, ValidationError
@@ -22,9 +25,76 @@ def _service_model() -> Any:
     return botocore.session.get_session().get_service_model(SERVICE)
 
 
+# The general categories \p{X} names by one or two letters (X = "L" is every L* category).
+CATEGORIES = ("Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Nl", "No", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf",
+              "Po", "Sm", "Sc", "Sk", "So", "Zs", "Zl", "Zp", "Cc", "Cf", "Cs", "Co", "Cn")
+# Each non-ASCII character is matched as a stand-in for its category: one code point of plane 15
+# per category. The mapping keeps the length, so quantifiers and anchors mean what they meant.
+_STAND_IN = {category: chr(0xF0000 + index) for index, category in enumerate(CATEGORIES)}
+_PROPERTY = re.compile(r"\\([pP])\{(\w+)\}")
+
+
 @cache
-def _pattern(expression: str) -> "regex.Pattern[str]":
-    return regex.compile(expression)
+def _pattern(expression: str) -> Callable[[str], bool]:
+    """``fullmatch`` of a model pattern, as a predicate on the value."""
+    if not _PROPERTY.search(expression):
+        plain = re.compile(expression)
+        return lambda value: plain.fullmatch(value) is not None
+    compiled = unicode_pattern(expression)
+    return lambda value: compiled.fullmatch(_stand_ins(value)) is not None
+
+
+def unicode_pattern(expression: str) -> "re.Pattern[str]":
+    """A pattern with ``\\p{..}``/``\\P{..}`` classes, compiled to match ``_stand_ins(value)``.
+
+    Supported: general categories (``L``, ``Lu``, ...) and ``ASCII``, inside or outside ``[...]``,
+    in an ASCII pattern. ``.``, ``\\w``, ``\\d``, ``\\s``, ``\\b`` and escaped code points would
+    misread the stand-ins, so a pattern using them beside ``\\p{..}`` is refused (the model has none).
+    """
+    if not expression.isascii():
+        raise ValueError(f"unsupported pattern for Unicode properties: {expression}")
+    out: list[str] = []
+    in_class = False
+    position = 0
+    while position < len(expression):
+        found = _PROPERTY.match(expression, position)
+        if found:
+            members = "".join(re.escape(c) for c in _members(found.group(2), negated=found.group(1) == "P"))
+            out.append(members if in_class else f"[{members}]")
+            position = found.end()
+            continue
+        char = expression[position]
+        escaped = expression[position:position + 2]
+        if (char == "." and not in_class) or (char == "\\" and escaped[1:] in tuple("wWdDsSbBxuUN0")):
+            raise ValueError(f"unsupported pattern for Unicode properties: {expression}")
+        if char == "\\":
+            out.append(escaped)
+            position += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+        elif char == "]" and in_class and out[-1] != "[":
+            in_class = False
+        out.append(char)
+        position += 1
+    return re.compile("".join(out))
+
+
+def _members(prop: str, negated: bool) -> list[str]:
+    """The ASCII characters and category stand-ins that ``\\p{prop}`` (or ``\\P{prop}``) matches."""
+    if prop == "ASCII":
+        inside = [chr(code) for code in range(128)]
+        return list(_STAND_IN.values()) if negated else inside
+    if not any(category.startswith(prop) for category in CATEGORIES):
+        raise ValueError(f"unknown Unicode property \\p{{{prop}}}")
+    ascii_chars = [chr(code) for code in range(128) if unicodedata.category(chr(code)).startswith(prop) != negated]
+    return ascii_chars + [stand_in for category, stand_in in _STAND_IN.items() if category.startswith(prop) != negated]
+
+
+def _stand_ins(value: str) -> str:
+    if value.isascii():
+        return value
+    return "".join(c if c.isascii() else _STAND_IN[unicodedata.category(c)] for c in value)
 
 
 def operation_model(operation: str) -> OperationModel:
@@ -94,7 +164,7 @@ def _check(shape: Shape, value: Any, path: str, problems: list[str]) -> None:
         _check_range(len(value), meta, "length", fail)
         if shape.enum and value not in shape.enum:
             fail("Member must satisfy enum value set: [" + ", ".join(shape.enum) + "]")
-        if "pattern" in meta and not _pattern(meta["pattern"]).fullmatch(value):
+        if "pattern" in meta and not _pattern(meta["pattern"])(value):
             fail(f"Member must satisfy regular expression pattern: {meta['pattern']}")
         return
     if kind in ("integer", "long"):
