@@ -15,6 +15,7 @@ from translate_jobs import documents
 from translate_jobs.config import settings
 from translate_jobs.errors import InvalidRequestError, UnsupportedLanguagePairError, ValidationError
 from translate_jobs.jobs import TERMINAL, JobStatus
+from translate_jobs.languages import check_language_pair
 from translate_jobs.listing import DEFAULT_MAX_RESULTS, decode_token, encode_token, plan_query
 from translate_jobs.store import JobRecord, job_store
 
@@ -56,6 +57,8 @@ def start_text_translation_job(account_id: str, request: dict[str, Any]) -> dict
             [f"Value '[{', '.join(targets)}]' at 'targetLanguageCodes' failed to satisfy constraint: "
              f"Member must have length less than or equal to {most}"]
         )
+    # Codes also name output files: only the languages the service supports, never a path like `..`.
+    check_language_pair(source, targets)
     content_type = request["InputDataConfig"]["ContentType"]
     if not documents.is_supported(content_type):
         raise InvalidRequestError(
