@@ -37,11 +37,12 @@ def list_text_translation_jobs(account_id: str, request: dict[str, Any]) -> dict
     query = plan_query(account_id, job_filter)  # InvalidFilterError before anything is read
     secret = settings().pagination_secret()
     token = request.get("NextToken")
-    start_key = decode_token(secret, account_id, job_filter, token) if token else None
+    now = time.time()
+    start_key = decode_token(secret, account_id, job_filter, token, now=now) if token else None
     records, next_key = job_store().list_jobs(account_id, query, request.get("MaxResults") or DEFAULT_MAX_RESULTS, start_key)
     response: dict[str, Any] = {"TextTranslationJobPropertiesList": [job_properties(record) for record in records]}
     if next_key is not None:
-        response["NextToken"] = encode_token(secret, account_id, job_filter, next_key)
+        response["NextToken"] = encode_token(secret, account_id, job_filter, next_key, now=now)
     return response
 
 
