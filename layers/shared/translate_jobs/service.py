@@ -14,15 +14,17 @@ import boto3
 from translate_jobs import documents
 from translate_jobs.config import settings
 from translate_jobs.errors import InvalidRequestError, UnsupportedLanguagePairError, ValidationError
-from translate_jobs.jobs import TERMINAL, JobStatus
+from translate_jobs.jobs import TERMINAL, JobStatus, StopRequester
 from translate_jobs.languages import check_language_pair
 from translate_jobs.listing import DEFAULT_MAX_RESULTS, decode_token, encode_token, plan_query
 from translate_jobs.store import JobRecord, job_store
 
 
-def stop_text_translation_job(account_id: str, request: dict[str, Any]) -> dict[str, Any]:
+def stop_text_translation_job(
+    account_id: str, request: dict[str, Any], requested_by: StopRequester | None = None
+) -> dict[str, Any]:
     job_id = request["JobId"]
-    status = job_store().request_stop(account_id, job_id, now=time.time())
+    status = job_store().request_stop(account_id, job_id, now=time.time(), requested_by=requested_by)
     return {"JobId": job_id, "JobStatus": status.value}
 
 
@@ -157,7 +159,7 @@ def job_properties(record: JobRecord) -> dict[str, Any]:
     return {key: value for key, value in properties.items() if value is not None}
 
 
-OPERATIONS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
+OPERATIONS: dict[str, Callable[..., dict[str, Any]]] = {
     "StartTextTranslationJob": start_text_translation_job,
     "DescribeTextTranslationJob": describe_text_translation_job,
     "StopTextTranslationJob": stop_text_translation_job,
