@@ -4,6 +4,8 @@ moto's CloudFormation skips AWS::ApiGatewayV2 and puts state machines in a non-e
 (see shared/reference/aws-tooling-facts.md), so each resource type is created through its own
 API here, with the template's properties and its intrinsic functions resolved. Physical names are
 deterministic, so ``plan`` alone (no AWS call) is enough to run a function against a running stack.
+Types not handled here (the HTTP API, log groups, IAM policies, alarms) are left out: moto cannot
+create some of them, and nothing local would use or enforce them.
 """
 
 import io
