@@ -32,6 +32,12 @@ $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
 	.venv-sam/bin/pip install -q --disable-pip-version-check aws-sam-cli==1.170.0
 	touch $@
 
+# checkov (the IaC scanner) pins its own boto3, pydantic and more: a venv of its own too.
+.venv-checkov/.installed:
+	test -d .venv-checkov || $(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/pip install -q --disable-pip-version-check checkov==3.3.30
+	touch $@
+
 ## run: the whole service locally: API on 127.0.0.1:$(PORT), moto on 127.0.0.1:$(EMULATOR_PORT)
 run: $(VENV)/.installed .venv-awscli/.installed
 	$(VENV)/bin/python -m local_stack run --port $(PORT) --emulator-port $(EMULATOR_PORT)
@@ -48,12 +54,13 @@ test-e2e: $(VENV)/.installed .venv-awscli/.installed
 test-chaos: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest -m chaos
 
-## lint: ruff, mypy, cfn-lint and sam validate --lint
-lint: $(VENV)/.installed .venv-sam/.installed
+## lint: ruff, mypy, cfn-lint, sam validate --lint and checkov (each skip has its reason in template.yaml)
+lint: $(VENV)/.installed .venv-sam/.installed .venv-checkov/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/cfn-lint template.yaml
 	SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam validate --lint
+	BC_SKIP_MAPPING=TRUE .venv-checkov/bin/checkov --file template.yaml --framework cloudformation --quiet --compact --skip-download
 
 ## invoke: like `sam local invoke`, against a running `make run` (FUNCTION=ApiFunction EVENT=events/...)
 invoke: $(VENV)/.installed
@@ -84,4 +91,4 @@ deploy: build
 	SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam deploy --config-env $(or $(ENV),default)
 
 clean:
-	rm -rf $(VENV) .venv-awscli .venv-sam .venv-lambda .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-awscli .venv-sam .venv-lambda .venv-checkov .aws-sam .pytest_cache .mypy_cache .ruff_cache

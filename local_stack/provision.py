@@ -4,6 +4,8 @@ moto's CloudFormation skips AWS::ApiGatewayV2 and puts state machines in a non-e
 (see shared/reference/aws-tooling-facts.md), so each resource type is created through its own
 API here, with the template's properties and its intrinsic functions resolved. Physical names are
 deterministic, so ``plan`` alone (no AWS call) is enough to run a function against a running stack.
+Types not handled here (the HTTP API, log groups, IAM policies, alarms) are left out: moto cannot
+create some of them, and nothing local would use or enforce them.
 """
 
 import io
@@ -18,6 +20,10 @@ from local_stack.runtime import FunctionRuntime, LocalFunction
 from local_stack.template import ROOT, Resolver, function_environment, load_template, resources_of_type
 
 STACK_NAME = "translate-jobs"
+# GenerateSecretString's members that GetRandomPassword takes too (SecretStringTemplate and
+# GenerateStringKey, which make a JSON secret, are refused: this template has none).
+GENERATE_OPTIONS = ("PasswordLength", "ExcludeCharacters", "ExcludeNumbers", "ExcludePunctuation",
+                    "ExcludeUppercase", "ExcludeLowercase", "IncludeSpace", "RequireEachIncludedType")
 TRUST = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "{service}"}, "Action": "sts:AssumeRole"}],
@@ -68,6 +74,12 @@ def plan(account_id: str, region: str, parameters: dict[str, str] | None = None)
         rule = f"{STACK_NAME}-{name}"
         resolver.refs[name] = rule
         resolver.attributes[name] = {"Arn": f"arn:aws:events:{region}:{account_id}:rule/{rule}"}
+    for name, resource in resources_of_type(template, "AWS::SecretsManager::Secret").items():
+        # Ref is the secret's ARN, whose random suffix only exists once created: the partial ARN
+        # (without it) is deterministic, and GetSecretValue accepts it, in AWS as in moto.
+        secret = resolver.resolve(resource.get("Properties", {}).get("Name")) or f"{STACK_NAME}-{name}"
+        resolver.refs[name] = f"arn:aws:secretsmanager:{region}:{account_id}:secret:{secret}"
+        resolver.attributes[name] = {"Id": resolver.refs[name]}
     for name in resources_of_type(template, "AWS::Serverless::LayerVersion"):
         resolver.refs[name] = f"arn:aws:lambda:{region}:{account_id}:layer:{name}:1"
     for name in resources_of_type(template, "AWS::Serverless::HttpApi"):
@@ -118,6 +130,7 @@ def provision(account_id: str, region: str, parameters: dict[str, str] | None = 
         create_bucket(s3, resolver.refs[name], region)
 
     _provision_queues_and_events(stack, region)
+    _provision_secrets(stack, region)
 
     for name in resources_of_type(template, "AWS::Serverless::StateMachine"):
         create_state_machine(stack, name, sfn, iam)
@@ -213,6 +226,23 @@ def _provision_queues_and_events(stack: Stack, region: str) -> None:
         targets = [{"Id": target["Id"], "Arn": target["Arn"]} for target in props.get("Targets", [])]
         if targets:
             events.put_targets(Rule=resolver.refs[name], EventBusName=bus, Targets=targets)
+
+
+def _provision_secrets(stack: Stack, region: str) -> None:
+    """AWS::SecretsManager::Secret: a SecretString as given, or one generated as GenerateSecretString says."""
+    secretsmanager = boto3.client("secretsmanager", region_name=region)
+    for name, resource in resources_of_type(stack.template, "AWS::SecretsManager::Secret").items():
+        props = stack.resolver.resolve(resource.get("Properties", {}))
+        value = props.get("SecretString")
+        if value is None:
+            generate = props.get("GenerateSecretString", {})
+            if "SecretStringTemplate" in generate:
+                raise NotImplementedError(f"{name}: a JSON secret (SecretStringTemplate) is not created locally yet")
+            options = {key: generate[key] for key in GENERATE_OPTIONS if key in generate}
+            value = secretsmanager.get_random_password(**options)["RandomPassword"]
+        secretsmanager.create_secret(
+            Name=stack.resolver.refs[name].rsplit(":", 1)[1], SecretString=value, Description=props.get("Description", "")
+        )
 
 
 def create_bucket(s3: Any, bucket: str, region: str) -> None:

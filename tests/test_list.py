@@ -417,10 +417,10 @@ def test_a_token_is_bound_to_its_secret() -> None:
     from translate_jobs.listing import decode_token, encode_token
 
     key = {"AccountId": {"S": ACCOUNT}, "JobId": {"S": "a" * 32}, "SubmittedTime": {"N": "1"}}
-    token = encode_token("s" * 32, ACCOUNT, {"SubmittedAfterTime": 1}, key)
-    assert decode_token("s" * 32, ACCOUNT, {"SubmittedAfterTime": 1.0}, token) == key
+    token = encode_token("s" * 32, ACCOUNT, {"SubmittedAfterTime": 1}, key, now=T0)
+    assert decode_token("s" * 32, ACCOUNT, {"SubmittedAfterTime": 1.0}, token, now=T0) == key
     with pytest.raises(InvalidRequestError):
-        decode_token("t" * 32, ACCOUNT, {"SubmittedAfterTime": 1}, token)
+        decode_token("t" * 32, ACCOUNT, {"SubmittedAfterTime": 1}, token, now=T0)
 
 
 # ---------- botocore over real HTTP ----------

@@ -65,10 +65,10 @@ def test_a_batch_stops_good_requests_rejects_bad_ones_and_retries_only_transient
     good, throttled, other = put_job("IN_PROGRESS"), put_job("SUBMITTED"), put_job("IN_PROGRESS", account=OTHER_ACCOUNT)
     real_stop = service.stop_text_translation_job
 
-    def stop(account_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    def stop(account_id: str, request: dict[str, Any], requested_by: Any = None) -> dict[str, Any]:
         if request["JobId"] == throttled:
             raise ThrottledError("The job table is throttling requests; retry with backoff.")
-        return real_stop(account_id, request)
+        return real_stop(account_id, request, requested_by)
 
     monkeypatch.setattr(service, "stop_text_translation_job", stop)
     records = {
@@ -142,10 +142,10 @@ def test_messages_on_the_stop_queue_stop_jobs_and_a_failing_one_ends_in_the_dead
     job_id, failing = put_job("IN_PROGRESS"), put_job("IN_PROGRESS")
     real_stop = service.stop_text_translation_job
 
-    def stop(account_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    def stop(account_id: str, request: dict[str, Any], requested_by: Any = None) -> dict[str, Any]:
         if request["JobId"] == failing:
             raise RuntimeError("the table is unavailable")
-        return real_stop(account_id, request)
+        return real_stop(account_id, request, requested_by)
 
     monkeypatch.setattr(service, "stop_text_translation_job", stop)
     sqs = boto3.client("sqs", region_name=REGION)

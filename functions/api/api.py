@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from translate_jobs import wire
 from translate_jobs.config import settings
 from translate_jobs.errors import AccessDeniedError, TranslateJobsError, UnknownOperationError
+from translate_jobs.jobs import StopRequester
 from translate_jobs.observability import logger, metrics, tracer
 
 settings()  # fail at cold start, not on the first request, if the template left something out
@@ -31,6 +32,13 @@ def caller_account() -> str:
     return account_id
 
 
+def caller() -> StopRequester:
+    """Who is calling, as Stop records it: the IAM authorizer's principal ARN (else the account)."""
+    authorizer = app.current_event.request_context.authorizer
+    arn = authorizer.iam.user_arn if authorizer and authorizer.iam else None
+    return StopRequester("API", arn or f"arn:aws:iam::{caller_account()}:root")
+
+
 def body() -> dict[str, Any]:
     # Decode base64 ourselves: a body that is not UTF-8 is the caller's error, not a 500.
     event = app.current_event
@@ -41,7 +49,7 @@ def body() -> dict[str, Any]:
 @app.post("/")
 def aws_json() -> Response:
     operation = wire.operation_from_target(app.current_event.headers.get("x-amz-target"))
-    return wire.invoke(operation, caller_account(), body())
+    return wire.invoke(operation, caller_account(), body(), caller())
 
 
 @app.post("/jobs")
@@ -85,7 +93,7 @@ def describe_job(JobId: str) -> Response:  # noqa: N803 - the path parameter's w
 
 @app.post("/jobs/<JobId>/stop")
 def stop_job(JobId: str) -> Response:  # noqa: N803
-    return wire.invoke("StopTextTranslationJob", caller_account(), {**body(), "JobId": JobId})
+    return wire.invoke("StopTextTranslationJob", caller_account(), {**body(), "JobId": JobId}, caller())
 
 
 @app.exception_handler(TranslateJobsError)

@@ -2,7 +2,9 @@
 
 import os
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
+
+import boto3
 
 MIN_SECRET_LENGTH = 16
 
@@ -53,21 +55,27 @@ class Settings:
     work_bucket: str | None
     batch_size: int
     engine: str
-    # HMAC-SHA256 key that signs List's NextToken (template parameter PaginationTokenSecret).
-    next_token_secret: str | None = None
+    # The Secrets Manager secret (template resource PaginationTokenSecret) whose value is the
+    # HMAC-SHA256 key that signs List's NextToken; only the API function is given one.
+    next_token_secret_arn: str | None = None
     quotas: "Quotas" = field(default_factory=lambda: Quotas())
 
-    def __post_init__(self) -> None:
-        if self.next_token_secret is not None and len(self.next_token_secret) < MIN_SECRET_LENGTH:
+    @cached_property
+    def _next_token_secret(self) -> str:
+        # Read on the first List of this execution environment, then kept: once per cold start.
+        if self.next_token_secret_arn is None:
+            raise ConfigurationError("Environment variable NEXT_TOKEN_SECRET_ARN must be set (see template.yaml).")
+        client = boto3.client("secretsmanager", region_name=self.region)
+        secret = str(client.get_secret_value(SecretId=self.next_token_secret_arn)["SecretString"])
+        if len(secret) < MIN_SECRET_LENGTH:
             raise ConfigurationError(
-                f"NEXT_TOKEN_SECRET must be at least {MIN_SECRET_LENGTH} characters (template parameter PaginationTokenSecret)."
+                f"The secret {self.next_token_secret_arn} must be at least {MIN_SECRET_LENGTH} characters long."
             )
+        return secret
 
     def pagination_secret(self) -> str:
-        """The NextToken key; only the functions that list jobs are given one."""
-        if self.next_token_secret is None:
-            raise ConfigurationError("Environment variable NEXT_TOKEN_SECRET must be set (see template.yaml).")
-        return self.next_token_secret
+        """The NextToken key, from Secrets Manager (generated per deployment by template.yaml)."""
+        return self._next_token_secret
 
 
 @cache
@@ -80,6 +88,6 @@ def settings() -> Settings:
         work_bucket=os.environ.get("WORK_BUCKET") or None,
         batch_size=int(os.environ.get("BATCH_SIZE", "10")),
         engine=os.environ.get("TRANSLATION_ENGINE", "pseudo"),
-        next_token_secret=os.environ.get("NEXT_TOKEN_SECRET") or None,
+        next_token_secret_arn=os.environ.get("NEXT_TOKEN_SECRET_ARN") or None,
         quotas=Quotas.from_env(),
     )

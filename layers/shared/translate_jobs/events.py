@@ -46,6 +46,8 @@ def state_change_entry(record: DynamoDBRecord, bus_name: str) -> dict[str, Any] 
             "InputDocumentsCount": int(new.get("InputDocumentsCount", 0)),
         },
     }
+    if new.get("StopRequestedBy"):  # from STOP_REQUESTED on: who asked (Channel, Principal, Source)
+        detail["stopRequestedBy"] = {str(key): str(value) for key, value in new["StopRequestedBy"].items()}
     return {"Source": SOURCE, "DetailType": DETAIL_TYPE, "Detail": json.dumps(detail), "EventBusName": bus_name}
 
 

@@ -4,6 +4,7 @@ These rules are enforced by DynamoDB condition expressions in ``store``; this mo
 so the conditions and the tests read the same way.
 """
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -15,6 +16,19 @@ class JobStatus(StrEnum):
     FAILED = "FAILED"
     STOP_REQUESTED = "STOP_REQUESTED"
     STOPPED = "STOPPED"
+
+
+@dataclass(frozen=True)
+class StopRequester:
+    """Who asked for a stop: kept on the job (StopRequestedBy) and in its state-change events."""
+
+    channel: str  # API, SQS or EventBridge
+    principal: str  # the API caller's IAM ARN, the queue message's SenderId, or the event's account
+    source: str | None = None  # the queue's ARN, or the event's source
+
+    def as_item(self) -> dict[str, str]:
+        item = {"Channel": self.channel, "Principal": self.principal}
+        return item | ({"Source": self.source} if self.source else {})
 
 
 # Stop moves these to STOP_REQUESTED (a SUBMITTED job then never starts work).

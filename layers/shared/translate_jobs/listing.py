@@ -12,8 +12,9 @@ Every List is one DynamoDB Query on a global secondary index built for it (never
 
 NextToken is keyset-based: it carries the index key of the last job returned (DynamoDB's
 ExclusiveStartKey), so a page starts strictly after the previous one whatever was written since:
-no job is repeated or skipped. It is bound to the caller's account and the filter, and signed with
-HMAC-SHA256, so a forged, modified or borrowed token is rejected instead of read.
+no job is repeated or skipped. It is bound to the caller's account and the filter, carries its
+expiry (TOKEN_TTL_SECONDS after it was issued), and is signed with HMAC-SHA256, so a forged,
+modified, borrowed or expired token is rejected instead of read.
 """
 
 import base64
@@ -27,7 +28,8 @@ from typing import Any
 from translate_jobs.errors import InvalidFilterError, InvalidRequestError
 
 DEFAULT_MAX_RESULTS = 100
-TOKEN_VERSION = 1
+TOKEN_VERSION = 2  # 2: tokens carry an expiry ("e"); a version 1 token (no expiry) is refused
+TOKEN_TTL_SECONDS = 24 * 60 * 60
 
 # Index name -> (hash key attribute, range key attribute), as declared on JobsTable in template.yaml.
 BY_SUBMITTED_TIME = "BySubmittedTime"
@@ -126,18 +128,22 @@ def _signature(secret: str, payload: bytes) -> bytes:
     return hmac.new(secret.encode(), payload, hashlib.sha256).digest()
 
 
-def encode_token(secret: str, account_id: str, job_filter: dict[str, Any] | None, key: dict[str, Any]) -> str:
-    """An opaque NextToken: base64url(payload) "." base64url(HMAC-SHA256(payload))."""
+def encode_token(
+    secret: str, account_id: str, job_filter: dict[str, Any] | None, key: dict[str, Any], *, now: float
+) -> str:
+    """An opaque NextToken: base64url(payload) "." base64url(HMAC-SHA256(payload)), valid for a day."""
     payload = json.dumps(
-        {"v": TOKEN_VERSION, "a": account_id, "f": _filter_digest(job_filter), "k": key},
+        {"v": TOKEN_VERSION, "a": account_id, "f": _filter_digest(job_filter), "k": key, "e": int(now) + TOKEN_TTL_SECONDS},
         sort_keys=True,
         separators=(",", ":"),
     ).encode()
     return f"{_b64encode(payload)}.{_b64encode(_signature(secret, payload))}"
 
 
-def decode_token(secret: str, account_id: str, job_filter: dict[str, Any] | None, token: str) -> dict[str, Any]:
-    """The ExclusiveStartKey a NextToken carries, once its signature, account and filter check out."""
+def decode_token(
+    secret: str, account_id: str, job_filter: dict[str, Any] | None, token: str, *, now: float
+) -> dict[str, Any]:
+    """The ExclusiveStartKey a NextToken carries, once its signature, expiry, account and filter check out."""
     invalid = InvalidRequestError(
         "The NextToken is not valid: it was not issued by this service or was modified. "
         "Pass the NextToken of the previous response unchanged, or omit it to start over."
@@ -158,6 +164,14 @@ def decode_token(secret: str, account_id: str, job_filter: dict[str, Any] | None
         raise invalid from None
     if not isinstance(content, dict) or content.get("v") != TOKEN_VERSION or not isinstance(content.get("k"), dict):
         raise invalid
+    expiry = content.get("e")
+    if isinstance(expiry, bool) or not isinstance(expiry, int):
+        raise invalid
+    if now >= expiry:
+        raise InvalidRequestError(
+            f"The NextToken has expired: a NextToken is valid for {TOKEN_TTL_SECONDS // 3600} hours after the "
+            "response that returned it. Omit it to list from the start again."
+        )
     if content.get("a") != account_id or content.get("f") != _filter_digest(job_filter):
         raise InvalidRequestError(
             "The NextToken belongs to a different request: use it only with the same Filter (and account) "

@@ -14,14 +14,17 @@ import boto3
 from translate_jobs import documents
 from translate_jobs.config import settings
 from translate_jobs.errors import InvalidRequestError, UnsupportedLanguagePairError, ValidationError
-from translate_jobs.jobs import TERMINAL, JobStatus
+from translate_jobs.jobs import TERMINAL, JobStatus, StopRequester
+from translate_jobs.languages import check_language_pair
 from translate_jobs.listing import DEFAULT_MAX_RESULTS, decode_token, encode_token, plan_query
 from translate_jobs.store import JobRecord, job_store
 
 
-def stop_text_translation_job(account_id: str, request: dict[str, Any]) -> dict[str, Any]:
+def stop_text_translation_job(
+    account_id: str, request: dict[str, Any], requested_by: StopRequester | None = None
+) -> dict[str, Any]:
     job_id = request["JobId"]
-    status = job_store().request_stop(account_id, job_id, now=time.time())
+    status = job_store().request_stop(account_id, job_id, now=time.time(), requested_by=requested_by)
     return {"JobId": job_id, "JobStatus": status.value}
 
 
@@ -36,11 +39,12 @@ def list_text_translation_jobs(account_id: str, request: dict[str, Any]) -> dict
     query = plan_query(account_id, job_filter)  # InvalidFilterError before anything is read
     secret = settings().pagination_secret()
     token = request.get("NextToken")
-    start_key = decode_token(secret, account_id, job_filter, token) if token else None
+    now = time.time()
+    start_key = decode_token(secret, account_id, job_filter, token, now=now) if token else None
     records, next_key = job_store().list_jobs(account_id, query, request.get("MaxResults") or DEFAULT_MAX_RESULTS, start_key)
     response: dict[str, Any] = {"TextTranslationJobPropertiesList": [job_properties(record) for record in records]}
     if next_key is not None:
-        response["NextToken"] = encode_token(secret, account_id, job_filter, next_key)
+        response["NextToken"] = encode_token(secret, account_id, job_filter, next_key, now=now)
     return response
 
 
@@ -56,6 +60,8 @@ def start_text_translation_job(account_id: str, request: dict[str, Any]) -> dict
             [f"Value '[{', '.join(targets)}]' at 'targetLanguageCodes' failed to satisfy constraint: "
              f"Member must have length less than or equal to {most}"]
         )
+    # Codes also name output files: only the languages the service supports, never a path like `..`.
+    check_language_pair(source, targets)
     content_type = request["InputDataConfig"]["ContentType"]
     if not documents.is_supported(content_type):
         raise InvalidRequestError(
@@ -153,7 +159,7 @@ def job_properties(record: JobRecord) -> dict[str, Any]:
     return {key: value for key, value in properties.items() if value is not None}
 
 
-OPERATIONS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
+OPERATIONS: dict[str, Callable[..., dict[str, Any]]] = {
     "StartTextTranslationJob": start_text_translation_job,
     "DescribeTextTranslationJob": describe_text_translation_job,
     "StopTextTranslationJob": stop_text_translation_job,

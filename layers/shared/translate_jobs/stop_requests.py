@@ -8,6 +8,9 @@ one conditional UpdateItem). What happens to a request that cannot succeed:
   queue with the reason, and the original message is consumed. Retrying could never make it valid,
   so waiting for ``maxReceiveCount`` redeliveries would only delay it and cost invocations.
 * an unknown job: logged and consumed. Stop on an absent job changes nothing (ResourceNotFound).
+* each stop records who asked (``StopRequestedBy`` on the job, ``stopRequestedBy`` in its events):
+  the queue's ARN and the message's SenderId, or the event's source and account. On the bus only
+  the sources in ``StopRequestEventSources`` reach this function (the rule in template.yaml).
 * anything else (throttling, a network error, the dead-letter send itself failing): raised, so the
   message is reported as a batch item failure and redelivered; after ``maxReceiveCount`` receives
   the queue's RedrivePolicy moves it to the dead-letter queue.
@@ -26,6 +29,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from translate_jobs import service
 from translate_jobs.config import _required, settings
 from translate_jobs.errors import JobNotFoundError, ValidationError
+from translate_jobs.jobs import StopRequester
 from translate_jobs.observability import logger
 from translate_jobs.validation import validate_request
 
@@ -63,10 +67,10 @@ def parse_stop_request(body: Any, *, text: bool = False) -> StopRequest:
     return StopRequest(account_id, body["JobId"])
 
 
-def apply_stop_request(request: StopRequest) -> str | None:
+def apply_stop_request(request: StopRequest, requested_by: StopRequester) -> str | None:
     """The API's Stop for this job; None for an unknown job (nothing changes, nothing to retry)."""
     try:
-        response = service.stop_text_translation_job(request.account_id, {"JobId": request.job_id})
+        response = service.stop_text_translation_job(request.account_id, {"JobId": request.job_id}, requested_by)
     except JobNotFoundError:
         logger.warning("Stop request for an unknown job ignored", extra={"job_id": request.job_id})
         return None
@@ -74,7 +78,7 @@ def apply_stop_request(request: StopRequest) -> str | None:
     return str(response["JobStatus"])
 
 
-def handle(body: Any, original: str, *, text: bool = False) -> str | None:
+def handle(body: Any, original: str, requested_by: StopRequester, *, text: bool = False) -> str | None:
     """Parse and apply one request; a rejected one goes to the dead-letter queue with its reason."""
     try:
         request = parse_stop_request(body, text=text)
@@ -86,11 +90,12 @@ def handle(body: Any, original: str, *, text: bool = False) -> str | None:
             MessageAttributes={"RejectedReason": {"DataType": "String", "StringValue": str(rejected)}},
         )
         return None
-    return apply_stop_request(request)
+    return apply_stop_request(request, requested_by)
 
 
 def _sqs_record(record: SQSRecord) -> None:
-    handle(record.body, record.body, text=True)
+    sender = record.attributes.get("SenderId") or "unknown sender"  # SQS always sets it; a hand-made event may not
+    handle(record.body, record.body, StopRequester("SQS", sender, record.event_source_arn), text=True)
 
 
 def process_stop_queue(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
@@ -101,7 +106,8 @@ def process_stop_queue(event: dict[str, Any], context: Any = None) -> dict[str, 
 
 def process_stop_event(event: dict[str, Any]) -> dict[str, Any]:
     """One EventBridge event (detail-type "StopTextTranslationJob Request"); raises only on transient errors."""
-    status = handle(event.get("detail"), json.dumps(event))
+    requested_by = StopRequester("EventBridge", str(event.get("account") or "unknown account"), str(event.get("source")))
+    status = handle(event.get("detail"), json.dumps(event), requested_by)
     return {"JobStatus": status}
 
 

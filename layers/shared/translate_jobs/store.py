@@ -34,7 +34,7 @@ from translate_jobs.errors import (
     LimitExceededError,
     TransientError,
 )
-from translate_jobs.jobs import FINALIZABLE, STOPPABLE, TERMINAL, JobStatus
+from translate_jobs.jobs import FINALIZABLE, STOPPABLE, TERMINAL, JobStatus, StopRequester
 from translate_jobs.listing import ListQuery, account_job_name, account_status, page_key
 
 UNFINISHED = "UNFINISHED"
@@ -73,6 +73,7 @@ class JobRecord(Model):
     # Batches whose counts are already added: a retried batch must not count twice.
     counted_batches = NumberSetAttribute(null=True, attr_name="CountedBatches")
     stop_requested_time = NumberAttribute(null=True, attr_name="StopRequestedTime")
+    stop_requested_by = MapAttribute(null=True, attr_name="StopRequestedBy")  # type: ignore[var-annotated]
     # Set when BeginJob takes one of the account's running slots; finalize gives it back.
     holds_slot = BooleanAttribute(null=True, attr_name="HoldsSlot")
     # Hash keys of List's indexes (listing.py): derived, written with every status or item write.
@@ -185,16 +186,21 @@ class JobStore:
             ) from None
         return record, True
 
-    def request_stop(self, account_id: str, job_id: str, now: float) -> JobStatus:
-        """Stop: SUBMITTED/IN_PROGRESS -> STOP_REQUESTED in one conditional update.
+    def request_stop(
+        self, account_id: str, job_id: str, now: float, requested_by: StopRequester | None = None
+    ) -> JobStatus:
+        """Stop: SUBMITTED/IN_PROGRESS -> STOP_REQUESTED in one conditional update, with who asked.
 
         Any other status is returned unchanged, read from the failed condition's old item.
         """
+        actions = [*_set_status(account_id, JobStatus.STOP_REQUESTED), JobRecord.stop_requested_time.set(now)]
+        if requested_by is not None:
+            actions.append(JobRecord.stop_requested_by.set(requested_by.as_item()))
         try:
             self._update(
                 account_id,
                 job_id,
-                actions=[*_set_status(account_id, JobStatus.STOP_REQUESTED), JobRecord.stop_requested_time.set(now)],
+                actions=actions,
                 condition=JobRecord.job_status.is_in(*STOPPABLE),
             )
         except _ConditionFailedError as failed:

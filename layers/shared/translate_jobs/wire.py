@@ -6,6 +6,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from translate_jobs import errors
+from translate_jobs.jobs import StopRequester
 from translate_jobs.observability import logger, metrics
 from translate_jobs.service import OPERATIONS
 from translate_jobs.validation import operation_model, validate_request
@@ -14,6 +15,7 @@ TARGET_PREFIX = "AWSShineFrontendService_20170701."
 CONTENT_TYPE = "application/x-amz-json-1.1"
 # The largest valid request (Start with every member at its maximum) is far below this.
 MAX_BODY_BYTES = 64 * 1024
+STOP = "StopTextTranslationJob"
 
 # Domain error -> (AWS error code, HTTP status). Anything not listed is an InternalServerException.
 WIRE_ERRORS: dict[type[Exception], tuple[str, int]] = {
@@ -58,13 +60,17 @@ def decode_body(body: str | bytes | None) -> dict[str, Any]:
     return request
 
 
-def invoke(operation: str, account_id: str, request: dict[str, Any]) -> Response:
-    """Validate, run the operation and encode its result; errors propagate to error_response()."""
+def invoke(operation: str, account_id: str, request: dict[str, Any], requested_by: StopRequester | None = None) -> Response:
+    """Validate, run the operation and encode its result; errors propagate to error_response().
+
+    ``requested_by`` (the caller) is recorded by Stop on the job; the other operations need only the account.
+    """
     metrics.add_dimension(name="Operation", value=operation)
     if isinstance(request.get("JobId"), str):
         logger.append_keys(job_id=request["JobId"])
     validate_request(operation, request)
-    result = OPERATIONS[operation](account_id, request)
+    run = OPERATIONS[operation]
+    result = run(account_id, request, requested_by) if operation == STOP else run(account_id, request)
     if "JobId" in result:
         logger.append_keys(job_id=result["JobId"])
     metrics.add_metric(name="Success", unit="Count", value=1)

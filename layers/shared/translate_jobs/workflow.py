@@ -143,6 +143,7 @@ def _translate_document(
     relative = key[len(in_prefix) :].lstrip("/") if key.startswith(in_prefix) else key
     result: dict[str, Any] = {"SourceFile": relative}
     try:
+        _check_output_path(relative)
         obj = s3.get_object(Bucket=in_bucket, Key=key)
         if obj["ContentLength"] > MAX_DOCUMENT_BYTES:
             raise DocumentError(f"The document exceeds {MAX_DOCUMENT_BYTES} bytes.")
@@ -159,6 +160,7 @@ def _translate_document(
             translated = documents.translate_document(content_type, data, translate, target)
             folder, _, name = relative.rpartition("/")
             target_file = f"{folder + '/' if folder else ''}{target}.{name}"
+            _check_output_path(target_file)  # the target code too: a job stored before Start checked it
             s3.put_object(Bucket=out_bucket, Key=out_prefix + target_file, Body=translated, **encryption)
             targets.append({"TargetLanguageCode": target, "TargetFile": target_file, "Characters": sum(sent)})
     except DocumentError as exc:
@@ -171,6 +173,16 @@ def _translate_document(
         code = exc.response["Error"].get("Code", "")
         return {**result, "Status": "FAILED", "Error": f"{code}: {exc.response['Error'].get('Message', '')}"}
     return {**result, "Status": "SUCCEEDED", "Targets": targets}
+
+
+def _check_output_path(relative: str) -> None:
+    """Output keys mirror input keys under the job's output prefix; a `.` or `..` segment would let
+    an input key (or a target code) name a key outside it once the output is copied to a file system."""
+    if any(segment in (".", "..") for segment in relative.split("/")):
+        raise DocumentError(
+            f"The document's key contains a '.' or '..' path segment ({relative}); "
+            "it cannot be mapped to an output key. Rename the document."
+        )
 
 
 def _engine_call(
