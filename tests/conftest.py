@@ -72,8 +72,10 @@ class SessionStack:
         self._environ: dict[str, str] = {}
         self._outer_environ: dict[str, str] = {}
         self._provisioned: dict[str, set[str]] = {}
+        self.local_stack_running = False
 
     def get(self) -> Stack:
+        assert not self.local_stack_running, "an in-process `make run` is running: give its tests a module of their own"
         if self.stack is None:
             self._outer_environ = dict(os.environ)
             self._mock = mock_aws(config=MOTO_CONFIG)
@@ -224,11 +226,33 @@ def faults() -> Iterator[Any]:
     injector.activate(None)
 
 
-@pytest.fixture
-def no_session_stack() -> Iterator[None]:
-    """For tests that run a moto of their own in this process (an in-process `make run`)."""
+@contextlib.contextmanager
+def running_local_stack() -> Iterator[Any]:
+    """`make run` in this process (its own moto server, template provisioned, the front on a free port);
+    the session's stack is suspended meanwhile (one moto per process)."""
+    import socket
+
+    from local_stack.stack import LocalStack
+
+    def free_port() -> int:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return int(sock.getsockname()[1])
+
     SESSION.suspend()
-    yield
+    saved = dict(os.environ)
+    reset_caches()
+    SESSION.local_stack_running = True
+    local = LocalStack(port=free_port(), emulator_port=free_port()).start()
+    reset_caches()
+    try:
+        yield local
+    finally:
+        local.stop()
+        SESSION.local_stack_running = False
+        os.environ.clear()
+        os.environ.update(saved)
+        reset_caches()
 
 
 def pytest_sessionfinish(session: Any, exitstatus: Any) -> None:

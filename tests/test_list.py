@@ -429,32 +429,12 @@ def test_a_token_is_bound_to_its_secret() -> None:
 @pytest.fixture
 def local_api() -> Iterator[Any]:
     """The local stack (front on a real port, moto server) and a botocore Translate client for it."""
-    import os
-    import socket
-
     import boto3
     import conftest
 
-    from local_stack.stack import LocalStack
-
-    def free_port() -> int:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            return int(sock.getsockname()[1])
-
-    conftest.SESSION.suspend()  # this moto is the in-process `make run`'s own
-    saved = dict(os.environ)
-    conftest.reset_caches()
-    local_stack = LocalStack(port=free_port(), emulator_port=free_port()).start()
-    conftest.reset_caches()
-    try:
+    with conftest.running_local_stack() as local_stack:
         yield boto3.client("translate", endpoint_url=local_stack.api_url, region_name="us-east-1",
                            aws_access_key_id="testing", aws_secret_access_key="testing")
-    finally:
-        local_stack.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-        conftest.reset_caches()
 
 
 def test_botocore_pages_through_jobs_and_parses_list_errors(local_api: Any) -> None:

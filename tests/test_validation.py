@@ -124,13 +124,19 @@ def test_every_document_translated_is_completed():
 def test_some_documents_failed_is_completed_with_error():
     status, message = outcome(status=JobStatus.IN_PROGRESS, total=3, translated=2, failed=1, error=None)
     assert status == JobStatus.COMPLETED_WITH_ERROR
-    assert message == "Translated 2 of 3 documents; 1 failed (see the details file)."
+    assert message == (
+        "Translated 2 of 3 documents; 1 could not be translated: see "
+        "details/<language>.auxiliary-translation-details.json in the job's output location."
+    )
 
 
 def test_every_document_failed_is_failed():
     status, message = outcome(status=JobStatus.IN_PROGRESS, total=2, translated=0, failed=2, error=None)
     assert status == JobStatus.FAILED
-    assert message == "All 2 documents failed to translate; see the details file."
+    assert message == (
+        "None of the 2 documents could be translated. Every document's reason is in "
+        "details/<language>.auxiliary-translation-details.json in the job's output location."
+    )
 
 
 def test_a_job_stopped_before_its_documents_were_planned_is_stopped():
@@ -138,7 +144,9 @@ def test_a_job_stopped_before_its_documents_were_planned_is_stopped():
     status, message = outcome(status=JobStatus.STOP_REQUESTED, total=0, translated=0, failed=0, error=None)
     # Then it has finished nothing: STOPPED, not COMPLETED
     assert status == JobStatus.STOPPED
-    assert message == "Stopped on request after 0 of 0 documents."
+    assert message == (
+        "Stopped on request before any document was translated; what was translated is in the job's output location."
+    )
 
 
 def test_a_job_that_finished_before_the_stop_took_effect_is_completed():
@@ -156,7 +164,7 @@ def test_a_finished_job_with_failures_and_a_stop_keeps_its_finished_outcome():
 def test_a_stop_requested_job_with_documents_left_is_stopped():
     status, message = outcome(status=JobStatus.STOP_REQUESTED, total=10, translated=3, failed=1, error=None)
     assert status == JobStatus.STOPPED
-    assert message == "Stopped on request after 4 of 10 documents."
+    assert message == "Stopped on request after 4 of 10 documents; what was translated is in the job's output location."
 
 
 def test_a_stop_requested_job_that_hit_an_error_is_stopped():
@@ -174,4 +182,7 @@ def test_an_error_in_a_running_job_fails_it_with_that_message():
 def test_a_running_job_with_documents_unaccounted_for_fails():
     status, message = outcome(status=JobStatus.IN_PROGRESS, total=10, translated=2, failed=1, error=None)
     assert status == JobStatus.FAILED
-    assert message == "The job ended after 3 of 10 documents."
+    assert message == (
+        "The job stopped after 3 of 10 documents because of an internal error in the translation service. Start the job "
+        "again; if it fails again, report the job id to the service's operators."
+    )

@@ -49,32 +49,22 @@ class Received:
 
 @pytest.fixture(scope="module")
 def local():
-    from local_stack.stack import LocalStack
+    with conftest.running_local_stack() as local_stack:
+        received = Received()
+        runtime = local_stack.stack.runtime
+        invoke = runtime.invoke
 
-    conftest.SESSION.suspend()  # this moto is the in-process `make run`'s own
-    saved = dict(os.environ)
-    conftest.reset_caches()
-    local_stack = LocalStack(port=free_port(), emulator_port=free_port()).start()
-    conftest.reset_caches()
-    received = Received()
-    runtime = local_stack.stack.runtime
-    invoke = runtime.invoke
+        def capturing_invoke(name: str, event: Any) -> Any:
+            if name == "ApiFunction":
+                with received.lock:
+                    received.events.append(event)
+            return invoke(name, event)
 
-    def capturing_invoke(name: str, event: Any) -> Any:
-        if name == "ApiFunction":
-            with received.lock:
-                received.events.append(event)
-        return invoke(name, event)
-
-    runtime.invoke = capturing_invoke  # the front calls this runtime object
-    try:
-        yield local_stack, received
-    finally:
-        del runtime.invoke
-        local_stack.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-        conftest.reset_caches()
+        runtime.invoke = capturing_invoke  # the front calls this runtime object
+        try:
+            yield local_stack, received
+        finally:
+            del runtime.invoke
 
 
 @pytest.fixture

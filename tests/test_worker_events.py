@@ -96,5 +96,8 @@ def test_event_runs_through_its_function(stack, name):
         assert record.message == "Translated 2 of 2 documents." and record.end_time is not None
     if name == "finalize_job_failed.json":
         # The message is the errorMessage inside the Catch's Cause, as a user should read it.
-        assert record.message == "Translate could not list s3://input-docs/in/: Access Denied"
+        assert record.message == (
+            "Translate could not list the input location: The DataAccessRoleArn "
+            f"arn:aws:iam::{ACCOUNT}:role/TranslateData may not read s3://input-docs/in/ (s3:ListBucket was denied)."
+        )
         assert record.end_time is not None

@@ -322,7 +322,7 @@ def test_all_documents_failing_ends_failed(buckets, monkeypatch):
     job_id = start_job(buckets)
     record = run_to_end(buckets, job_id)
     assert record.job_status == "FAILED"
-    assert record.message == "All 2 documents failed to translate; see the details file."
+    assert record.message.startswith("None of the 2 documents could be translated. The first reason: ")
     assert int(record.documents_with_errors_count) == 2
     assert outputs(job_id) == {}
     assert {entry["sourceFile"] for entry in details(job_id, "fr")["details"]} == {"bad1.txt", "bad2.txt"}

@@ -6,6 +6,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from translate_jobs import transient
+from translate_jobs.observability import logger
 
 
 class DataAccessError(Exception):
@@ -26,8 +27,10 @@ def s3_as_job_role(role_arn: str, job_id: str, region: str) -> Any:
     except ClientError as exc:
         if transient.is_transient(exc):
             raise transient.as_retried(exc, f"assuming the DataAccessRoleArn {role_arn}") from exc
+        logger.warning("AssumeRole refused", extra={"role": role_arn, "error": str(exc)})
         raise DataAccessError(
-            f"Translate could not assume the DataAccessRoleArn {role_arn}: {exc.response['Error'].get('Message', exc)}"
+            f"Translate could not assume the DataAccessRoleArn {role_arn} ({transient.error_code(exc)}): check that "
+            "the role exists and that its trust policy lets Translate's workers assume it."
         ) from exc
     return boto3.client(
         "s3",

@@ -7,6 +7,8 @@ so the conditions and the tests read the same way.
 from dataclasses import dataclass
 from enum import StrEnum
 
+from translate_jobs import messages
+
 
 class JobStatus(StrEnum):
     SUBMITTED = "SUBMITTED"
@@ -38,23 +40,23 @@ FINALIZABLE = (JobStatus.IN_PROGRESS, JobStatus.STOP_REQUESTED)
 TERMINAL = (JobStatus.COMPLETED, JobStatus.COMPLETED_WITH_ERROR, JobStatus.FAILED, JobStatus.STOPPED)
 
 
-def outcome(*, status: JobStatus, total: int, translated: int, failed: int, error: str | None) -> tuple[JobStatus, str]:
-    """The terminal status (and message) of a job that the workflow is finishing.
+def outcome(
+    *, status: JobStatus, total: int, translated: int, failed: int, error: str | None, first_failure: str | None = None
+) -> tuple[JobStatus, str]:
+    """The terminal status (and message, see ``messages``) of a job that the workflow is finishing.
 
     The seed's rule: a job that finished every document before it could be stopped is COMPLETED,
-    even if a stop arrived meanwhile; otherwise a stop request makes it STOPPED.
+    even if a stop arrived meanwhile; otherwise a stop request makes it STOPPED. ``error`` is the
+    message of a failure that ended the workflow; ``first_failure`` the first failed document's reason.
     """
     # total is 0 until the documents are planned: a job stopped before it started has finished nothing.
     finished_all = error is None and total > 0 and translated + failed >= total
     if finished_all:
         if failed == 0:
-            return JobStatus.COMPLETED, f"Translated {translated} of {total} documents."
-        if translated == 0 and total > 0:
-            return JobStatus.FAILED, f"All {total} documents failed to translate; see the details file."
-        return (
-            JobStatus.COMPLETED_WITH_ERROR,
-            f"Translated {translated} of {total} documents; {failed} failed (see the details file).",
-        )
+            return JobStatus.COMPLETED, messages.completed(total)
+        if translated == 0:
+            return JobStatus.FAILED, messages.all_documents_failed(total, first_failure)
+        return JobStatus.COMPLETED_WITH_ERROR, messages.completed_with_error(translated, failed, total)
     if status == JobStatus.STOP_REQUESTED:
-        return JobStatus.STOPPED, f"Stopped on request after {translated + failed} of {total} documents."
-    return JobStatus.FAILED, error or f"The job ended after {translated + failed} of {total} documents."
+        return JobStatus.STOPPED, messages.stopped(translated + failed, total)
+    return JobStatus.FAILED, error or messages.failure(None, "", translated + failed, total)

@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from translate_jobs import documents, transient
+from translate_jobs import documents, messages, transient
 from translate_jobs.config import settings
 from translate_jobs.data_access import DataAccessError, parse_s3_uri, s3_as_job_role
 from translate_jobs.engines import DocumentError, engine
@@ -87,7 +87,8 @@ def plan_batches(account_id: str, job_id: str) -> dict[str, Any]:
     except ClientError as exc:
         if transient.is_transient(exc):
             raise transient.as_retried(exc, f"listing {input_uri}") from exc
-        raise DataAccessError(f"Translate could not list {input_uri}: {exc.response['Error'].get('Message', exc)}") from exc
+        problem = _s3_problem(exc, input_uri, True, job.data_access_role_arn).replace("s3:GetObject", "s3:ListBucket")
+        raise DataAccessError(f"Translate could not list the input location: {problem}") from exc
     if not keys:
         raise NoDocumentsError(f"No documents were found under {input_uri}.")
     if total_bytes > quotas.max_job_bytes:
@@ -142,6 +143,7 @@ def _translate_document(
 ) -> dict[str, Any]:
     relative = key[len(in_prefix) :].lstrip("/") if key.startswith(in_prefix) else key
     result: dict[str, Any] = {"SourceFile": relative}
+    location, reading = f"s3://{in_bucket}/{key}", True  # what S3 is asked for, for a message naming it
     try:
         _check_output_path(relative)
         obj = s3.get_object(Bucket=in_bucket, Key=key)
@@ -161,6 +163,7 @@ def _translate_document(
             folder, _, name = relative.rpartition("/")
             target_file = f"{folder + '/' if folder else ''}{target}.{name}"
             _check_output_path(target_file)  # the target code too: a job stored before Start checked it
+            location, reading = f"s3://{out_bucket}/{out_prefix}{target_file}", False
             s3.put_object(Bucket=out_bucket, Key=out_prefix + target_file, Body=translated, **encryption)
             targets.append({"TargetLanguageCode": target, "TargetFile": target_file, "Characters": sum(sent)})
     except DocumentError as exc:
@@ -170,9 +173,24 @@ def _translate_document(
             raise transient.as_retried(exc, f"translating {relative}") from exc
         if not isinstance(exc, ClientError):
             raise
-        code = exc.response["Error"].get("Code", "")
-        return {**result, "Status": "FAILED", "Error": f"{code}: {exc.response['Error'].get('Message', '')}"}
+        logger.warning("Document failed", extra={"document": relative, "error": str(exc)})
+        return {**result, "Status": "FAILED", "Error": _s3_problem(exc, location, reading, job.data_access_role_arn)}
     return {**result, "Status": "SUCCEEDED", "Targets": targets}
+
+
+def _s3_problem(error: ClientError, location: str, reading: bool, role: str) -> str:
+    """What S3's refusal means for the user, naming the location and the role (the details file carries it)."""
+    code = transient.error_code(error)
+    verb, action = ("read", "s3:GetObject") if reading else ("write", "s3:PutObject")
+    if code == "NoSuchBucket":
+        return f"The bucket of {location} does not exist."
+    if code == "NoSuchKey":
+        return f"The document {location} was removed from the input location before it could be read."
+    if code in ("AccessDenied", "AllAccessDisabled", "403"):
+        return f"The DataAccessRoleArn {role} may not {verb} {location} ({action} was denied)."
+    if code.startswith("KMS"):
+        return f"The job's OutputDataConfig.EncryptionKey could not be used to write {location} ({code})."
+    return f"Amazon S3 refused to {verb} {location} ({code})."
 
 
 def _check_output_path(relative: str) -> None:
@@ -201,8 +219,9 @@ def finalize_job(account_id: str, job_id: str, error: dict[str, Any] | None = No
     """Move the job to exactly one terminal status, with EndTime, Message and the details files."""
     store = job_store()
     job = store.get(account_id, job_id)
+    first_failure = None
     if job.status not in TERMINAL and job.status != JobStatus.SUBMITTED and error is None:
-        _write_details(job)  # once: the documents' results do not change while we decide
+        first_failure = _write_details(job)  # once: the documents' results do not change while we decide
     # The status can change under us at most twice (IN_PROGRESS -> STOP_REQUESTED by Stop, then to a
     # terminal status by a concurrent finalize), so the third read always decides.
     for _ in range(3):
@@ -215,7 +234,8 @@ def finalize_job(account_id: str, job_id: str, error: dict[str, Any] | None = No
             total=int(job.input_documents_count),
             translated=int(job.translated_documents_count),
             failed=int(job.documents_with_errors_count),
-            error=_describe_error(error) if error else None,
+            error=_describe_error(job, error) if error else None,
+            first_failure=first_failure,
         )
         try:
             final = store.finalize(
@@ -230,22 +250,26 @@ def finalize_job(account_id: str, job_id: str, error: dict[str, Any] | None = No
     raise JobStateConflictError(job_id, job.job_status)
 
 
-def _describe_error(error: dict[str, Any]) -> str:
-    """A user-facing message from a Step Functions Catch result ({"Error", "Cause"})."""
+def _describe_error(job: JobRecord, error: dict[str, Any]) -> str:
+    """The Message of a job the workflow could not finish, from a Step Functions Catch result ({"Error",
+    "Cause"}); what the user should not see (an internal error's text) goes to the log only."""
     cause = error.get("Cause") or ""
     try:
-        message = json.loads(cause).get("errorMessage", cause)
+        cause_message = str(json.loads(cause).get("errorMessage", cause))
     except (ValueError, AttributeError):
-        message = cause
-    return message or f"The job failed: {error.get('Error', 'unknown error')}."
+        cause_message = cause
+    logger.warning("Job failed", extra={"error": error.get("Error"), "cause": cause})
+    done = int(job.translated_documents_count) + int(job.documents_with_errors_count)
+    return messages.failure(error, cause_message, done, int(job.input_documents_count))
 
 
 def _results_key(account_id: str, job_id: str, batch: int) -> str:
     return f"results/{account_id}/{job_id}/batch-{batch:07d}.json"
 
 
-def _write_details(job: JobRecord) -> None:
-    """details/<lang>.auxiliary-translation-details.json under the job's output, one per target."""
+def _write_details(job: JobRecord) -> str | None:
+    """details/<lang>.auxiliary-translation-details.json under the job's output, one per target; returns
+    the first failed document's reason (None when none failed)."""
     config = settings()
     documents: list[dict[str, Any]] = []
     pages = work_s3().get_paginator("list_objects_v2").paginate(
@@ -257,7 +281,7 @@ def _write_details(job: JobRecord) -> None:
                 body = work_s3().get_object(Bucket=config.work_bucket, Key=obj["Key"])["Body"].read()
                 documents.extend(json.loads(body))
     if not documents:
-        return
+        return None
     s3 = s3_as_job_role(job.data_access_role_arn, job.job_id, config.region)
     out_bucket, out_prefix = parse_s3_uri(job.output_data_config["S3Uri"])
     for target in job.target_language_codes:
@@ -279,13 +303,14 @@ def _write_details(job: JobRecord) -> None:
             "documentCountWithServerError": 0,
             "details": details,
         }
-        with transient.retried_if_transient(f"writing the {target} details file"):
-            s3.put_object(
-                Bucket=out_bucket,
-                Key=f"{out_prefix}details/{target}.auxiliary-translation-details.json",
-                Body=json.dumps(body, indent=2).encode(),
-                **_encryption(job),
-            )
+        key = f"{out_prefix}details/{target}.auxiliary-translation-details.json"
+        try:
+            with transient.retried_if_transient(f"writing the {target} details file"):
+                s3.put_object(Bucket=out_bucket, Key=key, Body=json.dumps(body, indent=2).encode(), **_encryption(job))
+        except ClientError as exc:
+            problem = _s3_problem(exc, f"s3://{out_bucket}/{key}", False, job.data_access_role_arn)
+            raise DataAccessError(f"Translate could not write the job's details file: {problem}") from exc
+    return next((doc["Error"] for doc in documents if doc["Status"] == "FAILED" and "Error" in doc), None)
 
 
 def _encryption(job: JobRecord) -> dict[str, str]:
