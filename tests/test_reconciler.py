@@ -72,7 +72,11 @@ def test_an_abnormal_end_finalizes_the_job(reconciler, before, execution_status,
     record = job(job_id)
     assert record.job_status == after and record.end_time is not None
     if after == "FAILED":
-        assert record.message == f"The job's workflow ended {execution_status}: boom"
+        ended = {"FAILED": "failed", "TIMED_OUT": "timed out", "ABORTED": "was stopped"}[execution_status]
+        # Step Functions' cause ("boom") is for the logs, not for the user
+        assert record.message == (
+            f"The job's workflow {ended} before any document was translated, before the job finished. Start the job again."
+        )
 
 
 @pytest.mark.parametrize("terminal", ["COMPLETED", "COMPLETED_WITH_ERROR", "FAILED", "STOPPED"])
@@ -129,8 +133,8 @@ def test_the_sweep_starts_or_finalizes_old_unfinished_jobs_whose_workflow_is_not
     assert sorted(result["Finalized"]) == sorted([workflow_gone, execution_ended])
     started = sfn.describe_execution(executionArn=execution_arn(reconciler, never_started))
     assert json.loads(started["input"]) == {"AccountId": ACCOUNT, "JobId": never_started}
-    assert job(workflow_gone).job_status == "FAILED" and "does not exist" in job(workflow_gone).message
-    assert job(execution_ended).job_status == "FAILED" and "ended FAILED" in job(execution_ended).message
+    assert job(workflow_gone).job_status == "FAILED" and "was no longer running" in job(workflow_gone).message
+    assert job(execution_ended).job_status == "FAILED" and "workflow failed" in job(execution_ended).message
     for job_id in (recent, finished):
         with pytest.raises(sfn.exceptions.ExecutionDoesNotExist):
             sfn.describe_execution(executionArn=execution_arn(reconciler, job_id))

@@ -301,7 +301,7 @@ def test_some_documents_failing_ends_completed_with_error(buckets, monkeypatch):
     job_id = start_job(buckets)
     record = run_to_end(buckets, job_id)
     assert record.job_status == "COMPLETED_WITH_ERROR"
-    assert "1 failed" in record.message
+    assert "1 could not be translated" in record.message
     assert (int(record.translated_documents_count), int(record.documents_with_errors_count)) == (2, 1)
     assert sorted(outputs(job_id)) == ["fr.ok1.txt", "fr.ok2.txt"]
     report = details(job_id, "fr")
@@ -349,7 +349,8 @@ def test_a_failure_before_the_job_began_ends_failed_not_stuck_submitted(buckets,
     record = run_to_end(buckets, start_job(buckets))
     # Then the failure path finalizes it FAILED with the error, instead of leaving it SUBMITTED
     assert record.job_status == "FAILED"
-    assert "the job table is unreachable" in record.message
+    assert "internal error in the translation service" in record.message
+    assert "the job table is unreachable" not in record.message  # the exception's text is for the logs
     assert record.end_time is not None
 
 
@@ -376,7 +377,7 @@ def test_unassumable_role_ends_failed_with_a_message(buckets, monkeypatch):
     record = run_to_end(buckets, job_id)
     assert record.job_status == "FAILED"
     assert f"could not assume the DataAccessRoleArn {REFUSED_ROLE}" in record.message
-    assert "not authorized to perform: sts:AssumeRole" in record.message
+    assert "its trust policy lets Translate's workers assume it" in record.message
     assert outputs(job_id) == {}
 
 

@@ -23,6 +23,7 @@ WORKFLOW_ENDS = {
     "ExecutionFailed": "failed",
     "ExecutionTimedOut": "timed out",
     "ExecutionAborted": "was stopped",
+    "ExecutionSucceeded": "ended",
     "WorkflowGone": "was no longer running",
 }
 DETAILS = "details/<language>.auxiliary-translation-details.json in the job's output location"

@@ -81,7 +81,9 @@ def sweep_submitted(now: float | None = None) -> dict[str, Any]:
             started.append(job_id)
             continue
         ended = f"ended {execution_status}" if execution_status else "does not exist"
-        error = {"Error": "WorkflowGone", "Cause": f"The job's workflow execution {ended} before the job finished."}
+        # The same names the reconciler gives an abnormal end (messages.WORKFLOW_ENDS), or WorkflowGone.
+        name = f"Execution{execution_status.title().replace('_', '')}" if execution_status else "WorkflowGone"
+        error = {"Error": name, "Cause": f"The job's workflow execution {ended} before the job finished."}
         workflow.finalize_job(account_id, job_id, error=error)
         logger.warning("Finalized a job whose workflow was gone", extra={"job_id": job_id, "execution": ended})
         finalized.append(job_id)

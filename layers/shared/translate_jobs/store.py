@@ -32,6 +32,7 @@ from translate_jobs.errors import (
     JobNotFoundError,
     JobStateConflictError,
     LimitExceededError,
+    ThrottledError,
     TransientError,
 )
 from translate_jobs.jobs import FINALIZABLE, STOPPABLE, TERMINAL, JobStatus, StopRequester
@@ -144,9 +145,14 @@ def _storage_errors() -> Iterator[None]:
     try:
         with transient.retried_if_transient("using the job table"):
             yield
+    except ThrottledError as exc:  # what an API caller reads in TooManyRequestsException
+        raise ThrottledError("The job table is throttling requests; retry with backoff.") from exc
     except PynamoDBException as exc:
         if isinstance(exc.cause, Exception) and transient.is_transient(exc.cause):
-            raise transient.as_retried(exc.cause, "using the job table") from exc
+            retried = transient.as_retried(exc.cause, "using the job table")
+            if isinstance(retried, ThrottledError):
+                raise ThrottledError("The job table is throttling requests; retry with backoff.") from exc
+            raise retried from exc
         raise
 
 
