@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+from local_stack.eventbridge import time_scale
 from local_stack.runtime import FunctionError
 from local_stack.stack import (
     DEMO_BUCKETS,
@@ -50,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         parameters = parameter_overrides(args.parameter_overrides)
+        time_scale()  # LOCAL_SCHEDULE_SCALE, checked before anything starts
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
