@@ -167,7 +167,12 @@ def test_step_functions_status_changes_are_published_on_the_default_bus(routed):
     job_id = start_job(routed)
     assert wait_for_execution(routed, job_id)["status"] == "SUCCEEDED"
     found: list[dict[str, Any]] = []
-    deliver_until(routed, lambda: bool(found.extend(messages(states))) or len(found) == 2)
+
+    def both_published() -> bool:
+        found.extend(messages(states))
+        return len(found) >= 2
+
+    deliver_until(routed, both_published)
 
     running, succeeded = (event["body"] for event in found)
     assert running["source"] == "aws.states" and running["resources"] == [execution_arn(routed, job_id)]
