@@ -34,6 +34,7 @@ import itertools
 import json
 import logging
 import os
+import re
 import threading
 import time
 import uuid
@@ -356,12 +357,13 @@ class EventRouter:
     def _send(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any]) -> None:
         service = target["Arn"].split(":")[2]
         if service == "sqs":
-            payload = target_input(target, event)
+            payload = target_input(target, event, rule_arn)
             group = target.get("SqsParameters", {}).get("MessageGroupId")
             self._send_sqs(target["Arn"], payload if isinstance(payload, str) else json.dumps(payload), group_id=group)
         elif service == "lambda":
             function = self.stack.runtime.find(target["Arn"])  # an unknown function fails the delivery
-            self._invoke_async(function.logical_id, target_input(target, event), attempt=0)
+            payload = target_input(target, event, rule_arn)
+            self._invoke_async(function.logical_id, payload.payload() if isinstance(payload, Rendered) else payload, attempt=0)
         else:  # logs, archives, other buses: moto's own delivery, run here rather than inside PutEvents
             from moto.events.models import events_backends
 
@@ -486,7 +488,7 @@ class EventRouter:
                 "Resources": entry.get("Resources", []), "EventBusName": "default"}
 
 
-def target_input(target: dict[str, Any], event: dict[str, Any]) -> Any:
+def target_input(target: dict[str, Any], event: dict[str, Any], rule_arn: str = "") -> Any:
     """What a target receives: the event as EventBridge sends it, or what the target's settings make of it."""
     if "Input" in target:
         return json.loads(target["Input"])
@@ -496,11 +498,50 @@ def target_input(target: dict[str, Any], event: dict[str, Any]) -> Any:
         matches = parse(target["InputPath"]).find(as_sent(event))  # type: ignore[no-untyped-call]
         return matches[0].value if matches else None
     if "InputTransformer" in target:
-        from moto.events.utils import EventTemplateParser
-
         transformer = target["InputTransformer"]
-        return EventTemplateParser.parse(transformer.get("InputTemplate"), transformer.get("InputPathsMap", {}), cast(Any, event))
+        return transform_input(transformer["InputTemplate"], transformer.get("InputPathsMap", {}), as_sent(event), rule_arn)
     return as_sent(event)
+
+
+PLACEHOLDER = re.compile(r"<([A-Za-z0-9_.-]+)>")
+
+
+class Rendered(str):
+    """An InputTransformer's output: sent to a queue as this text, to a function as JSON if it parses."""
+
+    def payload(self) -> Any:
+        try:
+            return json.loads(self)
+        except ValueError:
+            return str(self)
+
+
+def transform_input(template: str, paths: dict[str, str], event: dict[str, Any], rule_arn: str) -> Rendered:
+    """Each <name> of the template replaced by its value: JSON-quoted outside a JSON string, as plain
+    text inside one (EventBridge's rule)."""
+    from jsonpath_ng.ext import parse
+
+    values: dict[str, Any] = {}
+    for name, path in paths.items():
+        matches = parse(path).find(event)  # type: ignore[no-untyped-call]
+        values[name] = matches[0].value if matches else None
+    values.update({"aws.events.event": event, "aws.events.event.json": event,
+                   "aws.events.rule-arn": rule_arn, "aws.events.rule-name": rule_arn.rsplit("/", 1)[-1]})
+    out, in_string, position = [], False, 0
+    while position < len(template):
+        placeholder = PLACEHOLDER.match(template, position)
+        if placeholder and placeholder.group(1) in values:
+            value = values[placeholder.group(1)]
+            text = json.dumps(value)
+            out.append(text[1:-1] if in_string and isinstance(value, str) else text)
+            position = placeholder.end()
+            continue
+        character = template[position]
+        if character == '"' and (position == 0 or template[position - 1] != "\\"):
+            in_string = not in_string
+        out.append(character)
+        position += 1
+    return Rendered("".join(out))
 
 
 def as_sent(event: dict[str, Any]) -> dict[str, Any]:

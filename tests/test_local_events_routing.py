@@ -351,3 +351,51 @@ def test_schedule_expressions_fire_when_eventbridge_would(expression, after, exp
 def test_invalid_schedule_expressions_are_refused(expression):
     with pytest.raises(ValueError, match="not valid|exactly one"):
         Schedule(expression)
+
+
+@pytest.mark.parametrize(
+    ("definition", "status", "error", "cause"),
+    [
+        ({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Broken", "Cause": "on purpose"}}},
+         "FAILED", "Broken", "on purpose"),
+        ({"TimeoutSeconds": 1, "StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 5, "End": True}}},
+         "TIMED_OUT", None, None),
+    ],
+)
+def test_any_state_machines_abnormal_end_is_published_with_its_error_and_cause(routed, definition, status, error, cause):
+    ended = queue_with_rule(f"ended-{status.lower()}", {"source": ["aws.states"], "detail": {"status": [status]}})
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    machine = sfn.create_state_machine(name=f"mine-{status.lower()}", definition=json.dumps(definition),
+                                       roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn")["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=machine, input='{"hello": "world"}')["executionArn"]
+
+    found: list[dict[str, Any]] = []
+
+    def published() -> bool:
+        found.extend(messages(ended))
+        return bool(found)
+
+    deliver_until(routed, published)
+    detail = found[0]["body"]["detail"]
+    assert (detail["executionArn"], detail["stateMachineArn"], detail["status"]) == (execution, machine, status)
+    assert (detail["error"], detail["cause"], detail["output"]) == (error, cause, None)
+    assert json.loads(detail["input"]) == {"hello": "world"} and detail["stopDate"] >= detail["startDate"]
+
+
+def test_a_targets_input_inputpath_and_inputtransformer_shape_what_it_receives(routed):
+    pattern = {"source": ["my.app"]}
+    constant = queue_with_rule("gets-input", pattern, Input='{"fixed": true}')
+    path = queue_with_rule("gets-input-path", pattern, InputPath="$.detail")
+    transformed = queue_with_rule("gets-transformed", pattern, InputTransformer={
+        "InputPathsMap": {"job": "$.detail.jobId"}, "InputTemplate": '{"job": <job>, "note": "transformed"}'})
+    text = queue_with_rule("gets-text", pattern, InputTransformer={
+        "InputPathsMap": {"job": "$.detail.jobId"}, "InputTemplate": '"Job <job> ended"'})
+
+    boto3.client("events", region_name=REGION).put_events(
+        Entries=[{"Source": "my.app", "DetailType": "x", "Detail": json.dumps({"jobId": "j-1"})}])
+    routed.router.run_due()
+
+    assert [m["body"] for m in messages(constant)] == [{"fixed": True}]
+    assert [m["body"] for m in messages(path)] == [{"jobId": "j-1"}]
+    assert [m["body"] for m in messages(transformed)] == [{"job": "j-1", "note": "transformed"}]
+    assert [m["body"] for m in messages(text)] == ["Job j-1 ended"]  # the JSON string '"Job j-1 ended"', parsed
