@@ -447,7 +447,7 @@ class EventRouter:
         if rule.state == "ENABLED":
             event = {
                 "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-                "account": account, "time": _iso(fire), "region": region, "resources": [rule.arn], "detail": {},
+                "account": account, "time": _iso(self.wall_clock()), "region": region, "resources": [rule.arn], "detail": {},
             }
             for target in list(rule.targets):
                 self._deliver_later(0, rule.arn, dict(target), event, attempt=0, first_try=self.timer.clock())
