@@ -74,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
     overrides = "".join(f"\n  parameter override: {key}={value}" for key, value in parameters.items())
+    if time_scale() != 1:
+        overrides += f"\n  schedules and retries run {1 / time_scale():g}x as fast (LOCAL_SCHEDULE_SCALE={time_scale():g})"
     notice = f"\n  note: {local.notice}" if local.notice else ""
     print(
         f"""
