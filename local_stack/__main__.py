@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from local_stack import faults
+from local_stack.eventbridge import time_scale
 from local_stack.faults import FaultPlan
 from local_stack.runtime import FunctionError
 from local_stack.stack import (
@@ -53,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         parameters = parameter_overrides(args.parameter_overrides)
         plan = FaultPlan.parse(args.faults) if args.faults else None
+        time_scale()  # LOCAL_SCHEDULE_SCALE, checked before anything starts
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
@@ -76,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
     overrides = "".join(f"\n  parameter override: {key}={value}" for key, value in parameters.items())
+    if time_scale() != 1:
+        overrides += f"\n  schedules and retries run {1 / time_scale():g}x as fast (LOCAL_SCHEDULE_SCALE={time_scale():g})"
     notice = f"\n  note: {local.notice}" if local.notice else ""
     if plan is not None:
         notice += f"\n  faults injected into the functions' AWS calls: {args.faults} (see README: Faults)"

@@ -3,20 +3,21 @@
 moto 5.2.5 has event source mappings, but it delivers through ``LambdaFunction.invoke`` (Docker
 only), synchronously inside the DynamoDB write or SQS send that produced the record, one SQS
 message per invocation, ignoring ``ReportBatchItemFailures``, bisecting, retries and on-failure
-destinations. moto's EventBridge has no Lambda targets, and its Step Functions publish no
-execution events. So the local stack creates no event source mappings and instead:
+destinations. So the local stack creates no event source mappings and instead:
 
 * ``StreamDelivery`` reads the table's stream (dynamodbstreams GetRecords) and invokes the
-  stream's function with Lambda's event shape, retrying from the first failed record (partial
-  batch response) up to ``MaximumRetryAttempts``, then describing the batch on the OnFailure queue;
+  stream's function with Lambda's event shape. As Lambda does, it retries from the first failed
+  record (partial batch response; a response naming no record of the batch fails all of it), splits
+  a batch in two when the function itself fails (BisectBatchOnFunctionError), and after
+  ``MaximumRetryAttempts`` describes the records on the OnFailure queue and goes on: a record the
+  function cannot handle never blocks the stream. Each record it gives up on is logged with why;
 * ``QueueDelivery`` polls a queue (ReceiveMessage), invokes its function with up to ``BatchSize``
   messages, deletes the ones not reported in ``batchItemFailures`` and makes the others visible
   again after a short delay (AWS waits for the visibility timeout); the queue's RedrivePolicy
   (moto applies it on receive) moves a message that keeps failing to its dead-letter queue;
 * ``DeliveryLoop`` runs both on a background thread for ``make run``; tests call ``pump()``.
 
-Not delivered locally: EventBridge rules that target functions (the stop-request rule, the
-reconciler's Step Functions rule, the sweep's schedule). Run those with ``make invoke``.
+EventBridge rules, schedules and Step Functions' status events are local_stack.eventbridge's.
 """
 
 import json
@@ -70,8 +71,10 @@ class StreamDelivery(_Clients):
     max_retries: int = 10
     on_failure: str | None = None  # queue ARN
     region: str = "us-east-1"
+    bisect: bool = False
     pending: list[dict[str, Any]] = field(default_factory=list)
     attempts: int = 0
+    _bisected: int = 0  # the batch limit while a failing batch is split in halves (0: none)
     _iterator: str | None = None
     _stream_arn: str = ""
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -103,38 +106,54 @@ class StreamDelivery(_Clients):
         self._read()
         delivered = 0
         while self.pending:
-            batch = self.pending[: self.batch_size]
+            batch = self.pending[: min(self.batch_size, self._bisected or self.batch_size)]
+            sequence = [record["dynamodb"]["SequenceNumber"] for record in batch]
             try:
                 response = self.stack.runtime.invoke(self.function, {"Records": batch})
-                failed = {item["itemIdentifier"] for item in (response or {}).get("batchItemFailures", [])}
-            except FunctionError as error:
-                log.warning("%s failed: %s", self.function, error)
-                failed = {batch[0]["dynamodb"]["SequenceNumber"]}
-            sequence = [record["dynamodb"]["SequenceNumber"] for record in batch]
-            if not failed:
+                failed = [item.get("itemIdentifier") for item in (response or {}).get("batchItemFailures", [])]
+                first = min((sequence.index(number) for number in failed if number in sequence), default=len(batch))
+                if failed and (first == len(batch) or not all(number in sequence for number in failed)):
+                    first, reason = 0, f"its response names records not in the batch: {failed}"
+                else:
+                    reason = f"it reported record {sequence[first]} failed" if failed else ""
+            except Exception as error:  # noqa: BLE001 - Lambda treats any failure of the invocation alike
+                log.warning("%s failed on %d stream records: %s", self.function, len(batch), error)
+                if self.bisect and len(batch) > 1:
+                    self._bisected = len(batch) // 2  # retried as two halves; not counted as a retry
+                    continue
+                first, reason = 0, f"the function failed: {error}"
+            if first == len(batch):
                 del self.pending[: len(batch)]
                 delivered += len(batch)
-                self.attempts = 0
+                self.attempts, self._bisected = 0, 0
                 continue
-            first = min(sequence.index(number) for number in failed if number in sequence)
             del self.pending[:first]  # the records before the first failure are done
             delivered += first
             self.attempts += 1
             if self.attempts <= self.max_retries:
                 return delivered  # retried from the failed record on the next pump
             rest = len(batch) - first
-            self._send_to_on_failure(self.pending[:rest])
+            self._send_to_on_failure(self.pending[:rest], reason)
             del self.pending[:rest]
-            self.attempts = 0
+            self.attempts, self._bisected = 0, 0
         return delivered
 
-    def _send_to_on_failure(self, records: list[dict[str, Any]]) -> None:
+    def _send_to_on_failure(self, records: list[dict[str, Any]], reason: str) -> None:
         """What Lambda sends to an OnFailure destination: a description of the batch, not the records."""
-        log.error("%s: %d stream records discarded after %d retries", self.function, len(records), self.max_retries)
+        numbers = [record["dynamodb"]["SequenceNumber"] for record in records]
+        log.error("%s: dropped %d stream records (sequence numbers %s..%s) after %d retries, because %s; %s",
+                  self.function, len(records), numbers[0], numbers[-1], self.max_retries, reason,
+                  f"described on {self.on_failure}" if self.on_failure else "no OnFailure destination")
         if not self.on_failure:
             return
+        try:
+            self._describe_on_failure(self.on_failure, records)
+        except Exception:  # noqa: BLE001 - the records are dropped either way; the stream goes on
+            log.exception("%s: could not describe the dropped records on %s", self.function, self.on_failure)
+
+    def _describe_on_failure(self, queue_arn: str, records: list[dict[str, Any]]) -> None:
         sqs = self.client("sqs")
-        url = sqs.get_queue_url(QueueName=self.on_failure.rsplit(":", 1)[1])["QueueUrl"]
+        url = sqs.get_queue_url(QueueName=queue_arn.rsplit(":", 1)[1])["QueueUrl"]
         info = {
             "requestContext": {"condition": "RetryAttemptsExhausted", "approximateInvokeCount": self.max_retries + 1},
             "DDBStreamBatchInfo": {
@@ -212,6 +231,7 @@ def deliveries(stack: Stack, region: str = "us-east-1") -> list[Any]:
                 max_retries=int(props.get("MaximumRetryAttempts", 10)),
                 on_failure=props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination"),
                 region=region,
+                bisect=props.get("BisectBatchOnFunctionError") in (True, "true", "True"),
             )
         )
     for function, props in _event_sources(stack, "SQS"):

@@ -4,6 +4,13 @@ moto (5.2.5) applies DynamoDB requests without a lock: two threads' conditional 
 (parallel Map iterations adding their batch counts, Stop racing finalize) can both pass their
 conditions, and one update is lost. DynamoDB applies each single-item request atomically, so
 the local stack and the tests serialize moto's DynamoDB requests. Undo with the returned function.
+
+moto also rolls a cancelled transaction back by replacing each table with a copy taken before it.
+The copy has its own stream shard, while every open shard iterator (the stream's reader) keeps the
+old one: after one cancelled transaction (an idempotent retry of Start, a refused quota) the
+reader never sees another record. A cancelled transaction here keeps each table object and its
+shard, restores the items and drops the stream records of the undone writes: as on DynamoDB, it
+leaves no trace.
 """
 
 import functools
@@ -30,9 +37,31 @@ def atomic_moto_dynamodb() -> Callable[[], None]:
 
     for name, method in originals.items():
         setattr(DynamoDBBackend, name, locked(method))
+    DynamoDBBackend.transact_write_items = locked(_rollback_in_place(originals["transact_write_items"]))  # type: ignore[method-assign]
 
     def undo() -> None:
         for name, method in originals.items():
             setattr(DynamoDBBackend, name, method)
 
     return undo
+
+
+def _rollback_in_place(transact_write_items: Any) -> Any:
+    @functools.wraps(transact_write_items)
+    def wrapper(backend: Any, transact_items: list[dict[str, Any]]) -> Any:
+        live = dict(backend.tables)
+        records = {name: len(table.stream_shard.items) for name, table in live.items() if table.stream_shard}
+        try:
+            return transact_write_items(backend, transact_items)
+        except Exception:
+            for name, table in live.items():
+                restored = backend.tables.get(name)
+                if restored is None or restored is table:
+                    continue
+                table.items = restored.items  # moto's copy from before the transaction
+                backend.tables[name] = table
+                if name in records:
+                    del table.stream_shard.items[records[name]:]
+            raise
+
+    return wrapper

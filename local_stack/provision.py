@@ -200,8 +200,8 @@ def _provision_queues_and_events(stack: Stack, region: str) -> None:
     """SQS queues (then their RedrivePolicy), EventBridge buses and AWS::Events::Rule resources.
 
     Not created locally: queue policies and CloudWatch alarms (nothing here enforces or watches
-    them), and the rules SAM derives from functions' EventBridgeRule/Schedule events (moto's
-    EventBridge cannot invoke Lambda; see local_stack.delivery for what is delivered instead).
+    them). The rules SAM derives from functions' EventBridgeRule/Schedule events are created by
+    ``provision_function_rules``, where local_stack.eventbridge delivers to their Lambda targets.
     """
     template, resolver = stack.template, stack.resolver
     sqs = boto3.client("sqs", region_name=region)
@@ -220,12 +220,56 @@ def _provision_queues_and_events(stack: Stack, region: str) -> None:
     for name in resources_of_type(template, "AWS::Events::EventBus"):
         events.create_event_bus(Name=resolver.refs[name])
     for name, resource in resources_of_type(template, "AWS::Events::Rule").items():
-        props = resolver.resolve(resource["Properties"])
-        bus = props.get("EventBusName", "default")
-        events.put_rule(Name=resolver.refs[name], EventBusName=bus, EventPattern=json.dumps(props["EventPattern"]))
-        targets = [{"Id": target["Id"], "Arn": target["Arn"]} for target in props.get("Targets", [])]
-        if targets:
-            events.put_targets(Rule=resolver.refs[name], EventBusName=bus, Targets=targets)
+        _put_rule(events, resolver.refs[name], resolver.resolve(resource["Properties"]))
+
+
+TARGET_KEYS = ("Id", "Arn", "Input", "InputPath", "InputTransformer", "RetryPolicy", "DeadLetterConfig", "SqsParameters")
+
+
+def _put_rule(events: Any, name: str, props: dict[str, Any]) -> None:
+    """One AWS::Events::Rule (its properties resolved) and its targets, with their retry and DLQ settings."""
+    bus = props.get("EventBusName", "default")
+    rule: dict[str, Any] = {"Name": name, "EventBusName": bus, "State": props.get("State", "ENABLED")}
+    if "EventPattern" in props:
+        rule["EventPattern"] = json.dumps(props["EventPattern"])
+    if "ScheduleExpression" in props:
+        rule["ScheduleExpression"] = props["ScheduleExpression"]
+    events.put_rule(**rule)
+    targets = [{key: target[key] for key in TARGET_KEYS if key in target} for target in props.get("Targets", [])]
+    if targets:
+        events.put_targets(Rule=name, EventBusName=bus, Targets=targets)
+
+
+def function_rules(stack: Stack) -> dict[str, dict[str, Any]]:
+    """The AWS::Events::Rule resources SAM derives from functions' EventBridgeRule and Schedule events
+    (rule name -> resolved properties), each targeting its function."""
+    rules: dict[str, dict[str, Any]] = {}
+    for function, resource in resources_of_type(stack.template, "AWS::Serverless::Function").items():
+        for event_name, event in resource["Properties"].get("Events", {}).items():
+            if event["Type"] not in ("EventBridgeRule", "Schedule"):
+                continue
+            props = stack.resolver.resolve(event["Properties"])
+            target = {"Id": props.get("Target", {}).get("Id", f"{function}{event_name}LambdaTarget"),
+                      "Arn": stack.resolver.attributes[function]["Arn"]}
+            target.update({key: props[key] for key in ("Input", "InputPath", "RetryPolicy", "DeadLetterConfig") if key in props})
+            rule: dict[str, Any] = {"Targets": [target]}
+            if event["Type"] == "Schedule":
+                rule["ScheduleExpression"] = props["Schedule"]
+            else:
+                rule["EventPattern"] = props["Pattern"]
+                rule["EventBusName"] = props.get("EventBusName", "default")
+            enabled = props.get("Enabled", props.get("State", "ENABLED") == "ENABLED")
+            rule["State"] = "ENABLED" if enabled in (True, "true", "True") else "DISABLED"
+            rules[props.get("Name", props.get("RuleName", f"{STACK_NAME}-{function}{event_name}"))] = rule
+    return rules
+
+
+def provision_function_rules(stack: Stack, region: str) -> None:
+    """Create the rules SAM derives from functions' events. Their Lambda targets are delivered only by
+    local_stack.eventbridge (moto's own PutEvents fails on a Lambda target): call this only where it runs."""
+    events = boto3.client("events", region_name=region)
+    for name, props in function_rules(stack).items():
+        _put_rule(events, name, props)
 
 
 def _provision_secrets(stack: Stack, region: str) -> None:

@@ -89,6 +89,7 @@ class LocalStack:
     _undo_lambda: Any = None
     _undo_dynamodb: Any = None
     _delivery: Any = None  # local_stack.delivery: stream and queue events to their functions
+    _eventbridge: Any = None  # local_stack.eventbridge: rules, schedules, Step Functions' events
 
     @property
     def emulator_url(self) -> str:
@@ -131,6 +132,9 @@ class LocalStack:
         from local_stack.delivery import start_local_delivery
 
         self._delivery = start_local_delivery(self.stack, self.region)
+        from local_stack.eventbridge import start_local_eventbridge
+
+        self._eventbridge = start_local_eventbridge(self.stack, self.region)
 
     def _use_external_emulator(self) -> None:
         """Serve the API over an emulator that is already running.
@@ -171,6 +175,8 @@ class LocalStack:
     def stop(self) -> None:
         if self._delivery:
             self._delivery.stop()
+        if self._eventbridge:
+            self._eventbridge.stop()
         # Each server notices a shutdown within its poll interval (moto's is 0.5 s): stop both at once.
         emulator = threading.Thread(target=self._server.stop) if self._server else None
         if emulator:
