@@ -84,6 +84,12 @@ class Resolver:
             target = node["Fn::GetAtt"]
             name, attribute = target.split(".", 1) if isinstance(target, str) else target
             return self.get_att(name, attribute)
+        if set(node) == {"Fn::Split"}:
+            delimiter, text = node["Fn::Split"]
+            return str(self.resolve(text)).split(delimiter)
+        if set(node) == {"Fn::Join"}:
+            delimiter, values = node["Fn::Join"]
+            return delimiter.join(str(value) for value in self.resolve(values))
         if set(node) == {"Fn::Sub"}:
             text, variables = (node["Fn::Sub"], {}) if isinstance(node["Fn::Sub"], str) else node["Fn::Sub"]
             return self.substitute(text, {key: self.resolve(value) for key, value in variables.items()})

@@ -96,7 +96,7 @@ def job_status(job_id: str) -> str:
 
 
 def put_stop_request(job_id: str, bus: str) -> None:
-    entry = {"Source": "my.orders", "DetailType": "StopTextTranslationJob Request",
+    entry = {"Source": "translate-jobs.stop-requests", "DetailType": "StopTextTranslationJob Request",
              "Detail": json.dumps({"JobId": job_id, "AccountId": ACCOUNT}), "EventBusName": bus}
     assert boto3.client("events", region_name=REGION).put_events(Entries=[entry])["FailedEntryCount"] == 0
 
@@ -105,7 +105,8 @@ def test_the_function_rules_are_the_ones_sam_derives_from_the_template(routed):
     rules = function_rules(routed)
     bus = routed.resolver.ref("JobEventBus")
     stop = rules["translate-jobs-StopRequestFunctionStopRequestEvent"]
-    assert stop["EventBusName"] == bus and stop["EventPattern"] == {"detail-type": ["StopTextTranslationJob Request"]}
+    assert stop["EventBusName"] == bus  # the sources allowed to send it (StopRequestEventSources), and the type
+    assert stop["EventPattern"] == {"source": ["translate-jobs.stop-requests"], "detail-type": ["StopTextTranslationJob Request"]}
     assert stop["Targets"][0]["RetryPolicy"] == {"MaximumRetryAttempts": 3}
     reconciler = rules["translate-jobs-ReconcilerFunctionExecutionEndedAbnormally"]
     assert reconciler["EventBusName"] == "default"
@@ -198,7 +199,7 @@ def test_a_workflow_stopped_by_stopexecution_is_reconciled_to_failed(routed):
     deliver_until(routed, lambda: job_status(job_id) == "FAILED")
     from translate_jobs.store import job_store
 
-    assert "ABORTED" in str(job_store().get(ACCOUNT, job_id).message)
+    assert "workflow was stopped" in str(job_store().get(ACCOUNT, job_id).message)
 
 
 def test_a_workflow_that_fails_is_reconciled_and_the_job_finalized(routed, monkeypatch):
