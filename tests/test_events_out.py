@@ -89,7 +89,8 @@ def test_rejected_and_count_only_writes_publish_nothing(bus):
     # A stop of a finished job and a finalize from the wrong status fail their conditions...
     assert job_store().request_stop(ACCOUNT, done, now=time.time()) == "COMPLETED"
     with pytest.raises(JobStateConflictError):
-        job_store().finalize(ACCOUNT, done, JobStatus.FAILED, "x", expected=JobStatus.IN_PROGRESS, now=time.time())
+        job_store().finalize(ACCOUNT, done, JobStatus.FAILED, "x", expected=JobStatus.IN_PROGRESS, now=time.time(),
+                             releases="Running")
     # ...and a batch's counts change no status.
     job_store().count_batch(ACCOUNT, running, 0, translated=1, failed=0)
 

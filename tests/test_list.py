@@ -172,7 +172,7 @@ def test_job_status_filter_follows_every_status_write(stack: Any) -> None:
     assert (listed("SUBMITTED"), listed("IN_PROGRESS")) == ([], [job_id])
     assert call(stack, http_event("POST", f"/jobs/{job_id}/stop"))[0] == 200
     assert (listed("IN_PROGRESS"), listed("STOP_REQUESTED")) == ([], [job_id])
-    job_store().finalize(ACCOUNT, job_id, JobStatus.STOPPED, "stopped", JobStatus.STOP_REQUESTED, now=T0 + 1)
+    job_store().finalize(ACCOUNT, job_id, JobStatus.STOPPED, "stopped", JobStatus.STOP_REQUESTED, now=T0 + 1, releases="Queued")
     # Then the job is listed under exactly its current status at every step
     assert (listed("STOP_REQUESTED"), listed("STOPPED")) == ([], [job_id])
 

@@ -69,7 +69,6 @@ class JobRecord(Model):
     # What a run needs.
     client_token = UnicodeAttribute(null=True, attr_name="ClientToken")
     request_fingerprint = UnicodeAttribute(null=True, attr_name="RequestFingerprint")
-    execution_arn = UnicodeAttribute(null=True, attr_name="ExecutionArn")
     batch_count = NumberAttribute(null=True, attr_name="BatchCount")
     # Batches whose counts are already added: a retried batch must not count twice.
     counted_batches = NumberSetAttribute(null=True, attr_name="CountedBatches")
@@ -268,11 +267,6 @@ class JobStore:
             JobRecord.job_status.is_in(*FINALIZABLE),
         )
 
-    def set_execution(self, account_id: str, job_id: str, execution_arn: str) -> None:
-        self._transition(
-            account_id, job_id, [JobRecord.execution_arn.set(execution_arn)], JobRecord.job_id.exists()
-        )
-
     def unfinished_before(self, cutoff: float) -> Iterator[tuple[str, str]]:
         """(account, JobId) of every job not yet terminal submitted before ``cutoff``, oldest first.
 
@@ -322,7 +316,7 @@ class JobStore:
         message: str,
         expected: JobStatus,
         now: float,
-        releases: str | None = None,
+        releases: str,
     ) -> JobStatus:
         """Move a job from the status its decision was based on to a terminal status.
 
@@ -333,9 +327,6 @@ class JobStore:
         """
         assert status in TERMINAL and expected not in TERMINAL
         actions = [*_set_status(account_id, status), JobRecord.message.set(message), JobRecord.end_time.set(now)]
-        if releases is None:
-            self._transition(account_id, job_id, actions, JobRecord.job_status == expected)
-            return status
         update = JobRecord(account_id, job_id).get_update_kwargs_from_instance(
             actions=actions,
             condition=JobRecord.job_id.exists() & (JobRecord.job_status == expected),
