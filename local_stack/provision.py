@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 
+from local_stack.iam.sam import function_policies
 from local_stack.runtime import FunctionRuntime, LocalFunction
 from local_stack.template import ROOT, Resolver, function_environment, load_template, resources_of_type
 
@@ -95,7 +96,8 @@ def plan(account_id: str, region: str, parameters: dict[str, str] | None = None)
                 timeout=int(props.get("Timeout", globals_.get("Timeout", 3))),
                 memory=int(props.get("MemorySize", globals_.get("MemorySize", 128))),
                 runtime=props.get("Runtime", globals_.get("Runtime", "python3.13")),
-                policies=resolver.resolve([p for p in props.get("Policies", []) if isinstance(p, dict) and "Statement" in p]),
+                policies=function_policies(template, props.get("Policies", []), resolver),
+                role_arn=f"arn:aws:iam::{account_id}:role/{STACK_NAME}-{name}Role",
             )
         )
     return Stack(template=template, resolver=resolver, runtime=runtime)
@@ -144,13 +146,10 @@ def provision(account_id: str, region: str, parameters: dict[str, str] | None = 
         )
 
     for function in stack.runtime.functions.values():
-        role = _role(iam, f"{STACK_NAME}-{function.logical_id}Role", "lambda.amazonaws.com")
+        role_name = function.role_arn.rsplit("/", 1)[-1]
+        role = _role(iam, role_name, "lambda.amazonaws.com")
         for number, policy in enumerate(function.policies):
-            iam.put_role_policy(
-                RoleName=f"{STACK_NAME}-{function.logical_id}Role",
-                PolicyName=f"Policy{number}",
-                PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": policy["Statement"]}),
-            )
+            iam.put_role_policy(RoleName=role_name, PolicyName=f"Policy{number}", PolicyDocument=json.dumps(policy))
         lambda_.create_function(
             FunctionName=function.name,
             Runtime=function.runtime,

@@ -20,6 +20,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from local_stack.iam.credentials import acting_as
 from local_stack.template import ROOT
 
 LAYER_DIR = ROOT / "layers" / "shared"
@@ -37,7 +38,8 @@ class LocalFunction:
     timeout: int = 30
     memory: int = 512
     runtime: str = "python3.13"
-    policies: list[dict[str, Any]] = field(default_factory=list)
+    policies: list[dict[str, Any]] = field(default_factory=list)  # its role's policy documents (local_stack.iam.sam)
+    role_arn: str = ""
 
 
 class LambdaContext:
@@ -72,6 +74,8 @@ class FunctionRuntime:
         self.functions: dict[str, LocalFunction] = {}
         self._modules: dict[str, ModuleType] = {}
         self._lock = threading.Lock()
+        # The credentials each invocation calls AWS with (local_stack.iam.enable): its role's session.
+        self.credentials: Callable[[LocalFunction], Any] | None = None
 
     def register(self, function: LocalFunction) -> None:
         self.functions[function.logical_id] = function
@@ -112,8 +116,10 @@ class FunctionRuntime:
         """Run the handler; an exception becomes FunctionError with Lambda's error payload."""
         function = self.find(name_or_arn)
         handler = self.handler(function)
+        credentials = self.credentials(function) if self.credentials else None
         try:
-            return handler(event, LambdaContext(function))
+            with acting_as(credentials):
+                return handler(event, LambdaContext(function))
         except Exception as exc:  # noqa: BLE001 - Lambda reports any exception the same way
             raise FunctionError(
                 {

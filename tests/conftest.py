@@ -30,6 +30,8 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 from moto import mock_aws  # noqa: E402
 
 from local_stack.front import build_event  # noqa: E402
+from local_stack.iam import enable as enable_iam  # noqa: E402
+from local_stack.iam.roles import create_data_access_role  # noqa: E402
 from local_stack.provision import Stack, provision  # noqa: E402
 from local_stack.runtime import install_moto_lambda  # noqa: E402
 from local_stack.stack import DEFAULT_ACCOUNT, MOTO_CONFIG  # noqa: E402
@@ -39,6 +41,8 @@ ACCOUNT = DEFAULT_ACCOUNT
 OTHER_ACCOUNT = "210987654321"
 REGION = "us-east-1"
 TARGET_PREFIX = "AWSShineFrontendService_20170701."
+# The jobs' DataAccessRoleArn: trusts the workers for ACCOUNT's jobs, reads and writes any bucket.
+DATA_ACCESS_ROLE = f"arn:aws:iam::{ACCOUNT}:role/TranslateData"
 
 
 def reset_caches() -> None:
@@ -64,9 +68,14 @@ def stack() -> Iterator[Stack]:
         reset_caches()
         undo = install_moto_lambda(provisioned.runtime)
         undo_atomic = atomic_moto_dynamodb()
+        # IAM enforced: every function calls AWS as its own role (template.yaml's policies).
+        _, undo_iam = enable_iam(provisioned.runtime, ACCOUNT, REGION)
+        create_data_access_role(boto3.client("iam", region_name=REGION), DATA_ACCESS_ROLE.rsplit("/", 1)[-1],
+                                service_account=ACCOUNT, job_account=ACCOUNT, input_buckets=["*"], output_buckets=["*"])
         try:
             yield provisioned
         finally:
+            undo_iam()
             undo_atomic()
             undo()
             os.environ.clear()

@@ -15,11 +15,24 @@ def parse_s3_uri(uri: str) -> tuple[str, str]:
     return bucket, prefix
 
 
-def s3_as_job_role(role_arn: str, job_id: str, region: str) -> Any:
-    """An S3 client with the job role's temporary credentials (as the real service reads data)."""
+def source_identity(account_id: str, job_id: str) -> str:
+    """Whose job the session is for: kept by STS down any chain of roles and logged in CloudTrail."""
+    return f"{account_id}-{job_id}"[:64]
+
+
+def s3_as_job_role(role_arn: str, account_id: str, job_id: str, region: str) -> Any:
+    """An S3 client with the job role's temporary credentials (as the real service reads data).
+
+    The session names the job's account and id (SourceIdentity and session tags), so the role's
+    trust policy can admit only its own account's jobs (README "The data-access role"), and the
+    workers' own policy lets them assume no role without saying so (template.yaml).
+    """
     try:
         credentials = boto3.client("sts", region_name=region).assume_role(
-            RoleArn=role_arn, RoleSessionName=f"translate-job-{job_id}"[:64]
+            RoleArn=role_arn,
+            RoleSessionName=f"translate-job-{job_id}"[:64],
+            SourceIdentity=source_identity(account_id, job_id),
+            Tags=[{"Key": "TranslateJobAccount", "Value": account_id}, {"Key": "TranslateJobId", "Value": job_id}],
         )["Credentials"]
     except ClientError as exc:
         raise DataAccessError(
