@@ -47,10 +47,11 @@ DATA_ACCESS_ROLE = f"arn:aws:iam::{ACCOUNT}:role/TranslateData"
 
 def reset_caches() -> None:
     """Module-level clients and settings are built once per cold start; each test is a cold start."""
-    from translate_jobs import config, service, store, workflow
+    from translate_jobs import config, data_access, service, store, workflow
     from translate_jobs.store import JobRecord
 
     config.settings.cache_clear()
+    data_access._iam.cache_clear()
     store.job_store.cache_clear()
     service.workflow_launcher.cache_clear()
     workflow.work_s3.cache_clear()

@@ -31,6 +31,12 @@ def caller_account() -> str:
     return account_id
 
 
+def caller_arn() -> str | None:
+    """The caller's principal ARN, as the IAM authorizer gives it (Start checks it may pass the role)."""
+    authorizer = app.current_event.request_context.authorizer
+    return (authorizer.iam.user_arn or None) if authorizer and authorizer.iam else None
+
+
 def body() -> dict[str, Any]:
     # Decode base64 ourselves: a body that is not UTF-8 is the caller's error, not a 500.
     event = app.current_event
@@ -41,14 +47,14 @@ def body() -> dict[str, Any]:
 @app.post("/")
 def aws_json() -> Response:
     operation = wire.operation_from_target(app.current_event.headers.get("x-amz-target"))
-    return wire.invoke(operation, caller_account(), body())
+    return wire.invoke(operation, caller_account(), body(), caller_arn())
 
 
 @app.post("/jobs")
 def start_job() -> Response:
     request = body()
     request.setdefault("ClientToken", str(uuid.uuid4()))  # as the AWS SDKs do
-    return wire.invoke("StartTextTranslationJob", caller_account(), request)
+    return wire.invoke("StartTextTranslationJob", caller_account(), request, caller_arn())
 
 
 @app.get("/jobs")

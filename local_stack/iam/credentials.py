@@ -92,12 +92,14 @@ class FunctionSessions:
         try:
             role = iam_backends[self.account_id]["aws"].get_role_by_arn(role_arn)
         except Exception as error:  # noqa: BLE001 - moto raises its own IAMNotFoundException
-            raise RoleNotAssumableError(f"The role defined for the function cannot be assumed by Lambda: {role_arn} ({error})") from None
+            raise RoleNotAssumableError(
+                f"The role defined for the function cannot be assumed by Lambda: {role_arn} ({error})"
+            ) from None
         trust = json.loads(role.assume_role_policy_document)
         request = Request("sts:AssumeRole", role_arn, principal=Principal(arn=LAMBDA_SERVICE, service=LAMBDA_SERVICE))
         if evaluate([trust], request) is not Decision.ALLOW:
             raise RoleNotAssumableError(f"The role defined for the function cannot be assumed by Lambda: {role_arn}")
         return sts_backends[self.account_id]["aws"].assume_role(
-            region_name=self.region, role_session_name=session_name, role_arn=role_arn, policy=None,
-            duration=SESSION_SECONDS, external_id=None,
+            region_name=self.region, role_session_name=session_name, role_arn=role_arn, policy=None,  # type: ignore[arg-type]
+            duration=SESSION_SECONDS, external_id=None,  # type: ignore[arg-type]
         )

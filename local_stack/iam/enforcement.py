@@ -73,7 +73,7 @@ class Session:
         return context
 
 
-class AccessDenied(Exception):
+class AccessDeniedError(Exception):
     def __init__(self, message: str, code: str = "AccessDenied") -> None:
         super().__init__(message)
         self.message = message
@@ -108,23 +108,28 @@ class Enforcement:
         if session is None or scope is None:  # not a role session: the account root, allowed (module docstring)
             if scope and scope.group(3) == "sts" and response._get_action() == "AssumeRole":
                 # unchecked, but its session keeps the SourceIdentity and tags it asked for
-                self._pending.value = ((response.querystring.get("SourceIdentity") or [None])[0], session_tags(response.querystring))
+                query = response.querystring
+                self._pending.value = ((query.get("SourceIdentity") or [None])[0], session_tags(query))
             return
         service, region = scope.group(3), scope.group(2)
-        self._check_token(session, headers.get("X-Amz-Security-Token") or "".join(response.querystring.get("X-Amz-Security-Token", [""])))
+        token = headers.get("X-Amz-Security-Token") or "".join(response.querystring.get("X-Amz-Security-Token", [""]))
+        self._check_token(session, token)
         operation = _operation(response, service)
         call = Call(
             service=service, operation=operation, region=region, account=response.current_account,
             body=_json_body(response) if service not in ("s3", "sts", "iam") else {},
-            query={k: list(v) if isinstance(v, list) else [str(v)] for k, v in response.querystring.items()}, headers=dict(headers.items()),
+            query={k: list(v) if isinstance(v, list) else [str(v)] for k, v in response.querystring.items()},
+            headers=dict(headers.items()),
             bucket=bucket, key=key, method=response.method,
         )
         found = checks(call)
         if found is None:
             log.warning("IAM: %s:%s by %s is not known to local_stack.iam.requests: denied (add it there)",
                         service, operation, session.arn)
-            raise AccessDenied(f"User: {session.arn} is not authorized to perform: {service}:{operation} "
+            raise AccessDeniedError(f"User: {session.arn} is not authorized to perform: {service}:{operation} "
                                "(local_stack.iam.requests does not know this operation)")
+        if service == "sts" and operation == "AssumeRole" and session.source_identity is not None:
+            found = _carry_source_identity(found, session.source_identity)
         pending = None
         for check in found:
             if check.action == "sts:AssumeRole":
@@ -137,9 +142,9 @@ class Enforcement:
         from moto.core.utils import utcnow
 
         if token != session.session_token:
-            raise AccessDenied("The security token included in the request is invalid.", "InvalidClientTokenId")
+            raise AccessDeniedError("The security token included in the request is invalid.", "InvalidClientTokenId")
         if session.expiration < utcnow():
-            raise AccessDenied("The security token included in the request is expired", "ExpiredToken")
+            raise AccessDeniedError("The security token included in the request is expired", "ExpiredToken")
 
     def _authorize_check(self, session: Session, check: Check) -> None:
         context = {**session.context(), **check.context}
@@ -149,7 +154,7 @@ class Enforcement:
             self._authorize_trust(session, request, identity)
             return
         if identity is not Decision.ALLOW:
-            raise AccessDenied(_denied(session, check.action, check.resource, identity))
+            raise AccessDeniedError(_denied(session, check.action, check.resource, identity))
 
     def _authorize_trust(self, session: Session, request: Request, identity: Decision) -> None:
         """sts:AssumeRole (and SetSourceIdentity, TagSession): the role's trust policy must admit the caller."""
@@ -162,17 +167,28 @@ class Enforcement:
         # (or another account's role) needs the caller's own policy to allow it too.
         identity_needed = not (same_account and trust and names_principal_directly(trust, principal))
         if denied or decision is not Decision.ALLOW or (identity_needed and identity is not Decision.ALLOW):
-            raise AccessDenied(f"User: {session.arn} is not authorized to perform: {request.action} on resource: {request.resource}")
+            raise AccessDeniedError(
+                f"User: {session.arn} is not authorized to perform: {request.action} on resource: {request.resource}"
+            )
 
     @staticmethod
     def _chained_session(session: Session, call: Call, check: Check) -> tuple[str | None, dict[str, str]]:
         """A SourceIdentity is kept down a chain of roles and cannot change: what the new session carries."""
         requested = check.context.get("sts:SourceIdentity")
         if session.source_identity is not None and requested not in (None, session.source_identity):
-            raise AccessDenied(f"User: {session.arn} is not authorized to perform: sts:SetSourceIdentity on resource: "
+            raise AccessDeniedError(f"User: {session.arn} is not authorized to perform: sts:SetSourceIdentity on resource: "
                                f"{check.resource} (the session's SourceIdentity cannot change)")
         source_identity = str(requested) if requested is not None else session.source_identity
         return source_identity, session_tags(call.query)
+
+
+def _carry_source_identity(found: list[Check], source_identity: str) -> list[Check]:
+    """Role chaining: the session's SourceIdentity goes with the request, and needs sts:SetSourceIdentity."""
+    carried = [Check(c.action, c.resource, {"sts:SourceIdentity": source_identity, **c.context}) for c in found]
+    if not any(c.action == "sts:SetSourceIdentity" for c in carried):
+        assume = next(c for c in carried if c.action == "sts:AssumeRole")
+        carried.append(Check("sts:SetSourceIdentity", assume.resource, assume.context))
+    return carried
 
 
 def _operation(response: Any, service: str) -> str:
@@ -212,6 +228,58 @@ def role_policies(account: str, role_arn: str) -> list[dict[str, Any]]:
     return [_parse(document) for document in documents]
 
 
+def principal_policies(account: str, arn: str) -> list[dict[str, Any]]:
+    """A role's or a user's policies (a user's groups' too), for the policy simulator."""
+    from moto.iam.models import iam_backends
+
+    if ":role/" in arn:
+        return role_policies(account, arn)
+    backend = iam_backends[account]["aws"]
+    try:
+        user = backend.get_user(arn.rsplit("/", 1)[-1])
+    except Exception:  # noqa: BLE001 - moto's NoSuchEntity: the simulator then allows nothing
+        return []
+    holders: list[Any] = [user, *backend.get_groups_for_user(user.name)]
+    documents = [document for holder in holders for document in holder.policies.values()]
+    for holder in holders:
+        for policy in holder.managed_policies.values():
+            documents += [version.document for version in policy.versions if version.is_default]
+    return [_parse(document) for document in documents]
+
+
+def simulate_principal_policy(account: str, query: Mapping[str, Any]) -> dict[str, Any]:
+    """IAM's SimulatePrincipalPolicy (moto has none), answered by local_stack.iam.policy."""
+    def values(prefix: str) -> list[str]:
+        found, number = [], 1
+        while f"{prefix}.{number}" in query:
+            found.append(_one(query[f"{prefix}.{number}"]))
+            number += 1
+        return found
+
+    context: dict[str, ContextValue] = {}
+    number = 1
+    while f"ContextEntries.member.{number}.ContextKeyName" in query:
+        entry_values = values(f"ContextEntries.member.{number}.ContextKeyValues.member")
+        kind = _one(query.get(f"ContextEntries.member.{number}.ContextKeyType", "string"))
+        name = _one(query[f"ContextEntries.member.{number}.ContextKeyName"])
+        context[name] = entry_values if kind.endswith("List") else (entry_values[0] if entry_values else "")
+        number += 1
+    source = _one(query["PolicySourceArn"])
+    policies = principal_policies(account, source)
+    verdicts = {Decision.ALLOW: "allowed", Decision.DENY: "explicitDeny", Decision.IMPLICIT_DENY: "implicitDeny"}
+    results = [
+        {"EvalActionName": action, "EvalResourceName": resource,
+         "EvalDecision": verdicts[evaluate(policies, Request(action, resource, context))],
+         "MatchedStatements": [], "MissingContextValues": []}
+        for action in values("ActionNames.member") for resource in (values("ResourceArns.member") or ["*"])
+    ]
+    return {"EvaluationResults": results, "IsTruncated": False}
+
+
+def _one(value: Any) -> str:
+    return str(value[0] if isinstance(value, list) else value)
+
+
 def trust_policy(role_arn: str) -> dict[str, Any] | None:
     from moto.iam.models import iam_backends
 
@@ -235,13 +303,26 @@ def _parse(document: str) -> dict[str, Any]:
 # ---------- moto hooks ----------
 
 
-def _error_for(service: str, denial: AccessDenied) -> Exception:
+def _error_for(service: str, denial: AccessDeniedError) -> Exception:
+    """The service's own error: S3's XML <Error> with 403, STS/IAM's query XML with 403, JSON __type otherwise."""
+    from xml.sax.saxutils import escape
+
     from moto.core.exceptions import JsonRESTError, _RESTError
-    from moto.s3.exceptions import S3ClientError
+    from werkzeug.exceptions import HTTPException
 
     if service == "s3":
-        error: Any = S3ClientError(denial.code, denial.message)
-        error.code = 403
+        class S3Denied(HTTPException):
+            code = 403
+
+            def get_headers(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
+                return [("Content-Type", "application/xml")]
+
+            def get_body(self, *args: Any, **kwargs: Any) -> str:
+                return (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{escape(denial.code)}</Code>'
+                        f"<Message>{escape(denial.message)}</Message></Error>")
+
+        error: Any = S3Denied()
+        error.description = error.get_body()
     elif service in ("sts", "iam"):
         error = _RESTError(denial.code, denial.message)
         error.code = 403
@@ -260,6 +341,8 @@ def _service_of(response: Any) -> str:
 def install() -> tuple[Enforcement, Callable[[], None]]:
     """Turn enforcement on in moto (in this process: mock_aws and ThreadedMotoServer). Returns it and undo."""
     from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.core.responses import ActionResult
+    from moto.iam.responses import IamResponse
     from moto.sts.models import STSBackend
 
     enforcement = Enforcement()
@@ -270,13 +353,13 @@ def install() -> tuple[Enforcement, Callable[[], None]]:
     def normal(self: Any, resource: str = "*") -> None:
         try:
             enforcement.authorize(self)
-        except AccessDenied as denial:
+        except AccessDeniedError as denial:
             raise _error_for(_service_of(self), denial) from None
 
     def s3(self: Any, bucket_name: str | None = None, key_name: str | None = None) -> None:
         try:
             enforcement.authorize(self, bucket_name, key_name)
-        except AccessDenied as denial:
+        except AccessDeniedError as denial:
             raise _error_for("s3", denial) from None
 
     def assume_role(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -284,6 +367,11 @@ def install() -> tuple[Enforcement, Callable[[], None]]:
         enforcement.record_session(assumed)
         return assumed
 
+    def simulate(self: Any) -> Any:
+        return ActionResult(simulate_principal_policy(self.current_account, self.querystring))
+
+    had_simulate = "simulate_principal_policy" in IamResponse.__dict__
+    IamResponse.simulate_principal_policy = simulate  # type: ignore[attr-defined]
     ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = normal  # type: ignore[method-assign]
     ActionAuthenticatorMixin._authenticate_and_authorize_s3_action = s3  # type: ignore[method-assign]
     STSBackend.assume_role = assume_role  # type: ignore[method-assign]
@@ -292,5 +380,7 @@ def install() -> tuple[Enforcement, Callable[[], None]]:
         for name, original in originals.items():
             setattr(ActionAuthenticatorMixin, name, original)
         STSBackend.assume_role = original_assume_role  # type: ignore[method-assign]
+        if not had_simulate:
+            del IamResponse.simulate_principal_policy  # type: ignore[attr-defined]
 
     return enforcement, undo

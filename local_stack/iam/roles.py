@@ -27,14 +27,14 @@ def data_access_trust_policy(service_account: str, job_account: str) -> dict[str
 
 def data_access_permissions(input_buckets: list[str], output_buckets: list[str]) -> dict[str, Any]:
     """Read the input documents, write the outputs (what Amazon Translate's own guide grants)."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": [f"arn:aws:s3:::{b}" for b in input_buckets]},
-            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": [f"arn:aws:s3:::{b}/*" for b in input_buckets]},
-            {"Effect": "Allow", "Action": "s3:PutObject", "Resource": [f"arn:aws:s3:::{b}/*" for b in output_buckets]},
-        ],
-    }
+    statements = [
+        ("s3:ListBucket", [f"arn:aws:s3:::{b}" for b in input_buckets]),
+        ("s3:GetObject", [f"arn:aws:s3:::{b}/*" for b in input_buckets]),
+        ("s3:PutObject", [f"arn:aws:s3:::{b}/*" for b in output_buckets]),
+    ]
+    return {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": action, "Resource": resources} for action, resources in statements if resources
+    ]}
 
 
 def create_data_access_role(iam: Any, name: str, *, service_account: str, job_account: str,

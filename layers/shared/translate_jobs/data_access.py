@@ -1,13 +1,61 @@
 """S3 as the job's DataAccessRoleArn sees it: the workers' own roles have no access to user data."""
 
+import re
+from functools import cache
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 
+from translate_jobs.errors import AccessDeniedError, InvalidRequestError
+
+_ROOT = re.compile(r"arn:[\w-]+:iam::(\d{12}):root")
+_SESSION = re.compile(r"arn:[\w-]+:sts::(\d{12}):assumed-role/([^/]+)/.+")
+
 
 class DataAccessError(Exception):
     """The job's role cannot be assumed, or cannot read or write where the job asked."""
+
+
+def check_role_may_be_passed(account_id: str, caller_arn: str | None, role_arn: str, region: str) -> None:
+    """Start's guard against a borrowed role (the confused deputy), as Amazon Translate's iam:PassRole.
+
+    The role must be in the caller's account. The account root may pass any of its roles (locally
+    the caller is the root); any other caller must be allowed iam:PassRole on the role, to
+    Translate, by its own policies: IAM's policy simulator answers that for the caller's ARN (the
+    HTTP API's IAM authorizer admits only principals of the API's account, whose policies the
+    simulator can read).
+    """
+    role_account = role_arn.split(":")[4]
+    if role_account != account_id:
+        raise InvalidRequestError(
+            f"The DataAccessRoleArn {role_arn} belongs to account {role_account}. "
+            f"Use a role of your own account ({account_id})."
+        )
+    if caller_arn is None or _ROOT.fullmatch(caller_arn):
+        return
+    results = _iam(region).simulate_principal_policy(
+        PolicySourceArn=_policy_source(caller_arn, region),
+        ActionNames=["iam:PassRole"],
+        ResourceArns=[role_arn],
+        ContextEntries=[{"ContextKeyName": "iam:PassedToService", "ContextKeyValues": ["translate.amazonaws.com"],
+                         "ContextKeyType": "string"}],
+    )["EvaluationResults"]
+    if not results or any(result["EvalDecision"] != "allowed" for result in results):
+        raise AccessDeniedError(f"User: {caller_arn} is not authorized to perform: iam:PassRole on resource: {role_arn}")
+
+
+def _policy_source(caller_arn: str, region: str) -> str:
+    """The IAM entity whose policies apply: for a role session, the role (its ARN with its path)."""
+    session = _SESSION.fullmatch(caller_arn)
+    if session:
+        return str(_iam(region).get_role(RoleName=session.group(2))["Role"]["Arn"])
+    return caller_arn
+
+
+@cache
+def _iam(region: str) -> Any:
+    return boto3.client("iam", region_name=region)
 
 
 def parse_s3_uri(uri: str) -> tuple[str, str]:

@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from translate_jobs import errors
 from translate_jobs.observability import logger, metrics
-from translate_jobs.service import OPERATIONS
+from translate_jobs.service import OPERATIONS, PASSES_ROLE
 from translate_jobs.validation import operation_model, validate_request
 
 TARGET_PREFIX = "AWSShineFrontendService_20170701."
@@ -57,13 +57,14 @@ def decode_body(body: str | bytes | None) -> dict[str, Any]:
     return request
 
 
-def invoke(operation: str, account_id: str, request: dict[str, Any]) -> Response:
+def invoke(operation: str, account_id: str, request: dict[str, Any], caller_arn: str | None = None) -> Response:
     """Validate, run the operation and encode its result; errors propagate to error_response()."""
     metrics.add_dimension(name="Operation", value=operation)
     if isinstance(request.get("JobId"), str):
         logger.append_keys(job_id=request["JobId"])
     validate_request(operation, request)
-    result = OPERATIONS[operation](account_id, request)
+    run = OPERATIONS[operation]
+    result = run(account_id, request, caller_arn) if operation in PASSES_ROLE else run(account_id, request)
     if "JobId" in result:
         logger.append_keys(job_id=result["JobId"])
     metrics.add_metric(name="Success", unit="Count", value=1)
