@@ -6,12 +6,14 @@ trust policy admits only its own account's jobs is refused for anyone else's.
 """
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import boto3
 from conftest import ACCOUNT, OTHER_ACCOUNT, REGION, http_event, start_request
 
-from local_stack.iam.roles import create_data_access_role
+from local_stack.iam.roles import create_data_access_role, data_access_trust_policy
 
 START = "StartTextTranslationJob"
 
@@ -130,3 +132,11 @@ def test_the_job_role_is_used_with_its_own_permissions(buckets):
     job = run_job(buckets, role)
     assert job["JobStatus"] != "COMPLETED"
     assert "Contents" not in boto3.client("s3", region_name=REGION).list_objects_v2(Bucket="output-docs")
+
+
+def test_the_readme_trust_policy_is_the_one_the_demo_role_and_these_tests_use():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("### The data-access role"):]
+    documented = json.loads(re.search(r"```json\n(.*?)```", section, re.S).group(1))
+    assert documented == data_access_trust_policy("<SERVICE_ACCOUNT_ID>", "<YOUR_ACCOUNT_ID>")
+

@@ -17,7 +17,7 @@ import pytest
 from botocore.exceptions import ClientError
 from conftest import ACCOUNT, REGION, http_event, put_job, raw_item, reset_caches, start_job, wait_for_execution
 
-from local_stack.iam.roles import create_data_access_role
+from local_stack.iam.roles import create_data_access_role, data_access_trust_policy
 from local_stack.provision import Stack
 from local_stack.runtime import FunctionError
 from local_stack.stack import DEMO_ROLE
@@ -260,6 +260,8 @@ def test_through_the_moto_server_jobs_run_and_a_stop_needs_dynamodb_update_item(
         DataAccessRoleArn=DEMO_ROLE, SourceLanguageCode="en", TargetLanguageCodes=["fr"],
     )["JobId"]
     assert wait_for_execution(served_stack.stack, job_id)["status"] == "SUCCEEDED"
+    demo_role = boto3.client("iam", region_name=REGION).get_role(RoleName=DEMO_ROLE.rsplit("/", 1)[-1])["Role"]
+    assert demo_role["AssumeRolePolicyDocument"] == data_access_trust_policy(ACCOUNT, ACCOUNT)  # as the README says
     assert translate.describe_text_translation_job(JobId=job_id)["TextTranslationJobProperties"]["JobStatus"] == "COMPLETED"
     # When ApiFunction's role loses dynamodb:UpdateItem (through the emulator's IAM API)
     without_action(served_stack.stack, "ApiFunction", "dynamodb:UpdateItem", "JobsTable")

@@ -84,12 +84,21 @@ class Enforcement:
     def __init__(self) -> None:
         self.sessions: dict[str, Session] = {}
         self._pending = threading.local()  # an AssumeRole's SourceIdentity and tags, until moto makes the session
+        self._prune_at = 5000
 
     # ---------- sessions ----------
 
     def record_session(self, assumed: Any) -> None:
         pending: tuple[str | None, dict[str, str]] = getattr(self._pending, "value", None) or (None, {})
         self._pending.value = None
+        if len(self.sessions) >= self._prune_at:  # every batch assumes the job's role: forget expired sessions
+            from moto.core.utils import utcnow
+
+            now = utcnow()
+            for access_key, session in list(self.sessions.items()):
+                if session.expiration < now:
+                    self.sessions.pop(access_key, None)
+            self._prune_at = 2 * max(len(self.sessions), 5000)
         self.sessions[assumed.access_key_id] = Session(
             access_key_id=assumed.access_key_id, session_token=assumed.session_token, role_arn=assumed.role_arn,
             session_name=assumed.session_name, account=assumed.account_id, expiration=assumed.expiration,
@@ -114,7 +123,7 @@ class Enforcement:
         service, region = scope.group(3), scope.group(2)
         token = headers.get("X-Amz-Security-Token") or "".join(response.querystring.get("X-Amz-Security-Token", [""]))
         self._check_token(session, token)
-        operation = _operation(response, service)
+        operation = _operation(response, service, bucket, key)
         call = Call(
             service=service, operation=operation, region=region, account=response.current_account,
             body=_json_body(response) if service not in ("s3", "sts", "iam") else {},
@@ -191,9 +200,10 @@ def _carry_source_identity(found: list[Check], source_identity: str) -> list[Che
     return carried
 
 
-def _operation(response: Any, service: str) -> str:
-    if service == "s3":
-        return f"{response.method} {'object' if getattr(response, 'path', '') else 'bucket'}"
+def _operation(response: Any, service: str, bucket: str | None, key: str | None) -> str:
+    if service == "s3":  # S3 has no operation name in the request: say what it was
+        subresources = ",".join(name for name in response.querystring if name not in ("BucketName", "Action"))
+        return f"{response.method} {bucket or ''}{'/' + key if key else ''}{'?' + subresources if subresources else ''}"
     return str(response._get_action() or "")
 
 
