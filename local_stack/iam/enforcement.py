@@ -136,7 +136,7 @@ class Enforcement:
             log.warning("IAM: %s:%s by %s is not known to local_stack.iam.requests: denied (add it there)",
                         service, operation, session.arn)
             raise AccessDeniedError(f"User: {session.arn} is not authorized to perform: {service}:{operation} "
-                               "(local_stack.iam.requests does not know this operation)")
+                                    "(local_stack.iam.requests does not know this operation)")
         if service == "sts" and operation == "AssumeRole" and session.source_identity is not None:
             found = _carry_source_identity(found, session.source_identity)
         pending = None
@@ -186,7 +186,7 @@ class Enforcement:
         requested = check.context.get("sts:SourceIdentity")
         if session.source_identity is not None and requested not in (None, session.source_identity):
             raise AccessDeniedError(f"User: {session.arn} is not authorized to perform: sts:SetSourceIdentity on resource: "
-                               f"{check.resource} (the session's SourceIdentity cannot change)")
+                                    f"{check.resource} (the session's SourceIdentity cannot change)")
         source_identity = str(requested) if requested is not None else session.source_identity
         return source_identity, session_tags(call.query)
 
