@@ -130,7 +130,9 @@ def test_the_job_role_is_used_with_its_own_permissions(buckets):
     role = create_data_access_role(iam, "ReadOnlyData", service_account=ACCOUNT, job_account=ACCOUNT,
                                    input_buckets=["input-docs"], output_buckets=[])
     job = run_job(buckets, role)
-    assert job["JobStatus"] != "COMPLETED"
+    assert job["JobStatus"] == "FAILED"
+    assert (f"User: arn:aws:sts::{ACCOUNT}:assumed-role/ReadOnlyData/translate-job-{job['JobId']} is not authorized to "
+            "perform: s3:PutObject on resource: arn:aws:s3:::output-docs/") in job["Message"]
     assert "Contents" not in boto3.client("s3", region_name=REGION).list_objects_v2(Bucket="output-docs")
 
 

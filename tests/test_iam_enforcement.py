@@ -96,7 +96,7 @@ def test_translate_batch_function_without_s3_put_object_on_the_work_bucket_fails
     wait_for_execution(buckets, job_id)
     item = raw_item(buckets.table_name, ACCOUNT, job_id)
     assert item is not None
-    assert item["JobStatus"]["S"] != "COMPLETED"
+    assert (item["JobStatus"]["S"], item["Message"]["S"]) == ("FAILED", "The job ended after 0 of 1 documents.")
     batch_errors = [e for e in errors if e["function"].endswith("TranslateBatchFunction")]
     assert batch_errors, errors
     assert all("AccessDenied" in e["errorMessage"] for e in batch_errors)
