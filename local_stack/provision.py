@@ -43,6 +43,10 @@ class Stack:
     def work_bucket(self) -> str:
         return self.resolver.ref("WorkBucket")
 
+    @property
+    def state_machine_role_arn(self) -> str:
+        return f"arn:aws:iam::{self.resolver.account_id}:role/{STACK_NAME}-TranslationJobStateMachineRole"
+
 
 def plan(account_id: str, region: str, parameters: dict[str, str] | None = None) -> Stack:
     """Name every resource and build each function's environment, as CloudFormation would."""
@@ -140,7 +144,11 @@ def provision(account_id: str, region: str, parameters: dict[str, str] | None = 
         definition = (ROOT / props["DefinitionUri"]).read_text()
         definition = resolver.substitute(definition, resolver.resolve(props.get("DefinitionSubstitutions", {})))
         json.loads(definition)  # a substitution that broke the JSON fails here, not in an execution
-        role = _role(iam, f"{STACK_NAME}-{name}Role", "states.amazonaws.com")
+        role_name = f"{STACK_NAME}-{name}Role"
+        role = _role(iam, role_name, "states.amazonaws.com")
+        # Its Policies (SAM's LambdaInvokePolicy...): the interpreter's calls are made as this role (local_stack.iam).
+        for number, policy in enumerate(function_policies(template, props.get("Policies", []), resolver)):
+            iam.put_role_policy(RoleName=role_name, PolicyName=f"Policy{number}", PolicyDocument=json.dumps(policy))
         sfn.create_state_machine(
             name=resolver.attributes[name]["Name"], definition=definition, roleArn=role, type=props.get("Type", "STANDARD")
         )

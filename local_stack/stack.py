@@ -132,7 +132,7 @@ class LocalStack:
         self._undo_lambda = install_moto_lambda(self.stack.runtime)
         self._undo_dynamodb = atomic_moto_dynamodb()
         # IAM enforced: each function calls AWS as its own role (template.yaml), authorized by the emulator.
-        _, self._undo_iam = enable_iam(self.stack.runtime, DEFAULT_ACCOUNT, self.region)
+        _, self._undo_iam = enable_iam(self.stack.runtime, DEFAULT_ACCOUNT, self.region, self.stack.state_machine_role_arn)
         from local_stack.delivery import start_local_delivery
 
         self._delivery = start_local_delivery(self.stack, self.region)

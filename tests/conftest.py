@@ -70,7 +70,7 @@ def stack() -> Iterator[Stack]:
         undo = install_moto_lambda(provisioned.runtime)
         undo_atomic = atomic_moto_dynamodb()
         # IAM enforced: every function calls AWS as its own role (template.yaml's policies).
-        _, undo_iam = enable_iam(provisioned.runtime, ACCOUNT, REGION)
+        _, undo_iam = enable_iam(provisioned.runtime, ACCOUNT, REGION, provisioned.state_machine_role_arn)
         create_data_access_role(boto3.client("iam", region_name=REGION), DATA_ACCESS_ROLE.rsplit("/", 1)[-1],
                                 service_account=ACCOUNT, job_account=ACCOUNT, input_buckets=["*"], output_buckets=["*"])
         try:

@@ -169,7 +169,7 @@ def test_a_function_role_that_does_not_trust_lambda_cannot_run(stack):
     trust = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
     iam.update_assume_role_policy(RoleName=spec.role_arn.rsplit("/", 1)[-1], PolicyDocument=json.dumps(trust))
-    with pytest.raises(Exception, match="cannot be assumed by Lambda"):
+    with pytest.raises(Exception, match="cannot be assumed by lambda.amazonaws.com: its trust policy does not admit it"):
         stack.runtime.invoke("SweepFunction", {})
 
 
@@ -271,3 +271,24 @@ def test_through_the_moto_server_jobs_run_and_a_stop_needs_dynamodb_update_item(
     assert failed.value.response["Error"]["Code"] == "InternalServerException"
     assert "AccessDeniedException" in caplog.text
     assert f"is not authorized to perform: dynamodb:UpdateItem on resource: {JOBS_TABLE_ARN}" in caplog.text
+
+
+# ---------- the state machine's own role ----------
+
+
+def test_the_state_machine_without_lambda_invoke_on_finalize_cannot_run_it(buckets):
+    # Step Functions calls the workers as the state machine's role: SAM's LambdaInvokePolicy, expanded.
+    iam = boto3.client("iam", region_name=REGION)
+    role_name = buckets.state_machine_role_arn.rsplit("/", 1)[-1]
+    finalize = buckets.runtime.find("FinalizeJobFunction").name
+    names = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+    documents = {name: iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"] for name in names}
+    invoke_finalize = [name for name, document in documents.items() if f"function:{finalize}*" in json.dumps(document)]
+    assert len(invoke_finalize) == 1  # LambdaInvokePolicy: {FunctionName: !Ref FinalizeJobFunction}
+    iam.delete_role_policy(RoleName=role_name, PolicyName=invoke_finalize[0])
+    boto3.client("s3", region_name=REGION).put_object(Bucket="input-docs", Key="docs/a.txt", Body=b"hello\n")
+    job_id = start_job(buckets)
+    execution = wait_for_execution(buckets, job_id)
+    assert execution["status"] == "FAILED"
+    assert "is not authorized to perform: lambda:InvokeFunction on resource: " \
+           f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{finalize}" in execution.get("cause", "") + execution.get("error", "")

@@ -125,6 +125,13 @@ def test_secrets_translate_and_the_policy_simulator():
     assert simulate == [Check("iam:SimulatePrincipalPolicy", user)]
 
 
+def test_lambda_invoke_is_on_the_function_qualified_or_not():
+    arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:f"
+    assert call("lambda", "Invoke", path="/2015-03-31/functions/f/invocations") == [Check("lambda:InvokeFunction", arn)]
+    assert call("lambda", "Invoke", path=f"/2015-03-31/functions/{arn.replace(':', '%3A')}/invocations",
+                query={"Qualifier": ["live"]}) == [Check("lambda:InvokeFunction", f"{arn}:live")]
+
+
 def test_an_unknown_operation_is_none_so_enforcement_can_deny_it():
     assert call("dynamodb", "RestoreTableFromBackup", body={}) is None
-    assert call("lambda", "Invoke") is None
+    assert call("lambda", "CreateFunction") is None

@@ -126,10 +126,10 @@ class Enforcement:
         operation = _operation(response, service, bucket, key)
         call = Call(
             service=service, operation=operation, region=region, account=response.current_account,
-            body=_json_body(response) if service not in ("s3", "sts", "iam") else {},
+            body=_json_body(response) if service not in ("s3", "sts", "iam", "lambda") else {},
             query={k: list(v) if isinstance(v, list) else [str(v)] for k, v in response.querystring.items()},
             headers=dict(headers.items()),
-            bucket=bucket, key=key, method=response.method,
+            bucket=bucket, key=key, method=response.method, path=str(getattr(response, "path", "") or ""),
         )
         found = checks(call)
         if found is None:

@@ -35,6 +35,7 @@ class Call:
     bucket: str | None = None  # S3
     key: str | None = None  # S3
     method: str = "POST"
+    path: str = ""  # REST protocols (Lambda): the resource is in the path
 
 
 def checks(call: Call) -> list[Check] | None:
@@ -251,6 +252,16 @@ def _secretsmanager(call: Call) -> list[Check] | None:
     return None
 
 
+def _lambda(call: Call) -> list[Check] | None:
+    if call.operation != "Invoke":
+        return None
+    # /2015-03-31/functions/<name, partial or full ARN>/invocations
+    name = urllib.parse.unquote(call.path.rstrip("/").split("/")[-2])
+    arn = name if name.startswith("arn:") else f"arn:aws:lambda:{call.region}:{call.account}:function:{name}"
+    qualifier = (call.query.get("Qualifier") or [""])[0]
+    return [Check("lambda:InvokeFunction", f"{arn}:{qualifier}" if qualifier else arn)]
+
+
 def _translate(call: Call) -> list[Check] | None:
     if call.operation == "TranslateText":
         return [Check("translate:TranslateText", "*")]
@@ -259,5 +270,5 @@ def _translate(call: Call) -> list[Check] | None:
 
 _SERVICES: dict[str, Any] = {
     "dynamodb": _dynamodb, "s3": _s3, "sts": _sts, "iam": _iam, "states": _states, "events": _events,
-    "sqs": _sqs, "secretsmanager": _secretsmanager, "translate": _translate,
+    "sqs": _sqs, "secretsmanager": _secretsmanager, "translate": _translate, "lambda": _lambda,
 }

@@ -15,7 +15,7 @@ _TABLE = ["arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table
 _BUCKET = ["arn:${AWS::Partition}:s3:::${BucketName}", "arn:${AWS::Partition}:s3:::${BucketName}/*"]
 _QUEUE = ["arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:${QueueName}"]
 
-# template name -> (its parameter names, [(actions, resources)])
+# template name -> its statements [(actions, resources)]; ${Name} is the parameter the template is given
 SAM_POLICY_TEMPLATES: dict[str, list[tuple[list[str], list[str]]]] = {
     "LambdaInvokePolicy": [(["lambda:InvokeFunction"],
                             ["arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${FunctionName}*"])],
