@@ -1,4 +1,4 @@
-"""IAM enforced locally: each function calls AWS as its own role, and moto authorizes every call.
+"""IAM enforced locally: each function (and the state machine) calls AWS as its own role, and moto authorizes every call.
 
 policy.py evaluates policies; requests.py says what a request needs; enforcement.py hooks moto;
 credentials.py gives each function its role's session; sam.py expands a function's Policies;
