@@ -16,6 +16,7 @@ from typing import Any
 
 import boto3
 
+from local_stack.iam.sam import function_policies
 from local_stack.runtime import FunctionRuntime, LocalFunction
 from local_stack.template import ROOT, Resolver, function_environment, load_template, resources_of_type
 
@@ -47,6 +48,10 @@ class Stack:
     @property
     def work_bucket(self) -> str:
         return self.resolver.ref("WorkBucket")
+
+    @property
+    def state_machine_role_arn(self) -> str:
+        return f"arn:aws:iam::{self.resolver.account_id}:role/{STACK_NAME}-TranslationJobStateMachineRole"
 
 
 def plan(account_id: str, region: str, parameters: dict[str, str] | None = None) -> Stack:
@@ -107,7 +112,8 @@ def plan(account_id: str, region: str, parameters: dict[str, str] | None = None)
                 timeout=int(props.get("Timeout", globals_.get("Timeout", 3))),
                 memory=int(props.get("MemorySize", globals_.get("MemorySize", 128))),
                 runtime=props.get("Runtime", globals_.get("Runtime", "python3.13")),
-                policies=resolver.resolve([p for p in props.get("Policies", []) if isinstance(p, dict) and "Statement" in p]),
+                policies=function_policies(template, props.get("Policies", []), resolver),
+                role_arn=f"arn:aws:iam::{account_id}:role/{STACK_NAME}-{name}Role",
             )
         )
     return Stack(template=template, resolver=resolver, runtime=runtime)
@@ -136,13 +142,10 @@ def provision(account_id: str, region: str, parameters: dict[str, str] | None = 
         create_state_machine(stack, name, sfn, iam)
 
     for function in stack.runtime.functions.values():
-        role = _role(iam, f"{STACK_NAME}-{function.logical_id}Role", "lambda.amazonaws.com")
+        role_name = function.role_arn.rsplit("/", 1)[-1]
+        role = _role(iam, role_name, "lambda.amazonaws.com")
         for number, policy in enumerate(function.policies):
-            iam.put_role_policy(
-                RoleName=f"{STACK_NAME}-{function.logical_id}Role",
-                PolicyName=f"Policy{number}",
-                PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": policy["Statement"]}),
-            )
+            iam.put_role_policy(RoleName=role_name, PolicyName=f"Policy{number}", PolicyDocument=json.dumps(policy))
         lambda_.create_function(
             FunctionName=function.name,
             Runtime=function.runtime,
@@ -191,6 +194,9 @@ def create_state_machine(stack: Stack, name: str, sfn: Any, iam: Any) -> None:
         role = str(iam.get_role(RoleName=role_name)["Role"]["Arn"])
     except iam.exceptions.NoSuchEntityException:
         role = _role(iam, role_name, "states.amazonaws.com")
+        # Its Policies (SAM's LambdaInvokePolicy...): the interpreter's calls are made as this role (local_stack.iam).
+        for number, policy in enumerate(function_policies(stack.template, props.get("Policies", []), resolver)):
+            iam.put_role_policy(RoleName=role_name, PolicyName=f"Policy{number}", PolicyDocument=json.dumps(policy))
     sfn.create_state_machine(
         name=resolver.attributes[name]["Name"], definition=definition, roleArn=role, type=props.get("Type", "STANDARD")
     )

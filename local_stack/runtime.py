@@ -21,6 +21,7 @@ from types import ModuleType
 from typing import Any
 
 from local_stack import faults
+from local_stack.iam.credentials import acting_as
 from local_stack.template import ROOT
 
 LAYER_DIR = ROOT / "layers" / "shared"
@@ -38,7 +39,8 @@ class LocalFunction:
     timeout: int = 30
     memory: int = 512
     runtime: str = "python3.13"
-    policies: list[dict[str, Any]] = field(default_factory=list)
+    policies: list[dict[str, Any]] = field(default_factory=list)  # its role's policy documents (local_stack.iam.sam)
+    role_arn: str = ""
 
 
 class LambdaContext:
@@ -73,6 +75,8 @@ class FunctionRuntime:
         self.functions: dict[str, LocalFunction] = {}
         self._modules: dict[str, ModuleType] = {}
         self._lock = threading.Lock()
+        # The credentials each invocation calls AWS with (local_stack.iam.enable): its role's session.
+        self.credentials: Callable[[LocalFunction], Any] | None = None
 
     def register(self, function: LocalFunction) -> None:
         self.functions[function.logical_id] = function
@@ -114,10 +118,12 @@ class FunctionRuntime:
         function = self.find(name_or_arn)
         handler = self.handler(function)
         context = LambdaContext(function)
+        credentials = self.credentials(function) if self.credentials else None
         try:
             fault = faults.begin_invocation(function.logical_id, event)
             try:
-                return handler(event, context)
+                with acting_as(credentials):
+                    return handler(event, context)
             finally:
                 faults.end_invocation(fault)
         except faults.FunctionCrashed as exc:  # as Lambda reports a process that died

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from local_stack.front import ApiFront
+from local_stack.iam import enable as enable_iam
+from local_stack.iam.roles import create_data_access_role
 from local_stack.moto_patches import atomic_moto_dynamodb
 from local_stack.provision import Stack, create_bucket, plan, provision
 from local_stack.runtime import install_moto_lambda
@@ -88,6 +90,7 @@ class LocalStack:
     notice: str = ""  # what a user must know about this start (printed in the banner)
     _undo_lambda: Any = None
     _undo_dynamodb: Any = None
+    _undo_iam: Any = None
     _delivery: Any = None  # local_stack.delivery: stream and queue events to their functions
     _eventbridge: Any = None  # local_stack.eventbridge: rules, schedules, Step Functions' events
 
@@ -129,6 +132,8 @@ class LocalStack:
         self.stack.runtime.apply_environment()
         self._undo_lambda = install_moto_lambda(self.stack.runtime)
         self._undo_dynamodb = atomic_moto_dynamodb()
+        # IAM enforced: each function calls AWS as its own role (template.yaml), authorized by the emulator.
+        _, self._undo_iam = enable_iam(self.stack.runtime, DEFAULT_ACCOUNT, self.region, self.stack.state_machine_role_arn)
         from local_stack.delivery import start_local_delivery
 
         self._delivery = start_local_delivery(self.stack, self.region)
@@ -171,6 +176,12 @@ class LocalStack:
         for bucket in DEMO_BUCKETS:
             with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
                 create_bucket(s3, bucket, self.region)
+        iam = boto3.client("iam", region_name=self.region)
+        with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+            # The trust policy the README asks users to write: only the demo account's jobs may use it.
+            create_data_access_role(iam, DEMO_ROLE.rsplit("/", 1)[-1], service_account=DEFAULT_ACCOUNT,
+                                    job_account=DEFAULT_ACCOUNT, input_buckets=[DEMO_BUCKETS[0]],
+                                    output_buckets=[DEMO_BUCKETS[1]])
 
     def stop(self) -> None:
         if self._delivery:
@@ -185,7 +196,7 @@ class LocalStack:
             self._front.stop()
         if emulator:
             emulator.join()
-        for undo in (self._undo_lambda, self._undo_dynamodb):
+        for undo in (self._undo_iam, self._undo_lambda, self._undo_dynamodb):
             if undo:
                 undo()
 

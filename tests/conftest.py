@@ -31,6 +31,8 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 from moto import mock_aws  # noqa: E402
 
 from local_stack.front import build_event  # noqa: E402
+from local_stack.iam import enable as enable_iam  # noqa: E402
+from local_stack.iam.roles import create_data_access_role  # noqa: E402
 from local_stack.provision import Stack, provision  # noqa: E402
 from local_stack.runtime import install_moto_lambda  # noqa: E402
 from local_stack.stack import DEFAULT_ACCOUNT, MOTO_CONFIG  # noqa: E402
@@ -40,14 +42,17 @@ ACCOUNT = DEFAULT_ACCOUNT
 OTHER_ACCOUNT = "210987654321"
 REGION = "us-east-1"
 TARGET_PREFIX = "AWSShineFrontendService_20170701."
+# The jobs' DataAccessRoleArn: trusts the workers for ACCOUNT's jobs, reads and writes any bucket.
+DATA_ACCESS_ROLE = f"arn:aws:iam::{ACCOUNT}:role/TranslateData"
 
 
 def reset_caches() -> None:
     """Module-level clients and settings are built once per cold start; each test is a cold start."""
-    from translate_jobs import config, service, store, workflow
+    from translate_jobs import config, data_access, service, store, workflow
     from translate_jobs.store import JobRecord
 
     config.settings.cache_clear()
+    data_access._iam.cache_clear()
     store.job_store.cache_clear()
     service.workflow_launcher.cache_clear()
     workflow.work_s3.cache_clear()
@@ -86,6 +91,11 @@ class SessionStack:
             os.environ["DEFAULT_ACCOUNT_ID"] = ACCOUNT
             self._environ = dict(os.environ)
             self._undo = [install_moto_lambda(stack.runtime), atomic_moto_dynamodb()]
+            # IAM enforced: every function calls AWS as its own role (template.yaml's policies).
+            _, undo_iam = enable_iam(stack.runtime, ACCOUNT, REGION, stack.state_machine_role_arn)
+            self._undo.append(undo_iam)
+            create_data_access_role(boto3.client("iam", region_name=REGION), DATA_ACCESS_ROLE.rsplit("/", 1)[-1],
+                                    service_account=ACCOUNT, job_account=ACCOUNT, input_buckets=["*"], output_buckets=["*"])
             self._provisioned = _resource_names()
             self.stack = stack
         return self.stack

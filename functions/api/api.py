@@ -15,7 +15,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from translate_jobs import wire
 from translate_jobs.config import settings
 from translate_jobs.errors import AccessDeniedError, TranslateJobsError, UnknownOperationError
-from translate_jobs.jobs import StopRequester
 from translate_jobs.observability import logger, metrics, tracer
 
 settings()  # fail at cold start, not on the first request, if the template left something out
@@ -32,11 +31,10 @@ def caller_account() -> str:
     return account_id
 
 
-def caller() -> StopRequester:
-    """Who is calling, as Stop records it: the IAM authorizer's principal ARN (else the account)."""
+def caller_arn() -> str | None:
+    """The caller's principal ARN, as the IAM authorizer gives it (Start checks it may pass the role)."""
     authorizer = app.current_event.request_context.authorizer
-    arn = authorizer.iam.user_arn if authorizer and authorizer.iam else None
-    return StopRequester("API", arn or f"arn:aws:iam::{caller_account()}:root")
+    return (authorizer.iam.user_arn or None) if authorizer and authorizer.iam else None
 
 
 def body() -> dict[str, Any]:
@@ -49,14 +47,14 @@ def body() -> dict[str, Any]:
 @app.post("/")
 def aws_json() -> Response:
     operation = wire.operation_from_target(app.current_event.headers.get("x-amz-target"))
-    return wire.invoke(operation, caller_account(), body(), caller())
+    return wire.invoke(operation, caller_account(), body(), caller_arn())
 
 
 @app.post("/jobs")
 def start_job() -> Response:
     request = body()
     request.setdefault("ClientToken", str(uuid.uuid4()))  # as the AWS SDKs do
-    return wire.invoke("StartTextTranslationJob", caller_account(), request)
+    return wire.invoke("StartTextTranslationJob", caller_account(), request, caller_arn())
 
 
 @app.get("/jobs")
@@ -93,7 +91,7 @@ def describe_job(JobId: str) -> Response:  # noqa: N803 - the path parameter's w
 
 @app.post("/jobs/<JobId>/stop")
 def stop_job(JobId: str) -> Response:  # noqa: N803
-    return wire.invoke("StopTextTranslationJob", caller_account(), {**body(), "JobId": JobId}, caller())
+    return wire.invoke("StopTextTranslationJob", caller_account(), {**body(), "JobId": JobId}, caller_arn())
 
 
 @app.exception_handler(TranslateJobsError)

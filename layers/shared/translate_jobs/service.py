@@ -13,6 +13,7 @@ import boto3
 
 from translate_jobs import documents
 from translate_jobs.config import settings
+from translate_jobs.data_access import check_role_may_be_passed
 from translate_jobs.errors import InvalidRequestError, UnsupportedLanguagePairError, ValidationError
 from translate_jobs.jobs import TERMINAL, JobStatus, StopRequester
 from translate_jobs.languages import check_language_pair
@@ -48,7 +49,8 @@ def list_text_translation_jobs(account_id: str, request: dict[str, Any]) -> dict
     return response
 
 
-def start_text_translation_job(account_id: str, request: dict[str, Any]) -> dict[str, Any]:
+def start_text_translation_job(account_id: str, request: dict[str, Any], caller_arn: str | None = None) -> dict[str, Any]:
+    """``caller_arn``: the IAM authorizer's principal, who must be allowed to pass DataAccessRoleArn."""
     source = request["SourceLanguageCode"]
     if source in request["TargetLanguageCodes"]:
         raise UnsupportedLanguagePairError(
@@ -67,6 +69,7 @@ def start_text_translation_job(account_id: str, request: dict[str, Any]) -> dict
         raise InvalidRequestError(
             f"The ContentType {content_type} is not supported. Supported types: {', '.join(documents.SUPPORTED_CONTENT_TYPES)}."
         )
+    check_role_may_be_passed(account_id, caller_arn, request["DataAccessRoleArn"], settings().region)
     # The JobId derives from the ClientToken, so a retried Start is the same conditional put (in a
     # transaction with the account's queued count) that finds the job it created before: no
     # separate idempotency table, and nothing to expire.
@@ -159,6 +162,8 @@ def job_properties(record: JobRecord) -> dict[str, Any]:
     return {key: value for key, value in properties.items() if value is not None}
 
 
+# Operations that pass a role on the caller's behalf: they also get the caller's ARN.
+PASSES_ROLE = {"StartTextTranslationJob"}
 OPERATIONS: dict[str, Callable[..., dict[str, Any]]] = {
     "StartTextTranslationJob": start_text_translation_job,
     "DescribeTextTranslationJob": describe_text_translation_job,

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from translate_jobs import errors
 from translate_jobs.jobs import StopRequester
 from translate_jobs.observability import logger, metrics
-from translate_jobs.service import OPERATIONS
+from translate_jobs.service import OPERATIONS, PASSES_ROLE
 from translate_jobs.validation import operation_model, validate_request
 
 TARGET_PREFIX = "AWSShineFrontendService_20170701."
@@ -60,17 +60,23 @@ def decode_body(body: str | bytes | None) -> dict[str, Any]:
     return request
 
 
-def invoke(operation: str, account_id: str, request: dict[str, Any], requested_by: StopRequester | None = None) -> Response:
+def invoke(operation: str, account_id: str, request: dict[str, Any], caller_arn: str | None = None) -> Response:
     """Validate, run the operation and encode its result; errors propagate to error_response().
 
-    ``requested_by`` (the caller) is recorded by Stop on the job; the other operations need only the account.
+    ``caller_arn`` (the IAM authorizer's principal) is recorded by Stop on the job, and Start checks the
+    caller may pass the job's role; the other operations need only the account.
     """
     metrics.add_dimension(name="Operation", value=operation)
     if isinstance(request.get("JobId"), str):
         logger.append_keys(job_id=request["JobId"])
     validate_request(operation, request)
     run = OPERATIONS[operation]
-    result = run(account_id, request, requested_by) if operation == STOP else run(account_id, request)
+    if operation == STOP:
+        result = run(account_id, request, StopRequester("API", caller_arn or f"arn:aws:iam::{account_id}:root"))
+    elif operation in PASSES_ROLE:
+        result = run(account_id, request, caller_arn)
+    else:
+        result = run(account_id, request)
     if "JobId" in result:
         logger.append_keys(job_id=result["JobId"])
     metrics.add_metric(name="Success", unit="Count", value=1)

@@ -68,7 +68,7 @@ def plan_batches(account_id: str, job_id: str) -> dict[str, Any]:
     """List the input documents once (as the job's role) into a manifest of batches."""
     job = job_store().get(account_id, job_id)
     config = settings()
-    s3 = s3_as_job_role(job.data_access_role_arn, job_id, config.region)
+    s3 = s3_as_job_role(job.data_access_role_arn, account_id, job_id, config.region)
     input_uri = job.input_data_config["S3Uri"]
     bucket, prefix = parse_s3_uri(input_uri)
     quotas = config.quotas
@@ -116,7 +116,7 @@ def translate_batch(account_id: str, job_id: str, batch: int, keys: list[str]) -
         logger.info("Skipping batch", extra={"batch": batch, "job_status": job.job_status})
         return {"Translated": 0, "Failed": 0, "Skipped": True}
     config = settings()
-    s3 = s3_as_job_role(job.data_access_role_arn, job_id, config.region)
+    s3 = s3_as_job_role(job.data_access_role_arn, account_id, job_id, config.region)
     translator = engine(config.engine)
     in_bucket, in_prefix = parse_s3_uri(job.input_data_config["S3Uri"])
     out_bucket, out_prefix = parse_s3_uri(job.output_data_config["S3Uri"])
@@ -282,7 +282,7 @@ def _write_details(job: JobRecord) -> str | None:
                 documents.extend(json.loads(body))
     if not documents:
         return None
-    s3 = s3_as_job_role(job.data_access_role_arn, job.job_id, config.region)
+    s3 = s3_as_job_role(job.data_access_role_arn, job.account_id, job.job_id, config.region)
     out_bucket, out_prefix = parse_s3_uri(job.output_data_config["S3Uri"])
     for target in job.target_language_codes:
         details = []

@@ -1,0 +1,130 @@
+"""Each function calls AWS with its own role's session, as on Lambda.
+
+Handlers run in threads of one process and share boto3/PynamoDB clients made once per "cold
+start", so credentials cannot be chosen per client: ``acting_as`` sets the invoking function's
+session in a context variable (FunctionRuntime.invoke does it for every invocation, whichever
+thread it runs on), and botocore's ``get_frozen_credentials``, which signs every request, returns
+that session for any credentials not given explicitly. A client made with explicit keys (the job
+role's S3 client) keeps its own, as it would on Lambda.
+"""
+
+import contextlib
+import contextvars
+import datetime
+import json
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from botocore.credentials import Credentials, ReadOnlyCredentials, RefreshableCredentials
+
+from local_stack.iam.policy import Decision, Principal, Request, evaluate
+
+LAMBDA_SERVICE = "lambda.amazonaws.com"
+STATES_SERVICE = "states.amazonaws.com"
+SESSION_SECONDS = 12 * 3600
+
+_current: contextvars.ContextVar[ReadOnlyCredentials | None] = contextvars.ContextVar("function_credentials", default=None)
+
+
+@contextlib.contextmanager
+def acting_as(credentials: ReadOnlyCredentials | None) -> Iterator[None]:
+    token = _current.set(credentials)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def install_function_credentials() -> Callable[[], None]:
+    """Patch botocore so that non-explicit credentials become the invoking function's. Returns undo."""
+    originals = {cls: cls.__dict__["get_frozen_credentials"] for cls in (Credentials, RefreshableCredentials)}
+
+    def patch(original: Any) -> Any:
+        def get_frozen_credentials(self: Credentials) -> ReadOnlyCredentials:
+            current = _current.get()
+            if current is not None and self.method != "explicit":
+                return current
+            return original(self)
+
+        return get_frozen_credentials
+
+    for cls, original in originals.items():
+        cls.get_frozen_credentials = patch(original)  # type: ignore[method-assign]
+
+    def undo() -> None:
+        for cls, original in originals.items():
+            cls.get_frozen_credentials = original  # type: ignore[method-assign]
+
+    return undo
+
+
+class RoleNotAssumableError(RuntimeError):
+    """The function's role does not exist or its trust policy does not admit Lambda."""
+
+
+class FunctionSessions:
+    """Role sessions for functions, made as the Lambda service makes them (in moto's STS backend).
+
+    The role's trust policy must admit lambda.amazonaws.com; a session is reused until an hour
+    before it expires.
+    """
+
+    def __init__(self, account_id: str, region: str) -> None:
+        self.account_id = account_id
+        self.region = region
+        self._sessions: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def credentials(self, role_arn: str, session_name: str, service: str = LAMBDA_SERVICE) -> ReadOnlyCredentials:
+        from moto.core.utils import utcnow
+
+        with self._lock:
+            session = self._sessions.get(role_arn)
+            if session is None or session.expiration - utcnow() < datetime.timedelta(hours=1):
+                session = self._assume(role_arn, session_name, service)
+                self._sessions[role_arn] = session
+        return ReadOnlyCredentials(session.access_key_id, session.secret_access_key, session.session_token)
+
+    def _assume(self, role_arn: str, session_name: str, service: str) -> Any:
+        from moto.iam.models import iam_backends
+        from moto.sts.models import sts_backends
+
+        try:
+            role = iam_backends[self.account_id]["aws"].get_role_by_arn(role_arn)
+        except Exception as error:  # noqa: BLE001 - moto raises its own IAMNotFoundException
+            raise RoleNotAssumableError(f"The role {role_arn} cannot be assumed by {service} ({error})") from None
+        trust = json.loads(role.assume_role_policy_document)
+        request = Request("sts:AssumeRole", role_arn, principal=Principal(arn=service, service=service))
+        if evaluate([trust], request) is not Decision.ALLOW:
+            raise RoleNotAssumableError(f"The role {role_arn} cannot be assumed by {service}: its trust policy does not admit it")
+        return sts_backends[self.account_id]["aws"].assume_role(
+            region_name=self.region, role_session_name=session_name, role_arn=role_arn, policy=None,  # type: ignore[arg-type]
+            duration=SESSION_SECONDS, external_id=None,  # type: ignore[arg-type]
+        )
+
+
+def install_state_machine_credentials(credentials: Callable[[], ReadOnlyCredentials]) -> Callable[[], None]:
+    """Sign the calls moto's Step Functions interpreter makes (Lambda tasks, the Map's ItemReader) as the
+    state machine's role, as Step Functions does. It makes every client in ``boto_client_for`` with
+    placeholder keys through its module's ``boto3``; that name is replaced. Returns undo."""
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    original = boto_client.boto3
+
+    class StateMachineBoto3:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(original, name)
+
+        def client(self, *args: Any, **kwargs: Any) -> Any:
+            session = credentials()
+            kwargs.update(aws_access_key_id=session.access_key, aws_secret_access_key=session.secret_key,
+                          aws_session_token=session.token)
+            return original.client(*args, **kwargs)
+
+    boto_client.boto3 = StateMachineBoto3()  # type: ignore[assignment]
+
+    def undo() -> None:
+        boto_client.boto3 = original
+
+    return undo
