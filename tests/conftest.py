@@ -78,6 +78,7 @@ class SessionStack:
         self._outer_environ: dict[str, str] = {}
         self._provisioned: dict[str, set[str]] = {}
         self.local_stack_running = False
+        self._roles: dict[str, tuple[str, dict[str, str]]] = {}
 
     def get(self) -> Stack:
         assert not self.local_stack_running, "an in-process `make run` is running: give its tests a module of their own"
@@ -97,6 +98,7 @@ class SessionStack:
             create_data_access_role(boto3.client("iam", region_name=REGION), DATA_ACCESS_ROLE.rsplit("/", 1)[-1],
                                     service_account=ACCOUNT, job_account=ACCOUNT, input_buckets=["*"], output_buckets=["*"])
             self._provisioned = _resource_names()
+            self._roles = _role_policies()
             self.stack = stack
         return self.stack
 
@@ -108,6 +110,7 @@ class SessionStack:
         os.environ.update(self._environ)
         reset_caches()
         _recreate(stack, self._provisioned)
+        _restore_role_policies(self._roles)  # a test may have taken a permission away from a template role
         return stack
 
     def suspend(self) -> None:
@@ -161,6 +164,35 @@ def _resource_names() -> dict[str, set[str]]:
             for rule in events.list_rules(EventBusName=bus["Name"])["Rules"]
         },
     }
+
+
+def _role_policies() -> dict[str, tuple[str, dict[str, str]]]:
+    """Each role's trust policy and inline policies, as JSON text."""
+    iam = boto3.client("iam", region_name=REGION)
+    roles = {}
+    for role in iam.list_roles()["Roles"]:
+        name = role["RoleName"]
+        inline = {
+            policy: json.dumps(iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"], sort_keys=True)
+            for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]
+        }
+        roles[name] = (json.dumps(role["AssumeRolePolicyDocument"], sort_keys=True), inline)
+    return roles
+
+
+def _restore_role_policies(saved: dict[str, tuple[str, dict[str, str]]]) -> None:
+    iam = boto3.client("iam", region_name=REGION)
+    now = _role_policies()
+    for name, (trust, inline) in saved.items():
+        if name not in now:
+            continue
+        if now[name][0] != trust:
+            iam.update_assume_role_policy(RoleName=name, PolicyDocument=trust)
+        for policy, document in inline.items():
+            if now[name][1].get(policy) != document:
+                iam.put_role_policy(RoleName=name, PolicyName=policy, PolicyDocument=document)
+        for policy in set(now[name][1]) - set(inline):
+            iam.delete_role_policy(RoleName=name, PolicyName=policy)
 
 
 def _recreate(stack: Stack, provisioned: dict[str, set[str]]) -> None:
@@ -251,6 +283,8 @@ def running_local_stack() -> Iterator[Any]:
 
     SESSION.suspend()
     saved = dict(os.environ)
+    for name in ("AWS_ENDPOINT_URL", "MOTO_PORT", "AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN"):
+        os.environ.pop(name, None)  # as a user's shell: `make run` sets what its handlers need
     reset_caches()
     SESSION.local_stack_running = True
     local = LocalStack(port=free_port(), emulator_port=free_port()).start()

@@ -7,15 +7,15 @@ show they are also needed: remove one action and the function fails with AccessD
 
 import json
 import logging
-import os
 import socket
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import conftest
 import pytest
 from botocore.exceptions import ClientError
-from conftest import ACCOUNT, REGION, http_event, put_job, raw_item, reset_caches, start_job, wait_for_execution
+from conftest import ACCOUNT, REGION, http_event, put_job, raw_item, start_job, wait_for_execution
 
 from local_stack.iam.roles import create_data_access_role, data_access_trust_policy
 from local_stack.provision import Stack
@@ -96,7 +96,9 @@ def test_translate_batch_function_without_s3_put_object_on_the_work_bucket_fails
     wait_for_execution(buckets, job_id)
     item = raw_item(buckets.table_name, ACCOUNT, job_id)
     assert item is not None
-    assert (item["JobStatus"]["S"], item["Message"]["S"]) == ("FAILED", "The job ended after 0 of 1 documents.")
+    assert (item["JobStatus"]["S"], item["Message"]["S"]) == ("FAILED", (
+        "The job stopped after 0 of 1 documents because of an internal error in the translation service. Start the job "
+        "again; if it fails again, report the job id to the service's operators."))
     batch_errors = [e for e in errors if e["function"].endswith("TranslateBatchFunction")]
     assert batch_errors, errors
     assert all("AccessDenied" in e["errorMessage"] for e in batch_errors)
@@ -164,6 +166,16 @@ def test_test_setup_keys_act_as_the_account_root(stack):
 
 
 def test_a_function_role_that_does_not_trust_lambda_cannot_run(stack):
+    # A stack provisioned afresh (no function session made yet), and dropped after: the trust policy changes.
+    conftest.SESSION.suspend()
+    stack = conftest.SESSION.reset()
+    try:
+        _function_role_that_does_not_trust_lambda_cannot_run(stack)
+    finally:
+        conftest.SESSION.suspend()
+
+
+def _function_role_that_does_not_trust_lambda_cannot_run(stack):
     iam = boto3.client("iam", region_name=REGION)
     spec = stack.runtime.find("SweepFunction")
     trust = {"Version": "2012-10-17", "Statement": [
@@ -233,20 +245,8 @@ def _free_port() -> int:
 @pytest.fixture
 def served_stack() -> Iterator[Any]:
     """`make run`'s stack (ThreadedMotoServer in this process, the local front), on free ports."""
-    from local_stack.stack import LocalStack
-
-    saved = dict(os.environ)
-    for name in ("AWS_ENDPOINT_URL", "MOTO_PORT", "AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN"):
-        os.environ.pop(name, None)
-    reset_caches()  # the handlers' clients are made again, for the served emulator
-    local = LocalStack(port=_free_port(), emulator_port=_free_port()).start()
-    try:
+    with conftest.running_local_stack() as local:
         yield local
-    finally:
-        local.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-        reset_caches()
 
 
 def test_through_the_moto_server_jobs_run_and_a_stop_needs_dynamodb_update_item(served_stack, caplog):

@@ -90,7 +90,8 @@ def s3_as_job_role(role_arn: str, account_id: str, job_id: str, region: str) -> 
         logger.warning("AssumeRole refused", extra={"role": role_arn, "error": str(exc)})
         raise DataAccessError(
             f"Translate could not assume the DataAccessRoleArn {role_arn} ({transient.error_code(exc)}): check that "
-            "the role exists and that its trust policy lets Translate's workers assume it."
+            f"the role exists and that its trust policy lets Translate's workers assume it for account {account_id}'s "
+            "jobs (README: The data-access role)."
         ) from exc
     return boto3.client(
         "s3",
