@@ -125,15 +125,18 @@ def _check(shape: Shape, value: Any, path: str, problems: list[str]) -> None:
         return
     if kind == "timestamp":
         # AWS JSON carries timestamps as epoch seconds.
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not (math.isfinite(value) and MIN_EPOCH_SECONDS <= value <= MAX_EPOCH_SECONDS)
-        ):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not _is_date(value):
             fail("Member must be a timestamp in epoch seconds between years 1 and 9999")
         return
     if kind == "boolean" and not isinstance(value, bool):
         fail("Member must be a boolean")
+
+
+def _is_date(value: int | float) -> bool:
+    # An int is compared as an int: math.isfinite(10**400) would overflow.
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    return MIN_EPOCH_SECONDS <= value <= MAX_EPOCH_SECONDS
 
 
 def _check_range(measure: int, meta: dict[str, Any], what: str, fail: Any) -> None:
