@@ -26,7 +26,7 @@ import uuid
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote
 
 from local_stack.authorizer import AuthorizationError, Caller, authenticate
 from local_stack.runtime import FunctionError, FunctionRuntime
@@ -176,6 +176,12 @@ class ApiFront:
                     if not self.raw_requestline:
                         self.close_connection = True
                         return
+                    if len(self.raw_requestline.split()) != 3:
+                        # Not "METHOD target HTTP/x.y" (http.server would take "GET /" as HTTP/0.9 and
+                        # then wait for headers such a request never sends).
+                        self.command, self.requestline = "", ""
+                        self.send_error(400, "Bad request syntax.")
+                        return
                     if not self.parse_request():
                         return
                     front.serve(self)
@@ -187,6 +193,7 @@ class ApiFront:
                 """Framing errors found by http.server (bad request line, headers), as JSON. They are
                 the caller's: a 505 for an unknown HTTP version is answered 400, as API Gateway does."""
                 status = code if 400 <= code < 500 else 400
+                self.request_version = self.protocol_version  # answer with a status line even to HTTP/0.9
                 front.send_error(self, FrontError(status, _ERROR_TYPES.get(status, "BadRequestException"),
                                                   (message or "Bad Request")[:200], close=True))
 
@@ -199,8 +206,9 @@ class ApiFront:
             self.send_error(request, error)
 
     def _serve(self, request: BaseHTTPRequestHandler) -> None:
-        url = urlsplit(request.path)
-        raw_path = url.path or "/"
+        # The request target as sent (urlsplit would read "//host/jobs" as a host and the path /jobs).
+        raw_path, _, query = request.path.partition("?")
+        raw_path = raw_path.partition("#")[0]
         headers: dict[str, str] = {}
         for key, value in request.headers.items():
             key = key.lower()
@@ -210,7 +218,7 @@ class ApiFront:
         if self.authenticate_callers:
             try:
                 caller = authenticate(
-                    request.command, raw_path, url.query, headers, body, region=self.region, default_account=self.account_id
+                    request.command, raw_path, query, headers, body, region=self.region, default_account=self.account_id
                 )
             except AuthorizationError as error:
                 raise FrontError(403, error.error_type, error.message) from None
@@ -221,7 +229,7 @@ class ApiFront:
         else:
             raise FrontError(404, "NotFoundException", "Not Found")
         event = build_event(
-            route, request.command, raw_path, url.query, headers, body, params, self.account_id,
+            route, request.command, raw_path, query, headers, body, params, self.account_id,
             request.client_address[0], caller,
         )
         try:
@@ -237,9 +245,9 @@ class ApiFront:
     def _read_body(self, request: BaseHTTPRequestHandler, headers: dict[str, str]) -> bytes:
         if "chunked" in headers.get("transfer-encoding", "").lower():
             return self._read_chunked(request)
-        declared = headers.get("content-length", "").strip()
-        if not declared:
+        if "content-length" not in headers:
             return b""
+        declared = headers["content-length"].strip()
         if not (declared.isascii() and declared.isdigit()):
             # The body's end is unknown: answer, then close the connection (nothing after it can be framed).
             raise FrontError(400, "BadRequestException", "Invalid Content-Length header.", close=True)
