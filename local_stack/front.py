@@ -10,10 +10,12 @@ mistakes.
 
 Bounds, so that no caller can hold the process: at most MAX_CONNECTIONS connections are served
 at once (more wait in the listen backlog), every read has a timeout (a slow or idle client is
-disconnected after ``read_timeout`` seconds), and bodies over LARGE_BODY_BYTES (no valid request is
-that large) are read only MAX_LARGE_BODIES at a time. The memory the front holds for requests is
-therefore at most about MAX_CONNECTIONS x LARGE_BODY_BYTES + MAX_LARGE_BODIES x MAX_PAYLOAD_BYTES,
-each times the ~3 copies an event makes (bytes, base64 text, the function's decoded copy).
+disconnected after ``read_timeout`` seconds), headers are at most 100 lines (http.server) and
+MAX_HEADER_BYTES in all, and bodies over LARGE_BODY_BYTES (no valid request is that large) are read
+only MAX_LARGE_BODIES at a time. What requests hold is therefore at most about
+MAX_CONNECTIONS x (LARGE_BODY_BYTES + MAX_HEADER_BYTES) + MAX_LARGE_BODIES x MAX_PAYLOAD_BYTES
+(~110 MB), times the ~4 copies an event makes (bytes, base64 text, the event, the function's decoded
+copy): under 0.5 GB, however many clients call and however long they stay.
 """
 
 import base64
@@ -34,6 +36,7 @@ from local_stack.template import Route
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's own limit
 LARGE_BODY_BYTES = 1024 * 1024
+MAX_HEADER_BYTES = 64 * 1024
 MAX_LARGE_BODIES = 4
 MAX_CONNECTIONS = 64
 READ_TIMEOUT_SECONDS = 30.0
@@ -213,6 +216,8 @@ class ApiFront:
         for key, value in request.headers.items():
             key = key.lower()
             headers[key] = f"{headers[key]},{value}" if key in headers else value
+        if sum(len(key) + len(value) for key, value in headers.items()) > MAX_HEADER_BYTES:
+            raise FrontError(431, "RequestHeaderFieldsTooLargeException", "Request Header Fields Too Large", close=True)
         body = self._read_body(request, headers)
         caller = None
         if self.authenticate_callers:

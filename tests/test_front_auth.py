@@ -3,6 +3,9 @@ API's IAM authorizer does, and the caller's account comes from its access key. R
 real HTTP against the front over the `stack` fixture.
 """
 
+import json
+import shutil
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -167,3 +170,17 @@ def test_two_access_keys_are_two_tenants(front: ApiFront, stack: Any) -> None:
     assert raw_item(stack.table_name, TENANT_B, job_b)["JobStatus"]["S"] == "IN_PROGRESS"
     # And the default account (any other access key) sees neither
     assert client(front).list_text_translation_jobs()["TextTranslationJobPropertiesList"] == []
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+@pytest.mark.parametrize("query", ["", "?JobStatus=IN_PROGRESS&MaxResults=10"])
+def test_curl_signs_as_the_readme_shows(front: ApiFront, query: str) -> None:
+    job_id = put_job("IN_PROGRESS")
+    sigv4 = ["--aws-sigv4", "aws:amz:us-east-1:execute-api", "--user", "testing:testing"]
+    listed = subprocess.run(["curl", "-s", *sigv4, f"{front.url}/jobs{query}"], capture_output=True, timeout=30, check=True)
+    assert [job["JobId"] for job in json.loads(listed.stdout)["TextTranslationJobPropertiesList"]] == [job_id]
+    stopped = subprocess.run(["curl", "-s", "-X", "POST", *sigv4, f"{front.url}/jobs/{job_id}/stop"],
+                             capture_output=True, timeout=30, check=True)
+    assert json.loads(stopped.stdout)["JobStatus"] == "STOP_REQUESTED"
+    unsigned = subprocess.run(["curl", "-s", f"{front.url}/jobs"], capture_output=True, timeout=30, check=True)
+    assert json.loads(unsigned.stdout)["message"] == "Missing Authentication Token"
