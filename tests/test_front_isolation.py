@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 from conftest import http_event, put_job
+from front_helpers import call
 
+from local_stack.front import ApiFront
+from local_stack.template import Route
 from translate_jobs.observability import logger
 
 DESCRIBE = "DescribeTextTranslationJob"
@@ -147,3 +150,22 @@ def test_worker_and_api_invocations_log_under_their_own_function(
             assert (line["function_name"], line["job_id"]) == expected[by_thread[thread]], line
             seen.add(by_thread[thread])
     assert seen == set(range(THREADS))
+
+
+def test_a_handler_error_is_logged_and_answered_as_api_gateway_does(stack: Any, caplog: Any) -> None:
+    # Given a route whose function raises (FinalizeJobFunction, given an event without its keys)
+    served = ApiFront(stack.runtime, [Route("POST", "/", "FinalizeJobFunction")], "123456789012", "127.0.0.1", 0)
+    served.start()
+    try:
+        # When it is called through the front
+        with caplog.at_level(logging.ERROR, logger="local_stack.runtime"):
+            status, headers, body = call(served.url, "POST", "/", b"{}")
+    finally:
+        served.stop()
+    # Then the caller gets API Gateway's 500, and the error's payload is in the log, not swallowed
+    assert (status, headers["x-amzn-errortype"], json.loads(body)["message"]) == (
+        500, "InternalServerException", "Internal Server Error"
+    )
+    (record,) = [json.loads(r.getMessage()) for r in caplog.records if r.name == "local_stack.runtime"]
+    assert record["function_name"] == stack.runtime.find("FinalizeJobFunction").name
+    assert record["errorType"] == "KeyError" and record["stackTrace"]
