@@ -19,6 +19,7 @@ owns none of the seeded jobs, so a Stop that reached another tenant's job would 
 import base64
 import http.client
 import json
+import logging
 import os
 import random
 import resource
@@ -423,12 +424,19 @@ def test_hostile_requests_get_no_5xx_no_dropped_connections_and_change_no_job(st
             local.client = Client((str(front.server.server_address[0]), int(front.server.server_address[1])), outcome)
         exchange(local.client)
 
-    with ThreadPoolExecutor(CLIENTS) as pool:
-        for index in range(0, REQUESTS, BATCH):
-            batch = [build_exchange(rng, model, front, job_ids, real_token) for _ in range(min(BATCH, REQUESTS - index))]
-            list(pool.map(run, batch))
-            capfd.readouterr()  # the functions' log lines are not kept: thousands of them would fill memory
-            resident_mb.append(_resident_mb())
+    # pytest's log capture keeps every record of a test; here the records go only to the functions'
+    # own handler (stdout, read and dropped after each batch), as under `make run`
+    root = logging.getLogger()
+    pytest_handlers, root.handlers = root.handlers, []
+    try:
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            for index in range(0, REQUESTS, BATCH):
+                batch = [build_exchange(rng, model, front, job_ids, real_token) for _ in range(min(BATCH, REQUESTS - index))]
+                list(pool.map(run, batch))
+                capfd.readouterr()
+                resident_mb.append(_resident_mb())
+    finally:
+        root.handlers = pytest_handlers
     elapsed = time.monotonic() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # Then nothing failed, nothing was dropped, every 4xx was AWS-shaped, and no job changed
