@@ -8,6 +8,7 @@ tests/test_local_stack.py fails loudly if the signature changes) with one that c
 import importlib.util
 import inspect
 import json
+import logging
 import os
 import sys
 import threading
@@ -25,6 +26,7 @@ from local_stack.iam.credentials import acting_as
 from local_stack.template import ROOT
 
 LAYER_DIR = ROOT / "layers" / "shared"
+ERROR_LOG = logging.getLogger("local_stack.runtime")
 EXPECTED_INVOKE_PARAMETERS = ["self", "function_name", "qualifier", "body", "headers", "response_headers"]
 
 
@@ -134,13 +136,17 @@ class FunctionRuntime:
             message = f"{context.aws_request_id} Task timed out after {function.timeout:.2f} seconds"
             raise FunctionError({"errorType": "Sandbox.Timedout", "errorMessage": message}) from None
         except Exception as exc:  # noqa: BLE001 - Lambda reports any exception the same way
-            raise FunctionError(
-                {
-                    "errorType": type(exc).__name__,
-                    "errorMessage": str(exc),
-                    "stackTrace": traceback.format_tb(exc.__traceback__),
-                }
-            ) from exc
+            payload = {
+                "errorType": type(exc).__name__,
+                "errorMessage": str(exc),
+                "stackTrace": traceback.format_tb(exc.__traceback__),
+            }
+            # As Lambda writes an unhandled error to the function's log: never lost, whoever called.
+            ERROR_LOG.error(json.dumps(
+                {"level": "ERROR", "function_name": function.name, "function_request_id": context.aws_request_id, **payload},
+                ensure_ascii=True,
+            ))
+            raise FunctionError(payload) from exc
 
 
 def install_moto_lambda(runtime: FunctionRuntime) -> Callable[[], None]:

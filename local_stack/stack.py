@@ -112,7 +112,9 @@ class LocalStack:
             self._start_embedded_emulator()
         self._create_demo_buckets()
         assert self.stack is not None
-        self._front = ApiFront(self.stack.runtime, http_api_routes(self.stack.template), DEFAULT_ACCOUNT, self.host, self.port)
+        self._front = ApiFront(
+            self.stack.runtime, http_api_routes(self.stack.template), DEFAULT_ACCOUNT, self.host, self.port, region=self.region
+        )
         self._front.start()
         return self
 

@@ -116,17 +116,22 @@ def function_environment(template: dict[str, Any], logical_id: str, resolver: Re
     return {key: str(resolver.resolve(value)) for key, value in {**global_env, **own_env}.items()}
 
 
+DEFAULT_ROUTE = "$default"
+
+
 @dataclass(frozen=True)
 class Route:
     method: str
-    path: str  # e.g. /jobs/{JobId}/stop
+    path: str  # e.g. /jobs/{JobId}/stop, or $default: whatever no other route matches
     function: str  # logical id
 
     @property
     def route_key(self) -> str:
-        return f"{self.method} {self.path}"
+        return DEFAULT_ROUTE if self.path == DEFAULT_ROUTE else f"{self.method} {self.path}"
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
+        if self.path == DEFAULT_ROUTE:
+            return {}
         if method.upper() != self.method:
             return None
         pattern = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path)) + "$"
@@ -140,5 +145,6 @@ def http_api_routes(template: dict[str, Any]) -> list[Route]:
         for event in resource["Properties"].get("Events", {}).values():
             if event["Type"] == "HttpApi":
                 props = event["Properties"]
-                routes.append(Route(props["Method"].upper(), props["Path"], name))
-    return routes
+                # Without Path and Method, SAM makes the API's $default route.
+                routes.append(Route(props.get("Method", "ANY").upper(), props.get("Path", DEFAULT_ROUTE), name))
+    return sorted(routes, key=lambda route: route.path == DEFAULT_ROUTE)  # $default only when nothing else matches

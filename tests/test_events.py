@@ -33,6 +33,7 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     "stop-malformed-json.json": (400, "SerializationException"),
     "unknown-operation.json": (400, "UnknownOperationException"),
     "start-same-language.json": (400, "UnsupportedLanguagePairException"),
+    "no-route.json": (404, "NotFoundException"),  # the $default route: DELETE /jobs/{JobId} is no route
 }
 
 EVENT_FILES = sorted(path.name for path in EVENTS.glob("*.json"))

@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 import pytest
 from conftest import ACCOUNT, REGION, http_event
+from front_helpers import call
 
 from local_stack.__main__ import parameter_overrides
 from local_stack.front import ApiFront, build_event
@@ -160,21 +161,20 @@ def front() -> Iterator[ApiFront]:
         served.stop()
 
 
-def test_front_serves_template_routes_and_404s_the_rest(front: ApiFront) -> None:
-    request = urllib.request.Request(f"{front.url}/jobs/job-1/stop", data=b"\x00\xff", method="POST",
-                                     headers={"content-type": "application/octet-stream"})
-    with urllib.request.urlopen(request, timeout=5) as response:
-        assert response.status == 201
-        answer = json.loads(response.read())
+def test_front_serves_template_routes_and_sends_the_rest_to_the_default_route(front: ApiFront) -> None:
+    status, _, body = call(front.url, "POST", "/jobs/job-1/stop", b"\x00\xff", {"content-type": "application/octet-stream"})
+    assert status == 201
+    answer = json.loads(body)
     assert answer["function"] == "ApiFunction"
     assert answer["event"]["routeKey"] == "POST /jobs/{JobId}/stop"
     assert answer["event"]["pathParameters"] == {"JobId": "job-1"}
     assert answer["event"]["isBase64Encoded"] is True
     for method, path in [("GET", "/nowhere"), ("DELETE", "/jobs/job-1"), ("GET", "/jobs/job-1/stop")]:
-        with pytest.raises(urllib.error.HTTPError) as error:
-            urllib.request.urlopen(urllib.request.Request(f"{front.url}{path}", method=method), timeout=5)
-        assert error.value.code == 404
-        assert json.loads(error.value.read()) == {"message": "Not Found"}
+        status, _, body = call(front.url, method, path)
+        assert status == 201
+        answer = json.loads(body)
+        assert (answer["function"], answer["event"]["routeKey"]) == ("ApiFunction", "$default")
+        assert answer["event"]["requestContext"]["http"]["method"] == method
 
 
 # ---------- (d) python -m local_stack invoke against a running stack ----------

@@ -388,12 +388,12 @@ def test_an_unexpected_exception_is_a_500_without_internals(stack, monkeypatch):
     assert response["headers"]["x-amzn-RequestId"]
 
 
-def test_a_route_the_api_lacks_is_an_unknown_operation(stack):
-    event = http_event("POST", "/", {"JobId": "abc"}, target=STOP)
-    event.update(rawPath="/nowhere", routeKey="POST /nowhere")
-    event["requestContext"]["http"]["path"] = "/nowhere"
+def test_a_route_the_api_lacks_is_an_aws_shaped_404(stack):
+    # The $default route (template.yaml) brings every unmatched request to the function.
+    event = http_event("POST", "/nowhere", {"JobId": "abc"}, target=STOP)
+    assert event["routeKey"] == "$default"
     code, body, _ = call(stack, event)
-    assert (code, body["__type"]) == (400, "UnknownOperationException")
+    assert (code, body["__type"]) == (404, "NotFoundException")
 
 
 def test_a_body_that_is_not_utf8_is_a_serialization_error_and_touches_nothing(stack):

@@ -1,66 +1,71 @@
 """The API function: Translate's AWS JSON 1.1 protocol at POST /, and REST routes for curl.
 
+API Gateway has already matched the route (template.yaml's HttpApi events) and names it in the
+event's ``routeKey``, so the handler dispatches on it; nothing about a request is kept outside the
+call (the local front runs many requests at once in one process).
 Stop lives in translate_jobs.service.stop_text_translation_job (rules: translate_jobs.store.request_stop).
 """
 
 import base64
+import binascii
 import math
 import uuid
+from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from translate_jobs import wire
+from translate_jobs import errors, wire
 from translate_jobs.config import settings
-from translate_jobs.errors import AccessDeniedError, TranslateJobsError, UnknownOperationError
-from translate_jobs.observability import logger, metrics, tracer
+from translate_jobs.observability import observed
 
 settings()  # fail at cold start, not on the first request, if the template left something out
-app = APIGatewayHttpResolver()
 
 
-def caller_account() -> str:
+def caller_account(event: APIGatewayProxyEventV2) -> str:
     """The caller's account: the IAM authorizer's, or the configured one where no authorizer runs."""
-    authorizer = app.current_event.request_context.authorizer
+    authorizer = event.request_context.authorizer
     account_id = authorizer.iam.account_id if authorizer and authorizer.iam else None
     account_id = account_id or settings().default_account_id
     if not account_id:
-        raise AccessDeniedError("The request carries no AWS identity.")
+        raise errors.AccessDeniedError("The request carries no AWS identity.")
     return account_id
 
 
-def caller_arn() -> str | None:
-    """The caller's principal ARN, as the IAM authorizer gives it (Start checks it may pass the role)."""
-    authorizer = app.current_event.request_context.authorizer
+def caller_arn(event: APIGatewayProxyEventV2) -> str | None:
+    """The caller's principal ARN, as the IAM authorizer gives it (Start checks it may pass the role; Stop records it)."""
+    authorizer = event.request_context.authorizer
     return (authorizer.iam.user_arn or None) if authorizer and authorizer.iam else None
 
 
-def body() -> dict[str, Any]:
+def body(event: APIGatewayProxyEventV2) -> dict[str, Any]:
     # Decode base64 ourselves: a body that is not UTF-8 is the caller's error, not a 500.
-    event = app.current_event
     raw = event.body or ""
-    return wire.decode_body(base64.b64decode(raw) if event.is_base64_encoded else raw.encode())
+    if event.is_base64_encoded:
+        try:
+            return wire.decode_body(base64.b64decode(raw, validate=True))
+        except binascii.Error:
+            raise errors.SerializationError("The request body is not valid base64.") from None
+    return wire.decode_body(raw.encode("utf-8", "surrogatepass"))
 
 
-@app.post("/")
-def aws_json() -> Response:
-    operation = wire.operation_from_target(app.current_event.headers.get("x-amz-target"))
-    return wire.invoke(operation, caller_account(), body(), caller_arn())
+def aws_json(event: APIGatewayProxyEventV2) -> Response:
+    operation = wire.operation_from_target(event.headers.get("x-amz-target"))
+    return wire.invoke(operation, caller_account(event), body(event), caller_arn(event))
 
 
-@app.post("/jobs")
-def start_job() -> Response:
-    request = body()
+def start_job(event: APIGatewayProxyEventV2) -> Response:
+    request = body(event)
     request.setdefault("ClientToken", str(uuid.uuid4()))  # as the AWS SDKs do
-    return wire.invoke("StartTextTranslationJob", caller_account(), request, caller_arn())
+    return wire.invoke("StartTextTranslationJob", caller_account(event), request, caller_arn(event))
 
 
-@app.get("/jobs")
-def list_jobs() -> Response:
+def list_jobs(event: APIGatewayProxyEventV2) -> Response:
     """List, with the Filter's members, MaxResults and NextToken as query parameters."""
-    params = dict(app.current_event.query_string_parameters or {})
+    params = dict(event.query_string_parameters or {})
     request: dict[str, Any] = {}
     job_filter = {key: params.pop(key) for key in ("JobName", "JobStatus") if key in params}
     for key in ("SubmittedBeforeTime", "SubmittedAfterTime"):
@@ -71,7 +76,7 @@ def list_jobs() -> Response:
     if "MaxResults" in params:
         request["MaxResults"] = _typed(params.pop("MaxResults"), int)
     request.update(params)  # NextToken; anything else is reported as an unknown member
-    return wire.invoke("ListTextTranslationJobs", caller_account(), request)
+    return wire.invoke("ListTextTranslationJobs", caller_account(event), request)
 
 
 def _typed(value: str, kind: type[int] | type[float]) -> Any:
@@ -79,41 +84,49 @@ def _typed(value: str, kind: type[int] | type[float]) -> Any:
     which validation then rejects as AWS words it ('Member must be an integer')."""
     try:
         typed = kind(value)
-    except ValueError:
+    except ValueError:  # also ints over Python's 4300-digit limit
         return value
     return typed if math.isfinite(typed) else value
 
 
-@app.get("/jobs/<JobId>")
-def describe_job(JobId: str) -> Response:  # noqa: N803 - the path parameter's wire name
-    return wire.invoke("DescribeTextTranslationJob", caller_account(), {"JobId": JobId})
+def describe_job(event: APIGatewayProxyEventV2) -> Response:
+    job_id = (event.path_parameters or {}).get("JobId")
+    return wire.invoke("DescribeTextTranslationJob", caller_account(event), {"JobId": job_id})
 
 
-@app.post("/jobs/<JobId>/stop")
-def stop_job(JobId: str) -> Response:  # noqa: N803
-    return wire.invoke("StopTextTranslationJob", caller_account(), {**body(), "JobId": JobId}, caller_arn())
+def stop_job(event: APIGatewayProxyEventV2) -> Response:
+    job_id = (event.path_parameters or {}).get("JobId")
+    return wire.invoke("StopTextTranslationJob", caller_account(event), {**body(event), "JobId": job_id}, caller_arn(event))
 
 
-@app.exception_handler(TranslateJobsError)
-def domain_error(error: TranslateJobsError) -> Response:
-    return wire.error_response(error)
+def no_route(event: APIGatewayProxyEventV2) -> Response:
+    """The $default route: anything the other routes do not match, answered as an AWS 404."""
+    method = event.request_context.http.method
+    path = event.raw_path if len(event.raw_path) <= 100 else event.raw_path[:100] + "..."
+    return wire.error_response(errors.NoRouteError(f"No route for {method} {path}."))
 
 
-@app.exception_handler(Exception)
-def unexpected_error(error: Exception) -> Response:
-    return wire.error_response(error)
+ROUTES: dict[str, Callable[[APIGatewayProxyEventV2], Response]] = {
+    "POST /": aws_json,
+    "POST /jobs": start_job,
+    "GET /jobs": list_jobs,
+    "GET /jobs/{JobId}": describe_job,
+    "POST /jobs/{JobId}/stop": stop_job,
+}
 
 
-@app.not_found
-def no_route(_: Exception) -> Response:
-    path = app.current_event.raw_path
-    return wire.error_response(UnknownOperationError(f"No route for {app.current_event.request_context.http.method} {path}."))
-
-
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-@metrics.log_metrics
-@tracer.capture_lambda_handler
+@observed(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    response = app.resolve(event, context)
-    response.setdefault("headers", {})["x-amzn-RequestId"] = app.current_event.request_context.request_id
-    return response
+    request = APIGatewayProxyEventV2(event)
+    try:
+        response = ROUTES.get(request.route_key, no_route)(request)
+    except errors.TranslateJobsError as error:
+        response = wire.error_response(error)
+    except Exception as error:  # noqa: BLE001 - an unexpected error is logged and answered as AWS's 500
+        response = wire.error_response(error)
+    return {
+        "statusCode": response.status_code,
+        "headers": {**response.headers, "x-amzn-RequestId": request.request_context.request_id},
+        "body": response.body,
+        "isBase64Encoded": False,
+    }

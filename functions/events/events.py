@@ -9,20 +9,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from translate_jobs import events, reconcile, stop_requests
 from translate_jobs.config import settings
-from translate_jobs.observability import logger, tracer
+from translate_jobs.observability import observed
 
 settings()  # fail at cold start if the template left something out
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@observed()
 def publish_job_events(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """JobsTable stream -> one EventBridge event per JobStatus change (ReportBatchItemFailures)."""
     return events.publish_job_events(event, context)
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@observed()
 def process_stop_requests(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Stop requests: an SQS batch (ReportBatchItemFailures) or one EventBridge event."""
     if "Records" in event:
@@ -30,15 +28,13 @@ def process_stop_requests(event: dict[str, Any], context: LambdaContext) -> dict
     return stop_requests.process_stop_event(event)
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@observed()
 def reconcile_execution(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """A workflow execution that ended FAILED, TIMED_OUT or ABORTED -> the job finalized."""
     return reconcile.reconcile_execution(event)
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@observed()
 def sweep_submitted(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Scheduled: start the execution of jobs left SUBMITTED without one."""
     return reconcile.sweep_submitted()

@@ -9,39 +9,35 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from translate_jobs import workflow
 from translate_jobs.config import settings
-from translate_jobs.observability import logger, tracer
+from translate_jobs.observability import logger, observed
 
 settings()  # fail at cold start if the template left something out
 
 
 def _job_keys(event: dict[str, Any]) -> None:
-    logger.append_keys(job_id=event.get("JobId"), account_id=event.get("AccountId"))
+    logger.thread_safe_append_keys(job_id=event.get("JobId"), account_id=event.get("AccountId"))
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@observed()
 def begin_job(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     _job_keys(event)
     return workflow.begin_job(event["AccountId"], event["JobId"])
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@observed()
 def plan_batches(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     _job_keys(event)
     return workflow.plan_batches(event["AccountId"], event["JobId"])
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@observed()
 def translate_batch(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     _job_keys(event)
-    logger.append_keys(batch=event["Batch"])
+    logger.thread_safe_append_keys(batch=event["Batch"])
     return workflow.translate_batch(event["AccountId"], event["JobId"], event["Batch"], event["Keys"])
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@observed()
 def finalize_job(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     _job_keys(event)
     return workflow.finalize_job(event["AccountId"], event["JobId"], error=event.get("Error"))

@@ -30,7 +30,7 @@ def run_job(stack: object, documents: int, spec: str) -> tuple[float, str, int, 
     plan = faults.FaultPlan.parse(spec) if spec else None
     faults.activate(plan)
     started = time.perf_counter()
-    job_id = conftest.start_job(stack, ClientToken="bench")
+    job_id = conftest.start_job(stack)
     execution = conftest.wait_for_execution(stack, job_id, timeout=3600)
     elapsed = time.perf_counter() - started
     faults.activate(None)

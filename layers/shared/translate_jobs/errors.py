@@ -8,19 +8,25 @@ class TranslateJobsError(Exception):
 class ValidationError(TranslateJobsError):
     """The request breaks a constraint of the Translate model."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], listed: int | None = None) -> None:
         self.problems = problems
         count = len(problems)
         noun = "error" if count == 1 else "errors"
-        super().__init__(f"{count} validation {noun} detected: " + "; ".join(problems))
+        shown = problems[:listed] if listed is not None else problems
+        more = f"; and {count - len(shown)} more" if len(shown) < count else ""
+        super().__init__(f"{count} validation {noun} detected: " + "; ".join(shown) + more)
 
 
 class SerializationError(TranslateJobsError):
-    """The body is not a JSON object."""
+    """The body is not a JSON object (or holds what JSON text cannot: NaN, lone surrogates, ...)."""
 
 
 class UnknownOperationError(TranslateJobsError):
     """The X-Amz-Target names no operation of this service."""
+
+
+class NoRouteError(TranslateJobsError):
+    """No route of the API matches the request's method and path."""
 
 
 class RequestTooLargeError(TranslateJobsError):

@@ -22,6 +22,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,4 +178,40 @@ def decode_token(
             "The NextToken belongs to a different request: use it only with the same Filter (and account) "
             "as the request that returned it, or omit it to start over."
         )
-    return dict(content["k"])
+    key = dict(content["k"])
+    # A signature proves who made the token, not that its key fits the index (a leaked secret, an old
+    # format): DynamoDB gets only an ExclusiveStartKey of exactly the query's attributes and types.
+    if not _fits(key, plan_query(account_id, job_filter), account_id):
+        raise invalid
+    return key
+
+
+def _fits(key: dict[str, Any], query: ListQuery, account_id: str) -> bool:
+    if set(key) != set(query.key_attributes):
+        return False
+    for name, value in key.items():
+        kind = "N" if name == query.range_attribute else "S"
+        if not (isinstance(value, dict) and list(value) == [kind] and isinstance(value[kind], str)):
+            return False
+        text = value[kind]
+        if not text or len(text) > 1024 or not _is_unicode(text):
+            return False
+        if kind == "N" and not _is_number(text):
+            return False
+    return key["AccountId"]["S"] == account_id and key[query.hash_attribute]["S"] == query.hash_value
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return True
+
+
+def _is_number(text: str) -> bool:
+    try:
+        number = float(text)
+    except ValueError:
+        return False
+    return math.isfinite(number) and len(text) <= 40

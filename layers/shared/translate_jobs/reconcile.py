@@ -39,7 +39,7 @@ def reconcile_execution(event: dict[str, Any]) -> dict[str, Any]:
     except (ValueError, KeyError, TypeError):
         logger.error("Execution input names no job; ignored", extra={"execution_arn": detail.get("executionArn")})
         return {"Action": "NONE"}
-    logger.append_keys(job_id=job_id, account_id=account_id)
+    logger.thread_safe_append_keys(job_id=job_id, account_id=account_id)
     cause = detail.get("cause") or detail.get("error") or "no cause was reported"
     error = {"Error": f"Execution{status.title().replace('_', '')}", "Cause": f"The job's workflow ended {status}: {cause}"}
     try:

@@ -6,6 +6,7 @@ Unicode property classes (``\\p{L}``) that Python's ``re`` lacks; ``unicode_patt
 from ``unicodedata`` (the layer then ships no compiled regular-expression engine).
 """
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable
@@ -18,6 +19,13 @@ from botocore.model import OperationModel, Shape, StructureShape
 from translate_jobs.errors import UnknownOperationError, ValidationError
 
 SERVICE = "translate"
+# A caller cannot make us build (or log) a large message: values are shown truncated, and
+# problems beyond the first few are counted, not listed (AWS caps its list too).
+MAX_SHOWN_CHARS = 100
+MAX_LISTED_PROBLEMS = 10
+# Timestamps (epoch seconds) must be dates: years 1..9999, all well inside DynamoDB's number range.
+MIN_EPOCH_SECONDS = -62135596800.0
+MAX_EPOCH_SECONDS = 253402300799.0
 
 
 @cache
@@ -110,19 +118,31 @@ def validate_request(operation: str, request: Any) -> None:
     problems: list[str] = []
     _check(shape, request, "", problems)
     if problems:
-        raise ValidationError(problems)
+        raise ValidationError(problems, listed=MAX_LISTED_PROBLEMS)
 
 
 def _path(parent: str, member: str) -> str:
     # AWS names members in lower camel case: 'inputDataConfig.s3Uri'.
-    name = member[0].lower() + member[1:]
+    name = _truncated(member[:1].lower() + member[1:])  # an empty name is possible: {"": 1}
     return f"{parent}.{name}" if parent else name
+
+
+def _truncated(text: str) -> str:
+    return text if len(text) <= MAX_SHOWN_CHARS else text[:MAX_SHOWN_CHARS] + "..."
 
 
 def _show(value: Any) -> str:
     if isinstance(value, list):
-        return "[" + ", ".join(str(v) for v in value) + "]"
-    return str(value)
+        # Only as many items as can be shown; nested containers are not expanded.
+        shown: list[str] = []
+        for item in value:
+            shown.append("[...]" if isinstance(item, list) else "{...}" if isinstance(item, dict) else str(item))
+            if sum(map(len, shown)) > MAX_SHOWN_CHARS:
+                break
+        return _truncated("[" + ", ".join(shown) + ("" if len(shown) == len(value) else ", ...") + "]")
+    if isinstance(value, dict):
+        return _truncated("{" + ", ".join(f"{key}=..." for key in list(value)[:10]) + "}")
+    return _truncated(str(value))
 
 
 def _check(shape: Shape, value: Any, path: str, problems: list[str]) -> None:
@@ -175,11 +195,18 @@ def _check(shape: Shape, value: Any, path: str, problems: list[str]) -> None:
         return
     if kind == "timestamp":
         # AWS JSON carries timestamps as epoch seconds.
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            fail("Member must be a timestamp in epoch seconds")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not _is_date(value):
+            fail("Member must be a timestamp in epoch seconds between years 1 and 9999")
         return
     if kind == "boolean" and not isinstance(value, bool):
         fail("Member must be a boolean")
+
+
+def _is_date(value: int | float) -> bool:
+    # An int is compared as an int: math.isfinite(10**400) would overflow.
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    return MIN_EPOCH_SECONDS <= value <= MAX_EPOCH_SECONDS
 
 
 def _check_range(measure: int, meta: dict[str, Any], what: str, fail: Any) -> None:

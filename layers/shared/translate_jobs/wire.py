@@ -22,6 +22,7 @@ WIRE_ERRORS: dict[type[Exception], tuple[str, int]] = {
     errors.ValidationError: ("ValidationException", 400),
     errors.SerializationError: ("SerializationException", 400),
     errors.UnknownOperationError: ("UnknownOperationException", 400),
+    errors.NoRouteError: ("NotFoundException", 404),  # API Gateway's name for it
     errors.RequestTooLargeError: ("RequestEntityTooLargeException", 413),
     errors.AccessDeniedError: ("AccessDeniedException", 403),
     errors.JobNotFoundError: ("ResourceNotFoundException", 400),
@@ -36,7 +37,8 @@ WIRE_ERRORS: dict[type[Exception], tuple[str, int]] = {
 
 def operation_from_target(target: str | None) -> str:
     if not target or not target.startswith(TARGET_PREFIX):
-        raise errors.UnknownOperationError(f"Missing or unknown X-Amz-Target: {target!r}.")
+        shown = target if target is None or len(target) <= 100 else target[:100] + "..."
+        raise errors.UnknownOperationError(f"Missing or unknown X-Amz-Target: {shown!r}.")
     operation = target.removeprefix(TARGET_PREFIX)
     operation_model(operation)  # raises UnknownOperationError for names the model lacks
     if operation not in OPERATIONS:
@@ -52,12 +54,29 @@ def decode_body(body: str | bytes | None) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        request = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise errors.SerializationError(f"The request body is not valid JSON: {exc}") from None
+        request = json.loads(raw, parse_constant=_not_json)
+    except RecursionError:
+        raise errors.SerializationError("The request body is not valid JSON: it is nested too deeply.") from None
+    except (UnicodeDecodeError, ValueError) as exc:  # ValueError: JSONDecodeError, NaN, ints over 4300 digits
+        raise errors.SerializationError(f"The request body is not valid JSON: {str(exc)[:200]}") from None
     if not isinstance(request, dict):
         raise errors.SerializationError("The request body must be a JSON object.")
     return request
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON number")
+
+
+def require_unicode(request: dict[str, Any]) -> None:
+    """Refuse strings that are not Unicode text (lone surrogates, from \\ud800 escapes, path or query):
+    no pattern of the model can be trusted with them, and DynamoDB would refuse them later."""
+    try:
+        json.dumps(request, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise errors.SerializationError("The request holds a string that is not valid Unicode (a lone surrogate).") from None
+    except RecursionError:
+        raise errors.SerializationError("The request body is not valid JSON: it is nested too deeply.") from None
 
 
 def invoke(operation: str, account_id: str, request: dict[str, Any], caller_arn: str | None = None) -> Response:
@@ -66,9 +85,10 @@ def invoke(operation: str, account_id: str, request: dict[str, Any], caller_arn:
     ``caller_arn`` (the IAM authorizer's principal) is recorded by Stop on the job, and Start checks the
     caller may pass the job's role; the other operations need only the account.
     """
-    metrics.add_dimension(name="Operation", value=operation)
+    metrics().add_dimension(name="Operation", value=operation)
+    require_unicode(request)
     if isinstance(request.get("JobId"), str):
-        logger.append_keys(job_id=request["JobId"])
+        logger.thread_safe_append_keys(job_id=request["JobId"][:100])
     validate_request(operation, request)
     run = OPERATIONS[operation]
     if operation == STOP:
@@ -78,8 +98,8 @@ def invoke(operation: str, account_id: str, request: dict[str, Any], caller_arn:
     else:
         result = run(account_id, request)
     if "JobId" in result:
-        logger.append_keys(job_id=result["JobId"])
-    metrics.add_metric(name="Success", unit="Count", value=1)
+        logger.thread_safe_append_keys(job_id=result["JobId"])
+    metrics().add_metric(name="Success", unit="Count", value=1)
     logger.info("Operation succeeded", extra={"operation": operation, "job_status": result.get("JobStatus")})
     return Response(status_code=200, content_type=CONTENT_TYPE, body=json.dumps(result))
 
@@ -92,7 +112,7 @@ def error_response(error: Exception) -> Response:
     else:
         logger.info("Request rejected", extra={"error_code": code, "error_message": str(error)})
         message = str(error)
-    metrics.add_metric(name=code, unit="Count", value=1)
+    metrics().add_metric(name=code, unit="Count", value=1)
     return Response(
         status_code=status,
         content_type=CONTENT_TYPE,
