@@ -4,6 +4,7 @@ is a 400 with the exception AWS would name, is logged (the record itself survive
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -160,11 +161,11 @@ def test_an_unexpected_error_is_logged_even_with_a_lone_surrogate(stack: Any, re
 def _signed_token(account: str, job_filter: dict[str, Any] | None, key: Any) -> str:
     """A NextToken signed with the real secret (as if it leaked) around a key of the wrong shape."""
     payload = json.dumps(
-        {"v": listing.TOKEN_VERSION, "a": account, "f": listing._filter_digest(job_filter), "k": key},
+        {"v": listing.TOKEN_VERSION, "a": account, "f": listing._filter_digest(job_filter), "k": key,
+         "e": int(time.time()) + listing.TOKEN_TTL_SECONDS},
         sort_keys=True, separators=(",", ":"),
     ).encode()
-    secret = settings().next_token_secret
-    assert secret
+    secret = settings().pagination_secret()
     return f"{listing._b64encode(payload)}.{listing._b64encode(listing._signature(secret, payload))}"
 
 
