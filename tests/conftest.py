@@ -64,7 +64,7 @@ class SessionStack:
 
     Provisioning the template takes seconds; resetting what a test may have changed takes milliseconds.
     So the stack is provisioned once, and before each test its state goes back to just-provisioned:
-    executions finished, tables recreated from the template, buckets, queues, rules and roles that
+    executions finished, tables recreated from the template, buckets, queues, rules, roles and users that
     tests made removed, the template's queues purged and its work bucket emptied, the environment
     restored. A test that needs a moto of its own (an in-process `make run`) calls ``suspend()``
     first; the next test that asks for ``stack`` provisions again.
@@ -158,6 +158,7 @@ def _resource_names() -> dict[str, set[str]]:
         "buckets": {b["Name"] for b in boto3.client("s3", region_name=REGION).list_buckets()["Buckets"]},
         "queues": set(boto3.client("sqs", region_name=REGION).list_queues().get("QueueUrls", [])),
         "roles": {r["RoleName"] for r in boto3.client("iam", region_name=REGION).list_roles()["Roles"]},
+        "users": {u["UserName"] for u in boto3.client("iam", region_name=REGION).list_users()["Users"]},
         "rules": {
             f"{bus['Name']}/{rule['Name']}"
             for bus in events.list_event_buses()["EventBuses"]
@@ -234,6 +235,16 @@ def _recreate(stack: Stack, provisioned: dict[str, set[str]]) -> None:
             for attached in iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]:
                 iam.detach_role_policy(RoleName=role["RoleName"], PolicyArn=attached["PolicyArn"])
             iam.delete_role(RoleName=role["RoleName"])
+    for user in iam.list_users()["Users"]:
+        name = user["UserName"]
+        if name not in provisioned["users"]:
+            for policy in iam.list_user_policies(UserName=name)["PolicyNames"]:
+                iam.delete_user_policy(UserName=name, PolicyName=policy)
+            for attached in iam.list_attached_user_policies(UserName=name)["AttachedPolicies"]:
+                iam.detach_user_policy(UserName=name, PolicyArn=attached["PolicyArn"])
+            for key in iam.list_access_keys(UserName=name)["AccessKeyMetadata"]:
+                iam.delete_access_key(UserName=name, AccessKeyId=key["AccessKeyId"])
+            iam.delete_user(UserName=name)
 
 
 def _drain(sqs: Any, url: str) -> None:
