@@ -4,6 +4,7 @@ The stack runs as a subprocess exactly as the README starts it (docs/walkthrough
 ports, with BatchSize=1 so that a job of a few hundred documents lasts long enough to be stopped.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -78,6 +79,26 @@ def api_answers(url: str) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def running_stack(command: list[str], env: dict[str, str], logs: Path, port: int, emulator_port: int,
+                  timeout: float) -> Iterator[RunningStack]:
+    """The local stack as a subprocess (its own session, killed whole at the end), once its API answers."""
+    with (logs / "stdout").open("wb") as out, (logs / "stderr").open("wb") as err:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err, start_new_session=True)
+    running = RunningStack(process, port, emulator_port, logs / "stdout", logs / "stderr")
+    try:
+        deadline = time.monotonic() + timeout
+        while not api_answers(running.api):
+            assert process.poll() is None, f"the stack exited with {process.returncode}\n{running.output()}"
+            assert time.monotonic() < deadline, f"the API did not answer in time\n{running.output()}"
+            time.sleep(0.1)
+        yield running
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     logs = tmp_path_factory.mktemp("stack")
@@ -88,23 +109,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         for key, value in os.environ.items()
         if not key.startswith(("AWS_", "MOTO_")) and key not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")
     }
-    with (logs / "stdout").open("wb") as out, (logs / "stderr").open("wb") as err:
-        process = subprocess.Popen(
-            ["make", "run", f"PORT={port}", f"EMULATOR_PORT={emulator_port}", "PARAMETER_OVERRIDES=BatchSize=1"],
-            cwd=ROOT, env=env, stdout=out, stderr=err, start_new_session=True,
-        )
-    running = RunningStack(process, port, emulator_port, logs / "stdout", logs / "stderr")
-    try:
-        deadline = time.monotonic() + 120  # includes installing the virtualenvs on a cold machine
-        while not api_answers(running.api):
-            assert process.poll() is None, f"make run exited with {process.returncode}\n{running.output()}"
-            assert time.monotonic() < deadline, f"the API did not answer in time\n{running.output()}"
-            time.sleep(0.1)
+    command = ["make", "run", f"PORT={port}", f"EMULATOR_PORT={emulator_port}", "PARAMETER_OVERRIDES=BatchSize=1"]
+    # 120 s: includes installing the virtualenvs on a cold machine
+    with running_stack(command, env, logs, port, emulator_port, timeout=120) as running:
         yield running
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def aws(*args: str) -> Any:

@@ -9,7 +9,6 @@ returns as soon as a message arrives), never with a fixed sleep.
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ from typing import Any
 
 import boto3
 import pytest
-from test_e2e import AWS, CREDENTIALS, ROLE, RunningStack, api_answers, free_port
+from test_e2e import AWS, CREDENTIALS, ROLE, RunningStack, free_port, running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -38,20 +37,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     env["LOCAL_SCHEDULE_SCALE"] = "0.01"
     command = [sys.executable, "-m", "local_stack", "run", "--port", str(port), "--emulator-port", str(emulator_port),
                "--parameter-overrides", "BatchSize=1", "MaxConcurrentJobsPerAccount=1"]
-    with (logs / "stdout").open("wb") as out, (logs / "stderr").open("wb") as err:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err, start_new_session=True)
-    running = RunningStack(process, port, emulator_port, logs / "stdout", logs / "stderr")
-    try:
-        deadline = time.monotonic() + 60
-        while not api_answers(running.api):
-            assert process.poll() is None, f"the stack exited with {process.returncode}\n{running.output()}"
-            assert time.monotonic() < deadline, f"the API did not answer in time\n{running.output()}"
-            time.sleep(0.1)
+    with running_stack(command, env, logs, port, emulator_port, timeout=60) as running:
         yield running
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def aws(stack: RunningStack, *args: str) -> Any:
