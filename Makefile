@@ -43,7 +43,7 @@ run: $(VENV)/.installed .venv-awscli/.installed
 	$(VENV)/bin/python -m local_stack run --port $(PORT) --emulator-port $(EMULATOR_PORT)
 
 ## test: the tests a change needs (unit, handlers over moto, workflow, wire): under 2 minutes
-test: $(VENV)/.installed .venv-awscli/.installed
+test: $(VENV)/.installed .venv-awscli/.installed .venv-sam/.installed
 	$(VENV)/bin/python -m pytest -m "not e2e and not chaos and not artifact"
 
 ## test-e2e: `make run` as a subprocess, driven as the README does (CI runs it after `make test`)
