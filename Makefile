@@ -42,7 +42,7 @@ $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
 run: $(VENV)/.installed .venv-awscli/.installed
 	$(VENV)/bin/python -m local_stack run --port $(PORT) --emulator-port $(EMULATOR_PORT)
 
-## test: the tests a change needs (unit, handlers over moto, workflow, wire): under 2 minutes
+## test: the tests a change needs (unit, handlers over moto, workflow, wire)
 test: $(VENV)/.installed .venv-awscli/.installed .venv-sam/.installed
 	$(VENV)/bin/python -m pytest -m "not e2e and not chaos and not artifact"
 
