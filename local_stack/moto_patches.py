@@ -65,3 +65,36 @@ def _rollback_in_place(transact_write_items: Any) -> Any:
             raise
 
     return wrapper
+
+
+def iterative_distributed_map() -> Callable[[], None]:
+    """moto's Distributed Map worker takes each next item by calling itself: a worker thread dies with
+    RecursionError after about 990 items and the execution stays RUNNING forever (a local job of more
+    than ~4,000 batches hung). The same steps, as a loop. Undo with the returned function."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.distributed_item_processor_worker import (  # noqa: E501
+        DistributedItemProcessorWorker,
+    )
+
+    original = DistributedItemProcessorWorker._eval_pool
+
+    def eval_pool(self: Any, job: Any, worker_frame: Any) -> None:
+        while job is not None:
+            job_frame = worker_frame.open_inner_frame()
+            self._eval_job(env=job_frame, job=job)
+            worker_frame.delete_frame(job_frame)
+            next_job = None if isinstance(job.job_output, Exception) or self.stopped() else self._job_pool.next_job()
+            # As moto does: the worker's frame is closed before its last job, so the Map sees every job end.
+            if next_job is None:
+                self._env.delete_frame(worker_frame)
+                self._job_pool.close_job(job)
+                return
+            self._job_pool.close_job(job)
+            job = next_job
+        self._env.delete_frame(worker_frame)
+
+    DistributedItemProcessorWorker._eval_pool = eval_pool  # type: ignore[method-assign]
+
+    def undo() -> None:
+        DistributedItemProcessorWorker._eval_pool = original  # type: ignore[method-assign]
+
+    return undo
