@@ -44,8 +44,6 @@ def raised_names() -> set[str]:
                 names.add(name)
                 if name == "as_retried":
                     names.update(cls.__name__ for cls in transient.RETRIED)
-                if name == "named":  # the engine's `named = ThrottledError if ... else TransientError`
-                    names.update(cls.__name__ for cls in transient.RETRIED)
     return names
 
 

@@ -38,7 +38,6 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from translate_jobs import transient
-from translate_jobs.errors import ThrottledError, TransientError
 
 
 class DocumentError(Exception):
@@ -212,8 +211,7 @@ class AmazonTranslateEngine:
                     raise
                 if attempt == self._max_attempts:
                     # Retried by the workflow (the batch runs again later).
-                    named = ThrottledError if code in transient.THROTTLING_CODES else TransientError
-                    raise named(f"Amazon Translate answered {code} after {attempt} attempts.") from exc
+                    raise transient.as_retried(exc, f"calling Amazon Translate after {attempt} attempts") from exc
                 self._sleep(min(self._max_delay, self._base_delay * 2 ** (attempt - 1)))
         raise AssertionError("unreachable")  # the loop returns or raises
 
