@@ -169,17 +169,15 @@ def _resource_names() -> dict[str, set[str]]:
 
 
 def _role_policies() -> dict[str, tuple[str, dict[str, str]]]:
-    """Each role's trust policy and inline policies, as JSON text."""
-    iam = boto3.client("iam", region_name=REGION)
-    roles = {}
-    for role in iam.list_roles()["Roles"]:
-        name = role["RoleName"]
-        inline = {
-            policy: json.dumps(iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"], sort_keys=True)
-            for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]
-        }
-        roles[name] = (json.dumps(role["AssumeRolePolicyDocument"], sort_keys=True), inline)
-    return roles
+    """Each role's trust policy and inline policies, as JSON text (one IAM request)."""
+    details = boto3.client("iam", region_name=REGION).get_account_authorization_details(Filter=["Role"])
+    return {
+        role["RoleName"]: (
+            json.dumps(role["AssumeRolePolicyDocument"], sort_keys=True),
+            {policy["PolicyName"]: json.dumps(policy["PolicyDocument"], sort_keys=True) for policy in role["RolePolicyList"]},
+        )
+        for role in details["RoleDetailList"]
+    }
 
 
 def _restore_role_policies(saved: dict[str, tuple[str, dict[str, str]]]) -> None:
