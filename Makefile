@@ -42,9 +42,10 @@ $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
 run: $(VENV)/.installed .venv-awscli/.installed
 	$(VENV)/bin/python -m local_stack run --port $(PORT) --emulator-port $(EMULATOR_PORT)
 
-## test: the tests a change needs (unit, handlers over moto, workflow, wire)
+## test: the tests a change needs (unit, handlers over moto, workflow, wire), one worker per core
+## (pytest-xdist; a test module stays in one worker, each worker has its own moto stack)
 test: $(VENV)/.installed .venv-awscli/.installed .venv-sam/.installed
-	$(VENV)/bin/python -m pytest -m "not e2e and not chaos and not artifact"
+	$(VENV)/bin/python -m pytest -m "not e2e and not chaos and not artifact" -n auto --dist loadfile
 
 ## test-e2e: `make run` as a subprocess, driven as the README does (CI runs it after `make test`)
 test-e2e: $(VENV)/.installed .venv-awscli/.installed

@@ -427,3 +427,12 @@ def stop_job(stack: Stack, job_id: str) -> str:
     response = stack.runtime.invoke("ApiFunction", http_event("POST", "/", {"JobId": job_id}, target="StopTextTranslationJob"))
     assert response["statusCode"] == 200, response
     return str(json.loads(response["body"])["JobStatus"])
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: Any, call: Any) -> Iterator[None]:
+    """Reports carry what a test printed or logged; hostile-input tests print lone surrogates, which
+    cannot be encoded as UTF-8 (pytest-xdist sends reports between processes): escape them."""
+    outcome = yield
+    report = outcome.get_result()
+    report.sections = [(name, text.encode("utf-8", "backslashreplace").decode()) for name, text in report.sections]
