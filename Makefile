@@ -67,9 +67,14 @@ lint: $(VENV)/.installed .venv-sam/.installed .venv-checkov/.installed
 invoke: $(VENV)/.installed
 	$(VENV)/bin/python -m local_stack invoke $(FUNCTION) $(EVENT)
 
-## bench: Stop latency through the local front, beside a baseline in the same run
-bench: $(VENV)/.installed
-	$(VENV)/bin/python tests/benchmarks/stop_latency.py
+.venv-ministack/.installed:
+	test -d .venv-ministack || $(PYTHON) -m venv .venv-ministack
+	.venv-ministack/bin/pip install -q --disable-pip-version-check ministack==1.5.33
+	touch $@
+
+## bench: Stop, Describe and an unknown Stop through the local front, beside a plain UpdateItem and MiniStack, in one run
+bench: $(VENV)/.installed .venv-ministack/.installed
+	MINISTACK=.venv-ministack/bin/ministack $(VENV)/bin/python tests/benchmarks/stop_latency.py
 
 .venv-lambda/.installed: Makefile
 	rm -rf .venv-lambda && $(PYTHON) -m venv .venv-lambda
@@ -92,4 +97,4 @@ deploy: build
 	SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam deploy --config-env $(or $(ENV),default)
 
 clean:
-	rm -rf $(VENV) .venv-awscli .venv-sam .venv-lambda .venv-checkov .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-awscli .venv-sam .venv-lambda .venv-checkov .venv-ministack .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -5,8 +5,12 @@ IN_PROGRESS jobs, and times:
   - Stop via boto3's Translate client through the front (HTTP -> event -> ApiFunction -> one
     conditional UpdateItem to the emulator -> HTTP response);
   - Describe via the same client (one GetItem);
-  - baseline: the same conditional UpdateItem sent straight to the emulator with boto3.
-The ratio Stop/baseline is the cost of the front, the handler and the wire, on this machine.
+  - Stop of an unknown job (the ConditionalCheckFailed path);
+  - baseline: the same conditional UpdateItem sent straight to the emulator with boto3;
+  - and, when MINISTACK names its command (`make bench` installs MiniStack into .venv-ministack),
+    the same Stop, Describe and unknown Stop against MiniStack, the in-memory emulator with
+    Translate jobs (issue 13 compares against it), started on a free port in the same run.
+The ratios are what matter: this machine is noisy.
 
 Usage: .venv/bin/python tests/benchmarks/stop_latency.py [N]
 """
@@ -88,12 +92,70 @@ def main(count: int) -> None:
     # The functions log and emit metrics to stdout (as in Lambda); keep the table readable.
     with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
         results = measure(count)
+        ministack = measure_ministack(count) if os.environ.get("MINISTACK") else {}
     baseline = statistics.median(results["UpdateItem straight to the emulator (baseline)"])
     print(f"N={count} requests each, sequential, one process (python {sys.version.split()[0]})")
-    print(f"{'measurement':<48} {'median ms':>10} {'p95 ms':>8} {'x baseline':>11}")
+    print(f"{'measurement':<58} {'median ms':>10} {'p95 ms':>8} {'p99 ms':>8} {'x baseline':>11} {'x MiniStack':>12}")
     for name, samples in results.items():
         median = statistics.median(samples)
-        print(f"{name:<48} {median:>10.2f} {p95(samples):>8.2f} {median / baseline:>11.2f}")
+        peer = ministack.get(name.replace("the local front", "MiniStack"))
+        versus = f"{median / statistics.median(peer):>12.2f}" if peer else f"{'':>12}"
+        print(f"{name:<58} {median:>10.2f} {p95(samples):>8.2f} {p99(samples):>8.2f} {median / baseline:>11.2f} {versus}")
+    for name, samples in ministack.items():
+        median = statistics.median(samples)
+        print(f"{name:<58} {median:>10.2f} {p95(samples):>8.2f} {p99(samples):>8.2f} {median / baseline:>11.2f} {1:>12.2f}")
+
+
+def p99(samples: list[float]) -> float:
+    return sorted(samples)[min(len(samples) - 1, int(len(samples) * 0.99))]
+
+
+def measure_ministack(count: int) -> dict[str, list[float]]:
+    """The same calls against MiniStack (its command in $MINISTACK), started on a free port."""
+    import subprocess
+
+    port = free_port()
+    process = subprocess.Popen([os.environ["MINISTACK"]], env={**os.environ, "GATEWAY_PORT": str(port)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        s3 = boto3.client("s3", endpoint_url=endpoint, region_name=REGION)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                s3.create_bucket(Bucket="bench-input")
+                break
+            except Exception:  # noqa: BLE001 - not listening yet
+                assert time.monotonic() < deadline, "MiniStack did not start"
+                time.sleep(0.2)
+        s3.put_object(Bucket="bench-input", Key="docs/a.txt", Body=b"Hello\n")
+        translate = boto3.client("translate", endpoint_url=endpoint, region_name=REGION)
+        jobs = [translate.start_text_translation_job(
+            InputDataConfig={"S3Uri": "s3://bench-input/docs/", "ContentType": "text/plain"},
+            OutputDataConfig={"S3Uri": "s3://bench-input/out/"},
+            DataAccessRoleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/BenchRole", SourceLanguageCode="en",
+            TargetLanguageCodes=["fr"])["JobId"] for _ in range(count + WARMUP)]
+
+        def stop(job_id: str) -> None:
+            translate.stop_text_translation_job(JobId=job_id)
+
+        def describe(job_id: str) -> None:
+            translate.describe_text_translation_job(JobId=job_id)
+
+        def stop_unknown(job_id: str) -> None:
+            with contextlib.suppress(translate.exceptions.ResourceNotFoundException):
+                translate.stop_text_translation_job(JobId=job_id)
+
+        timed(stop, jobs[:WARMUP])
+        unknown = [uuid.uuid4().hex for _ in range(count)]
+        return {
+            "Stop via boto3 through MiniStack": timed(stop, jobs[WARMUP:]),
+            "Describe via boto3 through MiniStack": timed(describe, jobs[WARMUP:]),
+            "Stop of an unknown job via boto3 through MiniStack": timed(stop_unknown, unknown),
+        }
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def measure(count: int) -> dict[str, list[float]]:
@@ -132,11 +194,17 @@ def measure(count: int) -> dict[str, list[float]]:
         timed(describe, warm[WARMUP:2 * WARMUP])
         timed(update, warm[2 * WARMUP:])
 
+        def stop_unknown(job_id: str) -> None:
+            with contextlib.suppress(translate.exceptions.ResourceNotFoundException):
+                translate.stop_text_translation_job(JobId=job_id)
+
         stop_jobs, baseline_jobs = create_jobs(count), create_jobs(count)
+        unknown = [uuid.uuid4().hex for _ in range(count)]
         results = {
             "UpdateItem straight to the emulator (baseline)": timed(update, baseline_jobs),
             "Stop via boto3 through the local front": timed(stop, stop_jobs),
             "Describe via boto3 through the local front": timed(describe, stop_jobs),
+            "Stop of an unknown job via boto3 through the local front": timed(stop_unknown, unknown),
         }
     finally:
         stack.stop()
