@@ -140,19 +140,16 @@ class _ConditionFailedError(Exception):
 @contextmanager
 def _storage_errors() -> Iterator[None]:
     """Transient failures (throttling, DynamoDB's internal errors) become the errors callers retry
-    (``transient``); anything else surfaces as the bug it is."""
+    (``transient``); anything else surfaces as the bug it is. PynamoDB wraps botocore's error."""
     try:
-        with transient.retried_if_transient("using the job table"):
-            yield
-    except ThrottledError as exc:  # what an API caller reads in TooManyRequestsException
-        raise ThrottledError("The job table is throttling requests; retry with backoff.") from exc
-    except PynamoDBException as exc:
-        if isinstance(exc.cause, Exception) and transient.is_transient(exc.cause):
-            retried = transient.as_retried(exc.cause, "using the job table")
-            if isinstance(retried, ThrottledError):
-                raise ThrottledError("The job table is throttling requests; retry with backoff.") from exc
-            raise retried from exc
-        raise
+        yield
+    except Exception as exc:
+        cause = exc.cause if isinstance(exc, PynamoDBException) and isinstance(exc.cause, Exception) else exc
+        if isinstance(exc, transient.RETRIED) or not transient.is_transient(cause):
+            raise
+        if transient.error_code(cause) in transient.THROTTLING_CODES:  # what an API caller reads, as before
+            raise ThrottledError("The job table is throttling requests; retry with backoff.") from exc
+        raise transient.as_retried(cause, "using the job table") from exc
 
 
 class JobStore:
