@@ -1,7 +1,7 @@
 """Stop requests that arrive as messages (an SQS queue, or EventBridge events on the stack's bus).
 
-Each request runs the same Stop as the API (validation, then ``operations.stop_text_translation_job``,
-one conditional UpdateItem). What happens to a request that cannot succeed:
+Each request runs the same Stop as the API (``operations.stop``: one conditional UpdateItem), after
+its JobId passed the API's own validation. What happens to a request that cannot succeed:
 
 * malformed (not JSON, missing members, an invalid JobId) or for an account that is not in
   ``StopRequestAccounts``: rejected at once. It is logged and sent to the stop-request dead-letter
@@ -70,12 +70,12 @@ def parse_stop_request(body: Any, *, text: bool = False) -> StopRequest:
 def apply_stop_request(request: StopRequest, requested_by: StopRequester) -> str | None:
     """The API's Stop for this job; None for an unknown job (nothing changes, nothing to retry)."""
     try:
-        response = operations.stop_text_translation_job(request.account_id, {"JobId": request.job_id}, requested_by)
+        status = operations.stop(request.account_id, request.job_id, requested_by=requested_by)
     except JobNotFoundError:
         logger.warning("Stop request for an unknown job ignored", extra={"job_id": request.job_id})
         return None
-    logger.info("Stop request applied", extra={"job_id": request.job_id, "job_status": response["JobStatus"]})
-    return str(response["JobStatus"])
+    logger.info("Stop request applied", extra={"job_id": request.job_id, "job_status": status.value})
+    return status.value
 
 
 def handle(body: Any, original: str, requested_by: StopRequester, *, text: bool = False) -> str | None:

@@ -20,6 +20,7 @@ from translate_jobs.core.config import settings
 from translate_jobs.core.observability import logger
 from translate_jobs.dal.store import job_store
 from translate_jobs.domain.errors import JobNotFoundError
+from translate_jobs.domain.failure import Failure
 from translate_jobs.domain.lifecycle import JobStatus
 from translate_jobs.workflow import steps
 from translate_jobs.workflow.launcher import workflow_launcher
@@ -42,9 +43,9 @@ def reconcile_execution(event: dict[str, Any]) -> dict[str, Any]:
         return {"Action": "NONE"}
     logger.thread_safe_append_keys(job_id=job_id, account_id=account_id)
     cause = detail.get("cause") or detail.get("error") or "no cause was reported"
-    error = {"Error": f"Execution{status.title().replace('_', '')}", "Cause": f"The job's workflow ended {status}: {cause}"}
+    failure = Failure(_ended(status), f"The job's workflow ended {status}: {cause}", where=detail.get("executionArn"))
     try:
-        result = steps.finalize_job(account_id, job_id, error=error)
+        result = steps.finalize_job(account_id, job_id, failure=failure)
     except JobNotFoundError:
         logger.warning("Execution for an unknown job; ignored")
         return {"Action": "NONE"}
@@ -83,12 +84,17 @@ def sweep_submitted(now: float | None = None) -> dict[str, Any]:
             continue
         ended = f"ended {execution_status}" if execution_status else "does not exist"
         # The same names the reconciler gives an abnormal end (messages.WORKFLOW_ENDS), or WorkflowGone.
-        name = f"Execution{execution_status.title().replace('_', '')}" if execution_status else "WorkflowGone"
-        error = {"Error": name, "Cause": f"The job's workflow execution {ended} before the job finished."}
-        steps.finalize_job(account_id, job_id, error=error)
+        name = _ended(execution_status) if execution_status else "WorkflowGone"
+        failure = Failure(name, f"The job's workflow execution {ended} before the job finished.", where=execution_arn)
+        steps.finalize_job(account_id, job_id, failure=failure)
         logger.warning("Finalized a job whose workflow was gone", extra={"job_id": job_id, "execution": ended})
         finalized.append(job_id)
     return {"Checked": checked, "Started": started, "Finalized": finalized}
+
+
+def _ended(execution_status: str) -> str:
+    """The failure's name for an execution that ended with this status (messages.WORKFLOW_ENDS)."""
+    return f"Execution{execution_status.title().replace('_', '')}"
 
 
 @cache
