@@ -9,7 +9,6 @@ Storage errors leave this module only as domain errors.
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -26,7 +25,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
 from translate_jobs.core import transient
-from translate_jobs.core.config import settings
+from translate_jobs.core.config import per_container, settings
 from translate_jobs.dal.queries import ListQuery, account_job_name, account_status, page_key
 from translate_jobs.domain.errors import (
     InvalidRequestError,
@@ -491,7 +490,7 @@ def _usage_update(account_id: str, deltas: dict[str, int], limit: tuple[str, int
     return {"Update": update}
 
 
-@cache
+@per_container
 def job_store() -> JobStore:
     """The store, bound to the table and region from the environment (once per cold start)."""
     config = settings()

@@ -17,9 +17,7 @@ its JobId passed the API's own validation. What happens to a request that cannot
 """
 
 import json
-import os
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import boto3
@@ -28,7 +26,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from translate_jobs.api import operations
 from translate_jobs.api.validation import validate_request
-from translate_jobs.core.config import _required, settings
+from translate_jobs.core.config import per_container, required, settings
 from translate_jobs.core.observability import logger
 from translate_jobs.domain.errors import JobNotFoundError, ValidationError
 from translate_jobs.domain.lifecycle import StopRequester
@@ -62,7 +60,7 @@ def parse_stop_request(body: Any, *, text: bool = False) -> StopRequest:
         validate_request("StopTextTranslationJob", {"JobId": body.get("JobId")} if "JobId" in body else {})
     except ValidationError as exc:
         raise RejectedStopRequestError(str(exc)) from None
-    if account_id not in allowed_accounts():
+    if account_id not in settings().stop_request_accounts:
         raise RejectedStopRequestError(f"Account {account_id} may not send stop requests (see StopRequestAccounts).")
     return StopRequest(account_id, body["JobId"])
 
@@ -85,7 +83,7 @@ def handle(body: Any, original: str, requested_by: StopRequester, *, text: bool 
     except RejectedStopRequestError as rejected:
         logger.warning("Stop request rejected", extra={"reason": str(rejected)})
         sqs_client().send_message(
-            QueueUrl=dead_letter_queue_url(),
+            QueueUrl=required(settings().stop_request_dlq_url, "STOP_REQUEST_DLQ_URL"),
             MessageBody=original,
             MessageAttributes={"RejectedReason": {"DataType": "String", "StringValue": str(rejected)}},
         )
@@ -111,17 +109,6 @@ def process_stop_event(event: dict[str, Any]) -> dict[str, Any]:
     return {"JobStatus": status}
 
 
-@cache
-def allowed_accounts() -> frozenset[str]:
-    """StopRequestAccounts (comma-separated): the only accounts whose jobs messages may stop."""
-    return frozenset(account.strip() for account in os.environ.get("STOP_REQUEST_ACCOUNTS", "").split(",") if account.strip())
-
-
-@cache
-def dead_letter_queue_url() -> str:
-    return _required("STOP_REQUEST_DLQ_URL")
-
-
-@cache
+@per_container
 def sqs_client() -> Any:
     return boto3.client("sqs", region_name=settings().region)

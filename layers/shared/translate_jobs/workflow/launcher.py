@@ -3,14 +3,13 @@
 import json
 from collections.abc import Callable
 from contextlib import suppress
-from functools import cache
 
 import boto3
 
-from translate_jobs.core.config import settings
+from translate_jobs.core.config import per_container, settings
 
 
-@cache
+@per_container
 def workflow_launcher() -> Callable[[str, str], None]:
     """Starts the job's workflow execution, named after the JobId (so starting twice is harmless)."""
     client = boto3.client("stepfunctions", region_name=settings().region)

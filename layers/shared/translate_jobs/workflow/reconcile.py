@@ -9,14 +9,12 @@
 """
 
 import json
-import os
 import time
-from functools import cache
 from typing import Any
 
 import boto3
 
-from translate_jobs.core.config import settings
+from translate_jobs.core.config import per_container, settings
 from translate_jobs.core.observability import logger
 from translate_jobs.dal.store import job_store
 from translate_jobs.domain.errors import JobNotFoundError
@@ -60,7 +58,7 @@ def sweep_submitted(now: float | None = None) -> dict[str, Any]:
     * execution ended but the job did not: the reconciler missed it, finalize it now;
     * execution RUNNING (a long job, or one queued for a slot): leave it.
     """
-    cutoff = (now if now is not None else time.time()) - sweep_after_seconds()
+    cutoff = (now if now is not None else time.time()) - settings().sweep_after_seconds
     arn = settings().state_machine_arn
     assert arn, "STATE_MACHINE_ARN must be set for the sweep"
     sfn = sfn_client()
@@ -97,11 +95,6 @@ def _ended(execution_status: str) -> str:
     return f"Execution{execution_status.title().replace('_', '')}"
 
 
-@cache
-def sweep_after_seconds() -> float:
-    return float(os.environ.get("SWEEP_AFTER_MINUTES", "10")) * 60
-
-
-@cache
+@per_container
 def sfn_client() -> Any:
     return boto3.client("stepfunctions", region_name=settings().region)

@@ -7,14 +7,13 @@ Retry and Catch can match them (a failed conditional write, JobStateConflictErro
 import json
 import time
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 
 from translate_jobs.core import transient
-from translate_jobs.core.config import settings
+from translate_jobs.core.config import per_container, settings
 from translate_jobs.core.observability import logger
 from translate_jobs.dal.store import SlotUnavailableError, job_store
 from translate_jobs.domain import messages
@@ -337,7 +336,7 @@ def _encryption(job: Job) -> dict[str, str]:
     return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": key["Id"]}
 
 
-@cache
+@per_container
 def work_s3() -> Any:
     """The service's own S3 client, for its working bucket only (created once per cold start)."""
     return boto3.client("s3", region_name=settings().region)
