@@ -3,7 +3,13 @@
 Every key includes the caller's account, so another account's job is indistinguishable from a
 missing one. Business rules live in condition expressions; a failed condition returns the old
 item (``ReturnValuesOnConditionCheckFailure=ALL_OLD``) so callers learn why in the same request.
-Storage errors leave this module only as domain errors.
+Storage errors leave this module only as domain errors, and jobs only as the domain's ``Job``
+(``JobRecord`` stays in dal/).
+
+One style per concern: PynamoDB models say what an item is (attributes, names, the derived index
+keys) and build the key and update expressions; every request goes out through one botocore client,
+PynamoDB's own (``JobStore.client``), because PynamoDB 6.1 cannot return the old item of a failed
+condition (``ALL_OLD``) nor put a job and its account's usage in one transaction.
 """
 
 from collections.abc import Iterator, Sequence

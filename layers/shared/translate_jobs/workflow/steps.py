@@ -25,8 +25,6 @@ from translate_jobs.integrations import documents
 from translate_jobs.integrations.engines import DocumentError, engine
 from translate_jobs.integrations.s3_as_role import DataAccessError, parse_s3_uri, s3_as_job_role
 
-MAX_DOCUMENT_BYTES = documents.MAX_DOCUMENT_BYTES
-
 
 class NoDocumentsError(Exception):
     """The input location holds no documents."""
@@ -150,8 +148,7 @@ def _translate_document(
     try:
         _check_output_path(relative)
         obj = s3.get_object(Bucket=in_bucket, Key=key)
-        if obj["ContentLength"] > MAX_DOCUMENT_BYTES:
-            raise DocumentError(f"The document exceeds {MAX_DOCUMENT_BYTES} bytes.")
+        documents.check_size(obj["ContentLength"])  # before reading: a larger body never enters memory
         data = obj["Body"].read()
         content_type = job.input_data_config.get("ContentType") or documents.TEXT
         options = dict(job.settings or {})
