@@ -21,7 +21,7 @@ from translate_jobs.domain.errors import JobNotFoundError
 from translate_jobs.domain.failure import Failure
 from translate_jobs.domain.lifecycle import JobStatus
 from translate_jobs.workflow import steps
-from translate_jobs.workflow.launcher import workflow_launcher
+from translate_jobs.workflow.launcher import execution_arn, workflow_launcher
 
 ABNORMAL_ENDS = ("FAILED", "TIMED_OUT", "ABORTED")
 
@@ -67,9 +67,9 @@ def sweep_submitted(now: float | None = None) -> dict[str, Any]:
     checked = 0
     for account_id, job_id in job_store().unfinished_before(cutoff):
         checked += 1
-        execution_arn = arn.replace(":stateMachine:", ":execution:") + f":{job_id}"
+        execution = execution_arn(arn, job_id)
         try:
-            execution_status = sfn.describe_execution(executionArn=execution_arn)["status"]
+            execution_status = sfn.describe_execution(executionArn=execution)["status"]
         except sfn.exceptions.ExecutionDoesNotExist:
             execution_status = None
         if execution_status == "RUNNING":
@@ -83,7 +83,7 @@ def sweep_submitted(now: float | None = None) -> dict[str, Any]:
         ended = f"ended {execution_status}" if execution_status else "does not exist"
         # The same names the reconciler gives an abnormal end (messages.WORKFLOW_ENDS), or WorkflowGone.
         name = _ended(execution_status) if execution_status else "WorkflowGone"
-        failure = Failure(name, f"The job's workflow execution {ended} before the job finished.", where=execution_arn)
+        failure = Failure(name, f"The job's workflow execution {ended} before the job finished.", where=execution)
         steps.finalize_job(account_id, job_id, failure=failure)
         logger.warning("Finalized a job whose workflow was gone", extra={"job_id": job_id, "execution": ended})
         finalized.append(job_id)
