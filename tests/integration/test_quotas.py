@@ -1,0 +1,121 @@
+"""Quotas and limits: configurable (template parameters), defaulting to Amazon Translate's.
+
+Small limits are set through the functions' environment, as the template's parameters would.
+"""
+
+import threading
+import time
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.support.stack import ACCOUNT, REGION, http_event, reset_caches, start_job, start_request, stop_job
+from tests.support.workflow import SlowEngine, job, put_documents, run_to_end, use_engine
+
+
+def set_quotas(monkeypatch: Any, **values: int) -> None:
+    for name, value in values.items():
+        monkeypatch.setenv(name, str(value))
+    reset_caches()
+
+
+def usage() -> dict[str, int]:
+    item = boto3.client("dynamodb", region_name=REGION).get_item(
+        TableName="translate-jobs-AccountUsageTable", Key={"AccountId": {"S": ACCOUNT}}, ConsistentRead=True
+    ).get("Item", {})
+    return {name: int(item[name]["N"]) for name in ("Running", "Queued") if name in item}
+
+
+def wait_until(predicate: Any, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_jobs_beyond_the_concurrent_limit_wait_submitted_and_start_oldest_first(buckets, monkeypatch):
+    # Given an account that may run one job at a time, and three slow jobs started in order
+    set_quotas(monkeypatch, MAX_CONCURRENT_JOBS=1, QUEUE_POLL_SECONDS=1)
+    use_engine(monkeypatch, "slow", SlowEngine, batch_size=2)
+    put_documents({f"docs/d{n}.txt": f"text {n}\n" for n in range(4)})
+    statuses: list[dict[str, str]] = []
+    sampling = threading.Event()
+
+    def sample() -> None:
+        while not sampling.is_set():
+            statuses.append({job_id: job(job_id).job_status for job_id in jobs})
+            time.sleep(0.05)
+
+    jobs: list[str] = []
+    for _ in range(3):
+        jobs.append(start_job(buckets))
+        time.sleep(0.05)  # distinct submission times
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        records = [run_to_end(buckets, job_id) for job_id in jobs]
+    finally:
+        sampling.set()
+        sampler.join()
+
+    # Then never more than one ran at once, each ran in submission order, and all completed
+    assert all(sum(status == "IN_PROGRESS" for status in sample.values()) <= 1 for sample in statuses)
+    assert any(sample[jobs[2]] == "SUBMITTED" and sample[jobs[0]] == "IN_PROGRESS" for sample in statuses)
+    assert [record.job_status for record in records] == ["COMPLETED"] * 3
+    assert sorted(jobs, key=lambda job_id: job(job_id).end_time) == jobs  # one at a time, oldest first
+    # And the account's counters are back to zero: no slot leaked
+    assert usage() == {"Running": 0, "Queued": 0}
+
+
+def test_start_beyond_the_queued_limit_is_refused_and_writes_nothing(buckets, monkeypatch):
+    # Given one running slot, two queue places, and a slow first job holding the slot
+    set_quotas(monkeypatch, MAX_CONCURRENT_JOBS=1, MAX_QUEUED_JOBS=2, QUEUE_POLL_SECONDS=1)
+    use_engine(monkeypatch, "slow", SlowEngine, batch_size=1)
+    put_documents({f"docs/d{n}.txt": f"text {n}\n" for n in range(30)})
+    running = start_job(buckets)
+    wait_until(lambda: job(running).job_status == "IN_PROGRESS")
+    queued = [start_job(buckets), start_job(buckets)]
+
+    # When a fourth job is started
+    request = start_request(ClientToken="one-too-many")
+    response = buckets.runtime.invoke("ApiFunction", http_event("POST", "/", request, target="StartTextTranslationJob"))
+
+    # Then it is refused with LimitExceededException and no job was written
+    assert response["statusCode"] == 400
+    assert '"LimitExceededException"' in response["body"] and "queued jobs" in response["body"]
+    assert usage() == {"Running": 1, "Queued": 2}
+
+    # And a stopped queued job frees its place; everything ends, with nothing leaked
+    assert stop_job(buckets, queued[1]) == "STOP_REQUESTED"
+    assert stop_job(buckets, running) == "STOP_REQUESTED"
+    assert [run_to_end(buckets, job_id).job_status for job_id in [running, *queued]] == ["STOPPED", "COMPLETED", "STOPPED"]
+    assert usage() == {"Running": 0, "Queued": 0}
+
+
+def test_a_job_with_more_documents_than_allowed_fails_with_a_message(buckets, monkeypatch):
+    set_quotas(monkeypatch, MAX_DOCUMENTS_PER_JOB=3)
+    put_documents({f"docs/d{n}.txt": "x\n" for n in range(4)})
+    record = run_to_end(buckets, start_job(buckets))
+    assert record.job_status == "FAILED"
+    assert "more than 3 documents" in record.message
+    assert usage() == {"Running": 0, "Queued": 0}
+
+
+def test_a_job_larger_than_allowed_fails_with_a_message(buckets, monkeypatch):
+    set_quotas(monkeypatch, MAX_JOB_BYTES=10)
+    put_documents({"docs/a.txt": "twelve bytes", "docs/b.txt": "more"})
+    record = run_to_end(buckets, start_job(buckets))
+    assert record.job_status == "FAILED"
+    assert "16 bytes" in record.message and "at most 10" in record.message
+
+
+@pytest.mark.parametrize("count, status", [(10, 200), (11, 400)])
+def test_at_most_ten_target_languages(stack, count, status):
+    targets = ["fr", "de", "es", "it", "ja", "ko", "nl", "pl", "pt", "ru", "sv"][:count]  # supported codes
+    request = start_request(TargetLanguageCodes=targets, ClientToken=f"targets-{count}")
+    response = stack.runtime.invoke("ApiFunction", http_event("POST", "/", request, target="StartTextTranslationJob"))
+    assert response["statusCode"] == status, response
+    if status == 400:
+        assert "Member must have length less than or equal to 10" in response["body"]
+        assert '"ValidationException"' in response["body"]
