@@ -9,6 +9,7 @@ import pytest
 
 from local_stack.provision import Stack
 from tests.support.stack import REGION, SESSION
+from tests.support.workflow import GatedEngine
 
 
 @pytest.fixture
@@ -38,6 +39,15 @@ def faults() -> Iterator[Any]:
 
     yield inject
     injector.activate(None)
+
+
+@pytest.fixture
+def gated() -> Iterator[type[GatedEngine]]:
+    """tests.support.workflow.GatedEngine with its gate closed (``gated.close(free=n)`` lets n documents
+    through); opened when the test ends, so no workflow thread stays held after a failure."""
+    GatedEngine.close()
+    yield GatedEngine
+    GatedEngine.gate.set()
 
 
 def pytest_sessionfinish(session: Any, exitstatus: Any) -> None:

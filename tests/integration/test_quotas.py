@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from tests.support.stack import ACCOUNT, REGION, http_event, reset_caches, start_job, start_request, stop_job
-from tests.support.workflow import SlowEngine, job, put_documents, run_to_end, use_engine
+from tests.support.workflow import job, put_documents, run_to_end, use_engine
 
 
 def set_quotas(monkeypatch: Any, **values: int) -> None:
@@ -34,25 +34,42 @@ def wait_until(predicate: Any, timeout: float = 60) -> None:
         time.sleep(0.05)
 
 
-def test_jobs_beyond_the_concurrent_limit_wait_submitted_and_start_oldest_first(buckets, monkeypatch):
-    # Given an account that may run one job at a time, and three slow jobs started in order
+def start_in_order(stack: Any, count: int) -> list[str]:
+    """``count`` jobs with distinct, increasing SubmittedTimes (the queue's order): each starts once the
+    clock has passed the one before (waiting on the clock, not for a fixed time)."""
+    jobs: list[str] = []
+    for _ in range(count):
+        if jobs:
+            last = job(jobs[-1]).submitted_time
+            wait_until(lambda last=last: round(time.time(), 3) > last)
+        jobs.append(start_job(stack))
+    return jobs
+
+
+def test_jobs_beyond_the_concurrent_limit_wait_submitted_and_start_oldest_first(buckets, monkeypatch, gated):
+    # Given an account that may run one job at a time, and three jobs started in order, the first held
+    # mid-run (the gate: however loaded the machine, it is still running when the others are looked at)
     set_quotas(monkeypatch, MAX_CONCURRENT_JOBS=1, QUEUE_POLL_SECONDS=1)
-    use_engine(monkeypatch, "slow", SlowEngine, batch_size=2)
+    use_engine(monkeypatch, "gated", gated, batch_size=2)
     put_documents({f"docs/d{n}.txt": f"text {n}\n" for n in range(4)})
+    jobs = start_in_order(buckets, 3)
+    wait_until(lambda: job(jobs[0]).job_status == "IN_PROGRESS")
+    # Then while the first runs, the others wait SUBMITTED, their places counted
+    assert [job(job_id).job_status for job_id in jobs] == ["IN_PROGRESS", "SUBMITTED", "SUBMITTED"]
+    assert usage() == {"Running": 1, "Queued": 2}
+
+    # When the first may finish, and every job runs to its end (the statuses sampled meanwhile)
     statuses: list[dict[str, str]] = []
     sampling = threading.Event()
 
     def sample() -> None:
         while not sampling.is_set():
             statuses.append({job_id: job(job_id).job_status for job_id in jobs})
-            time.sleep(0.05)
+            sampling.wait(0.05)
 
-    jobs: list[str] = []
-    for _ in range(3):
-        jobs.append(start_job(buckets))
-        time.sleep(0.05)  # distinct submission times
     sampler = threading.Thread(target=sample)
     sampler.start()
+    gated.gate.set()
     try:
         records = [run_to_end(buckets, job_id) for job_id in jobs]
     finally:
@@ -60,18 +77,17 @@ def test_jobs_beyond_the_concurrent_limit_wait_submitted_and_start_oldest_first(
         sampler.join()
 
     # Then never more than one ran at once, each ran in submission order, and all completed
-    assert all(sum(status == "IN_PROGRESS" for status in sample.values()) <= 1 for sample in statuses)
-    assert any(sample[jobs[2]] == "SUBMITTED" and sample[jobs[0]] == "IN_PROGRESS" for sample in statuses)
+    assert statuses and all(sum(status == "IN_PROGRESS" for status in sample.values()) <= 1 for sample in statuses)
     assert [record.job_status for record in records] == ["COMPLETED"] * 3
     assert sorted(jobs, key=lambda job_id: job(job_id).end_time) == jobs  # one at a time, oldest first
     # And the account's counters are back to zero: no slot leaked
     assert usage() == {"Running": 0, "Queued": 0}
 
 
-def test_start_beyond_the_queued_limit_is_refused_and_writes_nothing(buckets, monkeypatch):
-    # Given one running slot, two queue places, and a slow first job holding the slot
+def test_start_beyond_the_queued_limit_is_refused_and_writes_nothing(buckets, monkeypatch, gated):
+    # Given one running slot, two queue places, and a first job holding the slot (held mid-run by the gate)
     set_quotas(monkeypatch, MAX_CONCURRENT_JOBS=1, MAX_QUEUED_JOBS=2, QUEUE_POLL_SECONDS=1)
-    use_engine(monkeypatch, "slow", SlowEngine, batch_size=1)
+    use_engine(monkeypatch, "gated", gated, batch_size=1)
     put_documents({f"docs/d{n}.txt": f"text {n}\n" for n in range(30)})
     running = start_job(buckets)
     wait_until(lambda: job(running).job_status == "IN_PROGRESS")
@@ -89,6 +105,7 @@ def test_start_beyond_the_queued_limit_is_refused_and_writes_nothing(buckets, mo
     # And a stopped queued job frees its place; everything ends, with nothing leaked
     assert stop_job(buckets, queued[1]) == "STOP_REQUESTED"
     assert stop_job(buckets, running) == "STOP_REQUESTED"
+    gated.gate.set()
     assert [run_to_end(buckets, job_id).job_status for job_id in [running, *queued]] == ["STOPPED", "COMPLETED", "STOPPED"]
     assert usage() == {"Running": 0, "Queued": 0}
 

@@ -85,36 +85,15 @@ def test_many_documents_over_several_batches(buckets, monkeypatch):
 # ---------- (b), (c), (d) stopping ----------
 
 
-class GatedEngine:
-    """The pseudo engine that translates the first ``free`` documents, then holds each further one until
-    the test opens the gate: a stop always lands while batches are running, however loaded the machine."""
-
-    free = 4
-    gate = threading.Event()
-    lock = threading.Lock()
-    started = 0
-
-    def translate(self, text: str, source: str, target: str, settings: Any) -> str:
-        from translate_jobs.engines import PseudoEngine
-
-        with GatedEngine.lock:
-            GatedEngine.started += 1
-            held = GatedEngine.started > GatedEngine.free
-        if held:
-            assert GatedEngine.gate.wait(timeout=120), "the test never opened the gate"
-        return PseudoEngine().translate(text, source, target, settings)
-
-
-def test_job_stopped_mid_run_ends_stopped_with_at_most_one_batch_translated_after_the_stop(buckets, monkeypatch):
+def test_job_stopped_mid_run_ends_stopped_with_at_most_one_batch_translated_after_the_stop(buckets, monkeypatch, gated):
     from translate_jobs import workflow
 
     lanes = json.loads((ROOT / "statemachine" / "translation_job.asl.json").read_text())["States"]["TranslateBatches"][
         "MaxConcurrency"
     ]
     batch_size = lanes
-    GatedEngine.started = 0
-    GatedEngine.gate.clear()
-    use_engine(monkeypatch, "gated", GatedEngine, batch_size=batch_size)
+    gated.close(free=4)
+    use_engine(monkeypatch, "gated", gated, batch_size=batch_size)
     real_translate_batch = workflow.translate_batch
     batches: list[tuple[float, dict[str, Any]]] = []
 
@@ -129,14 +108,14 @@ def test_job_stopped_mid_run_ends_stopped_with_at_most_one_batch_translated_afte
     job_id = start_job(buckets)
 
     deadline = time.monotonic() + 120  # only against a hang: the gate, not the clock, orders what follows
-    while len(outputs(job_id)) < GatedEngine.free:  # the free documents are written; the next ones are held
+    while len(outputs(job_id)) < gated.free:  # the free documents are written; the next ones are held
         assert time.monotonic() < deadline
         time.sleep(0.02)
     stop_called = time.monotonic()
     assert stop_job(buckets, job_id) == "STOP_REQUESTED"
     stop_written = time.monotonic()
     outputs_at_stop = len(outputs(job_id))
-    GatedEngine.gate.set()
+    gated.gate.set()
 
     while job(job_id).job_status not in ("STOPPED", "COMPLETED", "FAILED", "COMPLETED_WITH_ERROR"):
         assert time.monotonic() < deadline

@@ -2,7 +2,7 @@
 details read back, and test engines selected through the template's variables."""
 
 import json
-import time
+import threading
 from typing import Any
 
 import boto3
@@ -71,13 +71,28 @@ def use_engine(monkeypatch: Any, name: str, engine_class: type, batch_size: int 
     reset_caches()
 
 
-class SlowEngine:
-    """The pseudo engine, slowed down so that a stop lands while batches are running."""
+class GatedEngine:
+    """The pseudo engine that translates the first ``free`` documents, then holds each further one until
+    the test opens the gate: what a test sees while a job runs is the same however loaded the machine.
+    Tests get it closed from the ``gated`` fixture, which opens it when the test ends, passed or not."""
 
-    delay = 0.05
+    free = 0
+    gate = threading.Event()
+    lock = threading.Lock()
+    started = 0
+
+    @classmethod
+    def close(cls, free: int = 0) -> None:
+        with cls.lock:
+            cls.free, cls.started = free, 0
+        cls.gate.clear()
 
     def translate(self, text: str, source: str, target: str, settings: Any) -> str:
         from translate_jobs.engines import PseudoEngine
 
-        time.sleep(self.delay)
+        with GatedEngine.lock:
+            GatedEngine.started += 1
+            held = GatedEngine.started > GatedEngine.free
+        if held:
+            assert GatedEngine.gate.wait(timeout=120), "the test never opened the gate"
         return PseudoEngine().translate(text, source, target, settings)
