@@ -19,7 +19,7 @@ from local_stack.front import ApiFront
 from local_stack.template import http_api_routes
 from tests.support.front import aws_error, call, signed_headers
 from tests.support.stack import ACCOUNT, put_job, raw_item
-from translate_jobs.client import translate_client
+from translate_jobs.api.client import translate_client
 
 TENANT_A = "111111111111"
 TENANT_B = "222222222222"

@@ -1,5 +1,5 @@
 """Every way a job can end, and the Message it carries: a sentence a user can act on, in the service's
-words, naming what was wrong and where; never an internal exception's text (translate_jobs.messages)."""
+words, naming what was wrong and where; never an internal exception's text (translate_jobs.domain.messages)."""
 
 from typing import Any
 
@@ -99,11 +99,11 @@ def test_an_internal_error_says_so_without_its_text(buckets, monkeypatch):
 
 
 def test_stopped_before_it_began(buckets, monkeypatch):
-    from translate_jobs import service
+    from translate_jobs.api import operations
 
     held: list[tuple[str, str]] = []
-    launch = service.workflow_launcher()
-    monkeypatch.setattr(service, "workflow_launcher", lambda: lambda account_id, job_id: held.append((account_id, job_id)))
+    launch = operations.workflow_launcher()
+    monkeypatch.setattr(operations, "workflow_launcher", lambda: lambda account_id, job_id: held.append((account_id, job_id)))
     put_documents({"docs/a.txt": "A\n"})
     job_id = start_job(buckets)
     assert stop_job(buckets, job_id) == "STOP_REQUESTED"

@@ -86,7 +86,7 @@ def test_many_documents_over_several_batches(buckets, monkeypatch):
 
 
 def test_job_stopped_mid_run_ends_stopped_with_at_most_one_batch_translated_after_the_stop(buckets, monkeypatch, gated):
-    from translate_jobs import workflow
+    from translate_jobs.workflow import steps
 
     lanes = json.loads((ROOT / "statemachine" / "translation_job.asl.json").read_text())["States"]["TranslateBatches"][
         "MaxConcurrency"
@@ -94,7 +94,7 @@ def test_job_stopped_mid_run_ends_stopped_with_at_most_one_batch_translated_afte
     batch_size = lanes
     gated.close(free=4)
     use_engine(monkeypatch, "gated", gated, batch_size=batch_size)
-    real_translate_batch = workflow.translate_batch
+    real_translate_batch = steps.translate_batch
     batches: list[tuple[float, dict[str, Any]]] = []
 
     def recording_translate_batch(account_id: str, job_id: str, batch: int, keys: list[str]) -> dict[str, Any]:
@@ -103,7 +103,7 @@ def test_job_stopped_mid_run_ends_stopped_with_at_most_one_batch_translated_afte
         batches.append((started, result))
         return result
 
-    monkeypatch.setattr(workflow, "translate_batch", recording_translate_batch)
+    monkeypatch.setattr(steps, "translate_batch", recording_translate_batch)
     put_documents({f"docs/d{n:02d}.txt": f"text {n}\n" for n in range(40)})
     job_id = start_job(buckets)
 
@@ -142,10 +142,11 @@ def test_job_stopped_mid_run_ends_stopped_with_at_most_one_batch_translated_afte
 
 
 def test_stop_after_the_last_batch_ends_completed(buckets, monkeypatch):
-    from translate_jobs import store, workflow
+    from translate_jobs.dal import store
+    from translate_jobs.workflow import steps
 
     put_documents({"docs/a.txt": "A\n", "docs/b.txt": "B\n"})
-    real_finalize = workflow.finalize_job
+    real_finalize = steps.finalize_job
     seen = []
 
     def stop_then_finalize(account_id: str, job_id: str, error: Any = None) -> dict[str, str]:
@@ -153,7 +154,7 @@ def test_stop_after_the_last_batch_ends_completed(buckets, monkeypatch):
         seen.append(store.job_store().request_stop(account_id, job_id, now=time.time()))
         return real_finalize(account_id, job_id, error=error)
 
-    monkeypatch.setattr(workflow, "finalize_job", stop_then_finalize)
+    monkeypatch.setattr(steps, "finalize_job", stop_then_finalize)
     job_id = start_job(buckets)
     record = run_to_end(buckets, job_id)
     assert seen == ["STOP_REQUESTED"]
@@ -166,7 +167,7 @@ def test_stop_after_the_last_batch_ends_completed(buckets, monkeypatch):
 
 
 def test_stop_before_the_workflow_starts_ends_stopped_with_nothing_translated(buckets):
-    from translate_jobs.store import job_store
+    from translate_jobs.dal.store import job_store
 
     put_documents({"in/a.txt": "A\n", "in/b.txt": "B\n"})
     job_id = put_job("SUBMITTED")
@@ -189,7 +190,7 @@ class FlakyEngine:
     """Fails every document whose text contains FAIL."""
 
     def translate(self, text: str, source: str, target: str, settings: Any) -> str:
-        from translate_jobs.engines import DocumentError, PseudoEngine
+        from translate_jobs.integrations.engines import DocumentError, PseudoEngine
 
         if "FAIL" in text:
             raise DocumentError("The engine refused this document (test).")
@@ -239,12 +240,12 @@ def test_unreadable_input_location_ends_failed_naming_it(buckets):
 
 def test_a_failure_before_the_job_began_ends_failed_not_stuck_submitted(buckets, monkeypatch):
     # Given BeginJob fails for good (a non-retryable error) while the job is still SUBMITTED
-    from translate_jobs import workflow
+    from translate_jobs.workflow import steps
 
     def broken_begin(account_id: str, job_id: str) -> Any:
         raise RuntimeError("the job table is unreachable")
 
-    monkeypatch.setattr(workflow, "begin_job", broken_begin)
+    monkeypatch.setattr(steps, "begin_job", broken_begin)
     put_documents({"docs/a.txt": "hello\n"})
     # When the job runs
     record = run_to_end(buckets, start_job(buckets))
@@ -305,33 +306,33 @@ def test_undecodable_document_is_counted_as_failed(buckets):
 
 
 def test_a_retried_batch_is_counted_once(buckets):
-    from translate_jobs import workflow
+    from translate_jobs.workflow import steps
 
     put_documents({"in/a.txt": "A\n", "in/b.txt": "B\n", "in/c.txt": "C\n"})
     job_id = put_job("IN_PROGRESS", input_documents_count=3)
-    first = workflow.translate_batch(ACCOUNT, job_id, 0, ["in/a.txt", "in/b.txt"])
-    again = workflow.translate_batch(ACCOUNT, job_id, 0, ["in/a.txt", "in/b.txt"])
+    first = steps.translate_batch(ACCOUNT, job_id, 0, ["in/a.txt", "in/b.txt"])
+    again = steps.translate_batch(ACCOUNT, job_id, 0, ["in/a.txt", "in/b.txt"])
     assert first == {"Translated": 2, "Failed": 0, "Skipped": False}
     assert again["Skipped"] is True
     # Even a retry that gets past the read (the first attempt's count landed meanwhile) adds nothing.
-    workflow.job_store().count_batch(ACCOUNT, job_id, 0, translated=2, failed=0)
+    steps.job_store().count_batch(ACCOUNT, job_id, 0, translated=2, failed=0)
     record = job(job_id)
     assert int(record.translated_documents_count) == 2 and record.counted_batches == {0}
 
-    workflow.translate_batch(ACCOUNT, job_id, 1, ["in/c.txt"])
+    steps.translate_batch(ACCOUNT, job_id, 1, ["in/c.txt"])
     record = job(job_id)
     assert int(record.translated_documents_count) == 3 and record.counted_batches == {0, 1}
-    assert workflow.finalize_job(ACCOUNT, job_id) == {"JobStatus": "COMPLETED"}
+    assert steps.finalize_job(ACCOUNT, job_id) == {"JobStatus": "COMPLETED"}
 
 
 def test_concurrent_retries_of_one_batch_count_once(buckets):
-    from translate_jobs import workflow
+    from translate_jobs.workflow import steps
 
     put_documents({"in/a.txt": "A\n"})
     job_id = put_job("IN_PROGRESS", input_documents_count=1)
     threads = [
         threading.Thread(
-            target=workflow.job_store().count_batch, args=(ACCOUNT, job_id, 0), kwargs={"translated": 1, "failed": 0}
+            target=steps.job_store().count_batch, args=(ACCOUNT, job_id, 0), kwargs={"translated": 1, "failed": 0}
         )
         for _ in range(8)
     ]

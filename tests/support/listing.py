@@ -21,7 +21,7 @@ def list_jobs(stack: Any, account: str = ACCOUNT, **request: Any) -> tuple[int, 
 
 def put_jobs(count: int, *, account: str = ACCOUNT, start: float = T0, **fields: Any) -> list[str]:
     """``count`` jobs submitted one second apart from ``start``, oldest first (one batch write)."""
-    from translate_jobs.store import JobRecord, job_store
+    from translate_jobs.dal.store import JobRecord, job_store
 
     job_store()
     records = [

@@ -24,7 +24,7 @@ def put_documents(documents: dict[str, bytes | str], bucket: str = "input-docs")
 
 
 def job(job_id: str, account: str = ACCOUNT) -> Any:
-    from translate_jobs.store import job_store
+    from translate_jobs.dal.store import job_store
 
     return job_store().get(account, job_id)
 
@@ -62,7 +62,7 @@ def details(job_id: str, target: str) -> dict[str, Any]:
 
 def use_engine(monkeypatch: Any, name: str, engine_class: type, batch_size: int | None = None) -> None:
     """Register a test engine and select it (and a batch size) through the template's variables."""
-    from translate_jobs import engines
+    from translate_jobs.integrations import engines
 
     monkeypatch.setitem(engines.ENGINES, name, engine_class)
     monkeypatch.setenv("TRANSLATION_ENGINE", name)
@@ -88,7 +88,7 @@ class GatedEngine:
         cls.gate.clear()
 
     def translate(self, text: str, source: str, target: str, settings: Any) -> str:
-        from translate_jobs.engines import PseudoEngine
+        from translate_jobs.integrations.engines import PseudoEngine
 
         with GatedEngine.lock:
             GatedEngine.started += 1

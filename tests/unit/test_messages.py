@@ -1,9 +1,9 @@
-"""The Message of a job that the workflow ended with a failure (translate_jobs.messages); the jobs that
+"""The Message of a job that the workflow ended with a failure (translate_jobs.domain.messages); the jobs that
 end each way are run in tests/integration/test_job_messages.py."""
 
 import pytest
 
-from translate_jobs import messages
+from translate_jobs.domain import messages
 
 
 # The ends a real AWS produces that moto cannot stage quickly: the names Step Functions passes to FinalizeFailedJob.
