@@ -2,6 +2,7 @@
 
 import threading
 import time
+import traceback
 from typing import Any
 
 import pytest
@@ -92,7 +93,7 @@ def test_concurrent_stop_and_finalize_reach_exactly_one_terminal_status(stack, m
         job_id = make_job()
         barrier = threading.Barrier(4)
         results: dict[str, list[str]] = {"stop": [], "finalize": []}
-        errors: list[BaseException] = []
+        errors: list[str] = []  # tracebacks: a rare failure here must be diagnosable from one report
 
         def run(
             kind: str, action: Any, job_id: str = job_id, barrier: Any = barrier, results: Any = results, errors: Any = errors
@@ -100,8 +101,8 @@ def test_concurrent_stop_and_finalize_reach_exactly_one_terminal_status(stack, m
             try:
                 barrier.wait()
                 results[kind].append(action(job_id))
-            except BaseException as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
+            except BaseException:  # noqa: BLE001 - reported below
+                errors.append(traceback.format_exc())
 
         threads = [
             threading.Thread(target=run, args=("stop", stop)),
@@ -113,7 +114,7 @@ def test_concurrent_stop_and_finalize_reach_exactly_one_terminal_status(stack, m
             thread.start()
         for thread in threads:
             thread.join()
-        assert errors == []
+        assert errors == [], "\n".join(errors)
         final = assert_terminal_is_final(stack, job_id)
         assert final in allowed
         # Every finalize reports the one terminal status; every Stop saw either a running job or that status.
