@@ -15,7 +15,7 @@ EVENT ?= events/api/describe.json
 # What the Lambda python3.13 runtime provides, for the artifact test (README: "Deploy").
 LAMBDA_RUNTIME_SDK := boto3==1.35.60 botocore==1.35.60
 
-.PHONY: run test test-e2e test-chaos lint invoke bench build artifact-test deploy clean
+.PHONY: run test test-unit test-e2e test-chaos lint invoke bench build artifact-test deploy clean
 
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -42,12 +42,17 @@ $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
 run: $(VENV)/.installed .venv-awscli/.installed
 	$(VENV)/bin/python -m local_stack run --port $(PORT) --emulator-port $(EMULATOR_PORT)
 
-## test: the tests a change needs (unit, handlers over moto, workflow, wire), one worker per core
-## (pytest-xdist; a test module stays in one worker, each worker has its own moto stack)
-test: $(VENV)/.installed .venv-awscli/.installed .venv-sam/.installed
-	$(VENV)/bin/python -m pytest -m "not e2e and not chaos and not artifact" -n auto --dist loadfile
+## test-unit: tests/unit alone (no moto, no network; a few seconds)
+test-unit: $(VENV)/.installed
+	$(VENV)/bin/python -m pytest tests/unit
 
-## test-e2e: `make run` as a subprocess, driven as the README does (CI runs it after `make test`)
+## test: the tests a change needs: tests/unit first (on their own, so its conftest sees every import), then the
+## rest but e2e, chaos and artifact on every core (pytest-xdist; a module stays in one worker, each worker has its own moto stack)
+test: $(VENV)/.installed .venv-awscli/.installed .venv-sam/.installed
+	$(VENV)/bin/python -m pytest tests/unit -q
+	$(VENV)/bin/python -m pytest -m "not e2e and not chaos and not artifact" --ignore=tests/unit -n auto --dist loadfile
+
+## test-e2e: tests/e2e, `make run` as a subprocess, driven as the README does (CI runs it after `make test`)
 test-e2e: $(VENV)/.installed .venv-awscli/.installed
 	$(VENV)/bin/python -m pytest -m e2e
 

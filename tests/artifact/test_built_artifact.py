@@ -28,11 +28,11 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import ACCOUNT, REGION, put_job, reset_caches
 
 from local_stack.provision import Stack, plan
 from local_stack.stack import local_environment
 from local_stack.template import ROOT, load_template, resources_of_type
+from tests.support.stack import ACCOUNT, REGION, put_job, reset_caches
 
 pytestmark = pytest.mark.artifact
 
@@ -188,7 +188,7 @@ def emulator() -> Iterator[str]:
                 continue
         yield f"http://127.0.0.1:{emulator_port}"
     finally:
-        # As tests/test_e2e.py's fixture: test_e2e owns the Ctrl-C behaviour, this only cleans up.
+        # As tests/e2e/test_e2e.py's fixture: test_e2e owns the Ctrl-C behaviour, this only cleans up.
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
 

@@ -1,0 +1,170 @@
+"""local_stack: what `make run` builds from template.yaml, checked piece by piece."""
+
+import base64
+import inspect
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from local_stack.__main__ import parameter_overrides
+from local_stack.front import ApiFront, build_event
+from local_stack.provision import Stack, plan
+from local_stack.runtime import EXPECTED_INVOKE_PARAMETERS, FunctionRuntime, install_moto_lambda
+from local_stack.template import Route, function_environment, http_api_routes, load_template, resources_of_type
+from tests.support.front import call
+from tests.support.stack import ACCOUNT, REGION, http_event
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = load_template()
+
+
+# ---------- (a) the private moto API that install_moto_lambda replaces ----------
+
+
+def test_moto_lambda_backend_invoke_still_has_the_signature_we_replace() -> None:
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+
+    original = LambdaSimpleBackend.invoke
+    assert list(inspect.signature(original).parameters) == EXPECTED_INVOKE_PARAMETERS
+    undo = install_moto_lambda(FunctionRuntime())
+    try:
+        assert LambdaSimpleBackend.invoke is not original
+        assert list(inspect.signature(LambdaSimpleBackend.invoke).parameters) == EXPECTED_INVOKE_PARAMETERS
+    finally:
+        undo()
+    assert LambdaSimpleBackend.invoke is original
+
+
+def test_moto_lambda_runs_the_real_handler(stack: Stack) -> None:
+    """Through moto's Lambda API (as Step Functions calls it): the handler's answer, not moto's echo."""
+    lambda_ = boto3.client("lambda", region_name=REGION)
+    event = http_event("POST", "/", {"JobId": "f" * 32}, target="DescribeTextTranslationJob")
+    answer = lambda_.invoke(FunctionName="translate-jobs-ApiFunction", Payload=json.dumps(event).encode())
+    response = json.loads(answer["Payload"].read())
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"])["__type"].endswith("ResourceNotFoundException")
+    assert "FunctionError" not in answer
+
+
+# ---------- (b) provision creates what template.yaml declares ----------
+
+
+def test_table_is_provisioned_as_declared(stack: Stack) -> None:
+    declared = TEMPLATE["Resources"]["JobsTable"]["Properties"]
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    table = dynamodb.describe_table(TableName=stack.table_name)["Table"]
+    assert table["KeySchema"] == declared["KeySchema"]
+    assert table["KeySchema"] == [
+        {"AttributeName": "AccountId", "KeyType": "HASH"},
+        {"AttributeName": "JobId", "KeyType": "RANGE"},
+    ]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    backups = dynamodb.describe_continuous_backups(TableName=stack.table_name)["ContinuousBackupsDescription"]
+    assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+
+
+def test_state_machine_definition_is_fully_resolved(stack: Stack) -> None:
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    machine = sfn.describe_state_machine(stateMachineArn=stack.state_machine_arn)
+    assert machine["name"] == "translate-jobs-translation-job"
+    assert "${" not in machine["definition"]
+    definition = json.loads(machine["definition"])
+    arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:translate-jobs-BeginJobFunction"
+    assert definition["States"]["BeginJob"]["Parameters"]["FunctionName"] == arn
+
+
+def test_every_function_exists_with_its_resolved_environment(stack: Stack) -> None:
+    lambda_ = boto3.client("lambda", region_name=REGION)
+    declared = resources_of_type(TEMPLATE, "AWS::Serverless::Function")
+    assert set(declared) == set(stack.runtime.functions)
+    for logical_id in declared:
+        configuration = lambda_.get_function(FunctionName=f"translate-jobs-{logical_id}")["Configuration"]
+        environment = configuration["Environment"]["Variables"]
+        assert environment == function_environment(TEMPLATE, logical_id, stack.resolver)
+        assert not any("${" in value or value.startswith("{") for value in environment.values()), environment
+        assert environment["JOBS_TABLE_NAME"] == stack.table_name
+        assert environment["WORK_BUCKET"] == stack.work_bucket
+    api = lambda_.get_function(FunctionName="translate-jobs-ApiFunction")["Configuration"]["Environment"]["Variables"]
+    assert api["STATE_MACHINE_ARN"] == stack.state_machine_arn
+
+
+def test_parameter_overrides_reach_the_functions_environment() -> None:
+    assert plan(ACCOUNT, REGION).runtime.find("TranslateBatchFunction").environment["BATCH_SIZE"] == "10"
+    overridden = plan(ACCOUNT, REGION, parameter_overrides(["BatchSize=1"]))
+    assert overridden.runtime.find("TranslateBatchFunction").environment["BATCH_SIZE"] == "1"
+    for bad in ["BatchSize=0", "BatchSize=many", "NoSuchParameter=1", "LogLevel=LOUD", "BatchSize"]:
+        with pytest.raises(ValueError, match="^error: "):
+            parameter_overrides([bad])
+
+
+# ---------- (c) the front: HTTP API payload 2.0 events ----------
+
+STOP_ROUTE = Route("POST", "/jobs/{JobId}/stop", "ApiFunction")
+
+
+def test_build_event_is_an_http_api_v2_event() -> None:
+    assert STOP_ROUTE in http_api_routes(TEMPLATE)
+    headers = {"content-type": "application/json", "host": "127.0.0.1:3000", "user-agent": "test"}
+    event = build_event(
+        STOP_ROUTE, "POST", "/jobs/abc%20d/stop", "a=1&a=2", headers, b'{"x": 1}', {"JobId": "abc%20d"}, ACCOUNT, "10.0.0.1"
+    )
+    assert event["version"] == "2.0"
+    assert event["routeKey"] == event["requestContext"]["routeKey"] == "POST /jobs/{JobId}/stop"
+    assert event["rawPath"] == "/jobs/abc%20d/stop"
+    assert event["pathParameters"] == {"JobId": "abc d"}
+    assert event["queryStringParameters"] == {"a": "1,2"}
+    assert event["requestContext"]["authorizer"]["iam"]["accountId"] == ACCOUNT
+    assert event["requestContext"]["http"] == {
+        "method": "POST", "path": "/jobs/abc%20d/stop", "protocol": "HTTP/1.1", "sourceIp": "10.0.0.1", "userAgent": "test",
+    }
+    assert event["requestContext"]["stage"] == "$default"
+    assert event["isBase64Encoded"] is False
+    assert event["body"] == '{"x": 1}'
+
+
+def test_build_event_base64_encodes_binary_bodies() -> None:
+    body = bytes(range(256))
+    headers = {"content-type": "application/octet-stream"}
+    event = build_event(STOP_ROUTE, "POST", "/jobs/j/stop", "", headers, body, {"JobId": "j"}, ACCOUNT, "127.0.0.1")
+    assert event["isBase64Encoded"] is True
+    assert base64.b64decode(event["body"]) == body
+    assert "queryStringParameters" not in event
+
+
+class EchoRuntime:
+    """Stands in for FunctionRuntime: answers with the event it was given."""
+
+    def invoke(self, name: str, event: dict[str, Any]) -> dict[str, Any]:
+        body = json.dumps({"function": name, "event": event})
+        return {"statusCode": 201, "headers": {"content-type": "application/json"}, "body": body}
+
+
+@pytest.fixture
+def front() -> Iterator[ApiFront]:
+    served = ApiFront(EchoRuntime(), http_api_routes(TEMPLATE), ACCOUNT, "127.0.0.1", 0)  # type: ignore[arg-type]
+    served.start()
+    try:
+        yield served
+    finally:
+        served.stop()
+
+
+def test_front_serves_template_routes_and_sends_the_rest_to_the_default_route(front: ApiFront) -> None:
+    status, _, body = call(front.url, "POST", "/jobs/job-1/stop", b"\x00\xff", {"content-type": "application/octet-stream"})
+    assert status == 201
+    answer = json.loads(body)
+    assert answer["function"] == "ApiFunction"
+    assert answer["event"]["routeKey"] == "POST /jobs/{JobId}/stop"
+    assert answer["event"]["pathParameters"] == {"JobId": "job-1"}
+    assert answer["event"]["isBase64Encoded"] is True
+    for method, path in [("GET", "/nowhere"), ("DELETE", "/jobs/job-1"), ("GET", "/jobs/job-1/stop")]:
+        status, _, body = call(front.url, method, path)
+        assert status == 201
+        answer = json.loads(body)
+        assert (answer["function"], answer["event"]["routeKey"]) == ("ApiFunction", "$default")
+        assert answer["event"]["requestContext"]["http"]["method"] == method

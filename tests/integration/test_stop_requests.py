@@ -1,0 +1,201 @@
+"""Stop requests in: the stop-request queue (SQS, partial batch failures) and EventBridge events,
+both running the API's own Stop, restricted to the accounts in StopRequestAccounts."""
+
+import json
+import time
+import uuid
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.support.events import drain, queue_delivery, reset_event_caches
+from tests.support.stack import ACCOUNT, OTHER_ACCOUNT, REGION, put_job
+
+DLQ = "translate-jobs-StopRequestDeadLetterQueue"
+
+
+@pytest.fixture
+def stops(stack: Any, monkeypatch: Any) -> Any:
+    monkeypatch.setenv("STOP_REQUEST_ACCOUNTS", f"{ACCOUNT},111122223333")  # OTHER_ACCOUNT is not listed
+    reset_event_caches()
+    yield stack
+    reset_event_caches()
+
+
+def status(job_id: str, account: str = ACCOUNT) -> str:
+    from translate_jobs.dal.store import job_store
+
+    return str(job_store().get(account, job_id).job_status)
+
+
+def sqs_record(body: str) -> dict[str, Any]:
+    """One record of the event Lambda's SQS event source mapping sends."""
+    return {
+        "messageId": str(uuid.uuid4()),
+        "receiptHandle": "handle",
+        "body": body,
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1700000000000"},
+        "messageAttributes": {},
+        "md5OfBody": "0",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:translate-jobs-StopRequestQueue",
+        "awsRegion": REGION,
+    }
+
+
+def stop_event(detail: Any) -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "StopTextTranslationJob Request",
+        "source": "my.orders",
+        "account": ACCOUNT,
+        "time": "2026-01-01T00:00:00Z",
+        "region": REGION,
+        "resources": [],
+        "detail": detail,
+    }
+
+
+def test_a_batch_stops_good_requests_rejects_bad_ones_and_retries_only_transient_failures(stops, monkeypatch):
+    from translate_jobs.api import operations
+    from translate_jobs.domain.errors import ThrottledError
+
+    # Given jobs, and a Stop that is throttled for one of them
+    good, throttled, other = put_job("IN_PROGRESS"), put_job("SUBMITTED"), put_job("IN_PROGRESS", account=OTHER_ACCOUNT)
+    real_stop = operations.stop
+
+    def stop(account_id: str, job_id: str, requested_by: Any) -> Any:
+        if job_id == throttled:
+            raise ThrottledError("The job table is throttling requests; retry with backoff.")
+        return real_stop(account_id, job_id, requested_by)
+
+    monkeypatch.setattr(operations, "stop", stop)
+    records = {
+        "good": sqs_record(json.dumps({"JobId": good, "AccountId": ACCOUNT})),
+        "throttled": sqs_record(json.dumps({"JobId": throttled, "AccountId": ACCOUNT})),
+        "not-json": sqs_record("stop it please"),
+        "missing-job-id": sqs_record(json.dumps({"AccountId": ACCOUNT})),
+        "invalid-job-id": sqs_record(json.dumps({"JobId": "x" * 33, "AccountId": ACCOUNT})),
+        "unknown-job": sqs_record(json.dumps({"JobId": uuid.uuid4().hex, "AccountId": ACCOUNT})),
+        "disallowed-account": sqs_record(json.dumps({"JobId": other, "AccountId": OTHER_ACCOUNT})),
+    }
+
+    # When the batch arrives
+    response = stops.runtime.invoke("StopRequestFunction", {"Records": list(records.values())})
+
+    # Then only the transient failure is redelivered; the good one stopped its job
+    assert response == {"batchItemFailures": [{"itemIdentifier": records["throttled"]["messageId"]}]}
+    assert status(good) == "STOP_REQUESTED"
+    assert status(throttled) == "SUBMITTED"
+    assert status(other, OTHER_ACCOUNT) == "IN_PROGRESS"  # never applied
+    # And the four that can never succeed are in the dead-letter queue at once, each with its reason
+    rejected = {
+        message["body"] if isinstance(message["body"], str) else json.dumps(message["body"]): message["attributes"][
+            "RejectedReason"
+        ]["StringValue"]
+        for message in drain(DLQ)
+    }
+    assert len(rejected) == 4
+    assert rejected["stop it please"] == "The message body is not JSON."
+    assert rejected[records["missing-job-id"]["body"]] == (
+        "1 validation error detected: Value null at 'jobId' failed to satisfy constraint: Member must not be null"
+    )
+    assert "Member must have length less than or equal to 32" in rejected[records["invalid-job-id"]["body"]]
+    assert (
+        rejected[records["disallowed-account"]["body"]]
+        == f"Account {OTHER_ACCOUNT} may not send stop requests (see StopRequestAccounts)."
+    )
+
+
+def test_a_dead_letter_send_that_fails_is_a_batch_item_failure(stops, monkeypatch):
+    from translate_jobs.events import stop_requests
+
+    client = stop_requests.sqs_client()
+
+    def send_message(**kwargs: Any) -> Any:
+        raise ConnectionError("SQS is unreachable")
+
+    monkeypatch.setattr(client, "send_message", send_message)
+    bad = sqs_record("not json")
+    assert stops.runtime.invoke("StopRequestFunction", {"Records": [bad]}) == {
+        "batchItemFailures": [{"itemIdentifier": bad["messageId"]}]
+    }
+
+
+def test_with_no_allowed_accounts_no_message_stops_a_job(stack, monkeypatch):
+    monkeypatch.setenv("STOP_REQUEST_ACCOUNTS", "")  # the template's default
+    reset_event_caches()
+    job_id = put_job("IN_PROGRESS")
+    response = stack.runtime.invoke(
+        "StopRequestFunction", {"Records": [sqs_record(json.dumps({"JobId": job_id, "AccountId": ACCOUNT}))]}
+    )
+    assert response == {"batchItemFailures": []}
+    assert status(job_id) == "IN_PROGRESS"
+    assert len(drain(DLQ)) == 1
+
+
+def test_messages_on_the_stop_queue_stop_jobs_and_a_failing_one_ends_in_the_dead_letter_queue(stops, monkeypatch):
+    from translate_jobs.api import operations
+
+    # Given a message on the queue for a job, and one whose Stop keeps failing
+    job_id, failing = put_job("IN_PROGRESS"), put_job("IN_PROGRESS")
+    real_stop = operations.stop
+
+    def stop(account_id: str, job_id: str, requested_by: Any) -> Any:
+        if job_id == failing:
+            raise RuntimeError("the table is unavailable")
+        return real_stop(account_id, job_id, requested_by)
+
+    monkeypatch.setattr(operations, "stop", stop)
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.get_queue_url(QueueName="translate-jobs-StopRequestQueue")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"JobId": job_id, "AccountId": ACCOUNT}))
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"JobId": failing, "AccountId": ACCOUNT}))
+
+    # When the queue is polled as Lambda's event source mapping does, until it is empty
+    delivery = queue_delivery(stops)
+    deadline = time.monotonic() + 120  # only against a hang: the loop ends when the queue is empty
+    while delivery.pump() or _visible_or_in_flight(url):
+        assert time.monotonic() < deadline, "the stop-request queue never emptied"
+        time.sleep(0.2)
+
+    # Then the job is stopped, and the failing message went to the DLQ after maxReceiveCount (3) receives
+    assert status(job_id) == "STOP_REQUESTED"
+    dead = drain(DLQ)
+    assert [message["body"] for message in dead] == [{"JobId": failing, "AccountId": ACCOUNT}]
+    assert "RejectedReason" not in dead[0]["attributes"]
+
+
+def _visible_or_in_flight(url: str) -> bool:
+    attributes = boto3.client("sqs", region_name=REGION).get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return any(int(value) for value in attributes.values())
+
+
+def test_an_eventbridge_stop_request_stops_the_job(stops):
+    job_id = put_job("SUBMITTED")
+    result = stops.runtime.invoke("StopRequestFunction", stop_event({"JobId": job_id, "AccountId": ACCOUNT}))
+    assert result == {"JobStatus": "STOP_REQUESTED"}
+    assert status(job_id) == "STOP_REQUESTED"
+    # Stop on a finished job through an event changes nothing, as through the API
+    done = put_job("COMPLETED")
+    assert stops.runtime.invoke("StopRequestFunction", stop_event({"JobId": done, "AccountId": ACCOUNT})) == {
+        "JobStatus": "COMPLETED"
+    }
+
+
+def test_eventbridge_stop_requests_for_other_accounts_or_malformed_are_rejected_not_applied(stops):
+    other = put_job("IN_PROGRESS", account=OTHER_ACCOUNT)
+    assert stops.runtime.invoke("StopRequestFunction", stop_event({"JobId": other, "AccountId": OTHER_ACCOUNT})) == {
+        "JobStatus": None
+    }
+    assert stops.runtime.invoke("StopRequestFunction", stop_event("not an object")) == {"JobStatus": None}
+    assert status(other, OTHER_ACCOUNT) == "IN_PROGRESS"
+    reasons = [message["attributes"]["RejectedReason"]["StringValue"] for message in drain(DLQ)]
+    assert reasons == [
+        f"Account {OTHER_ACCOUNT} may not send stop requests (see StopRequestAccounts).",
+        "The stop request is not a JSON object.",
+    ]

@@ -1,0 +1,36 @@
+"""What the tests share, in one package; fixtures stay in the conftest.py files.
+
+- ``support`` (here): the test accounts and the environment every test runs in (no moto, no sockets).
+- ``support.stack``: the moto stack provisioned from template.yaml and what tests do with it (tests/integration).
+- ``support.workflow``, ``support.listing``, ``support.events``: jobs, List pages and events over that stack.
+- ``support.front``: raw, SigV4-signed HTTP to the local front.
+- ``support.office``: docx, pptx and xlsx packages built in code.
+- ``support.e2e``: `make run` as a subprocess (tests/e2e).
+"""
+
+ACCOUNT = "123456789012"  # local_stack.stack.DEFAULT_ACCOUNT (checked in support.stack)
+OTHER_ACCOUNT = "210987654321"
+REGION = "us-east-1"
+TARGET_PREFIX = "AWSShineFrontendService_20170701."
+# The jobs' DataAccessRoleArn: trusts the workers for ACCOUNT's jobs, reads and writes any bucket.
+DATA_ACCESS_ROLE = f"arn:aws:iam::{ACCOUNT}:role/TranslateData"
+
+# Set before anything imports boto3 or moto: fake credentials, one region, Powertools quiet.
+ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_NAMESPACE": "TranslateJobs",
+    "POWERTOOLS_SERVICE_NAME": "translate-jobs",
+}
+
+
+def use_test_environment() -> None:
+    import os
+
+    os.environ.update(ENVIRONMENT)
+    os.environ.pop("AWS_ENDPOINT_URL", None)

@@ -1,0 +1,51 @@
+"""Shared by the tests of the event-driven functions (events out, stop requests in, reconciler)."""
+
+import json
+from typing import Any
+
+import boto3
+
+from local_stack.delivery import LOCAL_EVENTS_QUEUE, QueueDelivery, StreamDelivery, create_local_events_queue, deliveries
+from tests.support.stack import REGION, reset_caches
+
+
+def reset_event_caches() -> None:
+    """The event functions' settings (bus, allowed accounts, dead-letter queue, sweep delay) and clients
+    are built per container too: one cold start rebuilds them with the rest."""
+    reset_caches()
+
+
+def stream_delivery(stack: Any) -> StreamDelivery:
+    return next(item for item in deliveries(stack, REGION) if isinstance(item, StreamDelivery))
+
+
+def queue_delivery(stack: Any) -> QueueDelivery:
+    return next(item for item in deliveries(stack, REGION) if isinstance(item, QueueDelivery))
+
+
+def capture_events(stack: Any) -> str:
+    """Every event on the stack's bus also lands in translate-jobs-local-events (as in `make run`)."""
+    return create_local_events_queue(stack, REGION)
+
+
+def drain(queue: str = LOCAL_EVENTS_QUEUE) -> list[dict[str, Any]]:
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    found = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]).get("Messages", [])
+        if not messages:
+            return found
+        for message in messages:
+            body = message["Body"]
+            try:
+                parsed = json.loads(body)
+            except ValueError:
+                parsed = body
+            found.append({"body": parsed, "attributes": message.get("MessageAttributes", {})})
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def transitions(events: list[dict[str, Any]], job_id: str) -> list[tuple[str | None, str]]:
+    details = [event["body"]["detail"] for event in events if event["body"]["detail"]["jobId"] == job_id]
+    return [(detail["previousJobStatus"], detail["jobStatus"]) for detail in details]

@@ -1,0 +1,379 @@
+"""The moto stack of tests/integration: moto in-process with template.yaml provisioned into it, and what
+tests do with it (jobs written or started, requests as the HTTP API sends them, executions waited for).
+
+The stack is created by local_stack.provision from template.yaml itself (tables, buckets, functions,
+the state machine from statemachine/), so tests and infrastructure cannot drift. The fixtures that
+hand it to tests are in tests/integration/conftest.py.
+"""
+
+import contextlib
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+
+from tests.support import ACCOUNT, DATA_ACCESS_ROLE, OTHER_ACCOUNT, REGION, TARGET_PREFIX, use_test_environment
+
+use_test_environment()  # before moto is imported
+
+from moto import mock_aws  # noqa: E402
+
+from local_stack.front import build_event  # noqa: E402
+from local_stack.iam import enable as enable_iam  # noqa: E402
+from local_stack.iam.roles import create_data_access_role  # noqa: E402
+from local_stack.moto_patches import iterative_distributed_map  # noqa: E402
+from local_stack.provision import Stack, provision  # noqa: E402
+from local_stack.runtime import install_moto_lambda  # noqa: E402
+from local_stack.stack import DEFAULT_ACCOUNT, MOTO_CONFIG  # noqa: E402
+from local_stack.template import http_api_routes  # noqa: E402
+
+assert ACCOUNT == DEFAULT_ACCOUNT, "the tests' account is the local stack's default account"
+__all__ = ["ACCOUNT", "DATA_ACCESS_ROLE", "OTHER_ACCOUNT", "REGION", "TARGET_PREFIX"]
+
+
+def reset_caches() -> None:
+    """Every function's next invocation is a cold start: settings, clients and the store are built
+    again from the environment (core/config.py ``per_container``); each test is a cold start."""
+    from translate_jobs.core.config import cold_start
+
+    cold_start()
+
+
+class SessionStack:
+    """One moto (in-process, Step Functions executing) with template.yaml provisioned, for the whole test run.
+
+    Provisioning the template takes seconds; resetting what a test may have changed takes milliseconds.
+    So the stack is provisioned once, and before each test its state goes back to just-provisioned:
+    executions finished, tables recreated from the template, buckets, queues, rules, roles and users that
+    tests made removed, the template's queues purged and its work bucket emptied, the environment
+    restored. A test that needs a moto of its own (an in-process `make run`) calls ``suspend()``
+    first; the next test that asks for ``stack`` provisions again.
+    """
+
+    def __init__(self) -> None:
+        self.stack: Stack | None = None
+        self._mock: Any = None
+        self._undo: list[Any] = []
+        self._environ: dict[str, str] = {}
+        self._outer_environ: dict[str, str] = {}
+        self._provisioned: dict[str, set[str]] = {}
+        self.local_stack_running = False
+        self._roles: dict[str, tuple[str, dict[str, str]]] = {}
+
+    def get(self) -> Stack:
+        assert not self.local_stack_running, "an in-process `make run` is running: give its tests a module of their own"
+        if self.stack is None:
+            self._outer_environ = dict(os.environ)
+            self._mock = mock_aws(config=MOTO_CONFIG)
+            self._mock.start()
+            # A queued job checks for a free slot every QueuePollSeconds (10 by default): tests wait 1.
+            stack = provision(ACCOUNT, REGION, {"QueuePollSeconds": "1"})
+            stack.runtime.apply_environment()
+            os.environ["DEFAULT_ACCOUNT_ID"] = ACCOUNT
+            self._environ = dict(os.environ)
+            self._undo = [install_moto_lambda(stack.runtime), atomic_moto_dynamodb(), iterative_distributed_map()]
+            # IAM enforced: every function calls AWS as its own role (template.yaml's policies).
+            _, undo_iam = enable_iam(stack.runtime, ACCOUNT, REGION, stack.state_machine_role_arn)
+            self._undo.append(undo_iam)
+            create_data_access_role(boto3.client("iam", region_name=REGION), DATA_ACCESS_ROLE.rsplit("/", 1)[-1],
+                                    service_account=ACCOUNT, job_account=ACCOUNT, input_buckets=["*"], output_buckets=["*"])
+            self._provisioned = _resource_names()
+            self._roles = _role_policies()
+            self.stack = stack
+        return self.stack
+
+    def reset(self) -> Stack:
+        """The stack as just provisioned (see the class docstring)."""
+        stack = self.get()
+        _finish_executions(stack)
+        os.environ.clear()
+        os.environ.update(self._environ)
+        reset_caches()
+        _recreate(stack, self._provisioned)
+        _restore_role_policies(self._roles)  # a test may have taken a permission away from a template role
+        return stack
+
+    def suspend(self) -> None:
+        """Give moto back: stop it (which clears every backend) and restore the environment."""
+        if self.stack is None:
+            return
+        _finish_executions(self.stack)
+        for undo in reversed(self._undo):
+            undo()
+        self._mock.stop()
+        os.environ.clear()
+        os.environ.update(self._outer_environ)
+        reset_caches()
+        self.stack = None
+
+
+SESSION = SessionStack()
+
+
+def _finish_executions(stack: Stack, timeout: float = 30) -> None:
+    """Let executions still running (a test that ended before its job) end, stopping those that wait."""
+    from moto.stepfunctions.parser.backend.execution_worker import TMP_THREADS
+
+    def join(seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        for thread in list(TMP_THREADS):
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    join(2)
+    if any(thread.is_alive() for thread in TMP_THREADS):
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=stack.state_machine_arn, statusFilter="RUNNING")
+        for execution in (execution for page in pages for execution in page["executions"]):
+            with contextlib.suppress(Exception):  # one that is just starting has nothing to stop yet
+                sfn.stop_execution(executionArn=execution["executionArn"])
+        join(timeout)
+    assert not any(thread.is_alive() for thread in TMP_THREADS), "a workflow execution of an earlier test is still running"
+    TMP_THREADS.clear()
+
+
+def _resource_names() -> dict[str, set[str]]:
+    """What exists right after provisioning, so what a test adds can be removed."""
+    events = boto3.client("events", region_name=REGION)
+    return {
+        "buckets": {b["Name"] for b in boto3.client("s3", region_name=REGION).list_buckets()["Buckets"]},
+        "queues": set(boto3.client("sqs", region_name=REGION).list_queues().get("QueueUrls", [])),
+        "roles": {r["RoleName"] for r in boto3.client("iam", region_name=REGION).list_roles()["Roles"]},
+        "users": {u["UserName"] for u in boto3.client("iam", region_name=REGION).list_users()["Users"]},
+        "rules": {
+            f"{bus['Name']}/{rule['Name']}"
+            for bus in events.list_event_buses()["EventBuses"]
+            for rule in events.list_rules(EventBusName=bus["Name"])["Rules"]
+        },
+    }
+
+
+def _role_policies() -> dict[str, tuple[str, dict[str, str]]]:
+    """Each role's trust policy and inline policies, as JSON text (one IAM request)."""
+    details = boto3.client("iam", region_name=REGION).get_account_authorization_details(Filter=["Role"])
+    return {
+        role["RoleName"]: (
+            json.dumps(role["AssumeRolePolicyDocument"], sort_keys=True),
+            {policy["PolicyName"]: json.dumps(policy["PolicyDocument"], sort_keys=True) for policy in role["RolePolicyList"]},
+        )
+        for role in details["RoleDetailList"]
+    }
+
+
+def _restore_role_policies(saved: dict[str, tuple[str, dict[str, str]]]) -> None:
+    iam = boto3.client("iam", region_name=REGION)
+    now = _role_policies()
+    for name, (trust, inline) in saved.items():
+        if name not in now:
+            continue
+        if now[name][0] != trust:
+            iam.update_assume_role_policy(RoleName=name, PolicyDocument=trust)
+        for policy, document in inline.items():
+            if now[name][1].get(policy) != document:
+                iam.put_role_policy(RoleName=name, PolicyName=policy, PolicyDocument=document)
+        for policy in set(now[name][1]) - set(inline):
+            iam.delete_role_policy(RoleName=name, PolicyName=policy)
+
+
+def _recreate(stack: Stack, provisioned: dict[str, set[str]]) -> None:
+    from local_stack.provision import create_table
+    from local_stack.template import resources_of_type
+
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    for name in resources_of_type(stack.template, "AWS::DynamoDB::Table"):
+        dynamodb.delete_table(TableName=stack.resolver.refs[name])
+        create_table(stack, name, dynamodb)
+    # Executions of earlier tests (named after their JobIds, which tests reuse) are forgotten. Creating the
+    # state machine again would do it too, but moto parses the ASL for ~0.1 s: half of a reset.
+    from moto.stepfunctions.responses import get_backend
+
+    iam = boto3.client("iam", region_name=REGION)
+    for name in resources_of_type(stack.template, "AWS::Serverless::StateMachine"):
+        get_backend(ACCOUNT, REGION).describe_state_machine(stack.resolver.refs[name]).executions.clear()
+    s3 = boto3.resource("s3", region_name=REGION)
+    for bucket in s3.buckets.all():
+        bucket.objects.all().delete()
+        if bucket.name not in provisioned["buckets"]:
+            bucket.delete()
+    sqs = boto3.client("sqs", region_name=REGION)
+    for url in sqs.list_queues().get("QueueUrls", []):
+        if url in provisioned["queues"]:
+            _drain(sqs, url)  # PurgeQueue is allowed once a minute per queue, as on AWS
+        else:
+            sqs.delete_queue(QueueUrl=url)
+    events = boto3.client("events", region_name=REGION)
+    for bus in events.list_event_buses()["EventBuses"]:
+        for rule in events.list_rules(EventBusName=bus["Name"])["Rules"]:
+            if f"{bus['Name']}/{rule['Name']}" not in provisioned["rules"]:
+                targets = events.list_targets_by_rule(Rule=rule["Name"], EventBusName=bus["Name"])["Targets"]
+                if targets:
+                    events.remove_targets(Rule=rule["Name"], EventBusName=bus["Name"], Ids=[t["Id"] for t in targets])
+                events.delete_rule(Name=rule["Name"], EventBusName=bus["Name"])
+    for role in iam.list_roles()["Roles"]:
+        if role["RoleName"] not in provisioned["roles"]:
+            for policy in iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]:
+                iam.delete_role_policy(RoleName=role["RoleName"], PolicyName=policy)
+            for attached in iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]:
+                iam.detach_role_policy(RoleName=role["RoleName"], PolicyArn=attached["PolicyArn"])
+            iam.delete_role(RoleName=role["RoleName"])
+    for user in iam.list_users()["Users"]:
+        name = user["UserName"]
+        if name not in provisioned["users"]:
+            for policy in iam.list_user_policies(UserName=name)["PolicyNames"]:
+                iam.delete_user_policy(UserName=name, PolicyName=policy)
+            for attached in iam.list_attached_user_policies(UserName=name)["AttachedPolicies"]:
+                iam.detach_user_policy(UserName=name, PolicyArn=attached["PolicyArn"])
+            for key in iam.list_access_keys(UserName=name)["AccessKeyMetadata"]:
+                iam.delete_access_key(UserName=name, AccessKeyId=key["AccessKeyId"])
+            iam.delete_user(UserName=name)
+
+
+def _drain(sqs: Any, url: str) -> None:
+    counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    if not any(int(counts[key]) for key in ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                                            "ApproximateNumberOfMessagesDelayed")):
+        return
+    # Purging is allowed once a minute per queue (as on AWS): start the queue afresh, with its attributes.
+    settable = ("DelaySeconds", "MessageRetentionPeriod", "VisibilityTimeout", "RedrivePolicy", "ReceiveMessageWaitTimeSeconds")
+    attributes = {key: value for key, value in counts.items() if key in settable}
+    sqs.delete_queue(QueueUrl=url)
+    sqs.create_queue(QueueName=url.rsplit("/", 1)[1], Attributes=attributes)
+
+
+@contextlib.contextmanager
+def running_local_stack() -> Iterator[Any]:
+    """`make run` in this process (its own moto server, template provisioned, the front on a free port);
+    the session's stack is suspended meanwhile (one moto per process)."""
+    import socket
+
+    from local_stack.stack import LocalStack
+
+    def free_port() -> int:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return int(sock.getsockname()[1])
+
+    SESSION.suspend()
+    saved = dict(os.environ)
+    for name in ("AWS_ENDPOINT_URL", "MOTO_PORT", "AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN"):
+        os.environ.pop(name, None)  # as a user's shell: `make run` sets what its handlers need
+    reset_caches()
+    SESSION.local_stack_running = True
+    local = LocalStack(port=free_port(), emulator_port=free_port()).start()
+    reset_caches()
+    try:
+        yield local
+    finally:
+        local.stop()
+        SESSION.local_stack_running = False
+        os.environ.clear()
+        os.environ.update(saved)
+        reset_caches()
+
+
+def http_event(
+    method: str, path: str, body: Any = None, *, target: str | None = None, account: str | None = ACCOUNT,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The HTTP API v2 event the deployed API sends for this request (routes from template.yaml)."""
+    raw = body if isinstance(body, (bytes, str)) or body is None else json.dumps(body)
+    data = raw.encode() if isinstance(raw, str) else (raw or b"")
+    all_headers = {"content-type": "application/x-amz-json-1.1", "host": "api.local", **(headers or {})}
+    if target:
+        all_headers["x-amz-target"] = TARGET_PREFIX + target
+    from local_stack.template import load_template
+
+    for route in http_api_routes(load_template()):
+        params = route.match(method, path)
+        if params is not None:
+            event = build_event(route, method, path, "", all_headers, data, params, account or ACCOUNT, "127.0.0.1")
+            if account is None:
+                del event["requestContext"]["authorizer"]
+            return event
+    raise AssertionError(f"template.yaml has no route for {method} {path}")
+
+
+def put_job(status: str = "IN_PROGRESS", account: str = ACCOUNT, job_id: str | None = None, **fields: Any) -> str:
+    """A job item written directly (as if Start had run), for tests of Stop, Describe and finalize."""
+    from translate_jobs.dal.store import JobRecord, job_store
+
+    job_store()  # binds JobRecord to the template's table
+    job_id = job_id or uuid.uuid4().hex
+    record = JobRecord(
+        account,
+        job_id,
+        job_name=fields.pop("job_name", "test-job"),
+        job_status=status,
+        submitted_time=fields.pop("submitted_time", round(time.time(), 3)),
+        source_language_code="en",
+        target_language_codes=["fr"],
+        input_data_config={"S3Uri": "s3://input-docs/in/", "ContentType": "text/plain"},
+        output_data_config={"S3Uri": f"s3://output-docs/out/{account}-TranslateText-{job_id}/"},
+        data_access_role_arn=f"arn:aws:iam::{account}:role/TranslateData",
+        **fields,
+    )
+    record.save()
+    return job_id
+
+
+def raw_item(table_name: str, account: str, job_id: str) -> dict[str, Any] | None:
+    item = boto3.client("dynamodb", region_name=REGION).get_item(
+        TableName=table_name, Key={"AccountId": {"S": account}, "JobId": {"S": job_id}}, ConsistentRead=True
+    )
+    return item.get("Item")
+
+
+def atomic_moto_dynamodb() -> Any:
+    """See local_stack.moto_patches: moto's DynamoDB made atomic per request, as DynamoDB is."""
+    from local_stack.moto_patches import atomic_moto_dynamodb as patch
+
+    return patch()
+
+
+def execution_arn(stack: Stack, job_id: str) -> str:
+    """The job's workflow execution (named after the JobId)."""
+    return stack.state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + job_id
+
+
+def wait_for_execution(stack: Stack, job_id: str, timeout: float = 120) -> dict[str, Any]:
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    deadline = time.monotonic() + timeout
+    while True:
+        execution = sfn.describe_execution(executionArn=execution_arn(stack, job_id))
+        if execution["status"] != "RUNNING":
+            return dict(execution)
+        assert time.monotonic() < deadline, f"execution {job_id} still RUNNING after {timeout}s"
+        time.sleep(0.05)
+
+
+def start_request(**overrides: Any) -> dict[str, Any]:
+    """A valid StartTextTranslationJob request (input-docs -> output-docs, en -> fr); None drops a member."""
+    request = {
+        "JobName": "test-job",
+        "InputDataConfig": {"S3Uri": "s3://input-docs/docs/", "ContentType": "text/plain"},
+        "OutputDataConfig": {"S3Uri": "s3://output-docs/out/"},
+        "DataAccessRoleArn": f"arn:aws:iam::{ACCOUNT}:role/TranslateData",
+        "SourceLanguageCode": "en",
+        "TargetLanguageCodes": ["fr"],
+        "ClientToken": "token-1",
+        **overrides,
+    }
+    return {key: value for key, value in request.items() if value is not None}
+
+
+def start_job(stack: Stack, **overrides: Any) -> str:
+    """Start a job through the API function (a fresh ClientToken each time); its JobId."""
+    request = start_request(ClientToken=f"token-{time.monotonic_ns()}", **overrides)
+    response = stack.runtime.invoke("ApiFunction", http_event("POST", "/", request, target="StartTextTranslationJob"))
+    assert response["statusCode"] == 200, response
+    return str(json.loads(response["body"])["JobId"])
+
+
+def stop_job(stack: Stack, job_id: str) -> str:
+    """Stop a job through the API function; the JobStatus it answers."""
+    response = stack.runtime.invoke("ApiFunction", http_event("POST", "/", {"JobId": job_id}, target="StopTextTranslationJob"))
+    assert response["statusCode"] == 200, response
+    return str(json.loads(response["body"])["JobStatus"])

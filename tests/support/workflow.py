@@ -1,0 +1,98 @@
+"""Jobs over the stack (tests.support.stack): documents in, the workflow run to its end, outputs and
+details read back, and test engines selected through the template's variables."""
+
+import json
+import threading
+from typing import Any
+
+import boto3
+
+from tests.support.stack import ACCOUNT, REGION, reset_caches, wait_for_execution
+
+
+def s3() -> Any:
+    return boto3.client("s3", region_name=REGION)
+
+
+def put_documents(documents: dict[str, bytes | str], bucket: str = "input-docs") -> None:
+    for key, body in documents.items():
+        s3().put_object(Bucket=bucket, Key=key, Body=body.encode() if isinstance(body, str) else body)
+
+
+
+
+
+
+def job(job_id: str, account: str = ACCOUNT) -> Any:
+    from translate_jobs.dal.store import job_store
+
+    return job_store().get(account, job_id)
+
+
+def run_to_end(stack: Any, job_id: str) -> Any:
+    execution = wait_for_execution(stack, job_id)
+    assert execution["status"] == "SUCCEEDED", execution  # the workflow itself never fails: the job does
+    return job(job_id)
+
+
+def output_prefix(job_id: str) -> str:
+    return f"out/{ACCOUNT}-TranslateText-{job_id}/"
+
+
+def outputs(job_id: str) -> dict[str, str]:
+    """Translated documents under the job's output prefix (details files excluded)."""
+    prefix = output_prefix(job_id)
+    found = {}
+    for page in s3().get_paginator("list_objects_v2").paginate(Bucket="output-docs", Prefix=prefix):
+        for obj in page.get("Contents", []):
+            relative = obj["Key"][len(prefix) :]
+            if not relative.startswith("details/"):
+                found[relative] = obj["Key"]
+    return found
+
+
+def read_output(key: str) -> str:
+    return s3().get_object(Bucket="output-docs", Key=key)["Body"].read().decode()
+
+
+def details(job_id: str, target: str) -> dict[str, Any]:
+    key = f"{output_prefix(job_id)}details/{target}.auxiliary-translation-details.json"
+    return json.loads(s3().get_object(Bucket="output-docs", Key=key)["Body"].read())
+
+
+def use_engine(monkeypatch: Any, name: str, engine_class: type, batch_size: int | None = None) -> None:
+    """Register a test engine and select it (and a batch size) through the template's variables."""
+    from translate_jobs.integrations import engines
+
+    monkeypatch.setitem(engines.ENGINES, name, engine_class)
+    monkeypatch.setenv("TRANSLATION_ENGINE", name)
+    if batch_size is not None:
+        monkeypatch.setenv("BATCH_SIZE", str(batch_size))
+    reset_caches()
+
+
+class GatedEngine:
+    """The pseudo engine that translates the first ``free`` documents, then holds each further one until
+    the test opens the gate: what a test sees while a job runs is the same however loaded the machine.
+    Tests get it closed from the ``gated`` fixture, which opens it when the test ends, passed or not."""
+
+    free = 0
+    gate = threading.Event()
+    lock = threading.Lock()
+    started = 0
+
+    @classmethod
+    def close(cls, free: int = 0) -> None:
+        with cls.lock:
+            cls.free, cls.started = free, 0
+        cls.gate.clear()
+
+    def translate(self, text: str, source: str, target: str, settings: Any) -> str:
+        from translate_jobs.integrations.engines import PseudoEngine
+
+        with GatedEngine.lock:
+            GatedEngine.started += 1
+            held = GatedEngine.started > GatedEngine.free
+        if held:
+            assert GatedEngine.gate.wait(timeout=120), "the test never opened the gate"
+        return PseudoEngine().translate(text, source, target, settings)

@@ -1,0 +1,41 @@
+"""The local front's SigV4 check (local_stack.authorizer) on its own: the signing date's window, and
+which account an access key names. Requests through the front: tests/integration/test_front_auth.py."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from unittest import mock
+
+import pytest
+
+from local_stack.authorizer import AuthorizationError, account_for, authenticate
+from tests.support import ACCOUNT
+from tests.support.front import signed_headers
+
+
+def _headers_signed_at(moment: datetime) -> dict[str, str]:
+    with mock.patch("botocore.auth.get_current_datetime", return_value=moment):
+        headers = signed_headers("GET", "http://api.local/jobs", service="translate")
+    return {key.lower(): value for key, value in headers.items()} | {"host": "api.local"}
+
+
+@pytest.mark.parametrize("skew, accepted", [(14, True), (-14, True), (16, False), (-16, False)])
+def test_the_signing_date_must_be_within_15_minutes(skew: int, accepted: bool) -> None:
+    signed_at = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+    headers = _headers_signed_at(signed_at)
+    now = signed_at + timedelta(minutes=skew)
+    arguments = ("GET", "/jobs", "", headers, b"")
+    options: dict[str, Any] = {"region": "us-east-1", "default_account": ACCOUNT, "now": now, "lookup": lambda _: None}
+    if accepted:
+        assert authenticate(*arguments, **options).account_id == ACCOUNT
+    else:
+        with pytest.raises(AuthorizationError) as refused:
+            authenticate(*arguments, **options)
+        assert refused.value.error_type == "InvalidSignatureException"
+        assert "Signature expired" in refused.value.message or "Signature not yet current" in refused.value.message
+
+
+def test_accounts_come_from_12_digit_access_keys() -> None:
+    assert account_for("111111111111", ACCOUNT) == "111111111111"
+    assert account_for("testing", ACCOUNT) == ACCOUNT
+    assert account_for("AKIA11111111111111111", ACCOUNT) == ACCOUNT
+    assert account_for("1111111111112", ACCOUNT) == ACCOUNT
