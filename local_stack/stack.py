@@ -95,6 +95,7 @@ class LocalStack:
     _mock: Any = None  # moto in-process (mock_aws): the handlers' calls, served without HTTP
     _delivery: Any = None  # local_stack.delivery: stream and queue events to their functions
     _eventbridge: Any = None  # local_stack.eventbridge: rules, schedules, Step Functions' events
+    _retention: Any = None  # local_stack.retention: what moto may forget, swept periodically
 
     @property
     def emulator_url(self) -> str:
@@ -155,6 +156,10 @@ class LocalStack:
         from local_stack.eventbridge import start_local_eventbridge
 
         self._eventbridge = start_local_eventbridge(self.stack, self.region)
+        from local_stack.moto_patches import DYNAMODB_LOCK
+        from local_stack.retention import start_retention
+
+        _, self._retention = start_retention(DYNAMODB_LOCK)
 
     def _use_external_emulator(self) -> None:
         """Serve the API over an emulator that is already running.
@@ -199,6 +204,8 @@ class LocalStack:
                                     output_buckets=[DEMO_BUCKETS[1]])
 
     def stop(self) -> None:
+        if self._retention:
+            self._retention.stop()
         if self._delivery:
             self._delivery.stop()
         if self._eventbridge:
