@@ -124,7 +124,7 @@ class Sweep:
 
 def _backends(backend_dict: Any) -> list[Any]:
     """Every (account, region) backend moto has made so far (never creating one)."""
-    found = []
+    found: list[Any] = []
     for account in list(backend_dict.keys()):
         regions = backend_dict[account]
         found.extend(regions[region] for region in list(regions.keys()))

@@ -133,7 +133,7 @@ class LocalStack:
         from moto import mock_aws
 
         os.environ.pop("AWS_ENDPOINT_URL", None)
-        self._mock = mock_aws(config=MOTO_CONFIG)
+        self._mock = mock_aws(config=MOTO_CONFIG)  # type: ignore[call-overload]  # (a plain dict, not its TypedDict)
         self._mock.start()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the functions' logs are the log
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.emulator_port, verbose=False)
