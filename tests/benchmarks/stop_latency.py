@@ -1,16 +1,17 @@
-"""Stop latency through the local front (`make bench`), beside baselines measured in the same run.
+"""`make bench`: issue 13's goals, each beside its reference measured in the same run, in one table.
 
-Starts the local stack (moto server + API front, as `make run`) on free ports, creates N
-IN_PROGRESS jobs, and times:
-  - Stop via boto3's Translate client through the front (HTTP -> event -> ApiFunction -> one
-    conditional UpdateItem to the emulator -> HTTP response);
-  - Describe via the same client (one GetItem);
-  - Stop of an unknown job (the ConditionalCheckFailed path);
-  - baseline: the same conditional UpdateItem sent straight to the emulator with boto3;
-  - and, when MINISTACK names its command (`make bench` installs MiniStack into .venv-ministack),
-    the same Stop, Describe and unknown Stop against MiniStack, the in-memory emulator with
-    Translate jobs (issue 13 compares against it), started on a free port in the same run.
-The ratios are what matter: this machine is noisy.
+Starts the local stack (as `make run`: the API front, moto in-process for the functions and its
+server for other callers) on free ports and measures:
+  1. Stop, Describe, Start and a Stop of an unknown job (the ConditionalCheckFailed path) via boto3's
+     Translate client through the front, beside the same calls against MiniStack (the in-memory
+     emulator with Translate jobs; its command in $MINISTACK, `make bench` installs it), median and
+     p99 (and, for reference, a conditional UpdateItem sent straight to the emulator port);
+  2. the API function's Stop handler called in-process (warm), beside bare_handler.py (boto3 alone,
+     the same conditional UpdateItem); a cold start of each (cold_start.py in a fresh interpreter:
+     import + first Stop, with the function's template environment); the built layer's size;
+  4. documents per CPU-second of this whole process for one 1,000-document job.
+Goal 3 (memory) is tests/benchmarks/memory.py (`make bench-memory`). The ratios are what matter:
+this machine is shared and noisy. "Before" figures: run this file from a checkout of the old code.
 
 Usage: .venv/bin/python tests/benchmarks/stop_latency.py [N]
 """
