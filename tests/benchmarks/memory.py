@@ -58,6 +58,15 @@ def main(jobs: int, documents: int, requests: int) -> None:
     process = subprocess.Popen([sys.executable, "-m", "local_stack", "run", "--port", str(api_port), "--emulator-port",
                                 str(emulator_port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rows: list[tuple[str, float]] = []
+    retention = float(env["LOCAL_RETENTION_SECONDS"])
+    print(f"make run's resident memory (VmRSS), LOCAL_RETENTION_SECONDS={retention:g}; "
+          f"{jobs} jobs x {documents:,} documents, {requests:,} requests")
+    print(f"{'when':<50}{'MB':>9}{'x start':>9}", flush=True)
+
+    def reading(when: str) -> None:
+        rows.append((when, rss_mb(process.pid)))
+        print(f"{when:<50}{rows[-1][1]:>9.1f}{rows[-1][1] / rows[0][1]:>9.2f}", flush=True)
+
     try:
         session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
         s3 = session.client("s3", endpoint_url=f"http://127.0.0.1:{emulator_port}")
@@ -71,12 +80,12 @@ def main(jobs: int, documents: int, requests: int) -> None:
 
         wait_until(ready, 120, "make run starting")
         time.sleep(2)  # polling is over; let start-up's garbage settle before the first reading
-        rows.append(("after start-up", rss_mb(process.pid)))
+        reading("after start-up")
 
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(lambda n: s3.put_object(Bucket=INPUT, Key=f"memory/doc{n:06}.txt",
                                                   Body=f"Hello, world number {n}.\n".encode()), range(documents)))
-        rows.append((f"{documents:,} input documents uploaded", rss_mb(process.pid)))
+        reading(f"{documents:,} input documents uploaded")
         for number in range(1, jobs + 1):
             prefix = f"memory-out-{number}/"
             job_id = translate.start_text_translation_job(
@@ -95,7 +104,7 @@ def main(jobs: int, documents: int, requests: int) -> None:
                 if keys:
                     s3.delete_objects(Bucket=OUTPUT, Delete={"Objects": keys})
             if number in (1, jobs // 2, jobs) or number % 5 == 0:
-                rows.append((f"after job {number} of {documents:,} documents", rss_mb(process.pid)))
+                reading(f"after job {number} of {documents:,} documents")
         known = [job["JobId"] for job in translate.list_text_translation_jobs(MaxResults=50)["TextTranslationJobPropertiesList"]]
         calls = [
             lambda n: translate.describe_text_translation_job(JobId=known[n % len(known)]),
@@ -106,19 +115,12 @@ def main(jobs: int, documents: int, requests: int) -> None:
         for n in range(requests):
             calls[n % len(calls)](n)
             if (n + 1) % max(1, requests // 4) == 0:
-                rows.append((f"after {n + 1:,} API requests", rss_mb(process.pid)))
-        retention = float(env["LOCAL_RETENTION_SECONDS"])
+                reading(f"after {n + 1:,} API requests")
         time.sleep(retention + min(60.0, retention / 4) + 1)  # one sweep past the retention (a fixed wait, not a state)
-        rows.append((f"{retention:g} s later (past the retention)", rss_mb(process.pid)))
+        reading(f"{retention:g} s later (past the retention)")
     finally:
         process.terminate()
         process.wait(timeout=30)
-    start = rows[0][1]
-    print(f"make run's resident memory (VmRSS), LOCAL_RETENTION_SECONDS={env['LOCAL_RETENTION_SECONDS']}; "
-          f"{jobs} jobs x {documents:,} documents, {requests:,} requests")
-    print(f"{'when':<50}{'MB':>9}{'x start':>9}")
-    for when, mb in rows:
-        print(f"{when:<50}{mb:>9.1f}{mb / start:>9.2f}")
     print("goal 3: every line within 1.5x of the first")
 
 
