@@ -11,7 +11,9 @@ stream record, every shard iterator a reader ever got, every worker thread it st
 - stream records older than ``retention`` (AWS keeps 24 hours; the local delivery reads them
   within a second, so only a reader that stopped for that long misses any);
 - shard iterators older than 15 minutes (AWS expires them then too);
-- finished workflow threads moto keeps in a list.
+- finished workflow threads moto keeps in a list;
+- moto's list of every model object it ever made (``BaseModel.instances_tracked``, only read by its
+  dashboard, /moto-api/data.json): every item copy, stream record and session, ~11 KB a request.
 
 Jobs, their items, S3 objects (documents, outputs, manifests), queues and roles are the user's
 data and are kept. LOCAL_RETENTION_SECONDS sets ``retention`` (default 600).
@@ -54,7 +56,8 @@ class Sweep:
 
     def __call__(self, now: float | None = None) -> None:
         now = time.time() if now is None else now
-        for step in (self._execution_histories, self._stream_records, self._shard_iterators, self._threads):
+        for step in (self._execution_histories, self._stream_records, self._shard_iterators, self._threads,
+                     self._model_instances):
             try:
                 step(now)
             except Exception:  # noqa: BLE001 - a sweep that fails once must not stop the stack
@@ -120,6 +123,12 @@ class Sweep:
             if not thread.is_alive():
                 with contextlib.suppress(ValueError):
                     TMP_THREADS.remove(thread)
+
+
+    def _model_instances(self, now: float) -> None:
+        from moto.core.model_instances import reset_model_data
+
+        reset_model_data()  # the backends keep what is live; this list kept everything else alive too
 
 
 def _backends(backend_dict: Any) -> list[Any]:

@@ -67,3 +67,15 @@ def test_a_retention_that_is_not_a_positive_number_is_refused(monkeypatch: pytes
     monkeypatch.setenv("LOCAL_RETENTION_SECONDS", value)
     with pytest.raises(ValueError, match="LOCAL_RETENTION_SECONDS"):
         retention_seconds()
+
+
+def test_motos_record_of_every_object_it_made_is_cleared_by_a_sweep(stack: Stack) -> None:
+    from moto.dynamodb.models.dynamo_type import Item
+
+    # Given items written (moto records every Item it makes, live or not, for its dashboard)
+    put_job()
+    assert Item.instances_tracked
+    # When a sweep runs, then that record is empty (the table still holds its items)
+    Sweep(retention=RETENTION, dynamodb_lock=DYNAMODB_LOCK)(now=time.time())
+    assert Item.instances_tracked == []
+    assert boto3.client("dynamodb", region_name=REGION).scan(TableName=stack.table_name)["Count"] == 1
