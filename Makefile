@@ -15,7 +15,7 @@ EVENT ?= events/api/describe.json
 # What the Lambda python3.13 runtime provides, for the artifact test (README: "Deploy").
 LAMBDA_RUNTIME_SDK := boto3==1.35.60 botocore==1.35.60
 
-.PHONY: run test test-unit test-e2e test-chaos lint invoke bench build artifact-test deploy clean
+.PHONY: run test test-unit test-e2e test-chaos lint invoke bench bench-memory build artifact-test deploy clean
 
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -77,9 +77,14 @@ invoke: $(VENV)/.installed
 	.venv-ministack/bin/pip install -q --disable-pip-version-check ministack==1.5.33
 	touch $@
 
-## bench: Stop, Describe and an unknown Stop through the local front, beside a plain UpdateItem and MiniStack, in one run
+## bench: issue 13's goals in one table: Stop, Describe, Start, unknown Stop beside MiniStack; the Stop handler
+## in-process (warm, cold) beside a bare boto3 handler; layer size (after make build); documents per CPU-second
 bench: $(VENV)/.installed .venv-ministack/.installed
 	MINISTACK=.venv-ministack/bin/ministack $(VENV)/bin/python tests/benchmarks/stop_latency.py
+
+## bench-memory: make run's resident memory after start-up, after jobs and after API requests (takes a while)
+bench-memory: $(VENV)/.installed
+	$(VENV)/bin/python tests/benchmarks/memory.py $(BENCH_MEMORY_ARGS)
 
 .venv-lambda/.installed: Makefile
 	rm -rf .venv-lambda && $(PYTHON) -m venv .venv-lambda

@@ -14,6 +14,7 @@ from pathlib import Path
 from local_stack import faults
 from local_stack.eventbridge import time_scale
 from local_stack.faults import FaultPlan
+from local_stack.retention import retention_seconds
 from local_stack.runtime import FunctionError
 from local_stack.stack import (
     DEMO_BUCKETS,
@@ -55,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         parameters = parameter_overrides(args.parameter_overrides)
         plan = FaultPlan.parse(args.faults) if args.faults else None
         time_scale()  # LOCAL_SCHEDULE_SCALE, checked before anything starts
+        retention_seconds()  # LOCAL_RETENTION_SECONDS too
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2

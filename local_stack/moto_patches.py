@@ -19,13 +19,17 @@ from collections.abc import Callable
 from typing import Any
 
 DYNAMODB_METHODS = ["get_item", "put_item", "update_item", "delete_item", "transact_write_items", "query", "scan"]
+# Held by every DynamoDB request, by stream reads and by local_stack.retention when it trims a stream.
+DYNAMODB_LOCK = threading.RLock()
 
 
 def atomic_moto_dynamodb() -> Callable[[], None]:
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import StreamShard
 
-    lock = threading.RLock()
+    lock = DYNAMODB_LOCK
     originals = {name: getattr(DynamoDBBackend, name) for name in DYNAMODB_METHODS}
+    original_stream_get = StreamShard.get
 
     def locked(method: Any) -> Any:
         @functools.wraps(method)
@@ -38,10 +42,12 @@ def atomic_moto_dynamodb() -> Callable[[], None]:
     for name, method in originals.items():
         setattr(DynamoDBBackend, name, locked(method))
     DynamoDBBackend.transact_write_items = locked(_rollback_in_place(originals["transact_write_items"]))  # type: ignore[method-assign]
+    StreamShard.get = locked(original_stream_get)  # type: ignore[method-assign]
 
     def undo() -> None:
         for name, method in originals.items():
             setattr(DynamoDBBackend, name, method)
+        StreamShard.get = original_stream_get  # type: ignore[method-assign]
 
     return undo
 

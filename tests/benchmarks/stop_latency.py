@@ -1,21 +1,23 @@
-"""Stop latency through the local front (`make bench`), beside baselines measured in the same run.
+"""`make bench`: issue 13's goals, each beside its reference measured in the same run, in one table.
 
-Starts the local stack (moto server + API front, as `make run`) on free ports, creates N
-IN_PROGRESS jobs, and times:
-  - Stop via boto3's Translate client through the front (HTTP -> event -> ApiFunction -> one
-    conditional UpdateItem to the emulator -> HTTP response);
-  - Describe via the same client (one GetItem);
-  - Stop of an unknown job (the ConditionalCheckFailed path);
-  - baseline: the same conditional UpdateItem sent straight to the emulator with boto3;
-  - and, when MINISTACK names its command (`make bench` installs MiniStack into .venv-ministack),
-    the same Stop, Describe and unknown Stop against MiniStack, the in-memory emulator with
-    Translate jobs (issue 13 compares against it), started on a free port in the same run.
-The ratios are what matter: this machine is noisy.
+Starts the local stack (as `make run`: the API front, moto in-process for the functions and its
+server for other callers) on free ports and measures:
+  1. Stop, Describe, Start and a Stop of an unknown job (the ConditionalCheckFailed path) via boto3's
+     Translate client through the front, beside the same calls against MiniStack (the in-memory
+     emulator with Translate jobs; its command in $MINISTACK, `make bench` installs it), median and
+     p99 (and, for reference, a conditional UpdateItem sent straight to the emulator port);
+  2. the API function's Stop handler called in-process (warm), beside bare_handler.py (boto3 alone,
+     the same conditional UpdateItem); a cold start of each (cold_start.py in a fresh interpreter:
+     import + first Stop, with the function's template environment); the built layer's size;
+  4. documents per CPU-second of this whole process for one 1,000-document job.
+Goal 3 (memory) is tests/benchmarks/memory.py (`make bench-memory`). The ratios are what matter:
+this machine is shared and noisy. "Before" figures: run this file from a checkout of the old code.
 
 Usage: .venv/bin/python tests/benchmarks/stop_latency.py [N]
 """
 
 import contextlib
+import json
 import os
 import socket
 import statistics
@@ -24,6 +26,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 for entry in (ROOT, ROOT / "layers" / "shared"):
@@ -88,22 +91,49 @@ def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20, method="inclusive")[-1]
 
 
+TARGETS = {"MiniStack": 3.0, "bare boto3 handler": 1.2}
+FAILURES: dict[str, int] = {}  # requests answered 500 (not timed), by measurement
+
+
 def main(count: int) -> None:
     # The functions log and emit metrics to stdout (as in Lambda); keep the table readable.
-    with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
-        results = measure(count)
+    # (and the runtime logs each function error to stderr, as Lambda does: the Start jobs' are expected).
+    with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
+        results, extra = measure(count)
         ministack = measure_ministack(count) if os.environ.get("MINISTACK") else {}
-    baseline = statistics.median(results["UpdateItem straight to the emulator (baseline)"])
-    print(f"N={count} requests each, sequential, one process (python {sys.version.split()[0]})")
-    print(f"{'measurement':<58} {'median ms':>10} {'p95 ms':>8} {'p99 ms':>8} {'x baseline':>11} {'x MiniStack':>12}")
-    for name, samples in results.items():
-        median = statistics.median(samples)
-        peer = ministack.get(name.replace("the local front", "MiniStack"))
-        versus = f"{median / statistics.median(peer):>12.2f}" if peer else f"{'':>12}"
-        print(f"{name:<58} {median:>10.2f} {p95(samples):>8.2f} {p99(samples):>8.2f} {median / baseline:>11.2f} {versus}")
-    for name, samples in ministack.items():
-        median = statistics.median(samples)
-        print(f"{name:<58} {median:>10.2f} {p95(samples):>8.2f} {p99(samples):>8.2f} {median / baseline:>11.2f} {1:>12.2f}")
+    print(f"issue 13, measured side by side in one run: N={count} requests each, sequential "
+          f"(python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f})")
+    print(f"{'goal':<5}{'measurement':<52}{'median':>9}{'p99':>9}  {'reference (same run)':<34}{'median':>9}{'p99':>9}"
+          f"{'ratio':>8}{'target':>8}")
+    rows = [
+        ("1", "Stop via boto3 through the local front (ms)", results["Stop"], "MiniStack", ministack.get("Stop")),
+        ("1", "Describe via boto3 through the local front (ms)", results["Describe"], "MiniStack", ministack.get("Describe")),
+        ("1", "Start via boto3 through the local front (ms)", results["Start"], "MiniStack", ministack.get("Start")),
+        ("1", "Stop of an unknown job through the local front (ms)", results["Stop unknown"], "MiniStack",
+         ministack.get("Stop unknown")),
+        ("-", "UpdateItem straight to the emulator port (ms)", results["UpdateItem"], "MiniStack", ministack.get("Stop")),
+        ("2", "Stop handler in-process, warm (ms)", results["Stop in-process"], "bare boto3 handler",
+         results["bare in-process"]),
+        ("2", "cold start: fresh interpreter, import (ms)", results["import"], "bare boto3 handler", results["bare import"]),
+        ("2", "cold start: import + first Stop (ms)", results["cold"], "bare boto3 handler", results["bare cold"]),
+    ]
+    for goal, name, ours, reference, theirs in rows:
+        if not ours:
+            print(f"{goal:<5}{name:<52}{'(no successful request)':>26}  ({FAILURES.get(name.split()[0], 0)} answered 500)")
+            continue
+        line = f"{goal:<5}{name:<52}{statistics.median(ours):>9.2f}{p99(ours):>9.2f}  {reference:<34}"
+        if theirs:
+            ratio = statistics.median(ours) / statistics.median(theirs)
+            target = f"<={TARGETS[reference]:g}" if goal != "-" else ""
+            line += f"{statistics.median(theirs):>9.2f}{p99(theirs):>9.2f}{ratio:>8.2f}{target:>8}"
+        else:
+            line += f"{'(not run: set MINISTACK)':>26}"
+        print(line + (f"  ({FAILURES[name.split()[0]]} answered 500)" if FAILURES.get(name.split()[0]) else ""))
+    print(f"{'2':<5}{'layer size, built (MB; make build)':<52}{extra['layer_mb']:>9}")
+    print(f"{'4':<5}{'documents per CPU-second, one 1,000-document job':<52}{extra['docs_per_cpu_second']:>9.1f}"
+          f"  ({extra['job_cpu_seconds']:.1f} CPU-s, {extra['job_seconds']:.1f} s, {extra['job_status']}; "
+          "compare with the same line on the code before)")
+    print("goal 3 (memory that stays flat): make bench-memory")
 
 
 def p99(samples: list[float]) -> float:
@@ -130,11 +160,16 @@ def measure_ministack(count: int) -> dict[str, list[float]]:
                 time.sleep(0.2)
         s3.put_object(Bucket="bench-input", Key="docs/a.txt", Body=b"Hello\n")
         translate = boto3.client("translate", endpoint_url=endpoint, region_name=REGION)
-        jobs = [translate.start_text_translation_job(
-            InputDataConfig={"S3Uri": "s3://bench-input/docs/", "ContentType": "text/plain"},
-            OutputDataConfig={"S3Uri": "s3://bench-input/out/"},
-            DataAccessRoleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/BenchRole", SourceLanguageCode="en",
-            TargetLanguageCodes=["fr"])["JobId"] for _ in range(count + WARMUP)]
+        jobs: list[str] = []
+
+        def start(_: str) -> None:
+            jobs.append(translate.start_text_translation_job(
+                InputDataConfig={"S3Uri": "s3://bench-input/docs/", "ContentType": "text/plain"},
+                OutputDataConfig={"S3Uri": "s3://bench-input/out/"},
+                DataAccessRoleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/BenchRole", SourceLanguageCode="en",
+                TargetLanguageCodes=["fr"])["JobId"])
+
+        starts = timed(start, [""] * (count + WARMUP))[WARMUP:]
 
         def stop(job_id: str) -> None:
             translate.stop_text_translation_job(JobId=job_id)
@@ -149,18 +184,20 @@ def measure_ministack(count: int) -> dict[str, list[float]]:
         timed(stop, jobs[:WARMUP])
         unknown = [uuid.uuid4().hex for _ in range(count)]
         return {
-            "Stop via boto3 through MiniStack": timed(stop, jobs[WARMUP:]),
-            "Describe via boto3 through MiniStack": timed(describe, jobs[WARMUP:]),
-            "Stop of an unknown job via boto3 through MiniStack": timed(stop_unknown, unknown),
+            "Stop": timed(stop, jobs[WARMUP:]),
+            "Describe": timed(describe, jobs[WARMUP:]),
+            "Stop unknown": timed(stop_unknown, unknown),
+            "Start": starts,
         }
     finally:
         process.terminate()
         process.wait(timeout=10)
 
 
-def measure(count: int) -> dict[str, list[float]]:
+def measure(count: int) -> tuple[dict[str, list[float]], dict[str, Any]]:
     stack = LocalStack(port=free_port(), emulator_port=free_port()).start()
     try:
+        assert stack.stack is not None
         table = stack.stack.table_name
         translate = boto3.client(
             "translate", endpoint_url=stack.api_url, region_name=REGION,
@@ -189,26 +226,165 @@ def measure(count: int) -> dict[str, list[float]]:
                 ReturnValues="ALL_NEW",
             )
 
+        def stop_unknown(job_id: str) -> None:
+            with contextlib.suppress(translate.exceptions.ResourceNotFoundException):
+                translate.stop_text_translation_job(JobId=job_id)
+
         warm = create_jobs(WARMUP * 3)
         timed(stop, warm[:WARMUP])
         timed(describe, warm[WARMUP:2 * WARMUP])
         timed(update, warm[2 * WARMUP:])
 
-        def stop_unknown(job_id: str) -> None:
-            with contextlib.suppress(translate.exceptions.ResourceNotFoundException):
-                translate.stop_text_translation_job(JobId=job_id)
-
         stop_jobs, baseline_jobs = create_jobs(count), create_jobs(count)
         unknown = [uuid.uuid4().hex for _ in range(count)]
         results = {
-            "UpdateItem straight to the emulator (baseline)": timed(update, baseline_jobs),
-            "Stop via boto3 through the local front": timed(stop, stop_jobs),
-            "Describe via boto3 through the local front": timed(describe, stop_jobs),
-            "Stop of an unknown job via boto3 through the local front": timed(stop_unknown, unknown),
+            "UpdateItem": timed(update, baseline_jobs),
+            "Stop": timed(stop, stop_jobs),
+            "Describe": timed(describe, stop_jobs),
+            "Stop unknown": timed(stop_unknown, unknown),
         }
+        results.update(measure_in_process(stack, count))
+        results.update(measure_cold_starts(stack))
+        extra = measure_throughput(stack, translate)
+        results["Start"] = measure_starts(translate, count)
     finally:
         stack.stop()
-    return results
+    extra["layer_mb"] = layer_size_mb()
+    return results, extra
+
+
+def stop_event(stack: LocalStack, job_id: str) -> dict[str, Any]:
+    """The HTTP API's event for an AWS JSON Stop, as the front builds it."""
+    from local_stack.front import build_event
+    from local_stack.template import http_api_routes
+
+    assert stack.stack is not None
+    route = next(route for route in http_api_routes(stack.stack.template) if route.route_key == "POST /")
+    headers = {"content-type": "application/x-amz-json-1.1", "host": "127.0.0.1",
+               "x-amz-target": "AWSShineFrontendService_20170701.StopTextTranslationJob"}
+    return build_event(route, "POST", "/", "", headers, json.dumps({"JobId": job_id}).encode(), {}, DEFAULT_ACCOUNT, "127.0.0.1")
+
+
+def measure_in_process(stack: LocalStack, count: int) -> dict[str, list[float]]:
+    """Goal 2, warm: the API function's handler called directly (moto in-process, as `make run` serves
+    it, no front, no HTTP) beside the bare boto3 handler, alternating, on the same table."""
+    from local_stack.runtime import LambdaContext
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import bare_handler
+
+    assert stack.stack is not None
+    function = stack.stack.runtime.find("ApiFunction")
+    api = stack.stack.runtime.handler(function)
+    jobs = create_jobs(2 * (count + WARMUP))
+    api_samples, bare_samples = [], []
+    for index, (ours, theirs) in enumerate(zip(jobs[::2], jobs[1::2], strict=True)):
+        event, context = stop_event(stack, ours), LambdaContext(function)
+        started = time.perf_counter()
+        assert api(event, context)["statusCode"] == 200
+        middle = time.perf_counter()
+        bare_handler.handler(stop_event(stack, theirs), None)
+        ended = time.perf_counter()
+        if index >= WARMUP:
+            api_samples.append((middle - started) * 1000)
+            bare_samples.append((ended - middle) * 1000)
+    return {"Stop in-process": api_samples, "bare in-process": bare_samples}
+
+
+def measure_cold_starts(stack: LocalStack, runs: int = 7) -> dict[str, list[float]]:
+    """Goal 2, cold: a fresh interpreter imports the handler with the function's template environment
+    and serves its first Stop (over the emulator port: no moto in the child), alternating API and bare."""
+    import subprocess
+    import tempfile
+
+    assert stack.stack is not None
+    function = stack.stack.runtime.find("ApiFunction")
+    env = {"PATH": os.environ.get("PATH", ""), **function.environment, "AWS_ENDPOINT_URL": stack.emulator_url,
+           "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION, "AWS_ACCESS_KEY_ID": "testing",
+           "AWS_SECRET_ACCESS_KEY": "testing", "DEFAULT_ACCOUNT_ID": DEFAULT_ACCOUNT,
+           "PYTHONPATH": f"{ROOT / 'layers' / 'shared'}:{function.code_dir}", "PYTHONDONTWRITEBYTECODE": "1"}
+    handlers = {"": function.code_dir / f"{function.handler.rpartition('.')[0]}.py",
+                "bare ": Path(__file__).parent / "bare_handler.py"}
+    samples: dict[str, list[float]] = {f"{kind}{what}": [] for kind in handlers for what in ("import", "cold")}
+    with tempfile.TemporaryDirectory() as scratch:
+        for job_id in create_jobs(2 * runs + 2):
+            kind = "" if len(samples["import"]) <= len(samples["bare import"]) else "bare "
+            if len(samples[f"{kind}import"]) > runs:
+                continue
+            event_file = Path(scratch) / f"{job_id}.json"
+            event_file.write_text(json.dumps(stop_event(stack, job_id)))
+            child = subprocess.run([sys.executable, str(Path(__file__).parent / "cold_start.py"), str(handlers[kind]),
+                                    str(event_file)], env=env, cwd=scratch, capture_output=True, text=True, check=True)
+            timings = json.loads(child.stderr.strip().splitlines()[-1])
+            samples[f"{kind}import"].append(timings["import_ms"])
+            samples[f"{kind}cold"].append(timings["cold_ms"])
+    # The first run of each warms the disk cache: the rest are the cold starts Lambda sees.
+    return {name: values[1:] for name, values in samples.items()}
+
+
+def measure_throughput(stack: LocalStack, translate: Any, documents: int = 1000) -> dict[str, Any]:
+    """Goal 4: one job of `documents` small text documents, start to end; CPU of this whole process
+    (the front, the functions, moto, the workflow) per translated document."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from local_stack.stack import DEMO_BUCKETS, DEMO_ROLE
+
+    s3 = boto3.client("s3", region_name=REGION, endpoint_url=stack.emulator_url)
+    prefix = f"throughput-{uuid.uuid4().hex[:8]}/"
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda n: s3.put_object(Bucket=DEMO_BUCKETS[0], Key=f"{prefix}doc{n:05}.txt",
+                                              Body=f"Hello, world number {n}.\n".encode()), range(documents)))
+    cpu, wall = time.process_time(), time.perf_counter()
+    job_id = translate.start_text_translation_job(
+        JobName="throughput", InputDataConfig={"S3Uri": f"s3://{DEMO_BUCKETS[0]}/{prefix}", "ContentType": "text/plain"},
+        OutputDataConfig={"S3Uri": f"s3://{DEMO_BUCKETS[1]}/{prefix}"}, DataAccessRoleArn=DEMO_ROLE,
+        SourceLanguageCode="en", TargetLanguageCodes=["fr"],
+    )["JobId"]
+    deadline = time.monotonic() + 900
+    while True:
+        job = translate.describe_text_translation_job(JobId=job_id)["TextTranslationJobProperties"]
+        if job["JobStatus"] in ("COMPLETED", "COMPLETED_WITH_ERROR", "FAILED", "STOPPED"):
+            break
+        assert time.monotonic() < deadline, f"the throughput job is still {job['JobStatus']}"
+        time.sleep(0.2)  # polling a condition with a deadline
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    translated = job.get("JobDetails", {}).get("TranslatedDocumentsCount", 0)
+    return {"docs_per_cpu_second": translated / cpu, "job_cpu_seconds": cpu, "job_seconds": wall,
+            "job_status": f"{job['JobStatus']} {translated}/{documents}"}
+
+
+def measure_starts(translate: Any, count: int) -> list[float]:
+    """Start over HTTP (last: each starts a workflow, which then runs beside what is measured next)."""
+    from local_stack.stack import DEMO_BUCKETS, DEMO_ROLE
+
+    boto3.client("s3", region_name=REGION).put_object(Bucket=DEMO_BUCKETS[0], Key="start-bench/doc.txt", Body=b"Hello.\n")
+
+    def start(_: str) -> None:
+        translate.start_text_translation_job(
+            InputDataConfig={"S3Uri": f"s3://{DEMO_BUCKETS[0]}/start-bench/", "ContentType": "text/plain"},
+            OutputDataConfig={"S3Uri": f"s3://{DEMO_BUCKETS[1]}/out/"}, DataAccessRoleArn=DEMO_ROLE,
+            SourceLanguageCode="en", TargetLanguageCodes=["fr"],
+        )
+
+    samples, failures = [], 0
+    for _ in range(count + WARMUP):
+        started = time.perf_counter()
+        try:
+            start("")
+        except translate.exceptions.InternalServerException:  # counted and shown: a 500 is a finding too
+            failures += 1
+            continue
+        samples.append((time.perf_counter() - started) * 1000)
+    FAILURES["Start"] = failures
+    return samples[WARMUP:]
+
+
+def layer_size_mb() -> str:
+    """The built shared layer (.aws-sam/build/SharedLayer, from `make build`), in MB."""
+    layer = ROOT / ".aws-sam" / "build" / "SharedLayer"
+    if not layer.is_dir():
+        return "not built"
+    return f"{sum(path.stat().st_size for path in layer.rglob('*') if path.is_file()) / 1e6:.1f}"
 
 
 if __name__ == "__main__":

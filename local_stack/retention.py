@@ -1,0 +1,172 @@
+"""What `make run` keeps, and for how long: a sweep that bounds moto's memory.
+
+moto keeps everything it was ever given: every execution's full event history (a 5,000-document
+job's Distributed Map alone is thousands of events with their inputs and outputs), every DynamoDB
+stream record, every shard iterator a reader ever got, every worker thread it started. A long
+`make run` grew without bound. Every ``interval`` seconds this sweep drops:
+
+- the event history (and Map run records) of executions that finished more than ``retention``
+  seconds ago: DescribeExecution still answers (status, input, output, error, dates) and
+  ListExecutions still lists them; GetExecutionHistory returns no events (AWS keeps 90 days);
+- stream records older than ``retention`` (AWS keeps 24 hours; the local delivery reads them
+  within a second, so only a reader that stopped for that long misses any);
+- shard iterators older than 15 minutes (AWS expires them then too);
+- finished workflow threads moto keeps in a list;
+- moto's list of every model object it ever made (``BaseModel.instances_tracked``, only read by its
+  dashboard, /moto-api/data.json): every item copy, stream record and session, ~11 KB a request.
+
+Jobs, their items, S3 objects (documents, outputs, manifests), queues and roles are the user's
+data and are kept. LOCAL_RETENTION_SECONDS sets ``retention`` (default 600).
+"""
+
+import contextlib
+import datetime
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+ITERATOR_LIFETIME_SECONDS = 15 * 60  # AWS: a shard iterator expires 15 minutes after it is returned
+
+
+def retention_seconds() -> float:
+    value = os.environ.get("LOCAL_RETENTION_SECONDS", "600")
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"error: LOCAL_RETENTION_SECONDS must be a number of seconds, not {value!r}") from None
+    if seconds <= 0:
+        raise ValueError("error: LOCAL_RETENTION_SECONDS must be positive")
+    return seconds
+
+
+@dataclass
+class Sweep:
+    """One pass over moto's backends in this process; ``now`` is injectable for tests."""
+
+    retention: float
+    dynamodb_lock: Any = None  # moto_patches' lock: stream records move under it, as writes append them
+    _stream_marks: dict[int, list[tuple[float, int]]] = field(default_factory=dict)  # shard -> (time, next sequence number)
+    _iterators_seen: dict[str, float] = field(default_factory=dict)
+    dropped: dict[str, int] = field(default_factory=dict)
+
+    def __call__(self, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        for step in (self._execution_histories, self._stream_records, self._shard_iterators, self._threads,
+                     self._model_instances):
+            try:
+                step(now)
+            except Exception:  # noqa: BLE001 - a sweep that fails once must not stop the stack
+                log.exception("retention sweep step %s failed", step.__name__)
+
+    def _count(self, what: str, how_many: int) -> None:
+        self.dropped[what] = self.dropped.get(what, 0) + how_many
+
+    def _execution_histories(self, now: float) -> None:
+        from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+        cutoff = datetime.datetime.fromtimestamp(now - self.retention, datetime.UTC)
+        for backend in _backends(stepfunctions_parser_backends):
+            for machine in list(backend.state_machines):
+                for execution in list(getattr(machine, "executions", [])):
+                    worker = getattr(execution, "exec_worker", None)
+                    stopped = getattr(execution, "stop_date", None)
+                    if worker is None or worker.env is None or stopped is None:
+                        continue
+                    if _aware(stopped) < cutoff:
+                        worker.env = None  # its event history, frames and Map run records
+                        self._count("execution histories", 1)
+
+    def _stream_records(self, now: float) -> None:
+        from moto.dynamodb.models import dynamodb_backends
+
+        for backend in _backends(dynamodb_backends):
+            for table in list(backend.tables.values()):
+                shard = getattr(table, "stream_shard", None)
+                if shard is None:
+                    continue
+                with self.dynamodb_lock or contextlib.nullcontext():
+                    marks = self._stream_marks.setdefault(id(shard), [])
+                    marks.append((now, shard.starting_sequence_number + len(shard.items)))
+                    # Every record below the newest mark made `retention` ago is at least that old.
+                    expired = [sequence for at, sequence in marks if at <= now - self.retention]
+                    if not expired:
+                        continue
+                    drop = max(expired) - shard.starting_sequence_number
+                    marks[:] = [(at, sequence) for at, sequence in marks if at > now - self.retention]
+                    if drop > 0:
+                        del shard.items[:drop]
+                        shard.starting_sequence_number += drop
+                        self._count("stream records", drop)
+
+    def _shard_iterators(self, now: float) -> None:
+        from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+        for backend in _backends(dynamodbstreams_backends):
+            for arn in list(backend.shard_iterators):
+                first_seen = self._iterators_seen.setdefault(arn, now)
+                if first_seen <= now - ITERATOR_LIFETIME_SECONDS:
+                    backend.shard_iterators.pop(arn, None)
+                    self._iterators_seen.pop(arn, None)
+                    self._count("shard iterators", 1)
+            for arn in set(self._iterators_seen) - set(backend.shard_iterators):
+                self._iterators_seen.pop(arn, None)
+
+    def _threads(self, now: float) -> None:
+        from moto.stepfunctions.parser.utils import TMP_THREADS
+
+        for thread in list(TMP_THREADS):
+            if not thread.is_alive():
+                with contextlib.suppress(ValueError):
+                    TMP_THREADS.remove(thread)
+
+
+    def _model_instances(self, now: float) -> None:
+        from moto.core.model_instances import reset_model_data
+
+        reset_model_data()  # the backends keep what is live; this list kept everything else alive too
+
+
+def _backends(backend_dict: Any) -> list[Any]:
+    """Every (account, region) backend moto has made so far (never creating one)."""
+    found: list[Any] = []
+    for account in list(backend_dict.keys()):
+        regions = backend_dict[account]
+        found.extend(regions[region] for region in list(regions.keys()))
+    return found
+
+
+def _aware(moment: datetime.datetime) -> datetime.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+
+
+class Sweeper:
+    """Runs a Sweep every ``interval`` seconds on a daemon thread until stopped."""
+
+    def __init__(self, sweep: Callable[[], None], interval: float) -> None:
+        self._sweep = sweep
+        self._interval = interval
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="local-retention", daemon=True)
+
+    def start(self) -> "Sweeper":
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self._interval):
+            self._sweep()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=10)
+
+
+def start_retention(dynamodb_lock: Any = None) -> tuple[Sweep, Sweeper]:
+    retention = retention_seconds()
+    sweep = Sweep(retention=retention, dynamodb_lock=dynamodb_lock)
+    return sweep, Sweeper(sweep, interval=min(60.0, retention / 4)).start()
