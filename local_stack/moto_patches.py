@@ -3,7 +3,9 @@
 moto (5.2.5) applies DynamoDB requests without a lock: two threads' conditional UpdateItems
 (parallel Map iterations adding their batch counts, Stop racing finalize) can both pass their
 conditions, and one update is lost. DynamoDB applies each single-item request atomically, so
-the local stack and the tests serialize moto's DynamoDB requests. Undo with the returned function.
+the local stack and the tests serialize moto's DynamoDB requests, the building of each response
+included (moto serializes the live stored item, which a concurrent write may be changing: "dictionary
+changed size during iteration"). Undo with the returned function.
 
 moto also rolls a cancelled transaction back by replacing each table with a copy taken before it.
 The copy has its own stream shard, while every open shard iterator (the stream's reader) keeps the
@@ -26,10 +28,12 @@ DYNAMODB_LOCK = threading.RLock()
 def atomic_moto_dynamodb() -> Callable[[], None]:
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import StreamShard
+    from moto.dynamodb.responses import DynamoHandler
 
     lock = DYNAMODB_LOCK
     originals = {name: getattr(DynamoDBBackend, name) for name in DYNAMODB_METHODS}
     original_stream_get = StreamShard.get
+    original_call_action = DynamoHandler.call_action
 
     def locked(method: Any) -> Any:
         @functools.wraps(method)
@@ -43,11 +47,13 @@ def atomic_moto_dynamodb() -> Callable[[], None]:
         setattr(DynamoDBBackend, name, locked(method))
     DynamoDBBackend.transact_write_items = locked(_rollback_in_place(originals["transact_write_items"]))  # type: ignore[method-assign]
     StreamShard.get = locked(original_stream_get)  # type: ignore[method-assign]
+    DynamoHandler.call_action = locked(original_call_action)  # type: ignore[method-assign]
 
     def undo() -> None:
         for name, method in originals.items():
             setattr(DynamoDBBackend, name, method)
         StreamShard.get = original_stream_get  # type: ignore[method-assign]
+        DynamoHandler.call_action = original_call_action  # type: ignore[method-assign]
 
     return undo
 
