@@ -54,6 +54,7 @@ def reset_caches() -> None:
 
     config.settings.cache_clear()
     data_access._iam.cache_clear()
+    data_access.forget_sessions()
     store.job_store.cache_clear()
     service.workflow_launcher.cache_clear()
     workflow.work_s3.cache_clear()
