@@ -98,3 +98,60 @@ def iterative_distributed_map() -> Callable[[], None]:
         DistributedItemProcessorWorker._eval_pool = original  # type: ignore[method-assign]
 
     return undo
+
+
+def json_lines_item_reader() -> Callable[[], None]:
+    """A Distributed Map's ItemReader with ``ReaderConfig: {"InputType": "JSONL"}`` reads an S3 object
+    of JSON Lines, one item a line (AWS has it; moto 5.2.5 knows only CSV and JSON and refuses the
+    state machine). The job's batch manifest is JSON Lines. Undo with the returned function."""
+    import json
+
+    from moto.stepfunctions.parser.api import HistoryEventType, MapRunFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import StatesErrorNameType
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader import item_reader_decl
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_output_transformer.transformer import (  # noqa: E501
+        ResourceOutputTransformer,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.reader_config.input_type import (
+        InputType,
+        InputTypeValue,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    class JsonLines(ResourceOutputTransformer):
+        def _eval_body(self, env: Any) -> None:
+            reader_config = env.stack.pop()
+            content: str = env.stack.pop()
+            try:
+                items = [json.loads(line) for line in content.splitlines() if line.strip()]
+            except ValueError as exc:
+                error = StatesErrorName(typ=StatesErrorNameType.StatesItemReaderFailed)
+                raise FailureEventException(FailureEvent(
+                    env=env, error_name=error, event_type=HistoryEventType.TaskFailed,
+                    event_details=EventDetails(mapRunFailedEventDetails=MapRunFailedEventDetails(
+                        error=error.error_name, cause=f"A line of the JSONL object is not JSON: {exc}")),
+                )) from exc
+            env.stack.append(items[: reader_config["MaxItemsValue"]])
+
+    original_init = InputType.__init__
+    original_factory = item_reader_decl.resource_output_transformer_for
+
+    def init(self: Any, input_type: str) -> None:
+        self.input_type_value = "JSONL" if input_type == "JSONL" else InputTypeValue(input_type)
+
+    def factory(input_type: Any) -> Any:
+        return JsonLines() if input_type.input_type_value == "JSONL" else original_factory(input_type)
+
+    InputType.__init__ = init  # type: ignore[method-assign]
+    item_reader_decl.resource_output_transformer_for = factory
+
+    def undo() -> None:
+        InputType.__init__ = original_init  # type: ignore[method-assign]
+        item_reader_decl.resource_output_transformer_for = original_factory
+
+    return undo

@@ -13,7 +13,7 @@ from typing import Any
 from local_stack.front import ApiFront
 from local_stack.iam import enable as enable_iam
 from local_stack.iam.roles import create_data_access_role
-from local_stack.moto_patches import atomic_moto_dynamodb, iterative_distributed_map
+from local_stack.moto_patches import atomic_moto_dynamodb, iterative_distributed_map, json_lines_item_reader
 from local_stack.provision import Stack, create_bucket, plan, provision
 from local_stack.runtime import install_moto_lambda
 from local_stack.template import http_api_routes
@@ -91,6 +91,7 @@ class LocalStack:
     _undo_lambda: Any = None
     _undo_dynamodb: Any = None
     _undo_map: Any = None
+    _undo_jsonl: Any = None
     _undo_iam: Any = None
     _delivery: Any = None  # local_stack.delivery: stream and queue events to their functions
     _eventbridge: Any = None  # local_stack.eventbridge: rules, schedules, Step Functions' events
@@ -131,6 +132,7 @@ class LocalStack:
         # moto's Step Functions calls Lambda (and S3, for the Map's ItemReader) through
         # http://localhost:$MOTO_PORT, 5000 unless told: tell it the port it actually serves.
         os.environ["MOTO_PORT"] = str(self.emulator_port)
+        self._undo_jsonl = json_lines_item_reader()  # before the state machine is parsed
         self.stack = provision(DEFAULT_ACCOUNT, self.region, self.parameters)
         self.stack.runtime.apply_environment()
         self._undo_lambda = install_moto_lambda(self.stack.runtime)
@@ -200,7 +202,7 @@ class LocalStack:
             self._front.stop()
         if emulator:
             emulator.join()
-        for undo in (self._undo_iam, self._undo_lambda, self._undo_dynamodb, self._undo_map):
+        for undo in (self._undo_iam, self._undo_lambda, self._undo_dynamodb, self._undo_map, self._undo_jsonl):
             if undo:
                 undo()
 

@@ -5,6 +5,7 @@ Retry and Catch can match them (a failed conditional write, JobStateConflictErro
 """
 
 import json
+import math
 import time
 from collections.abc import Callable
 from functools import cache
@@ -13,24 +14,23 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from translate_jobs import documents, messages, transient
+from translate_jobs import documents, manifest, messages, transient
 from translate_jobs.config import settings
 from translate_jobs.data_access import DataAccessError, parse_s3_uri, s3_as_job_role
 from translate_jobs.engines import DocumentError, engine
 from translate_jobs.errors import JobStateConflictError
 from translate_jobs.jobs import TERMINAL, JobStatus, outcome
+from translate_jobs.manifest import JobLimitExceededError, Limits, ManifestPlanner, NoDocumentsError, Progress
 from translate_jobs.observability import logger
+from translate_jobs.s3_stream import S3Writer
 from translate_jobs.store import JobRecord, SlotUnavailableError, job_store
 
 MAX_DOCUMENT_BYTES = documents.MAX_DOCUMENT_BYTES
+# What a PlanBatches invocation keeps of its time for its last part and its answer: it returns a
+# continuation rather than start a list page with less left (a page and a part take a second or two).
+PLAN_SECONDS_TO_SPARE = 60
 
-
-class NoDocumentsError(Exception):
-    """The input location holds no documents."""
-
-
-class JobLimitExceededError(Exception):
-    """The job's input is larger than a job may be (documents or bytes)."""
+__all__ = ["JobLimitExceededError", "NoDocumentsError"]  # raised here by name, for the workflow's Catch
 
 
 def begin_job(account_id: str, job_id: str) -> dict[str, Any]:
@@ -64,48 +64,55 @@ def _after_begin(status: str | None) -> dict[str, Any]:
     return {"Action": "NONE", "WaitSeconds": 0}
 
 
-def plan_batches(account_id: str, job_id: str) -> dict[str, Any]:
-    """List the input documents once (as the job's role) into a manifest of batches."""
+def plan_batches(
+    account_id: str,
+    job_id: str,
+    continuation: dict[str, Any] | None = None,
+    seconds_left: Callable[[], float] = lambda: math.inf,
+) -> dict[str, Any]:
+    """List the input documents (as the job's role) into the batch manifest, page by page (manifest.py).
+
+    Returns the manifest, or, when less than PLAN_SECONDS_TO_SPARE is left, a Continuation the
+    workflow passes back to the next invocation (the same answer with BatchCount so far)."""
     job = job_store().get(account_id, job_id)
     config = settings()
     s3 = s3_as_job_role(job.data_access_role_arn, account_id, job_id, config.region)
     input_uri = job.input_data_config["S3Uri"]
     bucket, prefix = parse_s3_uri(input_uri)
     quotas = config.quotas
-    keys: list[str] = []
-    total_bytes = 0
+    manifest_key = f"manifests/{account_id}/{job_id}.jsonl"
+    progress = Progress.resumed(continuation)
+    resumed_upload = progress.UploadId
+    writer = S3Writer(
+        work_s3(), str(config.work_bucket), manifest_key, part_bytes=manifest.PART_BYTES,
+        upload_id=progress.UploadId, next_part=progress.NextPart, doing="writing the job's batch manifest",
+    )
+    limits = Limits(config.batch_size, config.batch_max_bytes, quotas.max_documents_per_job, quotas.max_job_bytes)
+    planner = ManifestPlanner(writer, limits, progress, input_uri)
+    answer = {"ManifestBucket": config.work_bucket, "ManifestKey": manifest_key}
+    listing = {"Bucket": bucket, "Prefix": prefix, **({"StartAfter": progress.StartAfter} if progress.StartAfter else {})}
     try:
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for page in s3.get_paginator("list_objects_v2").paginate(**listing):
             for obj in page.get("Contents", []):
-                if not obj["Key"].endswith("/"):
-                    keys.append(obj["Key"])
-                    total_bytes += obj.get("Size", 0)
-            if len(keys) > quotas.max_documents_per_job:
-                raise JobLimitExceededError(
-                    f"The input {input_uri} holds more than {quotas.max_documents_per_job} documents, the most a job may have."
-                )
-    except ClientError as exc:
-        if transient.is_transient(exc):
-            raise transient.as_retried(exc, f"listing {input_uri}") from exc
-        problem = _s3_problem(exc, input_uri, True, job.data_access_role_arn).replace("s3:GetObject", "s3:ListBucket")
-        raise DataAccessError(f"Translate could not list the input location: {problem}") from exc
-    if not keys:
-        raise NoDocumentsError(f"No documents were found under {input_uri}.")
-    if total_bytes > quotas.max_job_bytes:
-        raise JobLimitExceededError(
-            f"The documents under {input_uri} total {total_bytes} bytes; a job may have at most {quotas.max_job_bytes}."
-        )
-    size = config.batch_size
-    batches = [
-        {"AccountId": account_id, "JobId": job_id, "Batch": number, "Keys": keys[start : start + size]}
-        for number, start in enumerate(range(0, len(keys), size))
-    ]
-    manifest_key = f"manifests/{account_id}/{job_id}.json"
-    with transient.retried_if_transient("writing the job's batch manifest"):
-        work_s3().put_object(Bucket=config.work_bucket, Key=manifest_key, Body=json.dumps(batches).encode())
-    job_store().set_plan(account_id, job_id, documents=len(keys), batches=len(batches))
-    logger.info("Planned batches", extra={"documents": len(keys), "batches": len(batches)})
-    return {"ManifestBucket": config.work_bucket, "ManifestKey": manifest_key, "BatchCount": len(batches)}
+                if obj["Key"].endswith("/"):
+                    continue
+                if planner.add(obj["Key"], obj.get("Size", 0)) and seconds_left() < PLAN_SECONDS_TO_SPARE:
+                    logger.info("Planning continues in the next invocation", extra=progress.as_continuation())
+                    return {**answer, "BatchCount": progress.Batches, "Continuation": progress.as_continuation()}
+        planner.finish()
+    except Exception as exc:
+        retried = isinstance(exc, transient.RETRIED) or transient.is_transient(exc)
+        if not retried or writer.upload_id != resumed_upload:  # a retry resumes the upload it was given, no other
+            writer.abort()
+        if isinstance(exc, ClientError) and exc.operation_name == "ListObjectsV2":
+            if retried:
+                raise transient.as_retried(exc, f"listing {input_uri}") from exc
+            problem = _s3_problem(exc, input_uri, True, job.data_access_role_arn).replace("s3:GetObject", "s3:ListBucket")
+            raise DataAccessError(f"Translate could not list the input location: {problem}") from exc
+        raise
+    job_store().set_plan(account_id, job_id, documents=progress.Documents, batches=progress.Batches)
+    logger.info("Planned batches", extra={"documents": progress.Documents, "batches": progress.Batches})
+    return {**answer, "BatchCount": progress.Batches, "Continuation": None}
 
 
 def translate_batch(account_id: str, job_id: str, batch: int, keys: list[str]) -> dict[str, Any]:

@@ -1,0 +1,109 @@
+"""The batch manifest PlanBatches writes and the workflow's Distributed Map reads.
+
+JSON Lines, one batch a line: ``{"Batch": 7, "Keys": ["docs/a.txt", ...]}`` (the job's AccountId and
+JobId come once from the execution's input, through the Map's ItemSelector). A batch closes at
+``BATCH_SIZE`` documents or before ``BATCH_MAX_BYTES`` of them (S3's listing gives each size), so a
+batch of large documents stays well within TranslateBatch's timeout; a document larger than that
+is a batch of its own. The input is listed page by page and each batch is written as it closes
+(s3_stream: parts of PART_BYTES), so memory holds a list page and a part whatever the job's size.
+The job's limits (documents, bytes) are checked as the documents are listed.
+
+A plan that runs out of time stops just after a part was uploaded (nothing is held in memory then)
+and returns a ``Progress``: the counts, the next batch and part numbers, the upload and the last
+key written (the listing resumes after it). It is a few hundred bytes whatever the job's size.
+"""
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from translate_jobs.s3_stream import S3Writer
+
+PART_BYTES = 8 * 1024 * 1024  # a manifest part (S3: at least 5 MiB, at most 10,000 parts: 80 GB)
+
+
+class NoDocumentsError(Exception):
+    """The input location holds no documents."""
+
+
+class JobLimitExceededError(Exception):
+    """The job's input is larger than a job may be (documents or bytes)."""
+
+
+@dataclass
+class Progress:
+    """How far a plan has written: what a continuation carries between invocations."""
+
+    Documents: int = 0
+    Bytes: int = 0
+    Batches: int = 0
+    StartAfter: str = ""
+    UploadId: str | None = None
+    NextPart: int = 1
+
+    @classmethod
+    def resumed(cls, continuation: dict[str, Any] | None) -> "Progress":
+        return cls(**continuation) if continuation else cls()
+
+    def as_continuation(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Limits:
+    batch_documents: int
+    batch_bytes: int
+    job_documents: int
+    job_bytes: int
+
+
+class ManifestPlanner:
+    """Documents in listing order into batches, batches into the manifest as they close."""
+
+    def __init__(self, writer: S3Writer, limits: Limits, progress: Progress, input_uri: str) -> None:
+        self.writer, self.limits, self.progress, self.input_uri = writer, limits, progress, input_uri
+        self._keys: list[str] = []  # the open batch
+        self._bytes = 0
+
+    def add(self, key: str, size: int) -> bool:
+        """One listed document; True when a part was just uploaded (a point to resume from)."""
+        uploaded = False
+        if self._keys and (
+            len(self._keys) >= self.limits.batch_documents or self._bytes + size > self.limits.batch_bytes
+        ):
+            uploaded = self._close_batch()
+        self._keys.append(key)
+        self._bytes += size
+        self._check_job_limits()
+        return uploaded
+
+    def finish(self) -> None:
+        if self._keys:
+            self._close_batch()
+        if not self.progress.Documents:
+            raise NoDocumentsError(f"No documents were found under {self.input_uri}.")
+        self.writer.close()
+
+    def _close_batch(self) -> bool:
+        line = json.dumps({"Batch": self.progress.Batches, "Keys": self._keys}, separators=(",", ":")) + "\n"
+        progress = self.progress
+        progress.Documents += len(self._keys)
+        progress.Bytes += self._bytes
+        progress.Batches += 1
+        progress.StartAfter = self._keys[-1]
+        self._keys, self._bytes = [], 0
+        uploaded = self.writer.write(line.encode())
+        progress.UploadId, progress.NextPart = self.writer.upload_id, self.writer.next_part
+        return uploaded
+
+    def _check_job_limits(self) -> None:
+        documents = self.progress.Documents + len(self._keys)
+        total = self.progress.Bytes + self._bytes
+        if documents > self.limits.job_documents:
+            raise JobLimitExceededError(
+                f"The input {self.input_uri} holds more than {self.limits.job_documents} documents, the most a job may have."
+            )
+        if total > self.limits.job_bytes:
+            raise JobLimitExceededError(
+                f"The documents under {self.input_uri} total more than {self.limits.job_bytes} bytes, the most a job may have."
+            )
