@@ -155,3 +155,31 @@ def json_lines_item_reader() -> Callable[[], None]:
         item_reader_decl.resource_output_transformer_for = original_factory
 
     return undo
+
+
+def s3_no_such_upload() -> Callable[[], None]:
+    """UploadPart and CompleteMultipartUpload of an upload that is gone (completed or aborted) answer
+    404 NoSuchUpload on AWS; moto 5.2.5 fails with a KeyError, an HTTP 500 that a client retries as a
+    server error. A retried PlanBatches relies on the 404 (s3_stream). Undo with the returned function."""
+    from moto.s3.exceptions import NoSuchUpload
+    from moto.s3.models import S3Backend
+
+    originals = {name: getattr(S3Backend, name) for name in ("upload_part", "complete_multipart_upload")}
+
+    def checked(method: Any) -> Any:
+        @functools.wraps(method)
+        def wrapper(self: Any, bucket_name: str, multipart_id: str, *args: Any, **kwargs: Any) -> Any:
+            if multipart_id not in self.get_bucket(bucket_name).multiparts:
+                raise NoSuchUpload(upload_id=multipart_id)
+            return method(self, bucket_name, multipart_id, *args, **kwargs)
+
+        return wrapper
+
+    for name, method in originals.items():
+        setattr(S3Backend, name, checked(method))
+
+    def undo() -> None:
+        for name, method in originals.items():
+            setattr(S3Backend, name, method)
+
+    return undo

@@ -8,8 +8,8 @@ Types not handled here (the HTTP API, log groups, IAM policies, alarms) are left
 create some of them, and nothing local would use or enforce them.
 """
 
-import io
 import functools
+import io
 import json
 import zipfile
 from dataclasses import dataclass

@@ -13,7 +13,12 @@ from typing import Any
 from local_stack.front import ApiFront
 from local_stack.iam import enable as enable_iam
 from local_stack.iam.roles import create_data_access_role
-from local_stack.moto_patches import atomic_moto_dynamodb, iterative_distributed_map, json_lines_item_reader
+from local_stack.moto_patches import (
+    atomic_moto_dynamodb,
+    iterative_distributed_map,
+    json_lines_item_reader,
+    s3_no_such_upload,
+)
 from local_stack.provision import Stack, create_bucket, plan, provision
 from local_stack.runtime import install_moto_lambda
 from local_stack.template import http_api_routes
@@ -92,6 +97,7 @@ class LocalStack:
     _undo_dynamodb: Any = None
     _undo_map: Any = None
     _undo_jsonl: Any = None
+    _undo_s3: Any = None
     _undo_iam: Any = None
     _delivery: Any = None  # local_stack.delivery: stream and queue events to their functions
     _eventbridge: Any = None  # local_stack.eventbridge: rules, schedules, Step Functions' events
@@ -138,6 +144,7 @@ class LocalStack:
         self._undo_lambda = install_moto_lambda(self.stack.runtime)
         self._undo_dynamodb = atomic_moto_dynamodb()
         self._undo_map = iterative_distributed_map()
+        self._undo_s3 = s3_no_such_upload()
         # IAM enforced: each function calls AWS as its own role (template.yaml), authorized by the emulator.
         _, self._undo_iam = enable_iam(self.stack.runtime, DEFAULT_ACCOUNT, self.region, self.stack.state_machine_role_arn)
         from local_stack.delivery import start_local_delivery
@@ -202,7 +209,8 @@ class LocalStack:
             self._front.stop()
         if emulator:
             emulator.join()
-        for undo in (self._undo_iam, self._undo_lambda, self._undo_dynamodb, self._undo_map, self._undo_jsonl):
+        for undo in (self._undo_iam, self._undo_lambda, self._undo_dynamodb, self._undo_map, self._undo_jsonl,
+                     self._undo_s3):
             if undo:
                 undo()
 

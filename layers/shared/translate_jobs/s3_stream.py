@@ -4,10 +4,16 @@ S3's multipart upload takes parts of at least 5 MiB (all but the last) and at mo
 An object that ends within its first part is one PutObject (no upload to start, finish or leave
 behind). The writer can be resumed by another invocation (``upload_id``, ``next_part``): the parts
 already uploaded are listed back when it completes, up to ``next_part - 1`` only, so a part left by a
-failed attempt beyond that point is never stitched in.
+failed attempt beyond that point is never stitched in. A resumed upload that is gone (404
+NoSuchUpload) was completed by an earlier attempt of the same step whose answer was lost: the
+object is whole, and what is written from then on is dropped (``completed_earlier``).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from translate_jobs import transient
 from translate_jobs.observability import logger
@@ -40,9 +46,13 @@ class S3Writer:
         self._buffer = bytearray()
         self._first: bytes | None = None  # the held first part
         self._etags: dict[int, str] = {}
+        self._resumed = upload_id
+        self.completed_earlier = False
 
     def write(self, data: bytes) -> bool:
         """Append; True when a part was just uploaded (everything written so far is in S3 or held)."""
+        if self.completed_earlier:
+            return False
         self._buffer += data
         if len(self._buffer) < self.part_bytes:
             return False
@@ -51,11 +61,13 @@ class S3Writer:
             return False
         self._upload_part(self.next_part, bytes(self._buffer))
         self._buffer, self.next_part = bytearray(), self.next_part + 1
-        return True
+        return not self.completed_earlier
 
     def close(self, head: bytes = b"") -> None:
         """Finish the object: ``head`` (with ``hold_first``), the held part, then the rest."""
-        with transient.retried_if_transient(self.doing):
+        with self._calls():
+            if self.completed_earlier:
+                return
             if self.upload_id is None:
                 body = head + (self._first or b"") + bytes(self._buffer)
                 self.s3.put_object(Bucket=self.bucket, Key=self.key, Body=body, **self.put_args)
@@ -65,6 +77,8 @@ class S3Writer:
             if self._buffer:
                 self._upload_part(self.next_part, bytes(self._buffer))
                 self.next_part += 1
+            if self.completed_earlier:
+                return
             parts = self._parts(last=self.next_part - 1)
             self.s3.complete_multipart_upload(
                 Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, MultipartUpload={"Parts": parts}
@@ -80,15 +94,28 @@ class S3Writer:
             logger.warning("Could not abort an upload", extra={"key": self.key, "error": str(exc)})
 
     def _upload_part(self, number: int, body: bytes) -> None:
-        with transient.retried_if_transient(self.doing):
+        with self._calls():
             if self.upload_id is None:
                 self.upload_id = self.s3.create_multipart_upload(Bucket=self.bucket, Key=self.key, **self.put_args)[
                     "UploadId"
                 ]
+            if self.completed_earlier:
+                return
             etag = self.s3.upload_part(
                 Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, PartNumber=number, Body=body
             )["ETag"]
-        self._etags[number] = etag
+            self._etags[number] = etag
+
+    @contextmanager
+    def _calls(self) -> Iterator[None]:
+        try:
+            with transient.retried_if_transient(self.doing):
+                yield
+        except ClientError as exc:
+            if transient.error_code(exc) != "NoSuchUpload" or self.upload_id != self._resumed:
+                raise
+            logger.info("The upload was completed by an earlier attempt", extra={"key": self.key})
+            self.completed_earlier = True
 
     def _parts(self, last: int) -> list[dict[str, Any]]:
         """Parts 1..last: this invocation's, and an earlier one's listed back (ListParts)."""
