@@ -133,7 +133,7 @@ def json_lines_item_reader() -> Callable[[], None]:
                 error = StatesErrorName(typ=StatesErrorNameType.StatesItemReaderFailed)
                 raise FailureEventException(FailureEvent(
                     env=env, error_name=error, event_type=HistoryEventType.TaskFailed,
-                    event_details=EventDetails(mapRunFailedEventDetails=MapRunFailedEventDetails(
+                    event_details=EventDetails(mapRunFailedEventDetails=MapRunFailedEventDetails(  # type: ignore[typeddict-item]
                         error=error.error_name, cause=f"A line of the JSONL object is not JSON: {exc}")),
                 )) from exc
             env.stack.append(items[: reader_config["MaxItemsValue"]])
