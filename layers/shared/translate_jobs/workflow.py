@@ -4,19 +4,24 @@ Each step takes the state's JSON and returns JSON; errors are raised by name so 
 Retry and Catch can match them (a failed conditional write, JobStateConflictError, is never retried).
 """
 
+import contextvars
 import json
 import math
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from translate_jobs import documents, manifest, messages, transient
+from translate_jobs import details, documents, manifest, messages, transient
 from translate_jobs.config import settings
 from translate_jobs.data_access import DataAccessError, parse_s3_uri, s3_as_job_role
+from translate_jobs.details import DetailsFiles, details_key
 from translate_jobs.engines import DocumentError, engine
 from translate_jobs.errors import JobStateConflictError
 from translate_jobs.jobs import TERMINAL, JobStatus, outcome
@@ -29,6 +34,7 @@ MAX_DOCUMENT_BYTES = documents.MAX_DOCUMENT_BYTES
 # What a PlanBatches invocation keeps of its time for its last part and its answer: it returns a
 # continuation rather than start a list page with less left (a page and a part take a second or two).
 PLAN_SECONDS_TO_SPARE = 60
+RESULT_READERS = 16  # FinalizeJob's concurrent GetObjects of the batches' result fragments
 
 __all__ = ["JobLimitExceededError", "NoDocumentsError"]  # raised here by name, for the workflow's Catch
 
@@ -275,49 +281,79 @@ def _results_key(account_id: str, job_id: str, batch: int) -> str:
 
 
 def _write_details(job: JobRecord) -> str | None:
-    """details/<lang>.auxiliary-translation-details.json under the job's output, one per target; returns
-    the first failed document's reason (None when none failed)."""
+    """details/<lang>.auxiliary-translation-details.json under the job's output, one per target (details.py),
+    streamed from the batches' result fragments; returns the first failed document's reason (None when none failed)."""
+    files: DetailsFiles | None = None
+    try:
+        for documents in _batch_results(job):
+            if files is None:
+                files = _details_files(job)
+            files.add(documents)
+        if files is None:
+            return None
+        files.close()
+    except ClientError as exc:
+        if files is not None:
+            files.abort()
+        if exc.operation_name in ("ListObjectsV2", "GetObject"):  # the work bucket: the service's own
+            raise
+        out_bucket, out_prefix = parse_s3_uri(job.output_data_config["S3Uri"])
+        location = f"s3://{out_bucket}/{out_prefix}details/"
+        problem = _s3_problem(exc, location, False, job.data_access_role_arn)
+        raise DataAccessError(f"Translate could not write the job's details file: {problem}") from exc
+    except BaseException:
+        if files is not None:
+            files.abort()
+        raise
+    return files.first_failure
+
+
+def _details_files(job: JobRecord) -> DetailsFiles:
     config = settings()
-    documents: list[dict[str, Any]] = []
-    pages = work_s3().get_paginator("list_objects_v2").paginate(
-        Bucket=config.work_bucket, Prefix=f"results/{job.account_id}/{job.job_id}/"
-    )
-    with transient.retried_if_transient("reading the batches' results"):
-        for page in pages:
-            for obj in page.get("Contents", []):
-                body = work_s3().get_object(Bucket=config.work_bucket, Key=obj["Key"])["Body"].read()
-                documents.extend(json.loads(body))
-    if not documents:
-        return None
     s3 = s3_as_job_role(job.data_access_role_arn, job.account_id, job.job_id, config.region)
     out_bucket, out_prefix = parse_s3_uri(job.output_data_config["S3Uri"])
-    for target in job.target_language_codes:
-        details = []
-        for doc in documents:
-            entry: dict[str, Any] = {"sourceFile": doc["SourceFile"], "status": doc["Status"]}
-            for produced in doc.get("Targets", []):
-                if produced["TargetLanguageCode"] == target:
-                    entry["targetFile"] = produced["TargetFile"]
-            if "Error" in doc:
-                entry["auxiliaryData"] = {"error": {"errorMessage": doc["Error"]}}
-            details.append(entry)
-        body = {
-            "sourceLanguageCode": job.source_language_code,
-            "targetLanguageCode": target,
-            "inputDataPrefix": job.input_data_config["S3Uri"],
-            "outputDataPrefix": job.output_data_config["S3Uri"],
-            "documentCountWithCustomerError": sum(1 for doc in documents if doc["Status"] == "FAILED"),
-            "documentCountWithServerError": 0,
-            "details": details,
-        }
-        key = f"{out_prefix}details/{target}.auxiliary-translation-details.json"
-        try:
-            with transient.retried_if_transient(f"writing the {target} details file"):
-                s3.put_object(Bucket=out_bucket, Key=key, Body=json.dumps(body, indent=2).encode(), **_encryption(job))
-        except ClientError as exc:
-            problem = _s3_problem(exc, f"s3://{out_bucket}/{key}", False, job.data_access_role_arn)
-            raise DataAccessError(f"Translate could not write the job's details file: {problem}") from exc
-    return next((doc["Error"] for doc in documents if doc["Status"] == "FAILED" and "Error" in doc), None)
+    writers = {
+        str(target): S3Writer(
+            s3, out_bucket, details_key(out_prefix, str(target)), part_bytes=details.DETAILS_PART_BYTES,
+            hold_first=True, put_args=_encryption(job), doing=f"writing the {target} details file",
+        )
+        for target in job.target_language_codes
+    }
+    header = {
+        "sourceLanguageCode": job.source_language_code,
+        "inputDataPrefix": job.input_data_config["S3Uri"],
+        "outputDataPrefix": job.output_data_config["S3Uri"],
+        "documentCountWithServerError": 0,
+    }
+    return DetailsFiles(writers, header)
+
+
+def _batch_results(job: JobRecord) -> Iterator[list[dict[str, Any]]]:
+    """Each batch's result fragment, in batch order, RESULT_READERS read at once (each a small GetObject)."""
+    config = settings()
+
+    def keys() -> Iterator[str]:
+        pages = work_s3().get_paginator("list_objects_v2").paginate(
+            Bucket=config.work_bucket, Prefix=f"results/{job.account_id}/{job.job_id}/"
+        )
+        with transient.retried_if_transient("listing the batches' results"):
+            for page in pages:
+                yield from (obj["Key"] for obj in page.get("Contents", []))
+
+    def read(key: str) -> list[dict[str, Any]]:
+        with transient.retried_if_transient("reading the batches' results"):
+            body = work_s3().get_object(Bucket=config.work_bucket, Key=key)["Body"].read()
+        return list(json.loads(body))
+
+    with ThreadPoolExecutor(RESULT_READERS) as pool:
+        pending: deque[Future[list[dict[str, Any]]]] = deque()
+        for key in keys():
+            # The caller's context goes with each read (locally: the function's own role, local_stack.iam).
+            pending.append(pool.submit(contextvars.copy_context().run, read, key))
+            if len(pending) >= 4 * RESULT_READERS:  # bounded read-ahead: memory holds a few dozen fragments
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _encryption(job: JobRecord) -> dict[str, str]:
@@ -330,5 +366,6 @@ def _encryption(job: JobRecord) -> dict[str, str]:
 
 @cache
 def work_s3() -> Any:
-    """The service's own S3 client, for its working bucket only (created once per cold start)."""
-    return boto3.client("s3", region_name=settings().region)
+    """The service's own S3 client, for its working bucket only (created once per cold start), with a
+    connection for each of FinalizeJob's readers."""
+    return boto3.client("s3", region_name=settings().region, config=Config(max_pool_connections=RESULT_READERS))
