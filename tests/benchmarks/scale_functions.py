@@ -71,9 +71,9 @@ def _feed_moto(keys: int, key_length: int, batches: int) -> dict[str, int]:
         storage_class = "STANDARD"
         checksum_algorithm = None
         disposed = True
-        last_modified_ISO8601 = "2026-11-29T00:00:00.000Z"
+        last_modified_ISO8601 = "2026-11-29T00:00:00.000Z"  # noqa: N815 - moto's name
 
-        def __init__(self, name: str, size: int) -> None:  # noqa: super().__init__ would allocate a body
+        def __init__(self, name: str, size: int) -> None:  # not FakeKey's: it would allocate a body
             self.name, self._listed_size = name, size
 
         @property
@@ -146,7 +146,7 @@ def measure(function: str, code: Path, keys: int, key_length: int, batches: int)
     import boto3
     import conftest
 
-    stack = conftest.SESSION.get()
+    conftest.SESSION.get()  # template.yaml provisioned into moto, as for the tests
     written = _feed_moto(keys, key_length, batches)
     s3 = boto3.client("s3", region_name=conftest.REGION)
     s3.create_bucket(Bucket=INPUT_BUCKET)
