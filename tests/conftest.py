@@ -49,15 +49,19 @@ DATA_ACCESS_ROLE = f"arn:aws:iam::{ACCOUNT}:role/TranslateData"
 
 def reset_caches() -> None:
     """Module-level clients and settings are built once per cold start; each test is a cold start."""
-    from translate_jobs import config, data_access, service, store, workflow
-    from translate_jobs.store import JobRecord
+    from translate_jobs.api import operations
+    from translate_jobs.core import config
+    from translate_jobs.dal import store
+    from translate_jobs.dal.store import JobRecord
+    from translate_jobs.integrations import s3_as_role
+    from translate_jobs.workflow import steps
 
     config.settings.cache_clear()
-    data_access._iam.cache_clear()
-    data_access.forget_sessions()
+    s3_as_role._iam.cache_clear()
+    s3_as_role.forget_sessions()
     store.job_store.cache_clear()
-    service.workflow_launcher.cache_clear()
-    workflow.work_s3.cache_clear()
+    operations.workflow_launcher.cache_clear()
+    steps.work_s3.cache_clear()
     JobRecord._connection = None
 
 
@@ -342,7 +346,7 @@ def http_event(
 
 def put_job(status: str = "IN_PROGRESS", account: str = ACCOUNT, job_id: str | None = None, **fields: Any) -> str:
     """A job item written directly (as if Start had run), for tests of Stop, Describe and finalize."""
-    from translate_jobs.store import JobRecord, job_store
+    from translate_jobs.dal.store import JobRecord, job_store
 
     job_store()  # binds JobRecord to the template's table
     job_id = job_id or uuid.uuid4().hex

@@ -33,7 +33,7 @@ def documents(batch: int, count: int) -> list[dict[str, Any]]:
 
 
 def job_with_fragments(stack: Any, batches: int, per_batch: int) -> tuple[Any, list[list[dict[str, Any]]]]:
-    from translate_jobs.store import job_store
+    from translate_jobs.dal.store import job_store
 
     job_id = put_job("IN_PROGRESS")
     record = job_store().get(ACCOUNT, job_id)
@@ -48,7 +48,7 @@ def job_with_fragments(stack: Any, batches: int, per_batch: int) -> tuple[Any, l
 
 def expected_text(job: Any, fragments: list[list[dict[str, Any]]], target: str) -> bytes:
     """The details file as it was written whole: one json.dumps of the body."""
-    from translate_jobs.details import entry
+    from translate_jobs.workflow.details import entry
 
     everything = [document for fragment in fragments for document in fragment]
     body = {
@@ -73,7 +73,7 @@ def small_parts(monkeypatch: Any) -> list[int]:
     """Details parts of PART bytes (moto's minimum lowered to match); the sizes of the parts uploaded."""
     import moto.s3.models
 
-    from translate_jobs import details
+    from translate_jobs.workflow import details
 
     monkeypatch.setattr(moto.s3.models, "S3_UPLOAD_PART_MIN_SIZE", PART)
     monkeypatch.setattr(details, "DETAILS_PART_BYTES", PART)
@@ -89,20 +89,20 @@ def small_parts(monkeypatch: Any) -> list[int]:
 
 
 def test_a_normal_jobs_details_are_the_same_text_as_written_whole(buckets):
-    from translate_jobs import workflow
+    from translate_jobs.workflow import steps
 
     job, fragments = job_with_fragments(buckets, batches=3, per_batch=4)
-    first_failure = workflow._write_details(job)
+    first_failure = steps._write_details(job)
     assert first_failure == "The document is not valid UTF-8 (0/2)."
     for target in ("fr", "de"):
         assert written(job, target) == expected_text(job, fragments, target)
 
 
 def test_large_details_are_streamed_in_bounded_parts_with_the_header_first(buckets, small_parts):
-    from translate_jobs import workflow
+    from translate_jobs.workflow import steps
 
     job, fragments = job_with_fragments(buckets, batches=12, per_batch=10)
-    workflow._write_details(job)
+    steps._write_details(job)
     for target in ("fr", "de"):
         text = written(job, target)
         assert text == expected_text(job, fragments, target)
@@ -114,7 +114,7 @@ def test_large_details_are_streamed_in_bounded_parts_with_the_header_first(bucke
 def test_fragments_are_read_concurrently_and_written_in_batch_order(buckets, monkeypatch):
     import moto.s3.models
 
-    from translate_jobs import workflow
+    from translate_jobs.workflow import steps
 
     job, fragments = job_with_fragments(buckets, batches=8, per_batch=2)
     # Batch 0's read answers only once batch 5's was asked for: read one at a time, it would never.
@@ -129,14 +129,14 @@ def test_fragments_are_read_concurrently_and_written_in_batch_order(buckets, mon
         return get_object(self, bucket_name, key_name, *args, **kwargs)
 
     monkeypatch.setattr(moto.s3.models.S3Backend, "get_object", gated)
-    workflow._write_details(job)
+    steps._write_details(job)
     assert written(job, "fr") == expected_text(job, fragments, "fr")
 
 
 def test_no_results_write_no_details_file(buckets):
-    from translate_jobs import workflow
-    from translate_jobs.store import job_store
+    from translate_jobs.dal.store import job_store
+    from translate_jobs.workflow import steps
 
     job = job_store().get(ACCOUNT, put_job("IN_PROGRESS"))
-    assert workflow._write_details(job) is None
+    assert steps._write_details(job) is None
     assert s3().list_objects_v2(Bucket="output-docs").get("KeyCount", 0) == 0

@@ -1,4 +1,4 @@
-"""The job role's session is reused within a container (data_access.s3_as_job_role) until it nears
+"""The job role's session is reused within a container (s3_as_role.s3_as_job_role) until it nears
 expiry, and never across roles, accounts or jobs: the session's SourceIdentity and tags say whose
 job it serves, so sharing one would hand a job another's access (the confused deputy)."""
 
@@ -17,17 +17,17 @@ def assumed(stack: Any) -> list[dict[str, Any]]:
 
 def record_assume_roles() -> list[dict[str, Any]]:
     """The parameters of every AssumeRole the workers send from now on (as botocore sends them)."""
-    from translate_jobs import data_access
+    from translate_jobs.integrations import s3_as_role
 
     calls: list[dict[str, Any]] = []
-    data_access._own_session().events.register(
+    s3_as_role._own_session().events.register(
         "provide-client-params.sts.AssumeRole", lambda params, **_: calls.append(dict(params))
     )
     return calls
 
 
 def test_one_job_reuses_its_session(assumed):
-    from translate_jobs.data_access import s3_as_job_role
+    from translate_jobs.integrations.s3_as_role import s3_as_job_role
 
     first = s3_as_job_role(DATA_ACCESS_ROLE, ACCOUNT, "job-1", REGION)
     again = s3_as_job_role(DATA_ACCESS_ROLE, ACCOUNT, "job-1", REGION)
@@ -36,7 +36,7 @@ def test_one_job_reuses_its_session(assumed):
 
 
 def test_another_job_account_or_role_gets_its_own_session(assumed):
-    from translate_jobs.data_access import s3_as_job_role
+    from translate_jobs.integrations.s3_as_role import s3_as_job_role
 
     other_role = f"arn:aws:iam::{ACCOUNT}:role/TranslateDemoDataAccess"
     clients = [
@@ -55,13 +55,13 @@ def test_another_job_account_or_role_gets_its_own_session(assumed):
 
 
 def test_a_session_near_its_expiry_is_replaced(assumed, monkeypatch):
-    from translate_jobs import data_access
+    from translate_jobs.integrations import s3_as_role
 
-    first = data_access.s3_as_job_role(DATA_ACCESS_ROLE, ACCOUNT, "job-1", REGION)
+    first = s3_as_role.s3_as_job_role(DATA_ACCESS_ROLE, ACCOUNT, "job-1", REGION)
     # moto's sessions last an hour, as AssumeRole's default; move the clock to just inside the margin.
     expiry = time.time() + 3600
-    monkeypatch.setattr(data_access.time, "time", lambda: expiry - data_access.REUSE_UNTIL_SECONDS_LEFT + 1)
-    later = data_access.s3_as_job_role(DATA_ACCESS_ROLE, ACCOUNT, "job-1", REGION)
+    monkeypatch.setattr(s3_as_role.time, "time", lambda: expiry - s3_as_role.REUSE_UNTIL_SECONDS_LEFT + 1)
+    later = s3_as_role.s3_as_job_role(DATA_ACCESS_ROLE, ACCOUNT, "job-1", REGION)
     assert later is not first
     assert len(assumed) == 2
 
@@ -70,7 +70,7 @@ def test_a_refused_role_is_asked_again_not_remembered(assumed, monkeypatch):
     from moto.sts.exceptions import STSClientError
     from moto.sts.models import STSBackend
 
-    from translate_jobs.data_access import DataAccessError, s3_as_job_role
+    from translate_jobs.integrations.s3_as_role import DataAccessError, s3_as_job_role
 
     allowed = STSBackend.assume_role
 

@@ -26,7 +26,7 @@ def small_parts(buckets: Any, monkeypatch: Any) -> list[int]:
     """Manifest parts of PART bytes (moto's minimum lowered to match); the sizes of the parts uploaded."""
     import moto.s3.models
 
-    from translate_jobs import manifest
+    from translate_jobs.workflow import manifest
 
     monkeypatch.setattr(moto.s3.models, "S3_UPLOAD_PART_MIN_SIZE", PART)
     monkeypatch.setattr(manifest, "PART_BYTES", PART)
@@ -79,7 +79,7 @@ def test_batches_close_by_count_and_by_bytes_and_a_large_document_is_alone(bucke
         {"Batch": 2, "Keys": ["in/f"]},  # larger than a batch may be: alone
         {"Batch": 3, "Keys": ["in/g", "in/h"]},
     ]
-    record = __import__("translate_jobs.store", fromlist=["job_store"]).job_store().get(ACCOUNT, job_id)
+    record = __import__("translate_jobs.dal.store", fromlist=["job_store"]).job_store().get(ACCOUNT, job_id)
     assert (int(record.input_documents_count), int(record.batch_count)) == (8, 4)
 
 
@@ -127,7 +127,7 @@ def test_the_job_limits_hold_while_listing_and_the_upload_is_abandoned(buckets, 
 
 
 def test_a_plan_short_of_time_resumes_from_its_continuation(buckets, small_parts, monkeypatch):
-    from translate_jobs import workflow
+    from translate_jobs.workflow import steps
 
     use(monkeypatch, BATCH_SIZE="2")
     put_documents({f"in/{'long-name-' * 5}{n:04d}.txt": 1 for n in range(60)})
@@ -135,7 +135,7 @@ def test_a_plan_short_of_time_resumes_from_its_continuation(buckets, small_parts
     plan(buckets, expected)
     whole = manifest_lines(buckets, expected)
 
-    monkeypatch.setattr(workflow, "PLAN_SECONDS_TO_SPARE", 10**9)  # every invocation is short of time
+    monkeypatch.setattr(steps, "PLAN_SECONDS_TO_SPARE", 10**9)  # every invocation is short of time
     job_id = put_job("IN_PROGRESS")
     answers = [plan(buckets, job_id)]
     while answers[-1]["Continuation"]:
@@ -150,16 +150,16 @@ def test_a_plan_short_of_time_resumes_from_its_continuation(buckets, small_parts
 
 
 def test_the_workflow_loops_on_a_continuation_to_a_completed_job(buckets, small_parts, monkeypatch):
-    from translate_jobs import workflow
+    from translate_jobs.workflow import steps
 
     use(monkeypatch, BATCH_SIZE="2")
-    monkeypatch.setattr(workflow, "PLAN_SECONDS_TO_SPARE", 10**9)
+    monkeypatch.setattr(steps, "PLAN_SECONDS_TO_SPARE", 10**9)
     keys = [f"docs/{'long-name-' * 5}{n:04d}.txt" for n in range(30)]
     for key in keys:
         s3().put_object(Bucket="input-docs", Key=key, Body=b"hello\n")
     job_id = start_job(buckets)
     assert wait_for_execution(buckets, job_id)["status"] == "SUCCEEDED"
-    record = __import__("translate_jobs.store", fromlist=["job_store"]).job_store().get(ACCOUNT, job_id)
+    record = __import__("translate_jobs.dal.store", fromlist=["job_store"]).job_store().get(ACCOUNT, job_id)
     assert record.job_status == "COMPLETED"
     assert (int(record.input_documents_count), int(record.translated_documents_count)) == (30, 30)
     assert len(small_parts) >= 3  # it did run over several PlanBatches invocations

@@ -32,7 +32,7 @@ def put_documents(documents: dict[str, bytes | str], bucket: str = "input-docs")
 
 
 def job(job_id: str, account: str = ACCOUNT) -> Any:
-    from translate_jobs.store import job_store
+    from translate_jobs.dal.store import job_store
 
     return job_store().get(account, job_id)
 
@@ -70,7 +70,7 @@ def details(job_id: str, target: str) -> dict[str, Any]:
 
 def use_engine(monkeypatch: Any, name: str, engine_class: type, batch_size: int | None = None) -> None:
     """Register a test engine and select it (and a batch size) through the template's variables."""
-    from translate_jobs import engines
+    from translate_jobs.integrations import engines
 
     monkeypatch.setitem(engines.ENGINES, name, engine_class)
     monkeypatch.setenv("TRANSLATION_ENGINE", name)
@@ -157,7 +157,7 @@ class SlowEngine:
     delay = 0.05
 
     def translate(self, text: str, source: str, target: str, settings: Any) -> str:
-        from translate_jobs.engines import PseudoEngine
+        from translate_jobs.integrations.engines import PseudoEngine
 
         time.sleep(self.delay)
         return PseudoEngine().translate(text, source, target, settings)
@@ -173,7 +173,7 @@ class GatedEngine:
     started = 0
 
     def translate(self, text: str, source: str, target: str, settings: Any) -> str:
-        from translate_jobs.engines import PseudoEngine
+        from translate_jobs.integrations.engines import PseudoEngine
 
         with GatedEngine.lock:
             GatedEngine.started += 1
@@ -184,7 +184,7 @@ class GatedEngine:
 
 
 def test_job_stopped_mid_run_ends_stopped_with_at_most_one_batch_translated_after_the_stop(buckets, monkeypatch):
-    from translate_jobs import workflow
+    from translate_jobs.workflow import steps
 
     lanes = json.loads((ROOT / "statemachine" / "translation_job.asl.json").read_text())["States"]["TranslateBatches"][
         "MaxConcurrency"
@@ -193,7 +193,7 @@ def test_job_stopped_mid_run_ends_stopped_with_at_most_one_batch_translated_afte
     GatedEngine.started = 0
     GatedEngine.gate.clear()
     use_engine(monkeypatch, "gated", GatedEngine, batch_size=batch_size)
-    real_translate_batch = workflow.translate_batch
+    real_translate_batch = steps.translate_batch
     batches: list[tuple[float, dict[str, Any]]] = []
 
     def recording_translate_batch(account_id: str, job_id: str, batch: int, keys: list[str]) -> dict[str, Any]:
@@ -202,7 +202,7 @@ def test_job_stopped_mid_run_ends_stopped_with_at_most_one_batch_translated_afte
         batches.append((started, result))
         return result
 
-    monkeypatch.setattr(workflow, "translate_batch", recording_translate_batch)
+    monkeypatch.setattr(steps, "translate_batch", recording_translate_batch)
     put_documents({f"docs/d{n:02d}.txt": f"text {n}\n" for n in range(40)})
     job_id = start_job(buckets)
 
@@ -241,10 +241,11 @@ def test_job_stopped_mid_run_ends_stopped_with_at_most_one_batch_translated_afte
 
 
 def test_stop_after_the_last_batch_ends_completed(buckets, monkeypatch):
-    from translate_jobs import store, workflow
+    from translate_jobs.dal import store
+    from translate_jobs.workflow import steps
 
     put_documents({"docs/a.txt": "A\n", "docs/b.txt": "B\n"})
-    real_finalize = workflow.finalize_job
+    real_finalize = steps.finalize_job
     seen = []
 
     def stop_then_finalize(account_id: str, job_id: str, error: Any = None) -> dict[str, str]:
@@ -252,7 +253,7 @@ def test_stop_after_the_last_batch_ends_completed(buckets, monkeypatch):
         seen.append(store.job_store().request_stop(account_id, job_id, now=time.time()))
         return real_finalize(account_id, job_id, error=error)
 
-    monkeypatch.setattr(workflow, "finalize_job", stop_then_finalize)
+    monkeypatch.setattr(steps, "finalize_job", stop_then_finalize)
     job_id = start_job(buckets)
     record = run_to_end(buckets, job_id)
     assert seen == ["STOP_REQUESTED"]
@@ -265,7 +266,7 @@ def test_stop_after_the_last_batch_ends_completed(buckets, monkeypatch):
 
 
 def test_stop_before_the_workflow_starts_ends_stopped_with_nothing_translated(buckets):
-    from translate_jobs.store import job_store
+    from translate_jobs.dal.store import job_store
 
     put_documents({"in/a.txt": "A\n", "in/b.txt": "B\n"})
     job_id = put_job("SUBMITTED")
@@ -288,7 +289,7 @@ class FlakyEngine:
     """Fails every document whose text contains FAIL."""
 
     def translate(self, text: str, source: str, target: str, settings: Any) -> str:
-        from translate_jobs.engines import DocumentError, PseudoEngine
+        from translate_jobs.integrations.engines import DocumentError, PseudoEngine
 
         if "FAIL" in text:
             raise DocumentError("The engine refused this document (test).")
@@ -338,12 +339,12 @@ def test_unreadable_input_location_ends_failed_naming_it(buckets):
 
 def test_a_failure_before_the_job_began_ends_failed_not_stuck_submitted(buckets, monkeypatch):
     # Given BeginJob fails for good (a non-retryable error) while the job is still SUBMITTED
-    from translate_jobs import workflow
+    from translate_jobs.workflow import steps
 
     def broken_begin(account_id: str, job_id: str) -> Any:
         raise RuntimeError("the job table is unreachable")
 
-    monkeypatch.setattr(workflow, "begin_job", broken_begin)
+    monkeypatch.setattr(steps, "begin_job", broken_begin)
     put_documents({"docs/a.txt": "hello\n"})
     # When the job runs
     record = run_to_end(buckets, start_job(buckets))
@@ -404,33 +405,33 @@ def test_undecodable_document_is_counted_as_failed(buckets):
 
 
 def test_a_retried_batch_is_counted_once(buckets):
-    from translate_jobs import workflow
+    from translate_jobs.workflow import steps
 
     put_documents({"in/a.txt": "A\n", "in/b.txt": "B\n", "in/c.txt": "C\n"})
     job_id = put_job("IN_PROGRESS", input_documents_count=3)
-    first = workflow.translate_batch(ACCOUNT, job_id, 0, ["in/a.txt", "in/b.txt"])
-    again = workflow.translate_batch(ACCOUNT, job_id, 0, ["in/a.txt", "in/b.txt"])
+    first = steps.translate_batch(ACCOUNT, job_id, 0, ["in/a.txt", "in/b.txt"])
+    again = steps.translate_batch(ACCOUNT, job_id, 0, ["in/a.txt", "in/b.txt"])
     assert first == {"Translated": 2, "Failed": 0, "Skipped": False}
     assert again["Skipped"] is True
     # Even a retry that gets past the read (the first attempt's count landed meanwhile) adds nothing.
-    workflow.job_store().count_batch(ACCOUNT, job_id, 0, translated=2, failed=0)
+    steps.job_store().count_batch(ACCOUNT, job_id, 0, translated=2, failed=0)
     record = job(job_id)
     assert int(record.translated_documents_count) == 2 and record.counted_batches == {0}
 
-    workflow.translate_batch(ACCOUNT, job_id, 1, ["in/c.txt"])
+    steps.translate_batch(ACCOUNT, job_id, 1, ["in/c.txt"])
     record = job(job_id)
     assert int(record.translated_documents_count) == 3 and record.counted_batches == {0, 1}
-    assert workflow.finalize_job(ACCOUNT, job_id) == {"JobStatus": "COMPLETED"}
+    assert steps.finalize_job(ACCOUNT, job_id) == {"JobStatus": "COMPLETED"}
 
 
 def test_concurrent_retries_of_one_batch_count_once(buckets):
-    from translate_jobs import workflow
+    from translate_jobs.workflow import steps
 
     put_documents({"in/a.txt": "A\n"})
     job_id = put_job("IN_PROGRESS", input_documents_count=1)
     threads = [
         threading.Thread(
-            target=workflow.job_store().count_batch, args=(ACCOUNT, job_id, 0), kwargs={"translated": 1, "failed": 0}
+            target=steps.job_store().count_batch, args=(ACCOUNT, job_id, 0), kwargs={"translated": 1, "failed": 0}
         )
         for _ in range(8)
     ]

@@ -1,15 +1,15 @@
 """The worker Lambdas of the job workflow (one handler per Task of statemachine/translation_job.asl.json).
 
-Finalizing to STOPPED or COMPLETED lives in translate_jobs.workflow.finalize_job.
+Finalizing to STOPPED or COMPLETED lives in translate_jobs.workflow.steps.finalize_job.
 """
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from translate_jobs import workflow
-from translate_jobs.config import settings
-from translate_jobs.observability import logger, observed
+from translate_jobs.core.config import settings
+from translate_jobs.core.observability import logger, observed
+from translate_jobs.workflow import steps
 
 settings()  # fail at cold start if the template left something out
 
@@ -21,14 +21,14 @@ def _job_keys(event: dict[str, Any]) -> None:
 @observed()
 def begin_job(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     _job_keys(event)
-    return workflow.begin_job(event["AccountId"], event["JobId"])
+    return steps.begin_job(event["AccountId"], event["JobId"])
 
 
 @observed()
 def plan_batches(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     _job_keys(event)
     continuation = (event.get("Plan") or {}).get("Continuation")  # the previous invocation's, when it ran out of time
-    return workflow.plan_batches(
+    return steps.plan_batches(
         event["AccountId"], event["JobId"], continuation, lambda: context.get_remaining_time_in_millis() / 1000
     )
 
@@ -37,10 +37,10 @@ def plan_batches(event: dict[str, Any], context: LambdaContext) -> dict[str, Any
 def translate_batch(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     _job_keys(event)
     logger.thread_safe_append_keys(batch=event["Batch"])
-    return workflow.translate_batch(event["AccountId"], event["JobId"], event["Batch"], event["Keys"])
+    return steps.translate_batch(event["AccountId"], event["JobId"], event["Batch"], event["Keys"])
 
 
 @observed()
 def finalize_job(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     _job_keys(event)
-    return workflow.finalize_job(event["AccountId"], event["JobId"], error=event.get("Error"))
+    return steps.finalize_job(event["AccountId"], event["JobId"], error=event.get("Error"))

@@ -151,8 +151,12 @@ def measure(function: str, code: Path, keys: int, key_length: int, batches: int)
     s3 = boto3.client("s3", region_name=conftest.REGION)
     s3.create_bucket(Bucket=INPUT_BUCKET)
     s3.create_bucket(Bucket=OUTPUT_BUCKET)
-    from translate_jobs import workflow
-    from translate_jobs.store import job_store
+    try:  # the layered library (translate_jobs/<layer>/...), or the flat one of before
+        from translate_jobs.dal.store import job_store
+        from translate_jobs.workflow import steps as workflow
+    except ImportError:
+        from translate_jobs import workflow  # type: ignore[no-redef]
+        from translate_jobs.store import job_store  # type: ignore[no-redef]
 
     if function == "list":  # the listing alone, as PlanBatches pages it: what any plan costs at least
         call: Any = lambda: sum(len(page.get("Contents", [])) for page in  # noqa: E731

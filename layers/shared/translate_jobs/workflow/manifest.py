@@ -17,7 +17,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from translate_jobs.s3_stream import S3Writer
+from translate_jobs.integrations.s3_stream import S3Writer
 
 PART_BYTES = 8 * 1024 * 1024  # a manifest part (S3: at least 5 MiB, at most 10,000 parts: 80 GB)
 

@@ -18,17 +18,20 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from translate_jobs import details, documents, manifest, messages, transient
-from translate_jobs.config import settings
-from translate_jobs.data_access import DataAccessError, parse_s3_uri, s3_as_job_role
-from translate_jobs.details import DetailsFiles, details_key
-from translate_jobs.engines import DocumentError, engine
-from translate_jobs.errors import JobStateConflictError
-from translate_jobs.jobs import TERMINAL, JobStatus, outcome
-from translate_jobs.manifest import JobLimitExceededError, Limits, ManifestPlanner, NoDocumentsError, Progress
-from translate_jobs.observability import logger
-from translate_jobs.s3_stream import S3Writer
-from translate_jobs.store import JobRecord, SlotUnavailableError, job_store
+from translate_jobs.core import transient
+from translate_jobs.core.config import settings
+from translate_jobs.core.observability import logger
+from translate_jobs.dal.store import JobRecord, SlotUnavailableError, job_store
+from translate_jobs.domain import messages
+from translate_jobs.domain.errors import JobStateConflictError
+from translate_jobs.domain.lifecycle import TERMINAL, JobStatus, outcome
+from translate_jobs.integrations import documents
+from translate_jobs.integrations.engines import DocumentError, engine
+from translate_jobs.integrations.s3_as_role import DataAccessError, parse_s3_uri, s3_as_job_role
+from translate_jobs.integrations.s3_stream import S3Writer
+from translate_jobs.workflow import details, manifest
+from translate_jobs.workflow.details import DetailsFiles, details_key
+from translate_jobs.workflow.manifest import JobLimitExceededError, Limits, ManifestPlanner, NoDocumentsError, Progress
 
 MAX_DOCUMENT_BYTES = documents.MAX_DOCUMENT_BYTES
 # What a PlanBatches invocation keeps of its time for its last part and its answer: it returns a

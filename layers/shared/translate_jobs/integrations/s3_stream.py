@@ -15,8 +15,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from translate_jobs import transient
-from translate_jobs.observability import logger
+from translate_jobs.core import transient
+from translate_jobs.core.observability import logger
 
 MIN_PART_BYTES = 5 * 1024 * 1024  # S3's minimum for every part but the last
 

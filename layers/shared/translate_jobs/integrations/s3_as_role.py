@@ -10,9 +10,9 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from translate_jobs import transient
-from translate_jobs.errors import AccessDeniedError, InvalidRequestError
-from translate_jobs.observability import logger
+from translate_jobs.core import transient
+from translate_jobs.core.observability import logger
+from translate_jobs.domain.errors import AccessDeniedError, InvalidRequestError
 
 # A job role's session is reused by the batches of its job that one container runs, until this close to
 # its expiry: more than a Lambda's longest run (900 s), so a client taken from the cache never sees its

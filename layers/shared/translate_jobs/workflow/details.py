@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from translate_jobs.s3_stream import MIN_PART_BYTES, S3Writer
+from translate_jobs.integrations.s3_stream import MIN_PART_BYTES, S3Writer
 
 DETAILS_PART_BYTES = MIN_PART_BYTES
 
