@@ -110,7 +110,7 @@ def test_a_small_manifest_is_one_put(buckets, small_parts):
     ("limit", "message"),
     [
         ({"MAX_DOCUMENTS_PER_JOB": "25"}, "The input s3://input-docs/in/ holds more than 25 documents, the most a job may have."),
-        ({"MAX_JOB_BYTES": "250"}, "The documents under s3://input-docs/in/ total more than 250 bytes, the most a job may have."),
+        ({"MAX_JOB_BYTES": "250"}, "The documents under s3://input-docs/in/ total 400 bytes; a job may have at most 250."),
     ],
 )
 def test_the_job_limits_hold_while_listing_and_the_upload_is_abandoned(buckets, small_parts, monkeypatch, limit, message):

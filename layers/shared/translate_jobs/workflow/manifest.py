@@ -6,7 +6,8 @@ JobId come once from the execution's input, through the Map's ItemSelector). A b
 batch of large documents stays well within TranslateBatch's timeout; a document larger than that
 is a batch of its own. The input is listed page by page and each batch is written as it closes
 (s3_stream: parts of PART_BYTES), so memory holds a list page and a part whatever the job's size.
-The job's limits (documents, bytes) are checked as the documents are listed.
+The job's limits are checked as the documents are listed: listing stops at the document one too
+many; past the job's bytes, the rest is only counted (the message gives the input's total).
 
 A plan that runs out of time stops just after a part was uploaded (nothing is held in memory then)
 and returns a ``Progress``: the counts, the next batch and part numbers, the upload and the last
@@ -64,9 +65,16 @@ class ManifestPlanner:
         self.writer, self.limits, self.progress, self.input_uri = writer, limits, progress, input_uri
         self._keys: list[str] = []  # the open batch
         self._bytes = 0
+        # Past MaxJobSizeBytes the job will fail: the rest is only counted, for the message's total.
+        self.too_large = False
+        self._uncounted = (0, 0)  # documents and bytes listed since
 
     def add(self, key: str, size: int) -> bool:
         """One listed document; True when a part was just uploaded (a point to resume from)."""
+        if self.too_large:
+            self._uncounted = (self._uncounted[0] + 1, self._uncounted[1] + size)
+            self._check_job_limits()
+            return False
         uploaded = False
         if self._keys and (
             len(self._keys) >= self.limits.batch_documents or self._bytes + size > self.limits.batch_bytes
@@ -78,11 +86,20 @@ class ManifestPlanner:
         return uploaded
 
     def finish(self) -> None:
+        if self.too_large:
+            raise self.size_error(complete=True)
         if self._keys:
             self._close_batch()
         if not self.progress.Documents:
             raise NoDocumentsError(f"No documents were found under {self.input_uri}.")
         self.writer.close()
+
+    def size_error(self, complete: bool) -> JobLimitExceededError:
+        listed = self.progress.Bytes + self._bytes + self._uncounted[1]
+        total = f"{listed} bytes" if complete else f"at least {listed} bytes"
+        return JobLimitExceededError(
+            f"The documents under {self.input_uri} total {total}; a job may have at most {self.limits.job_bytes}."
+        )
 
     def _close_batch(self) -> bool:
         line = json.dumps({"Batch": self.progress.Batches, "Keys": self._keys}, separators=(",", ":")) + "\n"
@@ -97,13 +114,10 @@ class ManifestPlanner:
         return uploaded
 
     def _check_job_limits(self) -> None:
-        documents = self.progress.Documents + len(self._keys)
-        total = self.progress.Bytes + self._bytes
+        documents = self.progress.Documents + len(self._keys) + self._uncounted[0]
         if documents > self.limits.job_documents:
             raise JobLimitExceededError(
                 f"The input {self.input_uri} holds more than {self.limits.job_documents} documents, the most a job may have."
             )
-        if total > self.limits.job_bytes:
-            raise JobLimitExceededError(
-                f"The documents under {self.input_uri} total more than {self.limits.job_bytes} bytes, the most a job may have."
-            )
+        if self.progress.Bytes + self._bytes > self.limits.job_bytes:
+            self.too_large = True

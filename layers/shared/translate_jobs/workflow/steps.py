@@ -108,6 +108,8 @@ def plan_batches(
                 if planner.add(obj["Key"], obj.get("Size", 0)) and seconds_left() < PLAN_SECONDS_TO_SPARE:
                     logger.info("Planning continues in the next invocation", extra=progress.as_continuation())
                     return {**answer, "BatchCount": progress.Batches, "Continuation": progress.as_continuation()}
+            if planner.too_large and seconds_left() < PLAN_SECONDS_TO_SPARE:
+                raise planner.size_error(complete=False)
         planner.finish()
     except Exception as exc:
         retried = isinstance(exc, transient.RETRIED) or transient.is_transient(exc)
