@@ -33,10 +33,10 @@ def documents(batch: int, count: int) -> list[dict[str, Any]]:
 
 
 def job_with_fragments(stack: Any, batches: int, per_batch: int) -> tuple[Any, list[list[dict[str, Any]]]]:
-    from translate_jobs.dal.store import job_store
+    from translate_jobs.dal.store import JobRecord, job_store
 
     job_id = put_job("IN_PROGRESS")
-    record = job_store().get(ACCOUNT, job_id)
+    record = JobRecord.get(ACCOUNT, job_id)
     record.target_language_codes = ["fr", "de"]
     record.save()
     fragments = [documents(batch, per_batch) for batch in range(batches)]

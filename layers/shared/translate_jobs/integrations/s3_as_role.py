@@ -4,13 +4,13 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from functools import cache
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 
 from translate_jobs.core import transient
+from translate_jobs.core.config import per_container
 from translate_jobs.core.observability import logger
 from translate_jobs.domain.errors import AccessDeniedError, InvalidRequestError
 
@@ -64,7 +64,7 @@ def _policy_source(caller_arn: str, region: str) -> str:
     return caller_arn
 
 
-@cache
+@per_container
 def _iam(region: str) -> Any:
     return boto3.client("iam", region_name=region)
 
@@ -106,27 +106,32 @@ def s3_as_job_role(role_arn: str, account_id: str, job_id: str, region: str) -> 
             aws_session_token=credentials["SessionToken"],
         )
         with _lock:
-            _sessions[key] = (credentials["Expiration"].timestamp(), client)
-            while len(_sessions) > _SESSIONS_KEPT:
-                _sessions.popitem(last=False)
+            sessions = _sessions()
+            sessions[key] = (credentials["Expiration"].timestamp(), client)
+            while len(sessions) > _SESSIONS_KEPT:
+                sessions.popitem(last=False)
     return client
 
 
 def _reusable(key: tuple[str, ...]) -> Any:
     with _lock:
-        session = _sessions.get(key)
+        session = _sessions().get(key)
         if session is None or session[0] - time.time() <= REUSE_UNTIL_SECONDS_LEFT:
             return None
-        _sessions.move_to_end(key)
+        _sessions().move_to_end(key)
         return session[1]
 
 
 _lock = threading.Lock()
 _assuming = threading.Lock()
-_sessions: "OrderedDict[tuple[str, ...], tuple[float, Any]]" = OrderedDict()
 
 
-@cache
+@per_container
+def _sessions() -> "OrderedDict[tuple[str, ...], tuple[float, Any]]":
+    return OrderedDict()
+
+
+@per_container
 def _own_session() -> boto3.session.Session:
     return boto3.session.Session()
 
@@ -137,17 +142,9 @@ def _caller() -> str:
     return credentials.get_frozen_credentials().access_key if credentials else ""
 
 
-@cache
+@per_container
 def _sts(region: str) -> Any:
     return _own_session().client("sts", region_name=region)
-
-
-def forget_sessions() -> None:
-    """Drop every cached job-role session (a cold start)."""
-    with _lock:
-        _sessions.clear()
-    _sts.cache_clear()
-    _own_session.cache_clear()
 
 
 def _assume(role_arn: str, account_id: str, job_id: str, region: str) -> dict[str, Any]:
