@@ -15,7 +15,7 @@ EVENT ?= events/api/describe.json
 # What the Lambda python3.13 runtime provides, for the artifact test (README: "Deploy").
 LAMBDA_RUNTIME_SDK := boto3==1.35.60 botocore==1.35.60
 
-.PHONY: run test test-unit test-e2e test-chaos lint invoke bench bench-memory build artifact-test deploy clean
+.PHONY: run test test-unit test-e2e test-chaos lint invoke bench bench-memory bench-scale build artifact-test deploy clean
 
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -85,6 +85,12 @@ bench: $(VENV)/.installed .venv-ministack/.installed
 ## bench-memory: make run's resident memory after start-up, after jobs and after API requests (takes a while)
 bench-memory: $(VENV)/.installed
 	$(VENV)/bin/python tests/benchmarks/memory.py $(BENCH_MEMORY_ARGS)
+
+## bench-scale: issue 10's figures: local jobs (scale_local.py, when present), then PlanBatches over
+## 1,000,000 keys and FinalizeJob over 100,000 batch results in-process, before and after, side by side
+bench-scale: $(VENV)/.installed
+	if [ -f tests/benchmarks/scale_local.py ]; then $(VENV)/bin/python tests/benchmarks/scale_local.py; fi
+	$(VENV)/bin/python tests/benchmarks/scale_functions.py
 
 .venv-lambda/.installed: Makefile
 	rm -rf .venv-lambda && $(PYTHON) -m venv .venv-lambda

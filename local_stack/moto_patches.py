@@ -110,3 +110,88 @@ def iterative_distributed_map() -> Callable[[], None]:
         DistributedItemProcessorWorker._eval_pool = original  # type: ignore[method-assign]
 
     return undo
+
+
+def json_lines_item_reader() -> Callable[[], None]:
+    """A Distributed Map's ItemReader with ``ReaderConfig: {"InputType": "JSONL"}`` reads an S3 object
+    of JSON Lines, one item a line (AWS has it; moto 5.2.5 knows only CSV and JSON and refuses the
+    state machine). The job's batch manifest is JSON Lines. Undo with the returned function."""
+    import json
+
+    from moto.stepfunctions.parser.api import HistoryEventType, MapRunFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import StatesErrorNameType
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader import item_reader_decl
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_output_transformer.transformer import (  # noqa: E501
+        ResourceOutputTransformer,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.reader_config.input_type import (
+        InputType,
+        InputTypeValue,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    class JsonLines(ResourceOutputTransformer):
+        def _eval_body(self, env: Any) -> None:
+            reader_config = env.stack.pop()
+            content: str = env.stack.pop()
+            try:
+                items = [json.loads(line) for line in content.splitlines() if line.strip()]
+            except ValueError as exc:
+                error = StatesErrorName(typ=StatesErrorNameType.StatesItemReaderFailed)
+                raise FailureEventException(FailureEvent(
+                    env=env, error_name=error, event_type=HistoryEventType.TaskFailed,
+                    event_details=EventDetails(mapRunFailedEventDetails=MapRunFailedEventDetails(  # type: ignore[typeddict-item]
+                        error=error.error_name, cause=f"A line of the JSONL object is not JSON: {exc}")),
+                )) from exc
+            env.stack.append(items[: reader_config["MaxItemsValue"]])
+
+    original_init = InputType.__init__
+    original_factory = item_reader_decl.resource_output_transformer_for
+
+    def init(self: Any, input_type: str) -> None:
+        self.input_type_value = "JSONL" if input_type == "JSONL" else InputTypeValue(input_type)
+
+    def factory(input_type: Any) -> Any:
+        return JsonLines() if input_type.input_type_value == "JSONL" else original_factory(input_type)
+
+    InputType.__init__ = init  # type: ignore[method-assign]
+    item_reader_decl.resource_output_transformer_for = factory
+
+    def undo() -> None:
+        InputType.__init__ = original_init  # type: ignore[method-assign]
+        item_reader_decl.resource_output_transformer_for = original_factory
+
+    return undo
+
+
+def s3_no_such_upload() -> Callable[[], None]:
+    """UploadPart and CompleteMultipartUpload of an upload that is gone (completed or aborted) answer
+    404 NoSuchUpload on AWS; moto 5.2.5 fails with a KeyError, an HTTP 500 that a client retries as a
+    server error. A retried PlanBatches relies on the 404 (s3_stream). Undo with the returned function."""
+    from moto.s3.exceptions import NoSuchUpload
+    from moto.s3.models import S3Backend
+
+    originals = {name: getattr(S3Backend, name) for name in ("upload_part", "complete_multipart_upload")}
+
+    def checked(method: Any) -> Any:
+        @functools.wraps(method)
+        def wrapper(self: Any, bucket_name: str, multipart_id: str, *args: Any, **kwargs: Any) -> Any:
+            if multipart_id not in self.get_bucket(bucket_name).multiparts:
+                raise NoSuchUpload(upload_id=multipart_id)
+            return method(self, bucket_name, multipart_id, *args, **kwargs)
+
+        return wrapper
+
+    for name, method in originals.items():
+        setattr(S3Backend, name, checked(method))
+
+    def undo() -> None:
+        for name, method in originals.items():
+            setattr(S3Backend, name, method)
+
+    return undo

@@ -13,7 +13,12 @@ from typing import Any
 from local_stack.front import ApiFront
 from local_stack.iam import enable as enable_iam
 from local_stack.iam.roles import create_data_access_role
-from local_stack.moto_patches import atomic_moto_dynamodb, iterative_distributed_map
+from local_stack.moto_patches import (
+    atomic_moto_dynamodb,
+    iterative_distributed_map,
+    json_lines_item_reader,
+    s3_no_such_upload,
+)
 from local_stack.provision import Stack, create_bucket, plan, provision
 from local_stack.runtime import install_moto_lambda
 from local_stack.template import http_api_routes
@@ -91,6 +96,8 @@ class LocalStack:
     _undo_lambda: Any = None
     _undo_dynamodb: Any = None
     _undo_map: Any = None
+    _undo_jsonl: Any = None
+    _undo_s3: Any = None
     _undo_iam: Any = None
     _mock: Any = None  # moto in-process (mock_aws): the handlers' calls, served without HTTP
     _delivery: Any = None  # local_stack.delivery: stream and queue events to their functions
@@ -143,11 +150,13 @@ class LocalStack:
         # moto's Step Functions calls Lambda (and S3, for the Map's ItemReader) in-process while mock_aws is
         # active, else through http://localhost:$MOTO_PORT (5000 unless told): the port it actually serves.
         os.environ["MOTO_PORT"] = str(self.emulator_port)
+        self._undo_jsonl = json_lines_item_reader()  # before the state machine is parsed
         self.stack = provision(DEFAULT_ACCOUNT, self.region, self.parameters)
         self.stack.runtime.apply_environment()
         self._undo_lambda = install_moto_lambda(self.stack.runtime)
         self._undo_dynamodb = atomic_moto_dynamodb()
         self._undo_map = iterative_distributed_map()
+        self._undo_s3 = s3_no_such_upload()
         # IAM enforced: each function calls AWS as its own role (template.yaml), authorized by the emulator.
         _, self._undo_iam = enable_iam(self.stack.runtime, DEFAULT_ACCOUNT, self.region, self.stack.state_machine_role_arn)
         from local_stack.delivery import start_local_delivery
@@ -223,7 +232,8 @@ class LocalStack:
             self._front.stop()
         if emulator:
             emulator.join()
-        for undo in (self._undo_iam, self._undo_lambda, self._undo_dynamodb, self._undo_map):
+        for undo in (self._undo_iam, self._undo_lambda, self._undo_dynamodb, self._undo_map, self._undo_jsonl,
+                     self._undo_s3):
             if undo:
                 undo()
         if self._mock:

@@ -27,7 +27,10 @@ def begin_job(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 @observed()
 def plan_batches(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     _job_keys(event)
-    return steps.plan_batches(event["AccountId"], event["JobId"])
+    continuation = (event.get("Plan") or {}).get("Continuation")  # the previous invocation's, when it ran out of time
+    return steps.plan_batches(
+        event["AccountId"], event["JobId"], continuation, lambda: context.get_remaining_time_in_millis() / 1000
+    )
 
 
 @observed()

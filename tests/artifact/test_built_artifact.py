@@ -299,7 +299,8 @@ def test_every_handler_handles_a_fixture_event_from_the_artifact_alone(
     seed("SUBMITTED", job_id=JOB_ID)
     assert invoke("BeginJobFunction", "worker/begin_job.json") == {"Action": "RUN", "WaitSeconds": 0}
     assert invoke("PlanBatchesFunction", "worker/plan_batches.json") == {
-        "ManifestBucket": local_plan.work_bucket, "ManifestKey": f"manifests/{ACCOUNT}/{JOB_ID}.json", "BatchCount": 1,
+        "ManifestBucket": local_plan.work_bucket, "ManifestKey": f"manifests/{ACCOUNT}/{JOB_ID}.jsonl", "BatchCount": 1,
+        "Continuation": None,
     }
     assert invoke("TranslateBatchFunction", "worker/translate_batch.json") == {"Translated": 2, "Failed": 0, "Skipped": False}
     assert invoke("FinalizeJobFunction", "worker/finalize_job.json") == {"JobStatus": "COMPLETED"}

@@ -34,7 +34,8 @@ EXPECTATIONS = {
     "plan_batches.json": Expectation(
         "PlanBatchesFunction",
         "IN_PROGRESS",
-        lambda stack: {"ManifestBucket": stack.work_bucket, "ManifestKey": f"manifests/{ACCOUNT}/{JOB_ID}.json", "BatchCount": 1},
+        lambda stack: {"ManifestBucket": stack.work_bucket, "ManifestKey": f"manifests/{ACCOUNT}/{JOB_ID}.jsonl", "BatchCount": 1,
+                       "Continuation": None},
         "IN_PROGRESS",
     ),
     "translate_batch.json": Expectation(
@@ -86,8 +87,9 @@ def test_event_runs_through_its_function(stack, name):
     assert record.job_status == expected.status_after
     out = f"out/{ACCOUNT}-TranslateText-{JOB_ID}/"
     if name == "plan_batches.json":
-        manifest = json.loads(s3.get_object(Bucket=stack.work_bucket, Key=result["ManifestKey"])["Body"].read())
-        assert manifest == [{"AccountId": ACCOUNT, "JobId": JOB_ID, "Batch": 0, "Keys": ["in/a.txt", "in/nested/b.txt"]}]
+        manifest = s3.get_object(Bucket=stack.work_bucket, Key=result["ManifestKey"])["Body"].read().decode()
+        # JSON Lines, one batch a line; the job's ids are the Map's to add (its ItemSelector).
+        assert [json.loads(line) for line in manifest.splitlines()] == [{"Batch": 0, "Keys": ["in/a.txt", "in/nested/b.txt"]}]
         assert int(record.input_documents_count) == 2
     if name == "translate_batch.json":
         assert s3.get_object(Bucket="output-docs", Key=f"{out}nested/fr.b.txt")["Body"].read() == b"[fr] World\n"

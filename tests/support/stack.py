@@ -25,7 +25,7 @@ from moto import mock_aws  # noqa: E402
 from local_stack.front import build_event  # noqa: E402
 from local_stack.iam import enable as enable_iam  # noqa: E402
 from local_stack.iam.roles import create_data_access_role  # noqa: E402
-from local_stack.moto_patches import iterative_distributed_map  # noqa: E402
+from local_stack.moto_patches import iterative_distributed_map, json_lines_item_reader, s3_no_such_upload  # noqa: E402
 from local_stack.provision import Stack, provision  # noqa: E402
 from local_stack.runtime import install_moto_lambda  # noqa: E402
 from local_stack.stack import DEFAULT_ACCOUNT, MOTO_CONFIG  # noqa: E402
@@ -70,12 +70,14 @@ class SessionStack:
             self._outer_environ = dict(os.environ)
             self._mock = mock_aws(config=MOTO_CONFIG)
             self._mock.start()
+            undo_jsonl = json_lines_item_reader()  # before the state machine is parsed
             # A queued job checks for a free slot every QueuePollSeconds (10 by default): tests wait 1.
             stack = provision(ACCOUNT, REGION, {"QueuePollSeconds": "1"})
             stack.runtime.apply_environment()
             os.environ["DEFAULT_ACCOUNT_ID"] = ACCOUNT
             self._environ = dict(os.environ)
-            self._undo = [install_moto_lambda(stack.runtime), atomic_moto_dynamodb(), iterative_distributed_map()]
+            self._undo = [install_moto_lambda(stack.runtime), atomic_moto_dynamodb(), iterative_distributed_map(),
+                          undo_jsonl, s3_no_such_upload()]
             # IAM enforced: every function calls AWS as its own role (template.yaml's policies).
             _, undo_iam = enable_iam(stack.runtime, ACCOUNT, REGION, stack.state_machine_role_arn)
             self._undo.append(undo_iam)

@@ -77,6 +77,8 @@ class Settings:
     work_bucket: str | None
     batch_size: int
     engine: str
+    # A batch closes before its documents reach this many bytes (a larger document is a batch of its own).
+    batch_max_bytes: int = 5 * 1024 * 1024
     # The Secrets Manager secret (template resource PaginationTokenSecret) whose value is the
     # HMAC-SHA256 key that signs List's NextToken; only the API function is given one.
     next_token_secret_arn: str | None = None
@@ -115,6 +117,7 @@ def settings() -> Settings:
         state_machine_arn=os.environ.get("STATE_MACHINE_ARN") or None,
         work_bucket=os.environ.get("WORK_BUCKET") or None,
         batch_size=int(os.environ.get("BATCH_SIZE", "10")),
+        batch_max_bytes=int(os.environ.get("BATCH_MAX_BYTES", 5 * 1024 * 1024)),
         engine=os.environ.get("TRANSLATION_ENGINE", "pseudo"),
         next_token_secret_arn=os.environ.get("NEXT_TOKEN_SECRET_ARN") or None,
         quotas=Quotas.from_env(),

@@ -1,6 +1,9 @@
 """S3 as the job's DataAccessRoleArn sees it: the workers' own roles have no access to user data."""
 
 import re
+import threading
+import time
+from collections import OrderedDict
 from typing import Any
 
 import boto3
@@ -10,6 +13,12 @@ from translate_jobs.core import transient
 from translate_jobs.core.config import per_container
 from translate_jobs.core.observability import logger
 from translate_jobs.domain.errors import AccessDeniedError, InvalidRequestError
+
+# A job role's session is reused by the batches of its job that one container runs, until this close to
+# its expiry: more than a Lambda's longest run (900 s), so a client taken from the cache never sees its
+# credentials expire mid-invocation. Sessions last an hour (AssumeRole's default).
+REUSE_UNTIL_SECONDS_LEFT = 16 * 60
+_SESSIONS_KEPT = 32  # jobs a container holds sessions for (least recently used dropped first)
 
 _ROOT = re.compile(r"arn:[\w-]+:iam::(\d{12}):root")
 _SESSION = re.compile(r"arn:[\w-]+:sts::(\d{12}):assumed-role/([^/]+)/.+")
@@ -75,15 +84,79 @@ def s3_as_job_role(role_arn: str, account_id: str, job_id: str, region: str) -> 
 
     The session names the job's account and id (SourceIdentity and session tags), so the role's
     trust policy can admit only its own account's jobs (README "The data-access role"), and the
-    workers' own policy lets them assume no role without saying so (template.yaml).
+    workers' own policy lets them assume no role without saying so (template.yaml). A container
+    reuses one job's session until it nears expiry (one AssumeRole per job per container and hour,
+    not per batch); the cache is keyed by everything the session says, so a session is never used
+    for another role, account or job, nor by another function (locally, functions share a process).
     """
+    key = (_caller(), role_arn, account_id, job_id, region)
+    client = _reusable(key)
+    if client is not None:
+        return client
+    with _assuming:  # threads of one process (the local stack) assume a job's role once, not once each
+        client = _reusable(key)
+        if client is not None:
+            return client
+        credentials = _assume(role_arn, account_id, job_id, region)
+        client = boto3.client(
+            "s3",
+            region_name=region,
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+        )
+        with _lock:
+            sessions = _sessions()
+            sessions[key] = (credentials["Expiration"].timestamp(), client)
+            while len(sessions) > _SESSIONS_KEPT:
+                sessions.popitem(last=False)
+    return client
+
+
+def _reusable(key: tuple[str, ...]) -> Any:
+    with _lock:
+        session = _sessions().get(key)
+        if session is None or session[0] - time.time() <= REUSE_UNTIL_SECONDS_LEFT:
+            return None
+        _sessions().move_to_end(key)
+        return session[1]
+
+
+_lock = threading.Lock()
+_assuming = threading.Lock()
+
+
+@per_container
+def _sessions() -> "OrderedDict[tuple[str, ...], tuple[float, Any]]":
+    return OrderedDict()
+
+
+@per_container
+def _own_session() -> boto3.session.Session:
+    return boto3.session.Session()
+
+
+def _caller() -> str:
+    """Who assumes the job role: this function's own access key (one per function, as on Lambda)."""
+    credentials = _own_session().get_credentials()
+    return credentials.get_frozen_credentials().access_key if credentials else ""
+
+
+@per_container
+def _sts(region: str) -> Any:
+    return _own_session().client("sts", region_name=region)
+
+
+def _assume(role_arn: str, account_id: str, job_id: str, region: str) -> dict[str, Any]:
     try:
-        credentials = boto3.client("sts", region_name=region).assume_role(
-            RoleArn=role_arn,
-            RoleSessionName=f"translate-job-{job_id}"[:64],
-            SourceIdentity=source_identity(account_id, job_id),
-            Tags=[{"Key": "TranslateJobAccount", "Value": account_id}, {"Key": "TranslateJobId", "Value": job_id}],
-        )["Credentials"]
+        return dict(
+            _sts(region).assume_role(
+                RoleArn=role_arn,
+                RoleSessionName=f"translate-job-{job_id}"[:64],
+                SourceIdentity=source_identity(account_id, job_id),
+                Tags=[{"Key": "TranslateJobAccount", "Value": account_id}, {"Key": "TranslateJobId", "Value": job_id}],
+            )["Credentials"]
+        )
     except ClientError as exc:
         if transient.is_transient(exc):
             raise transient.as_retried(exc, f"assuming the DataAccessRoleArn {role_arn}") from exc
@@ -93,10 +166,3 @@ def s3_as_job_role(role_arn: str, account_id: str, job_id: str, region: str) -> 
             f"the role exists and that its trust policy lets Translate's workers assume it for account {account_id}'s "
             "jobs (README: The data-access role)."
         ) from exc
-    return boto3.client(
-        "s3",
-        region_name=region,
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )

@@ -4,12 +4,17 @@ Each step takes the state's JSON and returns JSON; errors are raised by name so 
 Retry and Catch can match them (a failed conditional write, JobStateConflictError, is never retried).
 """
 
+import contextvars
 import json
+import math
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from translate_jobs.core import transient
@@ -24,14 +29,17 @@ from translate_jobs.domain.lifecycle import TERMINAL, JobStatus, outcome
 from translate_jobs.integrations import documents
 from translate_jobs.integrations.engines import DocumentError, engine
 from translate_jobs.integrations.s3_as_role import DataAccessError, parse_s3_uri, s3_as_job_role
+from translate_jobs.integrations.s3_stream import S3Writer
+from translate_jobs.workflow import details, manifest
+from translate_jobs.workflow.details import DetailsFiles, details_key
+from translate_jobs.workflow.manifest import JobLimitExceededError, Limits, ManifestPlanner, NoDocumentsError, Progress
 
+# What a PlanBatches invocation keeps of its time for its last part and its answer: it returns a
+# continuation rather than start a list page with less left (a page and a part take a second or two).
+PLAN_SECONDS_TO_SPARE = 60
+RESULT_READERS = 16  # FinalizeJob's concurrent GetObjects of the batches' result fragments
 
-class NoDocumentsError(Exception):
-    """The input location holds no documents."""
-
-
-class JobLimitExceededError(Exception):
-    """The job's input is larger than a job may be (documents or bytes)."""
+__all__ = ["JobLimitExceededError", "NoDocumentsError"]  # raised here by name, for the workflow's Catch
 
 
 def begin_job(account_id: str, job_id: str) -> dict[str, Any]:
@@ -65,48 +73,57 @@ def _after_begin(status: str | None) -> dict[str, Any]:
     return {"Action": "NONE", "WaitSeconds": 0}
 
 
-def plan_batches(account_id: str, job_id: str) -> dict[str, Any]:
-    """List the input documents once (as the job's role) into a manifest of batches."""
+def plan_batches(
+    account_id: str,
+    job_id: str,
+    continuation: dict[str, Any] | None = None,
+    seconds_left: Callable[[], float] = lambda: math.inf,
+) -> dict[str, Any]:
+    """List the input documents (as the job's role) into the batch manifest, page by page (manifest.py).
+
+    Returns the manifest, or, when less than PLAN_SECONDS_TO_SPARE is left, a Continuation the
+    workflow passes back to the next invocation (the same answer with BatchCount so far)."""
     job = job_store().get(account_id, job_id)
     config = settings()
     s3 = s3_as_job_role(job.data_access_role_arn, account_id, job_id, config.region)
     input_uri = job.input_data_config["S3Uri"]
     bucket, prefix = parse_s3_uri(input_uri)
     quotas = config.quotas
-    keys: list[str] = []
-    total_bytes = 0
+    manifest_key = f"manifests/{account_id}/{job_id}.jsonl"
+    progress = Progress.resumed(continuation)
+    resumed_upload = progress.UploadId
+    writer = S3Writer(
+        work_s3(), str(config.work_bucket), manifest_key, part_bytes=manifest.PART_BYTES,
+        upload_id=progress.UploadId, next_part=progress.NextPart, doing="writing the job's batch manifest",
+    )
+    limits = Limits(config.batch_size, config.batch_max_bytes, quotas.max_documents_per_job, quotas.max_job_bytes)
+    planner = ManifestPlanner(writer, limits, progress, input_uri)
+    answer = {"ManifestBucket": config.work_bucket, "ManifestKey": manifest_key}
+    listing = {"Bucket": bucket, "Prefix": prefix, **({"StartAfter": progress.StartAfter} if progress.StartAfter else {})}
     try:
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for page in s3.get_paginator("list_objects_v2").paginate(**listing):
             for obj in page.get("Contents", []):
-                if not obj["Key"].endswith("/"):
-                    keys.append(obj["Key"])
-                    total_bytes += obj.get("Size", 0)
-            if len(keys) > quotas.max_documents_per_job:
-                raise JobLimitExceededError(
-                    f"The input {input_uri} holds more than {quotas.max_documents_per_job} documents, the most a job may have."
-                )
-    except ClientError as exc:
-        if transient.is_transient(exc):
-            raise transient.as_retried(exc, f"listing {input_uri}") from exc
-        problem = _s3_problem(exc, input_uri, True, job.data_access_role_arn).replace("s3:GetObject", "s3:ListBucket")
-        raise DataAccessError(f"Translate could not list the input location: {problem}") from exc
-    if not keys:
-        raise NoDocumentsError(f"No documents were found under {input_uri}.")
-    if total_bytes > quotas.max_job_bytes:
-        raise JobLimitExceededError(
-            f"The documents under {input_uri} total {total_bytes} bytes; a job may have at most {quotas.max_job_bytes}."
-        )
-    size = config.batch_size
-    batches = [
-        {"AccountId": account_id, "JobId": job_id, "Batch": number, "Keys": keys[start : start + size]}
-        for number, start in enumerate(range(0, len(keys), size))
-    ]
-    manifest_key = f"manifests/{account_id}/{job_id}.json"
-    with transient.retried_if_transient("writing the job's batch manifest"):
-        work_s3().put_object(Bucket=config.work_bucket, Key=manifest_key, Body=json.dumps(batches).encode())
-    job_store().set_plan(account_id, job_id, documents=len(keys), batches=len(batches))
-    logger.info("Planned batches", extra={"documents": len(keys), "batches": len(batches)})
-    return {"ManifestBucket": config.work_bucket, "ManifestKey": manifest_key, "BatchCount": len(batches)}
+                if obj["Key"].endswith("/"):
+                    continue
+                if planner.add(obj["Key"], obj.get("Size", 0)) and seconds_left() < PLAN_SECONDS_TO_SPARE:
+                    logger.info("Planning continues in the next invocation", extra=progress.as_continuation())
+                    return {**answer, "BatchCount": progress.Batches, "Continuation": progress.as_continuation()}
+            if planner.too_large and seconds_left() < PLAN_SECONDS_TO_SPARE:
+                raise planner.size_error(complete=False)
+        planner.finish()
+    except Exception as exc:
+        retried = isinstance(exc, transient.RETRIED) or transient.is_transient(exc)
+        if not retried or writer.upload_id != resumed_upload:  # a retry resumes the upload it was given, no other
+            writer.abort()
+        if isinstance(exc, ClientError) and exc.operation_name == "ListObjectsV2":
+            if retried:
+                raise transient.as_retried(exc, f"listing {input_uri}") from exc
+            problem = _s3_problem(exc, input_uri, True, job.data_access_role_arn).replace("s3:GetObject", "s3:ListBucket")
+            raise DataAccessError(f"Translate could not list the input location: {problem}") from exc
+        raise
+    job_store().set_plan(account_id, job_id, documents=progress.Documents, batches=progress.Batches)
+    logger.info("Planned batches", extra={"documents": progress.Documents, "batches": progress.Batches})
+    return {**answer, "BatchCount": progress.Batches, "Continuation": None}
 
 
 def translate_batch(account_id: str, job_id: str, batch: int, keys: list[str]) -> dict[str, Any]:
@@ -280,49 +297,79 @@ def _results_key(account_id: str, job_id: str, batch: int) -> str:
 
 
 def _write_details(job: Job) -> str | None:
-    """details/<lang>.auxiliary-translation-details.json under the job's output, one per target; returns
-    the first failed document's reason (None when none failed)."""
+    """details/<lang>.auxiliary-translation-details.json under the job's output, one per target (details.py),
+    streamed from the batches' result fragments; returns the first failed document's reason (None when none failed)."""
+    files: DetailsFiles | None = None
+    try:
+        for documents in _batch_results(job):
+            if files is None:
+                files = _details_files(job)
+            files.add(documents)
+        if files is None:
+            return None
+        files.close()
+    except ClientError as exc:
+        if files is not None:
+            files.abort()
+        if exc.operation_name in ("ListObjectsV2", "GetObject"):  # the work bucket: the service's own
+            raise
+        out_bucket, out_prefix = parse_s3_uri(job.output_data_config["S3Uri"])
+        location = f"s3://{out_bucket}/{out_prefix}details/"
+        problem = _s3_problem(exc, location, False, job.data_access_role_arn)
+        raise DataAccessError(f"Translate could not write the job's details file: {problem}") from exc
+    except BaseException:
+        if files is not None:
+            files.abort()
+        raise
+    return files.first_failure
+
+
+def _details_files(job: Job) -> DetailsFiles:
     config = settings()
-    documents: list[dict[str, Any]] = []
-    pages = work_s3().get_paginator("list_objects_v2").paginate(
-        Bucket=config.work_bucket, Prefix=f"results/{job.account_id}/{job.job_id}/"
-    )
-    with transient.retried_if_transient("reading the batches' results"):
-        for page in pages:
-            for obj in page.get("Contents", []):
-                body = work_s3().get_object(Bucket=config.work_bucket, Key=obj["Key"])["Body"].read()
-                documents.extend(json.loads(body))
-    if not documents:
-        return None
     s3 = s3_as_job_role(job.data_access_role_arn, job.account_id, job.job_id, config.region)
     out_bucket, out_prefix = parse_s3_uri(job.output_data_config["S3Uri"])
-    for target in job.target_language_codes:
-        details = []
-        for doc in documents:
-            entry: dict[str, Any] = {"sourceFile": doc["SourceFile"], "status": doc["Status"]}
-            for produced in doc.get("Targets", []):
-                if produced["TargetLanguageCode"] == target:
-                    entry["targetFile"] = produced["TargetFile"]
-            if "Error" in doc:
-                entry["auxiliaryData"] = {"error": {"errorMessage": doc["Error"]}}
-            details.append(entry)
-        body = {
-            "sourceLanguageCode": job.source_language_code,
-            "targetLanguageCode": target,
-            "inputDataPrefix": job.input_data_config["S3Uri"],
-            "outputDataPrefix": job.output_data_config["S3Uri"],
-            "documentCountWithCustomerError": sum(1 for doc in documents if doc["Status"] == "FAILED"),
-            "documentCountWithServerError": 0,
-            "details": details,
-        }
-        key = f"{out_prefix}details/{target}.auxiliary-translation-details.json"
-        try:
-            with transient.retried_if_transient(f"writing the {target} details file"):
-                s3.put_object(Bucket=out_bucket, Key=key, Body=json.dumps(body, indent=2).encode(), **_encryption(job))
-        except ClientError as exc:
-            problem = _s3_problem(exc, f"s3://{out_bucket}/{key}", False, job.data_access_role_arn)
-            raise DataAccessError(f"Translate could not write the job's details file: {problem}") from exc
-    return next((doc["Error"] for doc in documents if doc["Status"] == "FAILED" and "Error" in doc), None)
+    writers = {
+        str(target): S3Writer(
+            s3, out_bucket, details_key(out_prefix, str(target)), part_bytes=details.DETAILS_PART_BYTES,
+            hold_first=True, put_args=_encryption(job), doing=f"writing the {target} details file",
+        )
+        for target in job.target_language_codes
+    }
+    header = {
+        "sourceLanguageCode": job.source_language_code,
+        "inputDataPrefix": job.input_data_config["S3Uri"],
+        "outputDataPrefix": job.output_data_config["S3Uri"],
+        "documentCountWithServerError": 0,
+    }
+    return DetailsFiles(writers, header)
+
+
+def _batch_results(job: Job) -> Iterator[list[dict[str, Any]]]:
+    """Each batch's result fragment, in batch order, RESULT_READERS read at once (each a small GetObject)."""
+    config = settings()
+
+    def keys() -> Iterator[str]:
+        pages = work_s3().get_paginator("list_objects_v2").paginate(
+            Bucket=config.work_bucket, Prefix=f"results/{job.account_id}/{job.job_id}/"
+        )
+        with transient.retried_if_transient("listing the batches' results"):
+            for page in pages:
+                yield from (obj["Key"] for obj in page.get("Contents", []))
+
+    def read(key: str) -> list[dict[str, Any]]:
+        with transient.retried_if_transient("reading the batches' results"):
+            body = work_s3().get_object(Bucket=config.work_bucket, Key=key)["Body"].read()
+        return list(json.loads(body))
+
+    with ThreadPoolExecutor(RESULT_READERS) as pool:
+        pending: deque[Future[list[dict[str, Any]]]] = deque()
+        for key in keys():
+            # The caller's context goes with each read (locally: the function's own role, local_stack.iam).
+            pending.append(pool.submit(contextvars.copy_context().run, read, key))
+            if len(pending) >= 4 * RESULT_READERS:  # bounded read-ahead: memory holds a few dozen fragments
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _encryption(job: Job) -> dict[str, str]:
@@ -335,5 +382,6 @@ def _encryption(job: Job) -> dict[str, str]:
 
 @per_container
 def work_s3() -> Any:
-    """The service's own S3 client, for its working bucket only (created once per cold start)."""
-    return boto3.client("s3", region_name=settings().region)
+    """The service's own S3 client, for its working bucket only (created once per cold start), with a
+    connection for each of FinalizeJob's readers."""
+    return boto3.client("s3", region_name=settings().region, config=Config(max_pool_connections=RESULT_READERS))

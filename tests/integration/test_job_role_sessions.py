@@ -1,0 +1,103 @@
+"""The job role's session is reused within a container (s3_as_role.s3_as_job_role) until it nears
+expiry, and never across roles, accounts or jobs: the session's SourceIdentity and tags say whose
+job it serves, so sharing one would hand a job another's access (the confused deputy)."""
+
+import time
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.support.stack import ACCOUNT, DATA_ACCESS_ROLE, OTHER_ACCOUNT, REGION, start_job, wait_for_execution
+
+
+@pytest.fixture
+def assumed(stack: Any) -> list[dict[str, Any]]:
+    return record_assume_roles()
+
+
+def record_assume_roles() -> list[dict[str, Any]]:
+    """The parameters of every AssumeRole the workers send from now on (as botocore sends them)."""
+    from translate_jobs.integrations import s3_as_role
+
+    calls: list[dict[str, Any]] = []
+    s3_as_role._own_session().events.register(
+        "provide-client-params.sts.AssumeRole", lambda params, **_: calls.append(dict(params))
+    )
+    return calls
+
+
+def test_one_job_reuses_its_session(assumed):
+    from translate_jobs.integrations.s3_as_role import s3_as_job_role
+
+    first = s3_as_job_role(DATA_ACCESS_ROLE, ACCOUNT, "job-1", REGION)
+    again = s3_as_job_role(DATA_ACCESS_ROLE, ACCOUNT, "job-1", REGION)
+    assert again is first
+    assert len(assumed) == 1
+
+
+def test_another_job_account_or_role_gets_its_own_session(assumed):
+    from translate_jobs.integrations.s3_as_role import s3_as_job_role
+
+    other_role = f"arn:aws:iam::{ACCOUNT}:role/TranslateDemoDataAccess"
+    clients = [
+        s3_as_job_role(DATA_ACCESS_ROLE, ACCOUNT, "job-1", REGION),
+        s3_as_job_role(DATA_ACCESS_ROLE, ACCOUNT, "job-2", REGION),
+        s3_as_job_role(DATA_ACCESS_ROLE, OTHER_ACCOUNT, "job-1", REGION),
+        s3_as_job_role(other_role, ACCOUNT, "job-1", REGION),
+    ]
+    assert len({id(client) for client in clients}) == 4
+    assert [(call["RoleArn"], call["SourceIdentity"]) for call in assumed] == [
+        (DATA_ACCESS_ROLE, f"{ACCOUNT}-job-1"),
+        (DATA_ACCESS_ROLE, f"{ACCOUNT}-job-2"),
+        (DATA_ACCESS_ROLE, f"{OTHER_ACCOUNT}-job-1"),
+        (other_role, f"{ACCOUNT}-job-1"),
+    ]
+
+
+def test_a_session_near_its_expiry_is_replaced(assumed, monkeypatch):
+    from translate_jobs.integrations import s3_as_role
+
+    first = s3_as_role.s3_as_job_role(DATA_ACCESS_ROLE, ACCOUNT, "job-1", REGION)
+    # moto's sessions last an hour, as AssumeRole's default; move the clock to just inside the margin.
+    expiry = time.time() + 3600
+    monkeypatch.setattr(s3_as_role.time, "time", lambda: expiry - s3_as_role.REUSE_UNTIL_SECONDS_LEFT + 1)
+    later = s3_as_role.s3_as_job_role(DATA_ACCESS_ROLE, ACCOUNT, "job-1", REGION)
+    assert later is not first
+    assert len(assumed) == 2
+
+
+def test_a_refused_role_is_asked_again_not_remembered(assumed, monkeypatch):
+    from moto.sts.exceptions import STSClientError
+    from moto.sts.models import STSBackend
+
+    from translate_jobs.integrations.s3_as_role import DataAccessError, s3_as_job_role
+
+    allowed = STSBackend.assume_role
+
+    def refuse(self: Any, **kwargs: Any) -> Any:
+        raise STSClientError("AccessDenied", "not authorized to perform: sts:AssumeRole")
+
+    monkeypatch.setattr(STSBackend, "assume_role", refuse)
+    with pytest.raises(DataAccessError):
+        s3_as_job_role(DATA_ACCESS_ROLE, ACCOUNT, "job-1", REGION)
+    monkeypatch.setattr(STSBackend, "assume_role", allowed)
+    s3_as_job_role(DATA_ACCESS_ROLE, ACCOUNT, "job-1", REGION)
+    assert len(assumed) == 2
+
+
+def test_a_job_assumes_its_role_once_per_function_whatever_its_batches(buckets, monkeypatch):
+    from tests.support.stack import reset_caches
+
+    monkeypatch.setenv("BATCH_SIZE", "1")
+    reset_caches()
+    assumed = record_assume_roles()
+    s3 = boto3.client("s3", region_name=REGION)
+    for n in range(6):
+        s3.put_object(Bucket="input-docs", Key=f"docs/{n}.txt", Body=b"hello\n")
+    job_id = start_job(buckets)
+    assert wait_for_execution(buckets, job_id)["status"] == "SUCCEEDED"
+    # PlanBatches, TranslateBatch (6 batches) and FinalizeJob: each function's container assumes it once
+    # (each is its own caller, with its own role's access key, as each is its own container on Lambda).
+    sessions = [call for call in assumed if call["SourceIdentity"] == f"{ACCOUNT}-{job_id}"]
+    assert len(sessions) == 3
