@@ -68,20 +68,32 @@ def _rollback_in_place(transact_write_items: Any) -> Any:
 
 
 def iterative_distributed_map() -> Callable[[], None]:
-    """moto's Distributed Map worker takes each next item by calling itself: a worker thread dies with
-    RecursionError after about 990 items and the execution stays RUNNING forever (a local job of more
-    than ~4,000 batches hung). The same steps, as a loop. Undo with the returned function."""
+    """moto's Distributed Map, made to behave as AWS's. Undo with the returned function.
+
+    * moto's worker takes each next item by calling itself: a worker thread dies with RecursionError
+      after about 990 items and the execution stays RUNNING forever (a local job of more than ~4,000
+      batches hung). The same steps, as a loop.
+    * moto runs every item whatever fails, and the Map succeeds. On AWS a Map Run fails with
+      States.ExceedToleratedFailureThreshold once its failed items exceed ToleratedFailureCount /
+      ToleratedFailurePercentage (0 when neither is given), and starts no further item. Here too: no
+      item starts after the threshold is exceeded; the items already running end (their Lambda calls
+      cannot be interrupted in-process, as an invoked Lambda is not on AWS either), then the Map fails.
+    """
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.distributed_item_processor_worker import (  # noqa: E501
         DistributedItemProcessorWorker,
     )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.job import JobPool
 
     original = DistributedItemProcessorWorker._eval_pool
+    original_exception = JobPool.get_worker_exception
 
     def eval_pool(self: Any, job: Any, worker_frame: Any) -> None:
         while job is not None:
             job_frame = worker_frame.open_inner_frame()
             self._eval_job(env=job_frame, job=job)
             worker_frame.delete_frame(job_frame)
+            if _tolerance_exceeded(self._map_run_record):
+                _abort(self._job_pool, worker_frame)
             next_job = None if isinstance(job.job_output, Exception) or self.stopped() else self._job_pool.next_job()
             # As moto does: the worker's frame is closed before its last job, so the Map sees every job end.
             if next_job is None:
@@ -92,9 +104,59 @@ def iterative_distributed_map() -> Callable[[], None]:
             job = next_job
         self._env.delete_frame(worker_frame)
 
+    def get_worker_exception(self: Any) -> Exception | None:
+        return original_exception(self) or getattr(self, "aborted_with", None)
+
     DistributedItemProcessorWorker._eval_pool = eval_pool  # type: ignore[method-assign]
+    JobPool.get_worker_exception = get_worker_exception  # type: ignore[method-assign]
 
     def undo() -> None:
         DistributedItemProcessorWorker._eval_pool = original  # type: ignore[method-assign]
+        JobPool.get_worker_exception = original_exception  # type: ignore[method-assign]
 
     return undo
+
+
+def _tolerance_exceeded(record: Any) -> bool:
+    """AWS's rule: failed items above the count, or above the percentage of the items so far.
+
+    moto gives 0 for a field the definition left out, so a 0 is "not given" unless both are 0
+    (AWS's default: no failure tolerated)."""
+    failed = record.item_counter.failed.get() + record.item_counter.timed_out.get()
+    count, percentage = record.tolerated_failure_count, record.tolerated_failure_percentage
+    if not count and not percentage:
+        return failed > 0
+    total = max(record.item_counter.total.get(), 1)
+    return bool((count and failed > count) or (percentage and 100 * failed / total > percentage))
+
+
+def _abort(pool: Any, env: Any) -> None:
+    """No further item starts; the pool ends when the started ones end, with AWS's Map Run error."""
+    from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import StatesErrorNameType
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    name = StatesErrorNameType.StatesExceedToleratedFailureThreshold
+    error = FailureEventException(
+        failure_event=FailureEvent(
+            env=env,
+            error_name=StatesErrorName(typ=name),
+            event_type=HistoryEventType.MapRunFailed,
+            event_details=EventDetails(
+                executionFailedEventDetails=ExecutionFailedEventDetails(
+                    error=name.to_name(), cause="The specified tolerated failure threshold was exceeded"
+                )
+            ),
+        )
+    )
+    with pool._mutex:
+        if getattr(pool, "aborted_with", None) is not None:
+            return
+        pool.aborted_with = error
+        pool._jobs_number -= len(pool._open_jobs)  # the pool now ends when the started items have
+        pool._open_jobs.clear()

@@ -58,6 +58,8 @@ class Settings:
     # The Secrets Manager secret (template resource PaginationTokenSecret) whose value is the
     # HMAC-SHA256 key that signs List's NextToken; only the API function is given one.
     next_token_secret_arn: str | None = None
+    # The batches already counted (store.JobStore.count_batch): one marker item per batch.
+    batch_counts_table_name: str | None = None
     quotas: "Quotas" = field(default_factory=lambda: Quotas())
 
     @cached_property
@@ -89,5 +91,6 @@ def settings() -> Settings:
         batch_size=int(os.environ.get("BATCH_SIZE", "10")),
         engine=os.environ.get("TRANSLATION_ENGINE", "pseudo"),
         next_token_secret_arn=os.environ.get("NEXT_TOKEN_SECRET_ARN") or None,
+        batch_counts_table_name=os.environ.get("BATCH_COUNTS_TABLE_NAME") or None,
         quotas=Quotas.from_env(),
     )

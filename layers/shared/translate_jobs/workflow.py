@@ -33,6 +33,15 @@ class JobLimitExceededError(Exception):
     """The job's input is larger than a job may be (documents or bytes)."""
 
 
+class JobStopRequestedError(Exception):
+    """A batch found its job no longer running (a stop was requested). Not retried: its failure makes
+    the Distributed Map exceed its tolerated failures (0), so Step Functions starts no further batch
+    and the Map's Catch goes to FinalizeJob, which counts what was written and decides the status."""
+
+    def __init__(self, job_id: str, status: str, batch: int) -> None:
+        super().__init__(f"Job {job_id} is {status}: batch {batch} stops the job's remaining batches.")
+
+
 def begin_job(account_id: str, job_id: str) -> dict[str, Any]:
     """SUBMITTED -> IN_PROGRESS when the account has a free running slot and this job is first in
     line (oldest first); otherwise WAIT and ask again. A job stopped while queued goes to finalize."""
@@ -109,11 +118,14 @@ def plan_batches(account_id: str, job_id: str) -> dict[str, Any]:
 
 
 def translate_batch(account_id: str, job_id: str, batch: int, keys: list[str]) -> dict[str, Any]:
-    """Translate one batch unless the job was asked to stop; count it exactly once."""
+    """Translate one batch and count it exactly once. A batch that finds the job no longer running
+    fails with JobStopRequestedError (after counting what it wrote), so the Map starts no further batch."""
     store = job_store()
     job = store.get(account_id, job_id)
-    if job.status != JobStatus.IN_PROGRESS or batch in (job.counted_batches or set()):
-        logger.info("Skipping batch", extra={"batch": batch, "job_status": job.job_status})
+    if job.status != JobStatus.IN_PROGRESS:
+        raise JobStopRequestedError(job_id, job.job_status, batch)
+    if store.batch_counted(account_id, job_id, batch):
+        logger.info("Batch already counted by an earlier attempt", extra={"batch": batch})
         return {"Translated": 0, "Failed": 0, "Skipped": True}
     config = settings()
     s3 = s3_as_job_role(job.data_access_role_arn, account_id, job_id, config.region)
@@ -121,11 +133,13 @@ def translate_batch(account_id: str, job_id: str, batch: int, keys: list[str]) -
     in_bucket, in_prefix = parse_s3_uri(job.input_data_config["S3Uri"])
     out_bucket, out_prefix = parse_s3_uri(job.output_data_config["S3Uri"])
     results: list[dict[str, Any]] = []
+    stopped_as: str | None = None
     for position, key in enumerate(keys):
         # Re-read the job before every further document (one read, far cheaper than a translation),
         # so a stop leaves at most one document in flight per running batch.
-        if position and store.get(account_id, job_id).status != JobStatus.IN_PROGRESS:
+        if position and (status := store.get(account_id, job_id).status) != JobStatus.IN_PROGRESS:
             logger.info("Stop noticed inside a batch", extra={"batch": batch, "documents_done": position})
+            stopped_as = status
             break
         results.append(_translate_document(s3, translator, job, in_bucket, in_prefix, key, out_bucket, out_prefix))
     translated = sum(1 for result in results if result["Status"] == "SUCCEEDED")
@@ -134,7 +148,9 @@ def translate_batch(account_id: str, job_id: str, batch: int, keys: list[str]) -
         work_s3().put_object(
             Bucket=config.work_bucket, Key=_results_key(account_id, job_id, batch), Body=json.dumps(results).encode()
         )
-    store.count_batch(account_id, job_id, batch, translated=translated, failed=failed)
+    store.count_batch(account_id, job_id, batch, translated=translated, failed=failed, now=time.time())
+    if stopped_as is not None:
+        raise JobStopRequestedError(job_id, stopped_as, batch)  # what it wrote is counted; now end the Map
     return {"Translated": translated, "Failed": failed, "Skipped": False}
 
 
