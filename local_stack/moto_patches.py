@@ -147,7 +147,7 @@ def _abort(pool: Any, env: Any) -> None:
             env=env,
             error_name=StatesErrorName(typ=name),
             event_type=HistoryEventType.MapRunFailed,
-            event_details=EventDetails(
+            event_details=EventDetails(  # type: ignore[typeddict-item]
                 executionFailedEventDetails=ExecutionFailedEventDetails(
                     error=name.to_name(), cause="The specified tolerated failure threshold was exceeded"
                 )

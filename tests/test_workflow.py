@@ -20,8 +20,6 @@ from conftest import (
     wait_for_execution,
 )
 
-from local_stack.template import ROOT
-
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/TranslateData"
 REFUSED_ROLE = f"arn:aws:iam::{ACCOUNT}:role/NotTrustingTranslate"
 
