@@ -155,6 +155,9 @@ def test_many_documents_over_several_batches(buckets, monkeypatch):
     assert counted_batches(buckets, ACCOUNT, job_id) == {0, 1, 2}
     assert int(record.translated_documents_count) == int(record.input_documents_count) == 11
     assert len(outputs(job_id)) == 11
+    # The Map's results went to the work bucket (its ResultWriter).
+    written = s3().list_objects_v2(Bucket=buckets.work_bucket, Prefix="map-results/").get("Contents", [])
+    assert [obj["Key"].rsplit("/", 1)[-1] for obj in written] == ["manifest.json"]
 
 
 # ---------- (b), (c), (d) stopping ----------
