@@ -68,6 +68,7 @@ def reset_caches() -> None:
     store.job_store.cache_clear()
     service.workflow_launcher.cache_clear()
     workflow.work_s3.cache_clear()
+    workflow.sfn_client.cache_clear()
     JobRecord._connection = None
 
 

@@ -29,7 +29,7 @@ class Expectation:
 
 EXPECTATIONS = {
     "begin_job.json": Expectation(
-        "BeginJobFunction", "SUBMITTED", lambda stack: {"Action": "RUN", "WaitSeconds": 0}, "IN_PROGRESS"
+        "BeginJobFunction", "SUBMITTED", lambda stack: {"Action": "RUN", "WaitSeconds": 0, "Polls": 0}, "IN_PROGRESS"
     ),
     "plan_batches.json": Expectation(
         "PlanBatchesFunction",

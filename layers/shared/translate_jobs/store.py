@@ -71,6 +71,8 @@ class JobRecord(Model):
     client_token = UnicodeAttribute(null=True, attr_name="ClientToken")
     request_fingerprint = UnicodeAttribute(null=True, attr_name="RequestFingerprint")
     batch_count = NumberAttribute(null=True, attr_name="BatchCount")
+    # Set when a queued job's workflow continues as a new execution (workflow.begin_job): the one to watch.
+    execution_name = UnicodeAttribute(null=True, attr_name="ExecutionName")
     stop_requested_time = NumberAttribute(null=True, attr_name="StopRequestedTime")
     stop_requested_by = MapAttribute(null=True, attr_name="StopRequestedBy")  # type: ignore[var-annotated]
     # Set when BeginJob takes one of the account's running slots; finalize gives it back.
@@ -254,6 +256,12 @@ class JobStore:
                 Limit=1,
             ).get("Items", [])
         return items[0]["JobId"]["S"] if items else None
+
+    def continue_in(self, account_id: str, job_id: str, execution_name: str) -> None:
+        """Name the execution that carries on waiting for a slot; only while the job is still SUBMITTED."""
+        self._transition(
+            account_id, job_id, [JobRecord.execution_name.set(execution_name)], JobRecord.job_status == JobStatus.SUBMITTED
+        )
 
     def set_plan(self, account_id: str, job_id: str, documents: int, batches: int) -> JobRecord:
         return self._transition(

@@ -7,6 +7,7 @@ Retry and Catch can match them (a failed conditional write, JobStateConflictErro
 import json
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from functools import cache
 from typing import Any
 
@@ -42,35 +43,62 @@ class JobStopRequestedError(Exception):
         super().__init__(f"Job {job_id} is {status}: batch {batch} stops the job's remaining batches.")
 
 
-def begin_job(account_id: str, job_id: str) -> dict[str, Any]:
+# A queued job's workflow polls for a slot (9 history events a poll: BeginJob, its Choice, the Wait). After
+# this many polls it hands over to a new execution of itself, so no execution nears Step Functions' 25,000
+# events (9,000 + the run's own), however long the job waits in the queue.
+POLLS_PER_EXECUTION = 1000
+
+
+def begin_job(account_id: str, job_id: str, polls: int = 0, generation: int = 0) -> dict[str, Any]:
     """SUBMITTED -> IN_PROGRESS when the account has a free running slot and this job is first in
-    line (oldest first); otherwise WAIT and ask again. A job stopped while queued goes to finalize."""
+    line (oldest first); otherwise WAIT and ask again (or, after POLLS_PER_EXECUTION polls, CONTINUE in a
+    new execution). A job stopped while queued goes to finalize. ``polls`` and ``generation`` come from
+    the execution's state: the polls this execution made, and how many executions waited before it."""
     store, quotas = job_store(), settings().quotas
-    wait = {"Action": "WAIT", "WaitSeconds": quotas.queue_poll_seconds}
+    wait = {"Action": "WAIT", "WaitSeconds": quotas.queue_poll_seconds, "Polls": polls + 1}
     # The ByStatus index is eventually consistent: a job it does not show yet may wait one more turn.
     first = store.first_in_queue(account_id)
     if first not in (None, job_id) or store.usage(account_id).running >= quotas.max_concurrent_jobs:
         status = store.get(account_id, job_id).status
-        return wait if status == JobStatus.SUBMITTED else _after_begin(status)
+        return _wait_or_continue(account_id, job_id, wait, generation) if status == JobStatus.SUBMITTED else _after_begin(status)
     try:
         store.begin(account_id, job_id)
     except JobStateConflictError as conflict:
         return _after_begin(conflict.status)
     except SlotUnavailableError:
+        return _wait_or_continue(account_id, job_id, wait, generation)
+    return {"Action": "RUN", "WaitSeconds": 0, "Polls": polls}
+
+
+def _wait_or_continue(account_id: str, job_id: str, wait: dict[str, Any], generation: int) -> dict[str, Any]:
+    """WAIT, or after POLLS_PER_EXECUTION polls start the next execution (named after the JobId and its
+    generation, so a retry starts it once) and end this one."""
+    if wait["Polls"] < POLLS_PER_EXECUTION:
         return wait
-    return {"Action": "RUN", "WaitSeconds": 0}
+    name = f"{job_id}-{generation + 1}"
+    try:
+        job_store().continue_in(account_id, job_id, name)  # first, so the sweep watches the new execution
+    except JobStateConflictError as conflict:
+        return _after_begin(conflict.status)
+    with suppress(sfn_client().exceptions.ExecutionAlreadyExists), transient.retried_if_transient("continuing the queued job"):
+        sfn_client().start_execution(
+            stateMachineArn=settings().state_machine_arn, name=name,
+            input=json.dumps({"AccountId": account_id, "JobId": job_id, "Generation": generation + 1}),
+        )
+    logger.info("Queued job continues in a new execution", extra={"execution_name": name})
+    return {"Action": "CONTINUED", "WaitSeconds": 0, "Polls": wait["Polls"]}
 
 
 def _after_begin(status: str | None) -> dict[str, Any]:
     if status == JobStatus.STOP_REQUESTED:
-        return {"Action": "FINALIZE", "WaitSeconds": 0}
+        return {"Action": "FINALIZE", "WaitSeconds": 0, "Polls": 0}
     if status == JobStatus.IN_PROGRESS:
         # Only this job's execution (named after the JobId) begins it: an earlier attempt of this step
         # did, and its answer was lost (a timeout, a 5xx after the write). Carry on, as that attempt would have.
         logger.info("Job already begun by an earlier attempt of this step")
-        return {"Action": "RUN", "WaitSeconds": 0}
+        return {"Action": "RUN", "WaitSeconds": 0, "Polls": 0}
     logger.warning("Job is not SUBMITTED; nothing to run", extra={"job_status": status})
-    return {"Action": "NONE", "WaitSeconds": 0}
+    return {"Action": "NONE", "WaitSeconds": 0, "Polls": 0}
 
 
 def plan_batches(account_id: str, job_id: str) -> dict[str, Any]:
@@ -335,6 +363,11 @@ def _encryption(job: JobRecord) -> dict[str, str]:
     if not key or not key.get("Id"):
         return {}
     return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": key["Id"]}
+
+
+@cache
+def sfn_client() -> Any:
+    return boto3.client("stepfunctions", region_name=settings().region)
 
 
 @cache
