@@ -5,14 +5,16 @@ moto (5.2.5) applies DynamoDB requests without a lock: two threads' conditional 
 conditions, and one update is lost. DynamoDB applies each single-item request atomically, so
 the local stack and the tests serialize moto's DynamoDB requests. Undo with the returned function.
 
-moto also rolls a cancelled transaction back by replacing each table with a copy taken before it.
+moto also backs a transaction up by deep-copying each table it touches (a cost in the size of the
+tables, on every transaction) and rolls a cancelled one back by replacing each table with its copy.
 The copy has its own stream shard, while every open shard iterator (the stream's reader) keeps the
 old one: after one cancelled transaction (an idempotent retry of Start, a refused quota) the
-reader never sees another record. A cancelled transaction here keeps each table object and its
-shard, restores the items and drops the stream records of the undone writes: as on DynamoDB, it
-leaves no trace.
+reader never sees another record. Here a transaction saves only the items it names; a cancelled one
+keeps each table object and its shard, restores those items and drops the stream records of the
+undone writes: as on DynamoDB, it leaves no trace.
 """
 
+import copy
 import functools
 import threading
 from collections.abc import Callable
@@ -22,7 +24,10 @@ DYNAMODB_METHODS = ["get_item", "put_item", "update_item", "delete_item", "trans
 
 
 def atomic_moto_dynamodb() -> Callable[[], None]:
+    import moto.dynamodb.models as dynamodb_models
     from moto.dynamodb.models import DynamoDBBackend
+
+    module_copy = dynamodb_models.copy
 
     lock = threading.RLock()
     originals = {name: getattr(DynamoDBBackend, name) for name in DYNAMODB_METHODS}
@@ -42,26 +47,57 @@ def atomic_moto_dynamodb() -> Callable[[], None]:
     def undo() -> None:
         for name, method in originals.items():
             setattr(DynamoDBBackend, name, method)
+        dynamodb_models.copy = module_copy  # type: ignore[assignment]
 
     return undo
 
 
 def _rollback_in_place(transact_write_items: Any) -> Any:
+    """moto backs a transaction up by deep-copying every table it touches: each transaction then costs
+    the size of the tables (a job's every batch counts in one, so a local job became quadratic). Only
+    the items the transaction names are kept here, and put back (with the stream trimmed) if it fails."""
+    import moto.dynamodb.models as dynamodb_models
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    class _KeepTables:  # moto's `copy` in that module: tables are not copied, anything else is
+        @staticmethod
+        def deepcopy(value: Any) -> Any:
+            return value if isinstance(value, Table) else copy.deepcopy(value)
+
+    dynamodb_models.copy = _KeepTables  # type: ignore[assignment]
+
+    def slot(table: Any, op_type: str, op: dict[str, Any]) -> tuple[Any, Any]:
+        key = op["Item"] if op_type == "Put" else op["Key"]
+        hash_value = DynamoType(key[table.hash_key_attr])
+        range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+        return hash_value, range_value
+
     @functools.wraps(transact_write_items)
     def wrapper(backend: Any, transact_items: list[dict[str, Any]]) -> Any:
-        live = dict(backend.tables)
-        records = {name: len(table.stream_shard.items) for name, table in live.items() if table.stream_shard}
+        saved = []
+        for entry in transact_items:
+            op_type, op = next(iter(entry.items()))
+            table = backend.tables.get(op.get("TableName"))
+            if table is None or op_type == "ConditionCheck":
+                continue
+            hash_value, range_value = slot(table, op_type, op)
+            saved.append((table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))))
+        records = {id(table): len(table.stream_shard.items) for table, *_ in saved if table.stream_shard}
         try:
             return transact_write_items(backend, transact_items)
         except Exception:
-            for name, table in live.items():
-                restored = backend.tables.get(name)
-                if restored is None or restored is table:
-                    continue
-                table.items = restored.items  # moto's copy from before the transaction
-                backend.tables[name] = table
-                if name in records:
-                    del table.stream_shard.items[records[name]:]
+            for table, hash_value, range_value, old in reversed(saved):
+                holder = table.items[hash_value] if range_value is not None else table.items
+                where = range_value if range_value is not None else hash_value
+                if old is None:
+                    holder.pop(where, None)
+                else:
+                    holder[where] = old
+                if range_value is not None and not table.items[hash_value]:
+                    del table.items[hash_value]
+                if id(table) in records:
+                    del table.stream_shard.items[records[id(table)]:]
             raise
 
     return wrapper
