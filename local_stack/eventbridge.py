@@ -53,7 +53,7 @@ LAMBDA_ASYNC_RETRY_DELAYS = (60, 120)  # seconds before Lambda's 1st and 2nd ret
 DEFAULT_RETRY_POLICY = {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400}
 STATES_DETAIL_TYPE = "Step Functions Execution Status Change"
 TRANSLATE_DETAIL_TYPE = "Translate TextTranslationJob State Change"
-STACK_SOURCE = "translate-jobs"  # translate_jobs.events.SOURCE (a test checks they agree)
+STACK_SOURCE = "translate-jobs"  # translate_jobs.events.state_changes.SOURCE (a test checks they agree)
 # Amazon Translate sends its event when a job ends, successfully or not (its EventBridge docs).
 TRANSLATE_EVENT_STATUSES = {"COMPLETED", "COMPLETED_WITH_ERROR", "FAILED", "STOPPED"}
 

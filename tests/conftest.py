@@ -60,15 +60,19 @@ def counted_batches(stack: Any, account: str, job_id: str) -> set[int]:
 
 def reset_caches() -> None:
     """Module-level clients and settings are built once per cold start; each test is a cold start."""
-    from translate_jobs import config, data_access, service, store, workflow
-    from translate_jobs.store import JobRecord
+    from translate_jobs.api import operations
+    from translate_jobs.core import config
+    from translate_jobs.dal import store
+    from translate_jobs.dal.store import JobRecord
+    from translate_jobs.integrations import s3_as_role
+    from translate_jobs.workflow import steps
 
     config.settings.cache_clear()
-    data_access._iam.cache_clear()
+    s3_as_role._iam.cache_clear()
     store.job_store.cache_clear()
-    service.workflow_launcher.cache_clear()
-    workflow.work_s3.cache_clear()
-    workflow.sfn_client.cache_clear()
+    operations.workflow_launcher.cache_clear()
+    steps.work_s3.cache_clear()
+    steps.sfn_client.cache_clear()
     JobRecord._connection = None
 
 
@@ -352,7 +356,7 @@ def http_event(
 
 def put_job(status: str = "IN_PROGRESS", account: str = ACCOUNT, job_id: str | None = None, **fields: Any) -> str:
     """A job item written directly (as if Start had run), for tests of Stop, Describe and finalize."""
-    from translate_jobs.store import JobRecord, job_store
+    from translate_jobs.dal.store import JobRecord, job_store
 
     job_store()  # binds JobRecord to the template's table
     job_id = job_id or uuid.uuid4().hex

@@ -10,12 +10,13 @@ from local_stack.delivery import LOCAL_EVENTS_QUEUE, QueueDelivery, StreamDelive
 
 
 def reset_event_caches() -> None:
-    from translate_jobs import events, reconcile, stop_requests
+    from translate_jobs.events import state_changes, stop_requests
+    from translate_jobs.workflow import reconcile
 
     reset_caches()
     for cached in (
-        events.event_bus_name,
-        events.events_client,
+        state_changes.event_bus_name,
+        state_changes.events_client,
         stop_requests.allowed_accounts,
         stop_requests.dead_letter_queue_url,
         stop_requests.sqs_client,

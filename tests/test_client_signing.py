@@ -4,7 +4,7 @@ from contextlib import suppress
 
 import boto3
 
-from translate_jobs.client import translate_client
+from translate_jobs.api.client import translate_client
 
 ENDPOINT = "https://abc.execute-api.us-east-1.amazonaws.com"
 CREDENTIALS = {"region_name": "us-east-1", "aws_access_key_id": "AKID", "aws_secret_access_key": "secret"}

@@ -13,10 +13,10 @@ from html.parser import HTMLParser
 import pytest
 from office_fixtures import docx, package, pptx, replace_part, xlsx
 
-from translate_jobs import office
-from translate_jobs.documents import translate_document, translate_html
-from translate_jobs.engines import DocumentError, PseudoEngine
-from translate_jobs.office import DOCX, PPTX, XLSX
+from translate_jobs.integrations import office
+from translate_jobs.integrations.documents import translate_document, translate_html
+from translate_jobs.integrations.engines import DocumentError, PseudoEngine
+from translate_jobs.integrations.office import DOCX, PPTX, XLSX
 
 KINDS = [(DOCX, docx), (PPTX, pptx), (XLSX, xlsx)]
 

@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from translate_jobs.documents import (
+from translate_jobs.integrations.documents import (
     MAX_DOCUMENT_BYTES,
     SUPPORTED_CONTENT_TYPES,
     is_supported,
@@ -12,7 +12,7 @@ from translate_jobs.documents import (
     translate_html,
     translate_xliff,
 )
-from translate_jobs.engines import DocumentError, PseudoEngine
+from translate_jobs.integrations.engines import DocumentError, PseudoEngine
 
 
 def pseudo(text: str) -> str:

@@ -6,7 +6,8 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from translate_jobs.engines import (
+from translate_jobs.domain.errors import ThrottledError
+from translate_jobs.integrations.engines import (
     ENGINES,
     AmazonTranslateEngine,
     DocumentError,
@@ -14,7 +15,6 @@ from translate_jobs.engines import (
     engine,
     split_text,
 )
-from translate_jobs.errors import ThrottledError
 
 
 @pytest.fixture

@@ -82,7 +82,7 @@ def test_event_runs_through_its_function(stack, monkeypatch, name):
     assert result == expected.result
     assert [event["body"]["detail"]["jobStatus"] for event in drain()] == expected.published
     if expected.status_after:
-        from translate_jobs.store import job_store
+        from translate_jobs.dal.store import job_store
 
         assert job_store().get(ACCOUNT, JOB_ID).job_status == expected.status_after
     if name == "stop-requests/sqs-batch.json":

@@ -60,7 +60,7 @@ def test_a_completed_run_publishes_each_status_change_once_in_order(bus):
 
 
 def test_a_stopped_job_publishes_submitted_stop_requested_stopped_and_nothing_for_a_repeated_stop(bus):
-    from translate_jobs.store import job_store
+    from translate_jobs.dal.store import job_store
 
     job_id = put_job("SUBMITTED")
     assert job_store().request_stop(ACCOUNT, job_id, now=time.time()) == "STOP_REQUESTED"
@@ -76,9 +76,9 @@ def test_a_stopped_job_publishes_submitted_stop_requested_stopped_and_nothing_fo
 
 
 def test_rejected_and_count_only_writes_publish_nothing(bus):
-    from translate_jobs.errors import JobStateConflictError
-    from translate_jobs.jobs import JobStatus
-    from translate_jobs.store import job_store
+    from translate_jobs.dal.store import job_store
+    from translate_jobs.domain.errors import JobStateConflictError
+    from translate_jobs.domain.lifecycle import JobStatus
 
     done = put_job("COMPLETED")
     running = put_job("IN_PROGRESS", input_documents_count=2)
@@ -99,10 +99,10 @@ def test_rejected_and_count_only_writes_publish_nothing(bus):
 
 
 def test_a_putevents_failure_fails_the_record_and_it_is_retried_in_order(bus, monkeypatch):
-    from translate_jobs import events as job_events
+    from translate_jobs.events import state_changes as job_events
 
     job_id = put_job("SUBMITTED")
-    from translate_jobs.store import job_store
+    from translate_jobs.dal.store import job_store
 
     job_store().begin(ACCOUNT, job_id)
     job_store().request_stop(ACCOUNT, job_id, now=time.time())
@@ -130,7 +130,7 @@ def test_a_putevents_failure_fails_the_record_and_it_is_retried_in_order(bus, mo
 
 
 def test_the_partial_batch_response_lists_the_failed_record_and_every_later_one(bus, monkeypatch):
-    from translate_jobs import events as job_events
+    from translate_jobs.events import state_changes as job_events
 
     records = [_record("1", None, "SUBMITTED"), _record("2", "SUBMITTED", "IN_PROGRESS"), _record("3", "IN_PROGRESS", "STOPPED")]
     client = job_events.events_client()

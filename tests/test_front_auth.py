@@ -22,7 +22,7 @@ from front_helpers import aws_error, call, signed_headers
 from local_stack.authorizer import AuthorizationError, account_for, authenticate
 from local_stack.front import ApiFront
 from local_stack.template import http_api_routes
-from translate_jobs.client import translate_client
+from translate_jobs.api.client import translate_client
 
 TENANT_A = "111111111111"
 TENANT_B = "222222222222"

@@ -16,7 +16,7 @@ from front_helpers import call
 
 from local_stack.front import ApiFront
 from local_stack.template import Route
-from translate_jobs.observability import logger
+from translate_jobs.core.observability import logger
 
 DESCRIBE = "DescribeTextTranslationJob"
 STOP = "StopTextTranslationJob"
@@ -118,13 +118,13 @@ def test_worker_and_api_invocations_log_under_their_own_function(
     stack: Any, records: ThreadRecords, monkeypatch: Any
 ) -> None:
     # Given a workflow step that logs (its domain call stubbed: only the log keys are under test)
-    from translate_jobs import workflow
+    from translate_jobs.workflow import steps
 
     def finalize_job(account_id: str, job_id: str, error: Any = None) -> dict[str, Any]:
         logger.info("finalize called")
         return {"JobId": job_id}
 
-    monkeypatch.setattr(workflow, "finalize_job", finalize_job)
+    monkeypatch.setattr(steps, "finalize_job", finalize_job)
     api = stack.runtime.find("ApiFunction").name
     finalize = stack.runtime.find("FinalizeJobFunction").name
     jobs = [put_job("IN_PROGRESS") for _ in range(THREADS)]

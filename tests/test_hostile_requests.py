@@ -12,9 +12,9 @@ import boto3
 import pytest
 from conftest import ACCOUNT, REGION, http_event, put_job, start_request
 
-from translate_jobs import listing
-from translate_jobs.config import settings
-from translate_jobs.observability import logger
+from translate_jobs.api import tokens
+from translate_jobs.core.config import settings
+from translate_jobs.core.observability import logger
 
 LIST = "ListTextTranslationJobs"
 START = "StartTextTranslationJob"
@@ -147,12 +147,12 @@ def test_a_lone_surrogate_in_a_query_parameter_is_a_serialization_error(stack: A
 
 
 def test_an_unexpected_error_is_logged_even_with_a_lone_surrogate(stack: Any, records: Records, monkeypatch: Any) -> None:
-    from translate_jobs import service
+    from translate_jobs.api import operations
 
     def broken(account_id: str, request: dict[str, Any]) -> dict[str, Any]:
         raise RuntimeError("boom \ud800")
 
-    monkeypatch.setitem(service.OPERATIONS, "DescribeTextTranslationJob", broken)
+    monkeypatch.setitem(operations.OPERATIONS, "DescribeTextTranslationJob", broken)
     status, body, _ = raw(stack, '{"JobId": "abc"}', "DescribeTextTranslationJob")
     assert (status, body["__type"]) == (500, "InternalServerException")
     assert any('"Unexpected error"' in line and "\\ud800" in line for line in records.lines), records.lines
@@ -161,12 +161,12 @@ def test_an_unexpected_error_is_logged_even_with_a_lone_surrogate(stack: Any, re
 def _signed_token(account: str, job_filter: dict[str, Any] | None, key: Any) -> str:
     """A NextToken signed with the real secret (as if it leaked) around a key of the wrong shape."""
     payload = json.dumps(
-        {"v": listing.TOKEN_VERSION, "a": account, "f": listing._filter_digest(job_filter), "k": key,
-         "e": int(time.time()) + listing.TOKEN_TTL_SECONDS},
+        {"v": tokens.TOKEN_VERSION, "a": account, "f": tokens._filter_digest(job_filter), "k": key,
+         "e": int(time.time()) + tokens.TOKEN_TTL_SECONDS},
         sort_keys=True, separators=(",", ":"),
     ).encode()
     secret = settings().pagination_secret()
-    return f"{listing._b64encode(payload)}.{listing._b64encode(listing._signature(secret, payload))}"
+    return f"{tokens._b64encode(payload)}.{tokens._b64encode(tokens._signature(secret, payload))}"
 
 
 GOOD_KEY = {"AccountId": {"S": ACCOUNT}, "JobId": {"S": "0" * 32}, "SubmittedTime": {"N": "1700000000"}}

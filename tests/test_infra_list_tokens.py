@@ -24,8 +24,8 @@ def payload(token: str) -> dict[str, Any]:
 
 
 def signed_with(token: str, key: str) -> bool:
-    from translate_jobs.errors import InvalidRequestError
-    from translate_jobs.listing import decode_token
+    from translate_jobs.api.tokens import decode_token
+    from translate_jobs.domain.errors import InvalidRequestError
 
     try:
         decode_token(key, ACCOUNT, None, token, now=time.time())
@@ -69,7 +69,7 @@ def test_tokens_are_signed_with_the_secret_read_once_per_cold_start(stack):
 
 
 def test_a_token_older_than_24_hours_is_refused_with_a_clear_message(stack):
-    from translate_jobs.listing import TOKEN_TTL_SECONDS, encode_token
+    from translate_jobs.api.tokens import TOKEN_TTL_SECONDS, encode_token
 
     # Given a genuine token's page key, signed with the deployment's key as if issued at another time
     put_jobs(3)

@@ -7,7 +7,7 @@ import pytest
 from conftest import ACCOUNT, start_job
 from test_workflow import put_documents, run_to_end, stop_job, use_engine
 
-from translate_jobs import messages
+from translate_jobs.domain import messages
 
 DETAILS = "details/<language>.auxiliary-translation-details.json in the job's output location"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/TranslateData"
@@ -102,11 +102,11 @@ def test_an_internal_error_says_so_without_its_text(buckets, monkeypatch):
 
 
 def test_stopped_before_it_began(buckets, monkeypatch):
-    from translate_jobs import service
+    from translate_jobs.api import operations
 
     held: list[tuple[str, str]] = []
-    launch = service.workflow_launcher()
-    monkeypatch.setattr(service, "workflow_launcher", lambda: lambda account_id, job_id: held.append((account_id, job_id)))
+    launch = operations.workflow_launcher()
+    monkeypatch.setattr(operations, "workflow_launcher", lambda: lambda account_id, job_id: held.append((account_id, job_id)))
     put_documents({"docs/a.txt": "A\n"})
     job_id = start_job(buckets)
     assert stop_job(buckets, job_id) == "STOP_REQUESTED"

@@ -44,7 +44,7 @@ def ids(response: dict[str, Any]) -> list[str]:
 
 def put_jobs(count: int, *, account: str = ACCOUNT, start: float = T0, **fields: Any) -> list[str]:
     """``count`` jobs submitted one second apart from ``start``, oldest first (one batch write)."""
-    from translate_jobs.store import JobRecord, job_store
+    from translate_jobs.dal.store import JobRecord, job_store
 
     job_store()
     records = [
@@ -89,7 +89,7 @@ def page_through(stack: Any, between_pages: Any = None, **request: Any) -> tuple
 @contextmanager
 def queries() -> Iterator[list[tuple[str, dict[str, Any], dict[str, Any]]]]:
     """(operation, request, parsed response) of every DynamoDB call of the job store."""
-    from translate_jobs.store import job_store
+    from translate_jobs.dal.store import job_store
 
     events = job_store().client().meta.events
     calls: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
@@ -158,8 +158,8 @@ def test_job_status_filter_lists_only_that_status_newest_first(stack: Any) -> No
 
 
 def test_job_status_filter_follows_every_status_write(stack: Any) -> None:
-    from translate_jobs.jobs import JobStatus
-    from translate_jobs.store import job_store
+    from translate_jobs.dal.store import job_store
+    from translate_jobs.domain.lifecycle import JobStatus
 
     # Given a job started, begun, stopped through the API and finalized by the workflow's store calls
     job_id = put_job("SUBMITTED", submitted_time=T0)
@@ -413,8 +413,8 @@ def test_a_page_reads_the_same_number_of_items_whatever_the_table_size(stack: An
 
 
 def test_a_token_is_bound_to_its_secret() -> None:
-    from translate_jobs.errors import InvalidRequestError
-    from translate_jobs.listing import decode_token, encode_token
+    from translate_jobs.api.tokens import decode_token, encode_token
+    from translate_jobs.domain.errors import InvalidRequestError
 
     key = {"AccountId": {"S": ACCOUNT}, "JobId": {"S": "a" * 32}, "SubmittedTime": {"N": "1"}}
     token = encode_token("s" * 32, ACCOUNT, {"SubmittedAfterTime": 1}, key, now=T0)

@@ -90,7 +90,7 @@ def has_history(sfn: Any, arn: str) -> bool:
 
 
 def job_status(job_id: str) -> str:
-    from translate_jobs.store import job_store
+    from translate_jobs.dal.store import job_store
 
     return str(job_store().get(ACCOUNT, job_id).job_status)
 
@@ -197,16 +197,16 @@ def test_a_workflow_stopped_by_stopexecution_is_reconciled_to_failed(routed):
 
     # Then the reconciler finalizes the job
     deliver_until(routed, lambda: job_status(job_id) == "FAILED")
-    from translate_jobs.store import job_store
+    from translate_jobs.dal.store import job_store
 
     assert "workflow was stopped" in str(job_store().get(ACCOUNT, job_id).message)
 
 
 def test_a_workflow_that_fails_is_reconciled_and_the_job_finalized(routed, monkeypatch):
-    from translate_jobs import workflow
+    from translate_jobs.workflow import steps
 
     # Given FinalizeJob and FinalizeFailedJob both fail once (the workflow then FAILS), the reconciler's call works
-    real, calls = workflow.finalize_job, []
+    real, calls = steps.finalize_job, []
 
     def finalize_job(*args: Any, **kwargs: Any) -> Any:
         calls.append(args)
@@ -214,7 +214,7 @@ def test_a_workflow_that_fails_is_reconciled_and_the_job_finalized(routed, monke
             raise RuntimeError("the finalize step broke")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(workflow, "finalize_job", finalize_job)
+    monkeypatch.setattr(steps, "finalize_job", finalize_job)
     boto3.client("s3", region_name=REGION).put_object(Bucket="input-docs", Key="docs/a.txt", Body=b"Hi\n")
 
     job_id = start_job(routed)
@@ -293,7 +293,7 @@ def test_a_failing_sqs_target_is_retried_per_its_retry_policy_then_sent_to_its_d
 def test_a_function_that_keeps_failing_on_an_event_is_retried_twice_then_its_dead_letter_queue_gets_the_event(
     routed, clock, monkeypatch
 ):
-    from translate_jobs import stop_requests
+    from translate_jobs.events import stop_requests
 
     calls: list[Any] = []
 
@@ -319,7 +319,7 @@ def test_a_function_that_keeps_failing_on_an_event_is_retried_twice_then_its_dea
 
 
 def test_the_stack_source_is_the_publishers():
-    from translate_jobs.events import DETAIL_TYPE, SOURCE
+    from translate_jobs.events.state_changes import DETAIL_TYPE, SOURCE
 
     assert (STACK_SOURCE, "Translate TextTranslationJob State Change") == (SOURCE, DETAIL_TYPE)
 

@@ -92,7 +92,7 @@ def test_a_cancelled_transaction_leaves_no_stream_record_and_a_stream_reader_see
 def test_a_record_eventbridge_keeps_refusing_is_retried_then_described_on_failure_and_the_stream_goes_on(
     bus, monkeypatch, caplog
 ):
-    from translate_jobs import events as job_events
+    from translate_jobs.events import state_changes as job_events
 
     # Given EventBridge refuses every event of one job (running, so later jobs need not queue behind it)
     poisoned = put_job("IN_PROGRESS")
@@ -130,7 +130,7 @@ def test_a_record_eventbridge_keeps_refusing_is_retried_then_described_on_failur
 
 
 def test_a_record_that_makes_the_function_fail_is_isolated_by_bisecting_and_the_others_are_published(bus, monkeypatch):
-    from translate_jobs import events as job_events
+    from translate_jobs.events import state_changes as job_events
 
     # Given a publisher that crashes on any batch holding one job's record
     real = job_events.publish_job_events
@@ -161,7 +161,7 @@ def test_a_record_that_makes_the_function_fail_is_isolated_by_bisecting_and_the_
 
 
 def test_a_response_that_names_a_record_not_in_the_batch_fails_the_whole_batch(bus, monkeypatch):
-    from translate_jobs import events as job_events
+    from translate_jobs.events import state_changes as job_events
 
     put_job("SUBMITTED")
     monkeypatch.setattr(job_events, "publish_job_events",

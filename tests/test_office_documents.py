@@ -26,9 +26,9 @@ from office_fixtures import (
     xlsx,
 )
 
-from translate_jobs.documents import translate_document
-from translate_jobs.engines import PseudoEngine
-from translate_jobs.office import DOCX, PPTX, XLSX, distribute, translate_part
+from translate_jobs.integrations.documents import translate_document
+from translate_jobs.integrations.engines import PseudoEngine
+from translate_jobs.integrations.office import DOCX, PPTX, XLSX, distribute, translate_part
 
 CASES = [(DOCX, docx, DOCX_TEXT_PARTS), (PPTX, pptx, PPTX_TEXT_PARTS), (XLSX, xlsx, XLSX_TEXT_PARTS)]
 

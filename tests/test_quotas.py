@@ -124,11 +124,11 @@ def test_at_most_ten_target_languages(stack, count, status):
 def test_a_job_queued_for_long_continues_in_a_new_execution_and_runs_when_a_slot_frees(buckets, monkeypatch):
     from conftest import execution_arn
 
-    from translate_jobs import reconcile, workflow
+    from translate_jobs.workflow import reconcile, steps
 
     # Given an account whose one running slot is taken, and a job that must queue
     set_quotas(monkeypatch, MAX_CONCURRENT_JOBS=1, QUEUE_POLL_SECONDS=1)
-    monkeypatch.setattr(workflow, "POLLS_PER_EXECUTION", 2)  # hand over after 2 polls (1,000 deployed)
+    monkeypatch.setattr(steps, "POLLS_PER_EXECUTION", 2)  # hand over after 2 polls (1,000 deployed)
     table = boto3.client("dynamodb", region_name=REGION)
     usage_key = {"AccountId": {"S": ACCOUNT}}
     table.put_item(TableName="translate-jobs-AccountUsageTable", Item={**usage_key, "Running": {"N": "1"}})

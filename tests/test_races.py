@@ -22,15 +22,15 @@ def uncounted_job() -> str:
 
 
 def stop(job_id: str) -> str:
-    from translate_jobs.store import job_store
+    from translate_jobs.dal.store import job_store
 
     return job_store().request_stop(ACCOUNT, job_id, now=time.time()).value
 
 
 def finalize(job_id: str) -> str:
-    from translate_jobs import workflow
+    from translate_jobs.workflow import steps
 
-    return workflow.finalize_job(ACCOUNT, job_id)["JobStatus"]
+    return steps.finalize_job(ACCOUNT, job_id)["JobStatus"]
 
 
 def status(stack: Any, job_id: str) -> str:

@@ -47,7 +47,7 @@ def execution_event(stack: Any, job_id: str, status: str, *, machine: str | None
 
 
 def job(job_id: str) -> Any:
-    from translate_jobs.store import job_store
+    from translate_jobs.dal.store import job_store
 
     return job_store().get(ACCOUNT, job_id)
 
@@ -81,7 +81,7 @@ def test_an_abnormal_end_finalizes_the_job(reconciler, before, execution_status,
 
 @pytest.mark.parametrize("terminal", ["COMPLETED", "COMPLETED_WITH_ERROR", "FAILED", "STOPPED"])
 def test_a_job_already_terminal_is_left_as_it_is_with_no_write(reconciler, terminal):
-    from translate_jobs.store import job_store
+    from translate_jobs.dal.store import job_store
 
     job_id = put_job(terminal, message="done")
     writes: list[str] = []

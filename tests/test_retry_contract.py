@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
-from translate_jobs import errors, transient
+from translate_jobs.core import transient
+from translate_jobs.domain import errors
 
 ROOT = Path(__file__).resolve().parent.parent
 ASL = json.loads((ROOT / "statemachine" / "translation_job.asl.json").read_text())

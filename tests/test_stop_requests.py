@@ -23,7 +23,7 @@ def stops(stack: Any, monkeypatch: Any) -> Any:
 
 
 def status(job_id: str, account: str = ACCOUNT) -> str:
-    from translate_jobs.store import job_store
+    from translate_jobs.dal.store import job_store
 
     return str(job_store().get(account, job_id).job_status)
 
@@ -58,19 +58,19 @@ def stop_event(detail: Any) -> dict[str, Any]:
 
 
 def test_a_batch_stops_good_requests_rejects_bad_ones_and_retries_only_transient_failures(stops, monkeypatch):
-    from translate_jobs import service
-    from translate_jobs.errors import ThrottledError
+    from translate_jobs.api import operations
+    from translate_jobs.domain.errors import ThrottledError
 
     # Given jobs, and a Stop that is throttled for one of them
     good, throttled, other = put_job("IN_PROGRESS"), put_job("SUBMITTED"), put_job("IN_PROGRESS", account=OTHER_ACCOUNT)
-    real_stop = service.stop_text_translation_job
+    real_stop = operations.stop_text_translation_job
 
     def stop(account_id: str, request: dict[str, Any], requested_by: Any = None) -> dict[str, Any]:
         if request["JobId"] == throttled:
             raise ThrottledError("The job table is throttling requests; retry with backoff.")
         return real_stop(account_id, request, requested_by)
 
-    monkeypatch.setattr(service, "stop_text_translation_job", stop)
+    monkeypatch.setattr(operations, "stop_text_translation_job", stop)
     records = {
         "good": sqs_record(json.dumps({"JobId": good, "AccountId": ACCOUNT})),
         "throttled": sqs_record(json.dumps({"JobId": throttled, "AccountId": ACCOUNT})),
@@ -109,7 +109,7 @@ def test_a_batch_stops_good_requests_rejects_bad_ones_and_retries_only_transient
 
 
 def test_a_dead_letter_send_that_fails_is_a_batch_item_failure(stops, monkeypatch):
-    from translate_jobs import stop_requests
+    from translate_jobs.events import stop_requests
 
     client = stop_requests.sqs_client()
 
@@ -136,18 +136,18 @@ def test_with_no_allowed_accounts_no_message_stops_a_job(stack, monkeypatch):
 
 
 def test_messages_on_the_stop_queue_stop_jobs_and_a_failing_one_ends_in_the_dead_letter_queue(stops, monkeypatch):
-    from translate_jobs import service
+    from translate_jobs.api import operations
 
     # Given a message on the queue for a job, and one whose Stop keeps failing
     job_id, failing = put_job("IN_PROGRESS"), put_job("IN_PROGRESS")
-    real_stop = service.stop_text_translation_job
+    real_stop = operations.stop_text_translation_job
 
     def stop(account_id: str, request: dict[str, Any], requested_by: Any = None) -> dict[str, Any]:
         if request["JobId"] == failing:
             raise RuntimeError("the table is unavailable")
         return real_stop(account_id, request, requested_by)
 
-    monkeypatch.setattr(service, "stop_text_translation_job", stop)
+    monkeypatch.setattr(operations, "stop_text_translation_job", stop)
     sqs = boto3.client("sqs", region_name=REGION)
     url = sqs.get_queue_url(QueueName="translate-jobs-StopRequestQueue")["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"JobId": job_id, "AccountId": ACCOUNT}))

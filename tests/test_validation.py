@@ -2,9 +2,9 @@
 
 import pytest
 
-from translate_jobs.errors import ValidationError
-from translate_jobs.jobs import JobStatus, outcome
-from translate_jobs.validation import validate_request
+from translate_jobs.api.validation import validate_request
+from translate_jobs.domain.errors import ValidationError
+from translate_jobs.domain.lifecycle import JobStatus, outcome
 
 JOB_ID_PATTERN = r"^([\p{L}\p{Z}\p{N}_.:/=+\-%@]*)$"
 

@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from translate_jobs import errors, wire
-from translate_jobs.observability import metrics
+from translate_jobs.api import wire
+from translate_jobs.core.observability import metrics
+from translate_jobs.domain import errors
 
 CASES = [
     (errors.ValidationError(["Value null at 'jobId' failed to satisfy constraint: Member must not be null"]),

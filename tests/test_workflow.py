@@ -41,7 +41,7 @@ def put_documents(documents: dict[str, bytes | str], bucket: str = "input-docs")
 
 
 def job(job_id: str, account: str = ACCOUNT) -> Any:
-    from translate_jobs.store import job_store
+    from translate_jobs.dal.store import job_store
 
     return job_store().get(account, job_id)
 
@@ -79,7 +79,7 @@ def details(job_id: str, target: str) -> dict[str, Any]:
 
 def use_engine(monkeypatch: Any, name: str, engine_class: type, batch_size: int | None = None) -> None:
     """Register a test engine and select it (and a batch size) through the template's variables."""
-    from translate_jobs import engines
+    from translate_jobs.integrations import engines
 
     monkeypatch.setitem(engines.ENGINES, name, engine_class)
     monkeypatch.setenv("TRANSLATION_ENGINE", name)
@@ -169,7 +169,7 @@ class SlowEngine:
     delay = 0.05
 
     def translate(self, text: str, source: str, target: str, settings: Any) -> str:
-        from translate_jobs.engines import PseudoEngine
+        from translate_jobs.integrations.engines import PseudoEngine
 
         time.sleep(self.delay)
         return PseudoEngine().translate(text, source, target, settings)
@@ -185,7 +185,7 @@ class GatedEngine:
     started = 0
 
     def translate(self, text: str, source: str, target: str, settings: Any) -> str:
-        from translate_jobs.engines import PseudoEngine
+        from translate_jobs.integrations.engines import PseudoEngine
 
         with GatedEngine.lock:
             GatedEngine.started += 1
@@ -196,13 +196,13 @@ class GatedEngine:
 
 
 def test_job_stopped_mid_run_ends_stopped_and_the_map_starts_no_further_batch(buckets, monkeypatch):
-    from translate_jobs import workflow
+    from translate_jobs.workflow import steps
 
     lanes, batch_size, documents = MAP_LANES, 2, 40  # 20 batches, 4 at a time: most not begun at the stop
     GatedEngine.started = 0
     GatedEngine.gate.clear()
     use_engine(monkeypatch, "gated", GatedEngine, batch_size=batch_size)
-    real_translate_batch = workflow.translate_batch
+    real_translate_batch = steps.translate_batch
     batches: list[tuple[float, str]] = []  # (when it began, how it ended: "counted" or the error's name)
 
     def recording_translate_batch(account_id: str, job_id: str, batch: int, keys: list[str]) -> dict[str, Any]:
@@ -215,7 +215,7 @@ def test_job_stopped_mid_run_ends_stopped_and_the_map_starts_no_further_batch(bu
         batches.append((started, "counted"))
         return result
 
-    monkeypatch.setattr(workflow, "translate_batch", recording_translate_batch)
+    monkeypatch.setattr(steps, "translate_batch", recording_translate_batch)
     put_documents({f"docs/d{n:02d}.txt": f"text {n}\n" for n in range(documents)})
     job_id = start_job(buckets)
 
@@ -257,10 +257,11 @@ def test_job_stopped_mid_run_ends_stopped_and_the_map_starts_no_further_batch(bu
 
 
 def test_stop_after_the_last_batch_ends_completed(buckets, monkeypatch):
-    from translate_jobs import store, workflow
+    from translate_jobs.dal import store
+    from translate_jobs.workflow import steps
 
     put_documents({"docs/a.txt": "A\n", "docs/b.txt": "B\n"})
-    real_finalize = workflow.finalize_job
+    real_finalize = steps.finalize_job
     seen = []
 
     def stop_then_finalize(account_id: str, job_id: str, error: Any = None) -> dict[str, str]:
@@ -268,7 +269,7 @@ def test_stop_after_the_last_batch_ends_completed(buckets, monkeypatch):
         seen.append(store.job_store().request_stop(account_id, job_id, now=time.time()))
         return real_finalize(account_id, job_id, error=error)
 
-    monkeypatch.setattr(workflow, "finalize_job", stop_then_finalize)
+    monkeypatch.setattr(steps, "finalize_job", stop_then_finalize)
     job_id = start_job(buckets)
     record = run_to_end(buckets, job_id)
     assert seen == ["STOP_REQUESTED"]
@@ -281,7 +282,7 @@ def test_stop_after_the_last_batch_ends_completed(buckets, monkeypatch):
 
 
 def test_stop_before_the_workflow_starts_ends_stopped_with_nothing_translated(buckets):
-    from translate_jobs.store import job_store
+    from translate_jobs.dal.store import job_store
 
     put_documents({"in/a.txt": "A\n", "in/b.txt": "B\n"})
     job_id = put_job("SUBMITTED")
@@ -304,7 +305,7 @@ class FlakyEngine:
     """Fails every document whose text contains FAIL."""
 
     def translate(self, text: str, source: str, target: str, settings: Any) -> str:
-        from translate_jobs.engines import DocumentError, PseudoEngine
+        from translate_jobs.integrations.engines import DocumentError, PseudoEngine
 
         if "FAIL" in text:
             raise DocumentError("The engine refused this document (test).")
@@ -354,12 +355,12 @@ def test_unreadable_input_location_ends_failed_naming_it(buckets):
 
 def test_a_failure_before_the_job_began_ends_failed_not_stuck_submitted(buckets, monkeypatch):
     # Given BeginJob fails for good (a non-retryable error) while the job is still SUBMITTED
-    from translate_jobs import workflow
+    from translate_jobs.workflow import steps
 
     def broken_begin(account_id: str, job_id: str) -> Any:
         raise RuntimeError("the job table is unreachable")
 
-    monkeypatch.setattr(workflow, "begin_job", broken_begin)
+    monkeypatch.setattr(steps, "begin_job", broken_begin)
     put_documents({"docs/a.txt": "hello\n"})
     # When the job runs
     record = run_to_end(buckets, start_job(buckets))
@@ -420,32 +421,32 @@ def test_undecodable_document_is_counted_as_failed(buckets):
 
 
 def test_a_retried_batch_is_counted_once(buckets):
-    from translate_jobs import workflow
+    from translate_jobs.workflow import steps
 
     put_documents({"in/a.txt": "A\n", "in/b.txt": "B\n", "in/c.txt": "C\n"})
     job_id = put_job("IN_PROGRESS", input_documents_count=3)
-    first = workflow.translate_batch(ACCOUNT, job_id, 0, ["in/a.txt", "in/b.txt"])
-    again = workflow.translate_batch(ACCOUNT, job_id, 0, ["in/a.txt", "in/b.txt"])
+    first = steps.translate_batch(ACCOUNT, job_id, 0, ["in/a.txt", "in/b.txt"])
+    again = steps.translate_batch(ACCOUNT, job_id, 0, ["in/a.txt", "in/b.txt"])
     assert first == {"Translated": 2, "Failed": 0, "Skipped": False}
     assert again["Skipped"] is True
     # Even a retry that gets past the read (the first attempt's count landed meanwhile) adds nothing.
-    assert workflow.job_store().count_batch(ACCOUNT, job_id, 0, translated=2, failed=0, now=time.time()) is False
+    assert steps.job_store().count_batch(ACCOUNT, job_id, 0, translated=2, failed=0, now=time.time()) is False
     record = job(job_id)
     assert int(record.translated_documents_count) == 2 and counted_batches(buckets, ACCOUNT, job_id) == {0}
 
-    workflow.translate_batch(ACCOUNT, job_id, 1, ["in/c.txt"])
+    steps.translate_batch(ACCOUNT, job_id, 1, ["in/c.txt"])
     record = job(job_id)
     assert int(record.translated_documents_count) == 3 and counted_batches(buckets, ACCOUNT, job_id) == {0, 1}
-    assert workflow.finalize_job(ACCOUNT, job_id) == {"JobStatus": "COMPLETED"}
+    assert steps.finalize_job(ACCOUNT, job_id) == {"JobStatus": "COMPLETED"}
 
 
 def test_counting_leaves_the_job_item_the_same_size(buckets):
     from conftest import raw_item
 
-    from translate_jobs import workflow
+    from translate_jobs.workflow import steps
 
     job_id = put_job("IN_PROGRESS", input_documents_count=3000)
-    store = workflow.job_store()
+    store = steps.job_store()
     store.count_batch(ACCOUNT, job_id, 0, translated=1000, failed=100, now=time.time())
     size = len(json.dumps(raw_item(buckets.table_name, ACCOUNT, job_id)))
     for batch in range(1, 300):
@@ -457,13 +458,13 @@ def test_counting_leaves_the_job_item_the_same_size(buckets):
 
 
 def test_a_batch_of_a_stopped_job_fails_naming_the_stop_and_translates_nothing(buckets):
-    from translate_jobs import workflow
+    from translate_jobs.workflow import steps
 
     put_documents({"in/a.txt": "A\n"})
     job_id = put_job("STOP_REQUESTED", input_documents_count=1)
     try:
-        workflow.translate_batch(ACCOUNT, job_id, 0, ["in/a.txt"])
-    except workflow.JobStopRequestedError as error:
+        steps.translate_batch(ACCOUNT, job_id, 0, ["in/a.txt"])
+    except steps.JobStopRequestedError as error:
         assert "STOP_REQUESTED" in str(error)
     else:
         raise AssertionError("the batch ran although the job was stopped")
@@ -471,13 +472,13 @@ def test_a_batch_of_a_stopped_job_fails_naming_the_stop_and_translates_nothing(b
 
 
 def test_concurrent_retries_of_one_batch_count_once(buckets):
-    from translate_jobs import workflow
+    from translate_jobs.workflow import steps
 
     put_documents({"in/a.txt": "A\n"})
     job_id = put_job("IN_PROGRESS", input_documents_count=1)
     threads = [
         threading.Thread(
-            target=workflow.job_store().count_batch,
+            target=steps.job_store().count_batch,
             args=(ACCOUNT, job_id, 0),
             kwargs={"translated": 1, "failed": 0, "now": time.time()},
         )

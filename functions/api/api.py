@@ -3,7 +3,7 @@
 API Gateway has already matched the route (template.yaml's HttpApi events) and names it in the
 event's ``routeKey``, so the handler dispatches on it; nothing about a request is kept outside the
 call (the local front runs many requests at once in one process).
-Stop lives in translate_jobs.service.stop_text_translation_job (rules: translate_jobs.store.request_stop).
+Stop lives in translate_jobs.api.operations.stop_text_translation_job (rules: translate_jobs.dal.store.JobStore.request_stop).
 """
 
 import base64
@@ -18,9 +18,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from translate_jobs import errors, wire
-from translate_jobs.config import settings
-from translate_jobs.observability import observed
+from translate_jobs.api import wire
+from translate_jobs.core.config import settings
+from translate_jobs.core.observability import observed
+from translate_jobs.domain import errors
 
 settings()  # fail at cold start, not on the first request, if the template left something out
 

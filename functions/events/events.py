@@ -1,15 +1,16 @@
 """The event-driven functions: state-change events out, stop requests in, and the reconciler.
 
-Each handler is thin; the logic lives in translate_jobs.events, .stop_requests and .reconcile.
+Each handler is thin; the logic lives in translate_jobs.events.state_changes, .events.stop_requests and .workflow.reconcile.
 """
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from translate_jobs import events, reconcile, stop_requests
-from translate_jobs.config import settings
-from translate_jobs.observability import observed
+from translate_jobs.core.config import settings
+from translate_jobs.core.observability import observed
+from translate_jobs.events import state_changes, stop_requests
+from translate_jobs.workflow import reconcile
 
 settings()  # fail at cold start if the template left something out
 
@@ -17,7 +18,7 @@ settings()  # fail at cold start if the template left something out
 @observed()
 def publish_job_events(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """JobsTable stream -> one EventBridge event per JobStatus change (ReportBatchItemFailures)."""
-    return events.publish_job_events(event, context)
+    return state_changes.publish_job_events(event, context)
 
 
 @observed()

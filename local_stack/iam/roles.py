@@ -1,7 +1,7 @@
 """The trust policy a user writes for a job's DataAccessRoleArn (README "Deploy"), and roles made with it.
 
 The workers assume the job's role with SourceIdentity "<account>-<JobId>" and the session tags
-TranslateJobAccount / TranslateJobId (translate_jobs.data_access). A role that trusts the
+TranslateJobAccount / TranslateJobId (translate_jobs.integrations.s3_as_role). A role that trusts the
 service only for its own account's jobs cannot be borrowed by another account's job, even if the
 service were tricked into naming it.
 """

@@ -11,7 +11,7 @@ import botocore.session
 import pytest
 
 from local_stack.template import ROOT
-from translate_jobs.validation import _pattern, unicode_pattern
+from translate_jobs.api.validation import _pattern, unicode_pattern
 
 LAYER = ROOT / "layers" / "shared"
 RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer", "jmespath", "urllib3", "python-dateutil", "six"}

@@ -155,7 +155,8 @@ def number_bytes(text: str) -> int:
 
 def run_to_end(stack: Stack, size: int, timeout: float) -> str:
     prefix = f"scale-{size}/"
-    stack.put_documents(prefix, size)
+    if "Contents" not in stack.s3.list_objects_v2(Bucket=INPUT, Prefix=prefix, MaxKeys=1):  # a Stop job's may be there
+        stack.put_documents(prefix, size)
     cpu, started = stack.cpu_seconds(), time.monotonic()
     job_id = stack.start_job(prefix, f"scale-{size}")
     job = stack.wait(job_id, started + timeout, lambda job: job["JobStatus"] in TERMINAL)
@@ -185,6 +186,25 @@ def stop_early(stack: Stack, size: int, timeout: float) -> str:
             f"| {stack.item_bytes(job_id):>8,} B |")
 
 
+def run_all_to_end(stack: Stack, sizes: list[int], args: argparse.Namespace) -> None:
+    overrides = " ".join(args.parameter_overrides) or "template defaults"
+    print(f"\n## {args.label}: jobs to the end (one local stack, {overrides})\n")
+    print("| documents | status | time to end | translated | docs per CPU-second | job item | stack peak RSS |")
+    print("|---:|---|---:|---:|---:|---:|---:|", flush=True)
+    for size in sizes:
+        print(run_to_end(stack, size, args.timeout), flush=True)
+
+
+def stop_all_early(stack: Stack, sizes: list[int], args: argparse.Namespace) -> None:
+    if not sizes:
+        return
+    print(f"\n## {args.label}: Stop as soon as the first documents are counted\n")
+    print("| documents | Stop -> status | Stop to end | translated at Stop | translated after Stop | job item |")
+    print("|---:|---|---:|---:|---:|---:|", flush=True)
+    for size in sizes:
+        print(stop_early(stack, size, args.timeout), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000,50000")
@@ -192,23 +212,15 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1200, help="seconds a job may take before it is reported as a timeout")
     parser.add_argument("--label", default=os.environ.get("BENCH_LABEL", "this checkout"))
     parser.add_argument("--parameter-overrides", nargs="*", default=[])
+    parser.add_argument("--stops-first", action="store_true", help="the Stop jobs before the jobs run to the end")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",") if size]
     stop_sizes = [int(size) for size in args.stop_sizes.split(",") if size]
     stack = Stack(args.parameter_overrides)
     try:
-        overrides = " ".join(args.parameter_overrides) or "template defaults"
-        print(f"\n## {args.label}: jobs to the end (one local stack, {overrides})\n")
-        print("| documents | status | time to end | translated | docs per CPU-second | job item | stack peak RSS |")
-        print("|---:|---|---:|---:|---:|---:|---:|", flush=True)
-        for size in sizes:
-            print(run_to_end(stack, size, args.timeout), flush=True)
-        if stop_sizes:
-            print(f"\n## {args.label}: Stop as soon as the first documents are counted\n")
-            print("| documents | Stop -> status | Stop to end | translated at Stop | translated after Stop | job item |")
-            print("|---:|---|---:|---:|---:|---:|", flush=True)
-            for size in stop_sizes:
-                print(stop_early(stack, size, args.timeout), flush=True)
+        parts = [lambda: run_all_to_end(stack, sizes, args), lambda: stop_all_early(stack, stop_sizes, args)]
+        for part in reversed(parts) if args.stops_first else parts:
+            part()
     finally:
         stack.close()
         print(f"\n(stack log: {stack.log.name})")

@@ -50,7 +50,7 @@ def free_port() -> int:
 
 
 def create_jobs(count: int) -> list[str]:
-    from translate_jobs.store import JobRecord, job_store
+    from translate_jobs.dal.store import JobRecord, job_store
 
     job_store()
     ids = []

@@ -7,9 +7,9 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from translate_jobs import transient
-from translate_jobs.errors import AccessDeniedError, InvalidRequestError
-from translate_jobs.observability import logger
+from translate_jobs.core import transient
+from translate_jobs.core.observability import logger
+from translate_jobs.domain.errors import AccessDeniedError, InvalidRequestError
 
 _ROOT = re.compile(r"arn:[\w-]+:iam::(\d{12}):root")
 _SESSION = re.compile(r"arn:[\w-]+:sts::(\d{12}):assumed-role/([^/]+)/.+")

@@ -5,11 +5,11 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from translate_jobs import errors
-from translate_jobs.jobs import StopRequester
-from translate_jobs.observability import logger, metrics
-from translate_jobs.service import OPERATIONS, PASSES_ROLE
-from translate_jobs.validation import operation_model, validate_request
+from translate_jobs.api.operations import OPERATIONS, PASSES_ROLE
+from translate_jobs.api.validation import operation_model, validate_request
+from translate_jobs.core.observability import logger, metrics
+from translate_jobs.domain import errors
+from translate_jobs.domain.lifecycle import StopRequester
 
 TARGET_PREFIX = "AWSShineFrontendService_20170701."
 CONTENT_TYPE = "application/x-amz-json-1.1"

@@ -9,7 +9,7 @@ from typing import Any
 
 # Failures the workers raise knowing what went wrong and where: their text is written for the user.
 USER_FACING = frozenset({"NoDocumentsError", "JobLimitExceededError", "DataAccessError"})
-# AWS kept failing (transient.py): the text names the service's answer and what the job was doing.
+# AWS kept failing (core/transient.py): the text names the service's answer and what the job was doing.
 TRANSIENT = frozenset({"ThrottledError", "TransientError"})
 # A step's Lambda ended abnormally, every time it was retried.
 LAMBDA_ENDS = {

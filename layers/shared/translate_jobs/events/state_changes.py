@@ -14,8 +14,8 @@ import boto3
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord, DynamoDBRecordEventName
 
-from translate_jobs.config import _required, settings
-from translate_jobs.observability import logger
+from translate_jobs.core.config import _required, settings
+from translate_jobs.core.observability import logger
 
 SOURCE = "translate-jobs"  # custom buses reject sources that start with "aws."
 DETAIL_TYPE = "Translate TextTranslationJob State Change"

@@ -7,7 +7,7 @@ so the conditions and the tests read the same way.
 from dataclasses import dataclass
 from enum import StrEnum
 
-from translate_jobs import messages
+from translate_jobs.domain import messages
 
 
 class JobStatus(StrEnum):

@@ -5,20 +5,18 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from contextlib import suppress
-from functools import cache
 from typing import Any
 
-import boto3
-
-from translate_jobs import documents
-from translate_jobs.config import settings
-from translate_jobs.data_access import check_role_may_be_passed
-from translate_jobs.errors import InvalidRequestError, UnsupportedLanguagePairError, ValidationError
-from translate_jobs.jobs import TERMINAL, JobStatus, StopRequester
-from translate_jobs.languages import check_language_pair
-from translate_jobs.listing import DEFAULT_MAX_RESULTS, decode_token, encode_token, plan_query
-from translate_jobs.store import JobRecord, job_store
+from translate_jobs.api.tokens import decode_token, encode_token
+from translate_jobs.core.config import settings
+from translate_jobs.dal.queries import DEFAULT_MAX_RESULTS, plan_query
+from translate_jobs.dal.store import JobRecord, job_store
+from translate_jobs.domain.errors import InvalidRequestError, UnsupportedLanguagePairError, ValidationError
+from translate_jobs.domain.languages import check_language_pair
+from translate_jobs.domain.lifecycle import TERMINAL, JobStatus, StopRequester
+from translate_jobs.integrations import documents
+from translate_jobs.integrations.s3_as_role import check_role_may_be_passed
+from translate_jobs.workflow.launcher import workflow_launcher
 
 
 def stop_text_translation_job(
@@ -35,7 +33,7 @@ def describe_text_translation_job(account_id: str, request: dict[str, Any]) -> d
 
 
 def list_text_translation_jobs(account_id: str, request: dict[str, Any]) -> dict[str, Any]:
-    """One page of the account's jobs (rules and order: listing.py); one Query, never a Scan."""
+    """One page of the account's jobs (rules and order: dal/queries.py, tokens: api/tokens.py); one Query, never a Scan."""
     job_filter = request.get("Filter")
     query = plan_query(account_id, job_filter)  # InvalidFilterError before anything is read
     secret = settings().pagination_secret()
@@ -114,26 +112,6 @@ def _new_job(account_id: str, job_id: str, fingerprint: str, request: dict[str, 
         client_token=request["ClientToken"],
         request_fingerprint=fingerprint,
     )
-
-
-@cache
-def workflow_launcher() -> Callable[[str, str], None]:
-    """Starts the job's workflow execution, named after the JobId (so starting twice is harmless)."""
-    client = boto3.client("stepfunctions", region_name=settings().region)
-    state_machine_arn = settings().state_machine_arn
-
-    def launch(account_id: str, job_id: str) -> None:
-        if state_machine_arn is None:
-            raise RuntimeError("STATE_MACHINE_ARN is not set: this function cannot start jobs.")
-        # A retried Start finds the job's execution exists already: nothing to do.
-        with suppress(client.exceptions.ExecutionAlreadyExists):
-            client.start_execution(
-                stateMachineArn=state_machine_arn,
-                name=job_id,
-                input=json.dumps({"AccountId": account_id, "JobId": job_id}),
-            )
-
-    return launch
 
 
 def job_properties(record: JobRecord) -> dict[str, Any]:

@@ -16,12 +16,13 @@ from typing import Any
 
 import boto3
 
-from translate_jobs import service, workflow
-from translate_jobs.config import settings
-from translate_jobs.errors import JobNotFoundError
-from translate_jobs.jobs import JobStatus
-from translate_jobs.observability import logger
-from translate_jobs.store import job_store
+from translate_jobs.core.config import settings
+from translate_jobs.core.observability import logger
+from translate_jobs.dal.store import job_store
+from translate_jobs.domain.errors import JobNotFoundError
+from translate_jobs.domain.lifecycle import JobStatus
+from translate_jobs.workflow import steps
+from translate_jobs.workflow.launcher import workflow_launcher
 
 ABNORMAL_ENDS = ("FAILED", "TIMED_OUT", "ABORTED")
 
@@ -43,7 +44,7 @@ def reconcile_execution(event: dict[str, Any]) -> dict[str, Any]:
     cause = detail.get("cause") or detail.get("error") or "no cause was reported"
     error = {"Error": f"Execution{status.title().replace('_', '')}", "Cause": f"The job's workflow ended {status}: {cause}"}
     try:
-        result = workflow.finalize_job(account_id, job_id, error=error)
+        result = steps.finalize_job(account_id, job_id, error=error)
     except JobNotFoundError:
         logger.warning("Execution for an unknown job; ignored")
         return {"Action": "NONE"}
@@ -76,7 +77,7 @@ def sweep_submitted(now: float | None = None) -> dict[str, Any]:
             if execution_status == "RUNNING":
                 continue
         if execution_status is None and job.status in (JobStatus.SUBMITTED, JobStatus.STOP_REQUESTED) and not job.holds_slot:
-            service.workflow_launcher()(account_id, job_id)
+            workflow_launcher()(account_id, job_id)
             logger.warning("Started the execution of a job that had none", extra={"job_id": job_id})
             started.append(job_id)
             continue
@@ -84,7 +85,7 @@ def sweep_submitted(now: float | None = None) -> dict[str, Any]:
         # The same names the reconciler gives an abnormal end (messages.WORKFLOW_ENDS), or WorkflowGone.
         name = f"Execution{execution_status.title().replace('_', '')}" if execution_status else "WorkflowGone"
         error = {"Error": name, "Cause": f"The job's workflow execution {ended} before the job finished."}
-        workflow.finalize_job(account_id, job_id, error=error)
+        steps.finalize_job(account_id, job_id, error=error)
         logger.warning("Finalized a job whose workflow was gone", extra={"job_id": job_id, "execution": ended})
         finalized.append(job_id)
     return {"Checked": checked, "Started": started, "Finalized": finalized}

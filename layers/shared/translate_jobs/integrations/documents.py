@@ -27,8 +27,8 @@ from html.parser import HTMLParser
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
-from translate_jobs.engines import DocumentError
-from translate_jobs.office import OFFICE_CONTENT_TYPES, translate_office
+from translate_jobs.integrations.engines import DocumentError
+from translate_jobs.integrations.office import OFFICE_CONTENT_TYPES, translate_office
 
 TEXT = "text/plain"
 HTML = "text/html"

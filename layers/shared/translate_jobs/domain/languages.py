@@ -6,7 +6,7 @@ language codes" in the Amazon Translate Developer Guide (ISO 639-1, with an RFC 
 suffix for the regional variants). A batch job's source may also be ``auto`` (detected per document).
 """
 
-from translate_jobs.errors import UnsupportedLanguagePairError
+from translate_jobs.domain.errors import UnsupportedLanguagePairError
 
 SUPPORTED_LANGUAGE_CODES = frozenset(
     {

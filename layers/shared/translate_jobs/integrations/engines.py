@@ -14,7 +14,7 @@ The interface (``Engine``) is one method::
 - Raise ``DocumentError`` for a problem with one document (it is counted and reported in the
   details file, the job goes on). Any other exception fails the batch (the workflow retries or
   fails the job), so let transient infrastructure errors propagate after bounded retries
-  (``translate_jobs.errors.ThrottledError`` is one the workflow retries).
+  (``translate_jobs.domain.errors.ThrottledError`` is one the workflow retries).
 - Engines are created once per batch by ``engine(name)`` with no arguments: keep expensive clients
   in a module-level cache (created once per cold start).
 
@@ -37,7 +37,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from translate_jobs import transient
+from translate_jobs.core import transient
 
 
 class DocumentError(Exception):
@@ -149,7 +149,7 @@ SETTINGS_MEMBERS = ("Formality", "Profanity", "Brevity")
 def translate_client() -> Any:
     """The Translate client (created once per cold start). botocore's own retries are off so that
     AmazonTranslateEngine's bounded backoff is the one retry policy for throttling."""
-    from translate_jobs.config import settings
+    from translate_jobs.core.config import settings
 
     return boto3.client(
         "translate",

@@ -16,7 +16,7 @@ from typing import Any
 import botocore.session
 from botocore.model import OperationModel, Shape, StructureShape
 
-from translate_jobs.errors import UnknownOperationError, ValidationError
+from translate_jobs.domain.errors import UnknownOperationError, ValidationError
 
 SERVICE = "translate"
 # A caller cannot make us build (or log) a large message: values are shown truncated, and

@@ -1,6 +1,6 @@
 """Stop requests that arrive as messages (an SQS queue, or EventBridge events on the stack's bus).
 
-Each request runs the same Stop as the API (validation, then ``service.stop_text_translation_job``,
+Each request runs the same Stop as the API (validation, then ``operations.stop_text_translation_job``,
 one conditional UpdateItem). What happens to a request that cannot succeed:
 
 * malformed (not JSON, missing members, an invalid JobId) or for an account that is not in
@@ -26,12 +26,12 @@ import boto3
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from translate_jobs import service
-from translate_jobs.config import _required, settings
-from translate_jobs.errors import JobNotFoundError, ValidationError
-from translate_jobs.jobs import StopRequester
-from translate_jobs.observability import logger
-from translate_jobs.validation import validate_request
+from translate_jobs.api import operations
+from translate_jobs.api.validation import validate_request
+from translate_jobs.core.config import _required, settings
+from translate_jobs.core.observability import logger
+from translate_jobs.domain.errors import JobNotFoundError, ValidationError
+from translate_jobs.domain.lifecycle import StopRequester
 
 STOP_REQUEST_DETAIL_TYPE = "StopTextTranslationJob Request"
 
@@ -70,7 +70,7 @@ def parse_stop_request(body: Any, *, text: bool = False) -> StopRequest:
 def apply_stop_request(request: StopRequest, requested_by: StopRequester) -> str | None:
     """The API's Stop for this job; None for an unknown job (nothing changes, nothing to retry)."""
     try:
-        response = service.stop_text_translation_job(request.account_id, {"JobId": request.job_id}, requested_by)
+        response = operations.stop_text_translation_job(request.account_id, {"JobId": request.job_id}, requested_by)
     except JobNotFoundError:
         logger.warning("Stop request for an unknown job ignored", extra={"job_id": request.job_id})
         return None

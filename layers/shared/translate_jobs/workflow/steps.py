@@ -14,14 +14,16 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from translate_jobs import documents, messages, transient
-from translate_jobs.config import settings
-from translate_jobs.data_access import DataAccessError, parse_s3_uri, s3_as_job_role
-from translate_jobs.engines import DocumentError, engine
-from translate_jobs.errors import JobStateConflictError
-from translate_jobs.jobs import TERMINAL, JobStatus, outcome
-from translate_jobs.observability import logger
-from translate_jobs.store import JobRecord, SlotUnavailableError, job_store
+from translate_jobs.core import transient
+from translate_jobs.core.config import settings
+from translate_jobs.core.observability import logger
+from translate_jobs.dal.store import JobRecord, SlotUnavailableError, job_store
+from translate_jobs.domain import messages
+from translate_jobs.domain.errors import JobStateConflictError
+from translate_jobs.domain.lifecycle import TERMINAL, JobStatus, outcome
+from translate_jobs.integrations import documents
+from translate_jobs.integrations.engines import DocumentError, engine
+from translate_jobs.integrations.s3_as_role import DataAccessError, parse_s3_uri, s3_as_job_role
 
 MAX_DOCUMENT_BYTES = documents.MAX_DOCUMENT_BYTES
 

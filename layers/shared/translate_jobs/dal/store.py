@@ -24,9 +24,10 @@ from pynamodb.exceptions import PynamoDBException
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
-from translate_jobs import transient
-from translate_jobs.config import ConfigurationError, settings
-from translate_jobs.errors import (
+from translate_jobs.core import transient
+from translate_jobs.core.config import ConfigurationError, settings
+from translate_jobs.dal.queries import ListQuery, account_job_name, account_status, page_key
+from translate_jobs.domain.errors import (
     InvalidRequestError,
     JobNotFoundError,
     JobStateConflictError,
@@ -34,8 +35,7 @@ from translate_jobs.errors import (
     ThrottledError,
     TransientError,
 )
-from translate_jobs.jobs import FINALIZABLE, STOPPABLE, TERMINAL, JobStatus, StopRequester
-from translate_jobs.listing import ListQuery, account_job_name, account_status, page_key
+from translate_jobs.domain.lifecycle import FINALIZABLE, STOPPABLE, TERMINAL, JobStatus, StopRequester
 
 UNFINISHED = "UNFINISHED"
 # A batch's marker outlives its job's run: as long as the work bucket keeps the batch's results (30 days).
@@ -77,7 +77,7 @@ class JobRecord(Model):
     stop_requested_by = MapAttribute(null=True, attr_name="StopRequestedBy")  # type: ignore[var-annotated]
     # Set when BeginJob takes one of the account's running slots; finalize gives it back.
     holds_slot = BooleanAttribute(null=True, attr_name="HoldsSlot")
-    # Hash keys of List's indexes (listing.py): derived, written with every status or item write.
+    # Hash keys of List's indexes (dal/queries.py): derived, written with every status or item write.
     account_status = UnicodeAttribute(null=True, attr_name="AccountStatus")
     account_job_name = UnicodeAttribute(null=True, attr_name="AccountJobName")
     # Hash key of the sparse Unfinished index (the sweep's): present only while not terminal.

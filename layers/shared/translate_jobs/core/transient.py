@@ -18,7 +18,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from translate_jobs.errors import ThrottledError, TransientError
+from translate_jobs.domain.errors import ThrottledError, TransientError
 
 THROTTLING_CODES = frozenset(
     {

@@ -1,0 +1,1 @@
+"""The four operations and their wire protocol (the top layer)."""

@@ -1,0 +1,1 @@
+"""Cross-cutting: settings, observability, the retry contract."""

@@ -1,0 +1,1 @@
+"""The domain: job lifecycle rules, user-facing messages, languages, errors. No I/O."""

@@ -1,0 +1,46 @@
+"""The library's packages are layers: a module imports only from its own package or the layers below.
+
+domain < core < (dal, integrations) < workflow < api < events. Read from the source (no imports run),
+so a new module or a stray import is caught without AWS, moto or sockets.
+"""
+
+import ast
+from pathlib import Path
+
+LIBRARY = Path(__file__).resolve().parents[1] / "layers" / "shared" / "translate_jobs"
+RANK = {"domain": 0, "core": 1, "dal": 2, "integrations": 2, "workflow": 3, "api": 4, "events": 5}
+
+
+def imports_of(path: Path) -> set[str]:
+    """The translate_jobs packages a module imports (``translate_jobs.<package>...``)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        found.update(name.split(".")[1] for name in names if name.startswith("translate_jobs.") and name.count(".") >= 1)
+    return found
+
+
+def test_every_module_lives_in_a_layer_package() -> None:
+    flat = sorted(path.name for path in LIBRARY.glob("*.py") if path.name != "__init__.py")
+    packages = sorted(path.name for path in LIBRARY.iterdir() if (path / "__init__.py").exists())
+    assert flat == []
+    assert packages == sorted(RANK)
+
+
+def test_no_module_imports_from_a_layer_above_its_own() -> None:
+    upward = []
+    for path in sorted(LIBRARY.glob("*/*.py")):
+        layer = path.parent.name
+        for imported in imports_of(path):
+            assert imported in RANK, f"{path.relative_to(LIBRARY)} imports translate_jobs.{imported}: not a layer"
+            if RANK[imported] > RANK[layer]:
+                upward.append(f"{path.relative_to(LIBRARY)} -> {imported}")
+    assert upward == []
+
+
+def test_the_check_sees_an_upward_import(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("from translate_jobs.api.operations import OPERATIONS\nimport translate_jobs.events.stop_requests\n")
+    assert imports_of(module) == {"api", "events"}
