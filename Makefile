@@ -15,7 +15,7 @@ EVENT ?= events/api/describe.json
 # What the Lambda python3.13 runtime provides, for the artifact test (README: "Deploy").
 LAMBDA_RUNTIME_SDK := boto3==1.35.60 botocore==1.35.60
 
-.PHONY: run test test-e2e test-chaos lint invoke bench build artifact-test deploy clean
+.PHONY: run test test-e2e test-chaos lint invoke bench bench-scale build artifact-test deploy clean
 
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -75,6 +75,12 @@ invoke: $(VENV)/.installed
 ## bench: Stop, Describe and an unknown Stop through the local front, beside a plain UpdateItem and MiniStack, in one run
 bench: $(VENV)/.installed .venv-ministack/.installed
 	MINISTACK=.venv-ministack/bin/ministack $(VENV)/bin/python tests/benchmarks/stop_latency.py
+
+## bench-scale: jobs of 1,000-50,000 documents on the local stack and Stop early in big ones (tens of minutes),
+## then the in-process scale benchmarks of the functions when present (tests/benchmarks/scale_functions.py)
+bench-scale: $(VENV)/.installed
+	$(VENV)/bin/python tests/benchmarks/scale_local.py
+	@if [ -f tests/benchmarks/scale_functions.py ]; then $(VENV)/bin/python tests/benchmarks/scale_functions.py; fi
 
 .venv-lambda/.installed: Makefile
 	rm -rf .venv-lambda && $(PYTHON) -m venv .venv-lambda
