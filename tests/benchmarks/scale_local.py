@@ -111,6 +111,12 @@ class Stack:
                 return job
             time.sleep(0.2)
 
+    def outputs(self, name: str, job_id: str) -> int:
+        """Translated documents written so far under the job's output prefix (the details file aside)."""
+        prefix = f"{name}/{ACCOUNT}-TranslateText-{job_id}/"
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=OUTPUT, Prefix=prefix)
+        return sum(1 for page in pages for obj in page.get("Contents", []) if "/details/" not in obj["Key"])
+
     def item_bytes(self, job_id: str) -> int:
         item = self.dynamodb.get_item(TableName=self.table, Key={"AccountId": {"S": ACCOUNT}, "JobId": {"S": job_id}},
                                       ConsistentRead=True)["Item"]
@@ -172,18 +178,21 @@ def stop_early(stack: Stack, size: int, timeout: float) -> str:
     prefix = f"scale-{size}/"  # the documents of the job of this size, put there by run_to_end or now
     if "Contents" not in stack.s3.list_objects_v2(Bucket=INPUT, Prefix=prefix, MaxKeys=1):
         stack.put_documents(prefix, size)
-    job_id = stack.start_job(prefix, f"stop-{size}")
+    name = f"stop-{size}"
+    job_id = stack.start_job(prefix, name)
     started = time.monotonic()
     stack.wait(job_id, started + timeout, lambda job: job.get("JobDetails", {}).get("TranslatedDocumentsCount", 0) > 0)
     stop_status = stack.translate.stop_text_translation_job(JobId=job_id)["JobStatus"]
     stopped_at = time.monotonic()
-    at_stop = stack.describe(job_id).get("JobDetails", {}).get("TranslatedDocumentsCount", 0)
+    # What was written by the Stop: the outputs (the counts lag, a batch counts when it ends).
+    written_at_stop = stack.outputs(name, job_id)
     job = stack.wait(job_id, stopped_at + timeout, lambda job: job["JobStatus"] in TERMINAL)
     elapsed = time.monotonic() - stopped_at
-    final = job.get("JobDetails", {}).get("TranslatedDocumentsCount", 0)
+    written = stack.outputs(name, job_id)
+    counted = job.get("JobDetails", {}).get("TranslatedDocumentsCount", 0)
     status = job["JobStatus"] if job["JobStatus"] in TERMINAL else f"TIMEOUT ({job['JobStatus']})"
-    return (f"| {size:>7,} | {stop_status} -> {status:<20} | {elapsed:8.1f} s | {at_stop:>7,} | {final - at_stop:>7,} "
-            f"| {stack.item_bytes(job_id):>8,} B |")
+    return (f"| {size:>7,} | {stop_status} -> {status:<20} | {elapsed:8.1f} s | {written_at_stop:>7,} "
+            f"| {written - written_at_stop:>7,} | {counted:>7,} of {written:,} | {stack.item_bytes(job_id):>8,} B |")
 
 
 def run_all_to_end(stack: Stack, sizes: list[int], args: argparse.Namespace) -> None:
@@ -199,8 +208,8 @@ def stop_all_early(stack: Stack, sizes: list[int], args: argparse.Namespace) -> 
     if not sizes:
         return
     print(f"\n## {args.label}: Stop as soon as the first documents are counted\n")
-    print("| documents | Stop -> status | Stop to end | translated at Stop | translated after Stop | job item |")
-    print("|---:|---|---:|---:|---:|---:|", flush=True)
+    print("| documents | Stop -> status | Stop to end | written by the Stop | written after it | counted of written | job item |")
+    print("|---:|---|---:|---:|---:|---:|---:|", flush=True)
     for size in sizes:
         print(stop_early(stack, size, args.timeout), flush=True)
 
