@@ -112,3 +112,18 @@ def test_without_failures_every_item_runs(stack):
     ran = run_map(stack, items=20, fail_at=None, extra={"ToleratedFailureCount": 0})
     assert ran["status"] == "SUCCEEDED" and "Error" not in ran["output"]
     assert ran["map_run"]["itemCounts"]["total"] == 20
+
+
+def test_express_children_run_as_standard_locally_and_nothing_else_changes():
+    # moto's ASL grammar rejects a Distributed Map's EXPRESS children (MapExecutionType=EXPRESS): the local
+    # stack runs them as STANDARD; the rest of the definition is the template's.
+    from local_stack.provision import _runnable_by_moto
+    from local_stack.template import ROOT
+
+    definition = json.loads((ROOT / "statemachine" / "translation_job.asl.json").read_text().replace(
+        "${MapExecutionType}", "EXPRESS"))
+    runnable = _runnable_by_moto(definition)
+    config = runnable["States"]["TranslateBatches"]["ItemProcessor"]["ProcessorConfig"]
+    assert config == {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
+    runnable["States"]["TranslateBatches"]["ItemProcessor"]["ProcessorConfig"]["ExecutionType"] = "EXPRESS"
+    assert runnable == definition
