@@ -195,6 +195,11 @@ class LocalStack:
             self._delivery.stop()
         if self._eventbridge:
             self._eventbridge.stop()
+        if self._server:
+            # The embedded emulator keeps its state in this process's moto backends: reset them, so a
+            # stopped `make run` leaves nothing behind (as a moto_server process would) and the next provisions afresh.
+            reset = urllib.request.Request(f"{self.emulator_url}/moto-api/reset", method="POST")
+            urllib.request.urlopen(reset, timeout=30).close()
         # Each server notices a shutdown within its poll interval (moto's is 0.5 s): stop both at once.
         emulator = threading.Thread(target=self._server.stop) if self._server else None
         if emulator:

@@ -59,21 +59,11 @@ def counted_batches(stack: Any, account: str, job_id: str) -> set[int]:
 
 
 def reset_caches() -> None:
-    """Module-level clients and settings are built once per cold start; each test is a cold start."""
-    from translate_jobs.api import operations
-    from translate_jobs.core import config
-    from translate_jobs.dal import store
-    from translate_jobs.dal.store import JobRecord
-    from translate_jobs.integrations import s3_as_role
-    from translate_jobs.workflow import steps
+    """Every function's next invocation is a cold start: settings, clients and the store are built
+    again from the environment (core/config.py ``per_container``); each test is a cold start."""
+    from translate_jobs.core.config import cold_start
 
-    config.settings.cache_clear()
-    s3_as_role._iam.cache_clear()
-    store.job_store.cache_clear()
-    operations.workflow_launcher.cache_clear()
-    steps.work_s3.cache_clear()
-    steps.sfn_client.cache_clear()
-    JobRecord._connection = None
+    cold_start()
 
 
 class SessionStack:

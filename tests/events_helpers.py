@@ -10,20 +10,9 @@ from local_stack.delivery import LOCAL_EVENTS_QUEUE, QueueDelivery, StreamDelive
 
 
 def reset_event_caches() -> None:
-    from translate_jobs.events import state_changes, stop_requests
-    from translate_jobs.workflow import reconcile
-
+    """The event functions' settings (bus, allowed accounts, dead-letter queue, sweep delay) and clients
+    are built per container too: one cold start rebuilds them with the rest."""
     reset_caches()
-    for cached in (
-        state_changes.event_bus_name,
-        state_changes.events_client,
-        stop_requests.allowed_accounts,
-        stop_requests.dead_letter_queue_url,
-        stop_requests.sqs_client,
-        reconcile.sweep_after_seconds,
-        reconcile.sfn_client,
-    ):
-        cached.cache_clear()
 
 
 def stream_delivery(stack: Any) -> StreamDelivery:

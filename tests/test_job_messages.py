@@ -8,6 +8,7 @@ from conftest import ACCOUNT, start_job
 from test_workflow import put_documents, run_to_end, stop_job, use_engine
 
 from translate_jobs.domain import messages
+from translate_jobs.domain.failure import Failure
 
 DETAILS = "details/<language>.auxiliary-translation-details.json in the job's output location"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/TranslateData"
@@ -141,7 +142,7 @@ def test_stopped_before_it_began(buckets, monkeypatch):
     ],
 )
 def test_failures_the_workflow_reports(error, cause, expected):
-    message = messages.failure({"Error": error, "Cause": cause}, cause, done=3, total=10)
+    message = messages.failure(Failure(error, cause), done=3, total=10)
     assert message == expected
     assert "internal detail" not in message and "RequestId" not in message
 

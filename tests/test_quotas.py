@@ -124,7 +124,7 @@ def test_at_most_ten_target_languages(stack, count, status):
 def test_a_job_queued_for_long_continues_in_a_new_execution_and_runs_when_a_slot_frees(buckets, monkeypatch):
     from conftest import execution_arn
 
-    from translate_jobs.workflow import reconcile, steps
+    from translate_jobs.workflow import steps
 
     # Given an account whose one running slot is taken, and a job that must queue
     set_quotas(monkeypatch, MAX_CONCURRENT_JOBS=1, QUEUE_POLL_SECONDS=1)
@@ -150,7 +150,7 @@ def test_a_job_queued_for_long_continues_in_a_new_execution_and_runs_when_a_slot
 
     # Then the sweep leaves it alone (its workflow runs, under the new name) ...
     monkeypatch.setenv("SWEEP_AFTER_MINUTES", "0")
-    reconcile.sweep_after_seconds.cache_clear()
+    reset_caches()
     assert buckets.runtime.invoke("SweepFunction", {})["Finalized"] == []
     # ... and once the slot is free, the job runs to the end in the new execution
     table.put_item(TableName="translate-jobs-AccountUsageTable", Item={**usage_key, "Running": {"N": "0"}})

@@ -63,14 +63,14 @@ def test_a_batch_stops_good_requests_rejects_bad_ones_and_retries_only_transient
 
     # Given jobs, and a Stop that is throttled for one of them
     good, throttled, other = put_job("IN_PROGRESS"), put_job("SUBMITTED"), put_job("IN_PROGRESS", account=OTHER_ACCOUNT)
-    real_stop = operations.stop_text_translation_job
+    real_stop = operations.stop
 
-    def stop(account_id: str, request: dict[str, Any], requested_by: Any = None) -> dict[str, Any]:
-        if request["JobId"] == throttled:
+    def stop(account_id: str, job_id: str, requested_by: Any) -> Any:
+        if job_id == throttled:
             raise ThrottledError("The job table is throttling requests; retry with backoff.")
-        return real_stop(account_id, request, requested_by)
+        return real_stop(account_id, job_id, requested_by)
 
-    monkeypatch.setattr(operations, "stop_text_translation_job", stop)
+    monkeypatch.setattr(operations, "stop", stop)
     records = {
         "good": sqs_record(json.dumps({"JobId": good, "AccountId": ACCOUNT})),
         "throttled": sqs_record(json.dumps({"JobId": throttled, "AccountId": ACCOUNT})),
@@ -140,14 +140,14 @@ def test_messages_on_the_stop_queue_stop_jobs_and_a_failing_one_ends_in_the_dead
 
     # Given a message on the queue for a job, and one whose Stop keeps failing
     job_id, failing = put_job("IN_PROGRESS"), put_job("IN_PROGRESS")
-    real_stop = operations.stop_text_translation_job
+    real_stop = operations.stop
 
-    def stop(account_id: str, request: dict[str, Any], requested_by: Any = None) -> dict[str, Any]:
-        if request["JobId"] == failing:
+    def stop(account_id: str, job_id: str, requested_by: Any) -> Any:
+        if job_id == failing:
             raise RuntimeError("the table is unavailable")
-        return real_stop(account_id, request, requested_by)
+        return real_stop(account_id, job_id, requested_by)
 
-    monkeypatch.setattr(operations, "stop_text_translation_job", stop)
+    monkeypatch.setattr(operations, "stop", stop)
     sqs = boto3.client("sqs", region_name=REGION)
     url = sqs.get_queue_url(QueueName="translate-jobs-StopRequestQueue")["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"JobId": job_id, "AccountId": ACCOUNT}))

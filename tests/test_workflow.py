@@ -264,10 +264,10 @@ def test_stop_after_the_last_batch_ends_completed(buckets, monkeypatch):
     real_finalize = steps.finalize_job
     seen = []
 
-    def stop_then_finalize(account_id: str, job_id: str, error: Any = None) -> dict[str, str]:
+    def stop_then_finalize(account_id: str, job_id: str, failure: Any = None) -> dict[str, str]:
         # Every batch is counted; the stop arrives just before FinalizeJob runs.
         seen.append(store.job_store().request_stop(account_id, job_id, now=time.time()))
-        return real_finalize(account_id, job_id, error=error)
+        return real_finalize(account_id, job_id, failure=failure)
 
     monkeypatch.setattr(steps, "finalize_job", stop_then_finalize)
     job_id = start_job(buckets)

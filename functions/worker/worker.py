@@ -41,4 +41,4 @@ def translate_batch(event: dict[str, Any], context: LambdaContext) -> dict[str, 
 @observed()
 def finalize_job(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     _job_keys(event)
-    return steps.finalize_job(event["AccountId"], event["JobId"], error=event.get("Error"))
+    return steps.finalize_job(event["AccountId"], event["JobId"], failure=steps.caught_failure(event.get("Error")))

@@ -6,6 +6,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from translate_jobs.api.operations import OPERATIONS, PASSES_ROLE
+from translate_jobs.api.requests import REQUEST_TYPES
 from translate_jobs.api.validation import operation_model, validate_request
 from translate_jobs.core.observability import logger, metrics
 from translate_jobs.domain import errors
@@ -80,7 +81,8 @@ def require_unicode(request: dict[str, Any]) -> None:
 
 
 def invoke(operation: str, account_id: str, request: dict[str, Any], caller_arn: str | None = None) -> Response:
-    """Validate, run the operation and encode its result; errors propagate to error_response().
+    """Validate, build the typed request, run the operation and encode its result; errors propagate to
+    error_response().
 
     ``caller_arn`` (the IAM authorizer's principal) is recorded by Stop on the job, and Start checks the
     caller may pass the job's role; the other operations need only the account.
@@ -90,13 +92,14 @@ def invoke(operation: str, account_id: str, request: dict[str, Any], caller_arn:
     if isinstance(request.get("JobId"), str):
         logger.thread_safe_append_keys(job_id=request["JobId"][:100])
     validate_request(operation, request)
+    typed = REQUEST_TYPES[operation].from_request(request)  # the operations never see the dict
     run = OPERATIONS[operation]
     if operation == STOP:
-        result = run(account_id, request, StopRequester("API", caller_arn or f"arn:aws:iam::{account_id}:root"))
+        result = run(account_id, typed, StopRequester("API", caller_arn or f"arn:aws:iam::{account_id}:root"))
     elif operation in PASSES_ROLE:
-        result = run(account_id, request, caller_arn)
+        result = run(account_id, typed, caller_arn)
     else:
-        result = run(account_id, request)
+        result = run(account_id, typed)
     if "JobId" in result:
         logger.thread_safe_append_keys(job_id=result["JobId"])
     metrics().add_metric(name="Success", unit="Count", value=1)

@@ -1,12 +1,37 @@
-"""Configuration from the environment that template.yaml gives each function, read once."""
+"""Configuration from the environment that template.yaml gives each function, read once; and what
+each execution environment (a Lambda container) builds once: settings, clients, the store.
+
+Everything built once per container is declared with ``per_container`` (never a bare ``functools.cache``),
+so ``cold_start()`` can forget all of it at once: what a new container would start from. The local
+stack and the tests use it when the environment changes, instead of a list of caches to clear.
+"""
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import _lru_cache_wrapper, cache, cached_property
+from typing import Any, TypeVar
 
 import boto3
 
 MIN_SECRET_LENGTH = 16
+
+
+_Built = TypeVar("_Built")
+_PER_CONTAINER: list["_lru_cache_wrapper[Any]"] = []
+
+
+def per_container(factory: Callable[..., _Built]) -> "_lru_cache_wrapper[_Built]":
+    """``factory``'s result, built on first use and kept for the life of the execution environment."""
+    built = cache(factory)
+    _PER_CONTAINER.append(built)
+    return built
+
+
+def cold_start() -> None:
+    """Forget everything built per container: the next use builds it again from the environment."""
+    for built in _PER_CONTAINER:
+        built.cache_clear()
 
 
 class ConfigurationError(RuntimeError):
@@ -14,10 +39,7 @@ class ConfigurationError(RuntimeError):
 
 
 def _required(name: str) -> str:
-    value = os.environ.get(name, "")
-    if not value:
-        raise ConfigurationError(f"Environment variable {name} must be set (see template.yaml).")
-    return value
+    return required(os.environ.get(name), name)
 
 
 @dataclass(frozen=True)
@@ -61,6 +83,12 @@ class Settings:
     # The batches already counted (store.JobStore.count_batch): one marker item per batch.
     batch_counts_table_name: str | None = None
     quotas: "Quotas" = field(default_factory=lambda: Quotas())
+    # The events function's: the bus state changes go to, who may send stop requests and where the
+    # rejected ones go, and how long after Start the sweep looks at an unfinished job.
+    event_bus_name: str | None = None
+    stop_request_accounts: frozenset[str] = frozenset()
+    stop_request_dlq_url: str | None = None
+    sweep_after_seconds: float = 600.0
 
     @cached_property
     def _next_token_secret(self) -> str:
@@ -80,7 +108,7 @@ class Settings:
         return self._next_token_secret
 
 
-@cache
+@per_container
 def settings() -> Settings:
     return Settings(
         jobs_table_name=_required("JOBS_TABLE_NAME"),
@@ -93,4 +121,18 @@ def settings() -> Settings:
         next_token_secret_arn=os.environ.get("NEXT_TOKEN_SECRET_ARN") or None,
         batch_counts_table_name=os.environ.get("BATCH_COUNTS_TABLE_NAME") or None,
         quotas=Quotas.from_env(),
+        event_bus_name=os.environ.get("EVENT_BUS_NAME") or None,
+        # StopRequestAccounts (comma-separated): the only accounts whose jobs messages may stop.
+        stop_request_accounts=frozenset(
+            account.strip() for account in os.environ.get("STOP_REQUEST_ACCOUNTS", "").split(",") if account.strip()
+        ),
+        stop_request_dlq_url=os.environ.get("STOP_REQUEST_DLQ_URL") or None,
+        sweep_after_seconds=float(os.environ.get("SWEEP_AFTER_MINUTES", "10")) * 60,
     )
+
+
+def required(value: str | None, name: str) -> str:
+    """A setting this function needs: a missing one is the template's mistake, named as such."""
+    if not value:
+        raise ConfigurationError(f"Environment variable {name} must be set (see template.yaml).")
+    return value

@@ -3,13 +3,18 @@
 Every key includes the caller's account, so another account's job is indistinguishable from a
 missing one. Business rules live in condition expressions; a failed condition returns the old
 item (``ReturnValuesOnConditionCheckFailure=ALL_OLD``) so callers learn why in the same request.
-Storage errors leave this module only as domain errors.
+Storage errors leave this module only as domain errors, and jobs only as the domain's ``Job``
+(``JobRecord`` stays in dal/).
+
+One style per concern: PynamoDB models say what an item is (attributes, names, the derived index
+keys) and build the key and update expressions; every request goes out through one botocore client,
+PynamoDB's own (``JobStore.client``), because PynamoDB 6.1 cannot return the old item of a failed
+condition (``ALL_OLD``) nor put a job and its account's usage in one transaction.
 """
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -25,7 +30,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
 from translate_jobs.core import transient
-from translate_jobs.core.config import ConfigurationError, settings
+from translate_jobs.core.config import ConfigurationError, per_container, settings
 from translate_jobs.dal.queries import ListQuery, account_job_name, account_status, page_key
 from translate_jobs.domain.errors import (
     InvalidRequestError,
@@ -35,6 +40,7 @@ from translate_jobs.domain.errors import (
     ThrottledError,
     TransientError,
 )
+from translate_jobs.domain.job import Job
 from translate_jobs.domain.lifecycle import FINALIZABLE, STOPPABLE, TERMINAL, JobStatus, StopRequester
 
 UNFINISHED = "UNFINISHED"
@@ -94,6 +100,57 @@ class JobRecord(Model):
             self.unfinished = None if self.job_status in TERMINAL else UNFINISHED
         self.account_job_name = account_job_name(self.account_id, self.job_name) if self.job_name else None
         return super().serialize(null_check=null_check)
+
+    def as_job(self) -> Job:
+        """The domain's value of this item (what the store returns; the record stays in dal/)."""
+        return Job(
+            account_id=self.account_id,
+            job_id=self.job_id,
+            status=self.status,
+            submitted_time=self.submitted_time,
+            source_language_code=self.source_language_code,
+            target_language_codes=tuple(map(str, self.target_language_codes)),
+            input_data_config=self.input_data_config.as_dict(),
+            output_data_config=self.output_data_config.as_dict(),
+            data_access_role_arn=self.data_access_role_arn,
+            job_name=self.job_name,
+            message=self.message,
+            end_time=self.end_time,
+            terminology_names=tuple(map(str, self.terminology_names or ())),
+            parallel_data_names=tuple(map(str, self.parallel_data_names or ())),
+            settings=self.settings.as_dict() if self.settings else None,
+            input_documents_count=int(self.input_documents_count),
+            translated_documents_count=int(self.translated_documents_count),
+            documents_with_errors_count=int(self.documents_with_errors_count),
+            client_token=self.client_token,
+            request_fingerprint=self.request_fingerprint,
+            batch_count=int(self.batch_count) if self.batch_count is not None else None,
+            execution_name=self.execution_name,
+            stop_requested_time=self.stop_requested_time,
+            stop_requested_by=StopRequester.from_item(self.stop_requested_by.as_dict()) if self.stop_requested_by else None,
+            holds_slot=bool(self.holds_slot),
+        )
+
+    @classmethod
+    def of_new_job(cls, job: Job) -> "JobRecord":
+        """The item of a job being created (the fields Start sets; the rest come with the run)."""
+        return cls(
+            job.account_id,
+            job.job_id,
+            job_name=job.job_name,
+            job_status=job.status.value,
+            submitted_time=job.submitted_time,
+            source_language_code=job.source_language_code,
+            target_language_codes=list(job.target_language_codes),
+            terminology_names=list(job.terminology_names) or None,
+            parallel_data_names=list(job.parallel_data_names) or None,
+            input_data_config=dict(job.input_data_config),
+            output_data_config=dict(job.output_data_config),
+            data_access_role_arn=job.data_access_role_arn,
+            settings=dict(job.settings) if job.settings is not None else None,
+            client_token=job.client_token,
+            request_fingerprint=job.request_fingerprint,
+        )
 
 
 def _set_status(account_id: str, status: JobStatus) -> list[Any]:
@@ -160,17 +217,18 @@ class JobStore:
         """The botocore client every request goes through (tests hook its events to count requests)."""
         return JobRecord._get_connection().connection.client
 
-    def get(self, account_id: str, job_id: str) -> JobRecord:
+    def get(self, account_id: str, job_id: str) -> Job:
         with _storage_errors():
             try:
-                return JobRecord.get(account_id, job_id, consistent_read=True)
+                return JobRecord.get(account_id, job_id, consistent_read=True).as_job()
             except JobRecord.DoesNotExist:
                 raise JobNotFoundError(job_id) from None
 
-    def create(self, record: JobRecord) -> tuple[JobRecord, bool]:
+    def create(self, job: Job) -> tuple[Job, bool]:
         """Put a new job and count it queued (one transaction). If the id exists already, return
         the stored job and False; if the account's queue is full, raise LimitExceededError."""
         max_queued = settings().quotas.max_queued_jobs
+        record = JobRecord.of_new_job(job)
         put = record.get_save_kwargs_from_instance(
             condition=JobRecord.job_id.does_not_exist(), return_values_on_condition_failure="ALL_OLD"
         )
@@ -182,12 +240,12 @@ class JobStore:
         except _TransactionCanceledError as canceled:
             old = canceled.old_job(0)
             if canceled.failed(0) and old is not None:
-                return old, False
+                return old.as_job(), False
             raise LimitExceededError(
                 f"Your account has {max_queued} queued jobs, the most it may have; "
                 "start this job when some have begun or been stopped."
             ) from None
-        return record, True
+        return record.as_job(), True
 
     def request_stop(
         self, account_id: str, job_id: str, now: float, requested_by: StopRequester | None = None
@@ -368,7 +426,7 @@ class JobStore:
 
     def list_jobs(
         self, account_id: str, query: ListQuery, limit: int, exclusive_start_key: dict[str, Any] | None
-    ) -> tuple[list[JobRecord], dict[str, Any] | None]:
+    ) -> tuple[list[Job], dict[str, Any] | None]:
         """One page of the account's jobs: one Query on the query's index, never a Scan.
 
         Reads ``limit + 1`` items so the key to continue from is returned only when another job
@@ -397,7 +455,7 @@ class JobStore:
             items = self.client().query(**kwargs).get("Items", [])
         page = items[:limit]
         next_key = page_key(page[-1], query) if len(items) > limit else None
-        return [JobRecord.from_raw_data(item) for item in page], next_key
+        return [JobRecord.from_raw_data(item).as_job() for item in page], next_key
 
     def _transact(self, *items: dict[str, Any]) -> None:
         """One TransactWriteItems: all of ``items`` or none; a failed condition says which."""
@@ -478,7 +536,7 @@ def _usage_update(account_id: str, deltas: dict[str, int], limit: tuple[str, int
     return {"Update": update}
 
 
-@cache
+@per_container
 def job_store() -> JobStore:
     """The store, bound to the table and region from the environment (once per cold start)."""
     config = settings()

@@ -6,6 +6,7 @@ so the conditions and the tests read the same way.
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from translate_jobs.domain import messages
 
@@ -31,6 +32,10 @@ class StopRequester:
     def as_item(self) -> dict[str, str]:
         item = {"Channel": self.channel, "Principal": self.principal}
         return item | ({"Source": self.source} if self.source else {})
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> "StopRequester":
+        return cls(str(item["Channel"]), str(item["Principal"]), str(item["Source"]) if item.get("Source") else None)
 
 
 # Stop moves these to STOP_REQUESTED (a SUBMITTED job then never starts work).
@@ -59,4 +64,4 @@ def outcome(
         return JobStatus.COMPLETED_WITH_ERROR, messages.completed_with_error(translated, failed, total)
     if status == JobStatus.STOP_REQUESTED:
         return JobStatus.STOPPED, messages.stopped(translated + failed, total)
-    return JobStatus.FAILED, error or messages.failure(None, "", translated + failed, total)
+    return JobStatus.FAILED, error or messages.failure(None, translated + failed, total)

@@ -5,7 +5,7 @@ output location, the role, the documents), and what to do. It never carries an i
 text, class or stack: those go to the logs, with the job id, for whoever runs the service.
 """
 
-from typing import Any
+from translate_jobs.domain.failure import Failure
 
 # Failures the workers raise knowing what went wrong and where: their text is written for the user.
 USER_FACING = frozenset({"NoDocumentsError", "JobLimitExceededError", "DataAccessError"})
@@ -50,10 +50,11 @@ def stopped(done: int, total: int) -> str:
     return f"Stopped on request {progress(done, total)}; what was translated is in the job's output location."
 
 
-def failure(error: dict[str, Any] | None, cause_message: str, done: int, total: int) -> str:
-    """The Message of a job the workflow could not finish. ``error`` is Step Functions' {"Error", "Cause"},
-    ``cause_message`` the errorMessage it carried (our own sentence for the names above)."""
-    name = str((error or {}).get("Error") or "")
+def failure(failure: Failure | None, done: int, total: int) -> str:
+    """The Message of a job the workflow could not finish: the failure's own text for the names above that
+    carry our sentences, else a sentence of ours (an internal error's text is for the logs only)."""
+    name = failure.error if failure else ""
+    cause_message = failure.cause if failure else ""
     where = progress(done, total)
     if name in USER_FACING and cause_message:
         return cause_message

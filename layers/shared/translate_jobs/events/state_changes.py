@@ -7,15 +7,15 @@ published again with the same id, so consumers deduplicate on it (delivery is at
 """
 
 import json
-from functools import cache
 from typing import Any
 
 import boto3
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord, DynamoDBRecordEventName
 
-from translate_jobs.core.config import _required, settings
+from translate_jobs.core.config import per_container, required, settings
 from translate_jobs.core.observability import logger
+from translate_jobs.domain.job import JobDetails
 
 SOURCE = "translate-jobs"  # custom buses reject sources that start with "aws."
 DETAIL_TYPE = "Translate TextTranslationJob State Change"
@@ -40,11 +40,11 @@ def state_change_entry(record: DynamoDBRecord, bus_name: str) -> dict[str, Any] 
         "previousJobStatus": previous,
         "accountId": new["AccountId"],
         "jobName": new.get("JobName"),
-        "jobDetails": {
-            "TranslatedDocumentsCount": int(new.get("TranslatedDocumentsCount", 0)),
-            "DocumentsWithErrorsCount": int(new.get("DocumentsWithErrorsCount", 0)),
-            "InputDocumentsCount": int(new.get("InputDocumentsCount", 0)),
-        },
+        "jobDetails": JobDetails(
+            input_documents_count=int(new.get("InputDocumentsCount", 0)),
+            translated_documents_count=int(new.get("TranslatedDocumentsCount", 0)),
+            documents_with_errors_count=int(new.get("DocumentsWithErrorsCount", 0)),
+        ).as_wire(),
     }
     if new.get("StopRequestedBy"):  # from STOP_REQUESTED on: who asked (Channel, Principal, Source)
         detail["stopRequestedBy"] = {str(key): str(value) for key, value in new["StopRequestedBy"].items()}
@@ -68,7 +68,7 @@ class _Publisher:
             raise
 
     def _publish(self, record: DynamoDBRecord) -> None:
-        entry = state_change_entry(record, event_bus_name())
+        entry = state_change_entry(record, required(settings().event_bus_name, "EVENT_BUS_NAME"))
         if entry is None:
             return
         response = events_client().put_events(Entries=[entry])
@@ -84,11 +84,6 @@ def publish_job_events(event: dict[str, Any], context: Any = None) -> dict[str, 
     return dict(process_partial_response(event=event, record_handler=_Publisher(), processor=processor, context=context))
 
 
-@cache
-def event_bus_name() -> str:
-    return _required("EVENT_BUS_NAME")
-
-
-@cache
+@per_container
 def events_client() -> Any:
     return boto3.client("events", region_name=settings().region)

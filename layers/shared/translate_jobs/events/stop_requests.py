@@ -1,7 +1,7 @@
 """Stop requests that arrive as messages (an SQS queue, or EventBridge events on the stack's bus).
 
-Each request runs the same Stop as the API (validation, then ``operations.stop_text_translation_job``,
-one conditional UpdateItem). What happens to a request that cannot succeed:
+Each request runs the same Stop as the API (``operations.stop``: one conditional UpdateItem), after
+its JobId passed the API's own validation. What happens to a request that cannot succeed:
 
 * malformed (not JSON, missing members, an invalid JobId) or for an account that is not in
   ``StopRequestAccounts``: rejected at once. It is logged and sent to the stop-request dead-letter
@@ -17,9 +17,7 @@ one conditional UpdateItem). What happens to a request that cannot succeed:
 """
 
 import json
-import os
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import boto3
@@ -28,7 +26,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from translate_jobs.api import operations
 from translate_jobs.api.validation import validate_request
-from translate_jobs.core.config import _required, settings
+from translate_jobs.core.config import per_container, required, settings
 from translate_jobs.core.observability import logger
 from translate_jobs.domain.errors import JobNotFoundError, ValidationError
 from translate_jobs.domain.lifecycle import StopRequester
@@ -62,7 +60,7 @@ def parse_stop_request(body: Any, *, text: bool = False) -> StopRequest:
         validate_request("StopTextTranslationJob", {"JobId": body.get("JobId")} if "JobId" in body else {})
     except ValidationError as exc:
         raise RejectedStopRequestError(str(exc)) from None
-    if account_id not in allowed_accounts():
+    if account_id not in settings().stop_request_accounts:
         raise RejectedStopRequestError(f"Account {account_id} may not send stop requests (see StopRequestAccounts).")
     return StopRequest(account_id, body["JobId"])
 
@@ -70,12 +68,12 @@ def parse_stop_request(body: Any, *, text: bool = False) -> StopRequest:
 def apply_stop_request(request: StopRequest, requested_by: StopRequester) -> str | None:
     """The API's Stop for this job; None for an unknown job (nothing changes, nothing to retry)."""
     try:
-        response = operations.stop_text_translation_job(request.account_id, {"JobId": request.job_id}, requested_by)
+        status = operations.stop(request.account_id, request.job_id, requested_by=requested_by)
     except JobNotFoundError:
         logger.warning("Stop request for an unknown job ignored", extra={"job_id": request.job_id})
         return None
-    logger.info("Stop request applied", extra={"job_id": request.job_id, "job_status": response["JobStatus"]})
-    return str(response["JobStatus"])
+    logger.info("Stop request applied", extra={"job_id": request.job_id, "job_status": status.value})
+    return status.value
 
 
 def handle(body: Any, original: str, requested_by: StopRequester, *, text: bool = False) -> str | None:
@@ -85,7 +83,7 @@ def handle(body: Any, original: str, requested_by: StopRequester, *, text: bool 
     except RejectedStopRequestError as rejected:
         logger.warning("Stop request rejected", extra={"reason": str(rejected)})
         sqs_client().send_message(
-            QueueUrl=dead_letter_queue_url(),
+            QueueUrl=required(settings().stop_request_dlq_url, "STOP_REQUEST_DLQ_URL"),
             MessageBody=original,
             MessageAttributes={"RejectedReason": {"DataType": "String", "StringValue": str(rejected)}},
         )
@@ -111,17 +109,6 @@ def process_stop_event(event: dict[str, Any]) -> dict[str, Any]:
     return {"JobStatus": status}
 
 
-@cache
-def allowed_accounts() -> frozenset[str]:
-    """StopRequestAccounts (comma-separated): the only accounts whose jobs messages may stop."""
-    return frozenset(account.strip() for account in os.environ.get("STOP_REQUEST_ACCOUNTS", "").split(",") if account.strip())
-
-
-@cache
-def dead_letter_queue_url() -> str:
-    return _required("STOP_REQUEST_DLQ_URL")
-
-
-@cache
+@per_container
 def sqs_client() -> Any:
     return boto3.client("sqs", region_name=settings().region)

@@ -43,10 +43,15 @@ def is_supported(content_type: str) -> bool:
     return content_type.split(";")[0].strip().lower() in SUPPORTED_CONTENT_TYPES
 
 
+def check_size(size: int) -> None:
+    """The per-document limit: checked on S3's ContentLength before a body is read, and on the bytes."""
+    if size > MAX_DOCUMENT_BYTES:
+        raise DocumentError(f"The document exceeds {MAX_DOCUMENT_BYTES} bytes.")
+
+
 def translate_document(content_type: str, data: bytes, translate: Translate, target: str) -> bytes:
     """The document ``data`` of ``content_type`` translated to ``target`` by ``translate`` (text -> text)."""
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise DocumentError(f"The document exceeds {MAX_DOCUMENT_BYTES} bytes.")
+    check_size(len(data))
     kind = content_type.split(";")[0].strip().lower()
     if kind == TEXT:
         return translate(_decode(data)).encode("utf-8")

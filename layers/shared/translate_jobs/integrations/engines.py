@@ -30,7 +30,6 @@ Engines here:
 import re
 import time
 from collections.abc import Callable
-from functools import cache
 from typing import Any, Protocol
 
 import boto3
@@ -38,6 +37,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from translate_jobs.core import transient
+from translate_jobs.core.config import per_container
 
 
 class DocumentError(Exception):
@@ -145,7 +145,7 @@ DOCUMENT_ERROR_CODES = frozenset(
 SETTINGS_MEMBERS = ("Formality", "Profanity", "Brevity")
 
 
-@cache
+@per_container
 def translate_client() -> Any:
     """The Translate client (created once per cold start). botocore's own retries are off so that
     AmazonTranslateEngine's bounded backoff is the one retry policy for throttling."""

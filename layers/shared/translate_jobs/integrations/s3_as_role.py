@@ -1,13 +1,13 @@
 """S3 as the job's DataAccessRoleArn sees it: the workers' own roles have no access to user data."""
 
 import re
-from functools import cache
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 
 from translate_jobs.core import transient
+from translate_jobs.core.config import per_container
 from translate_jobs.core.observability import logger
 from translate_jobs.domain.errors import AccessDeniedError, InvalidRequestError
 
@@ -55,7 +55,7 @@ def _policy_source(caller_arn: str, region: str) -> str:
     return caller_arn
 
 
-@cache
+@per_container
 def _iam(region: str) -> Any:
     return boto3.client("iam", region_name=region)
 

@@ -3,14 +3,18 @@
 import json
 from collections.abc import Callable
 from contextlib import suppress
-from functools import cache
 
 import boto3
 
-from translate_jobs.core.config import settings
+from translate_jobs.core.config import per_container, settings
 
 
-@cache
+def execution_arn(state_machine_arn: str, job_id: str) -> str:
+    """The ARN of the job's execution: the launcher names it after the JobId."""
+    return state_machine_arn.replace(":stateMachine:", ":execution:") + f":{job_id}"
+
+
+@per_container
 def workflow_launcher() -> Callable[[str, str], None]:
     """Starts the job's workflow execution, named after the JobId (so starting twice is harmless)."""
     client = boto3.client("stepfunctions", region_name=settings().region)

@@ -9,20 +9,19 @@
 """
 
 import json
-import os
 import time
-from functools import cache
 from typing import Any
 
 import boto3
 
-from translate_jobs.core.config import settings
+from translate_jobs.core.config import per_container, settings
 from translate_jobs.core.observability import logger
 from translate_jobs.dal.store import job_store
 from translate_jobs.domain.errors import JobNotFoundError
+from translate_jobs.domain.failure import Failure
 from translate_jobs.domain.lifecycle import JobStatus
 from translate_jobs.workflow import steps
-from translate_jobs.workflow.launcher import workflow_launcher
+from translate_jobs.workflow.launcher import execution_arn, workflow_launcher
 
 ABNORMAL_ENDS = ("FAILED", "TIMED_OUT", "ABORTED")
 
@@ -42,9 +41,9 @@ def reconcile_execution(event: dict[str, Any]) -> dict[str, Any]:
         return {"Action": "NONE"}
     logger.thread_safe_append_keys(job_id=job_id, account_id=account_id)
     cause = detail.get("cause") or detail.get("error") or "no cause was reported"
-    error = {"Error": f"Execution{status.title().replace('_', '')}", "Cause": f"The job's workflow ended {status}: {cause}"}
+    failure = Failure(_ended(status), f"The job's workflow ended {status}: {cause}", where=detail.get("executionArn"))
     try:
-        result = steps.finalize_job(account_id, job_id, error=error)
+        result = steps.finalize_job(account_id, job_id, failure=failure)
     except JobNotFoundError:
         logger.warning("Execution for an unknown job; ignored")
         return {"Action": "NONE"}
@@ -59,7 +58,7 @@ def sweep_submitted(now: float | None = None) -> dict[str, Any]:
     * execution ended but the job did not: the reconciler missed it, finalize it now;
     * execution RUNNING (a long job, or one queued for a slot): leave it.
     """
-    cutoff = (now if now is not None else time.time()) - sweep_after_seconds()
+    cutoff = (now if now is not None else time.time()) - settings().sweep_after_seconds
     arn = settings().state_machine_arn
     assert arn, "STATE_MACHINE_ARN must be set for the sweep"
     sfn = sfn_client()
@@ -68,11 +67,13 @@ def sweep_submitted(now: float | None = None) -> dict[str, Any]:
     checked = 0
     for account_id, job_id in job_store().unfinished_before(cutoff):
         checked += 1
+        execution = execution_arn(arn, job_id)
         execution_status = _execution_status(sfn, arn, job_id)
         if execution_status == "RUNNING":
             continue
         job = job_store().get(account_id, job_id)
         if execution_status == "SUCCEEDED" and job.execution_name:  # a queued job's workflow continued as new
+            execution = execution_arn(arn, job.execution_name)
             execution_status = _execution_status(sfn, arn, job.execution_name)
             if execution_status == "RUNNING":
                 continue
@@ -83,9 +84,9 @@ def sweep_submitted(now: float | None = None) -> dict[str, Any]:
             continue
         ended = f"ended {execution_status}" if execution_status else "does not exist"
         # The same names the reconciler gives an abnormal end (messages.WORKFLOW_ENDS), or WorkflowGone.
-        name = f"Execution{execution_status.title().replace('_', '')}" if execution_status else "WorkflowGone"
-        error = {"Error": name, "Cause": f"The job's workflow execution {ended} before the job finished."}
-        steps.finalize_job(account_id, job_id, error=error)
+        name = _ended(execution_status) if execution_status else "WorkflowGone"
+        failure = Failure(name, f"The job's workflow execution {ended} before the job finished.", where=execution)
+        steps.finalize_job(account_id, job_id, failure=failure)
         logger.warning("Finalized a job whose workflow was gone", extra={"job_id": job_id, "execution": ended})
         finalized.append(job_id)
     return {"Checked": checked, "Started": started, "Finalized": finalized}
@@ -93,17 +94,16 @@ def sweep_submitted(now: float | None = None) -> dict[str, Any]:
 
 def _execution_status(sfn: Any, state_machine_arn: str, name: str) -> str | None:
     try:
-        execution_arn = state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
-        return str(sfn.describe_execution(executionArn=execution_arn)["status"])
+        return str(sfn.describe_execution(executionArn=execution_arn(state_machine_arn, name))["status"])
     except sfn.exceptions.ExecutionDoesNotExist:
         return None
 
 
-@cache
-def sweep_after_seconds() -> float:
-    return float(os.environ.get("SWEEP_AFTER_MINUTES", "10")) * 60
+def _ended(execution_status: str) -> str:
+    """The failure's name for an execution that ended with this status (messages.WORKFLOW_ENDS)."""
+    return f"Execution{execution_status.title().replace('_', '')}"
 
 
-@cache
+@per_container
 def sfn_client() -> Any:
     return boto3.client("stepfunctions", region_name=settings().region)

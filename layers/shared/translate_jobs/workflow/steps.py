@@ -8,24 +8,23 @@ import json
 import time
 from collections.abc import Callable
 from contextlib import suppress
-from functools import cache
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 
 from translate_jobs.core import transient
-from translate_jobs.core.config import settings
+from translate_jobs.core.config import per_container, settings
 from translate_jobs.core.observability import logger
-from translate_jobs.dal.store import JobRecord, SlotUnavailableError, job_store
+from translate_jobs.dal.store import SlotUnavailableError, job_store
 from translate_jobs.domain import messages
 from translate_jobs.domain.errors import JobStateConflictError
+from translate_jobs.domain.failure import Failure
+from translate_jobs.domain.job import Job
 from translate_jobs.domain.lifecycle import TERMINAL, JobStatus, outcome
 from translate_jobs.integrations import documents
 from translate_jobs.integrations.engines import DocumentError, engine
 from translate_jobs.integrations.s3_as_role import DataAccessError, parse_s3_uri, s3_as_job_role
-
-MAX_DOCUMENT_BYTES = documents.MAX_DOCUMENT_BYTES
 
 
 class NoDocumentsError(Exception):
@@ -185,7 +184,7 @@ def translate_batch(account_id: str, job_id: str, batch: int, keys: list[str]) -
 
 
 def _translate_document(
-    s3: Any, translator: Any, job: JobRecord, in_bucket: str, in_prefix: str, key: str, out_bucket: str, out_prefix: str
+    s3: Any, translator: Any, job: Job, in_bucket: str, in_prefix: str, key: str, out_bucket: str, out_prefix: str
 ) -> dict[str, Any]:
     relative = key[len(in_prefix) :].lstrip("/") if key.startswith(in_prefix) else key
     result: dict[str, Any] = {"SourceFile": relative}
@@ -193,11 +192,10 @@ def _translate_document(
     try:
         _check_output_path(relative)
         obj = s3.get_object(Bucket=in_bucket, Key=key)
-        if obj["ContentLength"] > MAX_DOCUMENT_BYTES:
-            raise DocumentError(f"The document exceeds {MAX_DOCUMENT_BYTES} bytes.")
+        documents.check_size(obj["ContentLength"])  # before reading: a larger body never enters memory
         data = obj["Body"].read()
-        content_type = job.input_data_config.as_dict().get("ContentType") or documents.TEXT
-        options = job.settings.as_dict() if job.settings else {}
+        content_type = job.input_data_config.get("ContentType") or documents.TEXT
+        options = dict(job.settings or {})
         if job.terminology_names:
             options["TerminologyNames"] = list(job.terminology_names)
         encryption = _encryption(job)
@@ -261,26 +259,28 @@ def _engine_call(
     return translate
 
 
-def finalize_job(account_id: str, job_id: str, error: dict[str, Any] | None = None) -> dict[str, str]:
-    """Move the job to exactly one terminal status, with EndTime, Message and the details files."""
+def finalize_job(account_id: str, job_id: str, failure: Failure | None = None) -> dict[str, str]:
+    """Move the job to exactly one terminal status, with EndTime, Message and the details files.
+
+    ``failure``: what ended the workflow before the job finished (the job then ends FAILED, or STOPPED)."""
     store = job_store()
     job = store.get(account_id, job_id)
     first_failure = None
-    if job.status not in TERMINAL and job.status != JobStatus.SUBMITTED and error is None:
+    if job.status not in TERMINAL and job.status != JobStatus.SUBMITTED and failure is None:
         first_failure = _write_details(job)  # once: the documents' results do not change while we decide
     # The status can change under us at most twice (IN_PROGRESS -> STOP_REQUESTED by Stop, then to a
     # terminal status by a concurrent finalize), so the third read always decides.
     for _ in range(3):
         if job.status in TERMINAL:
             return {"JobStatus": job.job_status}
-        if job.status == JobStatus.SUBMITTED and error is None:
+        if job.status == JobStatus.SUBMITTED and failure is None:
             raise JobStateConflictError(job_id, job.job_status)  # nothing began: only a failure may end it
         status, message = outcome(
             status=job.status,
             total=int(job.input_documents_count),
             translated=int(job.translated_documents_count),
             failed=int(job.documents_with_errors_count),
-            error=_describe_error(job, error) if error else None,
+            error=_describe_failure(job, failure) if failure else None,
             first_failure=first_failure,
         )
         try:
@@ -296,24 +296,34 @@ def finalize_job(account_id: str, job_id: str, error: dict[str, Any] | None = No
     raise JobStateConflictError(job_id, job.job_status)
 
 
-def _describe_error(job: JobRecord, error: dict[str, Any]) -> str:
-    """The Message of a job the workflow could not finish, from a Step Functions Catch result ({"Error",
-    "Cause"}); what the user should not see (an internal error's text) goes to the log only."""
+def caught_failure(error: dict[str, Any] | None) -> Failure | None:
+    """The Failure in a Step Functions Catch result ({"Error", "Cause"}): a Lambda error's Cause is the
+    JSON of its errorType/errorMessage/stackTrace, of which the message is kept (the rest is logged)."""
+    if not error:
+        return None
     cause = error.get("Cause") or ""
     try:
-        cause_message = str(json.loads(cause).get("errorMessage", cause))
+        message = str(json.loads(cause).get("errorMessage", cause))
     except (ValueError, AttributeError):
-        cause_message = cause
-    logger.warning("Job failed", extra={"error": error.get("Error"), "cause": cause})
-    done = int(job.translated_documents_count) + int(job.documents_with_errors_count)
-    return messages.failure(error, cause_message, done, int(job.input_documents_count))
+        message = cause
+    if message != cause:
+        logger.info("The workflow caught an error", extra={"error": error.get("Error"), "cause": cause})
+    return Failure(str(error.get("Error") or ""), message, where="the job's workflow")
+
+
+def _describe_failure(job: Job, failure: Failure) -> str:
+    """The Message of a job the workflow could not finish; what the user should not see (an internal
+    error's text) goes to the log only."""
+    logger.warning("Job failed", extra={"error": failure.error, "cause": failure.cause, "where": failure.where})
+    done = job.translated_documents_count + job.documents_with_errors_count
+    return messages.failure(failure, done, job.input_documents_count)
 
 
 def _results_key(account_id: str, job_id: str, batch: int) -> str:
     return f"results/{account_id}/{job_id}/batch-{batch:07d}.json"
 
 
-def _write_details(job: JobRecord) -> str | None:
+def _write_details(job: Job) -> str | None:
     """details/<lang>.auxiliary-translation-details.json under the job's output, one per target; returns
     the first failed document's reason (None when none failed)."""
     config = settings()
@@ -359,20 +369,20 @@ def _write_details(job: JobRecord) -> str | None:
     return next((doc["Error"] for doc in documents if doc["Status"] == "FAILED" and "Error" in doc), None)
 
 
-def _encryption(job: JobRecord) -> dict[str, str]:
+def _encryption(job: Job) -> dict[str, str]:
     """put_object arguments for the job's OutputDataConfig.EncryptionKey (SSE-KMS with that key)."""
-    key = job.output_data_config.as_dict().get("EncryptionKey")
+    key = job.output_data_config.get("EncryptionKey")
     if not key or not key.get("Id"):
         return {}
     return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": key["Id"]}
 
 
-@cache
+@per_container
 def sfn_client() -> Any:
     return boto3.client("stepfunctions", region_name=settings().region)
 
 
-@cache
+@per_container
 def work_s3() -> Any:
     """The service's own S3 client, for its working bucket only (created once per cold start)."""
     return boto3.client("s3", region_name=settings().region)

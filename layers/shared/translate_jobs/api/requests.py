@@ -1,0 +1,128 @@
+"""The four requests as typed values: built once, by the wire layer, from a request that passed validation.
+
+The operations take these, never the request's dict; nested AWS structures the job keeps as they
+came (InputDataConfig, OutputDataConfig, Settings) stay mappings of the wire's members.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    return tuple(value or ())
+
+
+@dataclass(frozen=True)
+class StartTextTranslationJob:
+    client_token: str
+    input_data_config: Mapping[str, Any]
+    output_data_config: Mapping[str, Any]
+    data_access_role_arn: str
+    source_language_code: str
+    target_language_codes: tuple[str, ...]
+    job_name: str | None = None
+    terminology_names: tuple[str, ...] | None = None
+    parallel_data_names: tuple[str, ...] | None = None
+    settings: Mapping[str, Any] | None = None
+
+    @classmethod
+    def from_request(cls, request: Mapping[str, Any]) -> "StartTextTranslationJob":
+        terminology, parallel = request.get("TerminologyNames"), request.get("ParallelDataNames")
+        return cls(
+            client_token=request["ClientToken"],
+            input_data_config=dict(request["InputDataConfig"]),
+            output_data_config=dict(request["OutputDataConfig"]),
+            data_access_role_arn=request["DataAccessRoleArn"],
+            source_language_code=request["SourceLanguageCode"],
+            target_language_codes=_names(request["TargetLanguageCodes"]),
+            job_name=request.get("JobName"),
+            terminology_names=None if terminology is None else _names(terminology),
+            parallel_data_names=None if parallel is None else _names(parallel),
+            settings=request.get("Settings"),
+        )
+
+    def parameters(self) -> dict[str, Any]:
+        """The job's parameters under the wire's names (all but the ClientToken): what a retry must repeat."""
+        members = {
+            "JobName": self.job_name,
+            "InputDataConfig": self.input_data_config,
+            "OutputDataConfig": self.output_data_config,
+            "DataAccessRoleArn": self.data_access_role_arn,
+            "SourceLanguageCode": self.source_language_code,
+            "TargetLanguageCodes": list(self.target_language_codes),
+            "TerminologyNames": None if self.terminology_names is None else list(self.terminology_names),
+            "ParallelDataNames": None if self.parallel_data_names is None else list(self.parallel_data_names),
+            "Settings": self.settings,
+        }
+        return {name: value for name, value in members.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class DescribeTextTranslationJob:
+    job_id: str
+
+    @classmethod
+    def from_request(cls, request: Mapping[str, Any]) -> "DescribeTextTranslationJob":
+        return cls(request["JobId"])
+
+
+@dataclass(frozen=True)
+class StopTextTranslationJob:
+    job_id: str
+
+    @classmethod
+    def from_request(cls, request: Mapping[str, Any]) -> "StopTextTranslationJob":
+        return cls(request["JobId"])
+
+
+@dataclass(frozen=True)
+class JobFilter:
+    """List's Filter: at most one member may be set (dal/queries.py says which index answers it)."""
+
+    job_name: str | None = None
+    job_status: str | None = None
+    submitted_before_time: float | None = None
+    submitted_after_time: float | None = None
+
+    @classmethod
+    def from_request(cls, members: Mapping[str, Any]) -> "JobFilter":
+        return cls(
+            members.get("JobName"), members.get("JobStatus"), members.get("SubmittedBeforeTime"),
+            members.get("SubmittedAfterTime"),
+        )
+
+    def members(self) -> dict[str, Any]:
+        """The members that are set, under the wire's names (what queries and the NextToken's digest read)."""
+        members = {
+            "JobName": self.job_name,
+            "JobStatus": self.job_status,
+            "SubmittedBeforeTime": self.submitted_before_time,
+            "SubmittedAfterTime": self.submitted_after_time,
+        }
+        return {name: value for name, value in members.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class ListTextTranslationJobs:
+    filter: JobFilter | None = None
+    next_token: str | None = None
+    max_results: int | None = None
+
+    @classmethod
+    def from_request(cls, request: Mapping[str, Any]) -> "ListTextTranslationJobs":
+        members = request.get("Filter")
+        return cls(
+            JobFilter.from_request(members) if members is not None else None,
+            request.get("NextToken"),
+            request.get("MaxResults"),
+        )
+
+
+Request = StartTextTranslationJob | DescribeTextTranslationJob | StopTextTranslationJob | ListTextTranslationJobs
+REQUEST_TYPES: dict[str, type[Request]] = {
+    "StartTextTranslationJob": StartTextTranslationJob,
+    "DescribeTextTranslationJob": DescribeTextTranslationJob,
+    "StopTextTranslationJob": StopTextTranslationJob,
+    "ListTextTranslationJobs": ListTextTranslationJobs,
+}
