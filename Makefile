@@ -86,11 +86,11 @@ bench: $(VENV)/.installed .venv-ministack/.installed
 bench-memory: $(VENV)/.installed
 	$(VENV)/bin/python tests/benchmarks/memory.py $(BENCH_MEMORY_ARGS)
 
-## bench-scale: issue 10's figures: local jobs (scale_local.py, when present), then PlanBatches over
-## 1,000,000 keys and FinalizeJob over 100,000 batch results in-process, before and after, side by side
+## bench-scale: jobs of 1,000-50,000 documents on the local stack and Stop early in big ones (tens of minutes),
+## then the in-process scale benchmarks of the functions when present (tests/benchmarks/scale_functions.py)
 bench-scale: $(VENV)/.installed
-	if [ -f tests/benchmarks/scale_local.py ]; then $(VENV)/bin/python tests/benchmarks/scale_local.py; fi
-	$(VENV)/bin/python tests/benchmarks/scale_functions.py
+	$(VENV)/bin/python tests/benchmarks/scale_local.py
+	@if [ -f tests/benchmarks/scale_functions.py ]; then $(VENV)/bin/python tests/benchmarks/scale_functions.py; fi
 
 .venv-lambda/.installed: Makefile
 	rm -rf .venv-lambda && $(PYTHON) -m venv .venv-lambda

@@ -7,14 +7,16 @@ the local stack and the tests serialize moto's DynamoDB requests, the building o
 included (moto serializes the live stored item, which a concurrent write may be changing: "dictionary
 changed size during iteration"). Undo with the returned function.
 
-moto also rolls a cancelled transaction back by replacing each table with a copy taken before it.
+moto also backs a transaction up by deep-copying each table it touches (a cost in the size of the
+tables, on every transaction) and rolls a cancelled one back by replacing each table with its copy.
 The copy has its own stream shard, while every open shard iterator (the stream's reader) keeps the
 old one: after one cancelled transaction (an idempotent retry of Start, a refused quota) the
-reader never sees another record. A cancelled transaction here keeps each table object and its
-shard, restores the items and drops the stream records of the undone writes: as on DynamoDB, it
-leaves no trace.
+reader never sees another record. Here a transaction saves only the items it names; a cancelled one
+keeps each table object and its shard, restores those items and drops the stream records of the
+undone writes: as on DynamoDB, it leaves no trace.
 """
 
+import copy
 import functools
 import threading
 from collections.abc import Callable
@@ -26,9 +28,12 @@ DYNAMODB_LOCK = threading.RLock()
 
 
 def atomic_moto_dynamodb() -> Callable[[], None]:
+    import moto.dynamodb.models as dynamodb_models
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import StreamShard
     from moto.dynamodb.responses import DynamoHandler
+
+    module_copy = dynamodb_models.copy
 
     lock = DYNAMODB_LOCK
     originals = {name: getattr(DynamoDBBackend, name) for name in DYNAMODB_METHODS}
@@ -46,12 +51,14 @@ def atomic_moto_dynamodb() -> Callable[[], None]:
     for name, method in originals.items():
         setattr(DynamoDBBackend, name, locked(method))
     DynamoDBBackend.transact_write_items = locked(_rollback_in_place(originals["transact_write_items"]))  # type: ignore[method-assign]
+
     StreamShard.get = locked(original_stream_get)  # type: ignore[method-assign]
     DynamoHandler.call_action = locked(original_call_action)  # type: ignore[method-assign]
 
     def undo() -> None:
         for name, method in originals.items():
             setattr(DynamoDBBackend, name, method)
+        dynamodb_models.copy = module_copy  # type: ignore[assignment]
         StreamShard.get = original_stream_get  # type: ignore[method-assign]
         DynamoHandler.call_action = original_call_action  # type: ignore[method-assign]
 
@@ -59,41 +66,83 @@ def atomic_moto_dynamodb() -> Callable[[], None]:
 
 
 def _rollback_in_place(transact_write_items: Any) -> Any:
+    """moto backs a transaction up by deep-copying every table it touches: each transaction then costs
+    the size of the tables (a job's every batch counts in one, so a local job became quadratic). Only
+    the items the transaction names are kept here, and put back (with the stream trimmed) if it fails."""
+    import moto.dynamodb.models as dynamodb_models
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    class _KeepTables:  # moto's `copy` in that module: tables are not copied, anything else is
+        @staticmethod
+        def deepcopy(value: Any) -> Any:
+            return value if isinstance(value, Table) else copy.deepcopy(value)
+
+    dynamodb_models.copy = _KeepTables  # type: ignore[assignment]
+
+    def slot(table: Any, op_type: str, op: dict[str, Any]) -> tuple[Any, Any]:
+        key = op["Item"] if op_type == "Put" else op["Key"]
+        hash_value = DynamoType(key[table.hash_key_attr])
+        range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+        return hash_value, range_value
+
     @functools.wraps(transact_write_items)
     def wrapper(backend: Any, transact_items: list[dict[str, Any]]) -> Any:
-        live = dict(backend.tables)
-        records = {name: len(table.stream_shard.items) for name, table in live.items() if table.stream_shard}
+        saved = []
+        for entry in transact_items:
+            op_type, op = next(iter(entry.items()))
+            table = backend.tables.get(op.get("TableName"))
+            if table is None or op_type == "ConditionCheck":
+                continue
+            hash_value, range_value = slot(table, op_type, op)
+            saved.append((table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))))
+        records = {id(table): len(table.stream_shard.items) for table, *_ in saved if table.stream_shard}
         try:
             return transact_write_items(backend, transact_items)
         except Exception:
-            for name, table in live.items():
-                restored = backend.tables.get(name)
-                if restored is None or restored is table:
-                    continue
-                table.items = restored.items  # moto's copy from before the transaction
-                backend.tables[name] = table
-                if name in records:
-                    del table.stream_shard.items[records[name]:]
+            for table, hash_value, range_value, old in reversed(saved):
+                holder = table.items[hash_value] if range_value is not None else table.items
+                where = range_value if range_value is not None else hash_value
+                if old is None:
+                    holder.pop(where, None)
+                else:
+                    holder[where] = old
+                if range_value is not None and not table.items[hash_value]:
+                    del table.items[hash_value]
+                if id(table) in records:
+                    del table.stream_shard.items[records[id(table)]:]
             raise
 
     return wrapper
 
 
 def iterative_distributed_map() -> Callable[[], None]:
-    """moto's Distributed Map worker takes each next item by calling itself: a worker thread dies with
-    RecursionError after about 990 items and the execution stays RUNNING forever (a local job of more
-    than ~4,000 batches hung). The same steps, as a loop. Undo with the returned function."""
+    """moto's Distributed Map, made to behave as AWS's. Undo with the returned function.
+
+    * moto's worker takes each next item by calling itself: a worker thread dies with RecursionError
+      after about 990 items and the execution stays RUNNING forever (a local job of more than ~4,000
+      batches hung). The same steps, as a loop.
+    * moto runs every item whatever fails, and the Map succeeds. On AWS a Map Run fails with
+      States.ExceedToleratedFailureThreshold once its failed items exceed ToleratedFailureCount /
+      ToleratedFailurePercentage (0 when neither is given), and starts no further item. Here too: no
+      item starts after the threshold is exceeded; the items already running end (their Lambda calls
+      cannot be interrupted in-process, as an invoked Lambda is not on AWS either), then the Map fails.
+    """
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.distributed_item_processor_worker import (  # noqa: E501
         DistributedItemProcessorWorker,
     )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.job import JobPool
 
     original = DistributedItemProcessorWorker._eval_pool
+    original_exception = JobPool.get_worker_exception
 
     def eval_pool(self: Any, job: Any, worker_frame: Any) -> None:
         while job is not None:
             job_frame = worker_frame.open_inner_frame()
             self._eval_job(env=job_frame, job=job)
             worker_frame.delete_frame(job_frame)
+            if _tolerance_exceeded(self._map_run_record):
+                _abort(self._job_pool, worker_frame)
             next_job = None if isinstance(job.job_output, Exception) or self.stopped() else self._job_pool.next_job()
             # As moto does: the worker's frame is closed before its last job, so the Map sees every job end.
             if next_job is None:
@@ -104,12 +153,62 @@ def iterative_distributed_map() -> Callable[[], None]:
             job = next_job
         self._env.delete_frame(worker_frame)
 
+    def get_worker_exception(self: Any) -> Exception | None:
+        return original_exception(self) or getattr(self, "aborted_with", None)
+
     DistributedItemProcessorWorker._eval_pool = eval_pool  # type: ignore[method-assign]
+    JobPool.get_worker_exception = get_worker_exception  # type: ignore[method-assign]
 
     def undo() -> None:
         DistributedItemProcessorWorker._eval_pool = original  # type: ignore[method-assign]
+        JobPool.get_worker_exception = original_exception  # type: ignore[method-assign]
 
     return undo
+
+
+def _tolerance_exceeded(record: Any) -> bool:
+    """AWS's rule: failed items above the count, or above the percentage of the items so far.
+
+    moto gives 0 for a field the definition left out, so a 0 is "not given" unless both are 0
+    (AWS's default: no failure tolerated)."""
+    failed = record.item_counter.failed.get() + record.item_counter.timed_out.get()
+    count, percentage = record.tolerated_failure_count, record.tolerated_failure_percentage
+    if not count and not percentage:
+        return failed > 0
+    total = max(record.item_counter.total.get(), 1)
+    return bool((count and failed > count) or (percentage and 100 * failed / total > percentage))
+
+
+def _abort(pool: Any, env: Any) -> None:
+    """No further item starts; the pool ends when the started ones end, with AWS's Map Run error."""
+    from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import StatesErrorNameType
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    name = StatesErrorNameType.StatesExceedToleratedFailureThreshold
+    error = FailureEventException(
+        failure_event=FailureEvent(
+            env=env,
+            error_name=StatesErrorName(typ=name),
+            event_type=HistoryEventType.MapRunFailed,
+            event_details=EventDetails(  # type: ignore[typeddict-item]
+                executionFailedEventDetails=ExecutionFailedEventDetails(
+                    error=name.to_name(), cause="The specified tolerated failure threshold was exceeded"
+                )
+            ),
+        )
+    )
+    with pool._mutex:
+        if getattr(pool, "aborted_with", None) is not None:
+            return
+        pool.aborted_with = error
+        pool._jobs_number -= len(pool._open_jobs)  # the pool now ends when the started items have
+        pool._open_jobs.clear()
 
 
 def json_lines_item_reader() -> Callable[[], None]:

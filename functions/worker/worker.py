@@ -21,7 +21,8 @@ def _job_keys(event: dict[str, Any]) -> None:
 @observed()
 def begin_job(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     _job_keys(event)
-    return steps.begin_job(event["AccountId"], event["JobId"])
+    polls = event.get("Begin", {}).get("Polls", 0)  # this execution's polls so far (its state)
+    return steps.begin_job(event["AccountId"], event["JobId"], polls=polls, generation=event.get("Generation", 0))
 
 
 @observed()

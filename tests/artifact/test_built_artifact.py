@@ -297,7 +297,7 @@ def test_every_handler_handles_a_fixture_event_from_the_artifact_alone(
 
     # Given the job submitted again: the workflow's four tasks, in order, each on its fixture
     seed("SUBMITTED", job_id=JOB_ID)
-    assert invoke("BeginJobFunction", "worker/begin_job.json") == {"Action": "RUN", "WaitSeconds": 0}
+    assert invoke("BeginJobFunction", "worker/begin_job.json") == {"Action": "RUN", "WaitSeconds": 0, "Polls": 0}
     assert invoke("PlanBatchesFunction", "worker/plan_batches.json") == {
         "ManifestBucket": local_plan.work_bucket, "ManifestKey": f"manifests/{ACCOUNT}/{JOB_ID}.jsonl", "BatchCount": 1,
         "Continuation": None,

@@ -93,7 +93,7 @@ def test_rejected_and_count_only_writes_publish_nothing(bus):
         job_store().finalize(ACCOUNT, done, JobStatus.FAILED, "x", expected=JobStatus.IN_PROGRESS, now=time.time(),
                              releases="Running")
     # ...and a batch's counts change no status.
-    job_store().count_batch(ACCOUNT, running, 0, translated=1, failed=0)
+    job_store().count_batch(ACCOUNT, running, 0, translated=1, failed=0, now=time.time())
 
     assert delivery.pump() == 1  # only the count write reached the stream
     assert drain() == []

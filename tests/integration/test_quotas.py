@@ -3,6 +3,7 @@
 Small limits are set through the functions' environment, as the template's parameters would.
 """
 
+import json
 import threading
 import time
 from typing import Any
@@ -136,3 +137,40 @@ def test_at_most_ten_target_languages(stack, count, status):
     if status == 400:
         assert "Member must have length less than or equal to 10" in response["body"]
         assert '"ValidationException"' in response["body"]
+
+
+def test_a_job_queued_for_long_continues_in_a_new_execution_and_runs_when_a_slot_frees(buckets, monkeypatch):
+    from tests.support.stack import execution_arn
+    from translate_jobs.workflow import steps
+
+    # Given an account whose one running slot is taken, and a job that must queue
+    set_quotas(monkeypatch, MAX_CONCURRENT_JOBS=1, QUEUE_POLL_SECONDS=1)
+    monkeypatch.setattr(steps, "POLLS_PER_EXECUTION", 2)  # hand over after 2 polls (1,000 deployed)
+    table = boto3.client("dynamodb", region_name=REGION)
+    usage_key = {"AccountId": {"S": ACCOUNT}}
+    table.put_item(TableName="translate-jobs-AccountUsageTable", Item={**usage_key, "Running": {"N": "1"}})
+    put_documents({"docs/a.txt": "A\n"})
+    job_id = start_job(buckets)
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+
+    # When it has polled twice, its execution ends and a new one, named after it, waits on
+    first = sfn.describe_execution(executionArn=execution_arn(buckets, job_id))
+    wait_until(lambda: sfn.describe_execution(executionArn=execution_arn(buckets, job_id))["status"] != "RUNNING")
+    assert sfn.describe_execution(executionArn=execution_arn(buckets, job_id))["status"] == "SUCCEEDED"
+    continued = execution_arn(buckets, f"{job_id}-1")
+    assert sfn.describe_execution(executionArn=continued)["status"] == "RUNNING"
+    assert json.loads(sfn.describe_execution(executionArn=continued)["input"]) == {
+        "AccountId": ACCOUNT, "JobId": job_id, "Generation": 1}
+    assert job(job_id).job_status == "SUBMITTED" and job(job_id).execution_name == f"{job_id}-1"
+    events = sfn.get_execution_history(executionArn=first["executionArn"], maxResults=1000)["events"]
+    assert len(events) < 40  # two polls' worth, not a growing loop
+
+    # Then the sweep leaves it alone (its workflow runs, under the new name) ...
+    monkeypatch.setenv("SWEEP_AFTER_MINUTES", "0")
+    reset_caches()
+    assert buckets.runtime.invoke("SweepFunction", {})["Finalized"] == []
+    # ... and once the slot is free, the job runs to the end in the new execution
+    table.put_item(TableName="translate-jobs-AccountUsageTable", Item={**usage_key, "Running": {"N": "0"}})
+    wait_until(lambda: sfn.describe_execution(executionArn=continued)["status"] != "RUNNING", timeout=120)
+    assert sfn.describe_execution(executionArn=continued)["status"] == "SUCCEEDED"
+    assert job(job_id).job_status == "COMPLETED"

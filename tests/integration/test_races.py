@@ -15,12 +15,12 @@ TERMINAL = {"COMPLETED", "COMPLETED_WITH_ERROR", "FAILED", "STOPPED"}
 
 def counted_job() -> str:
     """Every document of the job is counted: only finalize is left."""
-    return put_job("IN_PROGRESS", input_documents_count=2, translated_documents_count=2, batch_count=1, counted_batches={0})
+    return put_job("IN_PROGRESS", input_documents_count=2, translated_documents_count=2, batch_count=1)
 
 
 def uncounted_job() -> str:
     """Documents still being translated."""
-    return put_job("IN_PROGRESS", input_documents_count=2, translated_documents_count=1, batch_count=2, counted_batches={0})
+    return put_job("IN_PROGRESS", input_documents_count=2, translated_documents_count=1, batch_count=2)
 
 
 def stop(job_id: str) -> str:

@@ -23,10 +23,12 @@ NOT_THE_SERVICE = ("states:DescribeExecution", "dynamodb:DescribeTable")
 
 # Requests of a 1-batch job (2 documents) run to COMPLETED, and of one stopped before it began.
 ONE_BATCH_JOB = {
-    "dynamodb:GetItem": 5,  # BeginJob (account usage), PlanBatches, TranslateBatch 2 (before each document), FinalizeJob
+    # BeginJob (account usage), PlanBatches, TranslateBatch 3 (before each document, its marker), FinalizeJob
+    "dynamodb:GetItem": 6,
     "dynamodb:Query": 1,  # BeginJob: the account's oldest queued job (ByStatus)
-    "dynamodb:TransactWriteItems": 3,  # Start (job + queued count), BeginJob (IN_PROGRESS + running), finalize (+ release)
-    "dynamodb:UpdateItem": 2,  # the plan, the batch's counts
+    # Start (job + queued count), BeginJob (IN_PROGRESS + running), the batch's counts (+ its marker), finalize (+ release)
+    "dynamodb:TransactWriteItems": 4,
+    "dynamodb:UpdateItem": 1,  # the plan
     "events:PutEvents": 3,  # SUBMITTED, IN_PROGRESS, COMPLETED
     "states:StartExecution": 1,
 }
@@ -98,3 +100,54 @@ def test_job_stopped_before_it_began(stack, requests, monkeypatch):
     report(f"job stopped before it began ({' -> '.join(statuses)}):", requests)
     assert statuses == ["SUBMITTED", "STOP_REQUESTED", "STOPPED"]
     assert dict(requests) == STOPPED_BEFORE_IT_BEGAN
+
+
+# What one more batch of 2 documents adds (a 3-batch job minus a 1-batch job, halved): the per-batch
+# figures docs/cost-model.md scales to 100,000 and 1,000,000 documents. A batch of n documents reads the
+# job before each document and its marker once (n + 1 GetItem) and counts in one 2-item transaction.
+PER_BATCH_OF_2 = {
+    "dynamodb:GetItem": 3,
+    "dynamodb:TransactWriteItems": 1,
+    "s3:GetObject": 3,  # each document; FinalizeJob reading the batch's results file
+    "s3:PutObject": 3,  # each document's translation (one target), the batch's results file
+}
+
+
+def test_what_one_more_batch_costs(stack, monkeypatch):
+    from tests.support.stack import reset_caches
+
+    monkeypatch.setenv("BATCH_SIZE", "2")
+    reset_caches()
+    s3 = boto3.client("s3", region_name=REGION)
+    for bucket in ("input-docs", "output-docs"):
+        s3.create_bucket(Bucket=bucket)
+    for n in range(6):
+        s3.put_object(Bucket="input-docs", Key=f"three/d{n}.txt", Body=f"Document {n}.\n".encode())
+        if n < 2:
+            s3.put_object(Bucket="input-docs", Key=f"one/d{n}.txt", Body=f"Document {n}.\n".encode())
+    counts: dict[str, Counter[str]] = {}
+    sent: dict[str, Counter[str]] = {}
+    original = BaseClient._make_api_call
+    current: list[str] = []
+
+    def counting(self: Any, operation: str, params: Any) -> Any:
+        service = self.meta.service_model.endpoint_prefix
+        key = f"{service}:{operation}"
+        if current and service in ("dynamodb", "s3") and key not in NOT_THE_SERVICE and key != "s3:ListObjectsV2":
+            counts[current[0]][key] += 1
+            if service == "dynamodb":  # what DynamoDB bills by: the request's and the answer's JSON
+                sent[current[0]]["request bytes"] += len(json.dumps(params, default=str))
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", counting)
+    for prefix in ("one", "three"):
+        counts[prefix], sent[prefix] = Counter(), Counter()
+        current[:] = [prefix]
+        job_id = start_job(stack, InputDataConfig={"S3Uri": f"s3://input-docs/{prefix}/", "ContentType": "text/plain"})
+        assert wait_for_execution(stack, job_id)["status"] == "SUCCEEDED"
+        current[:] = []
+    per_batch = {key: (counts["three"][key] - counts["one"][key]) / 2 for key in counts["three"]}
+    per_batch_bytes = (sent["three"]["request bytes"] - sent["one"]["request bytes"]) / 2
+    report("one more batch of 2 documents:", Counter({key: int(value) for key, value in per_batch.items() if value}))
+    print(f"  DynamoDB request bytes per batch: {per_batch_bytes:.0f}")
+    assert {key: value for key, value in per_batch.items() if value} == PER_BATCH_OF_2

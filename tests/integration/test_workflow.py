@@ -8,8 +8,17 @@ from typing import Any
 
 import boto3
 
-from local_stack.template import ROOT
-from tests.support.stack import ACCOUNT, REGION, http_event, put_job, reset_caches, start_job, stop_job
+from tests.support.stack import (
+    ACCOUNT,
+    MAP_LANES,
+    REGION,
+    counted_batches,
+    http_event,
+    put_job,
+    reset_caches,
+    start_job,
+    stop_job,
+)
 from tests.support.workflow import details, job, output_prefix, outputs, put_documents, read_output, run_to_end, s3, use_engine
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/TranslateData"
@@ -77,34 +86,38 @@ def test_many_documents_over_several_batches(buckets, monkeypatch):
     record = run_to_end(buckets, job_id)
     assert record.job_status == "COMPLETED"
     assert int(record.batch_count) == 3
-    assert record.counted_batches == {0, 1, 2}
+    assert counted_batches(buckets, ACCOUNT, job_id) == {0, 1, 2}
     assert int(record.translated_documents_count) == int(record.input_documents_count) == 11
     assert len(outputs(job_id)) == 11
+    # The Map's results went to the work bucket (its ResultWriter).
+    written = s3().list_objects_v2(Bucket=buckets.work_bucket, Prefix="map-results/").get("Contents", [])
+    assert [obj["Key"].rsplit("/", 1)[-1] for obj in written] == ["manifest.json"]
 
 
 # ---------- (b), (c), (d) stopping ----------
 
 
-def test_job_stopped_mid_run_ends_stopped_with_at_most_one_batch_translated_after_the_stop(buckets, monkeypatch, gated):
+def test_job_stopped_mid_run_ends_stopped_and_the_map_starts_no_further_batch(buckets, monkeypatch, gated):
     from translate_jobs.workflow import steps
 
-    lanes = json.loads((ROOT / "statemachine" / "translation_job.asl.json").read_text())["States"]["TranslateBatches"][
-        "MaxConcurrency"
-    ]
-    batch_size = lanes
+    lanes, batch_size, documents = MAP_LANES, 2, 40  # 20 batches, 4 at a time: most not begun at the stop
     gated.close(free=4)
     use_engine(monkeypatch, "gated", gated, batch_size=batch_size)
     real_translate_batch = steps.translate_batch
-    batches: list[tuple[float, dict[str, Any]]] = []
+    batches: list[tuple[float, str]] = []  # (when it began, how it ended: "counted" or the error's name)
 
     def recording_translate_batch(account_id: str, job_id: str, batch: int, keys: list[str]) -> dict[str, Any]:
         started = time.monotonic()
-        result = real_translate_batch(account_id, job_id, batch, keys)
-        batches.append((started, result))
+        try:
+            result = real_translate_batch(account_id, job_id, batch, keys)
+        except Exception as error:
+            batches.append((started, type(error).__name__))
+            raise
+        batches.append((started, "counted"))
         return result
 
     monkeypatch.setattr(steps, "translate_batch", recording_translate_batch)
-    put_documents({f"docs/d{n:02d}.txt": f"text {n}\n" for n in range(40)})
+    put_documents({f"docs/d{n:02d}.txt": f"text {n}\n" for n in range(documents)})
     job_id = start_job(buckets)
 
     deadline = time.monotonic() + 120  # only against a hang: the gate, not the clock, orders what follows
@@ -124,20 +137,23 @@ def test_job_stopped_mid_run_ends_stopped_with_at_most_one_batch_translated_afte
     record = run_to_end(buckets, job_id)
     after_stop = len(outputs(job_id)) - outputs_at_stop
     print(
-        f"\nMEASURED stop->STOPPED: {stop_to_terminal:.3f}s; documents translated after the stop: {after_stop}"
-        f" (outputs at stop {outputs_at_stop}, batch size {batch_size}, {lanes} lanes)"
+        f"\nMEASURED stop->STOPPED: {stop_to_terminal:.3f}s; documents translated after the stop: {after_stop}; "
+        f"batches begun: {len(batches)} of {documents // batch_size} ({lanes} lanes)"
     )
 
     assert record.job_status == "STOPPED"
     assert record.message and record.message.startswith("Stopped on request after ")
     assert record.end_time is not None and record.stop_requested_time is not None
-    # Every batch that began after the stop was written translated nothing ...
-    assert all(result["Skipped"] for started, result in batches if started > stop_written)
+    # The Map stopped launching: a batch that began after the stop failed at once, naming the stop, and
+    # the first such failure ended the Map: at most one per lane began, the rest were never begun.
+    after = [outcome for started, outcome in batches if started > stop_written]
+    assert after and set(after) == {"JobStopRequestedError"} and len(after) <= lanes
+    assert len(batches) < documents // batch_size
     # ... and a running batch re-reads the job before each document, so at most the one document in
-    # flight per Map lane completed after the stop: at most one batch's worth.
-    assert after_stop <= lanes == batch_size
-    assert int(record.input_documents_count) == 40
-    assert int(record.translated_documents_count) == len(outputs(job_id)) < 40
+    # flight per Map lane completed after the stop; what was written is counted.
+    assert after_stop <= lanes
+    assert int(record.input_documents_count) == documents
+    assert int(record.translated_documents_count) == len(outputs(job_id)) < documents
     assert details(job_id, "fr")["details"]  # the documents done before the stop are reported
 
 
@@ -315,14 +331,44 @@ def test_a_retried_batch_is_counted_once(buckets):
     assert first == {"Translated": 2, "Failed": 0, "Skipped": False}
     assert again["Skipped"] is True
     # Even a retry that gets past the read (the first attempt's count landed meanwhile) adds nothing.
-    steps.job_store().count_batch(ACCOUNT, job_id, 0, translated=2, failed=0)
+    assert steps.job_store().count_batch(ACCOUNT, job_id, 0, translated=2, failed=0, now=time.time()) is False
     record = job(job_id)
-    assert int(record.translated_documents_count) == 2 and record.counted_batches == {0}
+    assert int(record.translated_documents_count) == 2 and counted_batches(buckets, ACCOUNT, job_id) == {0}
 
     steps.translate_batch(ACCOUNT, job_id, 1, ["in/c.txt"])
     record = job(job_id)
-    assert int(record.translated_documents_count) == 3 and record.counted_batches == {0, 1}
+    assert int(record.translated_documents_count) == 3 and counted_batches(buckets, ACCOUNT, job_id) == {0, 1}
     assert steps.finalize_job(ACCOUNT, job_id) == {"JobStatus": "COMPLETED"}
+
+
+def test_counting_leaves_the_job_item_the_same_size(buckets):
+    from tests.support.stack import raw_item
+    from translate_jobs.workflow import steps
+
+    job_id = put_job("IN_PROGRESS", input_documents_count=3000)
+    store = steps.job_store()
+    store.count_batch(ACCOUNT, job_id, 0, translated=1000, failed=100, now=time.time())
+    size = len(json.dumps(raw_item(buckets.table_name, ACCOUNT, job_id)))
+    for batch in range(1, 300):
+        store.count_batch(ACCOUNT, job_id, batch, translated=5, failed=1, now=time.time())
+    item = raw_item(buckets.table_name, ACCOUNT, job_id)
+    assert item is not None and len(json.dumps(item)) == size  # as many digits in every count as after batch 0
+    assert item["TranslatedDocumentsCount"] == {"N": "2495"} and item["DocumentsWithErrorsCount"] == {"N": "399"}
+    assert len(counted_batches(buckets, ACCOUNT, job_id)) == 300
+
+
+def test_a_batch_of_a_stopped_job_fails_naming_the_stop_and_translates_nothing(buckets):
+    from translate_jobs.workflow import steps
+
+    put_documents({"in/a.txt": "A\n"})
+    job_id = put_job("STOP_REQUESTED", input_documents_count=1)
+    try:
+        steps.translate_batch(ACCOUNT, job_id, 0, ["in/a.txt"])
+    except steps.JobStopRequestedError as error:
+        assert "STOP_REQUESTED" in str(error)
+    else:
+        raise AssertionError("the batch ran although the job was stopped")
+    assert outputs(job_id) == {} and counted_batches(buckets, ACCOUNT, job_id) == set()
 
 
 def test_concurrent_retries_of_one_batch_count_once(buckets):
@@ -332,7 +378,9 @@ def test_concurrent_retries_of_one_batch_count_once(buckets):
     job_id = put_job("IN_PROGRESS", input_documents_count=1)
     threads = [
         threading.Thread(
-            target=steps.job_store().count_batch, args=(ACCOUNT, job_id, 0), kwargs={"translated": 1, "failed": 0}
+            target=steps.job_store().count_batch,
+            args=(ACCOUNT, job_id, 0),
+            kwargs={"translated": 1, "failed": 0, "now": time.time()},
         )
         for _ in range(8)
     ]

@@ -35,6 +35,17 @@ assert ACCOUNT == DEFAULT_ACCOUNT, "the tests' account is the local stack's defa
 __all__ = ["ACCOUNT", "DATA_ACCESS_ROLE", "OTHER_ACCOUNT", "REGION", "TARGET_PREFIX"]
 
 
+MAP_LANES = 4  # the tests' MapMaxConcurrency
+
+
+def counted_batches(stack: Any, account: str, job_id: str) -> set[int]:
+    """The batches of a job whose counts were added: their markers in BatchCountsTable."""
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    prefix = f"{account}#{job_id}#"
+    items = dynamodb.scan(TableName=stack.resolver.refs["BatchCountsTable"])["Items"]  # a test's table is small
+    return {int(item["BatchId"]["S"][len(prefix):]) for item in items if item["BatchId"]["S"].startswith(prefix)}
+
+
 def reset_caches() -> None:
     """Every function's next invocation is a cold start: settings, clients and the store are built
     again from the environment (core/config.py ``per_container``); each test is a cold start."""
@@ -71,8 +82,9 @@ class SessionStack:
             self._mock = mock_aws(config=MOTO_CONFIG)
             self._mock.start()
             undo_jsonl = json_lines_item_reader()  # before the state machine is parsed
-            # A queued job checks for a free slot every QueuePollSeconds (10 by default): tests wait 1.
-            stack = provision(ACCOUNT, REGION, {"QueuePollSeconds": "1"})
+            # A queued job checks for a free slot every QueuePollSeconds (10 by default): tests wait 1. The
+            # Map runs MAP_LANES batches at once (100 by default), so a stop lands with batches not yet begun.
+            stack = provision(ACCOUNT, REGION, {"QueuePollSeconds": "1", "MapMaxConcurrency": str(MAP_LANES)})
             stack.runtime.apply_environment()
             os.environ["DEFAULT_ACCOUNT_ID"] = ACCOUNT
             self._environ = dict(os.environ)

@@ -28,7 +28,7 @@ def test_fn_if_follows_the_templates_conditions(engine, granted):
     template = load_template()
     policies = template["Resources"]["TranslateBatchFunction"]["Properties"]["Policies"]
     found = resolver(TranslationEngine=engine)
-    for name in ("JobsTable", "AccountUsageTable"):
+    for name in ("JobsTable", "AccountUsageTable", "BatchCountsTable"):
         found.attributes[name] = {"Arn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"}
     found.attributes["WorkBucket"] = {"Arn": "arn:aws:s3:::work"}
     actions = [action for document in function_policies(template, policies, found) for statement in document["Statement"]

@@ -82,6 +82,8 @@ class Settings:
     # The Secrets Manager secret (template resource PaginationTokenSecret) whose value is the
     # HMAC-SHA256 key that signs List's NextToken; only the API function is given one.
     next_token_secret_arn: str | None = None
+    # The batches already counted (store.JobStore.count_batch): one marker item per batch.
+    batch_counts_table_name: str | None = None
     quotas: "Quotas" = field(default_factory=lambda: Quotas())
     # The events function's: the bus state changes go to, who may send stop requests and where the
     # rejected ones go, and how long after Start the sweep looks at an unfinished job.
@@ -120,6 +122,7 @@ def settings() -> Settings:
         batch_max_bytes=int(os.environ.get("BATCH_MAX_BYTES", 5 * 1024 * 1024)),
         engine=os.environ.get("TRANSLATION_ENGINE", "pseudo"),
         next_token_secret_arn=os.environ.get("NEXT_TOKEN_SECRET_ARN") or None,
+        batch_counts_table_name=os.environ.get("BATCH_COUNTS_TABLE_NAME") or None,
         quotas=Quotas.from_env(),
         event_bus_name=os.environ.get("EVENT_BUS_NAME") or None,
         # StopRequestAccounts (comma-separated): the only accounts whose jobs messages may stop.

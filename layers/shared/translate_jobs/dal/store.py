@@ -23,7 +23,6 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
-    NumberSetAttribute,
     UnicodeAttribute,
 )
 from pynamodb.exceptions import PynamoDBException
@@ -31,7 +30,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
 from translate_jobs.core import transient
-from translate_jobs.core.config import per_container, settings
+from translate_jobs.core.config import ConfigurationError, per_container, settings
 from translate_jobs.dal.queries import ListQuery, account_job_name, account_status, page_key
 from translate_jobs.domain.errors import (
     InvalidRequestError,
@@ -45,6 +44,8 @@ from translate_jobs.domain.job import Job
 from translate_jobs.domain.lifecycle import FINALIZABLE, STOPPABLE, TERMINAL, JobStatus, StopRequester
 
 UNFINISHED = "UNFINISHED"
+# A batch's marker outlives its job's run: as long as the work bucket keeps the batch's results (30 days).
+BATCH_MARKER_SECONDS = 30 * 24 * 3600
 
 
 class JobRecord(Model):
@@ -76,8 +77,8 @@ class JobRecord(Model):
     client_token = UnicodeAttribute(null=True, attr_name="ClientToken")
     request_fingerprint = UnicodeAttribute(null=True, attr_name="RequestFingerprint")
     batch_count = NumberAttribute(null=True, attr_name="BatchCount")
-    # Batches whose counts are already added: a retried batch must not count twice.
-    counted_batches = NumberSetAttribute(null=True, attr_name="CountedBatches")
+    # Set when a queued job's workflow continues as a new execution (workflow.begin_job): the one to watch.
+    execution_name = UnicodeAttribute(null=True, attr_name="ExecutionName")
     stop_requested_time = NumberAttribute(null=True, attr_name="StopRequestedTime")
     stop_requested_by = MapAttribute(null=True, attr_name="StopRequestedBy")  # type: ignore[var-annotated]
     # Set when BeginJob takes one of the account's running slots; finalize gives it back.
@@ -124,7 +125,7 @@ class JobRecord(Model):
             client_token=self.client_token,
             request_fingerprint=self.request_fingerprint,
             batch_count=int(self.batch_count) if self.batch_count is not None else None,
-            counted_batches=frozenset(int(batch) for batch in self.counted_batches or ()),
+            execution_name=self.execution_name,
             stop_requested_time=self.stop_requested_time,
             stop_requested_by=StopRequester.from_item(self.stop_requested_by.as_dict()) if self.stop_requested_by else None,
             holds_slot=bool(self.holds_slot),
@@ -314,6 +315,12 @@ class JobStore:
             ).get("Items", [])
         return items[0]["JobId"]["S"] if items else None
 
+    def continue_in(self, account_id: str, job_id: str, execution_name: str) -> None:
+        """Name the execution that carries on waiting for a slot; only while the job is still SUBMITTED."""
+        self._transition(
+            account_id, job_id, [JobRecord.execution_name.set(execution_name)], JobRecord.job_status == JobStatus.SUBMITTED
+        )
+
     def set_plan(self, account_id: str, job_id: str, documents: int, batches: int) -> JobRecord:
         return self._transition(
             account_id,
@@ -343,25 +350,46 @@ class JobStore:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def count_batch(self, account_id: str, job_id: str, batch: int, translated: int, failed: int) -> JobRecord:
-        """Add one batch's counts exactly once, however often the batch is retried."""
+    def batch_counted(self, account_id: str, job_id: str, batch: int) -> bool:
+        """Has an earlier attempt of this batch added its counts? (its marker exists)"""
+        with _storage_errors():
+            item = self.client().get_item(
+                TableName=_counts_table(), Key=_batch_key(account_id, job_id, batch), ConsistentRead=True
+            ).get("Item")
+        return item is not None
+
+    def count_batch(self, account_id: str, job_id: str, batch: int, translated: int, failed: int, now: float) -> bool:
+        """Add one batch's counts exactly once, however often the batch is retried: the batch's marker
+        (a put that only a first attempt passes) and the job's ADD in one transaction, so the job item
+        keeps its size whatever the number of batches. False if an earlier attempt counted it."""
+        add = JobRecord(account_id, job_id).get_update_kwargs_from_instance(
+            actions=[
+                JobRecord.translated_documents_count.add(translated),
+                JobRecord.documents_with_errors_count.add(failed),
+            ],
+            condition=JobRecord.job_id.exists() & JobRecord.job_status.is_in(*FINALIZABLE),
+            return_values_on_condition_failure="ALL_OLD",
+        )
+        marker = {
+            "TableName": _counts_table(),
+            "Item": {
+                **_batch_key(account_id, job_id, batch),
+                "Translated": {"N": str(translated)},
+                "Failed": {"N": str(failed)},
+                "ExpiresAt": {"N": str(int(now) + BATCH_MARKER_SECONDS)},
+            },
+            "ConditionExpression": "attribute_not_exists(BatchId)",
+        }
         try:
-            return self._update(
-                account_id,
-                job_id,
-                actions=[
-                    JobRecord.translated_documents_count.add(translated),
-                    JobRecord.documents_with_errors_count.add(failed),
-                    JobRecord.counted_batches.add({batch}),
-                ],
-                condition=JobRecord.job_status.is_in(*FINALIZABLE) & ~JobRecord.counted_batches.contains(batch),
-            )
-        except _ConditionFailedError as failed_write:
-            if failed_write.old is None:
+            self._transact({"Put": marker}, {"Update": _transact_part(add)})
+        except _TransactionCanceledError as canceled:
+            if canceled.failed(0):
+                return False  # counted by an earlier attempt
+            old = canceled.old_job(1)
+            if old is None:
                 raise JobNotFoundError(job_id) from None
-            if batch in (failed_write.old.counted_batches or set()):
-                return failed_write.old  # counted by an earlier attempt
-            raise JobStateConflictError(job_id, failed_write.old.job_status) from None
+            raise JobStateConflictError(job_id, old.job_status) from None
+        return True
 
     def finalize(
         self,
@@ -470,6 +498,18 @@ class JobStore:
             old = exc.response.get("Item")
             raise _ConditionFailedError(JobRecord.from_raw_data(old) if old else None) from None
         return JobRecord.from_raw_data(response["Attributes"])
+
+
+def _counts_table() -> str:
+    table = settings().batch_counts_table_name
+    if not table:
+        raise ConfigurationError("Environment variable BATCH_COUNTS_TABLE_NAME must be set (see template.yaml).")
+    return table
+
+
+def _batch_key(account_id: str, job_id: str, batch: int) -> dict[str, Any]:
+    """One item per batch, each its own partition: no hot key however many batches a job has."""
+    return {"BatchId": {"S": f"{account_id}#{job_id}#{batch}"}}
 
 
 def _transact_part(kwargs: dict[str, Any]) -> dict[str, Any]:

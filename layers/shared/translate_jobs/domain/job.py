@@ -53,7 +53,8 @@ class Job:
     client_token: str | None = None
     request_fingerprint: str | None = None
     batch_count: int | None = None
-    counted_batches: frozenset[int] = frozenset()  # batches whose counts are added (a retry must not count twice)
+    # Set when a queued job's workflow continues as a new execution (workflow/steps.py begin_job): the one to watch.
+    execution_name: str | None = None
     stop_requested_time: float | None = None
     stop_requested_by: StopRequester | None = None
     holds_slot: bool = False  # it took one of the account's running slots; finalize gives it back

@@ -68,13 +68,15 @@ def sweep_submitted(now: float | None = None) -> dict[str, Any]:
     for account_id, job_id in job_store().unfinished_before(cutoff):
         checked += 1
         execution = execution_arn(arn, job_id)
-        try:
-            execution_status = sfn.describe_execution(executionArn=execution)["status"]
-        except sfn.exceptions.ExecutionDoesNotExist:
-            execution_status = None
+        execution_status = _execution_status(sfn, arn, job_id)
         if execution_status == "RUNNING":
             continue
         job = job_store().get(account_id, job_id)
+        if execution_status == "SUCCEEDED" and job.execution_name:  # a queued job's workflow continued as new
+            execution = execution_arn(arn, job.execution_name)
+            execution_status = _execution_status(sfn, arn, job.execution_name)
+            if execution_status == "RUNNING":
+                continue
         if execution_status is None and job.status in (JobStatus.SUBMITTED, JobStatus.STOP_REQUESTED) and not job.holds_slot:
             workflow_launcher()(account_id, job_id)
             logger.warning("Started the execution of a job that had none", extra={"job_id": job_id})
@@ -88,6 +90,13 @@ def sweep_submitted(now: float | None = None) -> dict[str, Any]:
         logger.warning("Finalized a job whose workflow was gone", extra={"job_id": job_id, "execution": ended})
         finalized.append(job_id)
     return {"Checked": checked, "Started": started, "Finalized": finalized}
+
+
+def _execution_status(sfn: Any, state_machine_arn: str, name: str) -> str | None:
+    try:
+        return str(sfn.describe_execution(executionArn=execution_arn(state_machine_arn, name))["status"])
+    except sfn.exceptions.ExecutionDoesNotExist:
+        return None
 
 
 def _ended(execution_status: str) -> str:

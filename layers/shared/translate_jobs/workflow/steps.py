@@ -11,6 +11,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from typing import Any
 
 import boto3
@@ -42,35 +43,71 @@ RESULT_READERS = 16  # FinalizeJob's concurrent GetObjects of the batches' resul
 __all__ = ["JobLimitExceededError", "NoDocumentsError"]  # raised here by name, for the workflow's Catch
 
 
-def begin_job(account_id: str, job_id: str) -> dict[str, Any]:
+class JobStopRequestedError(Exception):
+    """A batch found its job no longer running (a stop was requested). Not retried: its failure makes
+    the Distributed Map exceed its tolerated failures (0), so Step Functions starts no further batch
+    and the Map's Catch goes to FinalizeJob, which counts what was written and decides the status."""
+
+    def __init__(self, job_id: str, status: str, batch: int) -> None:
+        super().__init__(f"Job {job_id} is {status}: batch {batch} stops the job's remaining batches.")
+
+
+# A queued job's workflow polls for a slot (9 history events a poll: BeginJob, its Choice, the Wait). After
+# this many polls it hands over to a new execution of itself, so no execution nears Step Functions' 25,000
+# events (9,000 + the run's own), however long the job waits in the queue.
+POLLS_PER_EXECUTION = 1000
+
+
+def begin_job(account_id: str, job_id: str, polls: int = 0, generation: int = 0) -> dict[str, Any]:
     """SUBMITTED -> IN_PROGRESS when the account has a free running slot and this job is first in
-    line (oldest first); otherwise WAIT and ask again. A job stopped while queued goes to finalize."""
+    line (oldest first); otherwise WAIT and ask again (or, after POLLS_PER_EXECUTION polls, CONTINUE in a
+    new execution). A job stopped while queued goes to finalize. ``polls`` and ``generation`` come from
+    the execution's state: the polls this execution made, and how many executions waited before it."""
     store, quotas = job_store(), settings().quotas
-    wait = {"Action": "WAIT", "WaitSeconds": quotas.queue_poll_seconds}
+    wait = {"Action": "WAIT", "WaitSeconds": quotas.queue_poll_seconds, "Polls": polls + 1}
     # The ByStatus index is eventually consistent: a job it does not show yet may wait one more turn.
     first = store.first_in_queue(account_id)
     if first not in (None, job_id) or store.usage(account_id).running >= quotas.max_concurrent_jobs:
         status = store.get(account_id, job_id).status
-        return wait if status == JobStatus.SUBMITTED else _after_begin(status)
+        return _wait_or_continue(account_id, job_id, wait, generation) if status == JobStatus.SUBMITTED else _after_begin(status)
     try:
         store.begin(account_id, job_id)
     except JobStateConflictError as conflict:
         return _after_begin(conflict.status)
     except SlotUnavailableError:
+        return _wait_or_continue(account_id, job_id, wait, generation)
+    return {"Action": "RUN", "WaitSeconds": 0, "Polls": polls}
+
+
+def _wait_or_continue(account_id: str, job_id: str, wait: dict[str, Any], generation: int) -> dict[str, Any]:
+    """WAIT, or after POLLS_PER_EXECUTION polls start the next execution (named after the JobId and its
+    generation, so a retry starts it once) and end this one."""
+    if wait["Polls"] < POLLS_PER_EXECUTION:
         return wait
-    return {"Action": "RUN", "WaitSeconds": 0}
+    name = f"{job_id}-{generation + 1}"
+    try:
+        job_store().continue_in(account_id, job_id, name)  # first, so the sweep watches the new execution
+    except JobStateConflictError as conflict:
+        return _after_begin(conflict.status)
+    with suppress(sfn_client().exceptions.ExecutionAlreadyExists), transient.retried_if_transient("continuing the queued job"):
+        sfn_client().start_execution(
+            stateMachineArn=settings().state_machine_arn, name=name,
+            input=json.dumps({"AccountId": account_id, "JobId": job_id, "Generation": generation + 1}),
+        )
+    logger.info("Queued job continues in a new execution", extra={"execution_name": name})
+    return {"Action": "CONTINUED", "WaitSeconds": 0, "Polls": wait["Polls"]}
 
 
 def _after_begin(status: str | None) -> dict[str, Any]:
     if status == JobStatus.STOP_REQUESTED:
-        return {"Action": "FINALIZE", "WaitSeconds": 0}
+        return {"Action": "FINALIZE", "WaitSeconds": 0, "Polls": 0}
     if status == JobStatus.IN_PROGRESS:
         # Only this job's execution (named after the JobId) begins it: an earlier attempt of this step
         # did, and its answer was lost (a timeout, a 5xx after the write). Carry on, as that attempt would have.
         logger.info("Job already begun by an earlier attempt of this step")
-        return {"Action": "RUN", "WaitSeconds": 0}
+        return {"Action": "RUN", "WaitSeconds": 0, "Polls": 0}
     logger.warning("Job is not SUBMITTED; nothing to run", extra={"job_status": status})
-    return {"Action": "NONE", "WaitSeconds": 0}
+    return {"Action": "NONE", "WaitSeconds": 0, "Polls": 0}
 
 
 def plan_batches(
@@ -127,11 +164,14 @@ def plan_batches(
 
 
 def translate_batch(account_id: str, job_id: str, batch: int, keys: list[str]) -> dict[str, Any]:
-    """Translate one batch unless the job was asked to stop; count it exactly once."""
+    """Translate one batch and count it exactly once. A batch that finds the job no longer running
+    fails with JobStopRequestedError (after counting what it wrote), so the Map starts no further batch."""
     store = job_store()
     job = store.get(account_id, job_id)
-    if job.status != JobStatus.IN_PROGRESS or batch in (job.counted_batches or set()):
-        logger.info("Skipping batch", extra={"batch": batch, "job_status": job.job_status})
+    if job.status != JobStatus.IN_PROGRESS:
+        raise JobStopRequestedError(job_id, job.job_status, batch)
+    if store.batch_counted(account_id, job_id, batch):
+        logger.info("Batch already counted by an earlier attempt", extra={"batch": batch})
         return {"Translated": 0, "Failed": 0, "Skipped": True}
     config = settings()
     s3 = s3_as_job_role(job.data_access_role_arn, account_id, job_id, config.region)
@@ -139,11 +179,13 @@ def translate_batch(account_id: str, job_id: str, batch: int, keys: list[str]) -
     in_bucket, in_prefix = parse_s3_uri(job.input_data_config["S3Uri"])
     out_bucket, out_prefix = parse_s3_uri(job.output_data_config["S3Uri"])
     results: list[dict[str, Any]] = []
+    stopped_as: str | None = None
     for position, key in enumerate(keys):
         # Re-read the job before every further document (one read, far cheaper than a translation),
         # so a stop leaves at most one document in flight per running batch.
-        if position and store.get(account_id, job_id).status != JobStatus.IN_PROGRESS:
+        if position and (status := store.get(account_id, job_id).status) != JobStatus.IN_PROGRESS:
             logger.info("Stop noticed inside a batch", extra={"batch": batch, "documents_done": position})
+            stopped_as = status
             break
         results.append(_translate_document(s3, translator, job, in_bucket, in_prefix, key, out_bucket, out_prefix))
     translated = sum(1 for result in results if result["Status"] == "SUCCEEDED")
@@ -152,7 +194,9 @@ def translate_batch(account_id: str, job_id: str, batch: int, keys: list[str]) -
         work_s3().put_object(
             Bucket=config.work_bucket, Key=_results_key(account_id, job_id, batch), Body=json.dumps(results).encode()
         )
-    store.count_batch(account_id, job_id, batch, translated=translated, failed=failed)
+    store.count_batch(account_id, job_id, batch, translated=translated, failed=failed, now=time.time())
+    if stopped_as is not None:
+        raise JobStopRequestedError(job_id, stopped_as, batch)  # what it wrote is counted; now end the Map
     return {"Translated": translated, "Failed": failed, "Skipped": False}
 
 
@@ -378,6 +422,11 @@ def _encryption(job: Job) -> dict[str, str]:
     if not key or not key.get("Id"):
         return {}
     return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": key["Id"]}
+
+
+@per_container
+def sfn_client() -> Any:
+    return boto3.client("stepfunctions", region_name=settings().region)
 
 
 @per_container
