@@ -18,6 +18,7 @@ undone writes: as on DynamoDB, it leaves no trace.
 
 import copy
 import functools
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -127,6 +128,8 @@ def iterative_distributed_map() -> Callable[[], None]:
       ToleratedFailurePercentage (0 when neither is given), and starts no further item. Here too: no
       item starts after the threshold is exceeded; the items already running end (their Lambda calls
       cannot be interrupted in-process, as an invoked Lambda is not on AWS either), then the Map fails.
+      moto's parser then no longer warns that ToleratedFailure* "currently have no effect": here they do
+      (install this before the state machine is parsed for the warning to go).
     """
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.distributed_item_processor_worker import (  # noqa: E501
         DistributedItemProcessorWorker,
@@ -156,12 +159,18 @@ def iterative_distributed_map() -> Callable[[], None]:
     def get_worker_exception(self: Any) -> Exception | None:
         return original_exception(self) or getattr(self, "aborted_with", None)
 
+    def takes_effect(record: logging.LogRecord) -> bool:
+        return "declarations currently have no effect" not in record.getMessage()
+
+    parser_log = logging.getLogger("moto.stepfunctions.parser.asl.parse.preprocessor")
     DistributedItemProcessorWorker._eval_pool = eval_pool  # type: ignore[method-assign]
     JobPool.get_worker_exception = get_worker_exception  # type: ignore[method-assign]
+    parser_log.addFilter(takes_effect)
 
     def undo() -> None:
         DistributedItemProcessorWorker._eval_pool = original  # type: ignore[method-assign]
         JobPool.get_worker_exception = original_exception  # type: ignore[method-assign]
+        parser_log.removeFilter(takes_effect)
 
     return undo
 

@@ -154,11 +154,11 @@ class LocalStack:
         # active, else through http://localhost:$MOTO_PORT (5000 unless told): the port it actually serves.
         os.environ["MOTO_PORT"] = str(self.emulator_port)
         self._undo_jsonl = json_lines_item_reader()  # before the state machine is parsed
+        self._undo_map = iterative_distributed_map()
         self.stack = provision(DEFAULT_ACCOUNT, self.region, self.parameters)
         self.stack.runtime.apply_environment()
         self._undo_lambda = install_moto_lambda(self.stack.runtime)
         self._undo_dynamodb = atomic_moto_dynamodb()
-        self._undo_map = iterative_distributed_map()
         self._undo_s3 = s3_no_such_upload()
         # IAM enforced: each function calls AWS as its own role (template.yaml), authorized by the emulator.
         _, self._undo_iam = enable_iam(self.stack.runtime, DEFAULT_ACCOUNT, self.region, self.stack.state_machine_role_arn)
