@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from tests.support.stack import ACCOUNT, REGION, put_job
+from tests.support.workflow import record_small_parts
 
 PART = 1024  # bytes of a details part here (5 MiB in the service: S3's minimum)
 
@@ -72,21 +73,9 @@ def written(job: Any, target: str) -> bytes:
 @pytest.fixture
 def small_parts(monkeypatch: Any) -> list[int]:
     """Details parts of PART bytes (moto's minimum lowered to match); the sizes of the parts uploaded."""
-    import moto.s3.models
-
     from translate_jobs.workflow import details
 
-    monkeypatch.setattr(moto.s3.models, "S3_UPLOAD_PART_MIN_SIZE", PART)
-    monkeypatch.setattr(details, "DETAILS_PART_BYTES", PART)
-    sizes: list[int] = []
-    upload_part = moto.s3.models.S3Backend.upload_part
-
-    def recorded(self: Any, bucket_name: str, multipart_id: str, part_id: int, value: bytes) -> Any:
-        sizes.append(len(value))
-        return upload_part(self, bucket_name, multipart_id, part_id, value)
-
-    monkeypatch.setattr(moto.s3.models.S3Backend, "upload_part", recorded)
-    return sizes
+    return record_small_parts(monkeypatch, details, "DETAILS_PART_BYTES", PART)
 
 
 def test_a_normal_jobs_details_are_the_same_text_as_written_whole(buckets):

@@ -14,6 +14,7 @@ import boto3
 import pytest
 
 from tests.support.stack import ACCOUNT, REGION, put_job, reset_caches, start_job, wait_for_execution
+from tests.support.workflow import record_small_parts
 
 PART = 400  # bytes of a manifest part here (8 MiB in the service)
 
@@ -25,21 +26,9 @@ def s3() -> Any:
 @pytest.fixture
 def small_parts(buckets: Any, monkeypatch: Any) -> list[int]:
     """Manifest parts of PART bytes (moto's minimum lowered to match); the sizes of the parts uploaded."""
-    import moto.s3.models
-
     from translate_jobs.workflow import manifest
 
-    monkeypatch.setattr(moto.s3.models, "S3_UPLOAD_PART_MIN_SIZE", PART)
-    monkeypatch.setattr(manifest, "PART_BYTES", PART)
-    sizes: list[int] = []
-    upload_part = moto.s3.models.S3Backend.upload_part
-
-    def recorded(self: Any, bucket_name: str, multipart_id: str, part_id: int, value: bytes) -> Any:
-        sizes.append(len(value))
-        return upload_part(self, bucket_name, multipart_id, part_id, value)
-
-    monkeypatch.setattr(moto.s3.models.S3Backend, "upload_part", recorded)
-    return sizes
+    return record_small_parts(monkeypatch, manifest, "PART_BYTES", PART)
 
 
 def use(monkeypatch: Any, **environment: str) -> None:

@@ -96,3 +96,21 @@ class GatedEngine:
         if held:
             assert GatedEngine.gate.wait(timeout=120), "the test never opened the gate"
         return PseudoEngine().translate(text, source, target, settings)
+
+
+def record_small_parts(monkeypatch: Any, module: Any, attribute: str, part: int) -> list[int]:
+    """S3 multipart parts of ``part`` bytes: ``module.attribute`` (the writer's part size) and moto's minimum
+    lowered to match. Returns the list the sizes of the parts uploaded are appended to."""
+    import moto.s3.models
+
+    monkeypatch.setattr(moto.s3.models, "S3_UPLOAD_PART_MIN_SIZE", part)
+    monkeypatch.setattr(module, attribute, part)
+    sizes: list[int] = []
+    upload_part = moto.s3.models.S3Backend.upload_part
+
+    def recorded(self: Any, bucket_name: str, multipart_id: str, part_id: int, value: bytes) -> Any:
+        sizes.append(len(value))
+        return upload_part(self, bucket_name, multipart_id, part_id, value)
+
+    monkeypatch.setattr(moto.s3.models.S3Backend, "upload_part", recorded)
+    return sizes
