@@ -79,7 +79,7 @@ def test_a_stopped_job_publishes_submitted_stop_requested_stopped_and_nothing_fo
 def test_rejected_and_count_only_writes_publish_nothing(bus):
     from translate_jobs.dal.store import job_store
     from translate_jobs.domain.errors import JobStateConflictError
-    from translate_jobs.domain.lifecycle import JobStatus
+    from translate_jobs.domain.lifecycle import Finalization, JobStatus
 
     done = put_job("COMPLETED")
     running = put_job("IN_PROGRESS", input_documents_count=2)
@@ -90,8 +90,8 @@ def test_rejected_and_count_only_writes_publish_nothing(bus):
     # A stop of a finished job and a finalize from the wrong status fail their conditions...
     assert job_store().request_stop(ACCOUNT, done, now=time.time()) == "COMPLETED"
     with pytest.raises(JobStateConflictError):
-        job_store().finalize(ACCOUNT, done, JobStatus.FAILED, "x", expected=JobStatus.IN_PROGRESS, now=time.time(),
-                             releases="Running")
+        job_store().finalize(ACCOUNT, done, Finalization(JobStatus.FAILED, "x", expected=JobStatus.IN_PROGRESS,
+                                                         end_time=time.time(), held_slot=True))
     # ...and a batch's counts change no status.
     job_store().count_batch(ACCOUNT, running, 0, translated=1, failed=0, now=time.time())
 

@@ -41,7 +41,7 @@ from translate_jobs.domain.errors import (
     TransientError,
 )
 from translate_jobs.domain.job import Job
-from translate_jobs.domain.lifecycle import FINALIZABLE, STOPPABLE, TERMINAL, JobStatus, StopRequester
+from translate_jobs.domain.lifecycle import FINALIZABLE, STOPPABLE, TERMINAL, Finalization, JobStatus, StopRequester
 
 UNFINISHED = "UNFINISHED"
 # A batch's marker outlives its job's run: as long as the work bucket keeps the batch's results (30 days).
@@ -391,30 +391,20 @@ class JobStore:
             raise JobStateConflictError(job_id, old.job_status) from None
         return True
 
-    def finalize(
-        self,
-        account_id: str,
-        job_id: str,
-        status: JobStatus,
-        message: str,
-        expected: JobStatus,
-        now: float,
-        releases: str,
-    ) -> JobStatus:
-        """Move a job from the status its decision was based on to a terminal status.
-
-        ``expected`` is normally IN_PROGRESS or STOP_REQUESTED; SUBMITTED when the workflow failed
-        before it could begin the job (it must still end FAILED, never stay SUBMITTED).
-        ``releases`` is the account's counter the job occupied ("Running" if it held a slot,
-        "Queued" if it never began): given back in the same transaction as the terminal write.
-        """
-        assert status in TERMINAL and expected not in TERMINAL
-        actions = [*_set_status(account_id, status), JobRecord.message.set(message), JobRecord.end_time.set(now)]
+    def finalize(self, account_id: str, job_id: str, finalization: Finalization) -> JobStatus:
+        """Move a job from the status its decision was based on to a terminal status, giving back the
+        account's running slot or queued place it held in the same transaction."""
+        actions = [
+            *_set_status(account_id, finalization.status),
+            JobRecord.message.set(finalization.message),
+            JobRecord.end_time.set(finalization.end_time),
+        ]
         update = JobRecord(account_id, job_id).get_update_kwargs_from_instance(
             actions=actions,
-            condition=JobRecord.job_id.exists() & (JobRecord.job_status == expected),
+            condition=JobRecord.job_id.exists() & (JobRecord.job_status == finalization.expected),
             return_values_on_condition_failure="ALL_OLD",
         )
+        releases = "Running" if finalization.held_slot else "Queued"
         try:
             self._transact({"Update": _transact_part(update)}, _usage_update(account_id, {releases: -1}))
         except _TransactionCanceledError as canceled:
@@ -422,7 +412,7 @@ class JobStore:
             if old is None:
                 raise JobNotFoundError(job_id) from None
             raise JobStateConflictError(job_id, old.job_status) from None
-        return status
+        return finalization.status
 
     def list_jobs(
         self, account_id: str, query: ListQuery, limit: int, exclusive_start_key: dict[str, Any] | None

@@ -26,7 +26,7 @@ from translate_jobs.domain import messages
 from translate_jobs.domain.errors import JobStateConflictError
 from translate_jobs.domain.failure import Failure
 from translate_jobs.domain.job import Job
-from translate_jobs.domain.lifecycle import TERMINAL, JobStatus, outcome
+from translate_jobs.domain.lifecycle import TERMINAL, Finalization, JobStatus, outcome
 from translate_jobs.integrations import documents
 from translate_jobs.integrations.engines import DocumentError, engine
 from translate_jobs.integrations.s3_as_role import DataAccessError, parse_s3_uri, s3_as_job_role
@@ -301,10 +301,9 @@ def finalize_job(account_id: str, job_id: str, failure: Failure | None = None) -
             first_failure=first_failure,
         )
         try:
-            final = store.finalize(
-                account_id, job_id, status, message, expected=job.status, now=round(time.time(), 3),
-                releases="Running" if job.holds_slot else "Queued",
-            )
+            final = store.finalize(account_id, job_id, Finalization(
+                status, message, expected=job.status, end_time=round(time.time(), 3), held_slot=job.holds_slot,
+            ))
         except JobStateConflictError:
             job = store.get(account_id, job_id)
             continue
