@@ -52,7 +52,7 @@ def page_through(stack: Any, between_pages: Any = None, **request: Any) -> tuple
 @contextmanager
 def queries() -> Iterator[list[tuple[str, dict[str, Any], dict[str, Any]]]]:
     """(operation, request, parsed response) of every DynamoDB call of the job store."""
-    from translate_jobs.dal.store import job_store
+    from tests.support.stack import job_store
 
     events = job_store().client().meta.events
     calls: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
@@ -121,7 +121,7 @@ def test_job_status_filter_lists_only_that_status_newest_first(stack: Any) -> No
 
 
 def test_job_status_filter_follows_every_status_write(stack: Any) -> None:
-    from translate_jobs.dal.store import job_store
+    from tests.support.stack import job_store
     from translate_jobs.domain.lifecycle import Finalization, JobStatus
 
     # Given a job started, begun, stopped through the API and finalized by the workflow's store calls

@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.support.events import capture_events, drain, reset_event_caches, stream_delivery, transitions
+from tests.support.events import capture_events, drain, stream_delivery, transitions
 from tests.support.stack import ACCOUNT, REGION, http_event, put_job, start_request, wait_for_execution
 
 RAN_TO_THE_END = [(None, "SUBMITTED"), ("SUBMITTED", "IN_PROGRESS"), ("IN_PROGRESS", "COMPLETED")]
@@ -21,11 +21,9 @@ RAN_TO_THE_END = [(None, "SUBMITTED"), ("SUBMITTED", "IN_PROGRESS"), ("IN_PROGRE
 
 @pytest.fixture
 def bus(buckets: Any) -> Any:
-    reset_event_caches()
     capture_events(buckets)
     boto3.client("s3", region_name=REGION).put_object(Bucket="input-docs", Key="in/a.txt", Body=b"Hello\n")
     yield buckets
-    reset_event_caches()
 
 
 def start(stack: Any, token: str) -> str:
@@ -93,11 +91,9 @@ def test_a_cancelled_transaction_leaves_no_stream_record_and_a_stream_reader_see
 def test_a_record_eventbridge_keeps_refusing_is_retried_then_described_on_failure_and_the_stream_goes_on(
     bus, monkeypatch, caplog
 ):
-    from translate_jobs.events import state_changes as job_events
-
     # Given EventBridge refuses every event of one job (running, so later jobs need not queue behind it)
     poisoned = put_job("IN_PROGRESS")
-    client = job_events.events_client()
+    client = bus.runtime.dependencies("JobEventsFunction").events
     real = client.put_events
     calls: list[str] = []
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
+from translate_jobs.api.dependencies import ApiDependencies
 from translate_jobs.api.operations import OPERATIONS, PASSES_ROLE
 from translate_jobs.api.requests import REQUEST_TYPES
 from translate_jobs.api.validation import operation_model, validate_request
@@ -80,7 +81,9 @@ def require_unicode(request: dict[str, Any]) -> None:
         raise errors.SerializationError("The request body is not valid JSON: it is nested too deeply.") from None
 
 
-def invoke(operation: str, account_id: str, request: dict[str, Any], caller_arn: str | None = None) -> Response:
+def invoke(
+    deps: ApiDependencies, operation: str, account_id: str, request: dict[str, Any], caller_arn: str | None = None
+) -> Response:
     """Validate, build the typed request, run the operation and encode its result; errors propagate to
     error_response().
 
@@ -95,11 +98,11 @@ def invoke(operation: str, account_id: str, request: dict[str, Any], caller_arn:
     typed = REQUEST_TYPES[operation].from_request(request)  # the operations never see the dict
     run = OPERATIONS[operation]
     if operation == STOP:
-        result = run(account_id, typed, StopRequester("API", caller_arn or f"arn:aws:iam::{account_id}:root"))
+        result = run(deps, account_id, typed, StopRequester("API", caller_arn or f"arn:aws:iam::{account_id}:root"))
     elif operation in PASSES_ROLE:
-        result = run(account_id, typed, caller_arn)
+        result = run(deps, account_id, typed, caller_arn)
     else:
-        result = run(account_id, typed)
+        result = run(deps, account_id, typed)
     if "JobId" in result:
         logger.thread_safe_append_keys(job_id=result["JobId"])
     metrics().add_metric(name="Success", unit="Count", value=1)
