@@ -135,11 +135,11 @@ def test_a_record_that_makes_the_function_fail_is_isolated_by_bisecting_and_the_
     others = [put_job("SUBMITTED") for _ in range(3)]
     batches: list[int] = []
 
-    def publish(event: dict[str, Any], context: Any = None) -> Any:
+    def publish(deps: Any, event: dict[str, Any], context: Any = None) -> Any:
         batches.append(len(event["Records"]))
         if any(r["dynamodb"]["NewImage"]["JobId"]["S"] == poisoned for r in event["Records"]):
             raise RuntimeError("cannot handle this record")
-        return real(event, context)
+        return real(deps, event, context)
 
     monkeypatch.setattr(job_events, "publish_job_events", publish)
     delivery = stream_delivery(bus)
@@ -162,7 +162,7 @@ def test_a_response_that_names_a_record_not_in_the_batch_fails_the_whole_batch(b
 
     put_job("SUBMITTED")
     monkeypatch.setattr(job_events, "publish_job_events",
-                        lambda event, context=None: {"batchItemFailures": [{"itemIdentifier": "not-a-sequence-number"}]})
+                        lambda deps, event, context=None: {"batchItemFailures": [{"itemIdentifier": "not-a-sequence-number"}]})
     delivery = stream_delivery(bus)
 
     assert delivery.pump() == 0

@@ -126,7 +126,7 @@ class SessionStack:
         os.environ.clear()
         os.environ.update(self._environ)
         stack.runtime.restore_configurations()
-        _forget_table_connections()
+        forget_table_connections()
         _recreate(stack, self._provisioned)
         _restore_role_policies(self._roles)  # a test may have taken a permission away from a template role
         return stack
@@ -141,7 +141,7 @@ class SessionStack:
         self._mock.stop()
         os.environ.clear()
         os.environ.update(self._outer_environ)
-        _forget_table_connections()
+        forget_table_connections()
         self.stack = None
 
 
@@ -169,9 +169,10 @@ def _finish_executions(stack: Stack, timeout: float = 30) -> None:
     TMP_THREADS.clear()
 
 
-def _forget_table_connections() -> None:
+def forget_table_connections() -> None:
     """PynamoDB keeps one connection per model class, which every function's store shares in this process:
-    new execution environments make new clients, without the hooks an earlier test put on them."""
+    new execution environments (or another endpoint) make new clients, without the hooks an earlier test
+    put on them."""
     from translate_jobs.dal.store import AccountUsage, JobRecord
 
     for model in (JobRecord, AccountUsage):
@@ -312,7 +313,7 @@ def running_local_stack() -> Iterator[Any]:
         SESSION.local_stack_running = False
         os.environ.clear()
         os.environ.update(saved)
-        _forget_table_connections()
+        forget_table_connections()
 
 
 def http_event(
