@@ -77,6 +77,7 @@ def test_a_stopped_job_publishes_submitted_stop_requested_stopped_and_nothing_fo
 def test_rejected_and_count_only_writes_publish_nothing(bus):
     from tests.support.stack import job_store
     from translate_jobs.domain.errors import JobStateConflictError
+    from translate_jobs.domain.job import BatchCount
     from translate_jobs.domain.lifecycle import Finalization, JobStatus
 
     done = put_job("COMPLETED")
@@ -91,7 +92,7 @@ def test_rejected_and_count_only_writes_publish_nothing(bus):
         job_store().finalize(ACCOUNT, done, Finalization(JobStatus.FAILED, "x", expected=JobStatus.IN_PROGRESS,
                                                          end_time=time.time(), held_slot=True))
     # ...and a batch's counts change no status.
-    job_store().count_batch(ACCOUNT, running, 0, translated=1, failed=0, now=time.time())
+    job_store().count_batch(ACCOUNT, running, BatchCount(0, translated=1, failed=0), now=time.time())
 
     assert delivery.pump() == 1  # only the count write reached the stream
     assert drain() == []

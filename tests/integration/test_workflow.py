@@ -22,6 +22,7 @@ from tests.support.stack import (
     workflow_dependencies,
 )
 from tests.support.workflow import details, job, output_prefix, outputs, put_documents, read_output, run_to_end, s3, use_engine
+from translate_jobs.domain.job import BatchCount
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/TranslateData"
 REFUSED_ROLE = f"arn:aws:iam::{ACCOUNT}:role/NotTrustingTranslate"
@@ -332,7 +333,7 @@ def test_a_retried_batch_is_counted_once(buckets):
     assert first == {"Translated": 2, "Failed": 0, "Skipped": False}
     assert again["Skipped"] is True
     # Even a retry that gets past the read (the first attempt's count landed meanwhile) adds nothing.
-    assert deps.store.count_batch(ACCOUNT, job_id, 0, translated=2, failed=0, now=time.time()) is False
+    assert deps.store.count_batch(ACCOUNT, job_id, BatchCount(0, translated=2, failed=0), now=time.time()) is False
     record = job(job_id)
     assert int(record.translated_documents_count) == 2 and counted_batches(buckets, ACCOUNT, job_id) == {0}
 
@@ -347,10 +348,10 @@ def test_counting_leaves_the_job_item_the_same_size(buckets):
 
     job_id = put_job("IN_PROGRESS", input_documents_count=3000)
     store = job_store()
-    store.count_batch(ACCOUNT, job_id, 0, translated=1000, failed=100, now=time.time())
+    store.count_batch(ACCOUNT, job_id, BatchCount(0, translated=1000, failed=100), now=time.time())
     size = len(json.dumps(raw_item(buckets.table_name, ACCOUNT, job_id)))
     for batch in range(1, 300):
-        store.count_batch(ACCOUNT, job_id, batch, translated=5, failed=1, now=time.time())
+        store.count_batch(ACCOUNT, job_id, BatchCount(batch, translated=5, failed=1), now=time.time())
     item = raw_item(buckets.table_name, ACCOUNT, job_id)
     assert item is not None and len(json.dumps(item)) == size  # as many digits in every count as after batch 0
     assert item["TranslatedDocumentsCount"] == {"N": "2495"} and item["DocumentsWithErrorsCount"] == {"N": "399"}
@@ -372,14 +373,13 @@ def test_a_batch_of_a_stopped_job_fails_naming_the_stop_and_translates_nothing(b
 
 
 def test_concurrent_retries_of_one_batch_count_once(buckets):
-
     put_documents({"in/a.txt": "A\n"})
     job_id = put_job("IN_PROGRESS", input_documents_count=1)
     threads = [
         threading.Thread(
             target=job_store().count_batch,
-            args=(ACCOUNT, job_id, 0),
-            kwargs={"translated": 1, "failed": 0, "now": time.time()},
+            args=(ACCOUNT, job_id, BatchCount(0, translated=1, failed=0)),
+            kwargs={"now": time.time()},
         )
         for _ in range(8)
     ]

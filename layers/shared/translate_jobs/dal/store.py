@@ -40,7 +40,7 @@ from translate_jobs.domain.errors import (
     ThrottledError,
     TransientError,
 )
-from translate_jobs.domain.job import Job
+from translate_jobs.domain.job import BatchCount, Job
 from translate_jobs.domain.lifecycle import FINALIZABLE, STOPPABLE, TERMINAL, Finalization, JobStatus, StopRequester
 
 UNFINISHED = "UNFINISHED"
@@ -368,14 +368,14 @@ class JobStore:
             ).get("Item")
         return item is not None
 
-    def count_batch(self, account_id: str, job_id: str, batch: int, translated: int, failed: int, now: float) -> bool:
+    def count_batch(self, account_id: str, job_id: str, count: BatchCount, now: float) -> bool:
         """Add one batch's counts exactly once, however often the batch is retried: the batch's marker
         (a put that only a first attempt passes) and the job's ADD in one transaction, so the job item
         keeps its size whatever the number of batches. False if an earlier attempt counted it."""
         add = JobRecord(account_id, job_id).get_update_kwargs_from_instance(
             actions=[
-                JobRecord.translated_documents_count.add(translated),
-                JobRecord.documents_with_errors_count.add(failed),
+                JobRecord.translated_documents_count.add(count.translated),
+                JobRecord.documents_with_errors_count.add(count.failed),
             ],
             condition=JobRecord.job_id.exists() & JobRecord.job_status.is_in(*FINALIZABLE),
             return_values_on_condition_failure="ALL_OLD",
@@ -383,9 +383,9 @@ class JobStore:
         marker = {
             "TableName": self._batch_counts_table(),
             "Item": {
-                **_batch_key(account_id, job_id, batch),
-                "Translated": {"N": str(translated)},
-                "Failed": {"N": str(failed)},
+                **_batch_key(account_id, job_id, count.batch),
+                "Translated": {"N": str(count.translated)},
+                "Failed": {"N": str(count.failed)},
                 "ExpiresAt": {"N": str(int(now) + BATCH_MARKER_SECONDS)},
             },
             "ConditionExpression": "attribute_not_exists(BatchId)",

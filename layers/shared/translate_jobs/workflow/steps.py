@@ -23,7 +23,7 @@ from translate_jobs.dal.store import SlotUnavailableError
 from translate_jobs.domain import messages
 from translate_jobs.domain.errors import JobStateConflictError
 from translate_jobs.domain.failure import Failure
-from translate_jobs.domain.job import Job
+from translate_jobs.domain.job import BatchCount, Job
 from translate_jobs.domain.lifecycle import TERMINAL, Finalization, JobStatus, outcome
 from translate_jobs.integrations import documents
 from translate_jobs.integrations.engines import DocumentError, engine
@@ -197,7 +197,7 @@ def translate_batch(deps: WorkflowDependencies, account_id: str, job_id: str, ba
         deps.work_s3.put_object(
             Bucket=config.work_bucket, Key=_results_key(account_id, job_id, batch), Body=json.dumps(results).encode()
         )
-    store.count_batch(account_id, job_id, batch, translated=translated, failed=failed, now=time.time())
+    store.count_batch(account_id, job_id, BatchCount(batch, translated=translated, failed=failed), now=time.time())
     if stopped_as is not None:
         raise JobStopRequestedError(job_id, stopped_as, batch)  # what it wrote is counted; now end the Map
     return {"Translated": translated, "Failed": failed, "Skipped": False}
