@@ -185,8 +185,8 @@ class FunctionRuntime:
 @contextlib.contextmanager
 def _environment(variables: Mapping[str, str]) -> Iterator[None]:
     """``os.environ`` with a function's own variables while its module starts (under the runtime's lock).
-    Functions share this process and agree on every variable but those a test changed and STATE_MACHINE_ARN
-    (apply_environment), which modules read only while they start: no other code sees the difference."""
+    Functions share this process and agree on every variable (apply_environment) but STATE_MACHINE_ARN and
+    those a configuration update changed, which only a module's start reads, so only they are swapped."""
     saved = {name: os.environ.get(name) for name, value in variables.items() if os.environ.get(name) != value}
     os.environ.update({name: variables[name] for name in saved})
     try:
