@@ -303,3 +303,35 @@ def s3_no_such_upload() -> Callable[[], None]:
             setattr(S3Backend, name, method)
 
     return undo
+
+
+def s3_listing_during_deletes() -> Callable[[], None]:
+    """moto 5.2.5 lists a bucket's keys from a copy of its key store (for concurrency), then reads each
+    key back from the store itself: a key deleted meanwhile by another thread (local_stack.retention
+    dropping a finished job's work files) fails the listing with a KeyError, an HTTP 500. S3 lists
+    what it finds. Here the listing reads the copy's own versions. Undo with the returned function."""
+    from moto.s3.utils import _VersionedKeyStore
+
+    names = ("items", "iteritems", "values", "itervalues", "lists", "iterlists")
+    originals = {name: getattr(_VersionedKeyStore, name) for name in names}
+
+    def items(self: Any) -> Any:
+        for key, versions in self._self_iterable().items():
+            yield key, versions[-1]
+
+    def values(self: Any) -> Any:
+        for versions in self._self_iterable().values():
+            yield versions[-1]
+
+    def lists(self: Any) -> Any:
+        yield from self._self_iterable().items()
+
+    patched = {"items": items, "values": values, "lists": lists}
+    for name in names:  # iteritems is items, and so on
+        setattr(_VersionedKeyStore, name, patched[name.removeprefix("iter")])
+
+    def undo() -> None:
+        for name, original in originals.items():
+            setattr(_VersionedKeyStore, name, original)
+
+    return undo

@@ -17,6 +17,7 @@ from local_stack.moto_patches import (
     atomic_moto_dynamodb,
     iterative_distributed_map,
     json_lines_item_reader,
+    s3_listing_during_deletes,
     s3_no_such_upload,
 )
 from local_stack.provision import Stack, create_bucket, plan, provision
@@ -98,6 +99,7 @@ class LocalStack:
     _undo_map: Any = None
     _undo_jsonl: Any = None
     _undo_s3: Any = None
+    _undo_s3_listing: Any = None
     _undo_iam: Any = None
     _mock: Any = None  # moto in-process (mock_aws): the handlers' calls, served without HTTP
     _delivery: Any = None  # local_stack.delivery: stream and queue events to their functions
@@ -160,6 +162,7 @@ class LocalStack:
         self._undo_lambda = install_moto_lambda(self.stack.runtime)
         self._undo_dynamodb = atomic_moto_dynamodb()
         self._undo_s3 = s3_no_such_upload()
+        self._undo_s3_listing = s3_listing_during_deletes()
         # IAM enforced: each function calls AWS as its own role (template.yaml), authorized by the emulator.
         _, self._undo_iam = enable_iam(self.stack.runtime, DEFAULT_ACCOUNT, self.region, self.stack.state_machine_role_arn)
         from local_stack.delivery import start_local_delivery
@@ -169,9 +172,9 @@ class LocalStack:
 
         self._eventbridge = start_local_eventbridge(self.stack, self.region)
         from local_stack.moto_patches import DYNAMODB_LOCK
-        from local_stack.retention import start_retention
+        from local_stack.retention import WorkData, start_retention
 
-        _, self._retention = start_retention(DYNAMODB_LOCK)
+        _, self._retention = start_retention(DYNAMODB_LOCK, WorkData.of(self.stack))
 
     def _use_external_emulator(self) -> None:
         """Serve the API over an emulator that is already running.
@@ -236,7 +239,7 @@ class LocalStack:
         if emulator:
             emulator.join()
         for undo in (self._undo_iam, self._undo_lambda, self._undo_dynamodb, self._undo_map, self._undo_jsonl,
-                     self._undo_s3):
+                     self._undo_s3, self._undo_s3_listing):
             if undo:
                 undo()
         if self._mock:

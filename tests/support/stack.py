@@ -25,7 +25,12 @@ from moto import mock_aws  # noqa: E402
 from local_stack.front import build_event  # noqa: E402
 from local_stack.iam import enable as enable_iam  # noqa: E402
 from local_stack.iam.roles import create_data_access_role  # noqa: E402
-from local_stack.moto_patches import iterative_distributed_map, json_lines_item_reader, s3_no_such_upload  # noqa: E402
+from local_stack.moto_patches import (  # noqa: E402
+    iterative_distributed_map,
+    json_lines_item_reader,
+    s3_listing_during_deletes,
+    s3_no_such_upload,
+)
 from local_stack.provision import Stack, provision  # noqa: E402
 from local_stack.runtime import install_moto_lambda  # noqa: E402
 from local_stack.stack import DEFAULT_ACCOUNT, MOTO_CONFIG  # noqa: E402
@@ -108,7 +113,7 @@ class SessionStack:
             os.environ["DEFAULT_ACCOUNT_ID"] = ACCOUNT
             self._environ = dict(os.environ)
             self._undo = [install_moto_lambda(stack.runtime), atomic_moto_dynamodb(), iterative_distributed_map(),
-                          undo_jsonl, s3_no_such_upload()]
+                          undo_jsonl, s3_no_such_upload(), s3_listing_during_deletes()]
             # IAM enforced: every function calls AWS as its own role (template.yaml's policies).
             _, undo_iam = enable_iam(stack.runtime, ACCOUNT, REGION, stack.state_machine_role_arn)
             self._undo.append(undo_iam)
