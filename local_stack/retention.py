@@ -20,6 +20,7 @@ data and are kept. LOCAL_RETENTION_SECONDS sets ``retention`` (default 600).
 """
 
 import contextlib
+import ctypes
 import datetime
 import logging
 import os
@@ -31,6 +32,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 ITERATOR_LIFETIME_SECONDS = 15 * 60  # AWS: a shard iterator expires 15 minutes after it is returned
+FINISHED = {"COMPLETED", "COMPLETED_WITH_ERROR", "FAILED", "STOPPED"}  # translate_jobs.domain.lifecycle.TERMINAL
 
 
 def retention_seconds() -> float:
@@ -44,24 +46,43 @@ def retention_seconds() -> float:
     return seconds
 
 
+@dataclass(frozen=True)
+class WorkData:
+    """Where the service keeps a job's work data: the provisioned names of the template's resources."""
+
+    jobs_table: str  # JobsTable
+    batch_counts_table: str  # BatchCountsTable
+    work_bucket: str  # WorkBucket
+
+    @classmethod
+    def of(cls, stack: Any) -> "WorkData":
+        ref = stack.resolver.ref
+        return cls(jobs_table=ref("JobsTable"), batch_counts_table=ref("BatchCountsTable"), work_bucket=ref("WorkBucket"))
+
+
 @dataclass
 class Sweep:
     """One pass over moto's backends in this process; ``now`` is injectable for tests."""
 
     retention: float
     dynamodb_lock: Any = None  # moto_patches' lock: stream records move under it, as writes append them
+    work: WorkData | None = None  # without it, finished jobs' work data is kept
     _stream_marks: dict[int, list[tuple[float, int]]] = field(default_factory=dict)  # shard -> (time, next sequence number)
     _iterators_seen: dict[str, float] = field(default_factory=dict)
+    _jobs_swept: set[tuple[str, str]] = field(default_factory=set)  # (account, job): work data already dropped
     dropped: dict[str, int] = field(default_factory=dict)
 
     def __call__(self, now: float | None = None) -> None:
         now = time.time() if now is None else now
+        before = sum(self.dropped.values())
         for step in (self._execution_histories, self._stream_records, self._shard_iterators, self._threads,
-                     self._model_instances):
+                     self._model_instances, self._finished_jobs_work_data, self._map_results):
             try:
                 step(now)
             except Exception:  # noqa: BLE001 - a sweep that fails once must not stop the stack
                 log.exception("retention sweep step %s failed", step.__name__)
+        if sum(self.dropped.values()) > before:
+            _trim_malloc()
 
     def _count(self, what: str, how_many: int) -> None:
         self.dropped[what] = self.dropped.get(what, 0) + how_many
@@ -131,6 +152,68 @@ class Sweep:
         reset_model_data()  # the backends keep what is live; this list kept everything else alive too
 
 
+    def _finished_jobs_work_data(self, now: float) -> None:
+        """Batch markers and work files (manifest, batch results) of jobs finished more than `retention` ago.
+
+        Only FinalizeJob reads them, while the job runs. AWS drops them after 30 days (the markers'
+        TTL, the work bucket's lifecycle rule); moto never does: ~8 MB per 5,000-document job."""
+        from moto.dynamodb.models import dynamodb_backends
+
+        if self.work is None:
+            return
+        jobs: set[tuple[str, str]] = set()
+        with self.dynamodb_lock or contextlib.nullcontext():
+            for backend in _backends(dynamodb_backends):
+                table = backend.tables.get(self.work.jobs_table)
+                for by_job in list(table.items.values()) if table else []:
+                    for item in list(by_job.values()):
+                        status, ended = item.attrs.get("JobStatus"), item.attrs.get("EndTime")
+                        if status and ended and status.value in FINISHED and float(ended.value) <= now - self.retention:
+                            jobs.add((item.attrs["AccountId"].value, item.attrs["JobId"].value))
+            jobs -= self._jobs_swept
+            if not jobs:
+                return
+            prefixes = tuple(f"{account}#{job}#" for account, job in jobs)
+            for backend in _backends(dynamodb_backends):
+                table = backend.tables.get(self.work.batch_counts_table)
+                for key in [key for key in list(table.items) if key.value.startswith(prefixes)] if table else []:
+                    table.delete_item(key, None)
+                    self._count("batch markers", 1)
+        prefixes = tuple(p for account, job in jobs for p in (f"manifests/{account}/{job}.", f"results/{account}/{job}/"))
+        self._count("work files", self._delete_work_files(lambda key, _: key.startswith(prefixes)))
+        self._jobs_swept |= jobs
+
+    def _map_results(self, now: float) -> None:
+        """The Distributed Map's ResultWriter files, written when its run ends and never read by the service."""
+        cutoff = datetime.datetime.fromtimestamp(now - self.retention, datetime.UTC)
+        def expired(key: str, stored: Any) -> bool:
+            return key.startswith("map-results/") and _aware(stored.last_modified) < cutoff
+
+        self._count("map results", self._delete_work_files(expired))
+
+    def _delete_work_files(self, expired: Callable[[str, Any], bool]) -> int:
+        from moto.s3.models import s3_backends
+
+        if self.work is None:
+            return 0
+        dropped = 0
+        for backend in _backends(s3_backends):
+            bucket = backend.buckets.get(self.work.work_bucket)
+            # A copy of the key store: moto writes and deletes keys on other threads (s3_listing_during_deletes).
+            for key, versions in dict(bucket.keys).items() if bucket else []:
+                if versions and expired(key, versions[-1]):
+                    backend.delete_object(bucket.name, key)
+                    dropped += 1
+        return dropped
+
+
+def _trim_malloc() -> None:
+    # glibc keeps what the many worker threads freed in per-thread arenas: without this RSS never comes down.
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc only (not macOS, not musl)
+    if trim is not None:
+        trim(0)
+
+
 def _backends(backend_dict: Any) -> list[Any]:
     """Every (account, region) backend moto has made so far (never creating one)."""
     found: list[Any] = []
@@ -166,7 +249,7 @@ class Sweeper:
         self._thread.join(timeout=10)
 
 
-def start_retention(dynamodb_lock: Any = None) -> tuple[Sweep, Sweeper]:
+def start_retention(dynamodb_lock: Any = None, work: WorkData | None = None) -> tuple[Sweep, Sweeper]:
     retention = retention_seconds()
-    sweep = Sweep(retention=retention, dynamodb_lock=dynamodb_lock)
+    sweep = Sweep(retention=retention, dynamodb_lock=dynamodb_lock, work=work)
     return sweep, Sweeper(sweep, interval=min(60.0, retention / 4)).start()

@@ -1,5 +1,6 @@
 """local_stack.retention: what `make run` forgets after the retention, and what it keeps."""
 
+import threading
 import time
 
 import boto3
@@ -8,8 +9,8 @@ from botocore.config import Config
 
 from local_stack.moto_patches import DYNAMODB_LOCK
 from local_stack.provision import Stack
-from local_stack.retention import Sweep, retention_seconds
-from tests.support.stack import REGION, execution_arn, put_job, start_job, wait_for_execution
+from local_stack.retention import Sweep, WorkData, retention_seconds
+from tests.support.stack import ACCOUNT, REGION, counted_batches, execution_arn, put_job, raw_item, start_job, wait_for_execution
 
 RETENTION = 600.0
 
@@ -79,3 +80,75 @@ def test_motos_record_of_every_object_it_made_is_cleared_by_a_sweep(stack: Stack
     Sweep(retention=RETENTION, dynamodb_lock=DYNAMODB_LOCK)(now=time.time())
     assert Item.instances_tracked == []
     assert boto3.client("dynamodb", region_name=REGION).scan(TableName=stack.table_name)["Count"] == 1
+
+
+def work_files(stack: Stack) -> set[str]:
+    s3 = boto3.client("s3", region_name=REGION)
+    return {item["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=stack.work_bucket)
+            for item in page.get("Contents", [])}
+
+
+def job_work_data(stack: Stack, job_id: str, status: str, **fields: float) -> str:
+    """A job item with a batch marker and work files, as a job that ran would leave them."""
+    put_job(status=status, job_id=job_id, **fields)
+    boto3.client("dynamodb", region_name=REGION).put_item(
+        TableName=stack.resolver.ref("BatchCountsTable"), Item={"BatchId": {"S": f"{ACCOUNT}#{job_id}#0"}}
+    )
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.put_object(Bucket=stack.work_bucket, Key=f"manifests/{ACCOUNT}/{job_id}.jsonl", Body=b"{}\n")
+    s3.put_object(Bucket=stack.work_bucket, Key=f"results/{ACCOUNT}/{job_id}/batch-0000000.json", Body=b"{}")
+    return job_id
+
+
+def test_a_finished_jobs_markers_and_work_files_are_kept_for_the_retention_then_dropped(buckets: Stack) -> None:
+    # Given a job that ran to its end, one still running and one that finished a retention later
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.put_object(Bucket="input-docs", Key="docs/a.txt", Body=b"Hello.\n")
+    job_id = start_job(buckets)
+    assert wait_for_execution(buckets, job_id)["status"] == "SUCCEEDED"
+    job = raw_item(buckets.table_name, ACCOUNT, job_id)
+    assert job and job["JobStatus"]["S"] == "COMPLETED"
+    ended = float(job["EndTime"]["N"])
+    running = job_work_data(buckets, "running-job", "IN_PROGRESS")
+    recent = job_work_data(buckets, "recent-job", "COMPLETED", end_time=ended + RETENTION)
+    files, outputs = work_files(buckets), s3.list_objects_v2(Bucket="output-docs")["KeyCount"]
+    finished = {key for key in files if f"/{job_id}" in key}
+    assert any(key.startswith("manifests/") for key in finished) and any(key.startswith("results/") for key in finished)
+    assert any(key.startswith("map-results/") for key in files)
+    assert counted_batches(buckets, ACCOUNT, job_id) and outputs
+    sweep = Sweep(retention=RETENTION, dynamodb_lock=DYNAMODB_LOCK, work=WorkData.of(buckets))
+
+    # When a sweep runs within the retention, everything is kept
+    sweep(now=ended + RETENTION / 2)
+    assert work_files(buckets) == files and counted_batches(buckets, ACCOUNT, job_id)
+
+    # When one runs after it, the finished job's markers and work files and the Map's results are gone
+    sweep(now=ended + RETENTION + 1)
+    assert counted_batches(buckets, ACCOUNT, job_id) == set()
+    assert work_files(buckets) == {key for key in files if key not in finished and not key.startswith("map-results/")}
+    assert sweep.dropped["batch markers"] == 1 and sweep.dropped["work files"] == len(finished)
+    # and the running job's and the recently finished job's are kept, as are every job item and the outputs
+    for kept in (running, recent):
+        assert counted_batches(buckets, ACCOUNT, kept) == {0}
+        assert {f"manifests/{ACCOUNT}/{kept}.jsonl", f"results/{ACCOUNT}/{kept}/batch-0000000.json"} <= work_files(buckets)
+    assert all(raw_item(buckets.table_name, ACCOUNT, job) for job in (job_id, running, recent))
+    assert s3.list_objects_v2(Bucket="output-docs")["KeyCount"] == outputs
+
+
+def test_a_listing_is_not_broken_by_keys_deleted_on_another_thread(stack: Stack) -> None:
+    from moto.s3.models import s3_backends
+
+    # Given a listing of the work bucket under way (moto iterates a copy of its keys)
+    s3 = boto3.client("s3", region_name=REGION)
+    for name in ("a", "b", "c"):
+        s3.put_object(Bucket=stack.work_bucket, Key=f"results/{name}", Body=b"{}")
+    listing = s3_backends[ACCOUNT]["global"].buckets[stack.work_bucket].keys.items()
+    assert next(listing)[0] == "results/a"
+
+    # When another thread deletes a key it has not reached yet
+    deleter = threading.Thread(target=s3.delete_object, kwargs={"Bucket": stack.work_bucket, "Key": "results/b"})
+    deleter.start()
+    deleter.join()
+
+    # Then the listing goes on (with what its copy held) instead of failing with a KeyError
+    assert [name for name, _ in listing] == ["results/b", "results/c"]
