@@ -13,10 +13,16 @@ stream record, every shard iterator a reader ever got, every worker thread it st
 - shard iterators older than 15 minutes (AWS expires them then too);
 - finished workflow threads moto keeps in a list;
 - moto's list of every model object it ever made (``BaseModel.instances_tracked``, only read by its
-  dashboard, /moto-api/data.json): every item copy, stream record and session, ~11 KB a request.
+  dashboard, /moto-api/data.json): every item copy, stream record and session, ~11 KB a request;
+- the work data of jobs that finished (EndTime) more than ``retention`` ago: their batch markers
+  (BatchCountsTable) and work files (manifests/, results/ in the work bucket), and map-results/
+  files older than that (AWS: the markers' 30-day TTL, the work bucket's 30-day lifecycle rule;
+  only FinalizeJob reads them, while the job runs): ~8 MB of moto per 5,000-document job.
+  Given the names of the stack's resources (``WorkData``), else kept.
 
-Jobs, their items, S3 objects (documents, outputs, manifests), queues and roles are the user's
-data and are kept. LOCAL_RETENTION_SECONDS sets ``retention`` (default 600).
+After a sweep that dropped anything, glibc is asked to hand freed memory back (``malloc_trim``).
+Jobs (their items), objects in the user's buckets (documents, outputs), queues and roles are the
+user's data and are kept. LOCAL_RETENTION_SECONDS sets ``retention`` (default 600).
 """
 
 import contextlib
