@@ -75,7 +75,8 @@ class Sweep:
     work: WorkData | None = None  # without it, finished jobs' work data is kept
     _stream_marks: dict[int, list[tuple[float, int]]] = field(default_factory=dict)  # shard -> (time, next sequence number)
     _iterators_seen: dict[str, float] = field(default_factory=dict)
-    _jobs_swept: set[tuple[str, str]] = field(default_factory=set)  # (account, job): work data already dropped
+    # Jobs that ended by then had their work data dropped (a time, not a set of jobs: it does not grow).
+    _jobs_swept_until: float = 0.0
     dropped: dict[str, int] = field(default_factory=dict)
 
     def __call__(self, now: float | None = None) -> None:
@@ -167,27 +168,25 @@ class Sweep:
 
         if self.work is None:
             return
+        # An EndTime written more than `retention` after it was taken would be missed: its data kept.
+        swept, cutoff = self._jobs_swept_until, now - self.retention
+        self._jobs_swept_until = max(swept, cutoff)
         jobs: set[tuple[str, str]] = set()
         with self.dynamodb_lock or contextlib.nullcontext():
-            for backend in _backends(dynamodb_backends):
-                table = backend.tables.get(self.work.jobs_table)
-                for by_job in list(table.items.values()) if table else []:
-                    for item in list(by_job.values()):
-                        status, ended = item.attrs.get("JobStatus"), item.attrs.get("EndTime")
-                        if status and ended and status.value in FINISHED and float(ended.value) <= now - self.retention:
-                            jobs.add((item.attrs["AccountId"].value, item.attrs["JobId"].value))
-            jobs -= self._jobs_swept
+            for table in _tables(dynamodb_backends, self.work.jobs_table):
+                for item in (item for by_job in table.items.values() for item in by_job.values()):
+                    status, ended = item.attrs.get("JobStatus"), item.attrs.get("EndTime")
+                    if status and ended and status.value in FINISHED and swept < float(ended.value) <= cutoff:
+                        jobs.add((item.attrs["AccountId"].value, item.attrs["JobId"].value))
             if not jobs:
                 return
-            prefixes = tuple(f"{account}#{job}#" for account, job in jobs)
-            for backend in _backends(dynamodb_backends):
-                table = backend.tables.get(self.work.batch_counts_table)
-                for key in [key for key in list(table.items) if key.value.startswith(prefixes)] if table else []:
+            markers = tuple(f"{account}#{job}#" for account, job in jobs)  # BatchId: account#job#batch
+            for table in _tables(dynamodb_backends, self.work.batch_counts_table):
+                for key in [key for key in table.items if key.value.startswith(markers)]:
                     table.delete_item(key, None)
                     self._count("batch markers", 1)
         prefixes = tuple(p for account, job in jobs for p in (f"manifests/{account}/{job}.", f"results/{account}/{job}/"))
         self._count("work files", self._delete_work_files(lambda key, _: key.startswith(prefixes)))
-        self._jobs_swept |= jobs
 
     def _map_results(self, now: float) -> None:
         """The Distributed Map's ResultWriter files, written when its run ends and never read by the service."""
@@ -227,6 +226,10 @@ def _backends(backend_dict: Any) -> list[Any]:
         regions = backend_dict[account]
         found.extend(regions[region] for region in list(regions.keys()))
     return found
+
+
+def _tables(dynamodb_backends: Any, name: str) -> list[Any]:
+    return [backend.tables[name] for backend in _backends(dynamodb_backends) if name in backend.tables]
 
 
 def _aware(moment: datetime.datetime) -> datetime.datetime:

@@ -134,6 +134,11 @@ def test_a_finished_jobs_markers_and_work_files_are_kept_for_the_retention_then_
     assert all(raw_item(buckets.table_name, ACCOUNT, job) for job in (job_id, running, recent))
     assert s3.list_objects_v2(Bucket="output-docs")["KeyCount"] == outputs
 
+    # When one runs a retention after the recent job finished, its data goes too, the running job's stays
+    sweep(now=ended + 2 * RETENTION + 1)
+    assert counted_batches(buckets, ACCOUNT, recent) == set() and counted_batches(buckets, ACCOUNT, running) == {0}
+    assert not any(recent in key for key in work_files(buckets)) and any(running in key for key in work_files(buckets))
+
 
 def test_a_listing_is_not_broken_by_keys_deleted_on_another_thread(stack: Stack) -> None:
     from moto.s3.models import s3_backends
