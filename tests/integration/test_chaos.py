@@ -68,7 +68,7 @@ def api(stack: Any, operation: str, request: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_jobs(stack: Any, monkeypatch: Any, inject: Callable[[str], Any], spec: str) -> tuple[list[Job], Any]:
-    from translate_jobs.api import operations
+    from translate_jobs.workflow import launcher as launching
 
     s3 = boto3.client("s3", region_name=REGION)
     all_jobs = jobs()
@@ -76,13 +76,13 @@ def run_jobs(stack: Any, monkeypatch: Any, inject: Callable[[str], Any], spec: s
         for name, body in job.documents.items():
             s3.put_object(Bucket="input-docs", Key=f"{job.folder}/{name}", Body=body)
     monkeypatch.setenv("BATCH_SIZE", "3")
-    launch = operations.workflow_launcher()
+    launch = launching.workflow_launcher()
     held: list[tuple[str, str]] = []
 
     def launcher(account_id: str, job_id: str) -> None:  # the job to stop starts its workflow only after the Stop
         (held.append if job_id == stopped.job_id else lambda pair: launch(*pair))((account_id, job_id))
 
-    monkeypatch.setattr(operations, "workflow_launcher", lambda: launcher)
+    monkeypatch.setattr(launching, "workflow_launcher", lambda: launcher)
     stopped = next(job for job in all_jobs if job.expected == "STOPPED")
     stopped.job_id = hashlib.md5(f"{ACCOUNT}:{stopped.token}".encode()).hexdigest()  # as Start derives it
     plan = inject(spec)

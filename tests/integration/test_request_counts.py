@@ -85,11 +85,11 @@ def test_one_batch_job_run_to_completed(stack, requests):
 
 def test_job_stopped_before_it_began(stack, requests, monkeypatch):
     # Given a Start whose workflow is launched only after the Stop (so BeginJob always finds STOP_REQUESTED)
-    from translate_jobs.api import operations
+    from translate_jobs.workflow import launcher as launching
 
-    launch = operations.workflow_launcher()
+    launch = launching.workflow_launcher()
     deferred: list[tuple[str, str]] = []
-    monkeypatch.setattr(operations, "workflow_launcher", lambda: lambda account_id, job_id: deferred.append((account_id, job_id)))
+    monkeypatch.setattr(launching, "workflow_launcher", lambda: lambda account_id, job_id: deferred.append((account_id, job_id)))
     job_id = start(stack)
     stopped = stack.runtime.invoke("ApiFunction", http_event("POST", "/", {"JobId": job_id}, target="StopTextTranslationJob"))
     assert json.loads(stopped["body"])["JobStatus"] == "STOP_REQUESTED"
