@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 KEPT_OUT = ("boto3", "aws_lambda_powertools.event_handler", "aws_lambda_powertools.utilities.data_classes",
-            "defusedxml", "translate_jobs.integrations.office", "translate_jobs.workflow.launcher")
+            "defusedxml", "translate_jobs.integrations.office", "translate_jobs.integrations.s3_as_role")
 
 
 def modules_after_import(handler_file: Path) -> set[str]:

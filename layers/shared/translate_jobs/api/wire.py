@@ -4,6 +4,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from translate_jobs.api.dependencies import ApiDependencies
 from translate_jobs.api.operations import OPERATIONS, PASSES_ROLE
 from translate_jobs.api.requests import REQUEST_TYPES
 from translate_jobs.api.validation import operation_model, validate_request
@@ -21,7 +22,7 @@ STOP = "StopTextTranslationJob"
 @dataclass(frozen=True)
 class Response:
     """An HTTP response of the API. (Powertools' event_handler has one too, but importing it costs
-    ~0.1 s of every cold start: asyncio, OpenAPI and resolvers this function does not use.)"""
+    ~90 ms of CPU in every cold start: asyncio, OpenAPI and resolvers this function does not use.)"""
 
     status_code: int
     body: str
@@ -92,7 +93,9 @@ def require_unicode(request: dict[str, Any]) -> None:
         raise errors.SerializationError("The request body is not valid JSON: it is nested too deeply.") from None
 
 
-def invoke(operation: str, account_id: str, request: dict[str, Any], caller_arn: str | None = None) -> Response:
+def invoke(
+    deps: ApiDependencies, operation: str, account_id: str, request: dict[str, Any], caller_arn: str | None = None
+) -> Response:
     """Validate, build the typed request, run the operation and encode its result; errors propagate to
     error_response().
 
@@ -107,11 +110,11 @@ def invoke(operation: str, account_id: str, request: dict[str, Any], caller_arn:
     typed = REQUEST_TYPES[operation].from_request(request)  # the operations never see the dict
     run = OPERATIONS[operation]
     if operation == STOP:
-        result = run(account_id, typed, StopRequester("API", caller_arn or f"arn:aws:iam::{account_id}:root"))
+        result = run(deps, account_id, typed, StopRequester("API", caller_arn or f"arn:aws:iam::{account_id}:root"))
     elif operation in PASSES_ROLE:
-        result = run(account_id, typed, caller_arn)
+        result = run(deps, account_id, typed, caller_arn)
     else:
-        result = run(account_id, typed)
+        result = run(deps, account_id, typed)
     if "JobId" in result:
         logger.thread_safe_append_keys(job_id=result["JobId"])
     metrics().add_metric(name="Success", unit="Count", value=1)
