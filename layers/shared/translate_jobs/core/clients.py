@@ -8,7 +8,6 @@ but a request uses few of them: a Stop needs DynamoDB only. Making a client load
 import threading
 from typing import Any
 
-import boto3
 from botocore.config import Config
 
 
@@ -26,6 +25,8 @@ class OnFirstUse:
         if client is None:
             with self._lock:
                 if self._client is None:
+                    import boto3  # here: a cold start that makes no client (Stop, Describe) skips its ~40 ms
+
                     self._client = boto3.client(self._service, **self._arguments)  # type: ignore[call-overload]
                 client = self._client
         return getattr(client, name)

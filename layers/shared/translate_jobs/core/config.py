@@ -8,8 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import boto3
-
 MIN_SECRET_LENGTH = 16
 
 
@@ -97,6 +95,8 @@ class Settings:
         # Read on the first List of this execution environment, then kept: once per cold start.
         if self.next_token_secret_arn is None:
             raise ConfigurationError("Environment variable NEXT_TOKEN_SECRET_ARN must be set (see template.yaml).")
+        import boto3  # here, not at the top: only List needs it, and boto3 costs ~40 ms of a cold start
+
         client = boto3.client("secretsmanager", region_name=self.region)
         secret = str(client.get_secret_value(SecretId=self.next_token_secret_arn)["SecretString"])
         if len(secret) < MIN_SECRET_LENGTH:
