@@ -158,7 +158,6 @@ class Sweep:
 
         reset_model_data()  # the backends keep what is live; this list kept everything else alive too
 
-
     def _finished_jobs_work_data(self, now: float) -> None:
         """Batch markers and work files (manifest, batch results) of jobs finished more than `retention` ago.
 
@@ -191,6 +190,7 @@ class Sweep:
     def _map_results(self, now: float) -> None:
         """The Distributed Map's ResultWriter files, written when its run ends and never read by the service."""
         cutoff = datetime.datetime.fromtimestamp(now - self.retention, datetime.UTC)
+
         def expired(key: str, stored: Any) -> bool:
             return key.startswith("map-results/") and _aware(stored.last_modified) < cutoff
 
