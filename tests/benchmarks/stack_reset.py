@@ -23,7 +23,8 @@ def undo_every_part() -> None:
     """The reset as it was: every part undone, whatever the test changed."""
     session = stack_support.SESSION
     stack = session.get()
-    stack_support.reset_caches()
+    stack.runtime.restore_configurations()
+    stack_support.forget_table_connections()
     stack_support._recreate(stack, session._provisioned)
     stack_support._restore_role_policies(session._roles)
 
