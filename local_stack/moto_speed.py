@@ -15,6 +15,9 @@ returns the undo.
   the same Python objects in the same order, so the same bytes (tests/integration/test_moto_speed.py
   compares both on items of every attribute type). Anything else in the response, and any value not
   in DynamoDB's canonical form, still goes through moto's serializer.
+* moto parsed each UpdateExpression twice per UpdateItem (once to validate the request, once to
+  apply it) into a syntax tree that it then only reads or copies; the workflow and Stop send the same
+  few expressions again and again. Each expression is now parsed once (the most recent 512 kept).
 """
 
 import functools
@@ -26,7 +29,7 @@ _SENDING = threading.local()  # set while this thread is inside an SQS send
 
 
 def install() -> Callable[[], None]:
-    undoes = [_sqs_send_without_counting(), _dynamodb_items_serialized_directly()]
+    undoes = [_sqs_send_without_counting(), _dynamodb_items_serialized_directly(), _update_expressions_parsed_once()]
 
     def undo() -> None:
         for each in reversed(undoes):
@@ -65,6 +68,21 @@ def _sqs_send_without_counting() -> Callable[[], None]:
     def undo() -> None:
         Queue.attributes = original_attributes  # type: ignore[method-assign]
         SQSBackend.send_message = original_send  # type: ignore[method-assign]
+
+    return undo
+
+
+def _update_expressions_parsed_once() -> Callable[[], None]:
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+
+    original = vars(UpdateExpressionParser)["make"]  # the classmethod itself
+    # Shared by every request: moto only reads the tree (find_clauses) or deep-copies it (its Validator) before
+    # filling in the values. A malformed expression raises each time (lru_cache keeps no exceptions).
+    parse = functools.lru_cache(maxsize=512)(original.__func__.__get__(UpdateExpressionParser))
+    UpdateExpressionParser.make = staticmethod(parse)  # type: ignore[method-assign, assignment]
+
+    def undo() -> None:
+        UpdateExpressionParser.make = original  # type: ignore[method-assign]
 
     return undo
 

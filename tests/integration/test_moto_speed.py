@@ -150,3 +150,26 @@ def test_items_are_serialized_to_the_same_bytes_as_moto_s_serializer(stack, monk
     for ours, theirs in zip(fast, generic, strict=True):  # a shard iterator is new each time: the rest is compared
         assert re.sub(rb'ShardIterator": "[^"]*"', b"", ours) == re.sub(rb'ShardIterator": "[^"]*"', b"", theirs)
     assert b"every-type" in fast[-1] and b"NewImage" in fast[-1] and b"OldImage" in fast[-1]  # GetRecords
+
+
+def test_an_update_expression_is_parsed_once_and_applied_with_each_request_s_values(stack, monkeypatch):
+    from moto.dynamodb.parsing.tokens import ExpressionTokenizer
+
+    expression = "SET #count = :count, speed_note = :note"
+    parsed: list[str] = []
+    tokenize = ExpressionTokenizer.make_list
+    monkeypatch.setattr(ExpressionTokenizer, "make_list",
+                        classmethod(lambda cls, text: parsed.append(text) or tokenize(text)))
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    table = stack.resolver.refs["JobsTable"]
+    key = {"AccountId": {"S": "111122223333"}, "JobId": {"S": "speed-parse"}}
+    for count in range(3):
+        new = dynamodb.update_item(TableName=table, Key=key, UpdateExpression=expression,
+                                   ExpressionAttributeNames={"#count": "SpeedCount"}, ReturnValues="ALL_NEW",
+                                   ExpressionAttributeValues={":count": {"N": str(count)}, ":note": {"S": f"note {count}"}})
+        assert (new["Attributes"]["SpeedCount"], new["Attributes"]["speed_note"]) == ({"N": str(count)}, {"S": f"note {count}"})
+    assert parsed.count(expression) <= 1
+    for _ in range(2):  # a malformed expression is refused every time (errors are not kept)
+        with pytest.raises(dynamodb.exceptions.ClientError, match="Invalid UpdateExpression"):
+            dynamodb.update_item(TableName=table, Key=key, UpdateExpression="SET speed_note = = :note",
+                                 ExpressionAttributeValues={":note": {"S": "x"}})
