@@ -14,7 +14,7 @@ and in which order is unchanged; only when.
 """
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -33,7 +33,7 @@ def serving() -> Iterator[None]:
     global _served
     with _quiet:
         _served += 1
-    _thread.serving = True
+    _thread.serving, _thread.after = True, []
     try:
         yield
     finally:
@@ -42,6 +42,16 @@ def serving() -> Iterator[None]:
             _served -= 1
             if not _served:
                 _quiet.notify_all()
+        for work in _thread.after:
+            work()
+
+
+def after_answer(work: Callable[[], None]) -> None:
+    """Run ``work`` once the request this thread serves is answered (now, outside a request)."""
+    if getattr(_thread, "serving", False):
+        _thread.after.append(work)
+    else:
+        work()
 
 
 def checkpoint() -> None:

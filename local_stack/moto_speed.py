@@ -18,6 +18,10 @@ returns the undo.
 * moto parsed each UpdateExpression twice per UpdateItem (once to validate the request, once to
   apply it) into a syntax tree that it then only reads or copies; the workflow and Stop send the same
   few expressions again and again. Each expression is now parsed once (the most recent 512 kept).
+* StartExecution started the execution's thread before answering, and waited for it to run: a Start
+  waited on its own workflow. As on AWS, the execution is RUNNING when StartExecution answers and
+  its work begins after: when StartExecution is called while the front serves a request (the API's
+  Start), its thread starts once that request is answered (local_stack.foreground.after_answer).
 """
 
 import functools
@@ -29,7 +33,8 @@ _SENDING = threading.local()  # set while this thread is inside an SQS send
 
 
 def install() -> Callable[[], None]:
-    undoes = [_sqs_send_without_counting(), _dynamodb_items_serialized_directly(), _update_expressions_parsed_once()]
+    undoes = [_sqs_send_without_counting(), _dynamodb_items_serialized_directly(), _update_expressions_parsed_once(),
+              _executions_started_after_the_answer()]
 
     def undo() -> None:
         for each in reversed(undoes):
@@ -83,6 +88,25 @@ def _update_expressions_parsed_once() -> Callable[[], None]:
 
     def undo() -> None:
         UpdateExpressionParser.make = original  # type: ignore[method-assign]
+
+    return undo
+
+
+def _executions_started_after_the_answer() -> Callable[[], None]:
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    from local_stack import foreground
+
+    original = ExecutionWorker.start
+
+    @functools.wraps(original)
+    def start(worker: Any) -> None:
+        foreground.after_answer(lambda: original(worker))
+
+    ExecutionWorker.start = start  # type: ignore[method-assign]
+
+    def undo() -> None:
+        ExecutionWorker.start = original  # type: ignore[method-assign]
 
     return undo
 

@@ -55,3 +55,12 @@ def test_nothing_waits_when_no_request_is_served(monkeypatch):
     thread, _ = _in_background(order)
     thread.join(30)
     assert order == ["background"]
+
+
+def test_work_for_after_the_answer_runs_once_the_request_is_answered():
+    done: list[str] = []
+    with foreground.serving():
+        foreground.after_answer(lambda: done.append("workflow started"))
+        done.append("answered")
+    foreground.after_answer(lambda: done.append("outside a request: at once"))
+    assert done == ["answered", "workflow started", "outside a request: at once"]
