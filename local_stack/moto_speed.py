@@ -18,6 +18,8 @@ returns the undo.
 * moto parsed each UpdateExpression twice per UpdateItem (once to validate the request, once to
   apply it) into a syntax tree that it then only reads or copies; the workflow and Stop send the same
   few expressions again and again. Each expression is now parsed once (the most recent 512 kept).
+* moto listed its response class's methods (inspect.getmembers, a few hundred) on every request of
+  every service, to find the action's; they are listed once per class.
 * StartExecution started the execution's thread before answering, and waited for it to run: a Start
   waited on its own workflow. As on AWS, the execution is RUNNING when StartExecution answers and
   its work begins after: when StartExecution is called while the front serves a request (the API's
@@ -34,7 +36,7 @@ _SENDING = threading.local()  # set while this thread is inside an SQS send
 
 def install() -> Callable[[], None]:
     undoes = [_sqs_send_without_counting(), _dynamodb_items_serialized_directly(), _update_expressions_parsed_once(),
-              _executions_started_after_the_answer()]
+              _executions_started_after_the_answer(), _handler_methods_listed_once()]
 
     def undo() -> None:
         for each in reversed(undoes):
@@ -107,6 +109,25 @@ def _executions_started_after_the_answer() -> Callable[[], None]:
 
     def undo() -> None:
         ExecutionWorker.start = original  # type: ignore[method-assign]
+
+    return undo
+
+
+def _handler_methods_listed_once() -> Callable[[], None]:
+    import moto.core.responses as responses
+
+    original = responses.method_names_from_class
+    listed: dict[Any, list[str]] = {}
+
+    def method_names_from_class(clazz: Any) -> list[str]:
+        if clazz not in listed:  # a class's methods are its own from import on (a patch replaces, never adds)
+            listed[clazz] = original(clazz)
+        return listed[clazz]
+
+    responses.method_names_from_class = method_names_from_class
+
+    def undo() -> None:
+        responses.method_names_from_class = original
 
     return undo
 

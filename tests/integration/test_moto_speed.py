@@ -173,3 +173,16 @@ def test_an_update_expression_is_parsed_once_and_applied_with_each_request_s_val
         with pytest.raises(dynamodb.exceptions.ClientError, match="Invalid UpdateExpression"):
             dynamodb.update_item(TableName=table, Key=key, UpdateExpression="SET speed_note = = :note",
                                  ExpressionAttributeValues={":note": {"S": "x"}})
+
+
+def test_a_response_class_s_methods_are_listed_once(stack):
+    import moto.core.responses as responses
+    from moto.core.utils import method_names_from_class as listed_by_moto
+    from moto.dynamodb.responses import DynamoHandler
+    from moto.sqs.responses import SQSResponse
+
+    for handler in (DynamoHandler, SQSResponse):
+        assert responses.method_names_from_class(handler) == listed_by_moto(handler)
+        assert responses.method_names_from_class(handler) is responses.method_names_from_class(handler)
+    boto3.client("dynamodb", region_name=REGION).list_tables()
+    boto3.client("sqs", region_name=REGION).list_queues()
