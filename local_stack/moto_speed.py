@@ -1,5 +1,5 @@
 """Where moto is much slower than AWS in a way a user of `make run` feels, and the fix (`make bench`
-measures each; the README's "Speed, locally" has the figures). Each patch keeps moto's answers as
+measures the effect; the README's "Speed, locally" says what a user gets). Each patch keeps moto's answers as
 they were, byte for byte: only the work behind them changes. ``install()`` applies them all and
 returns the undo.
 
@@ -7,7 +7,8 @@ returns the undo.
   queue's ContentBasedDeduplication), which counts the visible, delayed and in-flight messages
   (three passes, each message asking for the time). The local events queue, which nobody needs to
   read, grows by one message per job status change, so each Stop's event cost more than the one
-  before. A send now reads that one attribute; GetQueueAttributes still counts.
+  before. A send (moto's send methods' own reads) now reads that one attribute; every other
+  reader, GetQueueAttributes included, still gets the counts.
 * DynamoDB's items were serialized by moto's generic, model-driven serializer: every attribute
   value is a structure of ten members, each looked up under up to six aliases (~1,100 lookups for
   Stop's UpdateItem returning a 30-attribute job; a stream's GetRecords, each record's images). An
@@ -27,11 +28,9 @@ returns the undo.
 """
 
 import functools
-import threading
+import sys
 from collections.abc import Callable
 from typing import Any
-
-_SENDING = threading.local()  # set while this thread is inside an SQS send
 
 
 def install() -> Callable[[], None]:
@@ -46,35 +45,26 @@ def install() -> Callable[[], None]:
 
 
 def _sqs_send_without_counting() -> Callable[[], None]:
-    from moto.sqs.models import Queue, SQSBackend
+    import moto.sqs.models as sqs_models
+    from moto.sqs.models import Queue
 
-    original_attributes = Queue.attributes
-    original_send = SQSBackend.send_message
+    original = Queue.attributes
+    # The methods of a send that read Queue.attributes, and only for ContentBasedDeduplication.
+    senders = {(sqs_models.__file__, name) for name in ("send_message", "_validate_message", "add_message")}
 
     def attributes(queue: Any) -> dict[str, Any]:
-        if not getattr(_SENDING, "active", False):
-            return original_attributes.fget(queue)  # type: ignore[attr-defined, no-any-return]
+        caller = sys._getframe(1).f_code
+        if (caller.co_filename, caller.co_name) not in senders:
+            return original.fget(queue)  # type: ignore[attr-defined, no-any-return]
         if not queue.fifo_queue:  # moto's attributes name ContentBasedDeduplication for FIFO queues only
             return {}
         value = queue.content_based_deduplication
         return {"ContentBasedDeduplication": str(value).lower() if isinstance(value, bool) else value}
 
-    @functools.wraps(original_send)
-    def send_message(*args: Any, **kwargs: Any) -> Any:
-        if getattr(_SENDING, "active", False):
-            return original_send(*args, **kwargs)
-        _SENDING.active = True
-        try:
-            return original_send(*args, **kwargs)
-        finally:
-            _SENDING.active = False
-
     Queue.attributes = property(attributes)  # type: ignore[assignment, method-assign]
-    SQSBackend.send_message = send_message  # type: ignore[method-assign]
 
     def undo() -> None:
-        Queue.attributes = original_attributes  # type: ignore[method-assign]
-        SQSBackend.send_message = original_send  # type: ignore[method-assign]
+        Queue.attributes = original  # type: ignore[method-assign]
 
     return undo
 
