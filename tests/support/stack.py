@@ -206,8 +206,13 @@ def _recreate(stack: Stack, provisioned: dict[str, set[str]]) -> None:
     from moto.stepfunctions.responses import get_backend
 
     iam = boto3.client("iam", region_name=REGION)
-    for name in resources_of_type(stack.template, "AWS::Serverless::StateMachine"):
-        get_backend(ACCOUNT, REGION).describe_state_machine(stack.resolver.refs[name]).executions.clear()
+    machines = {stack.resolver.refs[name] for name in resources_of_type(stack.template, "AWS::Serverless::StateMachine")}
+    for machine in machines:
+        get_backend(ACCOUNT, REGION).describe_state_machine(machine).executions.clear()
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    for machine in sfn.list_state_machines()["stateMachines"]:  # a test's own, with its executions
+        if machine["stateMachineArn"] not in machines:
+            sfn.delete_state_machine(stateMachineArn=machine["stateMachineArn"])
     s3 = boto3.resource("s3", region_name=REGION)
     for bucket in s3.buckets.all():
         bucket.objects.all().delete()
