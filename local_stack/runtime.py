@@ -1,10 +1,17 @@
 """Runs the template's functions in this process: their real handlers, their template environment.
 
+Each function has its own execution environment, as on Lambda: its handler's module, loaded when the
+function is first invoked, with ``os.environ`` holding the function's own environment while the module
+starts (the module reads its settings then and builds its dependencies: functions/*/ are composition
+roots). ``update_configuration`` is Lambda's UpdateFunctionConfiguration: the next invocation starts a
+new execution environment from the new environment.
+
 moto runs Lambda code only in Docker; without it, its "simple" Lambda backend echoes payloads.
 ``install_moto_lambda`` replaces that backend's ``invoke`` (a private API: moto is pinned and
 tests/test_local_stack.py fails loudly if the signature changes) with one that calls the handler.
 """
 
+import contextlib
 import importlib.util
 import inspect
 import json
@@ -15,7 +22,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -71,17 +78,39 @@ class FunctionError(Exception):
 
 
 class FunctionRuntime:
-    """Loads each function's handler module once and invokes it."""
+    """Loads each function's handler module once per execution environment and invokes it."""
 
     def __init__(self) -> None:
         self.functions: dict[str, LocalFunction] = {}
-        self._modules: dict[str, ModuleType] = {}
+        self._template_environments: dict[str, dict[str, str]] = {}
+        self._modules: dict[str, ModuleType] = {}  # by function: its current execution environment
         self._lock = threading.Lock()
         # The credentials each invocation calls AWS with (local_stack.iam.enable): its role's session.
         self.credentials: Callable[[LocalFunction], Any] | None = None
 
     def register(self, function: LocalFunction) -> None:
         self.functions[function.logical_id] = function
+        self._template_environments[function.logical_id] = dict(function.environment)
+
+    def update_configuration(self, name_or_arn: str, **variables: str) -> None:
+        """Lambda's UpdateFunctionConfiguration (Environment.Variables, merged): invocations under way
+        finish in the old execution environment, the next one starts a new one from the new environment."""
+        function = self.find(name_or_arn)
+        function.environment = {**function.environment, **variables}
+        with self._lock:
+            self._modules.pop(function.logical_id, None)
+
+    def restore_configurations(self) -> None:
+        """Every function back to its template environment, each in a new execution environment."""
+        for logical_id, environment in self._template_environments.items():
+            self.functions[logical_id].environment = dict(environment)
+        with self._lock:
+            self._modules.clear()
+
+    def dependencies(self, name_or_arn: str) -> Any:
+        """What the function's current execution environment built (its module's ``DEPENDENCIES``),
+        starting one if none runs: for tests to inspect, or to replace a part of."""
+        return self._module(self.find(name_or_arn)).DEPENDENCIES
 
     def find(self, name_or_arn: str) -> LocalFunction:
         name = name_or_arn.split(":function:")[-1].split(":")[0]
@@ -100,20 +129,24 @@ class FunctionRuntime:
                 merged[key] = value
         os.environ.update(merged)
 
-    def handler(self, function: LocalFunction) -> Callable[[Any, Any], Any]:
-        module_name, _, attribute = function.handler.rpartition(".")
-        key = f"{function.code_dir}:{module_name}"
+    def handler(self, function: LocalFunction) -> Callable[..., Any]:
+        return getattr(self._module(function), function.handler.rpartition(".")[2])
+
+    def _module(self, function: LocalFunction) -> ModuleType:
+        """The function's handler module, started (its init phase) on first use in this execution environment."""
+        module_name = function.handler.rpartition(".")[0]
         with self._lock:
-            if key not in self._modules:
+            if function.logical_id not in self._modules:
                 if str(LAYER_DIR) not in sys.path:
                     sys.path.insert(0, str(LAYER_DIR))
                 path = function.code_dir / f"{module_name.replace('.', '/')}.py"
-                spec = importlib.util.spec_from_file_location(f"fn_{function.code_dir.name}_{module_name}", path)
+                spec = importlib.util.spec_from_file_location(f"fn_{function.logical_id}_{module_name}", path)
                 assert spec and spec.loader, path
                 module = importlib.util.module_from_spec(spec)
-                spec.loader.exec_module(module)
-                self._modules[key] = module
-        return getattr(self._modules[key], attribute)
+                with _environment(function.environment):
+                    spec.loader.exec_module(module)
+                self._modules[function.logical_id] = module
+            return self._modules[function.logical_id]
 
     def invoke(self, name_or_arn: str, event: Any) -> Any:
         """Run the handler; an exception becomes FunctionError with Lambda's error payload."""
@@ -148,6 +181,23 @@ class FunctionRuntime:
                 ensure_ascii=True,
             ))
             raise FunctionError(payload) from exc
+
+
+@contextlib.contextmanager
+def _environment(variables: Mapping[str, str]) -> Iterator[None]:
+    """``os.environ`` with a function's own variables while its module starts (under the runtime's lock).
+    Functions share this process and agree on every variable (apply_environment) but STATE_MACHINE_ARN and
+    those a configuration update changed, which only a module's start reads, so only they are swapped."""
+    saved = {name: os.environ.get(name) for name, value in variables.items() if os.environ.get(name) != value}
+    os.environ.update({name: variables[name] for name in saved})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def install_moto_lambda(runtime: FunctionRuntime) -> Callable[[], None]:

@@ -1,17 +1,24 @@
 """The worker Lambdas of the job workflow (one handler per Task of statemachine/translation_job.asl.json).
 
 Finalizing to STOPPED or COMPLETED lives in translate_jobs.workflow.steps.finalize_job.
+
+This module is each worker function's composition root: when its execution environment starts it reads
+the function's settings and builds the store and the clients (``DEPENDENCIES``), which every invocation
+is given; a test injects its own with ``handler(event, context, dependencies=...)``.
 """
 
+import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from translate_jobs.core.config import settings
+from translate_jobs.core.config import Settings
 from translate_jobs.core.observability import logger, observed
 from translate_jobs.workflow import steps
+from translate_jobs.workflow.dependencies import WorkflowDependencies
 
-settings()  # fail at cold start if the template left something out
+# Once per execution environment; fails at cold start if the template left something out.
+DEPENDENCIES = WorkflowDependencies.from_settings(Settings.from_environ(os.environ))
 
 
 def _job_keys(event: dict[str, Any]) -> None:
@@ -19,29 +26,41 @@ def _job_keys(event: dict[str, Any]) -> None:
 
 
 @observed()
-def begin_job(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def begin_job(
+    event: dict[str, Any], context: LambdaContext, dependencies: WorkflowDependencies | None = None
+) -> dict[str, Any]:
     _job_keys(event)
     polls = event.get("Begin", {}).get("Polls", 0)  # this execution's polls so far (its state)
-    return steps.begin_job(event["AccountId"], event["JobId"], polls=polls, generation=event.get("Generation", 0))
-
-
-@observed()
-def plan_batches(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    _job_keys(event)
-    continuation = (event.get("Plan") or {}).get("Continuation")  # the previous invocation's, when it ran out of time
-    return steps.plan_batches(
-        event["AccountId"], event["JobId"], continuation, lambda: context.get_remaining_time_in_millis() / 1000
+    return steps.begin_job(
+        dependencies or DEPENDENCIES, event["AccountId"], event["JobId"], polls=polls, generation=event.get("Generation", 0)
     )
 
 
 @observed()
-def translate_batch(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def plan_batches(
+    event: dict[str, Any], context: LambdaContext, dependencies: WorkflowDependencies | None = None
+) -> dict[str, Any]:
     _job_keys(event)
-    logger.thread_safe_append_keys(batch=event["Batch"])
-    return steps.translate_batch(event["AccountId"], event["JobId"], event["Batch"], event["Keys"])
+    continuation = (event.get("Plan") or {}).get("Continuation")  # the previous invocation's, when it ran out of time
+    return steps.plan_batches(
+        dependencies or DEPENDENCIES, event["AccountId"], event["JobId"], continuation,
+        lambda: context.get_remaining_time_in_millis() / 1000,
+    )
 
 
 @observed()
-def finalize_job(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def translate_batch(
+    event: dict[str, Any], context: LambdaContext, dependencies: WorkflowDependencies | None = None
+) -> dict[str, Any]:
     _job_keys(event)
-    return steps.finalize_job(event["AccountId"], event["JobId"], failure=steps.caught_failure(event.get("Error")))
+    logger.thread_safe_append_keys(batch=event["Batch"])
+    return steps.translate_batch(dependencies or DEPENDENCIES, event["AccountId"], event["JobId"], event["Batch"], event["Keys"])
+
+
+@observed()
+def finalize_job(
+    event: dict[str, Any], context: LambdaContext, dependencies: WorkflowDependencies | None = None
+) -> dict[str, Any]:
+    _job_keys(event)
+    failure = steps.caught_failure(event.get("Error"))
+    return steps.finalize_job(dependencies or DEPENDENCIES, event["AccountId"], event["JobId"], failure=failure)

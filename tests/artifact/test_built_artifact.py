@@ -32,7 +32,7 @@ import pytest
 from local_stack.provision import Stack, plan
 from local_stack.stack import local_environment
 from local_stack.template import ROOT, load_template, resources_of_type
-from tests.support.stack import ACCOUNT, REGION, put_job, reset_caches
+from tests.support.stack import ACCOUNT, REGION, forget_table_connections, put_job
 
 pytestmark = pytest.mark.artifact
 
@@ -204,9 +204,9 @@ def seed(emulator: str, local_plan: Stack, monkeypatch: pytest.MonkeyPatch) -> A
     monkeypatch.setenv("AWS_ENDPOINT_URL", emulator)
     for key, value in local_plan.runtime.find("BeginJobFunction").environment.items():
         monkeypatch.setenv(key, value)
-    reset_caches()
+    forget_table_connections()  # put_job's store talks to the emulator
     yield put_job
-    reset_caches()
+    forget_table_connections()
 
 
 def invoke_built(function: BuiltFunction, event_file: str, runtime_python: Path, emulator: str, stack: Stack) -> Any:

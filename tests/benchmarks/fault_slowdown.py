@@ -20,8 +20,7 @@ from tests.support import stack as stack_support  # noqa: E402
 
 def run_job(stack: object, documents: int, spec: str) -> tuple[float, str, int, int]:
     stack = stack_support.SESSION.reset()
-    os.environ["BATCH_SIZE"] = "10"
-    stack_support.reset_caches()
+    stack_support.configure(stack, BATCH_SIZE="10")
     s3 = boto3.client("s3", region_name=stack_support.REGION)
     s3.create_bucket(Bucket="input-docs")
     s3.create_bucket(Bucket="output-docs")

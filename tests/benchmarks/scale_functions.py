@@ -16,6 +16,7 @@ and sorts the whole bucket for each list page):
 """
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -155,12 +156,22 @@ def measure(function: str, code: Path, keys: int, key_length: int, batches: int)
     s3 = boto3.client("s3", region_name=conftest.REGION)
     s3.create_bucket(Bucket=INPUT_BUCKET)
     s3.create_bucket(Bucket=OUTPUT_BUCKET)
-    try:  # the layered library (translate_jobs/<layer>/...), or the flat one of before
-        from translate_jobs.dal.store import job_store
+    try:  # dependencies injected: the steps are given what a worker function builds from its environment
+        from translate_jobs.core.config import Settings
         from translate_jobs.workflow import steps as workflow
+        from translate_jobs.workflow.dependencies import WorkflowDependencies
+
+        dependencies = WorkflowDependencies.from_settings(Settings.from_environ(os.environ))
+        job_store: Any = lambda: dependencies.store  # noqa: E731
+        step: Any = lambda name: functools.partial(getattr(workflow, name), dependencies)  # noqa: E731
     except ImportError:
-        from translate_jobs import workflow  # type: ignore[no-redef]
-        from translate_jobs.store import job_store  # type: ignore[no-redef]
+        try:  # the layered library (translate_jobs/<layer>/...), or the flat one of before, each step fetching its own
+            from translate_jobs.dal.store import job_store
+            from translate_jobs.workflow import steps as workflow
+        except ImportError:
+            from translate_jobs import workflow  # type: ignore[no-redef]
+            from translate_jobs.store import job_store  # type: ignore[no-redef]
+        step = lambda name: getattr(workflow, name)  # noqa: E731
 
     if function == "list":  # the listing alone, as PlanBatches pages it: what any plan costs at least
         call: Any = lambda: sum(len(page.get("Contents", [])) for page in  # noqa: E731
@@ -180,9 +191,9 @@ def measure(function: str, code: Path, keys: int, key_length: int, batches: int)
         record.output_data_config = {"S3Uri": f"s3://{OUTPUT_BUCKET}/out/{conftest.ACCOUNT}-TranslateText-{job_id}/"}
         record.save()
         if function == "plan":
-            call = lambda: workflow.plan_batches(conftest.ACCOUNT, job_id)  # noqa: E731
+            call = lambda: step("plan_batches")(conftest.ACCOUNT, job_id)  # noqa: E731
         else:
-            call = lambda: workflow.finalize_job(conftest.ACCOUNT, job_id)  # noqa: E731
+            call = lambda: step("finalize_job")(conftest.ACCOUNT, job_id)  # noqa: E731
     before_mb, cpu = _rss_mb(), time.process_time()
     started = time.perf_counter()
     result = call()

@@ -53,9 +53,10 @@ def free_port() -> int:
 
 
 def create_jobs(count: int) -> list[str]:
-    from translate_jobs.dal.store import JobRecord, job_store
+    from translate_jobs.core.config import Settings
+    from translate_jobs.dal.store import JobRecord, JobStore
 
-    job_store()
+    JobStore(Settings.from_environ(os.environ))  # binds JobRecord to the template's table
     ids = []
     with JobRecord.batch_write() as batch:
         for _ in range(count):

@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.support.stack import ACCOUNT, REGION, http_event, start_request, wait_for_execution
+from tests.support.stack import ACCOUNT, REGION, configure, http_event, start_request, wait_for_execution
 from translate_jobs.integrations.engines import PseudoEngine
 
 FAULTS = "rate=0.08,kill=0.05,timeout=0.02"  # 8% of every AWS call of the functions, 5% of output writes kill the batch
@@ -68,21 +68,20 @@ def api(stack: Any, operation: str, request: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_jobs(stack: Any, monkeypatch: Any, inject: Callable[[str], Any], spec: str) -> tuple[list[Job], Any]:
-    from translate_jobs.api import operations
-
     s3 = boto3.client("s3", region_name=REGION)
     all_jobs = jobs()
     for job in all_jobs:
         for name, body in job.documents.items():
             s3.put_object(Bucket="input-docs", Key=f"{job.folder}/{name}", Body=body)
-    monkeypatch.setenv("BATCH_SIZE", "3")
-    launch = operations.workflow_launcher()
+    configure(stack, BATCH_SIZE="3")
+    api_dependencies = stack.runtime.dependencies("ApiFunction")
+    launch = api_dependencies.launcher
     held: list[tuple[str, str]] = []
 
     def launcher(account_id: str, job_id: str) -> None:  # the job to stop starts its workflow only after the Stop
         (held.append if job_id == stopped.job_id else lambda pair: launch(*pair))((account_id, job_id))
 
-    monkeypatch.setattr(operations, "workflow_launcher", lambda: launcher)
+    monkeypatch.setattr(api_dependencies, "launcher", launcher)
     stopped = next(job for job in all_jobs if job.expected == "STOPPED")
     stopped.job_id = hashlib.md5(f"{ACCOUNT}:{stopped.token}".encode()).hexdigest()  # as Start derives it
     plan = inject(spec)

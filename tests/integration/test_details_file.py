@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.support.stack import ACCOUNT, REGION, put_job
+from tests.support.stack import ACCOUNT, REGION, job_store, put_job, workflow_dependencies
 from tests.support.workflow import record_small_parts
 
 PART = 1024  # bytes of a details part here (5 MiB in the service: S3's minimum)
@@ -35,7 +35,7 @@ def documents(batch: int, count: int) -> list[dict[str, Any]]:
 
 
 def job_with_fragments(stack: Any, batches: int, per_batch: int) -> tuple[Any, list[list[dict[str, Any]]]]:
-    from translate_jobs.dal.store import JobRecord, job_store
+    from translate_jobs.dal.store import JobRecord
 
     job_id = put_job("IN_PROGRESS")
     record = JobRecord.get(ACCOUNT, job_id)
@@ -82,7 +82,7 @@ def test_a_normal_jobs_details_are_the_same_text_as_written_whole(buckets):
     from translate_jobs.workflow import steps
 
     job, fragments = job_with_fragments(buckets, batches=3, per_batch=4)
-    first_failure = steps._write_details(job)
+    first_failure = steps._write_details(workflow_dependencies(), job)
     assert first_failure == "The document is not valid UTF-8 (0/2)."
     for target in ("fr", "de"):
         assert written(job, target) == expected_text(job, fragments, target)
@@ -92,7 +92,7 @@ def test_large_details_are_streamed_in_bounded_parts_with_the_header_first(bucke
     from translate_jobs.workflow import steps
 
     job, fragments = job_with_fragments(buckets, batches=12, per_batch=10)
-    steps._write_details(job)
+    steps._write_details(workflow_dependencies(), job)
     for target in ("fr", "de"):
         text = written(job, target)
         assert text == expected_text(job, fragments, target)
@@ -119,14 +119,13 @@ def test_fragments_are_read_concurrently_and_written_in_batch_order(buckets, mon
         return get_object(self, bucket_name, key_name, *args, **kwargs)
 
     monkeypatch.setattr(moto.s3.models.S3Backend, "get_object", gated)
-    steps._write_details(job)
+    steps._write_details(workflow_dependencies(), job)
     assert written(job, "fr") == expected_text(job, fragments, "fr")
 
 
 def test_no_results_write_no_details_file(buckets):
-    from translate_jobs.dal.store import job_store
     from translate_jobs.workflow import steps
 
     job = job_store().get(ACCOUNT, put_job("IN_PROGRESS"))
-    assert steps._write_details(job) is None
+    assert steps._write_details(workflow_dependencies(), job) is None
     assert s3().list_objects_v2(Bucket="output-docs").get("KeyCount", 0) == 0

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from local_stack.template import ROOT
-from tests.support.events import capture_events, drain, reset_event_caches
+from tests.support.events import capture_events, drain
 from tests.support.stack import ACCOUNT, put_job
 
 FOLDERS = ("stream", "stop-requests", "reconciler", "sweep")
@@ -70,8 +70,7 @@ def test_every_event_file_has_an_expectation():
 def test_event_runs_through_its_function(stack, monkeypatch, name):
     assert name in EXPECTATIONS, f"events/{name} has no expectation in {__file__}"
     expected = EXPECTATIONS[name]
-    monkeypatch.setenv("STOP_REQUEST_ACCOUNTS", ACCOUNT)
-    reset_event_caches()
+    stack.runtime.update_configuration("StopRequestFunction", STOP_REQUEST_ACCOUNTS=ACCOUNT)
     capture_events(stack)
     if expected.status_before:
         put_job(expected.status_before, job_id=JOB_ID, **expected.fields)
@@ -82,9 +81,8 @@ def test_event_runs_through_its_function(stack, monkeypatch, name):
     assert result == expected.result
     assert [event["body"]["detail"]["jobStatus"] for event in drain()] == expected.published
     if expected.status_after:
-        from translate_jobs.dal.store import job_store
+        from tests.support.stack import job_store
 
         assert job_store().get(ACCOUNT, JOB_ID).job_status == expected.status_after
     if name == "stop-requests/sqs-batch.json":
         assert [message["body"] for message in drain("translate-jobs-StopRequestDeadLetterQueue")] == ["not json"]
-    reset_event_caches()

@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.support.events import capture_events, drain, reset_event_caches, stream_delivery, transitions
+from tests.support.events import capture_events, drain, stream_delivery, transitions
 from tests.support.stack import ACCOUNT, REGION, put_job, wait_for_execution
 from tests.support.stack import start_job as start_any_job
 
@@ -20,13 +20,11 @@ DETAIL_TYPE = "Translate TextTranslationJob State Change"
 
 @pytest.fixture
 def bus(stack: Any) -> Any:
-    reset_event_caches()
     s3 = boto3.client("s3", region_name=REGION)
     s3.create_bucket(Bucket="input-docs")
     s3.create_bucket(Bucket="output-docs")
     capture_events(stack)
     yield stack
-    reset_event_caches()
 
 
 def start_job(stack: Any) -> str:
@@ -61,7 +59,7 @@ def test_a_completed_run_publishes_each_status_change_once_in_order(bus):
 
 
 def test_a_stopped_job_publishes_submitted_stop_requested_stopped_and_nothing_for_a_repeated_stop(bus):
-    from translate_jobs.dal.store import job_store
+    from tests.support.stack import job_store
 
     job_id = put_job("SUBMITTED")
     assert job_store().request_stop(ACCOUNT, job_id, now=time.time()) == "STOP_REQUESTED"
@@ -77,9 +75,10 @@ def test_a_stopped_job_publishes_submitted_stop_requested_stopped_and_nothing_fo
 
 
 def test_rejected_and_count_only_writes_publish_nothing(bus):
-    from translate_jobs.dal.store import job_store
+    from tests.support.stack import job_store
     from translate_jobs.domain.errors import JobStateConflictError
-    from translate_jobs.domain.lifecycle import JobStatus
+    from translate_jobs.domain.job import BatchCount
+    from translate_jobs.domain.lifecycle import Finalization, JobStatus
 
     done = put_job("COMPLETED")
     running = put_job("IN_PROGRESS", input_documents_count=2)
@@ -90,24 +89,22 @@ def test_rejected_and_count_only_writes_publish_nothing(bus):
     # A stop of a finished job and a finalize from the wrong status fail their conditions...
     assert job_store().request_stop(ACCOUNT, done, now=time.time()) == "COMPLETED"
     with pytest.raises(JobStateConflictError):
-        job_store().finalize(ACCOUNT, done, JobStatus.FAILED, "x", expected=JobStatus.IN_PROGRESS, now=time.time(),
-                             releases="Running")
+        job_store().finalize(ACCOUNT, done, Finalization(JobStatus.FAILED, "x", expected=JobStatus.IN_PROGRESS,
+                                                         end_time=time.time(), held_slot=True))
     # ...and a batch's counts change no status.
-    job_store().count_batch(ACCOUNT, running, 0, translated=1, failed=0, now=time.time())
+    job_store().count_batch(ACCOUNT, running, BatchCount(0, translated=1, failed=0), now=time.time())
 
     assert delivery.pump() == 1  # only the count write reached the stream
     assert drain() == []
 
 
 def test_a_putevents_failure_fails_the_record_and_it_is_retried_in_order(bus, monkeypatch):
-    from translate_jobs.events import state_changes as job_events
-
     job_id = put_job("SUBMITTED")
-    from translate_jobs.dal.store import job_store
+    from tests.support.stack import job_store
 
     job_store().begin(ACCOUNT, job_id)
     job_store().request_stop(ACCOUNT, job_id, now=time.time())
-    client = job_events.events_client()
+    client = bus.runtime.dependencies("JobEventsFunction").events
     real = client.put_events
     calls: list[str] = []
 
@@ -131,10 +128,9 @@ def test_a_putevents_failure_fails_the_record_and_it_is_retried_in_order(bus, mo
 
 
 def test_the_partial_batch_response_lists_the_failed_record_and_every_later_one(bus, monkeypatch):
-    from translate_jobs.events import state_changes as job_events
 
     records = [_record("1", None, "SUBMITTED"), _record("2", "SUBMITTED", "IN_PROGRESS"), _record("3", "IN_PROGRESS", "STOPPED")]
-    client = job_events.events_client()
+    client = bus.runtime.dependencies("JobEventsFunction").events
     real = client.put_events
 
     def put_events(**kwargs: Any) -> Any:

@@ -120,7 +120,7 @@ def test_worker_and_api_invocations_log_under_their_own_function(
     # Given a workflow step that logs (its domain call stubbed: only the log keys are under test)
     from translate_jobs.workflow import steps
 
-    def finalize_job(account_id: str, job_id: str, failure: Any = None) -> dict[str, Any]:
+    def finalize_job(deps: Any, account_id: str, job_id: str, failure: Any = None) -> dict[str, Any]:
         logger.info("finalize called")
         return {"JobId": job_id}
 

@@ -13,7 +13,7 @@ import pytest
 
 from tests.support.stack import ACCOUNT, REGION, http_event, put_job, start_request
 from translate_jobs.api import tokens
-from translate_jobs.core.config import settings
+from translate_jobs.core.config import Settings
 from translate_jobs.core.observability import logger
 
 LIST = "ListTextTranslationJobs"
@@ -62,7 +62,7 @@ def rest_list(stack: Any, params: dict[str, str]) -> tuple[int, dict[str, Any], 
 
 
 def table_items(stack: Any) -> list[dict[str, Any]]:
-    return boto3.client("dynamodb", region_name=REGION).scan(TableName=settings().jobs_table_name)["Items"]
+    return boto3.client("dynamodb", region_name=REGION).scan(TableName=Settings.from_environ().jobs_table_name)["Items"]
 
 
 def assert_rejected(result: tuple[int, dict[str, Any], dict[str, str]], code: str, records: Records) -> dict[str, Any]:
@@ -149,7 +149,7 @@ def test_a_lone_surrogate_in_a_query_parameter_is_a_serialization_error(stack: A
 def test_an_unexpected_error_is_logged_even_with_a_lone_surrogate(stack: Any, records: Records, monkeypatch: Any) -> None:
     from translate_jobs.api import operations
 
-    def broken(account_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    def broken(deps: Any, account_id: str, request: dict[str, Any]) -> dict[str, Any]:
         raise RuntimeError("boom \ud800")
 
     monkeypatch.setitem(operations.OPERATIONS, "DescribeTextTranslationJob", broken)
@@ -165,7 +165,7 @@ def _signed_token(account: str, job_filter: dict[str, Any] | None, key: Any) -> 
          "e": int(time.time()) + tokens.TOKEN_TTL_SECONDS},
         sort_keys=True, separators=(",", ":"),
     ).encode()
-    secret = settings().pagination_secret()
+    secret = Settings.from_environ().pagination_secret()
     return f"{tokens._b64encode(payload)}.{tokens._b64encode(tokens._signature(secret, payload))}"
 
 

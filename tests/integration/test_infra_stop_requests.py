@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from local_stack.template import load_template
-from tests.support.events import capture_events, drain, reset_event_caches, stream_delivery
+from tests.support.events import capture_events, drain, stream_delivery
 from tests.support.stack import ACCOUNT, REGION, http_event, put_job, raw_item
 
 DEFAULT_SOURCE = "translate-jobs.stop-requests"
@@ -17,11 +17,9 @@ DEFAULT_SOURCE = "translate-jobs.stop-requests"
 
 @pytest.fixture
 def stops(stack: Any, monkeypatch: Any) -> Any:
-    monkeypatch.setenv("STOP_REQUEST_ACCOUNTS", ACCOUNT)
-    reset_event_caches()
+    stack.runtime.update_configuration("StopRequestFunction", STOP_REQUEST_ACCOUNTS=ACCOUNT)
     capture_events(stack)
     yield stack
-    reset_event_caches()
 
 
 def stop_rule_pattern(stack: Any, sources: str | None = None) -> dict[str, Any]:

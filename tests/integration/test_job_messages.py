@@ -99,11 +99,10 @@ def test_an_internal_error_says_so_without_its_text(buckets, monkeypatch):
 
 
 def test_stopped_before_it_began(buckets, monkeypatch):
-    from translate_jobs.api import operations
-
     held: list[tuple[str, str]] = []
-    launch = operations.workflow_launcher()
-    monkeypatch.setattr(operations, "workflow_launcher", lambda: lambda account_id, job_id: held.append((account_id, job_id)))
+    api = buckets.runtime.dependencies("ApiFunction")
+    launch = api.launcher
+    monkeypatch.setattr(api, "launcher", lambda account_id, job_id: held.append((account_id, job_id)))
     put_documents({"docs/a.txt": "A\n"})
     job_id = start_job(buckets)
     assert stop_job(buckets, job_id) == "STOP_REQUESTED"

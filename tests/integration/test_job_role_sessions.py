@@ -1,4 +1,4 @@
-"""The job role's session is reused within a container (s3_as_role.s3_as_job_role) until it nears
+"""The job role's session is reused within a container (s3_as_role.JobRoles) until it nears
 expiry, and never across roles, accounts or jobs: the session's SourceIdentity and tags say whose
 job it serves, so sharing one would hand a job another's access (the confused deputy)."""
 
@@ -12,39 +12,40 @@ from tests.support.stack import ACCOUNT, DATA_ACCESS_ROLE, OTHER_ACCOUNT, REGION
 
 
 @pytest.fixture
-def assumed(stack: Any) -> list[dict[str, Any]]:
-    return record_assume_roles()
+def roles(stack: Any) -> Any:
+    """Job-role sessions as one execution environment keeps them (the test's own)."""
+    from translate_jobs.integrations.s3_as_role import JobRoles
+
+    return JobRoles(REGION)
 
 
-def record_assume_roles() -> list[dict[str, Any]]:
-    """The parameters of every AssumeRole the workers send from now on (as botocore sends them)."""
-    from translate_jobs.integrations import s3_as_role
+@pytest.fixture
+def assumed(roles: Any) -> list[dict[str, Any]]:
+    return record_assume_roles(roles)
 
+
+def record_assume_roles(*job_roles: Any) -> list[dict[str, Any]]:
+    """The parameters of every AssumeRole these job-role sessions send from now on (as botocore sends them)."""
     calls: list[dict[str, Any]] = []
-    s3_as_role._own_session().events.register(
-        "provide-client-params.sts.AssumeRole", lambda params, **_: calls.append(dict(params))
-    )
+    for roles in job_roles:
+        roles.session.events.register("provide-client-params.sts.AssumeRole", lambda params, **_: calls.append(dict(params)))
     return calls
 
 
-def test_one_job_reuses_its_session(assumed):
-    from translate_jobs.integrations.s3_as_role import s3_as_job_role
-
-    first = s3_as_job_role(DATA_ACCESS_ROLE, ACCOUNT, "job-1", REGION)
-    again = s3_as_job_role(DATA_ACCESS_ROLE, ACCOUNT, "job-1", REGION)
+def test_one_job_reuses_its_session(roles, assumed):
+    first = roles.s3(DATA_ACCESS_ROLE, ACCOUNT, "job-1")
+    again = roles.s3(DATA_ACCESS_ROLE, ACCOUNT, "job-1")
     assert again is first
     assert len(assumed) == 1
 
 
-def test_another_job_account_or_role_gets_its_own_session(assumed):
-    from translate_jobs.integrations.s3_as_role import s3_as_job_role
-
+def test_another_job_account_or_role_gets_its_own_session(roles, assumed):
     other_role = f"arn:aws:iam::{ACCOUNT}:role/TranslateDemoDataAccess"
     clients = [
-        s3_as_job_role(DATA_ACCESS_ROLE, ACCOUNT, "job-1", REGION),
-        s3_as_job_role(DATA_ACCESS_ROLE, ACCOUNT, "job-2", REGION),
-        s3_as_job_role(DATA_ACCESS_ROLE, OTHER_ACCOUNT, "job-1", REGION),
-        s3_as_job_role(other_role, ACCOUNT, "job-1", REGION),
+        roles.s3(DATA_ACCESS_ROLE, ACCOUNT, "job-1"),
+        roles.s3(DATA_ACCESS_ROLE, ACCOUNT, "job-2"),
+        roles.s3(DATA_ACCESS_ROLE, OTHER_ACCOUNT, "job-1"),
+        roles.s3(other_role, ACCOUNT, "job-1"),
     ]
     assert len({id(client) for client in clients}) == 4
     assert [(call["RoleArn"], call["SourceIdentity"]) for call in assumed] == [
@@ -55,23 +56,23 @@ def test_another_job_account_or_role_gets_its_own_session(assumed):
     ]
 
 
-def test_a_session_near_its_expiry_is_replaced(assumed, monkeypatch):
+def test_a_session_near_its_expiry_is_replaced(roles, assumed, monkeypatch):
     from translate_jobs.integrations import s3_as_role
 
-    first = s3_as_role.s3_as_job_role(DATA_ACCESS_ROLE, ACCOUNT, "job-1", REGION)
+    first = roles.s3(DATA_ACCESS_ROLE, ACCOUNT, "job-1")
     # moto's sessions last an hour, as AssumeRole's default; move the clock to just inside the margin.
     expiry = time.time() + 3600
     monkeypatch.setattr(s3_as_role.time, "time", lambda: expiry - s3_as_role.REUSE_UNTIL_SECONDS_LEFT + 1)
-    later = s3_as_role.s3_as_job_role(DATA_ACCESS_ROLE, ACCOUNT, "job-1", REGION)
+    later = roles.s3(DATA_ACCESS_ROLE, ACCOUNT, "job-1")
     assert later is not first
     assert len(assumed) == 2
 
 
-def test_a_refused_role_is_asked_again_not_remembered(assumed, monkeypatch):
+def test_a_refused_role_is_asked_again_not_remembered(roles, assumed, monkeypatch):
     from moto.sts.exceptions import STSClientError
     from moto.sts.models import STSBackend
 
-    from translate_jobs.integrations.s3_as_role import DataAccessError, s3_as_job_role
+    from translate_jobs.integrations.s3_as_role import DataAccessError
 
     allowed = STSBackend.assume_role
 
@@ -80,18 +81,18 @@ def test_a_refused_role_is_asked_again_not_remembered(assumed, monkeypatch):
 
     monkeypatch.setattr(STSBackend, "assume_role", refuse)
     with pytest.raises(DataAccessError):
-        s3_as_job_role(DATA_ACCESS_ROLE, ACCOUNT, "job-1", REGION)
+        roles.s3(DATA_ACCESS_ROLE, ACCOUNT, "job-1")
     monkeypatch.setattr(STSBackend, "assume_role", allowed)
-    s3_as_job_role(DATA_ACCESS_ROLE, ACCOUNT, "job-1", REGION)
+    roles.s3(DATA_ACCESS_ROLE, ACCOUNT, "job-1")
     assert len(assumed) == 2
 
 
 def test_a_job_assumes_its_role_once_per_function_whatever_its_batches(buckets, monkeypatch):
-    from tests.support.stack import reset_caches
+    from tests.support.stack import configure
 
-    monkeypatch.setenv("BATCH_SIZE", "1")
-    reset_caches()
-    assumed = record_assume_roles()
+    configure(buckets, BATCH_SIZE="1")
+    workers = ("PlanBatchesFunction", "TranslateBatchFunction", "FinalizeJobFunction")
+    assumed = record_assume_roles(*(buckets.runtime.dependencies(worker).job_roles for worker in workers))
     s3 = boto3.client("s3", region_name=REGION)
     for n in range(6):
         s3.put_object(Bucket="input-docs", Key=f"docs/{n}.txt", Body=b"hello\n")

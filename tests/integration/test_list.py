@@ -52,7 +52,7 @@ def page_through(stack: Any, between_pages: Any = None, **request: Any) -> tuple
 @contextmanager
 def queries() -> Iterator[list[tuple[str, dict[str, Any], dict[str, Any]]]]:
     """(operation, request, parsed response) of every DynamoDB call of the job store."""
-    from translate_jobs.dal.store import job_store
+    from tests.support.stack import job_store
 
     events = job_store().client().meta.events
     calls: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
@@ -121,8 +121,8 @@ def test_job_status_filter_lists_only_that_status_newest_first(stack: Any) -> No
 
 
 def test_job_status_filter_follows_every_status_write(stack: Any) -> None:
-    from translate_jobs.dal.store import job_store
-    from translate_jobs.domain.lifecycle import JobStatus
+    from tests.support.stack import job_store
+    from translate_jobs.domain.lifecycle import Finalization, JobStatus
 
     # Given a job started, begun, stopped through the API and finalized by the workflow's store calls
     job_id = put_job("SUBMITTED", submitted_time=T0)
@@ -135,7 +135,8 @@ def test_job_status_filter_follows_every_status_write(stack: Any) -> None:
     assert (listed("SUBMITTED"), listed("IN_PROGRESS")) == ([], [job_id])
     assert call(stack, http_event("POST", f"/jobs/{job_id}/stop"))[0] == 200
     assert (listed("IN_PROGRESS"), listed("STOP_REQUESTED")) == ([], [job_id])
-    job_store().finalize(ACCOUNT, job_id, JobStatus.STOPPED, "stopped", JobStatus.STOP_REQUESTED, now=T0 + 1, releases="Queued")
+    job_store().finalize(ACCOUNT, job_id, Finalization(JobStatus.STOPPED, "stopped", JobStatus.STOP_REQUESTED, end_time=T0 + 1,
+                                                      held_slot=False))
     # Then the job is listed under exactly its current status at every step
     assert (listed("STOP_REQUESTED"), listed("STOPPED")) == ([], [job_id])
 

@@ -18,7 +18,7 @@ import pytest
 
 from local_stack.eventbridge import STACK_SOURCE, EventRouter, Schedule
 from local_stack.provision import function_rules, provision_function_rules
-from tests.support.events import capture_events, drain, reset_event_caches, stream_delivery, transitions
+from tests.support.events import capture_events, drain, stream_delivery, transitions
 from tests.support.stack import ACCOUNT, REGION, execution_arn, put_job, start_job, wait_for_execution
 
 STATES_PATTERN = {"source": ["aws.states"], "detail-type": ["Step Functions Execution Status Change"]}
@@ -44,15 +44,13 @@ def clock() -> Clock:
 @pytest.fixture
 def routed(buckets: Any, clock: Clock, monkeypatch: Any) -> Any:
     """The stack with its function rules and the router installed (not started: tests run it)."""
-    monkeypatch.setenv("STOP_REQUEST_ACCOUNTS", ACCOUNT)
-    reset_event_caches()
+    buckets.runtime.update_configuration("StopRequestFunction", STOP_REQUEST_ACCOUNTS=ACCOUNT)
     provision_function_rules(buckets, REGION)
     router = EventRouter(buckets, REGION, clock=clock, scale=1.0).install()
     capture_events(buckets)
     buckets.router = router
     yield buckets
     router.stop()
-    reset_event_caches()
 
 
 def queue_with_rule(name: str, pattern: dict[str, Any], bus: str = "default", **target: Any) -> str:
@@ -90,7 +88,7 @@ def has_history(sfn: Any, arn: str) -> bool:
 
 
 def job_status(job_id: str) -> str:
-    from translate_jobs.dal.store import job_store
+    from tests.support.stack import job_store
 
     return str(job_store().get(ACCOUNT, job_id).job_status)
 
@@ -197,7 +195,7 @@ def test_a_workflow_stopped_by_stopexecution_is_reconciled_to_failed(routed):
 
     # Then the reconciler finalizes the job
     deliver_until(routed, lambda: job_status(job_id) == "FAILED")
-    from translate_jobs.dal.store import job_store
+    from tests.support.stack import job_store
 
     assert "workflow was stopped" in str(job_store().get(ACCOUNT, job_id).message)
 
@@ -297,7 +295,7 @@ def test_a_function_that_keeps_failing_on_an_event_is_retried_twice_then_its_dea
 
     calls: list[Any] = []
 
-    def broken(event: Any) -> Any:
+    def broken(deps: Any, event: Any) -> Any:
         calls.append(event)
         raise RuntimeError("the store is down")
 

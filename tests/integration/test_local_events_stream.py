@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.support.events import capture_events, drain, reset_event_caches, stream_delivery, transitions
+from tests.support.events import capture_events, drain, stream_delivery, transitions
 from tests.support.stack import ACCOUNT, REGION, http_event, put_job, start_request, wait_for_execution
 
 RAN_TO_THE_END = [(None, "SUBMITTED"), ("SUBMITTED", "IN_PROGRESS"), ("IN_PROGRESS", "COMPLETED")]
@@ -21,11 +21,9 @@ RAN_TO_THE_END = [(None, "SUBMITTED"), ("SUBMITTED", "IN_PROGRESS"), ("IN_PROGRE
 
 @pytest.fixture
 def bus(buckets: Any) -> Any:
-    reset_event_caches()
     capture_events(buckets)
     boto3.client("s3", region_name=REGION).put_object(Bucket="input-docs", Key="in/a.txt", Body=b"Hello\n")
     yield buckets
-    reset_event_caches()
 
 
 def start(stack: Any, token: str) -> str:
@@ -93,11 +91,9 @@ def test_a_cancelled_transaction_leaves_no_stream_record_and_a_stream_reader_see
 def test_a_record_eventbridge_keeps_refusing_is_retried_then_described_on_failure_and_the_stream_goes_on(
     bus, monkeypatch, caplog
 ):
-    from translate_jobs.events import state_changes as job_events
-
     # Given EventBridge refuses every event of one job (running, so later jobs need not queue behind it)
     poisoned = put_job("IN_PROGRESS")
-    client = job_events.events_client()
+    client = bus.runtime.dependencies("JobEventsFunction").events
     real = client.put_events
     calls: list[str] = []
 
@@ -139,11 +135,11 @@ def test_a_record_that_makes_the_function_fail_is_isolated_by_bisecting_and_the_
     others = [put_job("SUBMITTED") for _ in range(3)]
     batches: list[int] = []
 
-    def publish(event: dict[str, Any], context: Any = None) -> Any:
+    def publish(deps: Any, event: dict[str, Any], context: Any = None) -> Any:
         batches.append(len(event["Records"]))
         if any(r["dynamodb"]["NewImage"]["JobId"]["S"] == poisoned for r in event["Records"]):
             raise RuntimeError("cannot handle this record")
-        return real(event, context)
+        return real(deps, event, context)
 
     monkeypatch.setattr(job_events, "publish_job_events", publish)
     delivery = stream_delivery(bus)
@@ -166,7 +162,7 @@ def test_a_response_that_names_a_record_not_in_the_batch_fails_the_whole_batch(b
 
     put_job("SUBMITTED")
     monkeypatch.setattr(job_events, "publish_job_events",
-                        lambda event, context=None: {"batchItemFailures": [{"itemIdentifier": "not-a-sequence-number"}]})
+                        lambda deps, event, context=None: {"batchItemFailures": [{"itemIdentifier": "not-a-sequence-number"}]})
     delivery = stream_delivery(bus)
 
     assert delivery.pump() == 0

@@ -21,7 +21,7 @@ def local() -> Iterator[Any]:
 def test_the_functions_call_moto_in_process_not_through_the_emulator_port(local: Any) -> None:
     # The SDKs in the process resolve AWS's own endpoints (mock_aws answers them), not the port
     assert "AWS_ENDPOINT_URL" not in os.environ
-    from translate_jobs.dal.store import job_store
+    from tests.support.stack import job_store
 
     assert job_store().client().meta.endpoint_url == f"https://dynamodb.{REGION}.amazonaws.com"
 

@@ -9,7 +9,7 @@ import pptx as python_pptx
 from tests.support.office import docx, pptx, replace_part, xlsx
 from tests.support.stack import start_job
 from tests.support.workflow import details, outputs, put_documents, run_to_end, s3
-from translate_jobs.integrations.office import DOCX, PPTX, XLSX
+from translate_jobs.domain.content_types import DOCX, PPTX, XLSX
 
 
 def test_office_jobs_through_the_workflow_and_a_hostile_docx_fails_alone(buckets):

@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.support.stack import ACCOUNT, REGION, put_job, reset_caches, start_job, wait_for_execution
+from tests.support.stack import ACCOUNT, REGION, configure, job_store, put_job, start_job, wait_for_execution
 from tests.support.workflow import record_small_parts
 
 PART = 400  # bytes of a manifest part here (8 MiB in the service)
@@ -29,12 +29,6 @@ def small_parts(buckets: Any, monkeypatch: Any) -> list[int]:
     from translate_jobs.workflow import manifest
 
     return record_small_parts(monkeypatch, manifest, "PART_BYTES", PART)
-
-
-def use(monkeypatch: Any, **environment: str) -> None:
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    reset_caches()
 
 
 def put_documents(sizes: dict[str, int]) -> None:
@@ -58,7 +52,7 @@ def open_uploads(stack: Any) -> list[Any]:
 
 
 def test_batches_close_by_count_and_by_bytes_and_a_large_document_is_alone(buckets, monkeypatch):
-    use(monkeypatch, BATCH_SIZE="3", BATCH_MAX_BYTES="100")
+    configure(buckets, BATCH_SIZE="3", BATCH_MAX_BYTES="100")
     put_documents({"in/a": 10, "in/b": 10, "in/c": 10, "in/d": 10, "in/e": 60, "in/f": 500, "in/g": 40, "in/h": 1})
     job_id = put_job("IN_PROGRESS")
     result = plan(buckets, job_id)
@@ -69,12 +63,12 @@ def test_batches_close_by_count_and_by_bytes_and_a_large_document_is_alone(bucke
         {"Batch": 2, "Keys": ["in/f"]},  # larger than a batch may be: alone
         {"Batch": 3, "Keys": ["in/g", "in/h"]},
     ]
-    record = __import__("translate_jobs.dal.store", fromlist=["job_store"]).job_store().get(ACCOUNT, job_id)
+    record = job_store().get(ACCOUNT, job_id)
     assert (int(record.input_documents_count), int(record.batch_count)) == (8, 4)
 
 
 def test_the_manifest_is_uploaded_in_bounded_parts(buckets, small_parts, monkeypatch):
-    use(monkeypatch, BATCH_SIZE="2")
+    configure(buckets, BATCH_SIZE="2")
     put_documents({f"in/{'long-name-' * 5}{n:04d}.txt": 1 for n in range(60)})
     job_id = put_job("IN_PROGRESS")
     assert plan(buckets, job_id)["BatchCount"] == 30
@@ -104,7 +98,7 @@ def test_a_small_manifest_is_one_put(buckets, small_parts):
     ],
 )
 def test_the_job_limits_hold_while_listing_and_the_upload_is_abandoned(buckets, small_parts, monkeypatch, limit, message):
-    use(monkeypatch, BATCH_SIZE="2", **limit)
+    configure(buckets, BATCH_SIZE="2", **limit)
     put_documents({f"in/{'long-name-' * 5}{n:04d}.txt": 10 for n in range(40)})
     job_id = put_job("IN_PROGRESS")
     with pytest.raises(Exception) as raised:
@@ -119,7 +113,7 @@ def test_the_job_limits_hold_while_listing_and_the_upload_is_abandoned(buckets, 
 def test_a_plan_short_of_time_resumes_from_its_continuation(buckets, small_parts, monkeypatch):
     from translate_jobs.workflow import steps
 
-    use(monkeypatch, BATCH_SIZE="2")
+    configure(buckets, BATCH_SIZE="2")
     put_documents({f"in/{'long-name-' * 5}{n:04d}.txt": 1 for n in range(60)})
     expected = put_job("IN_PROGRESS")
     plan(buckets, expected)
@@ -142,14 +136,14 @@ def test_a_plan_short_of_time_resumes_from_its_continuation(buckets, small_parts
 def test_the_workflow_loops_on_a_continuation_to_a_completed_job(buckets, small_parts, monkeypatch):
     from translate_jobs.workflow import steps
 
-    use(monkeypatch, BATCH_SIZE="2")
+    configure(buckets, BATCH_SIZE="2")
     monkeypatch.setattr(steps, "PLAN_SECONDS_TO_SPARE", 10**9)
     keys = [f"docs/{'long-name-' * 5}{n:04d}.txt" for n in range(30)]
     for key in keys:
         s3().put_object(Bucket="input-docs", Key=key, Body=b"hello\n")
     job_id = start_job(buckets)
     assert wait_for_execution(buckets, job_id)["status"] == "SUCCEEDED"
-    record = __import__("translate_jobs.dal.store", fromlist=["job_store"]).job_store().get(ACCOUNT, job_id)
+    record = job_store().get(ACCOUNT, job_id)
     assert record.job_status == "COMPLETED"
     assert (int(record.input_documents_count), int(record.translated_documents_count)) == (30, 30)
     assert len(small_parts) >= 3  # it did run over several PlanBatches invocations

@@ -11,14 +11,13 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.support.stack import ACCOUNT, REGION, http_event, reset_caches, start_job, start_request, stop_job
+from tests.support.stack import ACCOUNT, REGION, SESSION, configure, http_event, start_job, start_request, stop_job
 from tests.support.workflow import job, put_documents, run_to_end, use_engine
 
 
 def set_quotas(monkeypatch: Any, **values: int) -> None:
-    for name, value in values.items():
-        monkeypatch.setenv(name, str(value))
-    reset_caches()
+    """The quotas' template parameters changed: every function starts again with them."""
+    configure(SESSION.get(), **{name: str(value) for name, value in values.items()})
 
 
 def usage() -> dict[str, int]:
@@ -166,8 +165,7 @@ def test_a_job_queued_for_long_continues_in_a_new_execution_and_runs_when_a_slot
     assert len(events) < 40  # two polls' worth, not a growing loop
 
     # Then the sweep leaves it alone (its workflow runs, under the new name) ...
-    monkeypatch.setenv("SWEEP_AFTER_MINUTES", "0")
-    reset_caches()
+    buckets.runtime.update_configuration("SweepFunction", SWEEP_AFTER_MINUTES="0")
     assert buckets.runtime.invoke("SweepFunction", {})["Finalized"] == []
     # ... and once the slot is free, the job runs to the end in the new execution
     table.put_item(TableName="translate-jobs-AccountUsageTable", Item={**usage_key, "Running": {"N": "0"}})

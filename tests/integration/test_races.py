@@ -24,15 +24,16 @@ def uncounted_job() -> str:
 
 
 def stop(job_id: str) -> str:
-    from translate_jobs.dal.store import job_store
+    from tests.support.stack import job_store
 
     return job_store().request_stop(ACCOUNT, job_id, now=time.time()).value
 
 
 def finalize(job_id: str) -> str:
+    from tests.support.stack import workflow_dependencies
     from translate_jobs.workflow import steps
 
-    return steps.finalize_job(ACCOUNT, job_id)["JobStatus"]
+    return steps.finalize_job(workflow_dependencies(), ACCOUNT, job_id)["JobStatus"]
 
 
 def status(stack: Any, job_id: str) -> str:

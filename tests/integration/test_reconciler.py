@@ -9,15 +9,12 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.support.events import reset_event_caches
 from tests.support.stack import ACCOUNT, REGION, execution_arn, put_job, wait_for_execution
 
 
 @pytest.fixture
 def reconciler(stack: Any) -> Any:
-    reset_event_caches()
-    yield stack
-    reset_event_caches()
+    return stack
 
 
 def execution_event(stack: Any, job_id: str, status: str, *, machine: str | None = None, **detail: Any) -> dict[str, Any]:
@@ -48,7 +45,7 @@ def execution_event(stack: Any, job_id: str, status: str, *, machine: str | None
 
 
 def job(job_id: str) -> Any:
-    from translate_jobs.dal.store import job_store
+    from tests.support.stack import job_store
 
     return job_store().get(ACCOUNT, job_id)
 
@@ -82,7 +79,7 @@ def test_an_abnormal_end_finalizes_the_job(reconciler, before, execution_status,
 
 @pytest.mark.parametrize("terminal", ["COMPLETED", "COMPLETED_WITH_ERROR", "FAILED", "STOPPED"])
 def test_a_job_already_terminal_is_left_as_it_is_with_no_write(reconciler, terminal):
-    from translate_jobs.dal.store import job_store
+    from tests.support.stack import job_store
 
     job_id = put_job(terminal, message="done")
     writes: list[str] = []

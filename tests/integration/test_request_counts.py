@@ -12,7 +12,7 @@ import boto3
 import pytest
 from botocore.client import BaseClient
 
-from tests.support.events import capture_events, drain, reset_event_caches, stream_delivery
+from tests.support.events import capture_events, drain, stream_delivery
 from tests.support.stack import REGION, http_event, start_job, wait_for_execution
 
 COUNTED = ("dynamodb", "events", "states")
@@ -44,7 +44,6 @@ STOPPED_BEFORE_IT_BEGAN = {
 
 @pytest.fixture
 def requests(stack: Any, monkeypatch: Any) -> Counter[str]:
-    reset_event_caches()
     s3 = boto3.client("s3", region_name=REGION)
     s3.create_bucket(Bucket="input-docs")
     s3.create_bucket(Bucket="output-docs")
@@ -85,11 +84,10 @@ def test_one_batch_job_run_to_completed(stack, requests):
 
 def test_job_stopped_before_it_began(stack, requests, monkeypatch):
     # Given a Start whose workflow is launched only after the Stop (so BeginJob always finds STOP_REQUESTED)
-    from translate_jobs.api import operations
-
-    launch = operations.workflow_launcher()
+    api = stack.runtime.dependencies("ApiFunction")
+    launch = api.launcher
     deferred: list[tuple[str, str]] = []
-    monkeypatch.setattr(operations, "workflow_launcher", lambda: lambda account_id, job_id: deferred.append((account_id, job_id)))
+    monkeypatch.setattr(api, "launcher", lambda account_id, job_id: deferred.append((account_id, job_id)))
     job_id = start(stack)
     stopped = stack.runtime.invoke("ApiFunction", http_event("POST", "/", {"JobId": job_id}, target="StopTextTranslationJob"))
     assert json.loads(stopped["body"])["JobStatus"] == "STOP_REQUESTED"
@@ -114,10 +112,9 @@ PER_BATCH_OF_2 = {
 
 
 def test_what_one_more_batch_costs(stack, monkeypatch):
-    from tests.support.stack import reset_caches
+    from tests.support.stack import configure
 
-    monkeypatch.setenv("BATCH_SIZE", "2")
-    reset_caches()
+    configure(stack, BATCH_SIZE="2")
     s3 = boto3.client("s3", region_name=REGION)
     for bucket in ("input-docs", "output-docs"):
         s3.create_bucket(Bucket=bucket)

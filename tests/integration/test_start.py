@@ -140,9 +140,8 @@ def test_different_client_tokens_start_different_jobs(docs):
 
 
 def test_a_start_that_fails_after_writing_the_item_is_redriven_by_a_retry(docs, monkeypatch):
-    from translate_jobs.api import operations
-
-    real_launcher = operations.workflow_launcher()
+    api = docs.runtime.dependencies("ApiFunction")
+    real_launcher = api.launcher
     calls = []
 
     def failing_once(account_id: str, job_id: str) -> None:
@@ -151,7 +150,7 @@ def test_a_start_that_fails_after_writing_the_item_is_redriven_by_a_retry(docs, 
             raise RuntimeError("StartExecution failed (injected)")
         real_launcher(account_id, job_id)
 
-    monkeypatch.setattr(operations, "workflow_launcher", lambda: failing_once)
+    monkeypatch.setattr(api, "launcher", failing_once)
 
     status, body = call(docs, "StartTextTranslationJob", start_request())
     assert status == 500, body

@@ -41,7 +41,7 @@ class DynamoRequests:
 @contextmanager
 def dynamodb_requests() -> Iterator[DynamoRequests]:
     """Record every request the job store's DynamoDB client sends while the block runs."""
-    from translate_jobs.dal.store import job_store
+    from tests.support.stack import job_store
 
     events = job_store().client().meta.events
     seen = DynamoRequests()
@@ -345,7 +345,7 @@ def test_the_validation_message_is_the_aws_message(stack):
 
 
 def throttle(stack, operation: str) -> None:
-    from translate_jobs.dal.store import job_store
+    from tests.support.stack import job_store
 
     def raise_throttling(**_: Any) -> None:
         raise ClientError(
@@ -374,7 +374,7 @@ def test_dynamodb_throttling_becomes_too_many_requests(stack, target, operation)
 def test_an_unexpected_exception_is_a_500_without_internals(stack, monkeypatch):
     from translate_jobs.api import operations
 
-    def broken(account_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    def broken(deps: Any, account_id: str, request: dict[str, Any]) -> dict[str, Any]:
         raise RuntimeError("secret detail: arn:aws:dynamodb:us-east-1:123456789012:table/jobs")
 
     monkeypatch.setitem(operations.OPERATIONS, STOP, broken)

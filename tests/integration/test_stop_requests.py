@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.support.events import drain, queue_delivery, reset_event_caches
+from tests.support.events import drain, queue_delivery
 from tests.support.stack import ACCOUNT, OTHER_ACCOUNT, REGION, put_job
 
 DLQ = "translate-jobs-StopRequestDeadLetterQueue"
@@ -17,14 +17,13 @@ DLQ = "translate-jobs-StopRequestDeadLetterQueue"
 
 @pytest.fixture
 def stops(stack: Any, monkeypatch: Any) -> Any:
-    monkeypatch.setenv("STOP_REQUEST_ACCOUNTS", f"{ACCOUNT},111122223333")  # OTHER_ACCOUNT is not listed
-    reset_event_caches()
-    yield stack
-    reset_event_caches()
+    # OTHER_ACCOUNT is not listed
+    stack.runtime.update_configuration("StopRequestFunction", STOP_REQUEST_ACCOUNTS=f"{ACCOUNT},111122223333")
+    return stack
 
 
 def status(job_id: str, account: str = ACCOUNT) -> str:
-    from translate_jobs.dal.store import job_store
+    from tests.support.stack import job_store
 
     return str(job_store().get(account, job_id).job_status)
 
@@ -66,10 +65,10 @@ def test_a_batch_stops_good_requests_rejects_bad_ones_and_retries_only_transient
     good, throttled, other = put_job("IN_PROGRESS"), put_job("SUBMITTED"), put_job("IN_PROGRESS", account=OTHER_ACCOUNT)
     real_stop = operations.stop
 
-    def stop(account_id: str, job_id: str, requested_by: Any) -> Any:
+    def stop(store: Any, account_id: str, job_id: str, requested_by: Any) -> Any:
         if job_id == throttled:
             raise ThrottledError("The job table is throttling requests; retry with backoff.")
-        return real_stop(account_id, job_id, requested_by)
+        return real_stop(store, account_id, job_id, requested_by)
 
     monkeypatch.setattr(operations, "stop", stop)
     records = {
@@ -110,9 +109,7 @@ def test_a_batch_stops_good_requests_rejects_bad_ones_and_retries_only_transient
 
 
 def test_a_dead_letter_send_that_fails_is_a_batch_item_failure(stops, monkeypatch):
-    from translate_jobs.events import stop_requests
-
-    client = stop_requests.sqs_client()
+    client = stops.runtime.dependencies("StopRequestFunction").sqs
 
     def send_message(**kwargs: Any) -> Any:
         raise ConnectionError("SQS is unreachable")
@@ -125,8 +122,7 @@ def test_a_dead_letter_send_that_fails_is_a_batch_item_failure(stops, monkeypatc
 
 
 def test_with_no_allowed_accounts_no_message_stops_a_job(stack, monkeypatch):
-    monkeypatch.setenv("STOP_REQUEST_ACCOUNTS", "")  # the template's default
-    reset_event_caches()
+    stack.runtime.update_configuration("StopRequestFunction", STOP_REQUEST_ACCOUNTS="")  # the template's default
     job_id = put_job("IN_PROGRESS")
     response = stack.runtime.invoke(
         "StopRequestFunction", {"Records": [sqs_record(json.dumps({"JobId": job_id, "AccountId": ACCOUNT}))]}
@@ -143,10 +139,10 @@ def test_messages_on_the_stop_queue_stop_jobs_and_a_failing_one_ends_in_the_dead
     job_id, failing = put_job("IN_PROGRESS"), put_job("IN_PROGRESS")
     real_stop = operations.stop
 
-    def stop(account_id: str, job_id: str, requested_by: Any) -> Any:
+    def stop(store: Any, account_id: str, job_id: str, requested_by: Any) -> Any:
         if job_id == failing:
             raise RuntimeError("the table is unavailable")
-        return real_stop(account_id, job_id, requested_by)
+        return real_stop(store, account_id, job_id, requested_by)
 
     monkeypatch.setattr(operations, "stop", stop)
     sqs = boto3.client("sqs", region_name=REGION)

@@ -81,7 +81,7 @@ def test_event_runs_through_its_function(stack, name):
     result = stack.runtime.invoke(expected.function, event)
     assert result == expected.result(stack)
 
-    from translate_jobs.dal.store import job_store
+    from tests.support.stack import job_store
 
     record = job_store().get(ACCOUNT, JOB_ID)
     assert record.job_status == expected.status_after

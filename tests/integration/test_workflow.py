@@ -12,14 +12,17 @@ from tests.support.stack import (
     ACCOUNT,
     MAP_LANES,
     REGION,
+    configure,
     counted_batches,
     http_event,
+    job_store,
     put_job,
-    reset_caches,
     start_job,
     stop_job,
+    workflow_dependencies,
 )
 from tests.support.workflow import details, job, output_prefix, outputs, put_documents, read_output, run_to_end, s3, use_engine
+from translate_jobs.domain.job import BatchCount
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/TranslateData"
 REFUSED_ROLE = f"arn:aws:iam::{ACCOUNT}:role/NotTrustingTranslate"
@@ -79,8 +82,7 @@ def test_job_runs_to_completed_with_outputs_counts_and_details(buckets):
 
 
 def test_many_documents_over_several_batches(buckets, monkeypatch):
-    monkeypatch.setenv("BATCH_SIZE", "4")
-    reset_caches()
+    configure(buckets, BATCH_SIZE="4")
     put_documents({f"docs/d{n:02d}.txt": f"line {n}\n" for n in range(11)})
     job_id = start_job(buckets)
     record = run_to_end(buckets, job_id)
@@ -106,10 +108,10 @@ def test_job_stopped_mid_run_ends_stopped_and_the_map_starts_no_further_batch(bu
     real_translate_batch = steps.translate_batch
     batches: list[tuple[float, str]] = []  # (when it began, how it ended: "counted" or the error's name)
 
-    def recording_translate_batch(account_id: str, job_id: str, batch: int, keys: list[str]) -> dict[str, Any]:
+    def recording_translate_batch(deps: Any, account_id: str, job_id: str, batch: int, keys: list[str]) -> dict[str, Any]:
         started = time.monotonic()
         try:
-            result = real_translate_batch(account_id, job_id, batch, keys)
+            result = real_translate_batch(deps, account_id, job_id, batch, keys)
         except Exception as error:
             batches.append((started, type(error).__name__))
             raise
@@ -160,17 +162,16 @@ def test_job_stopped_mid_run_ends_stopped_and_the_map_starts_no_further_batch(bu
 
 
 def test_stop_after_the_last_batch_ends_completed(buckets, monkeypatch):
-    from translate_jobs.dal import store
     from translate_jobs.workflow import steps
 
     put_documents({"docs/a.txt": "A\n", "docs/b.txt": "B\n"})
     real_finalize = steps.finalize_job
     seen = []
 
-    def stop_then_finalize(account_id: str, job_id: str, failure: Any = None) -> dict[str, str]:
+    def stop_then_finalize(deps: Any, account_id: str, job_id: str, failure: Any = None) -> dict[str, str]:
         # Every batch is counted; the stop arrives just before FinalizeJob runs.
-        seen.append(store.job_store().request_stop(account_id, job_id, now=time.time()))
-        return real_finalize(account_id, job_id, failure=failure)
+        seen.append(job_store().request_stop(account_id, job_id, now=time.time()))
+        return real_finalize(deps, account_id, job_id, failure=failure)
 
     monkeypatch.setattr(steps, "finalize_job", stop_then_finalize)
     job_id = start_job(buckets)
@@ -185,8 +186,6 @@ def test_stop_after_the_last_batch_ends_completed(buckets, monkeypatch):
 
 
 def test_stop_before_the_workflow_starts_ends_stopped_with_nothing_translated(buckets):
-    from translate_jobs.dal.store import job_store
-
     put_documents({"in/a.txt": "A\n", "in/b.txt": "B\n"})
     job_id = put_job("SUBMITTED")
     assert job_store().request_stop(ACCOUNT, job_id, now=time.time()) == "STOP_REQUESTED"
@@ -260,7 +259,7 @@ def test_a_failure_before_the_job_began_ends_failed_not_stuck_submitted(buckets,
     # Given BeginJob fails for good (a non-retryable error) while the job is still SUBMITTED
     from translate_jobs.workflow import steps
 
-    def broken_begin(account_id: str, job_id: str) -> Any:
+    def broken_begin(deps: Any, account_id: str, job_id: str) -> Any:
         raise RuntimeError("the job table is unreachable")
 
     monkeypatch.setattr(steps, "begin_job", broken_begin)
@@ -328,31 +327,31 @@ def test_a_retried_batch_is_counted_once(buckets):
 
     put_documents({"in/a.txt": "A\n", "in/b.txt": "B\n", "in/c.txt": "C\n"})
     job_id = put_job("IN_PROGRESS", input_documents_count=3)
-    first = steps.translate_batch(ACCOUNT, job_id, 0, ["in/a.txt", "in/b.txt"])
-    again = steps.translate_batch(ACCOUNT, job_id, 0, ["in/a.txt", "in/b.txt"])
+    deps = workflow_dependencies()
+    first = steps.translate_batch(deps, ACCOUNT, job_id, 0, ["in/a.txt", "in/b.txt"])
+    again = steps.translate_batch(deps, ACCOUNT, job_id, 0, ["in/a.txt", "in/b.txt"])
     assert first == {"Translated": 2, "Failed": 0, "Skipped": False}
     assert again["Skipped"] is True
     # Even a retry that gets past the read (the first attempt's count landed meanwhile) adds nothing.
-    assert steps.job_store().count_batch(ACCOUNT, job_id, 0, translated=2, failed=0, now=time.time()) is False
+    assert deps.store.count_batch(ACCOUNT, job_id, BatchCount(0, translated=2, failed=0), now=time.time()) is False
     record = job(job_id)
     assert int(record.translated_documents_count) == 2 and counted_batches(buckets, ACCOUNT, job_id) == {0}
 
-    steps.translate_batch(ACCOUNT, job_id, 1, ["in/c.txt"])
+    steps.translate_batch(deps, ACCOUNT, job_id, 1, ["in/c.txt"])
     record = job(job_id)
     assert int(record.translated_documents_count) == 3 and counted_batches(buckets, ACCOUNT, job_id) == {0, 1}
-    assert steps.finalize_job(ACCOUNT, job_id) == {"JobStatus": "COMPLETED"}
+    assert steps.finalize_job(deps, ACCOUNT, job_id) == {"JobStatus": "COMPLETED"}
 
 
 def test_counting_leaves_the_job_item_the_same_size(buckets):
     from tests.support.stack import raw_item
-    from translate_jobs.workflow import steps
 
     job_id = put_job("IN_PROGRESS", input_documents_count=3000)
-    store = steps.job_store()
-    store.count_batch(ACCOUNT, job_id, 0, translated=1000, failed=100, now=time.time())
+    store = job_store()
+    store.count_batch(ACCOUNT, job_id, BatchCount(0, translated=1000, failed=100), now=time.time())
     size = len(json.dumps(raw_item(buckets.table_name, ACCOUNT, job_id)))
     for batch in range(1, 300):
-        store.count_batch(ACCOUNT, job_id, batch, translated=5, failed=1, now=time.time())
+        store.count_batch(ACCOUNT, job_id, BatchCount(batch, translated=5, failed=1), now=time.time())
     item = raw_item(buckets.table_name, ACCOUNT, job_id)
     assert item is not None and len(json.dumps(item)) == size  # as many digits in every count as after batch 0
     assert item["TranslatedDocumentsCount"] == {"N": "2495"} and item["DocumentsWithErrorsCount"] == {"N": "399"}
@@ -365,7 +364,7 @@ def test_a_batch_of_a_stopped_job_fails_naming_the_stop_and_translates_nothing(b
     put_documents({"in/a.txt": "A\n"})
     job_id = put_job("STOP_REQUESTED", input_documents_count=1)
     try:
-        steps.translate_batch(ACCOUNT, job_id, 0, ["in/a.txt"])
+        steps.translate_batch(workflow_dependencies(), ACCOUNT, job_id, 0, ["in/a.txt"])
     except steps.JobStopRequestedError as error:
         assert "STOP_REQUESTED" in str(error)
     else:
@@ -374,15 +373,13 @@ def test_a_batch_of_a_stopped_job_fails_naming_the_stop_and_translates_nothing(b
 
 
 def test_concurrent_retries_of_one_batch_count_once(buckets):
-    from translate_jobs.workflow import steps
-
     put_documents({"in/a.txt": "A\n"})
     job_id = put_job("IN_PROGRESS", input_documents_count=1)
     threads = [
         threading.Thread(
-            target=steps.job_store().count_batch,
-            args=(ACCOUNT, job_id, 0),
-            kwargs={"translated": 1, "failed": 0, "now": time.time()},
+            target=job_store().count_batch,
+            args=(ACCOUNT, job_id, BatchCount(0, translated=1, failed=0)),
+            kwargs={"now": time.time()},
         )
         for _ in range(8)
     ]

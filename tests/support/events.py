@@ -6,13 +6,7 @@ from typing import Any
 import boto3
 
 from local_stack.delivery import LOCAL_EVENTS_QUEUE, QueueDelivery, StreamDelivery, create_local_events_queue, deliveries
-from tests.support.stack import REGION, reset_caches
-
-
-def reset_event_caches() -> None:
-    """The event functions' settings (bus, allowed accounts, dead-letter queue, sweep delay) and clients
-    are built per container too: one cold start rebuilds them with the rest."""
-    reset_caches()
+from tests.support.stack import REGION
 
 
 def stream_delivery(stack: Any) -> StreamDelivery:

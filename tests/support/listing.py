@@ -4,7 +4,7 @@ import json
 import uuid
 from typing import Any
 
-from tests.support.stack import ACCOUNT, http_event
+from tests.support.stack import ACCOUNT, http_event, job_store
 
 LIST = "ListTextTranslationJobs"
 T0 = 1_700_000_000.0  # jobs are submitted at T0 + i seconds, so the expected order is known
@@ -21,9 +21,9 @@ def list_jobs(stack: Any, account: str = ACCOUNT, **request: Any) -> tuple[int, 
 
 def put_jobs(count: int, *, account: str = ACCOUNT, start: float = T0, **fields: Any) -> list[str]:
     """``count`` jobs submitted one second apart from ``start``, oldest first (one batch write)."""
-    from translate_jobs.dal.store import JobRecord, job_store
+    from translate_jobs.dal.store import JobRecord
 
-    job_store()
+    job_store()  # binds JobRecord to the template's table
     records = [
         JobRecord(
             account,

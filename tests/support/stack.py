@@ -47,12 +47,30 @@ def counted_batches(stack: Any, account: str, job_id: str) -> set[int]:
     return {int(item["BatchId"]["S"][len(prefix):]) for item in items if item["BatchId"]["S"].startswith(prefix)}
 
 
-def reset_caches() -> None:
-    """Every function's next invocation is a cold start: settings, clients and the store are built
-    again from the environment (core/config.py ``per_container``); each test is a cold start."""
-    from translate_jobs.core.config import cold_start
+def configure(stack: Stack, **variables: str) -> None:
+    """Give every function of the stack these environment variables, as deploying a changed template
+    parameter would: each function's next invocation starts a new execution environment, its settings,
+    clients and store built from its new environment (local_stack.runtime ``update_configuration``)."""
+    for function in stack.runtime.functions:
+        stack.runtime.update_configuration(function, **variables)
 
-    cold_start()
+
+def job_store() -> Any:
+    """A store of the test's own, for reading and writing jobs directly (the template's tables, its
+    default quotas): built as the functions build theirs, from the environment."""
+    from translate_jobs.core.config import Settings
+    from translate_jobs.dal.store import JobStore
+
+    return JobStore(Settings.from_environ(os.environ))
+
+
+def workflow_dependencies() -> Any:
+    """The workflow's dependencies, the test's own (built as the worker functions build theirs), for
+    calling the steps directly."""
+    from translate_jobs.core.config import Settings
+    from translate_jobs.workflow.dependencies import WorkflowDependencies
+
+    return WorkflowDependencies.from_settings(Settings.from_environ(os.environ))
 
 
 class SessionStack:
@@ -62,8 +80,9 @@ class SessionStack:
     So the stack is provisioned once, and before each test its state goes back to just-provisioned:
     executions finished, tables recreated from the template, buckets, queues, rules, roles and users that
     tests made removed, the template's queues purged and its work bucket emptied, the environment
-    restored. A test that needs a moto of its own (an in-process `make run`) calls ``suspend()``
-    first; the next test that asks for ``stack`` provisions again.
+    restored, and every function back to its template configuration in a new execution environment (each
+    test's first invocation of a function is a cold start). A test that needs a moto of its own (an
+    in-process `make run`) calls ``suspend()`` first; the next test that asks for ``stack`` provisions again.
     """
 
     def __init__(self) -> None:
@@ -107,7 +126,8 @@ class SessionStack:
         _finish_executions(stack)
         os.environ.clear()
         os.environ.update(self._environ)
-        reset_caches()
+        stack.runtime.restore_configurations()
+        forget_table_connections()
         _recreate(stack, self._provisioned)
         _restore_role_policies(self._roles)  # a test may have taken a permission away from a template role
         return stack
@@ -122,7 +142,7 @@ class SessionStack:
         self._mock.stop()
         os.environ.clear()
         os.environ.update(self._outer_environ)
-        reset_caches()
+        forget_table_connections()
         self.stack = None
 
 
@@ -148,6 +168,16 @@ def _finish_executions(stack: Stack, timeout: float = 30) -> None:
         join(timeout)
     assert not any(thread.is_alive() for thread in TMP_THREADS), "a workflow execution of an earlier test is still running"
     TMP_THREADS.clear()
+
+
+def forget_table_connections() -> None:
+    """PynamoDB keeps one connection per model class, which every function's store shares in this process:
+    new execution environments (or another endpoint) make new clients, without the hooks an earlier test
+    put on them."""
+    from translate_jobs.dal.store import AccountUsage, JobRecord
+
+    for model in (JobRecord, AccountUsage):
+        model._connection = None
 
 
 def _resource_names() -> dict[str, set[str]]:
@@ -280,10 +310,8 @@ def running_local_stack() -> Iterator[Any]:
     saved = dict(os.environ)
     for name in ("AWS_ENDPOINT_URL", "MOTO_PORT", "AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN"):
         os.environ.pop(name, None)  # as a user's shell: `make run` sets what its handlers need
-    reset_caches()
     SESSION.local_stack_running = True
     local = LocalStack(port=free_port(), emulator_port=free_port()).start()
-    reset_caches()
     try:
         yield local
     finally:
@@ -291,7 +319,7 @@ def running_local_stack() -> Iterator[Any]:
         SESSION.local_stack_running = False
         os.environ.clear()
         os.environ.update(saved)
-        reset_caches()
+        forget_table_connections()
 
 
 def http_event(
@@ -318,7 +346,7 @@ def http_event(
 
 def put_job(status: str = "IN_PROGRESS", account: str = ACCOUNT, job_id: str | None = None, **fields: Any) -> str:
     """A job item written directly (as if Start had run), for tests of Stop, Describe and finalize."""
-    from translate_jobs.dal.store import JobRecord, job_store
+    from translate_jobs.dal.store import JobRecord
 
     job_store()  # binds JobRecord to the template's table
     job_id = job_id or uuid.uuid4().hex

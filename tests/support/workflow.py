@@ -7,7 +7,7 @@ from typing import Any
 
 import boto3
 
-from tests.support.stack import ACCOUNT, REGION, reset_caches, wait_for_execution
+from tests.support.stack import ACCOUNT, REGION, SESSION, configure, job_store, wait_for_execution
 
 
 def s3() -> Any:
@@ -24,8 +24,6 @@ def put_documents(documents: dict[str, bytes | str], bucket: str = "input-docs")
 
 
 def job(job_id: str, account: str = ACCOUNT) -> Any:
-    from translate_jobs.dal.store import job_store
-
     return job_store().get(account, job_id)
 
 
@@ -64,11 +62,8 @@ def use_engine(monkeypatch: Any, name: str, engine_class: type, batch_size: int 
     """Register a test engine and select it (and a batch size) through the template's variables."""
     from translate_jobs.integrations import engines
 
-    monkeypatch.setitem(engines.ENGINES, name, engine_class)
-    monkeypatch.setenv("TRANSLATION_ENGINE", name)
-    if batch_size is not None:
-        monkeypatch.setenv("BATCH_SIZE", str(batch_size))
-    reset_caches()
+    monkeypatch.setitem(engines.ENGINES, name, lambda _translate_client: engine_class())
+    configure(SESSION.get(), TRANSLATION_ENGINE=name, **({"BATCH_SIZE": str(batch_size)} if batch_size is not None else {}))
 
 
 class GatedEngine:

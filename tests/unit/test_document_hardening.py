@@ -13,10 +13,10 @@ from html.parser import HTMLParser
 import pytest
 
 from tests.support.office import docx, package, pptx, replace_part, xlsx
+from translate_jobs.domain.content_types import DOCX, PPTX, XLSX
 from translate_jobs.integrations import office
 from translate_jobs.integrations.documents import translate_document, translate_html
 from translate_jobs.integrations.engines import DocumentError, PseudoEngine
-from translate_jobs.integrations.office import DOCX, PPTX, XLSX
 
 KINDS = [(DOCX, docx), (PPTX, pptx), (XLSX, xlsx)]
 

@@ -4,10 +4,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from translate_jobs.domain.content_types import SUPPORTED_CONTENT_TYPES, is_supported
 from translate_jobs.integrations.documents import (
     MAX_DOCUMENT_BYTES,
-    SUPPORTED_CONTENT_TYPES,
-    is_supported,
     translate_document,
     translate_html,
     translate_xliff,

@@ -155,6 +155,9 @@ def test_split_text_prefers_paragraphs_then_sentences_then_words_then_characters
 
 def test_engines_are_registered_by_template_name():
     assert set(ENGINES) >= {"pseudo", "amazon"}
-    assert isinstance(engine("pseudo"), PseudoEngine)
+    assert isinstance(engine("pseudo", None), PseudoEngine)
+    translate_client = object()
+    amazon_engine = engine("amazon", translate_client)
+    assert isinstance(amazon_engine, AmazonTranslateEngine) and amazon_engine._client is translate_client
     with pytest.raises(RuntimeError, match="Unknown translation engine"):
-        engine("nope")
+        engine("nope", None)

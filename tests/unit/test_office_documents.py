@@ -25,9 +25,10 @@ from tests.support.office import (
     replace_part,
     xlsx,
 )
+from translate_jobs.domain.content_types import DOCX, PPTX, XLSX
 from translate_jobs.integrations.documents import translate_document
 from translate_jobs.integrations.engines import PseudoEngine
-from translate_jobs.integrations.office import DOCX, PPTX, XLSX, distribute, translate_part
+from translate_jobs.integrations.office import distribute, translate_part
 
 CASES = [(DOCX, docx, DOCX_TEXT_PARTS), (PPTX, pptx, PPTX_TEXT_PARTS), (XLSX, xlsx, XLSX_TEXT_PARTS)]
 

@@ -186,3 +186,15 @@ def test_a_running_job_with_documents_unaccounted_for_fails():
         "The job stopped after 3 of 10 documents because of an internal error in the translation service. Start the job "
         "again; if it fails again, report the job id to the service's operators."
     )
+
+
+def test_the_model_read_is_the_latest_translate_model_botocore_ships():
+    # Validation reads botocore's Translate model by its version (no Session, for the cold start):
+    # it must be the model a botocore Session would pick, so a newer botocore cannot leave it behind.
+    import botocore.session
+
+    from translate_jobs.api.validation import _service_model
+
+    latest = botocore.session.get_session().get_service_model("translate")
+    assert _service_model().api_version == latest.api_version
+    assert _service_model().operation_names == latest.operation_names

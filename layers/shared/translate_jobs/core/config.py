@@ -1,45 +1,18 @@
-"""Configuration from the environment that template.yaml gives each function, read once; and what
-each execution environment (a Lambda container) builds once: settings, clients, the store.
-
-Everything built once per container is declared with ``per_container`` (never a bare ``functools.cache``),
-so ``cold_start()`` can forget all of it at once: what a new container would start from. The local
-stack and the tests use it when the environment changes, instead of a list of caches to clear.
+"""Configuration from the environment that template.yaml gives each function: one ``Settings`` per
+execution environment, read by the function's module (functions/*/, the composition root) when it starts
+and handed down with the clients and the store built from it, never fetched from a module-level singleton.
 """
 
 import os
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import _lru_cache_wrapper, cache, cached_property
-from typing import Any, TypeVar
-
-import boto3
+from functools import cached_property
 
 MIN_SECRET_LENGTH = 16
 
 
-_Built = TypeVar("_Built")
-_PER_CONTAINER: list["_lru_cache_wrapper[Any]"] = []
-
-
-def per_container(factory: Callable[..., _Built]) -> "_lru_cache_wrapper[_Built]":
-    """``factory``'s result, built on first use and kept for the life of the execution environment."""
-    built = cache(factory)
-    _PER_CONTAINER.append(built)
-    return built
-
-
-def cold_start() -> None:
-    """Forget everything built per container: the next use builds it again from the environment."""
-    for built in _PER_CONTAINER:
-        built.cache_clear()
-
-
 class ConfigurationError(RuntimeError):
     """A required environment variable is missing: a deployment mistake, not a request error."""
-
-
-def _required(name: str) -> str:
-    return required(os.environ.get(name), name)
 
 
 @dataclass(frozen=True)
@@ -55,15 +28,15 @@ class Quotas:
     queue_poll_seconds: int = 10
 
     @classmethod
-    def from_env(cls) -> "Quotas":
+    def from_environ(cls, environ: Mapping[str, str]) -> "Quotas":
         return cls(
-            usage_table_name=os.environ.get("ACCOUNT_USAGE_TABLE_NAME") or None,
-            max_concurrent_jobs=int(os.environ.get("MAX_CONCURRENT_JOBS", cls.max_concurrent_jobs)),
-            max_queued_jobs=int(os.environ.get("MAX_QUEUED_JOBS", cls.max_queued_jobs)),
-            max_documents_per_job=int(os.environ.get("MAX_DOCUMENTS_PER_JOB", cls.max_documents_per_job)),
-            max_job_bytes=int(os.environ.get("MAX_JOB_BYTES", cls.max_job_bytes)),
-            max_target_languages=int(os.environ.get("MAX_TARGET_LANGUAGES", cls.max_target_languages)),
-            queue_poll_seconds=int(os.environ.get("QUEUE_POLL_SECONDS", cls.queue_poll_seconds)),
+            usage_table_name=environ.get("ACCOUNT_USAGE_TABLE_NAME") or None,
+            max_concurrent_jobs=int(environ.get("MAX_CONCURRENT_JOBS", cls.max_concurrent_jobs)),
+            max_queued_jobs=int(environ.get("MAX_QUEUED_JOBS", cls.max_queued_jobs)),
+            max_documents_per_job=int(environ.get("MAX_DOCUMENTS_PER_JOB", cls.max_documents_per_job)),
+            max_job_bytes=int(environ.get("MAX_JOB_BYTES", cls.max_job_bytes)),
+            max_target_languages=int(environ.get("MAX_TARGET_LANGUAGES", cls.max_target_languages)),
+            queue_poll_seconds=int(environ.get("QUEUE_POLL_SECONDS", cls.queue_poll_seconds)),
         )
 
 
@@ -92,11 +65,38 @@ class Settings:
     stop_request_dlq_url: str | None = None
     sweep_after_seconds: float = 600.0
 
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
+        """A function's settings, from its environment (on Lambda, the process's: template.yaml's variables).
+        A variable the template must give and did not fails here, when the function starts."""
+        return cls(
+            jobs_table_name=required(environ.get("JOBS_TABLE_NAME"), "JOBS_TABLE_NAME"),
+            region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+            default_account_id=environ.get("DEFAULT_ACCOUNT_ID") or None,
+            state_machine_arn=environ.get("STATE_MACHINE_ARN") or None,
+            work_bucket=environ.get("WORK_BUCKET") or None,
+            batch_size=int(environ.get("BATCH_SIZE", "10")),
+            batch_max_bytes=int(environ.get("BATCH_MAX_BYTES", 5 * 1024 * 1024)),
+            engine=environ.get("TRANSLATION_ENGINE", "pseudo"),
+            next_token_secret_arn=environ.get("NEXT_TOKEN_SECRET_ARN") or None,
+            batch_counts_table_name=environ.get("BATCH_COUNTS_TABLE_NAME") or None,
+            quotas=Quotas.from_environ(environ),
+            event_bus_name=environ.get("EVENT_BUS_NAME") or None,
+            # StopRequestAccounts (comma-separated): the only accounts whose jobs messages may stop.
+            stop_request_accounts=frozenset(
+                account.strip() for account in environ.get("STOP_REQUEST_ACCOUNTS", "").split(",") if account.strip()
+            ),
+            stop_request_dlq_url=environ.get("STOP_REQUEST_DLQ_URL") or None,
+            sweep_after_seconds=float(environ.get("SWEEP_AFTER_MINUTES", "10")) * 60,
+        )
+
     @cached_property
     def _next_token_secret(self) -> str:
         # Read on the first List of this execution environment, then kept: once per cold start.
         if self.next_token_secret_arn is None:
             raise ConfigurationError("Environment variable NEXT_TOKEN_SECRET_ARN must be set (see template.yaml).")
+        import boto3  # here, not at the top: only List needs it, and boto3 costs ~40 ms of a cold start
+
         client = boto3.client("secretsmanager", region_name=self.region)
         secret = str(client.get_secret_value(SecretId=self.next_token_secret_arn)["SecretString"])
         if len(secret) < MIN_SECRET_LENGTH:
@@ -108,30 +108,6 @@ class Settings:
     def pagination_secret(self) -> str:
         """The NextToken key, from Secrets Manager (generated per deployment by template.yaml)."""
         return self._next_token_secret
-
-
-@per_container
-def settings() -> Settings:
-    return Settings(
-        jobs_table_name=_required("JOBS_TABLE_NAME"),
-        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
-        default_account_id=os.environ.get("DEFAULT_ACCOUNT_ID") or None,
-        state_machine_arn=os.environ.get("STATE_MACHINE_ARN") or None,
-        work_bucket=os.environ.get("WORK_BUCKET") or None,
-        batch_size=int(os.environ.get("BATCH_SIZE", "10")),
-        batch_max_bytes=int(os.environ.get("BATCH_MAX_BYTES", 5 * 1024 * 1024)),
-        engine=os.environ.get("TRANSLATION_ENGINE", "pseudo"),
-        next_token_secret_arn=os.environ.get("NEXT_TOKEN_SECRET_ARN") or None,
-        batch_counts_table_name=os.environ.get("BATCH_COUNTS_TABLE_NAME") or None,
-        quotas=Quotas.from_env(),
-        event_bus_name=os.environ.get("EVENT_BUS_NAME") or None,
-        # StopRequestAccounts (comma-separated): the only accounts whose jobs messages may stop.
-        stop_request_accounts=frozenset(
-            account.strip() for account in os.environ.get("STOP_REQUEST_ACCOUNTS", "").split(",") if account.strip()
-        ),
-        stop_request_dlq_url=os.environ.get("STOP_REQUEST_DLQ_URL") or None,
-        sweep_after_seconds=float(os.environ.get("SWEEP_AFTER_MINUTES", "10")) * 60,
-    )
 
 
 def required(value: str | None, name: str) -> str:

@@ -46,15 +46,17 @@ def observed(correlation_id_path: str | None = None) -> Callable[[Handler], Hand
         traced = tracer.capture_lambda_handler(handler) if tracer else handler
 
         @functools.wraps(handler)
-        def run(event: Any, context: Any) -> Any:
-            return contextvars.copy_context().run(_invoke, traced, event, context, correlation_id_path)
+        def run(event: Any, context: Any, **injected: Any) -> Any:  # injected: a test's dependencies
+            return contextvars.copy_context().run(_invoke, traced, event, context, correlation_id_path, injected)
 
         return run  # type: ignore[return-value]
 
     return decorate
 
 
-def _invoke(handler: Callable[..., Any], event: Any, context: Any, correlation_id_path: str | None) -> Any:
+def _invoke(
+    handler: Callable[..., Any], event: Any, context: Any, correlation_id_path: str | None, injected: dict[str, Any]
+) -> Any:
     function_name = getattr(context, "function_name", None)
     cold_start = function_name not in _started
     _started.add(str(function_name))
@@ -71,7 +73,7 @@ def _invoke(handler: Callable[..., Any], event: Any, context: Any, correlation_i
     invocation_metrics = EphemeralMetrics()
     _metrics.set(invocation_metrics)
     try:
-        return handler(event, context)
+        return handler(event, context, **injected)
     finally:
         if invocation_metrics.metric_set:
             invocation_metrics.flush_metrics()

@@ -30,7 +30,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
 from translate_jobs.core import transient
-from translate_jobs.core.config import ConfigurationError, per_container, settings
+from translate_jobs.core.config import ConfigurationError, Quotas, Settings
 from translate_jobs.dal.queries import ListQuery, account_job_name, account_status, page_key
 from translate_jobs.domain.errors import (
     InvalidRequestError,
@@ -40,8 +40,8 @@ from translate_jobs.domain.errors import (
     ThrottledError,
     TransientError,
 )
-from translate_jobs.domain.job import Job
-from translate_jobs.domain.lifecycle import FINALIZABLE, STOPPABLE, TERMINAL, JobStatus, StopRequester
+from translate_jobs.domain.job import BatchCount, Job
+from translate_jobs.domain.lifecycle import FINALIZABLE, STOPPABLE, TERMINAL, Finalization, JobStatus, StopRequester
 
 UNFINISHED = "UNFINISHED"
 # A batch's marker outlives its job's run: as long as the work bucket keeps the batch's results (30 days).
@@ -52,7 +52,7 @@ class JobRecord(Model):
     """One batch translation job: every TextTranslationJobProperties field, plus what a run needs."""
 
     class Meta:
-        table_name = "translate-jobs"  # replaced from the environment by job_store()
+        table_name = "translate-jobs"  # the function's JOBS_TABLE_NAME, set by JobStore
 
     account_id = UnicodeAttribute(hash_key=True, attr_name="AccountId")
     job_id = UnicodeAttribute(range_key=True, attr_name="JobId")
@@ -167,7 +167,7 @@ class AccountUsage(Model):
     """
 
     class Meta:
-        table_name = "translate-jobs-usage"  # replaced from the environment by job_store()
+        table_name = "translate-jobs-usage"  # the function's ACCOUNT_USAGE_TABLE_NAME, set by JobStore
 
     account_id = UnicodeAttribute(hash_key=True, attr_name="AccountId")
     running = NumberAttribute(default=0, attr_name="Running")
@@ -211,7 +211,17 @@ def _storage_errors() -> Iterator[None]:
 
 
 class JobStore:
-    """Reads and conditional writes of job items, always scoped to one account."""
+    """Reads and conditional writes of job items, always scoped to one account.
+
+    Built once per execution environment from the function's settings (its tables and quotas).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._quotas: Quotas = settings.quotas
+        self._counts_table = settings.batch_counts_table_name
+        _bind(JobRecord, settings.jobs_table_name, settings.region)
+        if settings.quotas.usage_table_name:
+            _bind(AccountUsage, settings.quotas.usage_table_name, settings.region)
 
     def client(self) -> Any:
         """The botocore client every request goes through (tests hook its events to count requests)."""
@@ -227,7 +237,7 @@ class JobStore:
     def create(self, job: Job) -> tuple[Job, bool]:
         """Put a new job and count it queued (one transaction). If the id exists already, return
         the stored job and False; if the account's queue is full, raise LimitExceededError."""
-        max_queued = settings().quotas.max_queued_jobs
+        max_queued = self._quotas.max_queued_jobs
         record = JobRecord.of_new_job(job)
         put = record.get_save_kwargs_from_instance(
             condition=JobRecord.job_id.does_not_exist(), return_values_on_condition_failure="ALL_OLD"
@@ -275,7 +285,7 @@ class JobStore:
 
         Raises JobStateConflictError carrying the status it found, or SlotUnavailableError.
         """
-        max_running = settings().quotas.max_concurrent_jobs
+        max_running = self._quotas.max_concurrent_jobs
         update = JobRecord(account_id, job_id).get_update_kwargs_from_instance(
             actions=[*_set_status(account_id, JobStatus.IN_PROGRESS), JobRecord.holds_slot.set(True)],
             condition=JobRecord.job_status == JobStatus.SUBMITTED,
@@ -354,28 +364,28 @@ class JobStore:
         """Has an earlier attempt of this batch added its counts? (its marker exists)"""
         with _storage_errors():
             item = self.client().get_item(
-                TableName=_counts_table(), Key=_batch_key(account_id, job_id, batch), ConsistentRead=True
+                TableName=self._batch_counts_table(), Key=_batch_key(account_id, job_id, batch), ConsistentRead=True
             ).get("Item")
         return item is not None
 
-    def count_batch(self, account_id: str, job_id: str, batch: int, translated: int, failed: int, now: float) -> bool:
+    def count_batch(self, account_id: str, job_id: str, count: BatchCount, now: float) -> bool:
         """Add one batch's counts exactly once, however often the batch is retried: the batch's marker
         (a put that only a first attempt passes) and the job's ADD in one transaction, so the job item
         keeps its size whatever the number of batches. False if an earlier attempt counted it."""
         add = JobRecord(account_id, job_id).get_update_kwargs_from_instance(
             actions=[
-                JobRecord.translated_documents_count.add(translated),
-                JobRecord.documents_with_errors_count.add(failed),
+                JobRecord.translated_documents_count.add(count.translated),
+                JobRecord.documents_with_errors_count.add(count.failed),
             ],
             condition=JobRecord.job_id.exists() & JobRecord.job_status.is_in(*FINALIZABLE),
             return_values_on_condition_failure="ALL_OLD",
         )
         marker = {
-            "TableName": _counts_table(),
+            "TableName": self._batch_counts_table(),
             "Item": {
-                **_batch_key(account_id, job_id, batch),
-                "Translated": {"N": str(translated)},
-                "Failed": {"N": str(failed)},
+                **_batch_key(account_id, job_id, count.batch),
+                "Translated": {"N": str(count.translated)},
+                "Failed": {"N": str(count.failed)},
                 "ExpiresAt": {"N": str(int(now) + BATCH_MARKER_SECONDS)},
             },
             "ConditionExpression": "attribute_not_exists(BatchId)",
@@ -391,30 +401,20 @@ class JobStore:
             raise JobStateConflictError(job_id, old.job_status) from None
         return True
 
-    def finalize(
-        self,
-        account_id: str,
-        job_id: str,
-        status: JobStatus,
-        message: str,
-        expected: JobStatus,
-        now: float,
-        releases: str,
-    ) -> JobStatus:
-        """Move a job from the status its decision was based on to a terminal status.
-
-        ``expected`` is normally IN_PROGRESS or STOP_REQUESTED; SUBMITTED when the workflow failed
-        before it could begin the job (it must still end FAILED, never stay SUBMITTED).
-        ``releases`` is the account's counter the job occupied ("Running" if it held a slot,
-        "Queued" if it never began): given back in the same transaction as the terminal write.
-        """
-        assert status in TERMINAL and expected not in TERMINAL
-        actions = [*_set_status(account_id, status), JobRecord.message.set(message), JobRecord.end_time.set(now)]
+    def finalize(self, account_id: str, job_id: str, finalization: Finalization) -> JobStatus:
+        """Move a job from the status its decision was based on to a terminal status, giving back the
+        account's running slot or queued place it held in the same transaction."""
+        actions = [
+            *_set_status(account_id, finalization.status),
+            JobRecord.message.set(finalization.message),
+            JobRecord.end_time.set(finalization.end_time),
+        ]
         update = JobRecord(account_id, job_id).get_update_kwargs_from_instance(
             actions=actions,
-            condition=JobRecord.job_id.exists() & (JobRecord.job_status == expected),
+            condition=JobRecord.job_id.exists() & (JobRecord.job_status == finalization.expected),
             return_values_on_condition_failure="ALL_OLD",
         )
+        releases = "Running" if finalization.held_slot else "Queued"
         try:
             self._transact({"Update": _transact_part(update)}, _usage_update(account_id, {releases: -1}))
         except _TransactionCanceledError as canceled:
@@ -422,7 +422,7 @@ class JobStore:
             if old is None:
                 raise JobNotFoundError(job_id) from None
             raise JobStateConflictError(job_id, old.job_status) from None
-        return status
+        return finalization.status
 
     def list_jobs(
         self, account_id: str, query: ListQuery, limit: int, exclusive_start_key: dict[str, Any] | None
@@ -456,6 +456,11 @@ class JobStore:
         page = items[:limit]
         next_key = page_key(page[-1], query) if len(items) > limit else None
         return [JobRecord.from_raw_data(item).as_job() for item in page], next_key
+
+    def _batch_counts_table(self) -> str:
+        if not self._counts_table:
+            raise ConfigurationError("Environment variable BATCH_COUNTS_TABLE_NAME must be set (see template.yaml).")
+        return self._counts_table
 
     def _transact(self, *items: dict[str, Any]) -> None:
         """One TransactWriteItems: all of ``items`` or none; a failed condition says which."""
@@ -500,13 +505,6 @@ class JobStore:
         return JobRecord.from_raw_data(response["Attributes"])
 
 
-def _counts_table() -> str:
-    table = settings().batch_counts_table_name
-    if not table:
-        raise ConfigurationError("Environment variable BATCH_COUNTS_TABLE_NAME must be set (see template.yaml).")
-    return table
-
-
 def _batch_key(account_id: str, job_id: str, batch: int) -> dict[str, Any]:
     """One item per batch, each its own partition: no hot key however many batches a job has."""
     return {"BatchId": {"S": f"{account_id}#{job_id}#{batch}"}}
@@ -536,15 +534,12 @@ def _usage_update(account_id: str, deltas: dict[str, int], limit: tuple[str, int
     return {"Update": update}
 
 
-@per_container
-def job_store() -> JobStore:
-    """The store, bound to the table and region from the environment (once per cold start)."""
-    config = settings()
-    JobRecord.Meta.table_name = config.jobs_table_name
-    JobRecord.Meta.region = config.region  # type: ignore[attr-defined]
-    JobRecord._connection = None
-    if config.quotas.usage_table_name:
-        AccountUsage.Meta.table_name = config.quotas.usage_table_name
-        AccountUsage.Meta.region = config.region  # type: ignore[attr-defined]
-        AccountUsage._connection = None
-    return JobStore()
+def _bind(model: type[Model], table_name: str, region: str) -> None:
+    """Point a PynamoDB model at the function's table. PynamoDB keeps the table on the model class, so this is
+    process-wide: locally every function of the template names the same tables, and a model already bound to
+    them keeps its connection (and the hooks tests put on its client)."""
+    if model.Meta.table_name == table_name and getattr(model.Meta, "region", None) == region and model._connection:
+        return
+    model.Meta.table_name = table_name
+    model.Meta.region = region  # type: ignore[attr-defined]
+    model._connection = None

@@ -28,6 +28,15 @@ class JobDetails:
 
 
 @dataclass(frozen=True)
+class BatchCount:
+    """What one batch of a job adds to its JobDetails: counted once, however often the batch is retried."""
+
+    batch: int
+    translated: int
+    failed: int
+
+
+@dataclass(frozen=True)
 class Job:
     """One batch translation job: every TextTranslationJobProperties field, plus what a run needs."""
 

@@ -38,6 +38,27 @@ class StopRequester:
         return cls(str(item["Channel"]), str(item["Principal"]), str(item["Source"]) if item.get("Source") else None)
 
 
+@dataclass(frozen=True)
+class Finalization:
+    """One job's move to a terminal status, as FinalizeJob decided it.
+
+    ``expected`` is the status the decision was based on (normally IN_PROGRESS or STOP_REQUESTED;
+    SUBMITTED when the workflow failed before it could begin the job); the write happens only if the job
+    still has it. ``held_slot``: the job holds one of the account's running slots (it began), else it
+    still counts as queued; the terminal write gives back the one it holds.
+    """
+
+    status: "JobStatus"
+    message: str
+    expected: "JobStatus"
+    end_time: float
+    held_slot: bool
+
+    def __post_init__(self) -> None:
+        if self.status not in TERMINAL or self.expected in TERMINAL:
+            raise ValueError(f"A job is finalized from an unfinished to a terminal status, not {self.expected} -> {self.status}")
+
+
 # Stop moves these to STOP_REQUESTED (a SUBMITTED job then never starts work).
 STOPPABLE = (JobStatus.SUBMITTED, JobStatus.IN_PROGRESS)
 # Finalize moves these to exactly one terminal status.

@@ -9,13 +9,13 @@ published again with the same id, so consumers deduplicate on it (delivery is at
 import json
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord, DynamoDBRecordEventName
 
-from translate_jobs.core.config import per_container, required, settings
+from translate_jobs.core.config import required
 from translate_jobs.core.observability import logger
 from translate_jobs.domain.job import JobDetails
+from translate_jobs.events.dependencies import EventsDependencies
 
 SOURCE = "translate-jobs"  # custom buses reject sources that start with "aws."
 DETAIL_TYPE = "Translate TextTranslationJob State Change"
@@ -55,7 +55,8 @@ class _Publisher:
     """Publishes records in stream order: after one record fails, the rest of the batch fails too,
     so a retry never publishes a job's later change before its earlier one."""
 
-    def __init__(self) -> None:
+    def __init__(self, deps: EventsDependencies) -> None:
+        self.deps = deps
         self.halted = False
 
     def __call__(self, record: DynamoDBRecord) -> None:
@@ -68,22 +69,17 @@ class _Publisher:
             raise
 
     def _publish(self, record: DynamoDBRecord) -> None:
-        entry = state_change_entry(record, required(settings().event_bus_name, "EVENT_BUS_NAME"))
+        entry = state_change_entry(record, required(self.deps.settings.event_bus_name, "EVENT_BUS_NAME"))
         if entry is None:
             return
-        response = events_client().put_events(Entries=[entry])
+        response = self.deps.events.put_events(Entries=[entry])
         if response.get("FailedEntryCount", 0):
             failed = response["Entries"][0]
             raise EventPublishError(f"PutEvents rejected the event: {failed.get('ErrorCode')} {failed.get('ErrorMessage')}")
         logger.info("Published job state change", extra={"event_id": record.event_id, "detail": entry["Detail"]})
 
 
-def publish_job_events(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+def publish_job_events(deps: EventsDependencies, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """Stream batch -> events; the response lists the records to retry (ReportBatchItemFailures)."""
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
-    return dict(process_partial_response(event=event, record_handler=_Publisher(), processor=processor, context=context))
-
-
-@per_container
-def events_client() -> Any:
-    return boto3.client("events", region_name=settings().region)
+    return dict(process_partial_response(event=event, record_handler=_Publisher(deps), processor=processor, context=context))

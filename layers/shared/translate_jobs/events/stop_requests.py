@@ -20,16 +20,16 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from translate_jobs.api import operations
 from translate_jobs.api.validation import validate_request
-from translate_jobs.core.config import per_container, required, settings
+from translate_jobs.core.config import required
 from translate_jobs.core.observability import logger
 from translate_jobs.domain.errors import JobNotFoundError, ValidationError
 from translate_jobs.domain.lifecycle import StopRequester
+from translate_jobs.events.dependencies import EventsDependencies
 
 STOP_REQUEST_DETAIL_TYPE = "StopTextTranslationJob Request"
 
@@ -44,8 +44,9 @@ class StopRequest:
     job_id: str
 
 
-def parse_stop_request(body: Any, *, text: bool = False) -> StopRequest:
-    """{"JobId", "AccountId"} (JSON text when ``text``) -> StopRequest, or RejectedStopRequestError."""
+def parse_stop_request(body: Any, allowed_accounts: frozenset[str], *, text: bool = False) -> StopRequest:
+    """{"JobId", "AccountId"} (JSON text when ``text``) -> StopRequest, or RejectedStopRequestError
+    (also for an account not in ``allowed_accounts``, the StopRequestAccounts)."""
     if text:
         try:
             body = json.loads(body)
@@ -60,15 +61,15 @@ def parse_stop_request(body: Any, *, text: bool = False) -> StopRequest:
         validate_request("StopTextTranslationJob", {"JobId": body.get("JobId")} if "JobId" in body else {})
     except ValidationError as exc:
         raise RejectedStopRequestError(str(exc)) from None
-    if account_id not in settings().stop_request_accounts:
+    if account_id not in allowed_accounts:
         raise RejectedStopRequestError(f"Account {account_id} may not send stop requests (see StopRequestAccounts).")
     return StopRequest(account_id, body["JobId"])
 
 
-def apply_stop_request(request: StopRequest, requested_by: StopRequester) -> str | None:
+def apply_stop_request(deps: EventsDependencies, request: StopRequest, requested_by: StopRequester) -> str | None:
     """The API's Stop for this job; None for an unknown job (nothing changes, nothing to retry)."""
     try:
-        status = operations.stop(request.account_id, request.job_id, requested_by=requested_by)
+        status = operations.stop(deps.store, request.account_id, request.job_id, requested_by=requested_by)
     except JobNotFoundError:
         logger.warning("Stop request for an unknown job ignored", extra={"job_id": request.job_id})
         return None
@@ -76,39 +77,34 @@ def apply_stop_request(request: StopRequest, requested_by: StopRequester) -> str
     return status.value
 
 
-def handle(body: Any, original: str, requested_by: StopRequester, *, text: bool = False) -> str | None:
+def handle(deps: EventsDependencies, body: Any, original: str, requested_by: StopRequester, *, text: bool = False) -> str | None:
     """Parse and apply one request; a rejected one goes to the dead-letter queue with its reason."""
     try:
-        request = parse_stop_request(body, text=text)
+        request = parse_stop_request(body, deps.settings.stop_request_accounts, text=text)
     except RejectedStopRequestError as rejected:
         logger.warning("Stop request rejected", extra={"reason": str(rejected)})
-        sqs_client().send_message(
-            QueueUrl=required(settings().stop_request_dlq_url, "STOP_REQUEST_DLQ_URL"),
+        deps.sqs.send_message(
+            QueueUrl=required(deps.settings.stop_request_dlq_url, "STOP_REQUEST_DLQ_URL"),
             MessageBody=original,
             MessageAttributes={"RejectedReason": {"DataType": "String", "StringValue": str(rejected)}},
         )
         return None
-    return apply_stop_request(request, requested_by)
+    return apply_stop_request(deps, request, requested_by)
 
 
-def _sqs_record(record: SQSRecord) -> None:
-    sender = record.attributes.get("SenderId") or "unknown sender"  # SQS always sets it; a hand-made event may not
-    handle(record.body, record.body, StopRequester("SQS", sender, record.event_source_arn), text=True)
-
-
-def process_stop_queue(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+def process_stop_queue(deps: EventsDependencies, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """SQS batch -> Stop per message; the response lists only the messages to redeliver."""
+
+    def stop_request(record: SQSRecord) -> None:
+        sender = record.attributes.get("SenderId") or "unknown sender"  # SQS always sets it; a hand-made event may not
+        handle(deps, record.body, record.body, StopRequester("SQS", sender, record.event_source_arn), text=True)
+
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    return dict(process_partial_response(event=event, record_handler=_sqs_record, processor=processor, context=context))
+    return dict(process_partial_response(event=event, record_handler=stop_request, processor=processor, context=context))
 
 
-def process_stop_event(event: dict[str, Any]) -> dict[str, Any]:
+def process_stop_event(deps: EventsDependencies, event: dict[str, Any]) -> dict[str, Any]:
     """One EventBridge event (detail-type "StopTextTranslationJob Request"); raises only on transient errors."""
     requested_by = StopRequester("EventBridge", str(event.get("account") or "unknown account"), str(event.get("source")))
-    status = handle(event.get("detail"), json.dumps(event), requested_by)
+    status = handle(deps, event.get("detail"), json.dumps(event), requested_by)
     return {"JobStatus": status}
-
-
-@per_container
-def sqs_client() -> Any:
-    return boto3.client("sqs", region_name=settings().region)

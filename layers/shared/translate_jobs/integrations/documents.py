@@ -27,20 +27,13 @@ from html.parser import HTMLParser
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
+from translate_jobs.domain.content_types import HTML, OFFICE_CONTENT_TYPES, TEXT, XLIFF, base_type
 from translate_jobs.integrations.engines import DocumentError
-from translate_jobs.integrations.office import OFFICE_CONTENT_TYPES, translate_office
+from translate_jobs.integrations.office import translate_office
 
-TEXT = "text/plain"
-HTML = "text/html"
-XLIFF = "application/x-xliff+xml"
-SUPPORTED_CONTENT_TYPES = (TEXT, HTML, XLIFF, *OFFICE_CONTENT_TYPES)
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # per document, as the real service
 
 Translate = Callable[[str], str]
-
-
-def is_supported(content_type: str) -> bool:
-    return content_type.split(";")[0].strip().lower() in SUPPORTED_CONTENT_TYPES
 
 
 def check_size(size: int) -> None:
@@ -52,7 +45,7 @@ def check_size(size: int) -> None:
 def translate_document(content_type: str, data: bytes, translate: Translate, target: str) -> bytes:
     """The document ``data`` of ``content_type`` translated to ``target`` by ``translate`` (text -> text)."""
     check_size(len(data))
-    kind = content_type.split(";")[0].strip().lower()
+    kind = base_type(content_type)
     if kind == TEXT:
         return translate(_decode(data)).encode("utf-8")
     if kind == HTML:

@@ -15,10 +15,11 @@ The interface (``Engine``) is one method::
   details file, the job goes on). Any other exception fails the batch (the workflow retries or
   fails the job), so let transient infrastructure errors propagate after bounded retries
   (``translate_jobs.domain.errors.ThrottledError`` is one the workflow retries).
-- Engines are created once per batch by ``engine(name)`` with no arguments: keep expensive clients
-  in a module-level cache (created once per cold start).
+- Engines are created once per batch by ``engine(name, translate_client)``: an expensive client belongs
+  to the function's dependencies (made once per execution environment, workflow/dependencies.py), not
+  to the engine.
 
-To add an engine, implement ``translate``, register the class in ENGINES under the name the
+To add an engine, implement ``translate``, register its factory in ENGINES under the name the
 template's ``TranslationEngine`` parameter uses (add it to its AllowedValues) and give
 TranslateBatchFunction exactly the permissions it needs. See README "Engines".
 
@@ -32,12 +33,10 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from translate_jobs.core import transient
-from translate_jobs.core.config import per_container
 
 
 class DocumentError(Exception):
@@ -145,17 +144,9 @@ DOCUMENT_ERROR_CODES = frozenset(
 SETTINGS_MEMBERS = ("Formality", "Profanity", "Brevity")
 
 
-@per_container
-def translate_client() -> Any:
-    """The Translate client (created once per cold start). botocore's own retries are off so that
-    AmazonTranslateEngine's bounded backoff is the one retry policy for throttling."""
-    from translate_jobs.core.config import settings
-
-    return boto3.client(
-        "translate",
-        region_name=settings().region,
-        config=Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=10, read_timeout=60),
-    )
+# The Amazon Translate client's (made once per execution environment, by the worker's dependencies).
+# botocore's own retries are off so that AmazonTranslateEngine's bounded backoff is the one retry policy for throttling.
+TRANSLATE_CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=10, read_timeout=60)
 
 
 class AmazonTranslateEngine:
@@ -163,7 +154,7 @@ class AmazonTranslateEngine:
 
     def __init__(
         self,
-        client: Any = None,
+        client: Any,
         *,
         sleep: Callable[[float], None] = time.sleep,
         max_attempts: int = 6,
@@ -171,7 +162,7 @@ class AmazonTranslateEngine:
         max_delay: float = 20.0,
         max_bytes: int = MAX_REQUEST_BYTES,
     ) -> None:
-        self._client = client if client is not None else translate_client()
+        self._client = client
         self._sleep = sleep
         self._max_attempts = max_attempts
         self._base_delay = base_delay
@@ -216,11 +207,13 @@ class AmazonTranslateEngine:
         raise AssertionError("unreachable")  # the loop returns or raises
 
 
-ENGINES: dict[str, type[Engine]] = {"pseudo": PseudoEngine, "amazon": AmazonTranslateEngine}
+# Each engine's factory, given the function's Amazon Translate client (used only by the engine that calls it).
+ENGINES: dict[str, Callable[[Any], Engine]] = {"pseudo": lambda _client: PseudoEngine(), "amazon": AmazonTranslateEngine}
 
 
-def engine(name: str) -> Engine:
+def engine(name: str, translate_client: Any) -> Engine:
     try:
-        return ENGINES[name]()
+        factory = ENGINES[name]
     except KeyError:
         raise RuntimeError(f"Unknown translation engine {name!r}; known: {sorted(ENGINES)}") from None
+    return factory(translate_client)

@@ -27,12 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NoReturn
 
+from translate_jobs.domain.content_types import DOCX, PPTX, XLSX
 from translate_jobs.integrations.engines import DocumentError
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-OFFICE_CONTENT_TYPES = (DOCX, PPTX, XLSX)
 
 MAX_PARTS = 10_000
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024  # the whole package inflated (the batch function has 512 MB)

@@ -10,7 +10,6 @@ import boto3
 from botocore.exceptions import ClientError
 
 from translate_jobs.core import transient
-from translate_jobs.core.config import per_container
 from translate_jobs.core.observability import logger
 from translate_jobs.domain.errors import AccessDeniedError, InvalidRequestError
 
@@ -28,7 +27,7 @@ class DataAccessError(Exception):
     """The job's role cannot be assumed, or cannot read or write where the job asked."""
 
 
-def check_role_may_be_passed(account_id: str, caller_arn: str | None, role_arn: str, region: str) -> None:
+def check_role_may_be_passed(iam: Any, account_id: str, caller_arn: str | None, role_arn: str) -> None:
     """Start's guard against a borrowed role (the confused deputy), as Amazon Translate's iam:PassRole.
 
     The role must be in the caller's account. The account root may pass any of its roles (locally
@@ -45,8 +44,8 @@ def check_role_may_be_passed(account_id: str, caller_arn: str | None, role_arn: 
         )
     if caller_arn is None or _ROOT.fullmatch(caller_arn):
         return
-    results = _iam(region).simulate_principal_policy(
-        PolicySourceArn=_policy_source(caller_arn, region),
+    results = iam.simulate_principal_policy(
+        PolicySourceArn=_policy_source(iam, caller_arn),
         ActionNames=["iam:PassRole"],
         ResourceArns=[role_arn],
         ContextEntries=[{"ContextKeyName": "iam:PassedToService", "ContextKeyValues": ["translate.amazonaws.com"],
@@ -56,17 +55,12 @@ def check_role_may_be_passed(account_id: str, caller_arn: str | None, role_arn: 
         raise AccessDeniedError(f"User: {caller_arn} is not authorized to perform: iam:PassRole on resource: {role_arn}")
 
 
-def _policy_source(caller_arn: str, region: str) -> str:
+def _policy_source(iam: Any, caller_arn: str) -> str:
     """The IAM entity whose policies apply: for a role session, the role (its ARN with its path)."""
     session = _SESSION.fullmatch(caller_arn)
     if session:
-        return str(_iam(region).get_role(RoleName=session.group(2))["Role"]["Arn"])
+        return str(iam.get_role(RoleName=session.group(2))["Role"]["Arn"])
     return caller_arn
-
-
-@per_container
-def _iam(region: str) -> Any:
-    return boto3.client("iam", region_name=region)
 
 
 def parse_s3_uri(uri: str) -> tuple[str, str]:
@@ -79,90 +73,81 @@ def source_identity(account_id: str, job_id: str) -> str:
     return f"{account_id}-{job_id}"[:64]
 
 
-def s3_as_job_role(role_arn: str, account_id: str, job_id: str, region: str) -> Any:
-    """An S3 client with the job role's temporary credentials (as the real service reads data).
+class JobRoles:
+    """S3 clients as jobs' DataAccessRoleArns, one execution environment's: its own session (the function's
+    role) assumes a job's role, and the session is reused by the batches of that job the environment runs
+    until it nears expiry (one AssumeRole per job per environment and hour, not per batch)."""
 
-    The session names the job's account and id (SourceIdentity and session tags), so the role's
-    trust policy can admit only its own account's jobs (README "The data-access role"), and the
-    workers' own policy lets them assume no role without saying so (template.yaml). A container
-    reuses one job's session until it nears expiry (one AssumeRole per job per container and hour,
-    not per batch); the cache is keyed by everything the session says, so a session is never used
-    for another role, account or job, nor by another function (locally, functions share a process).
-    """
-    key = (_caller(), role_arn, account_id, job_id, region)
-    client = _reusable(key)
-    if client is not None:
-        return client
-    with _assuming:  # threads of one process (the local stack) assume a job's role once, not once each
-        client = _reusable(key)
+    def __init__(self, region: str, session: boto3.session.Session | None = None) -> None:
+        self.region = region
+        self.session = session or boto3.session.Session()
+        self._sts: Any = None
+        self._sessions: OrderedDict[tuple[str, ...], tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._assuming = threading.Lock()
+
+    def s3(self, role_arn: str, account_id: str, job_id: str) -> Any:
+        """An S3 client with the job role's temporary credentials (as the real service reads data).
+
+        The session names the job's account and id (SourceIdentity and session tags), so the role's
+        trust policy can admit only its own account's jobs (README "The data-access role"), and the
+        workers' own policy lets them assume no role without saying so (template.yaml). The cache is keyed
+        by everything the session says, so a session is never used for another role, account or job, nor
+        by another caller.
+        """
+        key = (self._caller(), role_arn, account_id, job_id, self.region)
+        client = self._reusable(key)
         if client is not None:
             return client
-        credentials = _assume(role_arn, account_id, job_id, region)
-        client = boto3.client(
-            "s3",
-            region_name=region,
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-        )
-        with _lock:
-            sessions = _sessions()
-            sessions[key] = (credentials["Expiration"].timestamp(), client)
-            while len(sessions) > _SESSIONS_KEPT:
-                sessions.popitem(last=False)
-    return client
+        with self._assuming:  # threads of one process (the local stack) assume a job's role once, not once each
+            client = self._reusable(key)
+            if client is not None:
+                return client
+            credentials = self._assume(role_arn, account_id, job_id)
+            client = boto3.client(
+                "s3",
+                region_name=self.region,
+                aws_access_key_id=credentials["AccessKeyId"],
+                aws_secret_access_key=credentials["SecretAccessKey"],
+                aws_session_token=credentials["SessionToken"],
+            )
+            with self._lock:
+                self._sessions[key] = (credentials["Expiration"].timestamp(), client)
+                while len(self._sessions) > _SESSIONS_KEPT:
+                    self._sessions.popitem(last=False)
+        return client
 
+    def _reusable(self, key: tuple[str, ...]) -> Any:
+        with self._lock:
+            session = self._sessions.get(key)
+            if session is None or session[0] - time.time() <= REUSE_UNTIL_SECONDS_LEFT:
+                return None
+            self._sessions.move_to_end(key)
+            return session[1]
 
-def _reusable(key: tuple[str, ...]) -> Any:
-    with _lock:
-        session = _sessions().get(key)
-        if session is None or session[0] - time.time() <= REUSE_UNTIL_SECONDS_LEFT:
-            return None
-        _sessions().move_to_end(key)
-        return session[1]
+    def _caller(self) -> str:
+        """Who assumes the job role: this function's own access key (one per function, as on Lambda)."""
+        credentials = self.session.get_credentials()
+        return credentials.get_frozen_credentials().access_key if credentials else ""
 
-
-_lock = threading.Lock()
-_assuming = threading.Lock()
-
-
-@per_container
-def _sessions() -> "OrderedDict[tuple[str, ...], tuple[float, Any]]":
-    return OrderedDict()
-
-
-@per_container
-def _own_session() -> boto3.session.Session:
-    return boto3.session.Session()
-
-
-def _caller() -> str:
-    """Who assumes the job role: this function's own access key (one per function, as on Lambda)."""
-    credentials = _own_session().get_credentials()
-    return credentials.get_frozen_credentials().access_key if credentials else ""
-
-
-@per_container
-def _sts(region: str) -> Any:
-    return _own_session().client("sts", region_name=region)
-
-
-def _assume(role_arn: str, account_id: str, job_id: str, region: str) -> dict[str, Any]:
-    try:
-        return dict(
-            _sts(region).assume_role(
-                RoleArn=role_arn,
-                RoleSessionName=f"translate-job-{job_id}"[:64],
-                SourceIdentity=source_identity(account_id, job_id),
-                Tags=[{"Key": "TranslateJobAccount", "Value": account_id}, {"Key": "TranslateJobId", "Value": job_id}],
-            )["Credentials"]
-        )
-    except ClientError as exc:
-        if transient.is_transient(exc):
-            raise transient.as_retried(exc, f"assuming the DataAccessRoleArn {role_arn}") from exc
-        logger.warning("AssumeRole refused", extra={"role": role_arn, "error": str(exc)})
-        raise DataAccessError(
-            f"Translate could not assume the DataAccessRoleArn {role_arn} ({transient.error_code(exc)}): check that "
-            f"the role exists and that its trust policy lets Translate's workers assume it for account {account_id}'s "
-            "jobs (README: The data-access role)."
-        ) from exc
+    def _assume(self, role_arn: str, account_id: str, job_id: str) -> dict[str, Any]:
+        if self._sts is None:
+            self._sts = self.session.client("sts", region_name=self.region)
+        try:
+            return dict(
+                self._sts.assume_role(
+                    RoleArn=role_arn,
+                    RoleSessionName=f"translate-job-{job_id}"[:64],
+                    SourceIdentity=source_identity(account_id, job_id),
+                    Tags=[{"Key": "TranslateJobAccount", "Value": account_id}, {"Key": "TranslateJobId", "Value": job_id}],
+                )["Credentials"]
+            )
+        except ClientError as exc:
+            if transient.is_transient(exc):
+                raise transient.as_retried(exc, f"assuming the DataAccessRoleArn {role_arn}") from exc
+            logger.warning("AssumeRole refused", extra={"role": role_arn, "error": str(exc)})
+            raise DataAccessError(
+                f"Translate could not assume the DataAccessRoleArn {role_arn} ({transient.error_code(exc)}): check that "
+                f"the role exists and that its trust policy lets Translate's workers assume it for account {account_id}'s "
+                "jobs (README: The data-access role)."
+            ) from exc

@@ -12,25 +12,22 @@ import json
 import time
 from typing import Any
 
-import boto3
-
-from translate_jobs.core.config import per_container, settings
 from translate_jobs.core.observability import logger
-from translate_jobs.dal.store import job_store
 from translate_jobs.domain.errors import JobNotFoundError
 from translate_jobs.domain.failure import Failure
 from translate_jobs.domain.lifecycle import JobStatus
 from translate_jobs.workflow import steps
-from translate_jobs.workflow.launcher import execution_arn, workflow_launcher
+from translate_jobs.workflow.dependencies import WorkflowDependencies
+from translate_jobs.workflow.launcher import execution_arn
 
 ABNORMAL_ENDS = ("FAILED", "TIMED_OUT", "ABORTED")
 
 
-def reconcile_execution(event: dict[str, Any]) -> dict[str, Any]:
+def reconcile_execution(deps: WorkflowDependencies, event: dict[str, Any]) -> dict[str, Any]:
     """A "Step Functions Execution Status Change" event -> the job's terminal status (or nothing)."""
     detail = event.get("detail") or {}
     status = detail.get("status")
-    if detail.get("stateMachineArn") != settings().state_machine_arn or status not in ABNORMAL_ENDS:
+    if detail.get("stateMachineArn") != deps.settings.state_machine_arn or status not in ABNORMAL_ENDS:
         logger.info("Not this workflow's abnormal end; ignored", extra={"execution_status": status})
         return {"Action": "NONE"}
     try:
@@ -43,14 +40,14 @@ def reconcile_execution(event: dict[str, Any]) -> dict[str, Any]:
     cause = detail.get("cause") or detail.get("error") or "no cause was reported"
     failure = Failure(_ended(status), f"The job's workflow ended {status}: {cause}", where=detail.get("executionArn"))
     try:
-        result = steps.finalize_job(account_id, job_id, failure=failure)
+        result = steps.finalize_job(deps, account_id, job_id, failure=failure)
     except JobNotFoundError:
         logger.warning("Execution for an unknown job; ignored")
         return {"Action": "NONE"}
     return {"Action": "FINALIZED", **result}
 
 
-def sweep_submitted(now: float | None = None) -> dict[str, Any]:
+def sweep_submitted(deps: WorkflowDependencies, now: float | None = None) -> dict[str, Any]:
     """Put right every job unfinished past the grace period whose workflow is not running.
 
     * no execution, job SUBMITTED or STOP_REQUESTED: start it (it begins, queues or finalizes);
@@ -58,27 +55,27 @@ def sweep_submitted(now: float | None = None) -> dict[str, Any]:
     * execution ended but the job did not: the reconciler missed it, finalize it now;
     * execution RUNNING (a long job, or one queued for a slot): leave it.
     """
-    cutoff = (now if now is not None else time.time()) - settings().sweep_after_seconds
-    arn = settings().state_machine_arn
+    cutoff = (now if now is not None else time.time()) - deps.settings.sweep_after_seconds
+    arn = deps.settings.state_machine_arn
     assert arn, "STATE_MACHINE_ARN must be set for the sweep"
-    sfn = sfn_client()
+    sfn, store = deps.sfn, deps.store
     started: list[str] = []
     finalized: list[str] = []
     checked = 0
-    for account_id, job_id in job_store().unfinished_before(cutoff):
+    for account_id, job_id in store.unfinished_before(cutoff):
         checked += 1
         execution = execution_arn(arn, job_id)
         execution_status = _execution_status(sfn, arn, job_id)
         if execution_status == "RUNNING":
             continue
-        job = job_store().get(account_id, job_id)
+        job = store.get(account_id, job_id)
         if execution_status == "SUCCEEDED" and job.execution_name:  # a queued job's workflow continued as new
             execution = execution_arn(arn, job.execution_name)
             execution_status = _execution_status(sfn, arn, job.execution_name)
             if execution_status == "RUNNING":
                 continue
         if execution_status is None and job.status in (JobStatus.SUBMITTED, JobStatus.STOP_REQUESTED) and not job.holds_slot:
-            workflow_launcher()(account_id, job_id)
+            deps.launcher(account_id, job_id)
             logger.warning("Started the execution of a job that had none", extra={"job_id": job_id})
             started.append(job_id)
             continue
@@ -86,7 +83,7 @@ def sweep_submitted(now: float | None = None) -> dict[str, Any]:
         # The same names the reconciler gives an abnormal end (messages.WORKFLOW_ENDS), or WorkflowGone.
         name = _ended(execution_status) if execution_status else "WorkflowGone"
         failure = Failure(name, f"The job's workflow execution {ended} before the job finished.", where=execution)
-        steps.finalize_job(account_id, job_id, failure=failure)
+        steps.finalize_job(deps, account_id, job_id, failure=failure)
         logger.warning("Finalized a job whose workflow was gone", extra={"job_id": job_id, "execution": ended})
         finalized.append(job_id)
     return {"Checked": checked, "Started": started, "Finalized": finalized}
@@ -102,8 +99,3 @@ def _execution_status(sfn: Any, state_machine_arn: str, name: str) -> str | None
 def _ended(execution_status: str) -> str:
     """The failure's name for an execution that ended with this status (messages.WORKFLOW_ENDS)."""
     return f"Execution{execution_status.title().replace('_', '')}"
-
-
-@per_container
-def sfn_client() -> Any:
-    return boto3.client("stepfunctions", region_name=settings().region)

@@ -1,7 +1,8 @@
 """The steps of the job workflow (statemachine/translation_job.asl.json), one function per Task.
 
-Each step takes the state's JSON and returns JSON; errors are raised by name so the workflow's
-Retry and Catch can match them (a failed conditional write, JobStateConflictError, is never retried).
+Each step takes the function's dependencies (workflow/dependencies.py) and the state's JSON, and returns
+JSON; errors are raised by name so the workflow's Retry and Catch can match them (a failed conditional
+write, JobStateConflictError, is never retried).
 """
 
 import contextvars
@@ -14,31 +15,28 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from translate_jobs.core import transient
-from translate_jobs.core.config import per_container, settings
 from translate_jobs.core.observability import logger
-from translate_jobs.dal.store import SlotUnavailableError, job_store
+from translate_jobs.dal.store import SlotUnavailableError
 from translate_jobs.domain import messages
 from translate_jobs.domain.errors import JobStateConflictError
 from translate_jobs.domain.failure import Failure
-from translate_jobs.domain.job import Job
-from translate_jobs.domain.lifecycle import TERMINAL, JobStatus, outcome
+from translate_jobs.domain.job import BatchCount, Job
+from translate_jobs.domain.lifecycle import TERMINAL, Finalization, JobStatus, outcome
 from translate_jobs.integrations import documents
 from translate_jobs.integrations.engines import DocumentError, engine
-from translate_jobs.integrations.s3_as_role import DataAccessError, parse_s3_uri, s3_as_job_role
+from translate_jobs.integrations.s3_as_role import DataAccessError, parse_s3_uri
 from translate_jobs.integrations.s3_stream import S3Writer
 from translate_jobs.workflow import details, manifest
+from translate_jobs.workflow.dependencies import RESULT_READERS, WorkflowDependencies
 from translate_jobs.workflow.details import DetailsFiles, details_key
 from translate_jobs.workflow.manifest import JobLimitExceededError, Limits, ManifestPlanner, NoDocumentsError, Progress
 
 # What a PlanBatches invocation keeps of its time for its last part and its answer: it returns a
 # continuation rather than start a list page with less left (a page and a part take a second or two).
 PLAN_SECONDS_TO_SPARE = 60
-RESULT_READERS = 16  # FinalizeJob's concurrent GetObjects of the batches' result fragments
 
 __all__ = ["JobLimitExceededError", "NoDocumentsError"]  # raised here by name, for the workflow's Catch
 
@@ -58,40 +56,44 @@ class JobStopRequestedError(Exception):
 POLLS_PER_EXECUTION = 1000
 
 
-def begin_job(account_id: str, job_id: str, polls: int = 0, generation: int = 0) -> dict[str, Any]:
+def begin_job(deps: WorkflowDependencies, account_id: str, job_id: str, polls: int = 0, generation: int = 0) -> dict[str, Any]:
     """SUBMITTED -> IN_PROGRESS when the account has a free running slot and this job is first in
     line (oldest first); otherwise WAIT and ask again (or, after POLLS_PER_EXECUTION polls, CONTINUE in a
     new execution). A job stopped while queued goes to finalize. ``polls`` and ``generation`` come from
     the execution's state: the polls this execution made, and how many executions waited before it."""
-    store, quotas = job_store(), settings().quotas
+    store, quotas = deps.store, deps.settings.quotas
     wait = {"Action": "WAIT", "WaitSeconds": quotas.queue_poll_seconds, "Polls": polls + 1}
     # The ByStatus index is eventually consistent: a job it does not show yet may wait one more turn.
     first = store.first_in_queue(account_id)
     if first not in (None, job_id) or store.usage(account_id).running >= quotas.max_concurrent_jobs:
         status = store.get(account_id, job_id).status
-        return _wait_or_continue(account_id, job_id, wait, generation) if status == JobStatus.SUBMITTED else _after_begin(status)
+        if status != JobStatus.SUBMITTED:
+            return _after_begin(status)
+        return _wait_or_continue(deps, account_id, job_id, wait, generation)
     try:
         store.begin(account_id, job_id)
     except JobStateConflictError as conflict:
         return _after_begin(conflict.status)
     except SlotUnavailableError:
-        return _wait_or_continue(account_id, job_id, wait, generation)
+        return _wait_or_continue(deps, account_id, job_id, wait, generation)
     return {"Action": "RUN", "WaitSeconds": 0, "Polls": polls}
 
 
-def _wait_or_continue(account_id: str, job_id: str, wait: dict[str, Any], generation: int) -> dict[str, Any]:
+def _wait_or_continue(
+    deps: WorkflowDependencies, account_id: str, job_id: str, wait: dict[str, Any], generation: int
+) -> dict[str, Any]:
     """WAIT, or after POLLS_PER_EXECUTION polls start the next execution (named after the JobId and its
     generation, so a retry starts it once) and end this one."""
     if wait["Polls"] < POLLS_PER_EXECUTION:
         return wait
     name = f"{job_id}-{generation + 1}"
     try:
-        job_store().continue_in(account_id, job_id, name)  # first, so the sweep watches the new execution
+        deps.store.continue_in(account_id, job_id, name)  # first, so the sweep watches the new execution
     except JobStateConflictError as conflict:
         return _after_begin(conflict.status)
-    with suppress(sfn_client().exceptions.ExecutionAlreadyExists), transient.retried_if_transient("continuing the queued job"):
-        sfn_client().start_execution(
-            stateMachineArn=settings().state_machine_arn, name=name,
+    with suppress(deps.sfn.exceptions.ExecutionAlreadyExists), transient.retried_if_transient("continuing the queued job"):
+        deps.sfn.start_execution(
+            stateMachineArn=deps.settings.state_machine_arn, name=name,
             input=json.dumps({"AccountId": account_id, "JobId": job_id, "Generation": generation + 1}),
         )
     logger.info("Queued job continues in a new execution", extra={"execution_name": name})
@@ -111,6 +113,7 @@ def _after_begin(status: str | None) -> dict[str, Any]:
 
 
 def plan_batches(
+    deps: WorkflowDependencies,
     account_id: str,
     job_id: str,
     continuation: dict[str, Any] | None = None,
@@ -120,9 +123,9 @@ def plan_batches(
 
     Returns the manifest, or, when less than PLAN_SECONDS_TO_SPARE is left, a Continuation the
     workflow passes back to the next invocation (the same answer with BatchCount so far)."""
-    job = job_store().get(account_id, job_id)
-    config = settings()
-    s3 = s3_as_job_role(job.data_access_role_arn, account_id, job_id, config.region)
+    job = deps.store.get(account_id, job_id)
+    config = deps.settings
+    s3 = deps.job_roles.s3(job.data_access_role_arn, account_id, job_id)
     input_uri = job.input_data_config["S3Uri"]
     bucket, prefix = parse_s3_uri(input_uri)
     quotas = config.quotas
@@ -130,7 +133,7 @@ def plan_batches(
     progress = Progress.resumed(continuation)
     resumed_upload = progress.UploadId
     writer = S3Writer(
-        work_s3(), str(config.work_bucket), manifest_key, part_bytes=manifest.PART_BYTES,
+        deps.work_s3, str(config.work_bucket), manifest_key, part_bytes=manifest.PART_BYTES,
         upload_id=progress.UploadId, next_part=progress.NextPart, doing="writing the job's batch manifest",
     )
     limits = Limits(config.batch_size, config.batch_max_bytes, quotas.max_documents_per_job, quotas.max_job_bytes)
@@ -158,24 +161,24 @@ def plan_batches(
             problem = _s3_problem(exc, input_uri, True, job.data_access_role_arn).replace("s3:GetObject", "s3:ListBucket")
             raise DataAccessError(f"Translate could not list the input location: {problem}") from exc
         raise
-    job_store().set_plan(account_id, job_id, documents=progress.Documents, batches=progress.Batches)
+    deps.store.set_plan(account_id, job_id, documents=progress.Documents, batches=progress.Batches)
     logger.info("Planned batches", extra={"documents": progress.Documents, "batches": progress.Batches})
     return {**answer, "BatchCount": progress.Batches, "Continuation": None}
 
 
-def translate_batch(account_id: str, job_id: str, batch: int, keys: list[str]) -> dict[str, Any]:
+def translate_batch(deps: WorkflowDependencies, account_id: str, job_id: str, batch: int, keys: list[str]) -> dict[str, Any]:
     """Translate one batch and count it exactly once. A batch that finds the job no longer running
     fails with JobStopRequestedError (after counting what it wrote), so the Map starts no further batch."""
-    store = job_store()
+    store = deps.store
     job = store.get(account_id, job_id)
     if job.status != JobStatus.IN_PROGRESS:
         raise JobStopRequestedError(job_id, job.job_status, batch)
     if store.batch_counted(account_id, job_id, batch):
         logger.info("Batch already counted by an earlier attempt", extra={"batch": batch})
         return {"Translated": 0, "Failed": 0, "Skipped": True}
-    config = settings()
-    s3 = s3_as_job_role(job.data_access_role_arn, account_id, job_id, config.region)
-    translator = engine(config.engine)
+    config = deps.settings
+    s3 = deps.job_roles.s3(job.data_access_role_arn, account_id, job_id)
+    translator = engine(config.engine, deps.translate)
     in_bucket, in_prefix = parse_s3_uri(job.input_data_config["S3Uri"])
     out_bucket, out_prefix = parse_s3_uri(job.output_data_config["S3Uri"])
     results: list[dict[str, Any]] = []
@@ -191,10 +194,10 @@ def translate_batch(account_id: str, job_id: str, batch: int, keys: list[str]) -
     translated = sum(1 for result in results if result["Status"] == "SUCCEEDED")
     failed = len(results) - translated
     with transient.retried_if_transient(f"writing the results of batch {batch}"):
-        work_s3().put_object(
+        deps.work_s3.put_object(
             Bucket=config.work_bucket, Key=_results_key(account_id, job_id, batch), Body=json.dumps(results).encode()
         )
-    store.count_batch(account_id, job_id, batch, translated=translated, failed=failed, now=time.time())
+    store.count_batch(account_id, job_id, BatchCount(batch, translated=translated, failed=failed), now=time.time())
     if stopped_as is not None:
         raise JobStopRequestedError(job_id, stopped_as, batch)  # what it wrote is counted; now end the Map
     return {"Translated": translated, "Failed": failed, "Skipped": False}
@@ -276,15 +279,15 @@ def _engine_call(
     return translate
 
 
-def finalize_job(account_id: str, job_id: str, failure: Failure | None = None) -> dict[str, str]:
+def finalize_job(deps: WorkflowDependencies, account_id: str, job_id: str, failure: Failure | None = None) -> dict[str, str]:
     """Move the job to exactly one terminal status, with EndTime, Message and the details files.
 
     ``failure``: what ended the workflow before the job finished (the job then ends FAILED, or STOPPED)."""
-    store = job_store()
+    store = deps.store
     job = store.get(account_id, job_id)
     first_failure = None
     if job.status not in TERMINAL and job.status != JobStatus.SUBMITTED and failure is None:
-        first_failure = _write_details(job)  # once: the documents' results do not change while we decide
+        first_failure = _write_details(deps, job)  # once: the documents' results do not change while we decide
     # The status can change under us at most twice (IN_PROGRESS -> STOP_REQUESTED by Stop, then to a
     # terminal status by a concurrent finalize), so the third read always decides.
     for _ in range(3):
@@ -301,10 +304,9 @@ def finalize_job(account_id: str, job_id: str, failure: Failure | None = None) -
             first_failure=first_failure,
         )
         try:
-            final = store.finalize(
-                account_id, job_id, status, message, expected=job.status, now=round(time.time(), 3),
-                releases="Running" if job.holds_slot else "Queued",
-            )
+            final = store.finalize(account_id, job_id, Finalization(
+                status, message, expected=job.status, end_time=round(time.time(), 3), held_slot=job.holds_slot,
+            ))
         except JobStateConflictError:
             job = store.get(account_id, job_id)
             continue
@@ -340,14 +342,14 @@ def _results_key(account_id: str, job_id: str, batch: int) -> str:
     return f"results/{account_id}/{job_id}/batch-{batch:07d}.json"
 
 
-def _write_details(job: Job) -> str | None:
+def _write_details(deps: WorkflowDependencies, job: Job) -> str | None:
     """details/<lang>.auxiliary-translation-details.json under the job's output, one per target (details.py),
     streamed from the batches' result fragments; returns the first failed document's reason (None when none failed)."""
     files: DetailsFiles | None = None
     try:
-        for documents in _batch_results(job):
+        for documents in _batch_results(deps, job):
             if files is None:
-                files = _details_files(job)
+                files = _details_files(deps, job)
             files.add(documents)
         if files is None:
             return None
@@ -368,9 +370,8 @@ def _write_details(job: Job) -> str | None:
     return files.first_failure
 
 
-def _details_files(job: Job) -> DetailsFiles:
-    config = settings()
-    s3 = s3_as_job_role(job.data_access_role_arn, job.account_id, job.job_id, config.region)
+def _details_files(deps: WorkflowDependencies, job: Job) -> DetailsFiles:
+    s3 = deps.job_roles.s3(job.data_access_role_arn, job.account_id, job.job_id)
     out_bucket, out_prefix = parse_s3_uri(job.output_data_config["S3Uri"])
     writers = {
         str(target): S3Writer(
@@ -388,12 +389,12 @@ def _details_files(job: Job) -> DetailsFiles:
     return DetailsFiles(writers, header)
 
 
-def _batch_results(job: Job) -> Iterator[list[dict[str, Any]]]:
+def _batch_results(deps: WorkflowDependencies, job: Job) -> Iterator[list[dict[str, Any]]]:
     """Each batch's result fragment, in batch order, RESULT_READERS read at once (each a small GetObject)."""
-    config = settings()
+    config, work_s3 = deps.settings, deps.work_s3
 
     def keys() -> Iterator[str]:
-        pages = work_s3().get_paginator("list_objects_v2").paginate(
+        pages = work_s3.get_paginator("list_objects_v2").paginate(
             Bucket=config.work_bucket, Prefix=f"results/{job.account_id}/{job.job_id}/"
         )
         with transient.retried_if_transient("listing the batches' results"):
@@ -402,7 +403,7 @@ def _batch_results(job: Job) -> Iterator[list[dict[str, Any]]]:
 
     def read(key: str) -> list[dict[str, Any]]:
         with transient.retried_if_transient("reading the batches' results"):
-            body = work_s3().get_object(Bucket=config.work_bucket, Key=key)["Body"].read()
+            body = work_s3.get_object(Bucket=config.work_bucket, Key=key)["Body"].read()
         return list(json.loads(body))
 
     with ThreadPoolExecutor(RESULT_READERS) as pool:
@@ -422,15 +423,3 @@ def _encryption(job: Job) -> dict[str, str]:
     if not key or not key.get("Id"):
         return {}
     return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": key["Id"]}
-
-
-@per_container
-def sfn_client() -> Any:
-    return boto3.client("stepfunctions", region_name=settings().region)
-
-
-@per_container
-def work_s3() -> Any:
-    """The service's own S3 client, for its working bucket only (created once per cold start), with a
-    connection for each of FinalizeJob's readers."""
-    return boto3.client("s3", region_name=settings().region, config=Config(max_pool_connections=RESULT_READERS))

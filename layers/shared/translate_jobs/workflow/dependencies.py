@@ -1,0 +1,44 @@
+"""What the workflow's steps, the reconciler and the sweep are given: the function's settings, its store
+and its clients, built once per execution environment by the function's module (functions/worker/worker.py,
+functions/events/events.py) and passed to every call. Tests build their own, or inject fakes."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.config import Config
+
+from translate_jobs.core.clients import OnFirstUse
+from translate_jobs.core.config import Settings
+from translate_jobs.dal.store import JobStore
+from translate_jobs.integrations.engines import TRANSLATE_CLIENT_CONFIG
+from translate_jobs.integrations.s3_as_role import JobRoles
+from translate_jobs.workflow.launcher import WorkflowLauncher
+
+RESULT_READERS = 16  # FinalizeJob's concurrent GetObjects of the batches' result fragments
+
+
+@dataclass
+class WorkflowDependencies:
+    settings: Settings
+    store: JobStore
+    sfn: Any  # Step Functions: a queued job continuing in a new execution, the sweep's DescribeExecution
+    work_s3: Any  # the service's own S3, for its work bucket only
+    job_roles: JobRoles  # S3 as each job's DataAccessRoleArn
+    translate: Any  # Amazon Translate, for the engine that calls it
+    launcher: Callable[[str, str], None]  # starts a job's workflow (the sweep)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "WorkflowDependencies":
+        """The store and the clients of these settings; each client is made on its first use."""
+        sfn = OnFirstUse("stepfunctions", settings.region)
+        return cls(
+            settings=settings,
+            store=JobStore(settings),
+            sfn=sfn,
+            # A connection for each of FinalizeJob's readers.
+            work_s3=OnFirstUse("s3", settings.region, Config(max_pool_connections=RESULT_READERS)),
+            job_roles=JobRoles(settings.region),
+            translate=OnFirstUse("translate", settings.region, TRANSLATE_CLIENT_CONFIG),
+            launcher=WorkflowLauncher(sfn, settings.state_machine_arn),
+        )
