@@ -23,6 +23,7 @@ use_test_environment()  # before moto is imported
 
 from moto import mock_aws  # noqa: E402
 
+from local_stack import moto_speed  # noqa: E402
 from local_stack.front import build_event  # noqa: E402
 from local_stack.iam import enable as enable_iam  # noqa: E402
 from local_stack.iam.roles import create_data_access_role  # noqa: E402
@@ -110,7 +111,7 @@ class SessionStack:
             os.environ["DEFAULT_ACCOUNT_ID"] = ACCOUNT
             self._environ = dict(os.environ)
             self._undo = [install_moto_lambda(stack.runtime), atomic_moto_dynamodb(), iterative_distributed_map(),
-                          undo_jsonl, s3_no_such_upload()]
+                          undo_jsonl, s3_no_such_upload(), moto_speed.install()]
             # IAM enforced: every function calls AWS as its own role (template.yaml's policies).
             _, undo_iam = enable_iam(stack.runtime, ACCOUNT, REGION, stack.state_machine_role_arn)
             self._undo.append(undo_iam)
