@@ -15,7 +15,7 @@ EVENT ?= events/api/describe.json
 # What the Lambda python3.13 runtime provides, for the artifact test (README: "Deploy").
 LAMBDA_RUNTIME_SDK := boto3==1.35.60 botocore==1.35.60
 
-.PHONY: run test test-unit test-e2e test-chaos lint invoke bench bench-memory bench-scale build artifact-test deploy clean
+.PHONY: run test test-unit test-e2e test-chaos test-long lint invoke bench bench-memory bench-scale build artifact-test deploy clean
 
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -47,10 +47,10 @@ test-unit: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest tests/unit
 
 ## test: the tests a change needs: tests/unit first (on their own, so its conftest sees every import), then the
-## rest but e2e, chaos and artifact on every core (pytest-xdist; a module stays in one worker, each worker has its own moto stack)
+## rest but e2e, chaos, long and artifact on every core (pytest-xdist; a module stays in one worker, each worker has its own moto stack)
 test: $(VENV)/.installed .venv-awscli/.installed .venv-sam/.installed
 	$(VENV)/bin/python -m pytest tests/unit -q
-	$(VENV)/bin/python -m pytest -m "not e2e and not chaos and not artifact" --ignore=tests/unit -n auto --dist loadfile
+	$(VENV)/bin/python -m pytest -m "not e2e and not chaos and not long and not artifact" --ignore=tests/unit -n auto --dist loadfile
 
 ## test-e2e: tests/e2e, `make run` as a subprocess, driven as the README does (CI runs it after `make test`)
 test-e2e: $(VENV)/.installed .venv-awscli/.installed
@@ -59,6 +59,10 @@ test-e2e: $(VENV)/.installed .venv-awscli/.installed
 ## test-chaos: jobs under injected AWS faults, over more seeds than `make test` runs (CI runs it)
 test-chaos: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest -m chaos
+
+## test-long: the long runs of tests `make test` runs short: List's cost at 3,000 jobs, the fuzz at 10,000 requests (CI runs it)
+test-long: $(VENV)/.installed
+	$(VENV)/bin/python -m pytest -m long -n auto --dist load
 
 ## lint: ruff, mypy, cfn-lint, sam validate --lint and checkov (each skip has its reason in template.yaml)
 lint: $(VENV)/.installed .venv-sam/.installed .venv-checkov/.installed

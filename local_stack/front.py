@@ -30,6 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from local_stack import foreground
 from local_stack.authorizer import AuthorizationError, Caller, authenticate
 from local_stack.runtime import FunctionError, FunctionRuntime
 from local_stack.template import Route
@@ -219,6 +220,12 @@ class ApiFront:
         if sum(len(key) + len(value) for key, value in headers.items()) > MAX_HEADER_BYTES:
             raise FrontError(431, "RequestHeaderFieldsTooLargeException", "Request Header Fields Too Large", close=True)
         body = self._read_body(request, headers)
+        # Read: from here to the answer, the stack's background work waits (local_stack.foreground).
+        with foreground.serving():
+            self._answer(request, raw_path, query, headers, body)
+
+    def _answer(self, request: BaseHTTPRequestHandler, raw_path: str, query: str, headers: dict[str, str],
+                body: bytes) -> None:
         caller = None
         if self.authenticate_callers:
             try:

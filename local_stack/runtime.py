@@ -28,7 +28,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from local_stack import faults
+from local_stack import faults, foreground
 from local_stack.iam.credentials import acting_as
 from local_stack.template import ROOT
 
@@ -151,6 +151,7 @@ class FunctionRuntime:
     def invoke(self, name_or_arn: str, event: Any) -> Any:
         """Run the handler; an exception becomes FunctionError with Lambda's error payload."""
         function = self.find(name_or_arn)
+        foreground.checkpoint()  # a workflow's or an event's invocation waits while a request is served
         handler = self.handler(function)
         context = LambdaContext(function)
         credentials = self.credentials(function) if self.credentials else None

@@ -10,6 +10,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
+from local_stack import moto_speed
 from local_stack.front import ApiFront
 from local_stack.iam import enable as enable_iam
 from local_stack.iam.roles import create_data_access_role
@@ -101,6 +102,7 @@ class LocalStack:
     _undo_s3: Any = None
     _undo_s3_listing: Any = None
     _undo_iam: Any = None
+    _undo_speed: Any = None
     _mock: Any = None  # moto in-process (mock_aws): the handlers' calls, served without HTTP
     _delivery: Any = None  # local_stack.delivery: stream and queue events to their functions
     _eventbridge: Any = None  # local_stack.eventbridge: rules, schedules, Step Functions' events
@@ -163,6 +165,7 @@ class LocalStack:
         self._undo_dynamodb = atomic_moto_dynamodb()
         self._undo_s3 = s3_no_such_upload()
         self._undo_s3_listing = s3_listing_during_deletes()
+        self._undo_speed = moto_speed.install()
         # IAM enforced: each function calls AWS as its own role (template.yaml), authorized by the emulator.
         _, self._undo_iam = enable_iam(self.stack.runtime, DEFAULT_ACCOUNT, self.region, self.stack.state_machine_role_arn)
         from local_stack.delivery import start_local_delivery
@@ -239,7 +242,7 @@ class LocalStack:
         if emulator:
             emulator.join()
         for undo in (self._undo_iam, self._undo_lambda, self._undo_dynamodb, self._undo_map, self._undo_jsonl,
-                     self._undo_s3, self._undo_s3_listing):
+                     self._undo_s3, self._undo_s3_listing, self._undo_speed):
             if undo:
                 undo()
         if self._mock:

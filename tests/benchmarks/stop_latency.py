@@ -4,8 +4,9 @@ Starts the local stack (as `make run`: the API front, moto in-process for the fu
 server for other callers) on free ports and measures:
   1. Stop, Describe, Start and a Stop of an unknown job (the ConditionalCheckFailed path) via boto3's
      Translate client through the front, beside the same calls against MiniStack (the in-memory
-     emulator with Translate jobs; its command in $MINISTACK, `make bench` installs it), median and
-     p99 (and, for reference, a conditional UpdateItem sent straight to the emulator port);
+     emulator with Translate jobs; its command in $MINISTACK, `make bench` installs it), alternating
+     one request to each (so both see the same load), median and p99 (and, for reference, a
+     conditional UpdateItem sent straight to the emulator port);
   2. the API function's Stop handler called in-process (warm), beside bare_handler.py (boto3 alone,
      the same conditional UpdateItem); a cold start of each (cold_start.py in a fresh interpreter:
      import + first Stop, with the function's template environment); the built layer's size;
@@ -100,8 +101,7 @@ def main(count: int) -> None:
     # The functions log and emit metrics to stdout (as in Lambda); keep the table readable.
     # (and the runtime logs each function error to stderr, as Lambda does: the Start jobs' are expected).
     with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
-        results, extra = measure(count)
-        ministack = measure_ministack(count) if os.environ.get("MINISTACK") else {}
+        results, ministack, extra = measure(count)
     print(f"issue 13, measured side by side in one run: N={count} requests each, sequential "
           f"(python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f})")
     print(f"{'goal':<5}{'measurement':<52}{'median':>9}{'p99':>9}  {'reference (same run)':<34}{'median':>9}{'p99':>9}"
@@ -134,6 +134,11 @@ def main(count: int) -> None:
     print(f"{'4':<5}{'documents per CPU-second, one 1,000-document job':<52}{extra['docs_per_cpu_second']:>9.1f}"
           f"  ({extra['job_cpu_seconds']:.1f} CPU-s, {extra['job_seconds']:.1f} s, {extra['job_status']}; "
           "compare with the same line on the code before)")
+    if extra["interleaved"]:
+        print("     MiniStack interleaved with ours, request by request (the same load from the rest of the machine, but our")
+        print("     stack's background work beside it too), medians in ms and our ratio to them: " + ", ".join(
+            f"{name} {statistics.median(samples):.2f} ({statistics.median(results[name]) / statistics.median(samples):.2f}x)"
+            for name, samples in extra["interleaved"].items()))
     print("goal 3 (memory that stays flat): make bench-memory")
 
 
@@ -141,15 +146,16 @@ def p99(samples: list[float]) -> float:
     return sorted(samples)[min(len(samples) - 1, int(len(samples) * 0.99))]
 
 
-def measure_ministack(count: int) -> dict[str, list[float]]:
-    """The same calls against MiniStack (its command in $MINISTACK), started on a free port."""
-    import subprocess
+class MiniStack:
+    """MiniStack (its command in $MINISTACK) on a free port, answering the same calls as the front."""
 
-    port = free_port()
-    process = subprocess.Popen([os.environ["MINISTACK"]], env={**os.environ, "GATEWAY_PORT": str(port)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
+    def __init__(self) -> None:
+        import subprocess
+
+        port = free_port()
+        self.process = subprocess.Popen([os.environ["MINISTACK"]], env={**os.environ, "GATEWAY_PORT": str(port)},
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        endpoint = f"http://127.0.0.1:{port}"
         s3 = boto3.client("s3", endpoint_url=endpoint, region_name=REGION)
         deadline = time.monotonic() + 30
         while True:
@@ -160,43 +166,45 @@ def measure_ministack(count: int) -> dict[str, list[float]]:
                 assert time.monotonic() < deadline, "MiniStack did not start"
                 time.sleep(0.2)
         s3.put_object(Bucket="bench-input", Key="docs/a.txt", Body=b"Hello\n")
-        translate = boto3.client("translate", endpoint_url=endpoint, region_name=REGION)
-        jobs: list[str] = []
+        self.translate = boto3.client("translate", endpoint_url=endpoint, region_name=REGION)
 
-        def start(_: str) -> None:
-            jobs.append(translate.start_text_translation_job(
-                InputDataConfig={"S3Uri": "s3://bench-input/docs/", "ContentType": "text/plain"},
-                OutputDataConfig={"S3Uri": "s3://bench-input/out/"},
-                DataAccessRoleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/BenchRole", SourceLanguageCode="en",
-                TargetLanguageCodes=["fr"])["JobId"])
+    def start(self, _: str = "") -> str:
+        return str(self.translate.start_text_translation_job(
+            InputDataConfig={"S3Uri": "s3://bench-input/docs/", "ContentType": "text/plain"},
+            OutputDataConfig={"S3Uri": "s3://bench-input/out/"},
+            DataAccessRoleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/BenchRole", SourceLanguageCode="en",
+            TargetLanguageCodes=["fr"])["JobId"])
 
-        starts = timed(start, [""] * (count + WARMUP))[WARMUP:]
+    def stop(self, job_id: str) -> None:
+        self.translate.stop_text_translation_job(JobId=job_id)
 
-        def stop(job_id: str) -> None:
-            translate.stop_text_translation_job(JobId=job_id)
+    def describe(self, job_id: str) -> None:
+        self.translate.describe_text_translation_job(JobId=job_id)
 
-        def describe(job_id: str) -> None:
-            translate.describe_text_translation_job(JobId=job_id)
+    def stop_unknown(self, job_id: str) -> None:
+        with contextlib.suppress(self.translate.exceptions.ResourceNotFoundException):
+            self.translate.stop_text_translation_job(JobId=job_id)
 
-        def stop_unknown(job_id: str) -> None:
-            with contextlib.suppress(translate.exceptions.ResourceNotFoundException):
-                translate.stop_text_translation_job(JobId=job_id)
-
-        timed(stop, jobs[:WARMUP])
-        unknown = [uuid.uuid4().hex for _ in range(count)]
-        return {
-            "Stop": timed(stop, jobs[WARMUP:]),
-            "Describe": timed(describe, jobs[WARMUP:]),
-            "Stop unknown": timed(stop_unknown, unknown),
-            "Start": starts,
-        }
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
 
 
-def measure(count: int) -> tuple[dict[str, list[float]], dict[str, Any]]:
+def paired(ours: Callable[[str], object], our_ids: list[str], theirs: Callable[[str], object] | None,
+           their_ids: list[str], into: dict[str, list[float]], reference: dict[str, list[float]], name: str) -> None:
+    """One of ours, then one of theirs, and so on: both see the same machine (its load changes by the minute)."""
+    into[name], reference[name] = [], []
+    for index, job_id in enumerate(our_ids):
+        into[name] += timed(ours, [job_id])
+        if theirs is not None:
+            reference[name] += timed(theirs, [their_ids[index]])
+
+
+def measure(count: int) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, Any]]:
+    """Ours and MiniStack's (when $MINISTACK names it) side by side, request by request."""
+    ministack = MiniStack() if os.environ.get("MINISTACK") else None
     stack = LocalStack(port=free_port(), emulator_port=free_port()).start()
+    theirs: dict[str, list[float]] = {}
     try:
         assert stack.stack is not None
         table = stack.stack.table_name
@@ -238,20 +246,39 @@ def measure(count: int) -> tuple[dict[str, list[float]], dict[str, Any]]:
 
         stop_jobs, baseline_jobs = create_jobs(count), create_jobs(count)
         unknown = [uuid.uuid4().hex for _ in range(count)]
-        results = {
-            "UpdateItem": timed(update, baseline_jobs),
-            "Stop": timed(stop, stop_jobs),
-            "Describe": timed(describe, stop_jobs),
-            "Stop unknown": timed(stop_unknown, unknown),
-        }
+        their_jobs = [ministack.start() for _ in range(count + WARMUP)] if ministack else []
+        if ministack:
+            timed(ministack.stop, their_jobs[:WARMUP])
+        their_jobs = their_jobs[WARMUP:]
+        results = {"UpdateItem": timed(update, baseline_jobs)}
+        paired(stop, stop_jobs, ministack.stop if ministack else None, their_jobs, results, theirs, "Stop")
+        paired(describe, stop_jobs, ministack.describe if ministack else None, their_jobs, results, theirs, "Describe")
+        paired(stop_unknown, unknown, ministack.stop_unknown if ministack else None, unknown, results, theirs, "Stop unknown")
         results.update(measure_in_process(stack, count))
         results.update(measure_cold_starts(stack))
         extra = measure_throughput(stack, translate)
-        results["Start"] = measure_starts(translate, count)
+        results["Start"], theirs["Start"] = measure_starts(translate, count, ministack)
     finally:
         stack.stop()
+    alone: dict[str, list[float]] = {}
+    if ministack:
+        try:
+            alone = measure_ministack_alone(ministack, count)
+        finally:
+            ministack.close()
     extra["layer_mb"] = layer_size_mb()
-    return results, extra
+    extra["interleaved"] = theirs
+    return results, alone, extra
+
+
+def measure_ministack_alone(ministack: MiniStack, count: int) -> dict[str, list[float]]:
+    """MiniStack's calls again once our stack has stopped: nothing of ours runs beside them (the reference
+    the table uses; the interleaved figures also shared our stack's background work, workflows included)."""
+    starts = timed(ministack.start, [""] * (count + WARMUP))[WARMUP:]
+    jobs = [ministack.start() for _ in range(count + WARMUP)]
+    timed(ministack.stop, jobs[:WARMUP])
+    return {"Stop": timed(ministack.stop, jobs[WARMUP:]), "Describe": timed(ministack.describe, jobs[WARMUP:]),
+            "Stop unknown": timed(ministack.stop_unknown, [uuid.uuid4().hex for _ in range(count)]), "Start": starts}
 
 
 def stop_event(stack: LocalStack, job_id: str) -> dict[str, Any]:
@@ -354,8 +381,9 @@ def measure_throughput(stack: LocalStack, translate: Any, documents: int = 1000)
             "job_status": f"{job['JobStatus']} {translated}/{documents}"}
 
 
-def measure_starts(translate: Any, count: int) -> list[float]:
-    """Start over HTTP (last: each starts a workflow, which then runs beside what is measured next)."""
+def measure_starts(translate: Any, count: int, ministack: MiniStack | None) -> tuple[list[float], list[float]]:
+    """Start over HTTP (last: each starts a workflow, which then runs beside what is measured next),
+    each followed by one of MiniStack's."""
     from local_stack.stack import DEMO_BUCKETS, DEMO_ROLE
 
     boto3.client("s3", region_name=REGION).put_object(Bucket=DEMO_BUCKETS[0], Key="start-bench/doc.txt", Body=b"Hello.\n")
@@ -367,17 +395,18 @@ def measure_starts(translate: Any, count: int) -> list[float]:
             SourceLanguageCode="en", TargetLanguageCodes=["fr"],
         )
 
-    samples, failures = [], 0
+    samples, theirs, failures = [], [], 0
     for _ in range(count + WARMUP):
         started = time.perf_counter()
         try:
             start("")
+            samples.append((time.perf_counter() - started) * 1000)
         except translate.exceptions.InternalServerException:  # counted and shown: a 500 is a finding too
             failures += 1
-            continue
-        samples.append((time.perf_counter() - started) * 1000)
+        if ministack:
+            theirs += timed(ministack.start, [""])
     FAILURES["Start"] = failures
-    return samples[WARMUP:]
+    return samples[WARMUP:], theirs[WARMUP:]
 
 
 def layer_size_mb() -> str:

@@ -1,8 +1,8 @@
 """Fuzzing the local front as an attacker would (issue 12): seeded, bounded, and fast enough for CI.
 
-FUZZ_REQUESTS hostile requests (default 10,000; FUZZ_REQUESTS=100000 for the long run, FUZZ_SEED
-to replay another sequence) go to a real front on a free port over the `stack` fixture (moto
-in-process, the real ApiFunction), from several client threads:
+Hostile requests (3,000 in `make test`; 10,000 in `make test-long`, or FUZZ_REQUESTS of them, e.g.
+FUZZ_REQUESTS=100000; FUZZ_SEED to replay another sequence) go to a real front on a free port over the
+`stack` fixture (moto in-process, the real ApiFunction), from several client threads:
 
 - members built from botocore's own Translate model, each member hostile by its shape (lengths,
   patterns, types, NaN and out-of-range numbers, lone surrogates, nesting, unknown and empty names);
@@ -40,7 +40,7 @@ from local_stack.template import http_api_routes
 from tests.support.front import signed_headers
 from tests.support.stack import ACCOUNT, REGION, put_job
 
-REQUESTS = int(os.environ.get("FUZZ_REQUESTS", "10000"))
+LONG_RUN = int(os.environ.get("FUZZ_REQUESTS", "10000"))  # the `long` run's requests (the first 3,000 are make test's)
 SEED = int(os.environ.get("FUZZ_SEED", "20261129"))
 CLIENTS = 6
 BATCH = 1000
@@ -403,8 +403,11 @@ def front(stack: Any) -> Iterator[ApiFront]:
         served.stop()
 
 
-@pytest.mark.timeout(max(300, REQUESTS // 50))
-def test_hostile_requests_get_no_5xx_no_dropped_connections_and_change_no_job(stack: Any, front: ApiFront, capfd: Any) -> None:
+@pytest.mark.timeout(max(300, LONG_RUN // 50))
+@pytest.mark.parametrize("requests", [3000, pytest.param(LONG_RUN, marks=pytest.mark.long)], ids=["short", "long"])
+def test_hostile_requests_get_no_5xx_no_dropped_connections_and_change_no_job(
+    stack: Any, front: ApiFront, capfd: Any, requests: int
+) -> None:
     # Given jobs in every status in the default account and two of the fuzzing tenant's own
     job_ids = [put_job(status) for status in ("SUBMITTED", "IN_PROGRESS", "STOP_REQUESTED", "STOPPED", "COMPLETED", "FAILED")]
     job_ids += [put_job("COMPLETED", account=FUZZER, submitted_time=1_700_000_000.0 + i) for i in range(2)]
@@ -430,8 +433,8 @@ def test_hostile_requests_get_no_5xx_no_dropped_connections_and_change_no_job(st
     pytest_handlers, root.handlers = root.handlers, []
     try:
         with ThreadPoolExecutor(CLIENTS) as pool:
-            for index in range(0, REQUESTS, BATCH):
-                batch = [build_exchange(rng, model, front, job_ids, real_token) for _ in range(min(BATCH, REQUESTS - index))]
+            for index in range(0, requests, BATCH):
+                batch = [build_exchange(rng, model, front, job_ids, real_token) for _ in range(min(BATCH, requests - index))]
                 list(pool.map(run, batch))
                 capfd.readouterr()
                 resident_mb.append(_resident_mb())
@@ -442,7 +445,7 @@ def test_hostile_requests_get_no_5xx_no_dropped_connections_and_change_no_job(st
     # Then nothing failed, nothing was dropped, every 4xx was AWS-shaped, and no job changed
     with capfd.disabled():
         print(
-            f"\nfuzz: {REQUESTS} requests (seed {SEED}) in {elapsed:.1f}s, {REQUESTS / elapsed:.0f}/s; "
+            f"\nfuzz: {requests} requests (seed {SEED}) in {elapsed:.1f}s, {requests / elapsed:.0f}/s; "
             f"statuses {dict(sorted(outcome.statuses.items()))}; dropped {outcome.dropped}; "
             f"resident size of the process (front + functions + moto + fuzzer) after the first batch "
             f"{resident_mb[0]:.0f} MB, at the end {resident_mb[-1]:.0f} MB, peak {peak_mb:.0f} MB; "
@@ -450,7 +453,7 @@ def test_hostile_requests_get_no_5xx_no_dropped_connections_and_change_no_job(st
         )
     assert outcome.failures == [], outcome.failures
     assert outcome.dropped == 0
-    assert sum(outcome.statuses.values()) == REQUESTS
+    assert sum(outcome.statuses.values()) == requests
     assert not [status for status in outcome.statuses if status >= 500]
     assert table_snapshot(stack.table_name) == before
 

@@ -7,11 +7,12 @@ hand it to tests are in tests/integration/conftest.py.
 """
 
 import contextlib
+import functools
 import json
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import boto3
@@ -22,6 +23,7 @@ use_test_environment()  # before moto is imported
 
 from moto import mock_aws  # noqa: E402
 
+from local_stack import moto_speed  # noqa: E402
 from local_stack.front import build_event  # noqa: E402
 from local_stack.iam import enable as enable_iam  # noqa: E402
 from local_stack.iam.roles import create_data_access_role  # noqa: E402
@@ -98,6 +100,7 @@ class SessionStack:
         self._provisioned: dict[str, set[str]] = {}
         self.local_stack_running = False
         self._roles: dict[str, tuple[str, dict[str, str]]] = {}
+        self._clean: dict[str, Any] = {}  # _footprint of the stack as just provisioned
 
     def get(self) -> Stack:
         assert not self.local_stack_running, "an in-process `make run` is running: give its tests a module of their own"
@@ -113,7 +116,7 @@ class SessionStack:
             os.environ["DEFAULT_ACCOUNT_ID"] = ACCOUNT
             self._environ = dict(os.environ)
             self._undo = [install_moto_lambda(stack.runtime), atomic_moto_dynamodb(), iterative_distributed_map(),
-                          undo_jsonl, s3_no_such_upload(), s3_listing_during_deletes()]
+                          undo_jsonl, s3_no_such_upload(), s3_listing_during_deletes(), moto_speed.install()]
             # IAM enforced: every function calls AWS as its own role (template.yaml's policies).
             _, undo_iam = enable_iam(stack.runtime, ACCOUNT, REGION, stack.state_machine_role_arn)
             self._undo.append(undo_iam)
@@ -121,6 +124,7 @@ class SessionStack:
                                     service_account=ACCOUNT, job_account=ACCOUNT, input_buckets=["*"], output_buckets=["*"])
             self._provisioned = _resource_names()
             self._roles = _role_policies()
+            self._clean = _footprint(stack)
             self.stack = stack
         return self.stack
 
@@ -132,8 +136,15 @@ class SessionStack:
         os.environ.update(self._environ)
         stack.runtime.restore_configurations()
         forget_table_connections()
-        _recreate(stack, self._provisioned)
-        _restore_role_policies(self._roles)  # a test may have taken a permission away from a template role
+        # Most tests change a table or a bucket, few a queue, a rule or a role: only what changed is undone
+        # (requests to moto cost a millisecond or more each; looking at its backends, microseconds).
+        now = _footprint(stack)
+        changed = {part for part in now.keys() | self._clean.keys() if now.get(part) != self._clean.get(part)}
+        _recreate(stack, self._provisioned, changed)
+        if "role_policies" in changed:
+            _restore_role_policies(self._roles)  # a test may have taken a permission away from a template role
+        if changed:
+            self._clean = _footprint(stack)
         return stack
 
     def suspend(self) -> None:
@@ -147,6 +158,7 @@ class SessionStack:
         os.environ.clear()
         os.environ.update(self._outer_environ)
         forget_table_connections()
+        _client.cache_clear()
         self.stack = None
 
 
@@ -164,7 +176,7 @@ def _finish_executions(stack: Stack, timeout: float = 30) -> None:
 
     join(2)
     if any(thread.is_alive() for thread in TMP_THREADS):
-        sfn = boto3.client("stepfunctions", region_name=REGION)
+        sfn = _client("stepfunctions")
         pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=stack.state_machine_arn, statusFilter="RUNNING")
         for execution in (execution for page in pages for execution in page["executions"]):
             with contextlib.suppress(Exception):  # one that is just starting has nothing to stop yet
@@ -186,12 +198,13 @@ def forget_table_connections() -> None:
 
 def _resource_names() -> dict[str, set[str]]:
     """What exists right after provisioning, so what a test adds can be removed."""
-    events = boto3.client("events", region_name=REGION)
+    events = _client("events")
     return {
-        "buckets": {b["Name"] for b in boto3.client("s3", region_name=REGION).list_buckets()["Buckets"]},
-        "queues": set(boto3.client("sqs", region_name=REGION).list_queues().get("QueueUrls", [])),
-        "roles": {r["RoleName"] for r in boto3.client("iam", region_name=REGION).list_roles()["Roles"]},
-        "users": {u["UserName"] for u in boto3.client("iam", region_name=REGION).list_users()["Users"]},
+        "buckets": {b["Name"] for b in _client("s3").list_buckets()["Buckets"]},
+        "queues": set(_client("sqs").list_queues().get("QueueUrls", [])),
+        "roles": {r["RoleName"] for r in _client("iam").list_roles()["Roles"]},
+        "users": {u["UserName"] for u in _client("iam").list_users()["Users"]},
+        "state_machines": {m["stateMachineArn"] for m in _client("stepfunctions").list_state_machines()["stateMachines"]},
         "rules": {
             f"{bus['Name']}/{rule['Name']}"
             for bus in events.list_event_buses()["EventBuses"]
@@ -202,7 +215,7 @@ def _resource_names() -> dict[str, set[str]]:
 
 def _role_policies() -> dict[str, tuple[str, dict[str, str]]]:
     """Each role's trust policy and inline policies, as JSON text (one IAM request)."""
-    details = boto3.client("iam", region_name=REGION).get_account_authorization_details(Filter=["Role"])
+    details = _client("iam").get_account_authorization_details(Filter=["Role"])
     return {
         role["RoleName"]: (
             json.dumps(role["AssumeRolePolicyDocument"], sort_keys=True),
@@ -213,7 +226,7 @@ def _role_policies() -> dict[str, tuple[str, dict[str, str]]]:
 
 
 def _restore_role_policies(saved: dict[str, tuple[str, dict[str, str]]]) -> None:
-    iam = boto3.client("iam", region_name=REGION)
+    iam = _client("iam")
     now = _role_policies()
     for name, (trust, inline) in saved.items():
         if name not in now:
@@ -227,40 +240,96 @@ def _restore_role_policies(saved: dict[str, tuple[str, dict[str, str]]]) -> None
             iam.delete_role_policy(RoleName=name, PolicyName=policy)
 
 
-def _recreate(stack: Stack, provisioned: dict[str, set[str]]) -> None:
+@functools.cache
+def _client(service: str) -> Any:
+    """The stack's own client of a service, made once (a boto3 client takes milliseconds to make)."""
+    return boto3.client(service, region_name=REGION)
+
+
+def _footprint(stack: Stack) -> dict[str, Any]:
+    """What a test may change, part by part, read from moto's backends in this process (no request): where a
+    part is as it was after the last reset, there is nothing to undo. Values are copies (text, counts, names)."""
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.events.models import events_backends
+    from moto.iam.models import iam_backends
+    from moto.s3.models import s3_backends
+    from moto.sqs.models import sqs_backends
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    tables = dynamodb_backends[ACCOUNT][REGION].tables
+    iam = iam_backends[ACCOUNT]["aws"]
+    return {
+        **{  # items, stream records, settings (a recreated table is another table: its dates differ)
+            f"table {name}": json.dumps([table.describe(), table.ttl, table.continuous_backups, table.tags,
+                                         len(table.stream_shard.items) if table.stream_shard else 0], sort_keys=True, default=str)
+            for name, table in tables.items()
+        },
+        "buckets": {name: len(bucket.keys) for name, bucket in s3_backends[ACCOUNT]["aws"].buckets.items()},
+        "queues": {
+            name: (queue.approximate_number_of_messages, queue.approximate_number_of_messages_not_visible,
+                   queue.approximate_number_of_messages_delayed)
+            for name, queue in sqs_backends[ACCOUNT][REGION].queues.items()
+        },
+        "rules": {f"{bus.name}/{rule}" for bus in events_backends[ACCOUNT][REGION].event_buses.values() for rule in bus.rules},
+        "roles_and_users": ({role.name for role in iam.roles.values()}, set(iam.users)),
+        "state_machines": {machine.arn for machine in stepfunctions_parser_backends[ACCOUNT][REGION].state_machines},
+        "role_policies": {role.name: (role.assume_role_policy_document, dict(role.policies)) for role in iam.roles.values()},
+    }
+
+
+def _recreate(stack: Stack, provisioned: dict[str, set[str]], changed: Collection[str] | None = None) -> None:
+    """Undo what a test changed: the ``changed`` parts of the footprint (None: all) as just provisioned."""
     from local_stack.provision import create_table
     from local_stack.template import resources_of_type
 
-    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    def dirty(part: str) -> bool:
+        return changed is None or part in changed
+
     for name in resources_of_type(stack.template, "AWS::DynamoDB::Table"):
-        dynamodb.delete_table(TableName=stack.resolver.refs[name])
-        create_table(stack, name, dynamodb)
+        if dirty(f"table {stack.resolver.refs[name]}"):
+            _client("dynamodb").delete_table(TableName=stack.resolver.refs[name])
+            create_table(stack, name, _client("dynamodb"))
     # Executions of earlier tests (named after their JobIds, which tests reuse) are forgotten. Creating the
     # state machine again would do it too, but moto parses the ASL for ~0.1 s: half of a reset.
     from moto.stepfunctions.responses import get_backend
 
-    iam = boto3.client("iam", region_name=REGION)
     for name in resources_of_type(stack.template, "AWS::Serverless::StateMachine"):
         get_backend(ACCOUNT, REGION).describe_state_machine(stack.resolver.refs[name]).executions.clear()
-    s3 = boto3.resource("s3", region_name=REGION)
-    for bucket in s3.buckets.all():
-        bucket.objects.all().delete()
-        if bucket.name not in provisioned["buckets"]:
-            bucket.delete()
-    sqs = boto3.client("sqs", region_name=REGION)
-    for url in sqs.list_queues().get("QueueUrls", []):
-        if url in provisioned["queues"]:
-            _drain(sqs, url)  # PurgeQueue is allowed once a minute per queue, as on AWS
-        else:
-            sqs.delete_queue(QueueUrl=url)
-    events = boto3.client("events", region_name=REGION)
-    for bus in events.list_event_buses()["EventBuses"]:
-        for rule in events.list_rules(EventBusName=bus["Name"])["Rules"]:
-            if f"{bus['Name']}/{rule['Name']}" not in provisioned["rules"]:
-                targets = events.list_targets_by_rule(Rule=rule["Name"], EventBusName=bus["Name"])["Targets"]
-                if targets:
-                    events.remove_targets(Rule=rule["Name"], EventBusName=bus["Name"], Ids=[t["Id"] for t in targets])
-                events.delete_rule(Name=rule["Name"], EventBusName=bus["Name"])
+    if dirty("buckets"):
+        s3 = _client("s3")
+        for bucket in (bucket["Name"] for bucket in s3.list_buckets()["Buckets"]):
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+                if page.get("Contents"):
+                    s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": obj["Key"]} for obj in page["Contents"]]})
+            if bucket not in provisioned["buckets"]:
+                s3.delete_bucket(Bucket=bucket)
+    if dirty("queues"):
+        sqs = _client("sqs")
+        for url in sqs.list_queues().get("QueueUrls", []):
+            if url in provisioned["queues"]:
+                _drain(sqs, url)  # PurgeQueue is allowed once a minute per queue, as on AWS
+            else:
+                sqs.delete_queue(QueueUrl=url)
+    if dirty("rules"):
+        events = _client("events")
+        for bus in events.list_event_buses()["EventBuses"]:
+            for rule in events.list_rules(EventBusName=bus["Name"])["Rules"]:
+                if f"{bus['Name']}/{rule['Name']}" not in provisioned["rules"]:
+                    targets = events.list_targets_by_rule(Rule=rule["Name"], EventBusName=bus["Name"])["Targets"]
+                    if targets:
+                        events.remove_targets(Rule=rule["Name"], EventBusName=bus["Name"], Ids=[t["Id"] for t in targets])
+                    events.delete_rule(Name=rule["Name"], EventBusName=bus["Name"])
+    if dirty("roles_and_users"):
+        _remove_roles_and_users(provisioned)
+    if dirty("state_machines"):  # with their executions (a retention sweep, a Map Run lookup, reads them all)
+        sfn = _client("stepfunctions")
+        for machine in sfn.list_state_machines()["stateMachines"]:
+            if machine["stateMachineArn"] not in provisioned["state_machines"]:
+                sfn.delete_state_machine(stateMachineArn=machine["stateMachineArn"])
+
+
+def _remove_roles_and_users(provisioned: dict[str, set[str]]) -> None:
+    iam = _client("iam")
     for role in iam.list_roles()["Roles"]:
         if role["RoleName"] not in provisioned["roles"]:
             for policy in iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]:

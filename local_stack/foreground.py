@@ -1,0 +1,71 @@
+"""Requests first: while the front serves a request, the stack's background work waits its turn.
+
+On AWS a workflow, a stream's poller and an event's delivery run on machines of their own; in `make
+run` they are threads of the one process that answers the API, sharing its one GIL. A Start's
+workflow (started by that very Start) and the events of each Stop (stream -> events function ->
+EventBridge) then took the CPU from the requests: a Stop spent two thirds of its time waiting, a
+Start most of its time (`make bench`).
+
+So background work (any thread not serving a request) pauses at its next AWS call or Lambda
+invocation while a request is being answered (from the end of its body to its answer: a slow client
+holds nothing), and goes on as soon as none is, or after at most MAX_PAUSE_SECONDS whatever happens
+(so it always progresses, and no lock a request waits on is held up for longer than that). What runs
+and in which order is unchanged; only when.
+"""
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import botocore.handlers
+
+MAX_PAUSE_SECONDS = 0.02
+
+_served = 0  # requests being served now
+_quiet = threading.Condition()
+_thread = threading.local()  # .serving: this thread is serving a request
+
+
+@contextmanager
+def serving() -> Iterator[None]:
+    """Around a request: background work pauses at its next checkpoint until it is answered."""
+    global _served
+    with _quiet:
+        _served += 1
+    _thread.serving, _thread.after = True, []
+    try:
+        yield
+    finally:
+        _thread.serving = False
+        with _quiet:
+            _served -= 1
+            if not _served:
+                _quiet.notify_all()
+        for work in _thread.after:
+            work()
+
+
+def after_answer(work: Callable[[], None]) -> None:
+    """Run ``work`` once the request this thread serves is answered (now, outside a request)."""
+    if getattr(_thread, "serving", False):
+        _thread.after.append(work)
+    else:
+        work()
+
+
+def checkpoint() -> None:
+    """Called by background work before each AWS call and Lambda invocation."""
+    if not _served or getattr(_thread, "serving", False):
+        return
+    with _quiet:
+        _quiet.wait_for(lambda: not _served, timeout=MAX_PAUSE_SECONDS)
+
+
+def _before_send(**_: Any) -> None:
+    checkpoint()
+
+
+# Every botocore session made from now on checks before each request (moto's in-process answers come
+# from a before-send handler too: this one runs first). Idle, it costs one comparison.
+botocore.handlers.BUILTIN_HANDLERS.insert(0, ("before-send", _before_send))

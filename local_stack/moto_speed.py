@@ -1,0 +1,204 @@
+"""Where moto is much slower than AWS in a way a user of `make run` feels, and the fix (`make bench`
+measures the effect; the README's "Speed, locally" says what a user gets). Each patch keeps moto's answers as
+they were, byte for byte: only the work behind them changes. ``install()`` applies them all and
+returns the undo.
+
+* SQS SendMessage walked every message of the queue: moto reads ``Queue.attributes`` (for a FIFO
+  queue's ContentBasedDeduplication), which counts the visible, delayed and in-flight messages
+  (three passes, each message asking for the time). The local events queue, which nobody needs to
+  read, grows by one message per job status change, so each Stop's event cost more than the one
+  before. A send (moto's send methods' own reads) now reads that one attribute; every other
+  reader, GetQueueAttributes included, still gets the counts.
+* DynamoDB's items were serialized by moto's generic, model-driven serializer: every attribute
+  value is a structure of ten members, each looked up under up to six aliases (~1,100 lookups for
+  Stop's UpdateItem returning a 30-attribute job; a stream's GetRecords, each record's images). An
+  item (AttributeValue map) of DynamoDB or DynamoDB Streams is now turned into JSON directly, into
+  the same Python objects in the same order, so the same bytes (tests/integration/test_moto_speed.py
+  compares both on items of every attribute type). Anything else in the response, and any value not
+  in DynamoDB's canonical form, still goes through moto's serializer.
+* moto parsed each UpdateExpression twice per UpdateItem (once to validate the request, once to
+  apply it) into a syntax tree that it then only reads or copies; the workflow and Stop send the same
+  few expressions again and again. Each expression is now parsed once (the most recent 512 kept).
+* moto listed its response class's methods (inspect.getmembers, a few hundred) on every request of
+  every service, to find the action's; they are listed once per class.
+* StartExecution started the execution's thread before answering, and waited for it to run: a Start
+  waited on its own workflow. As on AWS, the execution is RUNNING when StartExecution answers and
+  its work begins after: when StartExecution is called while the front serves a request (the API's
+  Start), its thread starts once that request is answered (local_stack.foreground.after_answer).
+"""
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any
+
+
+def install() -> Callable[[], None]:
+    undoes = [_sqs_send_without_counting(), _dynamodb_items_serialized_directly(), _update_expressions_parsed_once(),
+              _executions_started_after_the_answer(), _handler_methods_listed_once()]
+
+    def undo() -> None:
+        for each in reversed(undoes):
+            each()
+
+    return undo
+
+
+def _sqs_send_without_counting() -> Callable[[], None]:
+    import moto.sqs.models as sqs_models
+    from moto.sqs.models import Queue
+
+    original = Queue.attributes
+    # The methods of a send that read Queue.attributes, and only for ContentBasedDeduplication.
+    senders = {(sqs_models.__file__, name) for name in ("send_message", "_validate_message", "add_message")}
+
+    def attributes(queue: Any) -> dict[str, Any]:
+        caller = sys._getframe(1).f_code
+        if (caller.co_filename, caller.co_name) not in senders:
+            return original.fget(queue)  # type: ignore[attr-defined, no-any-return]
+        if not queue.fifo_queue:  # moto's attributes name ContentBasedDeduplication for FIFO queues only
+            return {}
+        value = queue.content_based_deduplication
+        return {"ContentBasedDeduplication": str(value).lower() if isinstance(value, bool) else value}
+
+    Queue.attributes = property(attributes)  # type: ignore[assignment, method-assign]
+
+    def undo() -> None:
+        Queue.attributes = original  # type: ignore[method-assign]
+
+    return undo
+
+
+def _update_expressions_parsed_once() -> Callable[[], None]:
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+
+    original = vars(UpdateExpressionParser)["make"]  # the classmethod itself
+    # Shared by every request: moto only reads the tree (find_clauses) or deep-copies it (its Validator) before
+    # filling in the values. A malformed expression raises each time (lru_cache keeps no exceptions).
+    parse = functools.lru_cache(maxsize=512)(original.__func__.__get__(UpdateExpressionParser))
+    UpdateExpressionParser.make = staticmethod(parse)  # type: ignore[method-assign, assignment]
+
+    def undo() -> None:
+        UpdateExpressionParser.make = original  # type: ignore[method-assign]
+
+    return undo
+
+
+def _executions_started_after_the_answer() -> Callable[[], None]:
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    from local_stack import foreground
+
+    original = ExecutionWorker.start
+
+    @functools.wraps(original)
+    def start(worker: Any) -> None:
+        foreground.after_answer(lambda: original(worker))
+
+    ExecutionWorker.start = start  # type: ignore[method-assign]
+
+    def undo() -> None:
+        ExecutionWorker.start = original  # type: ignore[method-assign]
+
+    return undo
+
+
+def _handler_methods_listed_once() -> Callable[[], None]:
+    import moto.core.responses as responses
+
+    original = responses.method_names_from_class
+    listed: dict[Any, list[str]] = {}
+
+    def method_names_from_class(clazz: Any) -> list[str]:
+        if clazz not in listed:  # a class's methods are its own from import on (a patch replaces, never adds)
+            listed[clazz] = original(clazz)
+        return listed[clazz]
+
+    responses.method_names_from_class = method_names_from_class
+
+    def undo() -> None:
+        responses.method_names_from_class = original
+
+    return undo
+
+
+# AttributeValue's members, in the order of the service model (moto's serializer writes them in this order).
+_MEMBERS = ("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL")
+_ITEM_SERVICES = ("dynamodb", "dynamodbstreams")
+
+
+class _NotCanonical(Exception):  # noqa: N818 - a signal: leave this map to moto's serializer
+    pass
+
+
+def _dynamodb_items_serialized_directly() -> Callable[[], None]:
+    from moto.core.serialize import BaseJSONSerializer, JSONSerializer
+
+    generic = BaseJSONSerializer._serialize_type_map
+    assert "_serialize_type_map" not in vars(JSONSerializer), "moto's JSONSerializer changed: review this patch"
+
+    @functools.wraps(generic)
+    def serialize_map(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+        value_shape = shape.value
+        if (value_shape.name == "AttributeValue" and self.service_model.service_name in _ITEM_SERVICES
+                and tuple(value_shape.members) == _MEMBERS):
+            try:
+                items = _attribute_map(value, self._base64)
+            except _NotCanonical:
+                pass
+            else:
+                self._default_serialize(serialized, items, shape, key)
+                return
+        generic(self, serialized, value, shape, key)
+
+    JSONSerializer._serialize_type_map = serialize_map  # type: ignore[method-assign]
+
+    def undo() -> None:
+        del JSONSerializer._serialize_type_map  # type: ignore[attr-defined]
+
+    return undo
+
+
+def _attribute_map(value: Any, base64: Callable[[Any], str]) -> dict[str, Any]:
+    """What moto's serializer makes of a map of AttributeValues (a None value is left out, as it does)."""
+    if not isinstance(value, dict):
+        raise _NotCanonical
+    result = {}
+    for name, attribute in value.items():
+        if not name:  # moto's serializer treats an empty key as "no key": leave that to it
+            raise _NotCanonical
+        if attribute is not None:
+            result[name] = _attribute_value(attribute, base64)
+    return result
+
+
+def _attribute_value(value: Any, base64: Callable[[Any], str]) -> dict[str, Any]:
+    if not isinstance(value, dict) or not value.keys() <= _MEMBER_SET:
+        raise _NotCanonical  # other keys could be picked up under moto's aliases: not guessed here
+    result: dict[str, Any] = {}
+    for member in _MEMBERS:
+        item = value.get(member)
+        if item is None:
+            continue
+        if member in ("S", "N"):
+            result[member] = _string(item)
+        elif member == "B":
+            result[member] = base64(item)
+        elif member in ("SS", "NS"):
+            result[member] = [_string(each) for each in item]
+        elif member == "BS":
+            result[member] = [base64(each) for each in item]
+        elif member == "M":
+            result[member] = _attribute_map(item, base64)
+        elif member == "L":
+            result[member] = [None if each is None else _attribute_value(each, base64) for each in item]
+        else:  # NULL, BOOL: booleans, as given
+            result[member] = item
+    return result
+
+
+_MEMBER_SET = frozenset(_MEMBERS)
+
+
+def _string(value: Any) -> Any:
+    return str(value) if value not in [None, {}, []] else value  # moto's _serialize_type_string
