@@ -268,12 +268,8 @@ class JobStore:
         if requested_by is not None:
             actions.append(JobRecord.stop_requested_by.set(requested_by.as_item()))
         try:
-            self._update(
-                account_id,
-                job_id,
-                actions=actions,
-                condition=JobRecord.job_status.is_in(*STOPPABLE),
-            )
+            # Nothing read back on success (the status is STOP_REQUESTED): the item stays on the server.
+            self._update(account_id, job_id, actions=actions, condition=JobRecord.job_status.is_in(*STOPPABLE))
         except _ConditionFailedError as failed:
             if failed.old is None:
                 raise JobNotFoundError(job_id) from None
@@ -480,20 +476,23 @@ class JobStore:
 
     def _transition(self, account_id: str, job_id: str, actions: Sequence[Any], condition: Condition) -> JobRecord:
         try:
-            return self._update(account_id, job_id, actions, condition)
+            return JobRecord.from_raw_data(self._update(account_id, job_id, actions, condition, returns="ALL_NEW"))
         except _ConditionFailedError as failed:
             if failed.old is None:
                 raise JobNotFoundError(job_id) from None
             raise JobStateConflictError(job_id, failed.old.job_status) from None
 
-    def _update(self, account_id: str, job_id: str, actions: Sequence[Any], condition: Condition) -> JobRecord:
-        """One UpdateItem. The condition always requires the item to exist: updates never create jobs."""
+    def _update(
+        self, account_id: str, job_id: str, actions: Sequence[Any], condition: Condition, returns: str = "NONE"
+    ) -> dict[str, Any]:
+        """One UpdateItem; the item's raw attributes as ``returns`` asks (ReturnValues). The condition always
+        requires the item to exist: updates never create jobs."""
         kwargs = JobRecord(account_id, job_id).get_update_kwargs_from_instance(
             actions=list(actions),
             condition=JobRecord.job_id.exists() & condition,
             return_values_on_condition_failure="ALL_OLD",
         )
-        kwargs["ReturnValues"] = "ALL_NEW"
+        kwargs["ReturnValues"] = returns
         try:
             with _storage_errors():
                 response = self.client().update_item(**kwargs)
@@ -502,7 +501,7 @@ class JobStore:
                 raise
             old = exc.response.get("Item")
             raise _ConditionFailedError(JobRecord.from_raw_data(old) if old else None) from None
-        return JobRecord.from_raw_data(response["Attributes"])
+        return dict(response.get("Attributes", {}))
 
 
 def _batch_key(account_id: str, job_id: str, batch: int) -> dict[str, Any]:
