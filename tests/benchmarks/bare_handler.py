@@ -29,7 +29,7 @@ def handler(event: dict, context: object) -> dict:
                 ":submitted": {"S": "SUBMITTED"}, ":running": {"S": "IN_PROGRESS"},
             },
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            ReturnValues="ALL_NEW",
+            ReturnValues="NONE",  # as the store asks: nothing read back on success
         )
         status = "STOP_REQUESTED"
     except dynamodb.exceptions.ConditionalCheckFailedException as failed:
