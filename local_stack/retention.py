@@ -219,6 +219,15 @@ def _trim_malloc() -> None:
         trim(0)
 
 
+def _limit_malloc_arenas(most: int = 2) -> None:
+    # glibc gives threads that allocate at once arenas of their own (up to 8 per core), each keeping what
+    # was freed in it; the stack's many short-lived worker threads spread its memory over all of them.
+    # Two arenas: ~20 MB less resident memory after eight 5,000-document jobs (make bench-memory, side by side).
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)  # glibc only (not macOS, not musl)
+    if mallopt is not None:
+        mallopt(-8, most)  # M_ARENA_MAX
+
+
 def _backends(backend_dict: Any) -> list[Any]:
     """Every (account, region) backend moto has made so far (never creating one)."""
     found: list[Any] = []
@@ -259,6 +268,7 @@ class Sweeper:
 
 
 def start_retention(dynamodb_lock: Any = None, work: WorkData | None = None) -> tuple[Sweep, Sweeper]:
+    _limit_malloc_arenas()
     retention = retention_seconds()
     sweep = Sweep(retention=retention, dynamodb_lock=dynamodb_lock, work=work)
     return sweep, Sweeper(sweep, interval=min(60.0, retention / 4)).start()
