@@ -38,7 +38,8 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 ITERATOR_LIFETIME_SECONDS = 15 * 60  # AWS: a shard iterator expires 15 minutes after it is returned
-FINISHED = {"COMPLETED", "COMPLETED_WITH_ERROR", "FAILED", "STOPPED"}  # translate_jobs.domain.lifecycle.TERMINAL
+# translate_jobs.domain.lifecycle.TERMINAL (local_stack does not import the library; a test checks they agree)
+FINISHED = {"COMPLETED", "COMPLETED_WITH_ERROR", "FAILED", "STOPPED"}
 
 
 def retention_seconds() -> float:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-for entry in (ROOT, ROOT / "layers" / "shared"):
+for entry in (ROOT, ROOT / "layers" / "shared", Path(__file__).parent):  # the last: bare_handler
     if str(entry) not in sys.path:
         sys.path.insert(0, str(entry))
 
@@ -220,20 +220,10 @@ def measure(count: int) -> tuple[dict[str, list[float]], dict[str, list[float]],
         def describe(job_id: str) -> None:
             translate.describe_text_translation_job(JobId=job_id)
 
+        import bare_handler  # reads the table's name from the environment the stack has just set
+
         def update(job_id: str) -> None:
-            dynamodb.update_item(
-                TableName=table,
-                Key={"AccountId": {"S": DEFAULT_ACCOUNT}, "JobId": {"S": job_id}},
-                UpdateExpression="SET #s = :requested, #t = :now",
-                ConditionExpression="attribute_exists(#id) AND #s IN (:submitted, :running)",
-                ExpressionAttributeNames={"#s": "JobStatus", "#t": "StopRequestedTime", "#id": "JobId"},
-                ExpressionAttributeValues={
-                    ":requested": {"S": "STOP_REQUESTED"}, ":now": {"N": str(time.time())},
-                    ":submitted": {"S": "SUBMITTED"}, ":running": {"S": "IN_PROGRESS"},
-                },
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                ReturnValues="NONE",  # as the store asks: nothing read back on success
-            )
+            dynamodb.update_item(**bare_handler.stop_request(table, DEFAULT_ACCOUNT, job_id))
 
         def stop_unknown(job_id: str) -> None:
             with contextlib.suppress(translate.exceptions.ResourceNotFoundException):
@@ -267,7 +257,7 @@ def measure(count: int) -> tuple[dict[str, list[float]], dict[str, list[float]],
         finally:
             ministack.close()
     extra["layer_mb"] = layer_size_mb()
-    extra["interleaved"] = theirs
+    extra["interleaved"] = theirs if ministack else {}
     return results, alone, extra
 
 
@@ -296,10 +286,9 @@ def stop_event(stack: LocalStack, job_id: str) -> dict[str, Any]:
 def measure_in_process(stack: LocalStack, count: int) -> dict[str, list[float]]:
     """Goal 2, warm: the API function's handler called directly (moto in-process, as `make run` serves
     it, no front, no HTTP) beside the bare boto3 handler, alternating, on the same table."""
-    from local_stack.runtime import LambdaContext
-
-    sys.path.insert(0, str(Path(__file__).parent))
     import bare_handler
+
+    from local_stack.runtime import LambdaContext
 
     assert stack.stack is not None
     function = stack.stack.runtime.find("ApiFunction")

@@ -9,7 +9,7 @@ from botocore.config import Config
 
 from local_stack.moto_patches import DYNAMODB_LOCK
 from local_stack.provision import Stack
-from local_stack.retention import Sweep, WorkData, retention_seconds
+from local_stack.retention import FINISHED, Sweep, WorkData, retention_seconds
 from tests.support.stack import ACCOUNT, REGION, counted_batches, execution_arn, put_job, raw_item, start_job, wait_for_execution
 
 RETENTION = 600.0
@@ -157,3 +157,10 @@ def test_a_listing_is_not_broken_by_keys_deleted_on_another_thread(stack: Stack)
 
     # Then the listing goes on (with what its copy held) instead of failing with a KeyError
     assert [name for name, _ in listing] == ["results/b", "results/c"]
+
+
+def test_the_sweep_knows_the_service_s_terminal_statuses():
+    # local_stack does not import the library; its copy of the terminal statuses must stay the library's.
+    from translate_jobs.domain.lifecycle import TERMINAL
+
+    assert {status.value for status in TERMINAL} == FINISHED
