@@ -292,3 +292,27 @@ def test_the_state_machine_without_lambda_invoke_on_finalize_cannot_run_it(bucke
     assert execution["status"] == "FAILED"
     assert "is not authorized to perform: lambda:InvokeFunction on resource: " \
            f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{finalize}" in execution.get("cause", "") + execution.get("error", "")
+
+
+def test_the_state_machines_lambda_calls_share_one_client_not_one_each(buckets, monkeypatch):
+    # moto makes a client for every Lambda task; the local stack reuses one per service and session
+    # (~0.4 MB of objects and milliseconds of CPU each: ~500 per 5,000-document job otherwise).
+    from tests.support.stack import configure
+
+    made, invoked = [], []
+    make_client, invoke = boto3.client, buckets.runtime.invoke
+
+    def counted_client(*args: Any, **kwargs: Any) -> Any:
+        made.append(kwargs.get("service_name"))
+        return make_client(*args, **kwargs)
+
+    monkeypatch.setattr(boto3, "client", counted_client)
+    monkeypatch.setattr(buckets.runtime, "invoke", lambda *args: invoked.append(args[0]) or invoke(*args))
+    configure(buckets, BATCH_SIZE="1")
+    s3 = make_client("s3", region_name=REGION)
+    for n in range(6):
+        s3.put_object(Bucket="input-docs", Key=f"docs/{n}.txt", Body=b"hello\n")
+    job_id = start_job(buckets)
+    assert wait_for_execution(buckets, job_id)["status"] == "SUCCEEDED"
+    assert len(invoked) >= 9  # BeginJob, PlanBatches, 6 batches, FinalizeJob
+    assert made.count("lambda") <= 1
