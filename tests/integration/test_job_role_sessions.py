@@ -102,3 +102,24 @@ def test_a_job_assumes_its_role_once_per_function_whatever_its_batches(buckets, 
     # (each is its own caller, with its own role's access key, as each is its own container on Lambda).
     sessions = [call for call in assumed if call["SourceIdentity"] == f"{ACCOUNT}-{job_id}"]
     assert len(sessions) == 3
+
+
+def test_a_session_unused_for_the_idle_time_is_dropped_and_a_used_one_kept(roles, assumed, monkeypatch):
+    from translate_jobs.integrations import s3_as_role
+
+    # Given two jobs' sessions, job-1's last used now
+    now = time.time()
+    monkeypatch.setattr(s3_as_role.time, "time", lambda: now)
+    finished = roles.s3(DATA_ACCESS_ROLE, ACCOUNT, "job-1")
+    running = roles.s3(DATA_ACCESS_ROLE, ACCOUNT, "job-2")
+
+    # When job-2 is used again just within the idle time, and a third job's session is taken after it
+    monkeypatch.setattr(s3_as_role.time, "time", lambda: now + s3_as_role.IDLE_SECONDS - 1)
+    assert roles.s3(DATA_ACCESS_ROLE, ACCOUNT, "job-2") is running
+    monkeypatch.setattr(s3_as_role.time, "time", lambda: now + s3_as_role.IDLE_SECONDS + 1)
+    roles.s3(DATA_ACCESS_ROLE, ACCOUNT, "job-3")
+
+    # Then job-1's session (unused for longer) was dropped: it is assumed again; job-2's is still reused
+    assert roles.s3(DATA_ACCESS_ROLE, ACCOUNT, "job-1") is not finished
+    assert roles.s3(DATA_ACCESS_ROLE, ACCOUNT, "job-2") is running
+    assert [call["SourceIdentity"] for call in assumed] == [f"{ACCOUNT}-job-{n}" for n in (1, 2, 3, 1)]

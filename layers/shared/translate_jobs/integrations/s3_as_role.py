@@ -18,6 +18,10 @@ from translate_jobs.domain.errors import AccessDeniedError, InvalidRequestError
 # credentials expire mid-invocation. Sessions last an hour (AssumeRole's default).
 REUSE_UNTIL_SECONDS_LEFT = 16 * 60
 _SESSIONS_KEPT = 32  # jobs a container holds sessions for (least recently used dropped first)
+# A session its container has not used for this long is dropped: its job has most likely ended (PlanBatches
+# and FinalizeJob take a job's session once; TranslateBatch for every batch while the job runs), and each
+# client holds ~0.4 MB (its own service model, endpoint rules and methods). A job idle longer pays one AssumeRole.
+IDLE_SECONDS = 5 * 60
 
 _ROOT = re.compile(r"arn:[\w-]+:iam::(\d{12}):root")
 _SESSION = re.compile(r"arn:[\w-]+:sts::(\d{12}):assumed-role/([^/]+)/.+")
@@ -82,7 +86,8 @@ class JobRoles:
         self.region = region
         self.session = session or boto3.session.Session()
         self._sts: Any = None
-        self._sessions: OrderedDict[tuple[str, ...], tuple[float, Any]] = OrderedDict()
+        # key -> (expiration, last used, client), least recently used first
+        self._sessions: OrderedDict[tuple[str, ...], tuple[float, float, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self._assuming = threading.Lock()
 
@@ -111,19 +116,27 @@ class JobRoles:
                 aws_secret_access_key=credentials["SecretAccessKey"],
                 aws_session_token=credentials["SessionToken"],
             )
+            now = time.time()
             with self._lock:
-                self._sessions[key] = (credentials["Expiration"].timestamp(), client)
-                while len(self._sessions) > _SESSIONS_KEPT:
+                self._sessions[key] = (credentials["Expiration"].timestamp(), now, client)
+                while len(self._sessions) > _SESSIONS_KEPT or self._oldest_idle(now):
                     self._sessions.popitem(last=False)
         return client
 
     def _reusable(self, key: tuple[str, ...]) -> Any:
         with self._lock:
             session = self._sessions.get(key)
-            if session is None or session[0] - time.time() <= REUSE_UNTIL_SECONDS_LEFT:
+            now = time.time()
+            if session is None or session[0] - now <= REUSE_UNTIL_SECONDS_LEFT:
                 return None
+            self._sessions[key] = (session[0], now, session[2])
             self._sessions.move_to_end(key)
-            return session[1]
+            return session[2]
+
+    def _oldest_idle(self, now: float) -> bool:
+        """Is the least recently used session unused for IDLE_SECONDS? (under the lock)"""
+        oldest = next(iter(self._sessions.values()), None)
+        return oldest is not None and oldest[1] <= now - IDLE_SECONDS
 
     def _caller(self) -> str:
         """Who assumes the job role: this function's own access key (one per function, as on Lambda)."""
