@@ -335,3 +335,30 @@ def s3_listing_during_deletes() -> Callable[[], None]:
             setattr(_VersionedKeyStore, name, original)
 
     return undo
+
+
+def s3_tags_deleted_with_their_object() -> Callable[[], None]:
+    """moto 5.2.5 records a tag set for every object put (an empty one when it has no tags) under the
+    object's name and never drops it when the object is deleted: `make run` kept an entry for every
+    output, manifest and batch result ever written (~5,500 per 5,000-document job). On S3 an object's
+    tags go with it. Here deleting the current object of an unversioned bucket drops its tags (a
+    versioned bucket keeps its versions, and their tags). Undo with the returned function."""
+    from moto.s3.models import FakeKey, S3Backend
+
+    original = S3Backend.delete_object
+
+    @functools.wraps(original)
+    def delete_object(self: Any, bucket_name: str, key_name: str, *args: Any, **kwargs: Any) -> Any:
+        bucket = self.get_bucket(bucket_name)
+        key = None if bucket.is_versioned else bucket.keys.get(key_name)
+        result = original(self, bucket_name, key_name, *args, **kwargs)
+        if isinstance(key, FakeKey) and bucket.keys.get(key_name) is None:
+            self.tagger.delete_all_tags_for_resource(key.arn)
+        return result
+
+    S3Backend.delete_object = delete_object  # type: ignore[method-assign]
+
+    def undo() -> None:
+        S3Backend.delete_object = original  # type: ignore[method-assign]
+
+    return undo

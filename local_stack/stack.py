@@ -20,6 +20,7 @@ from local_stack.moto_patches import (
     json_lines_item_reader,
     s3_listing_during_deletes,
     s3_no_such_upload,
+    s3_tags_deleted_with_their_object,
 )
 from local_stack.provision import Stack, create_bucket, plan, provision
 from local_stack.runtime import install_moto_lambda
@@ -101,6 +102,7 @@ class LocalStack:
     _undo_jsonl: Any = None
     _undo_s3: Any = None
     _undo_s3_listing: Any = None
+    _undo_s3_tags: Any = None
     _undo_iam: Any = None
     _undo_speed: Any = None
     _mock: Any = None  # moto in-process (mock_aws): the handlers' calls, served without HTTP
@@ -165,6 +167,7 @@ class LocalStack:
         self._undo_dynamodb = atomic_moto_dynamodb()
         self._undo_s3 = s3_no_such_upload()
         self._undo_s3_listing = s3_listing_during_deletes()
+        self._undo_s3_tags = s3_tags_deleted_with_their_object()
         self._undo_speed = moto_speed.install()
         # IAM enforced: each function calls AWS as its own role (template.yaml), authorized by the emulator.
         _, self._undo_iam = enable_iam(self.stack.runtime, DEFAULT_ACCOUNT, self.region, self.stack.state_machine_role_arn)
@@ -242,7 +245,7 @@ class LocalStack:
         if emulator:
             emulator.join()
         for undo in (self._undo_iam, self._undo_lambda, self._undo_dynamodb, self._undo_map, self._undo_jsonl,
-                     self._undo_s3, self._undo_s3_listing, self._undo_speed):
+                     self._undo_s3, self._undo_s3_listing, self._undo_s3_tags, self._undo_speed):
             if undo:
                 undo()
         if self._mock:

@@ -164,3 +164,24 @@ def test_the_sweep_knows_the_service_s_terminal_statuses():
     from translate_jobs.domain.lifecycle import TERMINAL
 
     assert {status.value for status in TERMINAL} == FINISHED
+
+
+def test_a_deleted_objects_tags_go_with_it(buckets: Stack) -> None:
+    from moto.s3.models import s3_backends
+
+    # Given objects with and without tags
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.put_object(Bucket="output-docs", Key="tagged.txt", Body=b"a", Tagging="team=a")
+    s3.put_object(Bucket="output-docs", Key="plain.txt", Body=b"b")
+    s3.put_object(Bucket="output-docs", Key="kept.txt", Body=b"c", Tagging="team=c")
+
+    # When two are deleted (DeleteObject, DeleteObjects)
+    s3.delete_object(Bucket="output-docs", Key="tagged.txt")
+    s3.delete_objects(Bucket="output-docs", Delete={"Objects": [{"Key": "plain.txt"}]})
+
+    # Then moto keeps no tag set for them (it kept one for every object ever put), and the other keeps its tags
+    tag_sets = s3_backends[ACCOUNT]["aws"].tagger.tags
+    assert [arn for arn in tag_sets if "output-docs/" in arn] == ["arn:aws:s3:::output-docs/kept.txt/null"]
+    assert s3.get_object_tagging(Bucket="output-docs", Key="kept.txt")["TagSet"] == [{"Key": "team", "Value": "c"}]
+    s3.put_object(Bucket="output-docs", Key="tagged.txt", Body=b"again")
+    assert s3.get_object_tagging(Bucket="output-docs", Key="tagged.txt")["TagSet"] == []

@@ -32,6 +32,7 @@ from local_stack.moto_patches import (  # noqa: E402
     json_lines_item_reader,
     s3_listing_during_deletes,
     s3_no_such_upload,
+    s3_tags_deleted_with_their_object,
 )
 from local_stack.provision import Stack, provision  # noqa: E402
 from local_stack.runtime import install_moto_lambda  # noqa: E402
@@ -116,7 +117,8 @@ class SessionStack:
             os.environ["DEFAULT_ACCOUNT_ID"] = ACCOUNT
             self._environ = dict(os.environ)
             self._undo = [install_moto_lambda(stack.runtime), atomic_moto_dynamodb(), iterative_distributed_map(),
-                          undo_jsonl, s3_no_such_upload(), s3_listing_during_deletes(), moto_speed.install()]
+                          undo_jsonl, s3_no_such_upload(), s3_listing_during_deletes(), s3_tags_deleted_with_their_object(),
+                          moto_speed.install()]
             # IAM enforced: every function calls AWS as its own role (template.yaml's policies).
             _, undo_iam = enable_iam(stack.runtime, ACCOUNT, REGION, stack.state_machine_role_arn)
             self._undo.append(undo_iam)
