@@ -14,28 +14,35 @@ TABLE = os.environ["JOBS_TABLE_NAME"]
 dynamodb = boto3.client("dynamodb")
 
 
-def stop_request(table: str, account: str, job_id: str) -> dict:
-    """Stop's conditional UpdateItem, as the store sends it (also `make bench`'s emulator-port reference)."""
+def stop_request(table: str, account: str, job_id: str, principal: str, now: float | None = None) -> dict:
+    """Stop's conditional UpdateItem, the very request the store sends (tests/integration/test_benchmarks.py
+    compares them): the status, the List indexes' keys it moves, when and who asked. Also `make bench`'s
+    emulator-port reference."""
     return {
         "TableName": table,
         "Key": {"AccountId": {"S": account}, "JobId": {"S": job_id}},
-        "UpdateExpression": "SET #s = :requested, #t = :now",
-        "ConditionExpression": "attribute_exists(#id) AND #s IN (:submitted, :running)",
-        "ExpressionAttributeNames": {"#s": "JobStatus", "#t": "StopRequestedTime", "#id": "JobId"},
-        "ExpressionAttributeValues": {
-            ":requested": {"S": "STOP_REQUESTED"}, ":now": {"N": str(time.time())},
-            ":submitted": {"S": "SUBMITTED"}, ":running": {"S": "IN_PROGRESS"},
-        },
+        "ConditionExpression": "(attribute_exists (#0) AND #1 IN (:0, :1))",
         "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        "ReturnValues": "NONE",  # as the store asks: nothing read back on success
+        "UpdateExpression": "SET #1 = :2, #2 = :3, #3 = :4, #4 = :5, #5 = :6",
+        "ExpressionAttributeNames": {
+            "#0": "JobId", "#1": "JobStatus", "#2": "AccountStatus", "#3": "Unfinished",
+            "#4": "StopRequestedTime", "#5": "StopRequestedBy",
+        },
+        "ExpressionAttributeValues": {
+            ":0": {"S": "SUBMITTED"}, ":1": {"S": "IN_PROGRESS"}, ":2": {"S": "STOP_REQUESTED"},
+            ":3": {"S": f"{account}#STOP_REQUESTED"}, ":4": {"S": "UNFINISHED"},
+            ":5": {"N": repr(time.time() if now is None else now)},
+            ":6": {"M": {"Channel": {"S": "API"}, "Principal": {"S": principal}}},
+        },
+        "ReturnValues": "NONE",  # nothing read back on success
     }
 
 
 def handler(event: dict, context: object) -> dict:
-    account = event["requestContext"]["authorizer"]["iam"]["accountId"]
+    caller = event["requestContext"]["authorizer"]["iam"]
     job_id = json.loads(event["body"])["JobId"]
     try:
-        dynamodb.update_item(**stop_request(TABLE, account, job_id))
+        dynamodb.update_item(**stop_request(TABLE, caller["accountId"], job_id, caller["userArn"]))
         status = "STOP_REQUESTED"
     except dynamodb.exceptions.ConditionalCheckFailedException as failed:
         status = failed.response.get("Item", {}).get("JobStatus", {}).get("S", "")

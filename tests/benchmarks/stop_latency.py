@@ -45,6 +45,7 @@ from local_stack.stack import DEFAULT_ACCOUNT, LocalStack  # noqa: E402
 
 REGION = "us-east-1"
 WARMUP = 10
+ROOT_CALLER = f"arn:aws:iam::{DEFAULT_ACCOUNT}:root"  # who the front says calls: the account root
 
 
 def free_port() -> int:
@@ -223,7 +224,7 @@ def measure(count: int) -> tuple[dict[str, list[float]], dict[str, list[float]],
         import bare_handler  # reads the table's name from the environment the stack has just set
 
         def update(job_id: str) -> None:
-            dynamodb.update_item(**bare_handler.stop_request(table, DEFAULT_ACCOUNT, job_id))
+            dynamodb.update_item(**bare_handler.stop_request(table, DEFAULT_ACCOUNT, job_id, ROOT_CALLER))
 
         def stop_unknown(job_id: str) -> None:
             with contextlib.suppress(translate.exceptions.ResourceNotFoundException):
