@@ -203,7 +203,10 @@ def paired(ours: Callable[[str], object], our_ids: list[str], theirs: Callable[[
 
 def measure(count: int) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, Any]]:
     """Ours and MiniStack's (when $MINISTACK names it) side by side, request by request."""
+    from local_stack import output
+
     ministack = MiniStack() if os.environ.get("MINISTACK") else None
+    restore_output = output.install()  # as `python -m local_stack run` does
     stack = LocalStack(port=free_port(), emulator_port=free_port()).start()
     theirs: dict[str, list[float]] = {}
     try:
@@ -251,6 +254,7 @@ def measure(count: int) -> tuple[dict[str, list[float]], dict[str, list[float]],
         results["Start"], theirs["Start"] = measure_starts(translate, count, ministack)
     finally:
         stack.stop()
+        restore_output()
     alone: dict[str, list[float]] = {}
     if ministack:
         try:

@@ -1,0 +1,96 @@
+"""`make run`'s standard output, written by one thread, as Lambda ships a function's stdout to
+CloudWatch Logs after the fact.
+
+Every function of the stack logs to the process's stdout, from many threads at once (the front's
+requests, the workflows, the event deliveries). Written directly, a request's log line waited for
+the terminal, and for the logging handler's lock while another thread held it across a write that
+gave up the GIL: up to a third of an in-process Stop (`make bench`). Here a write only queues its
+complete lines, in the order they were written; one thread writes them out. Nothing is dropped:
+``drain()`` writes what is queued (and any unfinished line) before the process exits.
+"""
+
+import io
+import queue
+import sys
+import threading
+from collections.abc import Callable
+from typing import TextIO
+
+_CHUNK = 256  # lines written (and flushed) at once when many are waiting
+
+
+class QueuedLines(io.TextIOBase):
+    """A text stream whose writes are queued by line and written to ``target`` by a thread of its own."""
+
+    def __init__(self, target: TextIO) -> None:
+        self.target = target
+        self._lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._unfinished: dict[int, str] = {}  # per thread: text written after its last newline
+        self._written = threading.Condition()
+        self._queued = self._done = 0
+        threading.Thread(target=self._write_out, name="local-stack-output", daemon=True).start()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        thread = threading.get_ident()
+        head, newline, tail = (self._unfinished.pop(thread, "") + text).rpartition("\n")
+        if newline:
+            self._put(head + newline)
+        if tail:
+            self._unfinished[thread] = tail
+        return len(text)
+
+    def flush(self) -> None:
+        """A no-op: queued lines are written as soon as the writer gets to them (``drain`` waits for that)."""
+
+    def isatty(self) -> bool:
+        return self.target.isatty()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self.target.encoding
+
+    def drain(self) -> None:
+        """Write everything written so far, unfinished lines included, and wait until it is out."""
+        for thread in list(self._unfinished):
+            self._put(self._unfinished.pop(thread, ""))
+        with self._written:
+            self._written.wait_for(lambda: self._done >= self._queued)
+
+    def _put(self, text: str) -> None:
+        with self._written:
+            self._queued += 1
+        self._lines.put(text)
+
+    def _write_out(self) -> None:
+        while True:
+            chunk = [self._lines.get()]
+            while len(chunk) < _CHUNK:
+                try:
+                    chunk.append(self._lines.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self.target.write("".join(line for line in chunk if line))
+                self.target.flush()
+            except (OSError, ValueError):  # the terminal went away: the lines have nowhere to go
+                pass
+            with self._written:
+                self._done += len(chunk)
+                self._written.notify_all()
+
+
+def install() -> Callable[[], None]:
+    """Queue sys.stdout's writes (before the functions' loggers bind to it); returns the undo, which drains."""
+    original = sys.stdout
+    queued = QueuedLines(original)
+    sys.stdout = queued
+
+    def undo() -> None:
+        queued.drain()
+        if sys.stdout is queued:
+            sys.stdout = original
+
+    return undo
