@@ -24,10 +24,9 @@ class QueuedLines(io.TextIOBase):
 
     def __init__(self, target: TextIO) -> None:
         self.target = target
-        self._lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+        # Lines, and the drains waiting for the lines before them to be written (a put takes no lock).
+        self._lines: queue.SimpleQueue[str | threading.Event] = queue.SimpleQueue()
         self._unfinished: dict[int, str] = {}  # per thread: text written after its last newline
-        self._written = threading.Condition()
-        self._queued = self._done = 0
         threading.Thread(target=self._write_out, name="local-stack-output", daemon=True).start()
 
     def writable(self) -> bool:
@@ -37,7 +36,7 @@ class QueuedLines(io.TextIOBase):
         thread = threading.get_ident()
         head, newline, tail = (self._unfinished.pop(thread, "") + text).rpartition("\n")
         if newline:
-            self._put(head + newline)
+            self._lines.put(head + newline)
         if tail:
             self._unfinished[thread] = tail
         return len(text)
@@ -55,31 +54,34 @@ class QueuedLines(io.TextIOBase):
     def drain(self) -> None:
         """Write everything written so far, unfinished lines included, and wait until it is out."""
         for thread in list(self._unfinished):
-            self._put(self._unfinished.pop(thread, ""))
-        with self._written:
-            self._written.wait_for(lambda: self._done >= self._queued)
-
-    def _put(self, text: str) -> None:
-        with self._written:
-            self._queued += 1
-        self._lines.put(text)
+            self._lines.put(self._unfinished.pop(thread, ""))
+        written = threading.Event()
+        self._lines.put(written)
+        written.wait()
 
     def _write_out(self) -> None:
         while True:
-            chunk = [self._lines.get()]
-            while len(chunk) < _CHUNK:
+            chunk, drains = [], []
+            item = self._lines.get()
+            while True:
+                if isinstance(item, threading.Event):
+                    drains.append(item)  # set once the lines queued before it are written
+                else:
+                    chunk.append(item)
+                if len(chunk) >= _CHUNK:
+                    break
                 try:
-                    chunk.append(self._lines.get_nowait())
+                    item = self._lines.get_nowait()
                 except queue.Empty:
                     break
             try:
-                self.target.write("".join(line for line in chunk if line))
-                self.target.flush()
+                if chunk:
+                    self.target.write("".join(chunk))
+                    self.target.flush()
             except (OSError, ValueError):  # the terminal went away: the lines have nowhere to go
                 pass
-            with self._written:
-                self._done += len(chunk)
-                self._written.notify_all()
+            for drain in drains:
+                drain.set()
 
 
 def install() -> Callable[[], None]:
