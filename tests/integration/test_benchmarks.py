@@ -10,12 +10,11 @@ from tests.support.stack import ACCOUNT, put_job
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
-def test_the_bare_handler_sends_the_stop_the_store_sends(stack, monkeypatch):
-    monkeypatch.setenv("JOBS_TABLE_NAME", stack.table_name)  # read by the baseline at import, as on Lambda
-    spec = importlib.util.spec_from_file_location("bare_handler", BENCHMARKS / "bare_handler.py")
+def test_the_bare_handler_sends_the_stop_the_store_sends(stack):
+    spec = importlib.util.spec_from_file_location("stop_update", BENCHMARKS / "stop_update.py")
     assert spec is not None and spec.loader is not None
-    bare_handler = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bare_handler)
+    stop_update = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(stop_update)
     job_id = put_job("IN_PROGRESS")
 
     with dynamodb_requests() as requests:
@@ -23,6 +22,6 @@ def test_the_bare_handler_sends_the_stop_the_store_sends(stack, monkeypatch):
 
     [(operation, sent)] = requests.sent
     now = float(sent["ExpressionAttributeValues"][":5"]["N"])
-    by_hand = bare_handler.stop_request(stack.table_name, ACCOUNT, job_id, f"arn:aws:iam::{ACCOUNT}:root", now)
+    by_hand = stop_update.stop_request(stack.table_name, ACCOUNT, job_id, f"arn:aws:iam::{ACCOUNT}:root", now)
     assert operation == "UpdateItem"
     assert sent == json.loads(json.dumps(by_hand))
