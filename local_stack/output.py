@@ -47,6 +47,9 @@ class QueuedLines(io.TextIOBase):
     def isatty(self) -> bool:
         return self.target.isatty()
 
+    def fileno(self) -> int:  # for a child process given this stream: it writes to the terminal directly
+        return self.target.fileno()
+
     @property
     def encoding(self) -> str:  # type: ignore[override]
         return self.target.encoding
