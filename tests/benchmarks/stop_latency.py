@@ -36,6 +36,7 @@ for entry in (ROOT, ROOT / "layers" / "shared", Path(__file__).parent):  # the l
     if str(entry) not in sys.path:
         sys.path.insert(0, str(entry))
 
+USER_ENVIRONMENT = dict(os.environ)  # `make run`'s, before this process's own defaults below
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
@@ -234,7 +235,7 @@ class MakeRun:
         import subprocess
 
         self.api_url, self.emulator_url = (f"http://127.0.0.1:{free_port()}" for _ in range(2))
-        env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+        env = {**USER_ENVIRONMENT, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
         env.pop("AWS_ENDPOINT_URL", None)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "local_stack", "run", "--port", self.api_url.rpartition(":")[2],
