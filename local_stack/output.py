@@ -17,6 +17,9 @@ from collections.abc import Callable
 from typing import TextIO
 
 _CHUNK = 256  # lines written (and flushed) at once when many are waiting
+# Lines waiting at most: a terminal slower than the logs makes the loggers wait again (as a direct write
+# did), rather than the queue growing without bound.
+_MOST_WAITING = 10_000
 
 
 class QueuedLines(io.TextIOBase):
@@ -24,8 +27,9 @@ class QueuedLines(io.TextIOBase):
 
     def __init__(self, target: TextIO) -> None:
         self.target = target
-        # Lines, and the drains waiting for the lines before them to be written (a put takes no lock).
-        self._lines: queue.SimpleQueue[str | threading.Event] = queue.SimpleQueue()
+        # Lines, and the drains waiting for the lines before them to be written (a put holds a lock
+        # only for the put itself: never across a write).
+        self._lines: queue.Queue[str | threading.Event] = queue.Queue(maxsize=_MOST_WAITING)
         self._unfinished: dict[int, str] = {}  # per thread: text written after its last newline
         threading.Thread(target=self._write_out, name="local-stack-output", daemon=True).start()
 

@@ -65,3 +65,25 @@ def test_install_queues_stdout_and_its_undo_writes_everything_and_restores_it(mo
     restore()
     assert sys.stdout is terminal
     assert terminal.getvalue() == "Shutting down...\nStopped."
+
+
+def test_a_terminal_far_behind_makes_writers_wait_rather_than_the_queue_grow(monkeypatch):
+    from local_stack import output
+
+    monkeypatch.setattr(output, "_MOST_WAITING", 10)
+    terminal = Held()
+    lines = QueuedLines(terminal)
+    written = threading.Event()
+
+    def log() -> None:
+        for n in range(100):
+            lines.write(f"line {n}\n")
+        written.set()
+
+    threading.Thread(target=log, daemon=True).start()
+    assert not written.wait(timeout=0.5)  # at most 10 waiting (+ the chunk being written): the writer waits
+    assert lines._lines.qsize() <= 10
+    terminal.released.set()
+    assert written.wait(timeout=30)
+    lines.drain()
+    assert terminal.getvalue() == "".join(f"line {n}\n" for n in range(100))
