@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from local_stack import faults
+from local_stack import faults, output
 from local_stack.eventbridge import time_scale
 from local_stack.faults import FaultPlan
 from local_stack.retention import retention_seconds
@@ -61,6 +61,21 @@ def run(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return 2
     faults.activate(plan)
+    restore_output = output.install()  # the functions' log lines, written by a thread of their own
+    try:
+        code = _serve(args, parameters, plan, started)
+    finally:
+        restore_output()  # everything logged is written out first
+    if code:
+        return code
+    # Everything is closed; skip tearing down thousands of moto/botocore objects (about a second).
+    logging.shutdown()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def _serve(args: argparse.Namespace, parameters: dict[str, str], plan: FaultPlan | None, started: float) -> int:
+    """Start the stack, print the banner, serve until Ctrl-C (or SIGTERM), stop: the exit code."""
     local = LocalStack(
         host=args.host,
         port=args.port,
@@ -109,10 +124,7 @@ Press Ctrl-C to stop.""",
     if plan is not None:
         print(f"Faults injected: {dict(sorted(plan.injected.items()))}", flush=True)
     print("Stopped.", flush=True)
-    # Everything is closed; skip tearing down thousands of moto/botocore objects (about a second).
-    logging.shutdown()
-    sys.stderr.flush()
-    os._exit(0)
+    return 0
 
 
 def invoke(args: argparse.Namespace) -> int:

@@ -19,6 +19,10 @@ returns the undo.
 * moto parsed each UpdateExpression twice per UpdateItem (once to validate the request, once to
   apply it) into a syntax tree that it then only reads or copies; the workflow and Stop send the same
   few expressions again and again. Each expression is now parsed once (the most recent 512 kept).
+* moto's UpdateExpression validator deep-copied that tree on every UpdateItem (copy.deepcopy, ~250 us
+  for Stop's five SETs) and then walked it ten times, each walk building each processor's table of
+  node types twice per node. The copy is now made by a clone that knows the tree's nodes (the same
+  tree: tests/integration/test_moto_speed.py compares both), and each walk builds its table once.
 * moto listed its response class's methods (inspect.getmembers, a few hundred) on every request of
   every service, to find the action's; they are listed once per class.
 * StartExecution started the execution's thread before answering, and waited for it to run: a Start
@@ -27,6 +31,7 @@ returns the undo.
   Start), its thread starts once that request is answered (local_stack.foreground.after_answer).
 """
 
+import copy
 import functools
 import sys
 from collections.abc import Callable
@@ -35,7 +40,8 @@ from typing import Any
 
 def install() -> Callable[[], None]:
     undoes = [_sqs_send_without_counting(), _dynamodb_items_serialized_directly(), _update_expressions_parsed_once(),
-              _executions_started_after_the_answer(), _handler_methods_listed_once()]
+              _update_expressions_validated_faster(), _executions_started_after_the_answer(),
+              _handler_methods_listed_once()]
 
     def undo() -> None:
         for each in reversed(undoes):
@@ -80,6 +86,115 @@ def _update_expressions_parsed_once() -> Callable[[], None]:
 
     def undo() -> None:
         UpdateExpressionParser.make = original  # type: ignore[method-assign]
+
+    return undo
+
+
+def clone_tree(node: Any, memo: dict[int, Any] | None = None) -> Any:
+    """What copy.deepcopy makes of an expression's syntax tree, made faster: nodes and lists are copied
+    here, immutable values (strings, numbers) shared as deepcopy shares them, anything else (there is
+    nothing else in a tree before validation) left to copy.deepcopy."""
+    from moto.dynamodb.parsing.ast_nodes import Node  # type: ignore[attr-defined]
+
+    memo = {} if memo is None else memo
+    if type(node) in _IMMUTABLE:
+        return node
+    if id(node) in memo:  # a parent, already copied on the way down
+        return memo[id(node)]
+    if isinstance(node, list):
+        copied: Any = []
+        memo[id(node)] = copied
+        copied.extend(clone_tree(each, memo) for each in node)
+    elif isinstance(node, Node) and not hasattr(node, "__deepcopy__"):
+        copied = object.__new__(type(node))
+        memo[id(node)] = copied
+        copied.__dict__.update({name: clone_tree(value, memo) for name, value in vars(node).items()})
+    else:
+        return copy.deepcopy(node, memo)
+    return copied
+
+
+_IMMUTABLE = frozenset({str, int, float, bool, type(None)})
+
+
+@functools.cache
+def _is_node(kind: Any) -> bool:
+    from moto.dynamodb.parsing.ast_nodes import Node  # type: ignore[attr-defined]
+
+    return issubclass(kind, Node)
+
+
+@functools.cache
+def _holds_clauses(kind: Any) -> bool:
+    """moto's find_clauses descends into these (isinstance of Expression or UpdateExpressionFunction)."""
+    from moto.dynamodb.parsing.ast_nodes import Expression, UpdateExpressionFunction  # type: ignore[attr-defined]
+
+    return issubclass(kind, (Expression, UpdateExpressionFunction))
+
+
+def _update_expressions_validated_faster() -> Callable[[], None]:
+    from moto.dynamodb.parsing import validators
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node  # type: ignore[attr-defined]
+
+    original_copy, original_traverse, original_find = validators.deepcopy, DepthFirstTraverser.traverse, Node.find_clauses
+    assert validators.deepcopy is copy.deepcopy, "moto's validators changed: review this patch"
+    # Only the Validator's copy of the tree is deep-copied through this name in validators.py.
+    validators.deepcopy = clone_tree  # type: ignore[assignment]
+    base_hook = DepthFirstTraverser.pre_processing_of_child
+
+    @functools.wraps(original_traverse)
+    def traverse(traverser: Any, root: Any) -> Any:
+        """DepthFirstTraverser.traverse_node_recursively, with the processor's table built once per walk and
+        each node class looked up in it once (the nodes' isinstance goes through ABCMeta: slow)."""
+        processor = type(traverser)
+        if any(getattr(processor, name) is not getattr(DepthFirstTraverser, name)
+               for name in ("traverse_node_recursively", "process", "nodes_to_be_processed")):
+            return original_traverse(traverser, root)  # a processor that walks its own way
+        table = traverser._processing_map()
+        processes: dict[type, Any] = {}  # node class -> its process (None: not processed)
+        hook = traverser.pre_processing_of_child if processor.pre_processing_of_child is not base_hook else None
+
+        def walk(node: Any, child_id: int) -> Any:
+            kind: Any = type(node)
+            if not _is_node(kind):
+                return node
+            parent = node.parent
+            if node.children is not None:
+                for index, child in enumerate(node.children):
+                    if hook is not None:
+                        hook(node, index)
+                    walk(child, index)
+            if kind not in processes:  # the first kind of the table it is an instance of, as moto's process()
+                processes[kind] = next((process for each, process in table.items() if issubclass(kind, each)), None)
+            process = processes[kind]
+            if process is not None:
+                node = process(node)
+                node.parent = parent
+                if parent:
+                    parent.children[child_id] = node
+            return node
+
+        return walk(root, -1)
+
+    @functools.wraps(original_find)
+    def find_clauses(node: Any, clause_types: Any) -> list[Any]:
+        """Node.find_clauses, with each class's place in the tree's hierarchy looked up once."""
+        clauses = []
+        for child in node.children or []:
+            kind: Any = type(child)
+            if kind in clause_types:
+                clauses.append(child)
+            elif _holds_clauses(kind):
+                clauses.extend(child.find_clauses(clause_types))
+        return clauses
+
+    DepthFirstTraverser.traverse = traverse
+    Node.find_clauses = find_clauses
+
+    def undo() -> None:
+        validators.deepcopy = original_copy
+        DepthFirstTraverser.traverse = original_traverse
+        Node.find_clauses = original_find
 
     return undo
 

@@ -1,12 +1,14 @@
 """`make bench`: issue 13's goals, each beside its reference measured in the same run, in one table.
 
-Starts the local stack (as `make run`: the API front, moto in-process for the functions and its
-server for other callers) on free ports and measures:
-  1. Stop, Describe, Start and a Stop of an unknown job (the ConditionalCheckFailed path) via boto3's
-     Translate client through the front, beside the same calls against MiniStack (the in-memory
-     emulator with Translate jobs; its command in $MINISTACK, `make bench` installs it), alternating
-     one request to each (so both see the same load), median and p99 (and, for reference, a
-     conditional UpdateItem sent straight to the emulator port);
+Measures, on free ports:
+  1. against `python -m local_stack run` (what `make run` runs) in a process of its own, as a user's
+     client sees it: Stop, Describe, Start (one job at a time, and back to back) and a Stop of an
+     unknown job (the ConditionalCheckFailed path) via boto3's Translate client through the front,
+     beside the same calls against MiniStack (the in-memory emulator with Translate jobs, also a
+     process of its own; its command in $MINISTACK, `make bench` installs it), alternating one
+     request to each (so both see the same load), median and p99 (and, for reference, Stop's
+     UpdateItem sent straight to the emulator port);
+  then, on the stack started in this process (as `make run` starts it):
   2. the API function's Stop handler called in-process (warm), beside bare_handler.py (boto3 alone,
      the same conditional UpdateItem); a cold start of each (cold_start.py in a fresh interpreter:
      import + first Stop, with the function's template environment); the built layer's size;
@@ -34,6 +36,7 @@ for entry in (ROOT, ROOT / "layers" / "shared", Path(__file__).parent):  # the l
     if str(entry) not in sys.path:
         sys.path.insert(0, str(entry))
 
+USER_ENVIRONMENT = dict(os.environ)  # `make run`'s, before this process's own defaults below
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
@@ -45,6 +48,7 @@ from local_stack.stack import DEFAULT_ACCOUNT, LocalStack  # noqa: E402
 
 REGION = "us-east-1"
 WARMUP = 10
+ROOT_CALLER = f"arn:aws:iam::{DEFAULT_ACCOUNT}:root"  # who the front says calls: the account root
 
 
 def free_port() -> int:
@@ -53,31 +57,52 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def create_jobs(count: int) -> list[str]:
-    from translate_jobs.core.config import Settings
-    from translate_jobs.dal.store import JobRecord, JobStore
+def create_jobs(count: int, dynamodb: Any = None, table: str = "") -> list[str]:
+    """IN_PROGRESS jobs of the default account, as the store writes them (JobRecord), through ``dynamodb``
+    (default: the in-process stack's moto and its table)."""
+    from translate_jobs.dal.store import JobRecord
 
-    JobStore(Settings.from_environ(os.environ))  # binds JobRecord to the template's table
+    if dynamodb is None:  # the in-process stack has set the functions' environment
+        dynamodb, table = boto3.client("dynamodb", region_name=REGION), os.environ["JOBS_TABLE_NAME"]
     ids = []
-    with JobRecord.batch_write() as batch:
-        for _ in range(count):
+    for first in range(0, count, 25):
+        items = []
+        for _ in range(min(25, count - first)):
             job_id = uuid.uuid4().hex
-            batch.save(
-                JobRecord(
-                    DEFAULT_ACCOUNT,
-                    job_id,
-                    job_name="bench",
-                    job_status="IN_PROGRESS",
-                    submitted_time=round(time.time(), 3),
-                    source_language_code="en",
-                    target_language_codes=["fr"],
-                    input_data_config={"S3Uri": "s3://translate-jobs-demo-input/docs/", "ContentType": "text/plain"},
-                    output_data_config={"S3Uri": f"s3://translate-jobs-demo-output/out/{DEFAULT_ACCOUNT}-TranslateText-{job_id}/"},
-                    data_access_role_arn=f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/TranslateDemoDataAccess",
-                )
-            )
+            items.append({"PutRequest": {"Item": JobRecord(
+                DEFAULT_ACCOUNT,
+                job_id,
+                job_name="bench",
+                job_status="IN_PROGRESS",
+                submitted_time=round(time.time(), 3),
+                source_language_code="en",
+                target_language_codes=["fr"],
+                input_data_config={"S3Uri": "s3://translate-jobs-demo-input/docs/", "ContentType": "text/plain"},
+                output_data_config={"S3Uri": f"s3://translate-jobs-demo-output/out/{DEFAULT_ACCOUNT}-TranslateText-{job_id}/"},
+                data_access_role_arn=f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/TranslateDemoDataAccess",
+            ).serialize()}})
             ids.append(job_id)
+        assert not dynamodb.batch_write_item(RequestItems={table: items}).get("UnprocessedItems")
     return ids
+
+
+def events_settled(sqs: Any) -> None:
+    """Wait until the stack's events pipeline is idle: the local events queue (it receives every event on
+    the bus) has not grown for a second. Jobs written straight to the table each make a state change
+    event: the requests measured next should not share the stack with publishing those."""
+    from local_stack.delivery import LOCAL_EVENTS_QUEUE
+
+    url = sqs.get_queue_url(QueueName=LOCAL_EVENTS_QUEUE)["QueueUrl"]
+    deadline, last, since = time.monotonic() + 120, -1, time.monotonic()
+    while True:
+        count = int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])[
+            "Attributes"]["ApproximateNumberOfMessages"])
+        if count != last:
+            last, since = count, time.monotonic()
+        elif time.monotonic() - since >= 1.0:  # two delivery intervals (local_stack.delivery.DeliveryLoop)
+            return
+        assert time.monotonic() < deadline, "the events pipeline did not settle"
+        time.sleep(0.1)  # polling a condition with a deadline
 
 
 def timed(call: Callable[[str], object], job_ids: list[str]) -> list[float]:
@@ -109,7 +134,9 @@ def main(count: int) -> None:
     rows = [
         ("1", "Stop via boto3 through the local front (ms)", results["Stop"], "MiniStack", ministack.get("Stop")),
         ("1", "Describe via boto3 through the local front (ms)", results["Describe"], "MiniStack", ministack.get("Describe")),
-        ("1", "Start via boto3 through the local front (ms)", results["Start"], "MiniStack", ministack.get("Start")),
+        ("1", "One Start at a time, each job finished first (ms)", results["Start one at a time"], "MiniStack",
+         ministack.get("Start one at a time")),
+        ("1", f"Start, {count} back to back (their jobs running) (ms)", results["Start"], "MiniStack", ministack.get("Start")),
         ("1", "Stop of an unknown job through the local front (ms)", results["Stop unknown"], "MiniStack",
          ministack.get("Stop unknown")),
         ("-", "UpdateItem straight to the emulator port (ms)", results["UpdateItem"], "MiniStack", ministack.get("Stop")),
@@ -200,19 +227,51 @@ def paired(ours: Callable[[str], object], our_ids: list[str], theirs: Callable[[
             reference[name] += timed(theirs, [their_ids[index]])
 
 
+class MakeRun:
+    """`python -m local_stack run` (what `make run` runs) in a process of its own, on free ports: the
+    clients measured talk to it over HTTP from this process, as a user's do (and as MiniStack's)."""
+
+    def __init__(self) -> None:
+        import subprocess
+
+        self.api_url, self.emulator_url = (f"http://127.0.0.1:{free_port()}" for _ in range(2))
+        env = {**USER_ENVIRONMENT, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+        env.pop("AWS_ENDPOINT_URL", None)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "local_stack", "run", "--port", self.api_url.rpartition(":")[2],
+             "--emulator-port", self.emulator_url.rpartition(":")[2]],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
+        self.translate = session.client("translate", endpoint_url=self.api_url)
+        self.dynamodb = session.client("dynamodb", endpoint_url=self.emulator_url)
+        self.s3 = session.client("s3", endpoint_url=self.emulator_url)
+        self.sqs = session.client("sqs", endpoint_url=self.emulator_url)
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                self.translate.list_text_translation_jobs(MaxResults=1)
+                break
+            except Exception:  # noqa: BLE001 - not listening yet
+                assert self.process.poll() is None and time.monotonic() < deadline, "make run did not start"
+                time.sleep(0.2)
+        self.jobs_table = next(name for name in self.dynamodb.list_tables()["TableNames"] if name.endswith("-JobsTable"))
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=60)
+
+
 def measure(count: int) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, Any]]:
-    """Ours and MiniStack's (when $MINISTACK names it) side by side, request by request."""
+    """Goal 1 against `make run` in its own process, beside MiniStack's (when $MINISTACK names it), request
+    by request; then goals 2 and 4 on the stack started in this process."""
+    from local_stack import output
+
     ministack = MiniStack() if os.environ.get("MINISTACK") else None
-    stack = LocalStack(port=free_port(), emulator_port=free_port()).start()
     theirs: dict[str, list[float]] = {}
+    results: dict[str, list[float]] = {}
+    run = MakeRun()
     try:
-        assert stack.stack is not None
-        table = stack.stack.table_name
-        translate = boto3.client(
-            "translate", endpoint_url=stack.api_url, region_name=REGION,
-            aws_access_key_id="testing", aws_secret_access_key="testing",
-        )
-        dynamodb = boto3.client("dynamodb", endpoint_url=stack.emulator_url, region_name=REGION)
+        translate, dynamodb, table = run.translate, run.dynamodb, run.jobs_table
 
         def stop(job_id: str) -> None:
             assert translate.stop_text_translation_job(JobId=job_id)["JobStatus"] == "STOP_REQUESTED"
@@ -220,36 +279,53 @@ def measure(count: int) -> tuple[dict[str, list[float]], dict[str, list[float]],
         def describe(job_id: str) -> None:
             translate.describe_text_translation_job(JobId=job_id)
 
-        import bare_handler  # reads the table's name from the environment the stack has just set
+        from stop_update import stop_request  # the bare handler's UpdateItem, sent straight to the emulator port
 
         def update(job_id: str) -> None:
-            dynamodb.update_item(**bare_handler.stop_request(table, DEFAULT_ACCOUNT, job_id))
+            dynamodb.update_item(**stop_request(table, DEFAULT_ACCOUNT, job_id, ROOT_CALLER))
 
         def stop_unknown(job_id: str) -> None:
             with contextlib.suppress(translate.exceptions.ResourceNotFoundException):
                 translate.stop_text_translation_job(JobId=job_id)
 
-        warm = create_jobs(WARMUP * 3)
+        def jobs(count: int) -> list[str]:
+            return create_jobs(count, dynamodb, table)
+
+        warm = jobs(WARMUP * 3)
         timed(stop, warm[:WARMUP])
         timed(describe, warm[WARMUP:2 * WARMUP])
         timed(update, warm[2 * WARMUP:])
 
-        stop_jobs, baseline_jobs = create_jobs(count), create_jobs(count)
+        stop_jobs, baseline_jobs = jobs(count), jobs(count)
         unknown = [uuid.uuid4().hex for _ in range(count)]
         their_jobs = [ministack.start() for _ in range(count + WARMUP)] if ministack else []
         if ministack:
             timed(ministack.stop, their_jobs[:WARMUP])
         their_jobs = their_jobs[WARMUP:]
-        results = {"UpdateItem": timed(update, baseline_jobs)}
+        events_settled(run.sqs)
+        results["UpdateItem"] = timed(update, baseline_jobs)
+        events_settled(run.sqs)
         paired(stop, stop_jobs, ministack.stop if ministack else None, their_jobs, results, theirs, "Stop")
+        events_settled(run.sqs)
         paired(describe, stop_jobs, ministack.describe if ministack else None, their_jobs, results, theirs, "Describe")
         paired(stop_unknown, unknown, ministack.stop_unknown if ministack else None, unknown, results, theirs, "Stop unknown")
+        results["Start one at a time"], theirs["Start one at a time"] = measure_starts_one_at_a_time(run, ministack)
+        results["Start"], theirs["Start"] = measure_starts(run, count, ministack)
+    finally:
+        run.close()
+
+    restore_output = output.install()  # as `python -m local_stack run` does
+    stack = LocalStack(port=free_port(), emulator_port=free_port()).start()
+    try:
+        assert stack.stack is not None
         results.update(measure_in_process(stack, count))
         results.update(measure_cold_starts(stack))
-        extra = measure_throughput(stack, translate)
-        results["Start"], theirs["Start"] = measure_starts(translate, count, ministack)
+        extra = measure_throughput(stack, boto3.client(
+            "translate", endpoint_url=stack.api_url, region_name=REGION,
+            aws_access_key_id="testing", aws_secret_access_key="testing"))
     finally:
         stack.stop()
+        restore_output()
     alone: dict[str, list[float]] = {}
     if ministack:
         try:
@@ -268,7 +344,8 @@ def measure_ministack_alone(ministack: MiniStack, count: int) -> dict[str, list[
     jobs = [ministack.start() for _ in range(count + WARMUP)]
     timed(ministack.stop, jobs[:WARMUP])
     return {"Stop": timed(ministack.stop, jobs[WARMUP:]), "Describe": timed(ministack.describe, jobs[WARMUP:]),
-            "Stop unknown": timed(ministack.stop_unknown, [uuid.uuid4().hex for _ in range(count)]), "Start": starts}
+            "Stop unknown": timed(ministack.stop_unknown, [uuid.uuid4().hex for _ in range(count)]), "Start": starts,
+            "Start one at a time": starts}  # MiniStack's Start runs no workflow: the same either way
 
 
 def stop_event(stack: LocalStack, job_id: str) -> dict[str, Any]:
@@ -285,22 +362,29 @@ def stop_event(stack: LocalStack, job_id: str) -> dict[str, Any]:
 
 def measure_in_process(stack: LocalStack, count: int) -> dict[str, list[float]]:
     """Goal 2, warm: the API function's handler called directly (moto in-process, as `make run` serves
-    it, no front, no HTTP) beside the bare boto3 handler, alternating, on the same table."""
+    it, no front, no HTTP) beside the bare boto3 handler, alternating, on the same table. Each call is
+    served as the front serves a request (local_stack.foreground): the stack's background work (the
+    events each Stop causes) waits, for both alike, instead of landing in whichever call comes next."""
     import bare_handler
 
+    from local_stack.foreground import serving
     from local_stack.runtime import LambdaContext
 
     assert stack.stack is not None
     function = stack.stack.runtime.find("ApiFunction")
     api = stack.stack.runtime.handler(function)
     jobs = create_jobs(2 * (count + WARMUP))
+    events_settled(boto3.client("sqs", region_name=REGION))
     api_samples, bare_samples = [], []
     for index, (ours, theirs) in enumerate(zip(jobs[::2], jobs[1::2], strict=True)):
         event, context = stop_event(stack, ours), LambdaContext(function)
+        bare_event = stop_event(stack, theirs)
         started = time.perf_counter()
-        assert api(event, context)["statusCode"] == 200
+        with serving():
+            assert api(event, context)["statusCode"] == 200
         middle = time.perf_counter()
-        bare_handler.handler(stop_event(stack, theirs), None)
+        with serving():
+            bare_handler.handler(bare_event, None)
         ended = time.perf_counter()
         if index >= WARMUP:
             api_samples.append((middle - started) * 1000)
@@ -370,27 +454,50 @@ def measure_throughput(stack: LocalStack, translate: Any, documents: int = 1000)
             "job_status": f"{job['JobStatus']} {translated}/{documents}"}
 
 
-def measure_starts(translate: Any, count: int, ministack: MiniStack | None) -> tuple[list[float], list[float]]:
-    """Start over HTTP (last: each starts a workflow, which then runs beside what is measured next),
-    each followed by one of MiniStack's."""
+def start_request(run: MakeRun) -> Callable[[], str]:
+    """A Start of a one-document job on `make run` (the document uploaded once)."""
     from local_stack.stack import DEMO_BUCKETS, DEMO_ROLE
 
-    boto3.client("s3", region_name=REGION).put_object(Bucket=DEMO_BUCKETS[0], Key="start-bench/doc.txt", Body=b"Hello.\n")
+    run.s3.put_object(Bucket=DEMO_BUCKETS[0], Key="start-bench/doc.txt", Body=b"Hello.\n")
 
-    def start(_: str) -> None:
-        translate.start_text_translation_job(
+    def start() -> str:
+        return str(run.translate.start_text_translation_job(
             InputDataConfig={"S3Uri": f"s3://{DEMO_BUCKETS[0]}/start-bench/", "ContentType": "text/plain"},
             OutputDataConfig={"S3Uri": f"s3://{DEMO_BUCKETS[1]}/out/"}, DataAccessRoleArn=DEMO_ROLE,
             SourceLanguageCode="en", TargetLanguageCodes=["fr"],
-        )
+        )["JobId"])
 
+    return start
+
+
+def measure_starts_one_at_a_time(run: MakeRun, ministack: MiniStack | None, count: int = 30) -> tuple[list[float], list[float]]:
+    """Start as one user starting one job feels it: each job is finished (not timed) before the next Start."""
+    start, samples, theirs = start_request(run), [], []
+    for _ in range(count + WARMUP):
+        started = time.perf_counter()
+        job_id = start()
+        samples.append((time.perf_counter() - started) * 1000)
+        if ministack:
+            theirs += timed(ministack.start, [""])
+        deadline = time.monotonic() + 60
+        while run.translate.describe_text_translation_job(JobId=job_id)["TextTranslationJobProperties"]["JobStatus"] in (
+                "SUBMITTED", "IN_PROGRESS"):
+            assert time.monotonic() < deadline, f"job {job_id} did not finish"
+            time.sleep(0.05)  # polling a condition with a deadline
+    return samples[WARMUP:], theirs[WARMUP:]
+
+
+def measure_starts(run: MakeRun, count: int, ministack: MiniStack | None) -> tuple[list[float], list[float]]:
+    """Start back to back (last: each starts a workflow, and they all run beside the Starts that follow),
+    each followed by one of MiniStack's."""
+    start = start_request(run)
     samples, theirs, failures = [], [], 0
     for _ in range(count + WARMUP):
         started = time.perf_counter()
         try:
-            start("")
+            start()
             samples.append((time.perf_counter() - started) * 1000)
-        except translate.exceptions.InternalServerException:  # counted and shown: a 500 is a finding too
+        except run.translate.exceptions.InternalServerException:  # counted and shown: a 500 is a finding too
             failures += 1
         if ministack:
             theirs += timed(ministack.start, [""])

@@ -186,3 +186,104 @@ def test_a_response_class_s_methods_are_listed_once(stack):
         assert responses.method_names_from_class(handler) is responses.method_names_from_class(handler)
     boto3.client("dynamodb", region_name=REGION).list_tables()
     boto3.client("sqs", region_name=REGION).list_queues()
+
+
+# Update expressions of every kind moto's grammar has, and ones its validator must refuse.
+UPDATES = [
+    ("SET #n = :n, plain = :s", {"#n": "Count"}, {":n": {"N": "1"}, ":s": {"S": "x"}}),
+    ("SET #n = #n + :n, listed = list_append(if_not_exists(listed, :empty), :l)", {"#n": "Count"},
+     {":n": {"N": "2"}, ":l": {"L": [{"S": "a"}]}, ":empty": {"L": []}}),
+    ("SET nested = :m", None, {":m": {"M": {"a": {"M": {"b": {"L": [{"N": "1"}, {"N": "2"}]}}}}}}),
+    ("SET nested.a.b[1] = :v, nested.c = :v REMOVE plain", None, {":v": {"N": "7"}}),
+    ("ADD tags :t, #n :n DELETE gone :g", {"#n": "Count"}, {":t": {"SS": ["x", "y"]}, ":n": {"N": "-1"}, ":g": {"SS": ["z"]}}),
+    ("REMOVE listed[0], nested.a", None, None),
+    ("SET a = :v, a = :v", None, {":v": {"N": "1"}}),  # two paths overlap
+    ("SET a = :v SET b = :v", None, {":v": {"N": "1"}}),  # two SET clauses
+    ("SET Id = :v", None, {":v": {"S": "other"}}),  # the key
+    ("SET a = :missing", None, {":v": {"N": "1"}}),  # an undefined value
+    ("SET a = #missing", None, None),  # an undefined name
+    ("SET a = nothing_here + :v", None, {":v": {"N": "1"}}),  # a path the item does not have
+    ("SET a = tags + :v", None, {":v": {"N": "1"}}),  # arithmetic on a set
+    ("ADD plain :v", None, {":v": {"N": "1"}}),  # ADD to a string
+]
+
+
+def _tree(node: Any, seen: dict[int, int] | None = None) -> Any:
+    """A tree's nodes as nested tuples, parents as the position they were first met at."""
+    from moto.dynamodb.parsing.ast_nodes import Node
+
+    seen = {} if seen is None else seen
+    if isinstance(node, list):
+        return [_tree(each, seen) for each in node]
+    if not isinstance(node, Node):
+        return node
+    seen.setdefault(id(node), len(seen))
+    return (type(node).__name__, tuple(
+        (name, seen.get(id(value), "outside") if name == "parent" and value is not None else _tree(value, seen))
+        for name, value in sorted(vars(node).items())))
+
+
+def test_the_validator_s_copy_of_a_tree_is_the_copy_deepcopy_makes(stack):
+    import copy
+
+    from moto.dynamodb.parsing.ast_nodes import Node
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    from local_stack.moto_speed import clone_tree
+
+    for expression, _, _ in UPDATES:
+        tree = UpdateExpressionParser.make(expression)
+        cloned, deep = clone_tree(tree), copy.deepcopy(tree)
+        assert _tree(cloned) == _tree(deep), expression
+        originals, copies = [], []
+        for root, into in ((tree, originals), (cloned, copies)):
+            stack_ = [root]
+            while stack_:
+                node = stack_.pop()
+                if isinstance(node, Node):
+                    into.append(id(node))
+                    stack_.extend(node.children or [])
+        assert len(copies) == len(originals) > 3 and not set(copies) & set(originals), expression
+
+
+def _apply_updates(dynamodb: Any, table: str) -> list[Any]:
+    """Each update's outcome (the item after it, or its error) on a fresh item."""
+    outcomes = []
+    for index, (expression, names, values) in enumerate(UPDATES):
+        key = {"Id": {"S": f"item-{index}"}}
+        dynamodb.put_item(TableName=table, Item={**key, "Count": {"N": "5"}, "plain": {"S": "p"}, "tags": {"SS": ["x", "z"]},
+                                                  "listed": {"L": [{"S": "first"}]},
+                                                  "nested": {"M": {"a": {"M": {"b": {"L": [{"N": "1"}, {"N": "2"}]}}}}}})
+        request = {"TableName": table, "Key": key, "UpdateExpression": expression, "ReturnValues": "ALL_NEW"}
+        request |= {"ExpressionAttributeNames": names} if names else {}
+        request |= {"ExpressionAttributeValues": values} if values else {}
+        try:
+            outcomes.append(dynamodb.update_item(**request)["Attributes"])
+        except dynamodb.exceptions.ClientError as error:
+            outcomes.append(error.response["Error"])
+    return outcomes
+
+
+def test_update_expressions_validated_faster_give_moto_s_items_and_errors(stack, monkeypatch):
+    from moto.dynamodb.parsing import validators
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node
+
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    table = "speed-validation"
+    dynamodb.create_table(TableName=table, KeySchema=[{"AttributeName": "Id", "KeyType": "HASH"}],
+                          AttributeDefinitions=[{"AttributeName": "Id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    try:
+        assert DepthFirstTraverser.traverse is not DepthFirstTraverser.traverse.__wrapped__  # the patch is installed
+        fast = _apply_updates(dynamodb, table)
+        with monkeypatch.context() as moto_only:
+            moto_only.setattr(validators, "deepcopy", __import__("copy").deepcopy)
+            moto_only.setattr(DepthFirstTraverser, "traverse", DepthFirstTraverser.traverse.__wrapped__)
+            moto_only.setattr(Node, "find_clauses", Node.find_clauses.__wrapped__)
+            generic = _apply_updates(dynamodb, table)
+    finally:
+        dynamodb.delete_table(TableName=table)
+
+    assert fast == generic
+    refused = [outcome for outcome in fast if "Code" in outcome]
+    assert len(refused) == 8 and {outcome["Code"] for outcome in refused} == {"ValidationException"}, refused
+    assert fast[1]["Count"] == {"N": "7"} and fast[1]["listed"] == {"L": [{"S": "first"}, {"S": "a"}]}
