@@ -22,7 +22,7 @@ from tests.support.e2e import AWS, CREDENTIALS, ROLE, ROOT, RunningStack, api_an
 pytestmark = pytest.mark.e2e
 
 INPUT_BUCKET, OUTPUT_BUCKET = "translate-jobs-demo-input", "translate-jobs-demo-output"
-SLOW_JOB_DOCUMENTS = 200  # one document per batch: ~20 s of work, far longer than a stop takes
+SLOW_JOB_DOCUMENTS = 400  # one document per batch: seconds of work, far longer than a stop takes
 TERMINAL = {"COMPLETED", "COMPLETED_WITH_ERROR", "FAILED", "STOPPED"}
 
 
