@@ -94,10 +94,9 @@ def clone_tree(node: Any, memo: dict[int, Any] | None = None) -> Any:
     """What copy.deepcopy makes of an expression's syntax tree, made faster: nodes and lists are copied
     here, immutable values (strings, numbers) shared as deepcopy shares them, anything else (there is
     nothing else in a tree before validation) left to copy.deepcopy."""
-    from moto.dynamodb.parsing.ast_nodes import Node  # type: ignore[attr-defined]
-
     memo = {} if memo is None else memo
-    if type(node) in _IMMUTABLE:
+    kind: Any = type(node)
+    if kind in _IMMUTABLE:
         return node
     if id(node) in memo:  # a parent, already copied on the way down
         return memo[id(node)]
@@ -105,8 +104,8 @@ def clone_tree(node: Any, memo: dict[int, Any] | None = None) -> Any:
         copied: Any = []
         memo[id(node)] = copied
         copied.extend(clone_tree(each, memo) for each in node)
-    elif isinstance(node, Node) and not hasattr(node, "__deepcopy__"):
-        copied = object.__new__(type(node))
+    elif _is_node(kind) and not hasattr(node, "__deepcopy__"):
+        copied = object.__new__(kind)
         memo[id(node)] = copied
         copied.__dict__.update({name: clone_tree(value, memo) for name, value in vars(node).items()})
     else:
