@@ -4,8 +4,8 @@ import importlib.util
 import json
 from pathlib import Path
 
-from tests.integration.test_stop_describe import dynamodb_requests, stop
-from tests.support.stack import ACCOUNT, put_job
+from tests.support.requests import dynamodb_requests
+from tests.support.stack import ACCOUNT, http_event, put_job
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
@@ -18,7 +18,7 @@ def test_the_bare_handler_sends_the_stop_the_store_sends(stack):
     job_id = put_job("IN_PROGRESS")
 
     with dynamodb_requests() as requests:
-        stop(stack, job_id)
+        stack.runtime.invoke("ApiFunction", http_event("POST", "/", {"JobId": job_id}, target="StopTextTranslationJob"))
 
     [(operation, sent)] = requests.sent
     now = float(sent["ExpressionAttributeValues"][":5"]["N"])
