@@ -13,27 +13,17 @@ Usage: .venv/bin/python tests/benchmarks/memory.py [JOBS [DOCUMENTS [REQUESTS]]]
 
 import contextlib
 import os
-import socket
-import subprocess
 import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import boto3
+from make_run import MakeRun
 
-ROOT = Path(__file__).resolve().parents[2]
-REGION = "us-east-1"
 INPUT, OUTPUT = "translate-jobs-demo-input", "translate-jobs-demo-output"
 ROLE = "arn:aws:iam::123456789012:role/TranslateDemoDataAccess"
 TERMINAL = ("COMPLETED", "COMPLETED_WITH_ERROR", "FAILED", "STOPPED")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def rss_mb(pid: int) -> float:
@@ -51,34 +41,19 @@ def wait_until(condition, timeout: float, what: str) -> None:  # noqa: ANN001
 
 
 def main(jobs: int, documents: int, requests: int) -> None:
-    api_port, emulator_port = free_port(), free_port()
-    env = {**os.environ, "LOCAL_RETENTION_SECONDS": os.environ.get("LOCAL_RETENTION_SECONDS", "60"),
-           "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-    env.pop("AWS_ENDPOINT_URL", None)
-    process = subprocess.Popen([sys.executable, "-m", "local_stack", "run", "--port", str(api_port), "--emulator-port",
-                                str(emulator_port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    retention = float(os.environ.get("LOCAL_RETENTION_SECONDS", "60"))
+    run = MakeRun(LOCAL_RETENTION_SECONDS=f"{retention:g}")
     rows: list[tuple[str, float]] = []
-    retention = float(env["LOCAL_RETENTION_SECONDS"])
     print(f"make run's resident memory (VmRSS), LOCAL_RETENTION_SECONDS={retention:g}; "
           f"{jobs} jobs x {documents:,} documents, {requests:,} requests")
     print(f"{'when':<50}{'MB':>9}{'x start':>9}", flush=True)
 
     def reading(when: str) -> None:
-        rows.append((when, rss_mb(process.pid)))
+        rows.append((when, rss_mb(run.process.pid)))
         print(f"{when:<50}{rows[-1][1]:>9.1f}{rows[-1][1] / rows[0][1]:>9.2f}", flush=True)
 
     try:
-        session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
-        s3 = session.client("s3", endpoint_url=f"http://127.0.0.1:{emulator_port}")
-        translate = session.client("translate", endpoint_url=f"http://127.0.0.1:{api_port}")
-
-        def ready() -> bool:
-            with contextlib.suppress(Exception):
-                translate.list_text_translation_jobs(MaxResults=1)
-                return True
-            return False
-
-        wait_until(ready, 120, "make run starting")
+        s3, translate = run.s3, run.translate
         time.sleep(2)  # polling is over; let start-up's garbage settle before the first reading
         reading("after start-up")
 
@@ -119,8 +94,7 @@ def main(jobs: int, documents: int, requests: int) -> None:
         time.sleep(retention + min(60.0, retention / 4) + 1)  # one sweep past the retention (a fixed wait, not a state)
         reading(f"{retention:g} s later (past the retention)")
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        run.close()
     print("goal 3: every line within 1.5x of the first")
 
 

@@ -22,7 +22,6 @@ Usage: .venv/bin/python tests/benchmarks/stop_latency.py [N]
 import contextlib
 import json
 import os
-import socket
 import statistics
 import sys
 import time
@@ -36,7 +35,8 @@ for entry in (ROOT, ROOT / "layers" / "shared", Path(__file__).parent):  # the l
     if str(entry) not in sys.path:
         sys.path.insert(0, str(entry))
 
-USER_ENVIRONMENT = dict(os.environ)  # `make run`'s, before this process's own defaults below
+from make_run import MakeRun, free_port  # noqa: E402 - it keeps the user's environment, before the defaults below
+
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
@@ -49,12 +49,6 @@ from local_stack.stack import DEFAULT_ACCOUNT, LocalStack  # noqa: E402
 REGION = "us-east-1"
 WARMUP = 10
 ROOT_CALLER = f"arn:aws:iam::{DEFAULT_ACCOUNT}:root"  # who the front says calls: the account root
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def create_jobs(count: int, dynamodb: Any = None, table: str = "") -> list[str]:
@@ -112,10 +106,6 @@ def timed(call: Callable[[str], object], job_ids: list[str]) -> list[float]:
         call(job_id)
         samples.append((time.perf_counter() - started) * 1000)
     return samples
-
-
-def p95(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=20, method="inclusive")[-1]
 
 
 TARGETS = {"MiniStack": 3.0, "bare boto3 handler": 1.2}
@@ -225,40 +215,6 @@ def paired(ours: Callable[[str], object], our_ids: list[str], theirs: Callable[[
         into[name] += timed(ours, [job_id])
         if theirs is not None:
             reference[name] += timed(theirs, [their_ids[index]])
-
-
-class MakeRun:
-    """`python -m local_stack run` (what `make run` runs) in a process of its own, on free ports: the
-    clients measured talk to it over HTTP from this process, as a user's do (and as MiniStack's)."""
-
-    def __init__(self) -> None:
-        import subprocess
-
-        self.api_url, self.emulator_url = (f"http://127.0.0.1:{free_port()}" for _ in range(2))
-        env = {**USER_ENVIRONMENT, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-        env.pop("AWS_ENDPOINT_URL", None)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "local_stack", "run", "--port", self.api_url.rpartition(":")[2],
-             "--emulator-port", self.emulator_url.rpartition(":")[2]],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
-        self.translate = session.client("translate", endpoint_url=self.api_url)
-        self.dynamodb = session.client("dynamodb", endpoint_url=self.emulator_url)
-        self.s3 = session.client("s3", endpoint_url=self.emulator_url)
-        self.sqs = session.client("sqs", endpoint_url=self.emulator_url)
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                self.translate.list_text_translation_jobs(MaxResults=1)
-                break
-            except Exception:  # noqa: BLE001 - not listening yet
-                assert self.process.poll() is None and time.monotonic() < deadline, "make run did not start"
-                time.sleep(0.2)
-        self.jobs_table = next(name for name in self.dynamodb.list_tables()["TableNames"] if name.endswith("-JobsTable"))
-
-    def close(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=60)
 
 
 def measure(count: int) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, Any]]:
