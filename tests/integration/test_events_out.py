@@ -146,6 +146,99 @@ def test_the_partial_batch_response_lists_the_failed_record_and_every_later_one(
     assert [event["body"]["detail"]["jobStatus"] for event in drain()] == ["SUBMITTED"]
 
 
+def test_changes_go_out_ten_to_a_putevents_call_in_stream_order_never_two_of_one_job_in_a_call(bus, monkeypatch):
+    from tests.support.stack import job_store
+
+    # Given 23 jobs submitted, then the last but one stopped: 24 state changes in one stream batch
+    jobs = [put_job("SUBMITTED") for _ in range(23)]
+    job_store().request_stop(ACCOUNT, jobs[21], now=time.time())
+    client = bus.runtime.dependencies("JobEventsFunction").events
+    real = client.put_events
+    calls: list[list[tuple[str, str]]] = []
+
+    def put_events(**kwargs: Any) -> Any:
+        calls.append(_changes(kwargs["Entries"]))
+        return real(**kwargs)
+
+    monkeypatch.setattr(client, "put_events", put_events)
+
+    # When the stream is delivered
+    assert stream_delivery(bus).pump() == 24
+
+    # Then calls of at most ten entries, in stream order; the stop waits for a call after its job's SUBMITTED
+    assert [len(call) for call in calls] == [10, 10, 3, 1]
+    assert [change for call in calls for change in call] == [(job, "SUBMITTED") for job in jobs] + [(jobs[21], "STOP_REQUESTED")]
+    assert all(len({job for job, _ in call}) == len(call) for call in calls)
+    # And every change is on the bus once
+    events = drain()
+    assert len(events) == 24 and len({event["body"]["detail"]["eventId"] for event in events}) == 24
+    assert transitions(events, jobs[21]) == [(None, "SUBMITTED"), ("SUBMITTED", "STOP_REQUESTED")]
+
+
+def test_a_call_never_passes_putevents_size_limit(bus, monkeypatch):
+    from translate_jobs.events import state_changes
+
+    jobs = [put_job("SUBMITTED") for _ in range(5)]
+    client = bus.runtime.dependencies("JobEventsFunction").events
+    real = client.put_events
+    sizes: list[list[int]] = []
+
+    def put_events(**kwargs: Any) -> Any:
+        sizes.append([state_changes._size(entry) for entry in kwargs["Entries"]])
+        return real(**kwargs)
+
+    monkeypatch.setattr(client, "put_events", put_events)
+    entry_size = state_changes._size(state_changes.state_change_entry(_as_record(jobs[0]), "bus"))
+    limit = 3 * entry_size + entry_size // 2  # room for three of these entries, not four
+    monkeypatch.setattr(state_changes, "MAX_REQUEST_BYTES", limit)
+
+    assert stream_delivery(bus).pump() == 5
+    assert [len(call) for call in sizes] == [3, 2] and all(sum(call) <= limit for call in sizes)
+    assert len(drain()) == 5
+
+
+def test_an_entry_refused_inside_a_call_fails_its_record_and_every_later_one_and_the_retry_keeps_each_jobs_order(
+    bus, monkeypatch
+):
+    from tests.support.stack import job_store
+
+    # Given three jobs submitted, then the second one stopped; EventBridge refuses the second job's SUBMITTED once
+    first, second, third = (put_job("SUBMITTED") for _ in range(3))
+    job_store().request_stop(ACCOUNT, second, now=time.time())
+    client = bus.runtime.dependencies("JobEventsFunction").events
+    real = client.put_events
+    sent: list[list[tuple[str, str]]] = []
+
+    def put_events(**kwargs: Any) -> Any:
+        changes = _changes(kwargs["Entries"])
+        sent.append(changes)
+        if len(sent) > 1:
+            return real(**kwargs)
+        refused = changes.index((second, "SUBMITTED"))
+        answers = real(Entries=[entry for i, entry in enumerate(kwargs["Entries"]) if i != refused])["Entries"]
+        answers.insert(refused, {"ErrorCode": "InternalFailure", "ErrorMessage": "try again"})
+        return {"FailedEntryCount": 1, "Entries": answers}
+
+    monkeypatch.setattr(client, "put_events", put_events)
+    delivery = stream_delivery(bus)
+
+    # When the stream is delivered: the first record is done, the refused one and every later one are retried
+    assert delivery.pump() == 1
+    assert [(item["dynamodb"]["NewImage"]["JobId"]["S"], item["dynamodb"]["NewImage"]["JobStatus"]["S"])
+            for item in delivery.pending] == [(second, "SUBMITTED"), (third, "SUBMITTED"), (second, "STOP_REQUESTED")]
+    assert delivery.pump() == 3
+
+    # Then the second job's stop never went out before its SUBMITTED; the third job's SUBMITTED went out twice,
+    # with one eventId, which is what consumers deduplicate on
+    assert sent == [[(first, "SUBMITTED"), (second, "SUBMITTED"), (third, "SUBMITTED")],
+                    [(second, "SUBMITTED"), (third, "SUBMITTED")], [(second, "STOP_REQUESTED")]]
+    events = drain()
+    assert transitions(events, first) == [(None, "SUBMITTED")]
+    assert transitions(events, second) == [(None, "SUBMITTED"), ("SUBMITTED", "STOP_REQUESTED")]
+    assert transitions(events, third) == [(None, "SUBMITTED"), (None, "SUBMITTED")]
+    assert len({event["body"]["detail"]["eventId"] for event in events if event["body"]["detail"]["jobId"] == third}) == 1
+
+
 def _record(sequence: str, old: str | None, new: str) -> dict[str, Any]:
     def image(status: str) -> dict[str, Any]:
         return {"AccountId": {"S": ACCOUNT}, "JobId": {"S": "0123456789abcdef0123456789abcdef"}, "JobStatus": {"S": status}}
@@ -159,3 +252,17 @@ def _record(sequence: str, old: str | None, new: str) -> dict[str, Any]:
         "eventSource": "aws:dynamodb",
         "dynamodb": dynamodb,
     }
+
+
+def _changes(entries: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(jobId, jobStatus) of each PutEvents entry."""
+    return [(detail["jobId"], detail["jobStatus"]) for detail in (json.loads(entry["Detail"]) for entry in entries)]
+
+
+def _as_record(job_id: str) -> Any:
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+    record = _record("1", None, "SUBMITTED")
+    record["dynamodb"]["NewImage"]["JobId"] = {"S": job_id}
+    record["dynamodb"]["NewImage"]["JobName"] = {"S": "test-job"}
+    return DynamoDBRecord(record)

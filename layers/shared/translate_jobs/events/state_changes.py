@@ -51,35 +51,88 @@ def state_change_entry(record: DynamoDBRecord, bus_name: str) -> dict[str, Any] 
     return {"Source": SOURCE, "DetailType": DETAIL_TYPE, "Detail": json.dumps(detail), "EventBusName": bus_name}
 
 
-class _Publisher:
-    """Publishes records in stream order: after one record fails, the rest of the batch fails too,
-    so a retry never publishes a job's later change before its earlier one."""
+# PutEvents takes at most 10 entries and 256 KB a call (an entry counts its Source, DetailType and Detail).
+MAX_ENTRIES = 10
+MAX_REQUEST_BYTES = 256 * 1024
 
-    def __init__(self, deps: EventsDependencies) -> None:
-        self.deps = deps
-        self.halted = False
-
-    def __call__(self, record: DynamoDBRecord) -> None:
-        if self.halted:
-            raise EventPublishError("An earlier record of this batch failed; retried in order.")
-        try:
-            self._publish(record)
-        except Exception:
-            self.halted = True
-            raise
-
-    def _publish(self, record: DynamoDBRecord) -> None:
-        entry = state_change_entry(record, required(self.deps.settings.event_bus_name, "EVENT_BUS_NAME"))
-        if entry is None:
-            return
-        response = self.deps.events.put_events(Entries=[entry])
-        if response.get("FailedEntryCount", 0):
-            failed = response["Entries"][0]
-            raise EventPublishError(f"PutEvents rejected the event: {failed.get('ErrorCode')} {failed.get('ErrorMessage')}")
-        logger.info("Published job state change", extra={"event_id": record.event_id, "detail": entry["Detail"]})
+Failure = tuple[int, Exception]  # the position of the first record not published, and why
 
 
 def publish_job_events(deps: EventsDependencies, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    """Stream batch -> events; the response lists the records to retry (ReportBatchItemFailures)."""
+    """Stream batch -> events; the response lists the records to retry (ReportBatchItemFailures).
+
+    Events go out in stream order, up to 10 a call, never two changes of one job in a call. When a record
+    fails, it and every later record of the batch fail too: Lambda retries from the first of them, so a
+    job's later change is never published before an earlier one (events after it that the failed call
+    did publish go out again on the retry, with the same eventId).
+    """
+    records = [DynamoDBRecord(raw) for raw in event["Records"]]
+    failure = _publish_in_order(deps, records)
+    positions = {record.event_id: position for position, record in enumerate(records)}
+
+    def outcome(record: DynamoDBRecord) -> None:  # the processor reports each record's outcome
+        if failure is None or positions[record.event_id] < failure[0]:
+            return
+        if positions[record.event_id] == failure[0]:
+            raise failure[1]
+        raise EventPublishError("An earlier record of this batch failed; retried in order.")
+
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
-    return dict(process_partial_response(event=event, record_handler=_Publisher(deps), processor=processor, context=context))
+    return dict(process_partial_response(event=event, record_handler=outcome, processor=processor, context=context))
+
+
+def _publish_in_order(deps: EventsDependencies, records: list[DynamoDBRecord]) -> Failure | None:
+    bus = required(deps.settings.event_bus_name, "EVENT_BUS_NAME")
+    call = _Call()
+    for position, record in enumerate(records):
+        try:
+            entry = state_change_entry(record, bus)
+        except Exception as error:  # noqa: BLE001 - this record's failure, reported as the batch processor would
+            return call.put(deps) or (position, error)
+        if entry is None:
+            continue
+        job = tuple(record.dynamodb.keys.values()) if record.dynamodb else ()
+        if not call.has_room(job, entry):
+            if failure := call.put(deps):
+                return failure
+            call = _Call()
+        call.add(position, record, job, entry)
+    return call.put(deps)
+
+
+class _Call:
+    """One PutEvents call being filled, in stream order."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[int, DynamoDBRecord, dict[str, Any]]] = []  # with each its stream position and record
+        self.jobs: set[tuple[Any, ...]] = set()
+        self.size = 0
+
+    def has_room(self, job: tuple[Any, ...], entry: dict[str, Any]) -> bool:
+        return len(self.entries) < MAX_ENTRIES and job not in self.jobs and self.size + _size(entry) <= MAX_REQUEST_BYTES
+
+    def add(self, position: int, record: DynamoDBRecord, job: tuple[Any, ...], entry: dict[str, Any]) -> None:
+        self.entries.append((position, record, entry))
+        self.jobs.add(job)
+        self.size += _size(entry)
+
+    def put(self, deps: EventsDependencies) -> Failure | None:
+        """None when EventBridge took every entry (or there were none), else the first entry it refused."""
+        if not self.entries:
+            return None
+        try:
+            response = deps.events.put_events(Entries=[entry for _, _, entry in self.entries])
+        except Exception as error:  # noqa: BLE001 - the call's failure is its first record's (after botocore's retries)
+            return self.entries[0][0], error
+        failure = None
+        for (position, record, entry), result in zip(self.entries, response["Entries"], strict=True):
+            if "ErrorCode" in result:
+                failure = failure or (position, EventPublishError(
+                    f"PutEvents rejected the event: {result.get('ErrorCode')} {result.get('ErrorMessage')}"))
+            else:
+                logger.info("Published job state change", extra={"event_id": record.event_id, "detail": entry["Detail"]})
+        return failure
+
+
+def _size(entry: dict[str, Any]) -> int:
+    return sum(len(entry[key].encode()) for key in ("Source", "DetailType", "Detail"))
