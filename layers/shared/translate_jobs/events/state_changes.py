@@ -91,7 +91,7 @@ def _publish_in_order(deps: EventsDependencies, records: list[DynamoDBRecord]) -
             return call.put(deps) or (position, error)
         if entry is None:
             continue
-        job = tuple(record.dynamodb.keys.values()) if record.dynamodb else ()
+        job = tuple(sorted(record.dynamodb.keys.items())) if record.dynamodb else ()  # the job's key
         if not call.has_room(job, entry):
             if failure := call.put(deps):
                 return failure
