@@ -48,5 +48,11 @@ class MakeRun:
         self.jobs_table = next(name for name in self.dynamodb.list_tables()["TableNames"] if name.endswith("-JobsTable"))
 
     def close(self) -> None:
+        """As Ctrl-C stops `make run`; a stack that has not exited a minute later is killed, never left running."""
         self.process.terminate()
-        self.process.wait(timeout=60)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
