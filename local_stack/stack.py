@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,15 +97,7 @@ class LocalStack:
     # An emulator that is already running (AWS_ENDPOINT_URL), used instead of the embedded one.
     external_emulator: str | None = None
     notice: str = ""  # what a user must know about this start (printed in the banner)
-    _undo_lambda: Any = None
-    _undo_dynamodb: Any = None
-    _undo_map: Any = None
-    _undo_jsonl: Any = None
-    _undo_s3: Any = None
-    _undo_s3_listing: Any = None
-    _undo_s3_tags: Any = None
-    _undo_iam: Any = None
-    _undo_speed: Any = None
+    _undos: list[Callable[[], None]] = field(default_factory=list)  # the patches made to moto, in order
     _mock: Any = None  # moto in-process (mock_aws): the handlers' calls, served without HTTP
     _delivery: Any = None  # local_stack.delivery: stream and queue events to their functions
     _eventbridge: Any = None  # local_stack.eventbridge: rules, schedules, Step Functions' events
@@ -159,18 +152,13 @@ class LocalStack:
         # moto's Step Functions calls Lambda (and S3, for the Map's ItemReader) in-process while mock_aws is
         # active, else through http://localhost:$MOTO_PORT (5000 unless told): the port it actually serves.
         os.environ["MOTO_PORT"] = str(self.emulator_port)
-        self._undo_jsonl = json_lines_item_reader()  # before the state machine is parsed
-        self._undo_map = iterative_distributed_map()
+        self._undos += [json_lines_item_reader(), iterative_distributed_map()]  # before the state machine is parsed
         self.stack = provision(DEFAULT_ACCOUNT, self.region, self.parameters)
         self.stack.runtime.apply_environment()
-        self._undo_lambda = install_moto_lambda(self.stack.runtime)
-        self._undo_dynamodb = atomic_moto_dynamodb()
-        self._undo_s3 = s3_no_such_upload()
-        self._undo_s3_listing = s3_listing_during_deletes()
-        self._undo_s3_tags = s3_tags_deleted_with_their_object()
-        self._undo_speed = moto_speed.install()
+        self._undos += [install_moto_lambda(self.stack.runtime), atomic_moto_dynamodb(), s3_no_such_upload(),
+                        s3_listing_during_deletes(), s3_tags_deleted_with_their_object(), moto_speed.install()]
         # IAM enforced: each function calls AWS as its own role (template.yaml), authorized by the emulator.
-        _, self._undo_iam = enable_iam(self.stack.runtime, DEFAULT_ACCOUNT, self.region, self.stack.state_machine_role_arn)
+        self._undos.append(enable_iam(self.stack.runtime, DEFAULT_ACCOUNT, self.region, self.stack.state_machine_role_arn)[1])
         from local_stack.delivery import start_local_delivery
 
         self._delivery = start_local_delivery(self.stack, self.region)
@@ -244,10 +232,8 @@ class LocalStack:
             self._front.stop()
         if emulator:
             emulator.join()
-        for undo in (self._undo_iam, self._undo_lambda, self._undo_dynamodb, self._undo_map, self._undo_jsonl,
-                     self._undo_s3, self._undo_s3_listing, self._undo_s3_tags, self._undo_speed):
-            if undo:
-                undo()
+        while self._undos:  # last made, first undone: a patch of a patched method restores the patched one
+            self._undos.pop()()
         if self._mock:
             self._mock.stop()
             self._mock = None
