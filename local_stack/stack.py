@@ -152,13 +152,10 @@ class LocalStack:
         # moto's Step Functions calls Lambda (and S3, for the Map's ItemReader) in-process while mock_aws is
         # active, else through http://localhost:$MOTO_PORT (5000 unless told): the port it actually serves.
         os.environ["MOTO_PORT"] = str(self.emulator_port)
-        self._undos += [json_lines_item_reader(), iterative_distributed_map()]  # before the state machine is parsed
+        self._undos += patch_moto_before_provisioning()
         self.stack = provision(DEFAULT_ACCOUNT, self.region, self.parameters)
         self.stack.runtime.apply_environment()
-        self._undos += [install_moto_lambda(self.stack.runtime), atomic_moto_dynamodb(), s3_no_such_upload(),
-                        s3_listing_during_deletes(), s3_tags_deleted_with_their_object(), moto_speed.install()]
-        # IAM enforced: each function calls AWS as its own role (template.yaml), authorized by the emulator.
-        self._undos.append(enable_iam(self.stack.runtime, DEFAULT_ACCOUNT, self.region, self.stack.state_machine_role_arn)[1])
+        self._undos += patch_moto_for(self.stack, DEFAULT_ACCOUNT, self.region)
         from local_stack.delivery import start_local_delivery
 
         self._delivery = start_local_delivery(self.stack, self.region)
@@ -237,6 +234,22 @@ class LocalStack:
         if self._mock:
             self._mock.stop()
             self._mock = None
+
+
+def patch_moto_before_provisioning() -> list[Callable[[], None]]:
+    """moto's Step Functions, patched before template.yaml's state machine is parsed: its JSON Lines ItemReader
+    (else moto refuses the definition) and its Distributed Map (else moto warns that it ignores the Map's
+    failure tolerance). Undo each, last first."""
+    return [json_lines_item_reader(), iterative_distributed_map()]
+
+
+def patch_moto_for(stack: Stack, account_id: str, region: str) -> list[Callable[[], None]]:
+    """What every in-process stack runs with once provisioned (`make run`'s and the tests'): the template's
+    functions as moto's Lambda, moto's fixes and speed-ups, and IAM enforced (each function calls AWS as its
+    own role, authorized by the emulator). Undo each, last first."""
+    undos = [install_moto_lambda(stack.runtime), atomic_moto_dynamodb(), s3_no_such_upload(), s3_listing_during_deletes(),
+             s3_tags_deleted_with_their_object(), moto_speed.install()]
+    return [*undos, enable_iam(stack.runtime, account_id, region, stack.state_machine_role_arn)[1]]
 
 
 def invoke_function(function: str, event: Any, region: str = "us-east-1") -> Any:

@@ -23,20 +23,10 @@ use_test_environment()  # before moto is imported
 
 from moto import mock_aws  # noqa: E402
 
-from local_stack import moto_speed  # noqa: E402
 from local_stack.front import build_event  # noqa: E402
-from local_stack.iam import enable as enable_iam  # noqa: E402
 from local_stack.iam.roles import create_data_access_role  # noqa: E402
-from local_stack.moto_patches import (  # noqa: E402
-    iterative_distributed_map,
-    json_lines_item_reader,
-    s3_listing_during_deletes,
-    s3_no_such_upload,
-    s3_tags_deleted_with_their_object,
-)
 from local_stack.provision import Stack, provision  # noqa: E402
-from local_stack.runtime import install_moto_lambda  # noqa: E402
-from local_stack.stack import DEFAULT_ACCOUNT, MOTO_CONFIG  # noqa: E402
+from local_stack.stack import DEFAULT_ACCOUNT, MOTO_CONFIG, patch_moto_before_provisioning, patch_moto_for  # noqa: E402
 from local_stack.template import http_api_routes  # noqa: E402
 
 assert ACCOUNT == DEFAULT_ACCOUNT, "the tests' account is the local stack's default account"
@@ -109,19 +99,14 @@ class SessionStack:
             self._outer_environ = dict(os.environ)
             self._mock = mock_aws(config=MOTO_CONFIG)
             self._mock.start()
-            undo_jsonl = json_lines_item_reader()  # before the state machine is parsed
+            self._undo = patch_moto_before_provisioning()
             # A queued job checks for a free slot every QueuePollSeconds (10 by default): tests wait 1. The
             # Map runs MAP_LANES batches at once (100 by default), so a stop lands with batches not yet begun.
             stack = provision(ACCOUNT, REGION, {"QueuePollSeconds": "1", "MapMaxConcurrency": str(MAP_LANES)})
             stack.runtime.apply_environment()
             os.environ["DEFAULT_ACCOUNT_ID"] = ACCOUNT
             self._environ = dict(os.environ)
-            self._undo = [install_moto_lambda(stack.runtime), atomic_moto_dynamodb(), iterative_distributed_map(),
-                          undo_jsonl, s3_no_such_upload(), s3_listing_during_deletes(), s3_tags_deleted_with_their_object(),
-                          moto_speed.install()]
-            # IAM enforced: every function calls AWS as its own role (template.yaml's policies).
-            _, undo_iam = enable_iam(stack.runtime, ACCOUNT, REGION, stack.state_machine_role_arn)
-            self._undo.append(undo_iam)
+            self._undo += patch_moto_for(stack, ACCOUNT, REGION)  # as `make run`'s: IAM enforced too
             create_data_access_role(boto3.client("iam", region_name=REGION), DATA_ACCESS_ROLE.rsplit("/", 1)[-1],
                                     service_account=ACCOUNT, job_account=ACCOUNT, input_buckets=["*"], output_buckets=["*"])
             self._provisioned = _resource_names()
@@ -442,13 +427,6 @@ def raw_item(table_name: str, account: str, job_id: str) -> dict[str, Any] | Non
         TableName=table_name, Key={"AccountId": {"S": account}, "JobId": {"S": job_id}}, ConsistentRead=True
     )
     return item.get("Item")
-
-
-def atomic_moto_dynamodb() -> Any:
-    """See local_stack.moto_patches: moto's DynamoDB made atomic per request, as DynamoDB is."""
-    from local_stack.moto_patches import atomic_moto_dynamodb as patch
-
-    return patch()
 
 
 def execution_arn(stack: Stack, job_id: str) -> str:
