@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.support.listing import T0, call, list_jobs, put_jobs
+from tests.support.requests import store_client_hooks
 from tests.support.stack import ACCOUNT, OTHER_ACCOUNT, http_event, put_job
 
 
@@ -52,9 +53,6 @@ def page_through(stack: Any, between_pages: Any = None, **request: Any) -> tuple
 @contextmanager
 def queries() -> Iterator[list[tuple[str, dict[str, Any], dict[str, Any]]]]:
     """(operation, request, parsed response) of every DynamoDB call of the job store."""
-    from tests.support.stack import job_store
-
-    events = job_store().client().meta.events
     calls: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
 
     def after_call(parsed: dict[str, Any], model: Any, context: Any, event_name: str, **_: Any) -> None:
@@ -63,13 +61,8 @@ def queries() -> Iterator[list[tuple[str, dict[str, Any], dict[str, Any]]]]:
     def provide_params(params: dict[str, Any], context: Any, **_: Any) -> None:
         context["list_test_params"] = dict(params)
 
-    events.register("provide-client-params.dynamodb", provide_params, unique_id="list-test-before")
-    events.register("after-call.dynamodb", after_call, unique_id="list-test-after")
-    try:
+    with store_client_hooks({"provide-client-params.dynamodb": provide_params, "after-call.dynamodb": after_call}):
         yield calls
-    finally:
-        events.unregister("provide-client-params.dynamodb", unique_id="list-test-before")
-        events.unregister("after-call.dynamodb", unique_id="list-test-after")
 
 
 # ---------- filters and order ----------

@@ -2,7 +2,7 @@
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,11 +25,23 @@ class DynamoRequests:
 
 
 @contextmanager
-def dynamodb_requests() -> Iterator[DynamoRequests]:
-    """Record every request the job store's DynamoDB client sends while the block runs."""
+def store_client_hooks(handlers: dict[str, Callable[..., None]]) -> Iterator[None]:
+    """``handlers`` (botocore event name -> handler) on the job store's DynamoDB client while the block runs."""
     from tests.support.stack import job_store
 
     events = job_store().client().meta.events
+    for event_name, handler in handlers.items():
+        events.register(event_name, handler, unique_id=f"test-hook-{event_name}")
+    try:
+        yield
+    finally:
+        for event_name in handlers:
+            events.unregister(event_name, unique_id=f"test-hook-{event_name}")
+
+
+@contextmanager
+def dynamodb_requests() -> Iterator[DynamoRequests]:
+    """Record every request the job store's DynamoDB client sends while the block runs."""
     seen = DynamoRequests()
 
     def before_send(request: Any, event_name: str, **_: Any) -> None:
@@ -41,10 +53,5 @@ def dynamodb_requests() -> Iterator[DynamoRequests]:
         with seen.lock:
             seen.results.append((event_name.rsplit(".", 1)[-1], parsed.get("Error", {}).get("Code")))
 
-    events.register("before-send.dynamodb", before_send, unique_id="test-count-send")
-    events.register("after-call.dynamodb", after_call, unique_id="test-count-result")
-    try:
+    with store_client_hooks({"before-send.dynamodb": before_send, "after-call.dynamodb": after_call}):
         yield seen
-    finally:
-        events.unregister("before-send.dynamodb", unique_id="test-count-send")
-        events.unregister("after-call.dynamodb", unique_id="test-count-result")
