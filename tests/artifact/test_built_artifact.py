@@ -16,7 +16,6 @@ import os
 import platform
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -32,6 +31,7 @@ import pytest
 from local_stack.provision import Stack, plan
 from local_stack.stack import local_environment
 from local_stack.template import ROOT, load_template, resources_of_type
+from tests.support.front import free_port
 from tests.support.stack import ACCOUNT, REGION, forget_table_connections, put_job
 
 pytestmark = pytest.mark.artifact
@@ -158,11 +158,6 @@ def test_compiled_extensions_do_not_load_here(functions, runtime_python):
 
 
 # ---------- every handler, from the artifact alone, against a running local stack ----------
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 benchmarks that call it over HTTP as a user's client does (`make bench`, `make bench-memory`)."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,14 +10,13 @@ from pathlib import Path
 import boto3
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a script: the repository's packages
+    sys.path.insert(0, str(ROOT))
+
+from tests.support.front import free_port  # noqa: E402
+
 REGION = "us-east-1"
 USER_ENVIRONMENT = dict(os.environ)  # make run's: before a benchmark sets defaults of its own
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class MakeRun:

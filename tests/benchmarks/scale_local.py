@@ -18,7 +18,6 @@ Usage: .venv/bin/python tests/benchmarks/scale_local.py [--sizes 1000,10000,5000
 import argparse
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,14 +39,10 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
+from make_run import free_port  # noqa: E402
 
 CLIENT_CONFIG = Config(max_pool_connections=32, retries={"mode": "standard", "max_attempts": 10})
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Stack:

@@ -7,7 +7,6 @@ show they are also needed: remove one action and the function fails with AccessD
 
 import json
 import logging
-import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -235,11 +234,6 @@ def test_a_wrong_session_token_is_refused(stack):
 
 # ---------- the same through moto's server, as `make run` serves it ----------
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ builds a request by hand.
 
 import json
 import os
-import socket
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -25,11 +24,6 @@ AWS_CLI = ROOT / ".venv-awscli" / "bin" / "aws"
 TARGET_PREFIX = "AWSShineFrontendService_20170701."
 CREDENTIALS = {"region_name": "us-east-1", "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Received:

@@ -12,16 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.front import free_port  # noqa: F401 - the e2e tests take it from here
+
 ROOT = Path(__file__).resolve().parents[2]
 AWS = str(ROOT / ".venv-awscli" / "bin" / "aws")
 ROLE = "arn:aws:iam::123456789012:role/TranslateDemoDataAccess"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def port_is_free(port: int) -> bool:

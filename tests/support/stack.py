@@ -352,14 +352,8 @@ def _drain(sqs: Any, url: str) -> None:
 def running_local_stack() -> Iterator[Any]:
     """`make run` in this process (its own moto server, template provisioned, the front on a free port);
     the session's stack is suspended meanwhile (one moto per process)."""
-    import socket
-
     from local_stack.stack import LocalStack
-
-    def free_port() -> int:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            return int(sock.getsockname()[1])
+    from tests.support.front import free_port
 
     SESSION.suspend()
     saved = dict(os.environ)
