@@ -4,6 +4,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -77,6 +78,15 @@ def source_identity(account_id: str, job_id: str) -> str:
     return f"{account_id}-{job_id}"[:64]
 
 
+@dataclass
+class _Session:
+    """A job role's session in a container: when its credentials expire, when it was last used, its S3 client."""
+
+    expires: float
+    used: float
+    client: Any
+
+
 class JobRoles:
     """S3 clients as jobs' DataAccessRoleArns, one execution environment's: its own session (the function's
     role) assumes a job's role, and the session is reused by the batches of that job the environment runs
@@ -86,8 +96,7 @@ class JobRoles:
         self.region = region
         self.session = session or boto3.session.Session()
         self._sts: Any = None
-        # key -> (expiration, last used, client), least recently used first
-        self._sessions: OrderedDict[tuple[str, ...], tuple[float, float, Any]] = OrderedDict()
+        self._sessions: OrderedDict[tuple[str, ...], _Session] = OrderedDict()  # least recently used first
         self._lock = threading.Lock()
         self._assuming = threading.Lock()
 
@@ -118,7 +127,7 @@ class JobRoles:
             )
             now = time.time()
             with self._lock:
-                self._sessions[key] = (credentials["Expiration"].timestamp(), now, client)
+                self._sessions[key] = _Session(credentials["Expiration"].timestamp(), now, client)
                 while len(self._sessions) > _SESSIONS_KEPT or self._oldest_idle(now):
                     self._sessions.popitem(last=False)
         return client
@@ -127,16 +136,16 @@ class JobRoles:
         with self._lock:
             session = self._sessions.get(key)
             now = time.time()
-            if session is None or session[0] - now <= REUSE_UNTIL_SECONDS_LEFT:
+            if session is None or session.expires - now <= REUSE_UNTIL_SECONDS_LEFT:
                 return None
-            self._sessions[key] = (session[0], now, session[2])
+            session.used = now
             self._sessions.move_to_end(key)
-            return session[2]
+            return session.client
 
     def _oldest_idle(self, now: float) -> bool:
         """Is the least recently used session unused for IDLE_SECONDS? (under the lock)"""
         oldest = next(iter(self._sessions.values()), None)
-        return oldest is not None and oldest[1] <= now - IDLE_SECONDS
+        return oldest is not None and oldest.used <= now - IDLE_SECONDS
 
     def _caller(self) -> str:
         """Who assumes the job role: this function's own access key (one per function, as on Lambda)."""
