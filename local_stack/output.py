@@ -25,7 +25,7 @@ _MOST_WAITING = 10_000
 class QueuedLines(io.TextIOBase):
     """A text stream whose writes are queued by line and written to ``target`` by a thread of its own."""
 
-    def __init__(self, target: TextIO) -> None:
+    def __init__(self, target: TextIO | io.TextIOBase) -> None:
         self.target = target
         # Lines, and the drains waiting for the lines before them to be written (a put holds a lock
         # only for the put itself: never across a write).
