@@ -1,0 +1,72 @@
+"""The browser console `make run` serves (docs/console.md): a jobs list, a job page with a Stop button,
+and a Start form, over the same API every client calls, as a tenant (local_stack.console.server)."""
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from local_stack.console.server import JobEvents, Tenant, create_app
+from local_stack.job_events import JobEventFeed
+
+LOG = logging.getLogger(__name__)
+EVENTS_POLL_SECONDS = 1.0
+
+
+class ConsolePortInUseError(RuntimeError):
+    pass
+
+
+@dataclass
+class RunningConsole:
+    url: str
+    _server: Any
+    _feed: JobEventFeed
+    _stopping: threading.Event
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._feed.close()
+
+
+def tenant_account(access_key: str, default_account: str) -> str:
+    """The account the API's authorizer gives these credentials (local_stack.authorizer)."""
+    from local_stack.authorizer import account_for, emulator_credentials
+
+    issued = emulator_credentials(access_key)
+    return issued[1] if issued else account_for(access_key, default_account)
+
+
+def start_console(*, api_url: str, emulator_url: str, bus: str, host: str, port: int, region: str, access_key: str,
+                  secret_key: str, default_account: str, defaults: dict[str, str] | None = None) -> RunningConsole:
+    """Serve the console at http://host:port/, acting as the tenant whose keys these are. ConsolePortInUseError
+    if the port is taken."""
+    from werkzeug.serving import make_server
+
+    tenant = Tenant(api_url, emulator_url, region, tenant_account(access_key, default_account), access_key, secret_key,
+                    dict(defaults or {}))
+    wildcard = host in ("0.0.0.0", "::", "")  # reached by whatever name the machine has: no Host to check
+    origins = None if wildcard else {f"{host}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"}
+    events = JobEvents()
+    try:
+        server = make_server(host, port, create_app(tenant, events, origins=origins), threaded=True)
+    except OSError:
+        raise ConsolePortInUseError(
+            f"port {host}:{port} is already in use (choose another: make run CONSOLE_PORT=<port>)") from None
+    feed = JobEventFeed(tenant.client("sqs"), tenant.client("events"), bus, "translate-jobs-console",
+                        account=tenant.account).open()
+    stopping = threading.Event()
+
+    def receive_events() -> None:
+        while not stopping.wait(EVENTS_POLL_SECONDS):
+            try:
+                for detail in feed.receive():
+                    events.add(detail)
+            except Exception as error:  # noqa: BLE001 - keep receiving; the next round retries
+                LOG.warning("the console's job events: %s", error)
+
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="console", daemon=True).start()
+    threading.Thread(target=receive_events, name="console-events", daemon=True).start()
+    return RunningConsole(f"http://{'127.0.0.1' if wildcard else host}:{port}", server, feed, stopping)
