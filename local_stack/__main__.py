@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from local_stack import faults, output
+from local_stack import faults, terminal
 from local_stack.eventbridge import time_scale
 from local_stack.faults import FaultPlan
 from local_stack.retention import retention_seconds
@@ -22,9 +22,11 @@ from local_stack.stack import (
     EmulatorUnavailableError,
     LocalStack,
     PortInUseError,
+    ensure_port_free,
     invoke_function,
 )
 from local_stack.template import load_template
+from local_stack.views import start_views
 
 
 def parameter_overrides(pairs: list[str]) -> dict[str, str]:
@@ -57,15 +59,24 @@ def run(args: argparse.Namespace) -> int:
         plan = FaultPlan.parse(args.faults) if args.faults else None
         time_scale()  # LOCAL_SCHEDULE_SCALE, checked before anything starts
         retention_seconds()  # LOCAL_RETENTION_SECONDS too
+        if args.logs not in ("file", "terminal"):
+            raise ValueError(f"error: LOGS must be file or terminal, not {args.logs!r}")
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
-    faults.activate(plan)
-    restore_output = output.install()  # the functions' log lines, written by a thread of their own
     try:
-        code = _serve(args, parameters, plan, started)
+        ensure_port_free(args.host, args.port, "API")  # before the log file named after it is opened
+    except PortInUseError as error:
+        print(error, file=sys.stderr)
+        return 1
+    faults.activate(plan)
+    # The functions' logs to a file (a thread of its own writes them); the terminal for people.
+    out = terminal.install(Path(args.log_file) if args.log_file else terminal.default_log_file(args.port),
+                           echo_logs=args.logs == "terminal")
+    try:
+        code = _serve(args, parameters, plan, started, out)
     finally:
-        restore_output()  # everything logged is written out first
+        out.close()  # everything logged is written out first
     if code:
         return code
     # Everything is closed; skip tearing down thousands of moto/botocore objects (about a second).
@@ -74,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
     os._exit(0)
 
 
-def _serve(args: argparse.Namespace, parameters: dict[str, str], plan: FaultPlan | None, started: float) -> int:
+def _serve(args: argparse.Namespace, parameters: dict[str, str], plan: FaultPlan | None, started: float,
+           out: terminal.Terminal) -> int:
     """Start the stack, print the banner, serve until Ctrl-C (or SIGTERM), stop: the exit code."""
     local = LocalStack(
         host=args.host,
@@ -91,6 +103,7 @@ def _serve(args: argparse.Namespace, parameters: dict[str, str], plan: FaultPlan
     except KeyboardInterrupt:  # Ctrl-C while starting: no traceback, nothing left running
         local.stop()
         return 130
+    views = start_views(local, out, args.console_port)  # job lines here, the console in the browser
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
@@ -100,11 +113,13 @@ def _serve(args: argparse.Namespace, parameters: dict[str, str], plan: FaultPlan
     notice = f"\n  note: {local.notice}" if local.notice else ""
     if plan is not None:
         notice += f"\n  faults injected into the functions' AWS calls: {args.faults} (see README: Faults)"
-    print(
+    out.say(
         f"""
 translate-jobs is running locally (ready in {time.perf_counter() - started:.1f} s)
   API (like sam local start-api):   {local.api_url}
-  emulator (moto, like moto_server): {local.emulator_url}{notice}
+  emulator (moto, like moto_server): {local.emulator_url}
+  {views.console_line}
+  functions' logs:                   {out.shown_log_file} (LOGS=terminal shows them here too){notice}
   demo buckets: s3://{DEMO_BUCKETS[0]}  s3://{DEMO_BUCKETS[1]}   demo role: {DEMO_ROLE}{overrides}
 
 Try it (the README has the whole walkthrough):
@@ -115,15 +130,15 @@ Try it (the README has the whole walkthrough):
       --output-data-config S3Uri=s3://{DEMO_BUCKETS[1]}/out/ \\
       --data-access-role-arn {DEMO_ROLE} --source-language-code en --target-language-codes fr
 
-Press Ctrl-C to stop.""",
-        flush=True,
-    )
+Press Ctrl-C to stop.""")
     stopping.wait()
-    print("Shutting down...", flush=True)
+    out.say("Shutting down...")
+    views.stop()
     local.stop()
     if plan is not None:
-        print(f"Faults injected: {dict(sorted(plan.injected.items()))}", flush=True)
-    print("Stopped.", flush=True)
+        out.say(f"Faults injected: {dict(sorted(plan.injected.items()))}")
+    out.say_repeats()
+    out.say("Stopped.")
     return 0
 
 
@@ -159,6 +174,12 @@ def main() -> int:
         default=os.environ.get("FAULTS", ""),
         help="make AWS calls of the functions fail as AWS does, e.g. rate=0.05,seed=7 (README: Faults); default: $FAULTS",
     )
+    run_parser.add_argument("--console-port", type=int, default=int(os.environ.get("CONSOLE_PORT", "3001")),
+                            help="the browser console's port (docs/console.md); default: $CONSOLE_PORT or 3001")
+    run_parser.add_argument("--logs", choices=["file", "terminal"], default=os.environ.get("LOGS", "file"),
+                            help="the functions' JSON logs: to the log file only, or also here; default: $LOGS or file")
+    run_parser.add_argument("--log-file", default=os.environ.get("LOG_FILE", ""),
+                            help="where the functions' logs go; default: $LOG_FILE or .run/functions-<port>.log")
     run_parser.set_defaults(action=run)
     invoke_parser = commands.add_parser("invoke", help="run one function of template.yaml on one event (like sam local invoke)")
     invoke_parser.add_argument("function", help="logical id in template.yaml, e.g. ApiFunction")

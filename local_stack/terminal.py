@@ -19,6 +19,7 @@ import io
 import json
 import logging
 import logging.handlers
+import os
 import re
 import sys
 import threading
@@ -33,6 +34,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColum
 from rich.text import Text
 
 from local_stack.output import QueuedLines
+from local_stack.template import ROOT
 
 LOG = logging.getLogger(__name__)
 TERMINAL_STATUSES = {"COMPLETED", "COMPLETED_WITH_ERROR", "FAILED", "STOPPED"}
@@ -224,19 +226,30 @@ class Terminal:
     log_file: Path
     _undo: list[Callable[[], None]] = field(default_factory=list)
 
+    @property
+    def shown_log_file(self) -> str:
+        """The log file's path as the user would type it here (relative, when under the current folder)."""
+        relative = os.path.relpath(self.log_file)
+        return relative if not relative.startswith("..") else str(self.log_file)
+
     def say(self, text: str) -> None:
         self.screen.say(text)
 
     def say_repeats(self) -> None:
         """How many warnings were counted but not shown (before the last line, at shutdown)."""
         if self.screen.repeated():
-            self.screen.say(f"({self.screen.repeated():,} more warnings like those shown: see {self.log_file})", "dim")
+            self.screen.say(f"({self.screen.repeated():,} more warnings like those shown: see {self.shown_log_file})", "dim")
 
     def close(self) -> None:
         """Write out everything logged, restore stdout and logging, end the live display."""
         while self._undo:
             self._undo.pop()()
         self.screen.close()
+
+
+def default_log_file(port: int) -> Path:
+    """One per API port, so two `make run`s on different ports keep apart."""
+    return ROOT / ".run" / f"functions-{port}.log"
 
 
 def install(log_file: Path, *, echo_logs: bool = False, screen: Screen | None = None) -> Terminal:

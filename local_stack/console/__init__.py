@@ -2,6 +2,7 @@
 and a Start form, over the same API every client calls, as a tenant (local_stack.console.server)."""
 
 import logging
+import socket
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -43,18 +44,20 @@ def start_console(*, api_url: str, emulator_url: str, bus: str, host: str, port:
                   secret_key: str, default_account: str, defaults: dict[str, str] | None = None) -> RunningConsole:
     """Serve the console at http://host:port/, acting as the tenant whose keys these are. ConsolePortInUseError
     if the port is taken."""
-    from werkzeug.serving import make_server
+    from werkzeug.serving import make_server, select_address_family
 
     tenant = Tenant(api_url, emulator_url, region, tenant_account(access_key, default_account), access_key, secret_key,
                     dict(defaults or {}))
     wildcard = host in ("0.0.0.0", "::", "")  # reached by whatever name the machine has: no Host to check
     origins = None if wildcard else {f"{host}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"}
     events = JobEvents()
-    try:
-        server = make_server(host, port, create_app(tenant, events, origins=origins), threaded=True)
+    try:  # bound here: werkzeug's own bind would exit the process when the port is taken
+        listener = socket.create_server((host, port), family=select_address_family(host, port))
     except OSError:
         raise ConsolePortInUseError(
             f"port {host}:{port} is already in use (choose another: make run CONSOLE_PORT=<port>)") from None
+    with listener:
+        server = make_server(host, port, create_app(tenant, events, origins=origins), threaded=True, fd=listener.fileno())
     feed = JobEventFeed(tenant.client("sqs"), tenant.client("events"), bus, "translate-jobs-console",
                         account=tenant.account).open()
     stopping = threading.Event()
