@@ -17,28 +17,42 @@ LAMBDA_RUNTIME_SDK := boto3==1.35.60 botocore==1.35.60
 
 .PHONY: run test test-unit test-e2e test-chaos test-long lint invoke bench bench-memory bench-scale build artifact-test deploy clean
 
+# Each install says what it does and about how long it takes (on 2 cores, from PyPI); it runs once, and again
+# only when its requirements change.
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
+	@echo ">>> Installing the service's and its tests' Python packages (boto3, moto, Powertools, ...) into $(VENV): about 2 minutes, once"
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
 .venv-awscli/.installed:
+	@echo ">>> Installing the AWS CLI into .venv-awscli: under a minute, once"
 	test -d .venv-awscli || $(PYTHON) -m venv .venv-awscli
 	.venv-awscli/bin/pip install -q --disable-pip-version-check awscli==1.46.3
 	touch $@
 
 .venv-sam/.installed:
+	@echo ">>> Installing SAM CLI into .venv-sam (sam validate, sam build): about 2 minutes, once"
 	test -d .venv-sam || $(PYTHON) -m venv .venv-sam
 	.venv-sam/bin/pip install -q --disable-pip-version-check aws-sam-cli==1.170.0
 	touch $@
 
 # checkov (the IaC scanner) pins its own boto3, pydantic and more: a venv of its own too.
 .venv-checkov/.installed:
+	@echo ">>> Installing checkov (make lint's template scanner) into .venv-checkov: about 2 minutes, once"
 	test -d .venv-checkov || $(PYTHON) -m venv .venv-checkov
 	.venv-checkov/bin/pip install -q --disable-pip-version-check checkov==3.3.30
 	touch $@
 
-## run: the whole service locally: API on 127.0.0.1:$(PORT), moto on 127.0.0.1:$(EMULATOR_PORT)
+# Debian's Chromium and its WebDriver, for the console's browser test (tests/e2e/test_console_browser.py).
+CHROMEDRIVER := /usr/bin/chromedriver
+$(CHROMEDRIVER):
+	@echo ">>> Installing Debian's chromium and chromium-driver (apt-get, as root) for the browser test: 1-2 minutes, once"
+	$(if $(filter 0,$(shell id -u)),,sudo )apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo )apt-get install -y -qq chromium chromium-driver
+
+## run: the whole service locally: API on 127.0.0.1:$(PORT), moto on 127.0.0.1:$(EMULATOR_PORT), the console on
+## 127.0.0.1:$$CONSOLE_PORT (3001); job lines here, the functions' logs in .run/ (LOGS=terminal: here too)
 run: $(VENV)/.installed .venv-awscli/.installed
 	$(VENV)/bin/python -m local_stack run --port $(PORT) --emulator-port $(EMULATOR_PORT)
 
@@ -52,8 +66,9 @@ test: $(VENV)/.installed .venv-awscli/.installed .venv-sam/.installed
 	$(VENV)/bin/python -m pytest tests/unit -q
 	$(VENV)/bin/python -m pytest -m "not e2e and not chaos and not long and not artifact" --ignore=tests/unit -n auto --dist loadfile
 
-## test-e2e: tests/e2e, `make run` as a subprocess, driven as the README does (CI runs it after `make test`)
-test-e2e: $(VENV)/.installed .venv-awscli/.installed
+## test-e2e: tests/e2e, `make run` as a subprocess, driven as the README does, the console in headless Chromium
+## (screenshots in tests/e2e/screenshots/); CI runs it after `make test`
+test-e2e: $(VENV)/.installed .venv-awscli/.installed $(CHROMEDRIVER)
 	$(VENV)/bin/python -m pytest -m e2e
 
 ## test-chaos: jobs under injected AWS faults, over more seeds than `make test` runs (CI runs it)

@@ -370,7 +370,7 @@ class JobBoard:
                 continue
             job.shown = int(task.completed)
             rate = f", {task.speed:,.0f} documents/s" if task.speed else ""
-            left = f", {_about(task.time_remaining)} left" if task.time_remaining is not None and task.speed else ""
+            left = f", {_about(task.time_remaining)} left" if task.time_remaining and task.speed else ""
             self.screen.event(f"{job.label}: {int(task.completed):,} of {int(task.total or 0):,} documents{rate}{left}")
 
     def _properties(self, job: _Job) -> dict[str, Any] | None:

@@ -38,7 +38,7 @@ PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
-DOCUMENTS_PER_PAGE = 100
+DOCUMENTS_PER_PAGE = 50
 S3_KEYS_PER_PAGE = 200
 EVENTS_PER_JOB = 50
 JOBS_WITH_EVENTS = 2_000

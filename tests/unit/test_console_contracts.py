@@ -18,8 +18,8 @@ def test_the_job_event_feed_matches_what_the_events_function_publishes() -> None
 
 
 def test_the_terminal_knows_the_service_s_ended_statuses_and_its_stop_signal() -> None:
-    assert terminal.TERMINAL_STATUSES == {str(status) for status in TERMINAL}
-    assert terminal.STOP_SIGNAL_ERROR == JobStopRequestedError.__name__
+    assert {str(status) for status in TERMINAL} == terminal.TERMINAL_STATUSES
+    assert JobStopRequestedError.__name__ == terminal.STOP_SIGNAL_ERROR
 
 
 def test_the_start_form_offers_exactly_the_content_types_start_accepts() -> None:

@@ -52,7 +52,8 @@ def every_page(reads: Reads, count: int) -> tuple[dict[str, Any] | None, list[li
 
 
 @pytest.mark.parametrize("read_bytes", [64 * 1024, 100, 7])  # down to a read that cuts every entry and character
-def test_pages_follow_each_other_to_the_last_document_whatever_the_reads_cut(monkeypatch: pytest.MonkeyPatch, read_bytes: int) -> None:
+def test_pages_follow_each_other_to_the_last_document_whatever_the_reads_cut(monkeypatch: pytest.MonkeyPatch,
+                                                                             read_bytes: int) -> None:
     monkeypatch.setattr(details, "FIRST_READ_BYTES", read_bytes)
     data = details_file(0, keys=[*AWKWARD, *(f"doc-{n}.txt" for n in range(250))])
     header, pages = every_page(Reads(data), 100)

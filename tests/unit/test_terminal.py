@@ -38,7 +38,8 @@ def event(status: str, previous: str | None = None, **detail: Any) -> dict[str, 
 def properties(status: str, done: int = 0, total: int = 300, failed: int = 0, **extra: Any) -> dict[str, Any]:
     return {"JobId": JOB, "JobName": "many", "JobStatus": status, "SourceLanguageCode": "en", "TargetLanguageCodes": ["fr", "de"],
             "InputDataConfig": {"S3Uri": "s3://in/docs/", "ContentType": "text/plain"}, "SubmittedTime": 100.0,
-            "JobDetails": {"InputDocumentsCount": total, "TranslatedDocumentsCount": done - failed, "DocumentsWithErrorsCount": failed},
+            "JobDetails": {"InputDocumentsCount": total, "TranslatedDocumentsCount": done - failed,
+                           "DocumentsWithErrorsCount": failed},
             **extra}
 
 
@@ -80,10 +81,12 @@ def test_a_job_s_life_is_one_line_per_state_change() -> None:
 
 @pytest.mark.parametrize(("status", "extra", "expected"), [
     ("COMPLETED", {}, "completed: 300 of 300 documents translated in 4.0 s"),
-    ("COMPLETED_WITH_ERROR", {"Message": "2 documents failed"}, "completed with errors: 298 translated, 2 failed of 300 in 4.0 s: 2 documents failed"),
+    ("COMPLETED_WITH_ERROR", {"Message": "2 documents failed"},
+     "completed with errors: 298 translated, 2 failed of 300 in 4.0 s: 2 documents failed"),
     ("FAILED", {"Message": "No documents were found under s3://in/docs/."}, "failed in 4.0 s: No documents were found under s3://in/docs/."),
 ])
-def test_an_ended_job_s_line_says_how_it_ended_with_the_service_s_message(status: str, extra: dict[str, Any], expected: str) -> None:
+def test_an_ended_job_s_line_says_how_it_ended_with_the_service_s_message(status: str, extra: dict[str, Any],
+                                                                          expected: str) -> None:
     screen, out = screen_of()
     api = FakeApi()
     api.job = properties(status, done=300, failed=2 if status == "COMPLETED_WITH_ERROR" else 0, EndTime=104.0, **extra)
@@ -114,8 +117,8 @@ def test_when_describe_fails_the_line_is_drawn_from_the_event_alone() -> None:
     screen, out = screen_of()
     api = FakeApi()
     api.failing = True
-    JobBoard(screen, api, default_account=ACCOUNT).handle(event("STOPPED", "STOP_REQUESTED",
-                                                                jobDetails={"TranslatedDocumentsCount": 7, "InputDocumentsCount": 9}))
+    counts = {"TranslatedDocumentsCount": 7, "InputDocumentsCount": 9}
+    JobBoard(screen, api, default_account=ACCOUNT).handle(event("STOPPED", "STOP_REQUESTED", jobDetails=counts))
     assert out.getvalue() == f'12:00:00  job "many" ({JOB}) stopped: 7 of 9 documents translated\n'
 
 
@@ -139,7 +142,8 @@ def test_piped_a_running_job_gets_a_progress_line_with_its_rate_and_time_left() 
     board.tick()
     clock.now += terminal.PLAIN_PROGRESS_SECONDS
     board.tick()
-    assert out.getvalue().splitlines()[1:] == [f'12:00:00  job "many" ({JOB}): 60 of 300 documents, 10 documents/s, about 24 s left']
+    assert out.getvalue().splitlines()[1:] == [
+        f'12:00:00  job "many" ({JOB}): 60 of 300 documents, 10 documents/s, about 24 s left']
 
 
 def test_on_a_terminal_a_running_job_has_a_live_progress_bar() -> None:
@@ -234,8 +238,8 @@ def record(name: str, level: int, message: str, *args: Any) -> logging.LogRecord
 def test_moto_s_internal_records_never_reach_the_screen_local_stack_s_do() -> None:
     screen, out = screen_of()
     handler = ScreenHandler(screen)
-    handler.handle(record("moto.stepfunctions.parser.asl.component.eval_component", logging.ERROR,
-                          "%s at '%s'", "Exception=FailureEventException, Error=JobStopRequestedError", "(StateTaskServiceLambda| {...})"))
+    handler.handle(record("moto.stepfunctions.parser.asl.component.eval_component", logging.ERROR, "%s at '%s'",
+                          "Exception=FailureEventException, Error=JobStopRequestedError", "(StateTaskServiceLambda| {...})"))
     handler.handle(record("local_stack.delivery", logging.WARNING, "%s failed: %s", "StopRequestFunction", "throttled"))
     assert out.getvalue() == "12:00:00  warning: StopRequestFunction failed: throttled\n"
 
@@ -254,7 +258,8 @@ def test_a_function_s_unhandled_error_is_one_sentence_and_the_stop_signal_none()
     assert out.getvalue() == "12:00:00  error: PlanBatchesFunction failed: TransientError: S3 answered SlowDown\n"
 
 
-def test_install_sends_stdout_and_logging_to_the_file_and_close_restores_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_install_sends_stdout_and_logging_to_the_file_and_close_restores_them(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     real_terminal = io.StringIO()
     monkeypatch.setattr(sys, "stdout", real_terminal)
     screen = Screen(real_terminal, live=False, wall_clock=lambda: "12:00:00")
