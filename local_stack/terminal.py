@@ -45,6 +45,9 @@ LOG_FILE_BYTES = 100 * 1024 * 1024  # then the file is rotated: <file>.1 keeps t
 SENTENCE_CHARACTERS = 400
 REPEAT_WINDOW_SECONDS = 10.0  # a warning like one shown less than this long ago is counted, not shown
 PLAIN_PROGRESS_SECONDS = 5.0  # piped (no live display): a progress line per running job this often
+# The board's cost to the stack, however many jobs run: with more running jobs than this, each is described
+# less often (in turn); a state change over the budget is drawn from its event alone.
+DESCRIBES_PER_SECOND = 5
 # Powertools' own keys: the rest of a log line's keys are what the code added (document, error, ...).
 POWERTOOLS_KEYS = {
     "level", "location", "message", "timestamp", "service", "cold_start", "function_name", "function_memory_size",
@@ -324,6 +327,7 @@ class JobBoard:
         self.jobs: dict[tuple[str, str], _Job] = {}  # jobs not yet finished
         self._ended: dict[tuple[str, str], None] = {}  # recently finished: a late or repeated event is ignored
         self._plain_shown = clock()
+        self._second, self._described, self._turn = clock(), 0, 0  # the Describe budget's second, spent, whose turn
 
     def handle(self, detail: dict[str, Any]) -> None:
         """One "Translate TextTranslationJob State Change" event's detail."""
@@ -344,8 +348,11 @@ class JobBoard:
                 self._ended.pop(next(iter(self._ended)))
 
     def tick(self) -> None:
-        """Refresh the progress of each running job (one Describe each)."""
-        for job in [job for job in self.jobs.values() if job.status in RUNNING_STATUSES]:
+        """Refresh the progress of running jobs: one Describe each, within the budget, in turn."""
+        running = [job for job in self.jobs.values() if job.status in RUNNING_STATUSES]
+        first = self._turn % len(running) if running else 0
+        self._turn = first + DESCRIBES_PER_SECOND
+        for job in running[first:] + running[:first]:
             properties = self._properties(job)
             if not properties or job.status not in RUNNING_STATUSES:
                 continue
@@ -374,6 +381,11 @@ class JobBoard:
             self.screen.event(f"{job.label}: {int(task.completed):,} of {int(task.total or 0):,} documents{rate}{left}")
 
     def _properties(self, job: _Job) -> dict[str, Any] | None:
+        if self.clock() - self._second >= 1:
+            self._second, self._described = self.clock(), 0
+        if self._described >= DESCRIBES_PER_SECOND:
+            return None
+        self._described += 1
         try:
             return self.describe(job.account, job.job_id)
         except Exception as error:  # noqa: BLE001 - the line is drawn from the event alone; the next tick retries

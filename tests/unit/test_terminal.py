@@ -166,6 +166,24 @@ def test_on_a_terminal_a_running_job_has_a_live_progress_bar() -> None:
     assert "140/300" in line and "70 documents/s" in line and "0:00:03" in line  # 160 left at 70 a second, rounded up
 
 
+def test_however_many_jobs_run_the_board_describes_a_few_a_second_each_in_turn() -> None:
+    clock = Clock()
+    screen, _ = screen_of(clock)
+    api = FakeApi()
+    board = JobBoard(screen, api, default_account=ACCOUNT, clock=clock)
+    jobs = [f"{n:032x}" for n in range(12)]
+    for job in jobs:  # 12 jobs running
+        board.handle(event("IN_PROGRESS", "SUBMITTED", jobId=job))
+    seen: set[str] = set()
+    for _ in range(3):
+        clock.now += 1
+        api.calls.clear()
+        board.tick()
+        assert len(api.calls) == terminal.DESCRIBES_PER_SECOND  # never more a second
+        seen |= {job for _, job in api.calls}
+    assert seen == set(jobs)  # and in three seconds each had its turn
+
+
 def test_warnings_are_sentences_and_repeats_are_counted_not_shown() -> None:
     clock = Clock()
     screen, out = screen_of(clock)
