@@ -1,10 +1,10 @@
 """Job state changes, read as any application on AWS would read them: a rule of its own on the stack's
 job event bus (output JobEventBusName), with a queue of its own as the rule's target.
 
-`make run`'s terminal and its console each open one (queues ``translate-jobs-terminal`` and
-``translate-jobs-console``): they see the "Translate TextTranslationJob State Change" events JobEventsFunction
-publishes, and nothing else of the service. Delivery is at least once, so events are de-duplicated on
-``detail.eventId``.
+`make run`'s terminal and its console each open one (queues ``translate-jobs-terminal-<API port>`` and
+``translate-jobs-console-<API port>``, so two `make run`s sharing an emulator keep apart): they see the
+"Translate TextTranslationJob State Change" events JobEventsFunction publishes, and nothing else of the
+service. Delivery is at least once, so events are de-duplicated on ``detail.eventId``.
 """
 
 import contextlib

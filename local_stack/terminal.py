@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TaskID, TextColumn, TimeRemainingColumn
@@ -496,7 +497,7 @@ def _logged(doing: str) -> Iterator[None]:
 
 
 def watch_jobs(screen: Screen, *, api_url: str, bus: str, region: str, default_account: str) -> JobWatcher:
-    """The board, fed by a rule of its own on the job event bus (queue ``translate-jobs-terminal``) and by
+    """The board, fed by a rule of its own on the job event bus (queue ``translate-jobs-terminal-<API port>``) and by
     Describe over the API as each job's account (the local authorizer's convention: an access key id of 12
     digits is that account)."""
     import boto3
@@ -506,7 +507,7 @@ def watch_jobs(screen: Screen, *, api_url: str, bus: str, region: str, default_a
     from local_stack.job_events import JobEventFeed
 
     feed = JobEventFeed(boto3.client("sqs", region_name=region), boto3.client("events", region_name=region),
-                        bus, "translate-jobs-terminal").open()
+                        bus, f"translate-jobs-terminal-{urlsplit(api_url).port}").open()
     clients: dict[str, Any] = {}
     config = Config(connect_timeout=5, read_timeout=10, retries={"mode": "standard", "max_attempts": 2},
                     user_agent_extra="translate-jobs-terminal")

@@ -6,6 +6,7 @@ import socket
 import threading
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from local_stack.console.server import JobEvents, Tenant, create_app
 from local_stack.job_events import JobEventFeed
@@ -58,7 +59,7 @@ def start_console(*, api_url: str, emulator_url: str, bus: str, host: str, port:
             f"port {host}:{port} is already in use (choose another: make run CONSOLE_PORT=<port>)") from None
     with listener:
         server = make_server(host, port, create_app(tenant, events, origins=origins), threaded=True, fd=listener.fileno())
-    feed = JobEventFeed(tenant.client("sqs"), tenant.client("events"), bus, "translate-jobs-console",
+    feed = JobEventFeed(tenant.client("sqs"), tenant.client("events"), bus, f"translate-jobs-console-{urlsplit(api_url).port}",
                         account=tenant.account).open()
     stopping = threading.Event()
 
