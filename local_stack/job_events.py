@@ -9,7 +9,10 @@ service. Delivery is at least once, so events are de-duplicated on ``detail.even
 
 import contextlib
 import json
+import logging
+import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +21,7 @@ from local_stack.template import resources_of_type
 if TYPE_CHECKING:
     from local_stack.provision import Stack
 
+LOG = logging.getLogger(__name__)
 SOURCE = "translate-jobs"  # translate_jobs.events.state_changes.SOURCE (local_stack.eventbridge.STACK_SOURCE)
 DETAIL_TYPE = "Translate TextTranslationJob State Change"
 _REMEMBERED_IDS = 10_000  # event ids kept for de-duplication (a redelivery comes soon after the first)
@@ -89,3 +93,28 @@ class JobEventFeed:
         ):
             with contextlib.suppress(Exception):  # best effort: the emulator may already be gone
                 remove()
+
+
+class Repeating:
+    """``work()`` every ``interval`` seconds on a thread of its own until ``stop()`` (then ``close()``, once).
+    A round that fails is logged (a warning on `make run`'s terminal) and the next one runs."""
+
+    def __init__(self, name: str, interval: float, work: Callable[[], None], close: Callable[[], None] = lambda: None) -> None:
+        self.name, self.interval, self.work, self.close = name, interval, work, close
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self.work()
+            except Exception as error:  # noqa: BLE001 - keep going; the next round retries
+                LOG.warning("%s: %s", self.name, error)
+            self._stopping.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+        self.close()

@@ -14,8 +14,8 @@ warnings and errors as sentences. Everything the functions log goes to a file in
   second for each running job only. It reads no table.
 """
 
-import contextlib
 import io
+import itertools
 import json
 import logging
 import logging.handlers
@@ -24,7 +24,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -34,6 +34,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TaskID, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
+from local_stack.job_events import Repeating
 from local_stack.output import QueuedLines
 from local_stack.template import ROOT
 
@@ -456,47 +457,7 @@ def _about(seconds: float | None) -> str:
 # -- running it in `make run` --
 
 
-class JobWatcher:
-    """The board's thread: events every half second, progress every second."""
-
-    def __init__(self, board: JobBoard, receive: Callable[[], list[dict[str, Any]]], close: Callable[[], None],
-                 interval: float = 0.5) -> None:
-        self.board, self.receive, self._close, self.interval = board, receive, close, interval
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="terminal-jobs", daemon=True)
-
-    def start(self) -> "JobWatcher":
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        ticks = 0
-        while not self._stopping.is_set():
-            with _logged("the terminal's job events"):
-                for detail in self.receive():
-                    self.board.handle(detail)
-            ticks += 1
-            if ticks % 2 == 0:
-                with _logged("the terminal's job progress"):
-                    self.board.tick()
-            self._stopping.wait(self.interval)
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
-        self._close()
-
-
-@contextlib.contextmanager
-def _logged(doing: str) -> Iterator[None]:
-    try:
-        yield
-    except Exception as error:  # noqa: BLE001 - keep watching; the next round retries
-        LOG.warning("%s: %s", doing, error)
-
-
-def watch_jobs(screen: Screen, *, api_url: str, bus: str, region: str, default_account: str) -> JobWatcher:
+def watch_jobs(screen: Screen, *, api_url: str, bus: str, region: str, default_account: str) -> Repeating:
     """The board, fed by a rule of its own on the job event bus (queue ``translate-jobs-terminal-<API port>``) and by
     Describe over the API as each job's account (the local authorizer's convention: an access key id of 12
     digits is that account)."""
@@ -519,4 +480,12 @@ def watch_jobs(screen: Screen, *, api_url: str, bus: str, region: str, default_a
         return dict(clients[account].describe_text_translation_job(JobId=job_id)["TextTranslationJobProperties"])
 
     board = JobBoard(screen, describe, default_account=default_account)
-    return JobWatcher(board, feed.receive, feed.close).start()
+    rounds = itertools.count()
+
+    def watch() -> None:  # events every half second, progress every second
+        for detail in feed.receive():
+            board.handle(detail)
+        if next(rounds) % 2:
+            board.tick()
+
+    return Repeating("the terminal's job lines", 0.5, watch, close=feed.close)

@@ -7,9 +7,9 @@ import os
 from dataclasses import dataclass
 
 from local_stack.console import ConsolePortInUseError, RunningConsole, start_console
-from local_stack.job_events import job_event_bus
+from local_stack.job_events import Repeating, job_event_bus
 from local_stack.stack import DEFAULT_ACCOUNT, DEMO_BUCKETS, DEMO_ROLE, LocalStack
-from local_stack.terminal import JobWatcher, Terminal, watch_jobs
+from local_stack.terminal import Terminal, watch_jobs
 
 LOG = logging.getLogger(__name__)
 
@@ -17,7 +17,7 @@ LOG = logging.getLogger(__name__)
 @dataclass
 class Views:
     console_line: str  # for the banner
-    watcher: JobWatcher | None
+    watcher: Repeating | None
     console: RunningConsole | None
 
     def stop(self) -> None:
@@ -33,7 +33,7 @@ def start_views(local: LocalStack, out: Terminal, console_port: int) -> Views:
     assert local.stack is not None
     bus = job_event_bus(local.stack)
     try:
-        watcher: JobWatcher | None = watch_jobs(out.screen, api_url=local.api_url, bus=bus, region=local.region,
+        watcher: Repeating | None = watch_jobs(out.screen, api_url=local.api_url, bus=bus, region=local.region,
                                                 default_account=DEFAULT_ACCOUNT)
     except Exception as error:  # noqa: BLE001 - the stack serves without its job lines; say why
         LOG.warning("job lines will not be shown: %s", error)

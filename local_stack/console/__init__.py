@@ -1,7 +1,6 @@
 """The browser console `make run` serves (docs/console.md): a jobs list, a job page with a Stop button,
 and a Start form, over the same API every client calls, as a tenant (local_stack.console.server)."""
 
-import logging
 import socket
 import threading
 from dataclasses import dataclass
@@ -9,9 +8,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from local_stack.console.server import JobEvents, Tenant, create_app
-from local_stack.job_events import JobEventFeed
+from local_stack.job_events import JobEventFeed, Repeating
 
-LOG = logging.getLogger(__name__)
 EVENTS_POLL_SECONDS = 1.0
 
 
@@ -23,14 +21,12 @@ class ConsolePortInUseError(RuntimeError):
 class RunningConsole:
     url: str
     _server: Any
-    _feed: JobEventFeed
-    _stopping: threading.Event
+    _receiving: Repeating
 
     def stop(self) -> None:
-        self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
-        self._feed.close()
+        self._receiving.stop()
 
 
 def tenant_account(access_key: str, default_account: str) -> str:
@@ -59,18 +55,17 @@ def start_console(*, api_url: str, emulator_url: str, bus: str, host: str, port:
             f"port {host}:{port} is already in use (choose another: make run CONSOLE_PORT=<port>)") from None
     with listener:
         server = make_server(host, port, create_app(tenant, events, origins=origins), threaded=True, fd=listener.fileno())
-    feed = JobEventFeed(tenant.client("sqs"), tenant.client("events"), bus, f"translate-jobs-console-{urlsplit(api_url).port}",
-                        account=tenant.account).open()
-    stopping = threading.Event()
+    try:
+        feed = JobEventFeed(tenant.client("sqs"), tenant.client("events"), bus,
+                            f"translate-jobs-console-{urlsplit(api_url).port}", account=tenant.account).open()
+    except Exception:
+        server.server_close()
+        raise
 
     def receive_events() -> None:
-        while not stopping.wait(EVENTS_POLL_SECONDS):
-            try:
-                for detail in feed.receive():
-                    events.add(detail)
-            except Exception as error:  # noqa: BLE001 - keep receiving; the next round retries
-                LOG.warning("the console's job events: %s", error)
+        for detail in feed.receive():
+            events.add(detail)
 
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="console", daemon=True).start()
-    threading.Thread(target=receive_events, name="console-events", daemon=True).start()
-    return RunningConsole(f"http://{'127.0.0.1' if wildcard else host}:{port}", server, feed, stopping)
+    receiving = Repeating("the console's job events", EVENTS_POLL_SECONDS, receive_events, close=feed.close)
+    return RunningConsole(f"http://{'127.0.0.1' if wildcard else host}:{port}", server, receiving)

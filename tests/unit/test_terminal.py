@@ -122,7 +122,9 @@ def test_when_describe_fails_the_line_is_drawn_from_the_event_alone() -> None:
     assert out.getvalue() == f'12:00:00  job "many" ({JOB}) stopped: 7 of 9 documents translated\n'
 
 
-def test_piped_a_running_job_gets_a_progress_line_with_its_rate_and_time_left() -> None:
+def running(done_each_second: list[int]) -> tuple[JobBoard, FakeApi, Screen, io.StringIO, Clock]:
+    """A board whose job is in progress, ticked once a second as it got this far (what the screen showed then
+    left out)."""
     clock = Clock()
     screen, out = screen_of(clock)
     api = FakeApi()
@@ -130,10 +132,15 @@ def test_piped_a_running_job_gets_a_progress_line_with_its_rate_and_time_left() 
     board.handle(event("IN_PROGRESS", "SUBMITTED"))
     out.truncate(0)
     out.seek(0)
-    for second, done in enumerate([0, 10, 20, 30, 40, 50, 60]):
+    for second, done in enumerate(done_each_second):
         clock.now = 1000.0 + second
         api.job = properties("IN_PROGRESS", done=done)
         board.tick()
+    return board, api, screen, out, clock
+
+
+def test_piped_a_running_job_gets_a_progress_line_with_its_rate_and_time_left() -> None:
+    board, api, _, out, clock = running([0, 10, 20, 30, 40, 50, 60])
     # Only running jobs are described, once a tick; the first progress line once the interval passed
     assert len(api.calls) == 7
     assert out.getvalue() == f'12:00:00  job "many" ({JOB}): 50 of 300 documents, 10 documents/s, about 25 s left\n'
@@ -147,16 +154,7 @@ def test_piped_a_running_job_gets_a_progress_line_with_its_rate_and_time_left() 
 
 
 def test_on_a_terminal_a_running_job_has_a_live_progress_bar() -> None:
-    clock = Clock()
-    screen, _ = screen_of(clock)
-    api = FakeApi()
-    board = JobBoard(screen, api, default_account=ACCOUNT, clock=clock)
-    board.handle(event("IN_PROGRESS", "SUBMITTED"))
-    for second, done in enumerate([0, 70, 140]):
-        clock.now = 1000.0 + second
-        api.job = properties("IN_PROGRESS", done=done)
-        board.tick()
-
+    _, _, screen, _, _ = running([0, 70, 140])
     drawn = io.StringIO()
     from rich.console import Console
 
