@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 import boto3
 import pytest
 
-from local_stack.console import RunningConsole, start_console
+from local_stack.console import RunningConsole, server, start_console
 from local_stack.job_events import job_event_bus
 from local_stack.stack import DEFAULT_ACCOUNT, DEMO_BUCKETS, DEMO_ROLE
 from local_stack.terminal import Screen, watch_jobs
@@ -98,9 +98,10 @@ def served() -> Iterator[Served]:
 
 @pytest.fixture(scope="module")
 def finished_job(served: Served) -> tuple[str, dict[str, Any], list[str]]:
-    """A job of 250 documents, one with a key a browser would run, started through the console and finished."""
+    """A job of 120 documents (three pages of details), one with a key a browser would run, started through the
+    console and finished."""
     prefix = f"finished-{uuid.uuid4().hex[:8]}/"
-    keys = ["<img src=x onerror=alert(1)>.txt", *(f"doc-{n:03d}.txt" for n in range(249))]
+    keys = ["<img src=x onerror=alert(1)>.txt", *(f"doc-{n:03d}.txt" for n in range(119))]
     served.upload(prefix, keys)
     job_id = served.start(prefix, "finished")
     return job_id, served.wait(job_id), keys
@@ -170,15 +171,16 @@ def test_s3_objects_are_shown_as_text_or_downloaded_never_as_a_page(served: Serv
     assert served.get("/api/s3/object", uri="http://elsewhere/x")[0] == 400
 
 
-def test_the_folder_picker_lists_a_level_a_page_at_a_time(served: Served) -> None:
+def test_the_folder_picker_lists_a_level_a_page_at_a_time(served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(server, "S3_KEYS_PER_PAGE", 20)
     prefix = f"picker-{uuid.uuid4().hex[:8]}/"
-    served.upload(prefix, [*(f"file-{n:03d}.txt" for n in range(210)), "sub/a.txt", "sub/b.txt"])
+    served.upload(prefix, [*(f"file-{n:03d}.txt" for n in range(30)), "sub/a.txt", "sub/b.txt"])
     assert INPUT in served.get("/api/s3/buckets")[1]["buckets"]
     status, first = served.get("/api/s3/folder", bucket=INPUT, prefix=prefix)
     assert status == 200 and first["next"]
     status, second = served.get("/api/s3/folder", bucket=INPUT, prefix=prefix, token=first["next"])
-    # In S3's order, folders among the keys: sub/ comes after file-209.txt
-    assert [o["key"] for o in first["objects"] + second["objects"]] == [f"{prefix}file-{n:03d}.txt" for n in range(210)]
+    # In S3's order, folders among the keys: sub/ comes after file-029.txt
+    assert [o["key"] for o in first["objects"] + second["objects"]] == [f"{prefix}file-{n:03d}.txt" for n in range(30)]
     assert first["folders"] + second["folders"] == [f"{prefix}sub/"]
     assert second["next"] is None
     assert served.get("/api/s3/folder", bucket="no-such-bucket-here")[1]["__type"] == "NoSuchBucket"
@@ -215,4 +217,4 @@ def test_the_job_s_events_reach_the_console_and_its_lines_the_terminal(served: S
     lines = [line for line in served.screen.getvalue().splitlines() if job_id in line]
     assert lines[0] == f'12:00:00  job "finished" ({job_id}) submitted: en → fr, {job["InputDataConfig"]["S3Uri"]} (text/plain)'
     assert lines[1] == f'12:00:00  job "finished" ({job_id}) in progress'
-    assert lines[-1].startswith(f'12:00:00  job "finished" ({job_id}) completed: 250 of 250 documents translated in ')
+    assert lines[-1].startswith(f'12:00:00  job "finished" ({job_id}) completed: 120 of 120 documents translated in ')
