@@ -10,8 +10,8 @@ warnings and errors as sentences. Everything the functions log goes to a file in
   errors also become sentences. moto's own records (e.g. its ``FailureEventException ... at '(StateTask...)'``
   repr of a whole state machine, 5 KB a line) go to the file only.
 * ``JobBoard`` draws the jobs: state changes from the job event bus (local_stack.job_events, as any
-  subscriber), counts from DescribeTextTranslationJob over the API, signed as the job's own account, once a
-  second for each running job only. It reads no table.
+  subscriber), counts from DescribeTextTranslationJob over the API, signed as the job's own account, for
+  running jobs only, at most DESCRIBES_PER_SECOND a second. It reads no table.
 """
 
 import io
@@ -41,7 +41,7 @@ from local_stack.template import ROOT
 LOG = logging.getLogger(__name__)
 TERMINAL_STATUSES = {"COMPLETED", "COMPLETED_WITH_ERROR", "FAILED", "STOPPED"}
 RUNNING_STATUSES = {"IN_PROGRESS", "STOP_REQUESTED"}
-# The error a batch raises to end a stopped job's Map (translate_jobs.domain.errors): the stop working, not a failure.
+# The error a batch raises to end a stopped job's Map (translate_jobs.workflow.steps): the stop working, not a failure.
 STOP_SIGNAL_ERROR = "JobStopRequestedError"
 LOG_FILE_BYTES = 100 * 1024 * 1024  # then the file is rotated: <file>.1 keeps the previous 100 MB
 SENTENCE_CHARACTERS = 400
@@ -93,6 +93,7 @@ class Screen:
         self.live = self.console.is_terminal if live is None else live
         self.wall_clock = wall_clock or (lambda: time.strftime("%H:%M:%S"))
         self._repeats: dict[tuple[str, str], tuple[float, int]] = {}  # warning kind -> (when last shown, since then)
+        self._repeats_lock = threading.Lock()  # warnings come from the log writer's and the loggers' threads
         self._clock = clock
         if self.live:
             self.progress.start()
@@ -109,11 +110,12 @@ class Screen:
         """A warning or an error in a sentence; one of the same ``kind`` shown less than REPEAT_WINDOW_SECONDS ago
         is only counted, and the count is told with the next one shown (so a thousand failing documents are a few lines)."""
         now = self._clock()
-        shown, since = self._repeats.get(kind, (-REPEAT_WINDOW_SECONDS, 0))
-        if now - shown < REPEAT_WINDOW_SECONDS:
-            self._repeats[kind] = (shown, since + 1)
-            return
-        self._repeats[kind] = (now, 0)
+        with self._repeats_lock:
+            shown, since = self._repeats.get(kind, (-REPEAT_WINDOW_SECONDS, 0))
+            if now - shown < REPEAT_WINDOW_SECONDS:
+                self._repeats[kind] = (shown, since + 1)
+                return
+            self._repeats[kind] = (now, 0)
         more = f" ({since:,} more like this in the last {now - shown:.0f} s)" if since else ""
         label = "error: " if error else "warning: "
         self.event(label + _short(sentence) + more, "bold red" if error else "yellow")
@@ -124,7 +126,8 @@ class Screen:
 
     def repeated(self) -> int:
         """Warnings counted but not shown yet."""
-        return sum(since for _, since in self._repeats.values())
+        with self._repeats_lock:
+            return sum(since for _, since in self._repeats.values())
 
     def close(self) -> None:
         if self.live:

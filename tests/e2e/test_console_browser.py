@@ -25,7 +25,7 @@ from urllib.parse import quote
 import boto3
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -91,7 +91,20 @@ def screenshot(driver: webdriver.Chrome, name: str) -> None:
 
 
 def wait(driver: webdriver.Chrome, what: Any, message: str) -> Any:
-    return WebDriverWait(driver, PATIENCE, poll_frequency=0.2).until(what, message)
+    """Until ``what`` is truthy. The pages redraw as they refresh: an element found just before a redraw is
+    looked for again."""
+    return WebDriverWait(driver, PATIENCE, poll_frequency=0.2,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(what, message)
+
+
+def read(driver: webdriver.Chrome, script: str, *args: Any) -> Any:
+    """What the page shows, read in one go in the page (never half before and half after a redraw)."""
+    return driver.execute_script(script, *args)
+
+
+def click(driver: webdriver.Chrome, selector: str) -> bool:
+    driver.find_element(By.CSS_SELECTOR, selector).click()
+    return True
 
 
 def no_dialog_opened(driver: webdriver.Chrome) -> None:
@@ -105,8 +118,13 @@ def progress(driver: webdriver.Chrome) -> tuple[int, int]:
 
 
 def status(driver: webdriver.Chrome) -> str:
-    badges = driver.find_elements(By.CSS_SELECTOR, "h1 [data-status]")
-    return badges[0].get_attribute("data-status") or "" if badges else ""
+    return str(read(driver, "const badge = document.querySelector('h1 [data-status]'); return badge ? badge.dataset.status : ''"))
+
+
+ROW = """const row = document.querySelector(`tr[data-job-id="${arguments[0]}"]`);
+return row && {status: row.querySelector('[data-status]').dataset.status, text: row.innerText,
+               bars: row.querySelectorAll('progress').length}"""
+STATUSES = "return [...document.querySelectorAll(arguments[0] + ' [data-status]')].map((badge) => badge.dataset.status)"
 
 
 def upload(console: Console, prefix: str) -> None:
@@ -164,15 +182,14 @@ def test_a_job_started_from_the_form_is_watched_stopped_and_its_details_read(con
 
     # And the jobs list shows it running, with its bar
     browser.get(console.url + "/#/jobs")
-    row = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, f'tr[data-job-id="{job_id}"]'), "the job in the list")[0]
-    assert row.find_element(By.CSS_SELECTOR, "[data-status]").get_attribute("data-status") == "IN_PROGRESS"
-    assert name in row.text and "en → fr" in row.text and row.find_elements(By.TAG_NAME, "progress")
+    row = wait(browser, lambda d: read(d, ROW, job_id), "the job in the list")
+    assert row["status"] == "IN_PROGRESS" and row["bars"] == 1
+    assert name in row["text"] and "en → fr" in row["text"]
     screenshot(browser, "3-jobs-list")
 
     # When they open it and press Stop
-    row.find_element(By.LINK_TEXT, job_id).click()
-    stop = wait(browser, lambda d: d.find_element(By.ID, "stop").is_enabled() and d.find_element(By.ID, "stop"), "Stop enabled")
-    stop.click()
+    wait(browser, lambda d: click(d, f'tr[data-job-id="{job_id}"] a'), "the job's link")
+    wait(browser, lambda d: d.find_element(By.ID, "stop").is_enabled() and click(d, "#stop"), "Stop, enabled, pressed")
 
     # Then the job stops short of its documents, and Stop is no longer offered
     wait(browser, lambda d: status(d) == "STOPPED", "the job STOPPED")
@@ -188,11 +205,10 @@ def test_a_job_started_from_the_form_is_watched_stopped_and_its_details_read(con
     assert link == f"{console.url}/api/s3/object?uri={quote(f's3://{INPUT}/{folder}{HOSTILE_KEY}', safe='()')}"
     assert browser.find_elements(By.CSS_SELECTOR, "#documents img") == []
     assert [cell.text for cell in rows[0].find_elements(By.TAG_NAME, "td")][1:3] == ["SUCCEEDED", "fr." + HOSTILE_KEY]
-    events = wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#events [data-status]")) >= 4 and
-                  [e.get_attribute("data-status") for e in d.find_elements(By.CSS_SELECTOR, "#events [data-status]")],
-                  "the job's events")
+    events = wait(browser, lambda d: len(read(d, STATUSES, "#events")) >= 4 and read(d, STATUSES, "#events"), "the job's events")
     assert events == ["SUBMITTED", "IN_PROGRESS", "STOP_REQUESTED", "STOPPED"]
-    assert browser.find_element(By.CSS_SELECTOR, '[data-property="Message"]').text.startswith("Stopped on request")
+    message = read(browser, "return document.querySelector('[data-property=\"Message\"]').innerText")
+    assert message.startswith("Stopped on request")
     no_dialog_opened(browser)
     screenshot(browser, "5-stopped-job-details")
 
@@ -204,9 +220,8 @@ def test_a_job_started_from_the_form_is_watched_stopped_and_its_details_read(con
     wait(browser, lambda d: "filter=status" in d.current_url, "the filter in the URL")
     browser.refresh()
     # Then the job is listed, and only STOPPED jobs are
-    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, f'tr[data-job-id="{job_id}"]'), "the stopped job listed")
-    shown = {badge.get_attribute("data-status") for badge in browser.find_elements(By.CSS_SELECTOR, "#jobs [data-status]")}
-    assert shown == {"STOPPED"}
+    wait(browser, lambda d: read(d, ROW, job_id), "the stopped job listed")
+    assert set(read(browser, STATUSES, "#jobs")) == {"STOPPED"}
     assert Select(browser.find_element(By.ID, "filter-value")).first_selected_option.text == "STOPPED"
     no_dialog_opened(browser)
     screenshot(browser, "6-jobs-list-filtered")
