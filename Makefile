@@ -51,8 +51,8 @@ $(CHROMEDRIVER):
 	$(if $(filter 0,$(shell id -u)),,sudo )apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo )apt-get install -y -qq chromium chromium-driver
 
-## run: the whole service locally: API on 127.0.0.1:$(PORT), moto on 127.0.0.1:$(EMULATOR_PORT), the console on
-## 127.0.0.1:$$CONSOLE_PORT (3001); job lines here, the functions' logs in .run/ (LOGS=terminal: here too)
+## run: the whole service locally: API on 127.0.0.1:$(PORT), moto on 127.0.0.1:$(EMULATOR_PORT), the browser console
+## on 127.0.0.1:3001 (CONSOLE_PORT); job lines in the terminal, the functions' logs in .run/ (LOGS=terminal: here too)
 run: $(VENV)/.installed .venv-awscli/.installed
 	$(VENV)/bin/python -m local_stack run --port $(PORT) --emulator-port $(EMULATOR_PORT)
 

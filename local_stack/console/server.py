@@ -14,6 +14,7 @@ still not run.
 """
 
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict, deque
@@ -32,6 +33,7 @@ from flask import Flask, Response, abort, jsonify, request, send_from_directory
 
 from local_stack.console.details import DetailsFileError, details_page
 
+LOG = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 TARGET_PREFIX = "AWSShineFrontendService_20170701."  # the Translate model's targetPrefix
 PAGE_POLICY = (
@@ -219,6 +221,12 @@ def create_app(tenant: Tenant, events: JobEvents, *, origins: set[str] | None) -
     @app.errorhandler(405)
     def not_allowed(_: Any) -> Response:
         return _error(405, "MethodNotAllowedException", "This method is not allowed here.")
+
+    @app.errorhandler(500)
+    def failed(error: Any) -> Response:  # AWS-shaped, as every other answer (Flask's own is an HTML page)
+        LOG.error("the console could not answer %s %s: %s", request.method, request.path,
+                  getattr(error, "original_exception", None) or error)
+        return _error(500, "InternalServerException", "The console could not answer this request (see make run's log).")
 
     return app
 

@@ -218,3 +218,13 @@ def test_the_job_s_events_reach_the_console_and_its_lines_the_terminal(served: S
     assert lines[0] == f'12:00:00  job "finished" ({job_id}) submitted: en → fr, {job["InputDataConfig"]["S3Uri"]} (text/plain)'
     assert lines[1] == f'12:00:00  job "finished" ({job_id}) in progress'
     assert lines[-1].startswith(f'12:00:00  job "finished" ({job_id}) completed: 120 of 120 documents translated in ')
+
+
+def test_an_unexpected_failure_is_an_aws_shaped_500_not_a_page(served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: Any) -> Any:
+        raise RuntimeError("an internal detail")
+
+    monkeypatch.setattr(server, "details_page", broken)
+    status, headers, body = served.request("GET", f"/api/details?uri={quote(f's3://{OUTPUT}/any.json')}")
+    assert (status, json.loads(body)["__type"], headers["content-type"]) == (500, "InternalServerException", "application/json")
+    assert b"internal detail" not in body and b"Traceback" not in body
