@@ -54,12 +54,14 @@ class JobEventFeed:
         self.events.put_targets(Rule=self.name, EventBusName=self.bus, Targets=[{"Id": self.name, "Arn": arn}])
         return self
 
-    def receive(self, most: int = 100) -> list[dict[str, Any]]:
+    def receive(self, most: int = 100, wait: int = 0) -> list[dict[str, Any]]:
         """The events that arrived since the last call (at most ``most``), oldest first: each the event's
-        ``detail`` with the event's ``time`` added."""
+        ``detail`` with the event's ``time`` added. With none there, waits up to ``wait`` seconds for one (SQS
+        long polling: no busy polling, and an event is seen as soon as it arrives)."""
         received: list[dict[str, Any]] = []
         while len(received) < most:
-            messages = self.sqs.receive_message(QueueUrl=self._url, MaxNumberOfMessages=10).get("Messages", [])
+            messages = self.sqs.receive_message(QueueUrl=self._url, MaxNumberOfMessages=10,
+                                                WaitTimeSeconds=0 if received else wait).get("Messages", [])
             if not messages:
                 break
             self.sqs.delete_message_batch(QueueUrl=self._url, Entries=[

@@ -15,7 +15,6 @@ warnings and errors as sentences. Everything the functions log goes to a file in
 """
 
 import io
-import itertools
 import json
 import logging
 import logging.handlers
@@ -333,6 +332,7 @@ class JobBoard:
         self._ended: dict[tuple[str, str], None] = {}  # recently finished: a late or repeated event is ignored
         self._plain_shown = clock()
         self._second, self._described, self._turn = clock(), 0, 0  # the Describe budget's second, spent, whose turn
+        self._ticked = clock() - 1
 
     def handle(self, detail: dict[str, Any]) -> None:
         """One "Translate TextTranslationJob State Change" event's detail."""
@@ -353,7 +353,10 @@ class JobBoard:
                 self._ended.pop(next(iter(self._ended)))
 
     def tick(self) -> None:
-        """Refresh the progress of running jobs: one Describe each, within the budget, in turn."""
+        """Refresh the progress of running jobs, once a second at most: one Describe each, within the budget, in turn."""
+        if self.clock() - self._ticked < 1:
+            return
+        self._ticked = self.clock()
         running = [job for job in self.jobs.values() if job.status in RUNNING_STATUSES]
         first = self._turn % len(running) if running else 0
         self._turn = first + DESCRIBES_PER_SECOND
@@ -483,12 +486,10 @@ def watch_jobs(screen: Screen, *, api_url: str, bus: str, region: str, default_a
         return dict(clients[account].describe_text_translation_job(JobId=job_id)["TextTranslationJobProperties"])
 
     board = JobBoard(screen, describe, default_account=default_account)
-    rounds = itertools.count()
 
-    def watch() -> None:  # events every half second, progress every second
-        for detail in feed.receive():
+    def watch() -> None:  # events as they come (waiting up to a second for one), then progress
+        for detail in feed.receive(wait=1):
             board.handle(detail)
-        if next(rounds) % 2:
-            board.tick()
+        board.tick()
 
-    return Repeating("the terminal's job lines", 0.5, watch, close=feed.close)
+    return Repeating("the terminal's job lines", 0.2, watch, close=feed.close)

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from local_stack.console.server import JobEvents, Tenant, create_app
 from local_stack.job_events import JobEventFeed, Repeating
 
-EVENTS_POLL_SECONDS = 1.0
+EVENTS_POLL_SECONDS = 0.2  # between receives, each of which waits up to a second for an event
 
 
 class ConsolePortInUseError(RuntimeError):
@@ -63,7 +63,7 @@ def start_console(*, api_url: str, emulator_url: str, bus: str, host: str, port:
         raise
 
     def receive_events() -> None:
-        for detail in feed.receive():
+        for detail in feed.receive(wait=1):
             events.add(detail)
 
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="console", daemon=True).start()

@@ -180,6 +180,9 @@ def test_however_many_jobs_run_the_board_describes_a_few_a_second_each_in_turn()
         assert len(api.calls) == terminal.DESCRIBES_PER_SECOND  # never more a second
         seen |= {job for _, job in api.calls}
     assert seen == set(jobs)  # and in three seconds each had its turn
+    api.calls.clear()
+    board.tick()  # again within the same second (events arriving make rounds quicker): nothing described
+    assert api.calls == []
 
 
 def test_warnings_are_sentences_and_repeats_are_counted_not_shown() -> None:
