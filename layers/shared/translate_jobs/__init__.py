@@ -1,7 +1,7 @@
 """translate-jobs: Amazon Translate batch translation jobs, reimplemented on AWS serverless.
 
 The packages are layers; a module imports only from its own layer or the layers below it
-(tests/test_layering.py checks it):
+(tests/unit/test_layering.py checks it):
 
 - ``api``: the four operations (Start, Describe, List, Stop) and their wire protocol: ``wire``
   (AWS JSON 1.1, the one place domain errors become wire errors), ``validation`` (botocore's own
