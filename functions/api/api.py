@@ -165,9 +165,7 @@ def handler(event: dict[str, Any], context: LambdaContext, dependencies: ApiDepe
     request = HttpRequest.from_event(event)
     try:
         response = ROUTES.get(request.route_key, no_route)(dependencies or DEPENDENCIES, request)
-    except errors.TranslateJobsError as error:
-        response = wire.error_response(error)
-    except Exception as error:  # noqa: BLE001 - an unexpected error is logged and answered as AWS's 500
+    except Exception as error:  # noqa: BLE001 - domain errors become their wire errors; anything else is logged, a 500
         response = wire.error_response(error)
     return {
         "statusCode": response.status_code,

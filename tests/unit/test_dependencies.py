@@ -31,7 +31,7 @@ def module_caches() -> set[tuple[str, str]]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 names = {ast.unparse(decorator).split("(")[0].split(".")[-1] for decorator in node.decorator_list}
-                if names & {"cache", "lru_cache", "per_container"}:
+                if names & {"cache", "lru_cache"}:
                     found.add((str(path.relative_to(LIBRARY)), node.name))
     return found
 

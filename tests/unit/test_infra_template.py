@@ -100,3 +100,11 @@ def test_every_checkov_skip_in_the_template_names_a_check_and_gives_a_reason():
         check, _, reason = skip.partition(":")
         assert re.fullmatch(r"CKV2?_AWS_\d+", check), skip
         assert len(reason.split()) >= 5, f"{check} needs a reason: {skip}"
+
+
+def test_the_example_rule_matches_what_the_publisher_sends():
+    # The state changes' source is one constant (events/state_changes.py); the template's rule repeats it.
+    from translate_jobs.events.state_changes import DETAIL_TYPE, SOURCE
+
+    pattern = props("CompletedJobsExampleRule")["EventPattern"]
+    assert (pattern["source"], pattern["detail-type"]) == ([SOURCE], [DETAIL_TYPE])

@@ -76,3 +76,8 @@ class JobStateConflictError(TranslateJobsError):
         super().__init__(f"Job {job_id} is {status}.")
         self.job_id = job_id
         self.status = status
+
+
+class DocumentError(TranslateJobsError):
+    """One document cannot be translated (its format, its content, the engine's refusal): the job records
+    the reason for that document and goes on with the others."""

@@ -21,12 +21,12 @@ from translate_jobs.core import transient
 from translate_jobs.core.observability import logger
 from translate_jobs.dal.store import SlotUnavailableError
 from translate_jobs.domain import messages
-from translate_jobs.domain.errors import JobStateConflictError
+from translate_jobs.domain.errors import DocumentError, JobStateConflictError
 from translate_jobs.domain.failure import Failure
 from translate_jobs.domain.job import BatchCount, Job
 from translate_jobs.domain.lifecycle import TERMINAL, Finalization, JobStatus, outcome
 from translate_jobs.integrations import documents
-from translate_jobs.integrations.engines import DocumentError, engine
+from translate_jobs.integrations.engines import engine
 from translate_jobs.integrations.s3_as_role import DataAccessError, parse_s3_uri
 from translate_jobs.integrations.s3_stream import S3Writer
 from translate_jobs.workflow import details, manifest
