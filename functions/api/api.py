@@ -3,7 +3,7 @@
 API Gateway has already matched the route (template.yaml's HttpApi events) and names it in the
 event's ``routeKey``, so the handler dispatches on it; nothing about a request is kept outside the
 call (the local front runs many requests at once in one process).
-Stop lives in translate_jobs.api.operations.stop_text_translation_job (rules: translate_jobs.dal.store.JobStore.request_stop).
+The operations live in translate_jobs.api.operations (one signature, ``run(deps, caller, request)``).
 
 This module is the function's composition root: when its execution environment starts it reads the
 function's settings and builds the store and the clients (``DEPENDENCIES``), which every request is
@@ -28,6 +28,7 @@ from translate_jobs.api.wire import Response
 from translate_jobs.core.config import Settings
 from translate_jobs.core.observability import observed
 from translate_jobs.domain import errors
+from translate_jobs.domain.caller import Caller
 
 # Once per execution environment; fails at cold start, not on the first request, if the template left something out.
 DEPENDENCIES = ApiDependencies.from_settings(Settings.from_environ(os.environ))
@@ -72,17 +73,13 @@ class HttpRequest:
         )
 
 
-def caller_account(deps: ApiDependencies, event: HttpRequest) -> str:
-    """The caller's account: the IAM authorizer's, or the configured one where no authorizer runs."""
+def caller(deps: ApiDependencies, event: HttpRequest) -> Caller:
+    """Who asks: the IAM authorizer's account and principal (Start checks it may pass the role; Stop records
+    it), or the configured account where no authorizer runs."""
     account_id = event.authorizer_account_id or deps.settings.default_account_id
     if not account_id:
         raise errors.AccessDeniedError("The request carries no AWS identity.")
-    return account_id
-
-
-def caller_arn(event: HttpRequest) -> str | None:
-    """The caller's principal ARN, as the IAM authorizer gives it (Start checks it may pass the role; Stop records it)."""
-    return event.authorizer_user_arn
+    return Caller.of_api(account_id, event.authorizer_user_arn)
 
 
 def body(event: HttpRequest) -> dict[str, Any]:
@@ -98,20 +95,20 @@ def body(event: HttpRequest) -> dict[str, Any]:
 
 def aws_json(deps: ApiDependencies, event: HttpRequest) -> Response:
     operation = wire.operation_from_target(event.headers.get("x-amz-target"))
-    return wire.invoke(deps, operation, caller_account(deps, event), body(event), caller_arn(event))
+    return wire.invoke(deps, operation, caller(deps, event), body(event))
 
 
 def start_job(deps: ApiDependencies, event: HttpRequest) -> Response:
     request = body(event)
     request.setdefault("ClientToken", str(uuid.uuid4()))  # as the AWS SDKs do
-    return wire.invoke(deps, "StartTextTranslationJob", caller_account(deps, event), request, caller_arn(event))
+    return wire.invoke(deps, "StartTextTranslationJob", caller(deps, event), request)
 
 
 def list_jobs(deps: ApiDependencies, event: HttpRequest) -> Response:
     """List, with the Filter's members, MaxResults and NextToken as query parameters."""
     params = dict(event.query)
     request: dict[str, Any] = {}
-    job_filter = {key: params.pop(key) for key in ("JobName", "JobStatus") if key in params}
+    job_filter: dict[str, Any] = {key: params.pop(key) for key in ("JobName", "JobStatus") if key in params}
     for key in ("SubmittedBeforeTime", "SubmittedAfterTime"):
         if key in params:
             job_filter[key] = _typed(params.pop(key), float)
@@ -120,7 +117,7 @@ def list_jobs(deps: ApiDependencies, event: HttpRequest) -> Response:
     if "MaxResults" in params:
         request["MaxResults"] = _typed(params.pop("MaxResults"), int)
     request.update(params)  # NextToken; anything else is reported as an unknown member
-    return wire.invoke(deps, "ListTextTranslationJobs", caller_account(deps, event), request)
+    return wire.invoke(deps, "ListTextTranslationJobs", caller(deps, event), request)
 
 
 def _typed(value: str, kind: type[int] | type[float]) -> Any:
@@ -135,13 +132,13 @@ def _typed(value: str, kind: type[int] | type[float]) -> Any:
 
 def describe_job(deps: ApiDependencies, event: HttpRequest) -> Response:
     job_id = event.path_parameters.get("JobId")
-    return wire.invoke(deps, "DescribeTextTranslationJob", caller_account(deps, event), {"JobId": job_id})
+    return wire.invoke(deps, "DescribeTextTranslationJob", caller(deps, event), {"JobId": job_id})
 
 
 def stop_job(deps: ApiDependencies, event: HttpRequest) -> Response:
     job_id = event.path_parameters.get("JobId")
     request = {**body(event), "JobId": job_id}
-    return wire.invoke(deps, "StopTextTranslationJob", caller_account(deps, event), request, caller_arn(event))
+    return wire.invoke(deps, "StopTextTranslationJob", caller(deps, event), request)
 
 
 def no_route(deps: ApiDependencies, event: HttpRequest) -> Response:

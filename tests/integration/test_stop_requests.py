@@ -65,10 +65,10 @@ def test_a_batch_stops_good_requests_rejects_bad_ones_and_retries_only_transient
     good, throttled, other = put_job("IN_PROGRESS"), put_job("SUBMITTED"), put_job("IN_PROGRESS", account=OTHER_ACCOUNT)
     real_stop = operations.stop
 
-    def stop(store: Any, account_id: str, job_id: str, requested_by: Any) -> Any:
+    def stop(store: Any, caller: Any, job_id: str) -> Any:
         if job_id == throttled:
             raise ThrottledError("The job table is throttling requests; retry with backoff.")
-        return real_stop(store, account_id, job_id, requested_by)
+        return real_stop(store, caller, job_id)
 
     monkeypatch.setattr(operations, "stop", stop)
     records = {
@@ -139,10 +139,10 @@ def test_messages_on_the_stop_queue_stop_jobs_and_a_failing_one_ends_in_the_dead
     job_id, failing = put_job("IN_PROGRESS"), put_job("IN_PROGRESS")
     real_stop = operations.stop
 
-    def stop(store: Any, account_id: str, job_id: str, requested_by: Any) -> Any:
+    def stop(store: Any, caller: Any, job_id: str) -> Any:
         if job_id == failing:
             raise RuntimeError("the table is unavailable")
-        return real_stop(store, account_id, job_id, requested_by)
+        return real_stop(store, caller, job_id)
 
     monkeypatch.setattr(operations, "stop", stop)
     sqs = boto3.client("sqs", region_name=REGION)

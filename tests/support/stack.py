@@ -97,7 +97,7 @@ class SessionStack:
         assert not self.local_stack_running, "an in-process `make run` is running: give its tests a module of their own"
         if self.stack is None:
             self._outer_environ = dict(os.environ)
-            self._mock = mock_aws(config=MOTO_CONFIG)
+            self._mock = mock_aws(config=MOTO_CONFIG)  # type: ignore[call-overload]  # (a plain dict, not its TypedDict)
             self._mock.start()
             self._undo = patch_moto_before_provisioning()
             # A queued job checks for a free slot every QueuePollSeconds (10 by default): tests wait 1. The

@@ -1,13 +1,19 @@
-"""The Translate batch operations, independent of HTTP: each takes the caller's account and a typed,
-validated request (api/requests.py), with the API function's dependencies (api/dependencies.py), and returns
-the response dict AWS would return. ``stop`` is Stop for internal callers (stop requests from queues and
-events), without a wire request."""
+"""The Translate batch operations, independent of HTTP.
+
+Every operation has one signature, ``run(deps, caller, request)``: the API function's dependencies
+(api/dependencies.py), who asks (domain/caller.py: the account and principal the IAM authorizer
+established) and the typed, validated request (api/requests.py); it returns the response dict AWS
+would return. ``OPERATIONS`` lists them: adding an operation is its request type, its function and
+one entry there. ``stop`` is Stop for internal callers (stop requests from queues and events), without
+a wire request.
+"""
 
 import hashlib
 import json
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from translate_jobs.api.dependencies import ApiDependencies
 from translate_jobs.api.requests import (
@@ -15,37 +21,39 @@ from translate_jobs.api.requests import (
     ListTextTranslationJobs,
     StartTextTranslationJob,
     StopTextTranslationJob,
+    WireRequest,
 )
 from translate_jobs.api.tokens import decode_token, encode_token
+from translate_jobs.dal.interfaces import JobStops
 from translate_jobs.dal.queries import DEFAULT_MAX_RESULTS, plan_query
-from translate_jobs.dal.store import JobStore
 from translate_jobs.domain import content_types
+from translate_jobs.domain.caller import Caller
 from translate_jobs.domain.errors import InvalidRequestError, UnsupportedLanguagePairError, ValidationError
 from translate_jobs.domain.job import Job
 from translate_jobs.domain.languages import check_language_pair
-from translate_jobs.domain.lifecycle import TERMINAL, JobStatus, StopRequester
+from translate_jobs.domain.lifecycle import TERMINAL, JobStatus
 
 
-def stop(store: JobStore, account_id: str, job_id: str, requested_by: StopRequester) -> JobStatus:
-    """Stop a job (SUBMITTED/IN_PROGRESS -> STOP_REQUESTED), recording who asked; any other status is
-    returned unchanged. The one Stop rule for every caller: the API, queue messages and events."""
-    return store.request_stop(account_id, job_id, now=time.time(), requested_by=requested_by)
+def stop(store: JobStops, caller: Caller, job_id: str) -> JobStatus:
+    """Stop a job of the caller's account (SUBMITTED/IN_PROGRESS -> STOP_REQUESTED), recording who asked;
+    any other status is returned unchanged. The one Stop rule for every channel: the API, queue messages
+    and events."""
+    return store.request_stop(caller.account_id, job_id, now=time.time(), requested_by=caller.as_stop_requester())
 
 
-def stop_text_translation_job(
-    deps: ApiDependencies, account_id: str, request: StopTextTranslationJob, requested_by: StopRequester
-) -> dict[str, Any]:
-    status = stop(deps.store, account_id, request.job_id, requested_by)
+def stop_text_translation_job(deps: ApiDependencies, caller: Caller, request: StopTextTranslationJob) -> dict[str, Any]:
+    status = stop(deps.store, caller, request.job_id)
     return {"JobId": request.job_id, "JobStatus": status.value}
 
 
-def describe_text_translation_job(deps: ApiDependencies, account_id: str, request: DescribeTextTranslationJob) -> dict[str, Any]:
-    job = deps.store.get(account_id, request.job_id)
+def describe_text_translation_job(deps: ApiDependencies, caller: Caller, request: DescribeTextTranslationJob) -> dict[str, Any]:
+    job = deps.store.get(caller.account_id, request.job_id)
     return {"TextTranslationJobProperties": job_properties(job)}
 
 
-def list_text_translation_jobs(deps: ApiDependencies, account_id: str, request: ListTextTranslationJobs) -> dict[str, Any]:
+def list_text_translation_jobs(deps: ApiDependencies, caller: Caller, request: ListTextTranslationJobs) -> dict[str, Any]:
     """One page of the account's jobs (rules and order: dal/queries.py, tokens: api/tokens.py); one Query, never a Scan."""
+    account_id = caller.account_id
     job_filter = request.filter.members() if request.filter else None
     query = plan_query(account_id, job_filter)  # InvalidFilterError before anything is read
     secret = deps.settings.pagination_secret()
@@ -58,10 +66,8 @@ def list_text_translation_jobs(deps: ApiDependencies, account_id: str, request: 
     return response
 
 
-def start_text_translation_job(
-    deps: ApiDependencies, account_id: str, request: StartTextTranslationJob, caller_arn: str | None = None
-) -> dict[str, Any]:
-    """``caller_arn``: the IAM authorizer's principal, who must be allowed to pass DataAccessRoleArn."""
+def start_text_translation_job(deps: ApiDependencies, caller: Caller, request: StartTextTranslationJob) -> dict[str, Any]:
+    """The caller (the IAM authorizer's principal) must be allowed to pass the DataAccessRoleArn."""
     # Imported here: it brings boto3 (~40 ms of CPU), which Stop, Describe and List never need; a cold
     # start that serves one of those does not pay for it.
     from translate_jobs.integrations.s3_as_role import check_role_may_be_passed
@@ -83,11 +89,11 @@ def start_text_translation_job(
     if not content_types.is_supported(content_type):
         supported = ", ".join(content_types.SUPPORTED_CONTENT_TYPES)
         raise InvalidRequestError(f"The ContentType {content_type} is not supported. Supported types: {supported}.")
-    check_role_may_be_passed(deps.iam, account_id, caller_arn, request.data_access_role_arn)
+    check_role_may_be_passed(deps.iam, caller.account_id, caller.principal, request.data_access_role_arn)
     # The JobId derives from the ClientToken, so a retried Start is the same conditional put (in a
     # transaction with the account's queued count) that finds the job it created before: no
     # separate idempotency table, and nothing to expire.
-    token = request.client_token
+    account_id, token = caller.account_id, request.client_token
     job_id = hashlib.md5(f"{account_id}:{token}".encode(), usedforsecurity=False).hexdigest()
     fingerprint = _fingerprint(request)
     job, created = deps.store.create(_new_job(account_id, job_id, fingerprint, request))
@@ -151,11 +157,21 @@ def job_properties(job: Job) -> dict[str, Any]:
     return {key: value for key, value in properties.items() if value is not None}
 
 
-# Operations that pass a role on the caller's behalf: they also get the caller's ARN.
-PASSES_ROLE = {"StartTextTranslationJob"}
-OPERATIONS: dict[str, Callable[..., dict[str, Any]]] = {
-    "StartTextTranslationJob": start_text_translation_job,
-    "DescribeTextTranslationJob": describe_text_translation_job,
-    "StopTextTranslationJob": stop_text_translation_job,
-    "ListTextTranslationJobs": list_text_translation_jobs,
+Request = TypeVar("Request", bound=WireRequest)
+
+
+@dataclass(frozen=True)
+class Operation(Generic[Request]):
+    """One operation of the API: the typed request it takes, and the function that runs it (mypy checks
+    that the two agree in every entry of OPERATIONS)."""
+
+    request: type[Request]
+    run: Callable[[ApiDependencies, Caller, Request], dict[str, Any]]
+
+
+OPERATIONS: dict[str, Operation[Any]] = {
+    "StartTextTranslationJob": Operation(StartTextTranslationJob, start_text_translation_job),
+    "DescribeTextTranslationJob": Operation(DescribeTextTranslationJob, describe_text_translation_job),
+    "StopTextTranslationJob": Operation(StopTextTranslationJob, stop_text_translation_job),
+    "ListTextTranslationJobs": Operation(ListTextTranslationJobs, list_text_translation_jobs),
 }

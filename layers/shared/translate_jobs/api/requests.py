@@ -6,7 +6,14 @@ came (InputDataConfig, OutputDataConfig, Settings) stay mappings of the wire's m
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, Self
+
+
+class WireRequest(Protocol):
+    """A typed request: built from the wire's members once they passed the model's validation."""
+
+    @classmethod
+    def from_request(cls, request: Mapping[str, Any]) -> Self: ...
 
 
 def _names(value: Any) -> tuple[str, ...]:
@@ -117,12 +124,3 @@ class ListTextTranslationJobs:
             request.get("NextToken"),
             request.get("MaxResults"),
         )
-
-
-Request = StartTextTranslationJob | DescribeTextTranslationJob | StopTextTranslationJob | ListTextTranslationJobs
-REQUEST_TYPES: dict[str, type[Request]] = {
-    "StartTextTranslationJob": StartTextTranslationJob,
-    "DescribeTextTranslationJob": DescribeTextTranslationJob,
-    "StopTextTranslationJob": StopTextTranslationJob,
-    "ListTextTranslationJobs": ListTextTranslationJobs,
-}

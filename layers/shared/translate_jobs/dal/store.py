@@ -31,6 +31,7 @@ from pynamodb.models import Model
 
 from translate_jobs.core import transient
 from translate_jobs.core.config import ConfigurationError, Quotas, Settings
+from translate_jobs.dal.interfaces import SlotUnavailableError
 from translate_jobs.dal.queries import ListQuery, account_job_name, account_status, page_key
 from translate_jobs.domain.errors import (
     InvalidRequestError,
@@ -174,10 +175,6 @@ class AccountUsage(Model):
     queued = NumberAttribute(default=0, attr_name="Queued")
 
 
-class SlotUnavailableError(Exception):
-    """Every running slot of the account is taken (or an older job is first in line)."""
-
-
 class _TransactionCanceledError(Exception):
     def __init__(self, reasons: list[dict[str, Any]]) -> None:
         self.reasons = reasons
@@ -211,7 +208,8 @@ def _storage_errors() -> Iterator[None]:
 
 
 class JobStore:
-    """Reads and conditional writes of job items, always scoped to one account.
+    """Reads and conditional writes of job items, always scoped to one account: the DynamoDB store behind
+    every interface of dal/interfaces.py.
 
     Built once per execution environment from the function's settings (its tables and quotas).
     """
@@ -299,12 +297,12 @@ class JobStore:
                 raise JobStateConflictError(job_id, old.job_status) from None
             raise SlotUnavailableError(account_id) from None
 
-    def usage(self, account_id: str) -> AccountUsage:
+    def running_jobs(self, account_id: str) -> int:
         with _storage_errors():
             try:
-                return AccountUsage.get(account_id, consistent_read=True)
+                return int(AccountUsage.get(account_id, consistent_read=True).running)
             except AccountUsage.DoesNotExist:
-                return AccountUsage(account_id)
+                return 0
 
     def first_in_queue(self, account_id: str) -> str | None:
         """The JobId of the account's oldest SUBMITTED job (ByStatus index), if any."""

@@ -27,8 +27,8 @@ from translate_jobs.api import operations
 from translate_jobs.api.validation import validate_request
 from translate_jobs.core.config import required
 from translate_jobs.core.observability import logger
+from translate_jobs.domain.caller import Caller
 from translate_jobs.domain.errors import JobNotFoundError, ValidationError
-from translate_jobs.domain.lifecycle import StopRequester
 from translate_jobs.events.dependencies import EventsDependencies
 
 STOP_REQUEST_DETAIL_TYPE = "StopTextTranslationJob Request"
@@ -66,10 +66,11 @@ def parse_stop_request(body: Any, allowed_accounts: frozenset[str], *, text: boo
     return StopRequest(account_id, body["JobId"])
 
 
-def apply_stop_request(deps: EventsDependencies, request: StopRequest, requested_by: StopRequester) -> str | None:
+def apply_stop_request(deps: EventsDependencies, request: StopRequest, sender: Caller) -> str | None:
     """The API's Stop for this job; None for an unknown job (nothing changes, nothing to retry)."""
+    caller = Caller(request.account_id, sender.principal, sender.channel, sender.source)
     try:
-        status = operations.stop(deps.store, request.account_id, request.job_id, requested_by=requested_by)
+        status = operations.stop(deps.store, caller, request.job_id)
     except JobNotFoundError:
         logger.warning("Stop request for an unknown job ignored", extra={"job_id": request.job_id})
         return None
@@ -77,7 +78,7 @@ def apply_stop_request(deps: EventsDependencies, request: StopRequest, requested
     return status.value
 
 
-def handle(deps: EventsDependencies, body: Any, original: str, requested_by: StopRequester, *, text: bool = False) -> str | None:
+def handle(deps: EventsDependencies, body: Any, original: str, sender: Caller, *, text: bool = False) -> str | None:
     """Parse and apply one request; a rejected one goes to the dead-letter queue with its reason."""
     try:
         request = parse_stop_request(body, deps.settings.stop_request_accounts, text=text)
@@ -89,15 +90,16 @@ def handle(deps: EventsDependencies, body: Any, original: str, requested_by: Sto
             MessageAttributes={"RejectedReason": {"DataType": "String", "StringValue": str(rejected)}},
         )
         return None
-    return apply_stop_request(deps, request, requested_by)
+    return apply_stop_request(deps, request, sender)
 
 
 def process_stop_queue(deps: EventsDependencies, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """SQS batch -> Stop per message; the response lists only the messages to redeliver."""
 
     def stop_request(record: SQSRecord) -> None:
-        sender = record.attributes.get("SenderId") or "unknown sender"  # SQS always sets it; a hand-made event may not
-        handle(deps, record.body, record.body, StopRequester("SQS", sender, record.event_source_arn), text=True)
+        sender_id = record.attributes.get("SenderId") or "unknown sender"  # SQS always sets it; a hand-made event may not
+        queue_account = record.event_source_arn.split(":")[4] if record.event_source_arn.count(":") >= 5 else ""
+        handle(deps, record.body, record.body, Caller(queue_account, sender_id, "SQS", record.event_source_arn), text=True)
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return dict(process_partial_response(event=event, record_handler=stop_request, processor=processor, context=context))
@@ -105,6 +107,7 @@ def process_stop_queue(deps: EventsDependencies, event: dict[str, Any], context:
 
 def process_stop_event(deps: EventsDependencies, event: dict[str, Any]) -> dict[str, Any]:
     """One EventBridge event (detail-type "StopTextTranslationJob Request"); raises only on transient errors."""
-    requested_by = StopRequester("EventBridge", str(event.get("account") or "unknown account"), str(event.get("source")))
-    status = handle(deps, event.get("detail"), json.dumps(event), requested_by)
+    account = str(event.get("account") or "unknown account")
+    sender = Caller(account, account, "EventBridge", str(event.get("source")))
+    status = handle(deps, event.get("detail"), json.dumps(event), sender)
     return {"JobStatus": status}

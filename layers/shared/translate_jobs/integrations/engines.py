@@ -37,6 +37,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from translate_jobs.core import transient
+
 # Re-exported: DocumentError lives with the domain's errors; documents.py and office.py still import it from here.
 from translate_jobs.domain.errors import DocumentError as DocumentError
 

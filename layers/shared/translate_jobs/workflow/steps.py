@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from translate_jobs.core import transient
 from translate_jobs.core.observability import logger
-from translate_jobs.dal.store import SlotUnavailableError
+from translate_jobs.dal.interfaces import SlotUnavailableError
 from translate_jobs.domain import messages
 from translate_jobs.domain.errors import DocumentError, JobStateConflictError
 from translate_jobs.domain.failure import Failure
@@ -65,7 +65,7 @@ def begin_job(deps: WorkflowDependencies, account_id: str, job_id: str, polls: i
     wait = {"Action": "WAIT", "WaitSeconds": quotas.queue_poll_seconds, "Polls": polls + 1}
     # The ByStatus index is eventually consistent: a job it does not show yet may wait one more turn.
     first = store.first_in_queue(account_id)
-    if first not in (None, job_id) or store.usage(account_id).running >= quotas.max_concurrent_jobs:
+    if first not in (None, job_id) or store.running_jobs(account_id) >= quotas.max_concurrent_jobs:
         status = store.get(account_id, job_id).status
         if status != JobStatus.SUBMITTED:
             return _after_begin(status)
