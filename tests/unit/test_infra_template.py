@@ -108,3 +108,36 @@ def test_the_example_rule_matches_what_the_publisher_sends():
 
     pattern = props("CompletedJobsExampleRule")["EventPattern"]
     assert (pattern["source"], pattern["detail-type"]) == ([SOURCE], [DETAIL_TYPE])
+
+
+ACCOUNT, OTHER_ACCOUNT = "123456789012", "210987654321"
+
+
+def resolved(node: Any, values: dict[str, str]) -> Any:
+    """The template node with its Ref and GetAtt of the names in ``values`` replaced ("Queue.Arn", "AWS::AccountId")."""
+    if isinstance(node, list):
+        return [resolved(item, values) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if set(node) == {"Ref"}:
+        return values[node["Ref"]]
+    if set(node) == {"Fn::GetAtt"}:
+        return values[".".join(node["Fn::GetAtt"])]
+    return {key: resolved(value, values) for key, value in node.items()}
+
+
+def test_only_principals_of_the_stacks_account_may_send_to_the_stop_request_queue():
+    # events/stop_requests.py takes the queue's account for the sender's: this policy is what makes that true.
+    from local_stack.iam.policy import Decision, Principal, Request, evaluate
+
+    queue = f"arn:aws:sqs:us-east-1:{ACCOUNT}:translate-jobs-StopRequestQueue"
+    policy = props("StopRequestQueuePolicy")
+    assert policy["Queues"] == [{"Ref": "StopRequestQueue"}]
+    document = resolved(policy["PolicyDocument"], {"StopRequestQueue.Arn": queue, "AWS::AccountId": ACCOUNT})
+
+    def send(account: str) -> Decision:
+        principal = Principal(f"arn:aws:sts::{account}:assumed-role/Orders/s", account, f"arn:aws:iam::{account}:role/Orders")
+        return evaluate([document], Request("sqs:SendMessage", queue, {"aws:PrincipalAccount": account}, principal))
+
+    assert send(OTHER_ACCOUNT) is Decision.DENY
+    assert send(ACCOUNT) is not Decision.DENY  # the sender's own policy then decides
