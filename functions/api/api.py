@@ -143,9 +143,7 @@ def stop_job(deps: ApiDependencies, event: HttpRequest) -> Response:
 
 def no_route(deps: ApiDependencies, event: HttpRequest) -> Response:
     """The $default route: anything the other routes do not match, answered as an AWS 404."""
-    method = event.method
-    path = event.raw_path if len(event.raw_path) <= 100 else event.raw_path[:100] + "..."
-    return wire.error_response(errors.NoRouteError(f"No route for {method} {path}."))
+    return wire.error_response(errors.NoRouteError(f"No route for {errors.shown(event.method)} {errors.shown(event.raw_path)}."))
 
 
 ROUTES: dict[str, Callable[[ApiDependencies, HttpRequest], Response]] = {

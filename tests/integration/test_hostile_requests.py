@@ -182,6 +182,9 @@ GOOD_KEY = {"AccountId": {"S": ACCOUNT}, "JobId": {"S": "0" * 32}, "SubmittedTim
         {**GOOD_KEY, "SubmittedTime": {"S": "1700000000"}},
         {**GOOD_KEY, "SubmittedTime": {"N": "NaN"}},
         {**GOOD_KEY, "SubmittedTime": {"N": "1e999"}},
+        # numbers float() reads but DynamoDB's keys never hold: an exponent, another script's digits, spaces, ...
+        *({**GOOD_KEY, "SubmittedTime": {"N": text}}
+          for text in ("1e300", "1E5", "\u0661\u0662", " 5", "+5", "0x10", "1_000", "5.", ".5")),
         {**GOOD_KEY, "JobId": {"S": ""}},
         {**GOOD_KEY, "JobId": {"S": "a\ud800"}},
         {**GOOD_KEY, "JobId": {"B": "AAAA"}},

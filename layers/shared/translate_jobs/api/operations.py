@@ -24,11 +24,12 @@ from translate_jobs.api.requests import (
     WireRequest,
 )
 from translate_jobs.api.tokens import decode_token, encode_token
+from translate_jobs.api.validation import failed_constraint
 from translate_jobs.dal.interfaces import JobStops
 from translate_jobs.dal.queries import DEFAULT_MAX_RESULTS, plan_query
 from translate_jobs.domain import content_types
 from translate_jobs.domain.caller import Caller
-from translate_jobs.domain.errors import InvalidRequestError, UnsupportedLanguagePairError, ValidationError
+from translate_jobs.domain.errors import InvalidRequestError, UnsupportedLanguagePairError, ValidationError, shown
 from translate_jobs.domain.job import Job
 from translate_jobs.domain.languages import check_language_pair
 from translate_jobs.domain.lifecycle import TERMINAL, JobStatus
@@ -79,16 +80,14 @@ def start_text_translation_job(deps: ApiDependencies, caller: Caller, request: S
         )
     most = deps.settings.quotas.max_target_languages
     if len(targets) > most:
-        raise ValidationError(
-            [f"Value '[{', '.join(targets)}]' at 'targetLanguageCodes' failed to satisfy constraint: "
-             f"Member must have length less than or equal to {most}"]
-        )
+        constraint = f"Member must have length less than or equal to {most}"
+        raise ValidationError([failed_constraint(list(targets), "targetLanguageCodes", constraint)])
     # Codes also name output files: only the languages the service supports, never a path like `..`.
     check_language_pair(source, list(targets))
     content_type = request.input_data_config["ContentType"]
     if not content_types.is_supported(content_type):
         supported = ", ".join(content_types.SUPPORTED_CONTENT_TYPES)
-        raise InvalidRequestError(f"The ContentType {content_type} is not supported. Supported types: {supported}.")
+        raise InvalidRequestError(f"The ContentType {shown(content_type)} is not supported. Supported types: {supported}.")
     check_role_may_be_passed(deps.iam, caller.account_id, caller.principal, request.data_access_role_arn)
     # The JobId derives from the ClientToken, so a retried Start is the same conditional put (in a
     # transaction with the account's queued count) that finds the job it created before: no

@@ -49,8 +49,8 @@ WIRE_ERRORS: dict[type[Exception], tuple[str, int]] = {
 
 def operation_from_target(target: str | None) -> str:
     if not target or not target.startswith(TARGET_PREFIX):
-        shown = target if target is None or len(target) <= 100 else target[:100] + "..."
-        raise errors.UnknownOperationError(f"Missing or unknown X-Amz-Target: {shown!r}.")
+        quoted = repr(target if target is None else errors.shown(target))
+        raise errors.UnknownOperationError(f"Missing or unknown X-Amz-Target: {quoted}.")
     operation = target.removeprefix(TARGET_PREFIX)
     operation_model(operation)  # raises UnknownOperationError for names the model lacks
     if operation not in OPERATIONS:
