@@ -74,3 +74,14 @@ def test_an_unknown_operation_of_any_length_is_named_cut() -> None:
         body = json.loads(response.body)
         assert (response.status_code, body["__type"]) == (400, "UnknownOperationException")
         assert body["message"] == f"Operation {operation[:100]}... is not supported by this service."
+
+
+def test_a_target_language_named_twice_is_refused() -> None:
+    store = InMemoryJobs()
+    status, body = start(store, TargetLanguageCodes=["fr", "de", "fr", "es", "de"])
+    assert (status, body) == (400, {
+        "__type": "InvalidRequestException",
+        "message": "TargetLanguageCodes names fr, de more than once. Name each target language once.",
+    })
+    assert store.jobs == {}
+    assert start(store, TargetLanguageCodes=["fr", "de"])[0] == 200

@@ -11,6 +11,7 @@ a wire request.
 import hashlib
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -82,6 +83,11 @@ def start_text_translation_job(deps: ApiDependencies, caller: Caller, request: S
     if len(targets) > most:
         constraint = f"Member must have length less than or equal to {most}"
         raise ValidationError([failed_constraint(list(targets), "targetLanguageCodes", constraint)])
+    repeated = [code for code, count in Counter(targets).items() if count > 1]
+    if repeated:  # each target is one output file per document: a repeat would translate and write it twice
+        raise InvalidRequestError(
+            f"TargetLanguageCodes names {shown(', '.join(repeated))} more than once. Name each target language once."
+        )
     # Codes also name output files: only the languages the service supports, never a path like `..`.
     check_language_pair(source, list(targets))
     content_type = request.input_data_config["ContentType"]
