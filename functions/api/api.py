@@ -12,9 +12,10 @@ given; a test injects its own with ``handler(event, context, dependencies=...)``
 
 import base64
 import binascii
+import hashlib
 import math
 import os
-import uuid
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -99,9 +100,32 @@ def aws_json(deps: ApiDependencies, event: HttpRequest) -> Response:
 
 
 def start_job(deps: ApiDependencies, event: HttpRequest) -> Response:
+    """Start. Without a ClientToken the token derives from the request's SigV4 signature: a replay of the
+    same signed request (AWS accepts one for 5 minutes, a presigned URL until it expires) finds the job its
+    first copy started, where a random token would start a job per copy. The AWS SDKs send a token of their
+    own; a curl user may too. An unsigned request without one is refused, as the model requires it."""
     request = body(event)
-    request.setdefault("ClientToken", str(uuid.uuid4()))  # as the AWS SDKs do
+    if "ClientToken" not in request and (signature := sigv4_signature(event)):
+        request["ClientToken"] = signed_request_token(signature)
     return wire.invoke(deps, "StartTextTranslationJob", caller(deps, event), request)
+
+
+_SIGNATURE = re.compile(r"\bSignature=([0-9a-f]{64})\b")
+
+
+def sigv4_signature(event: HttpRequest) -> str | None:
+    """The request's SigV4 signature (Authorization header, or a presigned URL's X-Amz-Signature), which
+    API Gateway's IAM authorizer has verified; None for an unsigned request."""
+    found = _SIGNATURE.search(event.headers.get("authorization", "")) or _SIGNATURE.search(
+        "Signature=" + event.query.get("X-Amz-Signature", "")
+    )
+    return found.group(1) if found else None
+
+
+def signed_request_token(signature: str) -> str:
+    """A ClientToken for a signed request: its signature hashed (never stored as is: while AWS accepts it, a
+    signature is a credential), under a prefix no SDK's uuid4 has; the model's 64 characters [a-zA-Z0-9-]."""
+    return "sigv4-" + hashlib.sha256(signature.encode()).hexdigest()[:58]
 
 
 def list_jobs(deps: ApiDependencies, event: HttpRequest) -> Response:
