@@ -61,3 +61,17 @@ def test_sam_still_attaches_the_broad_managed_policies_that_the_scopes_narrow():
         if "secretsmanager:GetSecretValue" in statement["Action"]
     ]
     assert len(statements) == 1 and "PaginationTokenSecret" in json.dumps(statements[0]["Resource"])
+
+
+def test_the_roles_sam_generates_for_the_workers_are_under_the_path_data_access_roles_trust():
+    # The README's trust policy admits aws:PrincipalArn arn:aws:iam::<account>:role/<stack>/data-access/*: SAM must put
+    # exactly the three workers' roles there (the role ARN then carries the path), and the output names the pattern.
+    transformed = sam_transform()
+    paths = {name: role["Properties"].get("Path") for name, role in transformed["Resources"].items()
+             if role["Type"] == "AWS::IAM::Role"}
+    in_path = {name for name, path in paths.items() if path == {"Fn::Sub": "/${AWS::StackName}/data-access/"}}
+    assert in_path == {"PlanBatchesFunctionRole", "TranslateBatchFunctionRole", "FinalizeJobFunctionRole"}
+    assert all(path is None for name, path in paths.items() if name not in in_path)
+    assert transformed["Outputs"]["DataAccessWorkerRoles"]["Value"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${AWS::StackName}/data-access/*"
+    }
