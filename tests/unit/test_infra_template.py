@@ -114,7 +114,9 @@ ACCOUNT, OTHER_ACCOUNT = "123456789012", "210987654321"
 
 
 def resolved(node: Any, values: dict[str, str]) -> Any:
-    """The template node with its Ref and GetAtt of the names in ``values`` replaced ("Queue.Arn", "AWS::AccountId")."""
+    """The template node with its Ref, GetAtt and Sub of the names in ``values`` replaced ("Queue.Arn", "AWS::AccountId")."""
+    if isinstance(node, dict) and set(node) == {"Fn::Sub"} and isinstance(node["Fn::Sub"], str):
+        return re.sub(r"\$\{([^}]+)\}", lambda name: values[name.group(1)], node["Fn::Sub"])
     if isinstance(node, list):
         return [resolved(item, values) for item in node]
     if not isinstance(node, dict):
@@ -141,3 +143,21 @@ def test_only_principals_of_the_stacks_account_may_send_to_the_stop_request_queu
 
     assert send(OTHER_ACCOUNT) is Decision.DENY
     assert send(ACCOUNT) is not Decision.DENY  # the sender's own policy then decides
+
+
+def test_the_work_bucket_refuses_every_request_that_is_not_over_tls():
+    from local_stack.iam.policy import Decision, Principal, Request, evaluate
+
+    bucket = "arn:aws:s3:::translate-jobs-workbucket"
+    policy = props("WorkBucketPolicy")
+    assert policy["Bucket"] == {"Ref": "WorkBucket"}
+    document = resolved(policy["PolicyDocument"], {"WorkBucket.Arn": bucket})
+    worker = Principal(f"arn:aws:sts::{ACCOUNT}:assumed-role/Worker/s", ACCOUNT, f"arn:aws:iam::{ACCOUNT}:role/Worker")
+
+    def decide(action: str, resource: str, tls: bool) -> Decision:
+        return evaluate([document], Request(action, resource, {"aws:SecureTransport": tls}, worker))
+
+    for action, resource in (("s3:GetObject", f"{bucket}/manifests/a/j.jsonl"), ("s3:PutObject", f"{bucket}/results/x"),
+                             ("s3:ListBucket", bucket)):
+        assert decide(action, resource, tls=False) is Decision.DENY
+        assert decide(action, resource, tls=True) is not Decision.DENY  # the caller's own policy then decides
