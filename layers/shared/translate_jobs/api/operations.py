@@ -23,6 +23,7 @@ from translate_jobs.api.requests import (
     StartTextTranslationJob,
     StopTextTranslationJob,
     WireRequest,
+    wire_members,
 )
 from translate_jobs.api.tokens import decode_token, encode_token
 from translate_jobs.api.validation import failed_constraint
@@ -141,25 +142,9 @@ def _new_job(account_id: str, job_id: str, fingerprint: str, request: StartTextT
 
 
 def job_properties(job: Job) -> dict[str, Any]:
-    """TextTranslationJobProperties as AWS returns it (timestamps in epoch seconds)."""
-    properties = {
-        "JobId": job.job_id,
-        "JobName": job.job_name,
-        "JobStatus": job.job_status,
-        "JobDetails": job.details.as_wire(),
-        "SourceLanguageCode": job.source_language_code,
-        "TargetLanguageCodes": list(job.target_language_codes),
-        "TerminologyNames": list(job.terminology_names),
-        "ParallelDataNames": list(job.parallel_data_names),
-        "Message": job.message,
-        "SubmittedTime": job.submitted_time,
-        "EndTime": job.end_time,
-        "InputDataConfig": dict(job.input_data_config),
-        "OutputDataConfig": dict(job.output_data_config),
-        "DataAccessRoleArn": job.data_access_role_arn,
-        "Settings": dict(job.settings) if job.settings else None,
-    }
-    return {key: value for key, value in properties.items() if value is not None}
+    """TextTranslationJobProperties as AWS returns it: every member the model lists that the job has
+    (timestamps in epoch seconds)."""
+    return wire_members(job, "TextTranslationJobProperties")
 
 
 Request = TypeVar("Request", bound=WireRequest)

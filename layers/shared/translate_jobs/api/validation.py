@@ -107,6 +107,18 @@ def _stand_ins(value: str) -> str:
     return "".join(c if c.isascii() else _STAND_IN[unicodedata.category(c)] for c in value)
 
 
+def snake_case(member: str) -> str:
+    """A member's name in Python: ``TargetLanguageCodes`` -> ``target_language_codes``, ``S3Uri`` -> ``s3_uri``."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", member).lower()
+
+
+def members(shape_name: str) -> list[str]:
+    """The members of one of the model's structures, in the model's order."""
+    shape = _service_model().shape_for(shape_name)
+    assert isinstance(shape, StructureShape)
+    return list(shape.members)
+
+
 def operation_model(operation: str) -> OperationModel:
     model = _service_model()
     if operation not in model.operation_names:
