@@ -7,7 +7,7 @@ import json
 import string
 from typing import Any
 
-from tests.support import ACCOUNT, OTHER_ACCOUNT
+from tests.support import ACCOUNT, OTHER_ACCOUNT, start_request
 from tests.support.fakes import InMemoryJobs, in_memory_api
 from translate_jobs.api import wire
 from translate_jobs.core.config import Settings
@@ -15,18 +15,6 @@ from translate_jobs.domain.caller import Caller
 
 START = "StartTextTranslationJob"
 LONGEST_MESSAGE = 600  # the longest refusal below with every value cut; unbounded, they were 2 KB to 60 KB
-
-
-def start_request(**overrides: Any) -> dict[str, Any]:
-    return {
-        "InputDataConfig": {"S3Uri": "s3://input-docs/docs/", "ContentType": "text/plain"},
-        "OutputDataConfig": {"S3Uri": "s3://output-docs/out/"},
-        "DataAccessRoleArn": f"arn:aws:iam::{ACCOUNT}:role/TranslateData",
-        "SourceLanguageCode": "en",
-        "TargetLanguageCodes": ["fr"],
-        "ClientToken": "token-1",
-        **overrides,
-    }
 
 
 def start(store: InMemoryJobs, **overrides: Any) -> tuple[int, dict[str, Any]]:
