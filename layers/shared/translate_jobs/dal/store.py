@@ -488,6 +488,7 @@ class JobStore:
             condition=JobRecord.job_id.exists() & condition,
             return_values_on_condition_failure="ALL_OLD",
         )
+        kwargs["ReturnValues"] = "NONE"
         try:
             with _storage_errors():
                 self.client().update_item(**kwargs)
