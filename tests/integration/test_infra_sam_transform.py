@@ -1,6 +1,7 @@
 """template.yaml as SAM CLI's own translator turns it into CloudFormation (a subprocess in SAM CLI's venv):
 the roles SAM generates are the ones the template's scopes narrow. The template itself: tests/unit/test_infra_template.py."""
 
+import functools
 import json
 import subprocess
 from typing import Any
@@ -12,6 +13,7 @@ from local_stack.template import ROOT, TEMPLATE_PATH
 SAM_PYTHON = ROOT / ".venv-sam" / "bin" / "python"
 
 
+@functools.cache  # one subprocess (~10 s of CPU) for the module's tests
 def sam_transform() -> dict[str, Any]:
     """template.yaml as SAM turns it into CloudFormation (SAM CLI's own translator, from its venv)."""
     if not SAM_PYTHON.exists():
