@@ -29,6 +29,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from local_stack.eventbridge import STACK_SOURCE
 from local_stack.provision import Stack
 from local_stack.runtime import FunctionError
 from local_stack.template import resources_of_type
@@ -246,7 +247,7 @@ def create_local_events_queue(stack: Stack, region: str = "us-east-1") -> str:
     url = str(sqs.create_queue(QueueName=LOCAL_EVENTS_QUEUE)["QueueUrl"])
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     bus = stack.resolver.ref(next(iter(resources_of_type(stack.template, "AWS::Events::EventBus"))))
-    events.put_rule(Name=LOCAL_EVENTS_QUEUE, EventBusName=bus, EventPattern=json.dumps({"source": ["translate-jobs"]}))
+    events.put_rule(Name=LOCAL_EVENTS_QUEUE, EventBusName=bus, EventPattern=json.dumps({"source": [STACK_SOURCE]}))
     events.put_targets(Rule=LOCAL_EVENTS_QUEUE, EventBusName=bus, Targets=[{"Id": "local", "Arn": arn}])
     return url
 

@@ -1,7 +1,7 @@
 """EventBridge's event pattern matching: moto's matcher, with the two cases it gets wrong fixed.
 
 moto 5.2.5's ``EventPattern`` implements prefix, suffix, anything-but, numeric, exists,
-equals-ignore-case, wildcard, cidr, ``$or`` and nesting (tests/test_local_events_patterns.py runs
+equals-ignore-case, wildcard, cidr, ``$or`` and nesting (tests/integration/test_local_events_patterns.py runs
 EventBridge's documented examples against it). It differs from EventBridge in two ways, fixed here:
 
 * arrays of objects: EventBridge matches ``{"items": {"id": [2]}}`` against

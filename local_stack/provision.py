@@ -114,7 +114,7 @@ def plan(account_id: str, region: str, parameters: dict[str, str] | None = None)
                 memory=int(props.get("MemorySize", globals_.get("MemorySize", 128))),
                 runtime=props.get("Runtime", globals_.get("Runtime", "python3.13")),
                 policies=function_policies(template, props.get("Policies", []), resolver),
-                role_arn=f"arn:aws:iam::{account_id}:role/{STACK_NAME}-{name}Role",
+                role_arn=f"arn:aws:iam::{account_id}:role{resolver.resolve(props.get('RolePath', '/'))}{STACK_NAME}-{name}Role",
             )
         )
     return Stack(template=template, resolver=resolver, runtime=runtime)
@@ -143,8 +143,8 @@ def provision(account_id: str, region: str, parameters: dict[str, str] | None = 
         create_state_machine(stack, name, sfn, iam)
 
     for function in stack.runtime.functions.values():
-        role_name = function.role_arn.rsplit("/", 1)[-1]
-        role = _role(iam, role_name, "lambda.amazonaws.com")
+        path, role_name = function.role_arn.split(":role", 1)[1].rsplit("/", 1)
+        role = _role(iam, role_name, "lambda.amazonaws.com", path=f"{path}/")
         for number, policy in enumerate(function.policies):
             iam.put_role_policy(RoleName=role_name, PolicyName=f"Policy{number}", PolicyDocument=json.dumps(policy))
         lambda_.create_function(
@@ -327,9 +327,9 @@ def create_bucket(s3: Any, bucket: str, region: str) -> None:
     s3.create_bucket(Bucket=bucket, **location)
 
 
-def _role(iam: Any, name: str, service: str) -> str:
+def _role(iam: Any, name: str, service: str, path: str = "/") -> str:
     trust = json.dumps(TRUST).replace("{service}", service)
-    return str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]["Arn"])
+    return str(iam.create_role(RoleName=name, Path=path, AssumeRolePolicyDocument=trust)["Role"]["Arn"])
 
 
 def _placeholder_zip() -> bytes:

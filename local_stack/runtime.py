@@ -8,7 +8,7 @@ new execution environment from the new environment.
 
 moto runs Lambda code only in Docker; without it, its "simple" Lambda backend echoes payloads.
 ``install_moto_lambda`` replaces that backend's ``invoke`` (a private API: moto is pinned and
-tests/test_local_stack.py fails loudly if the signature changes) with one that calls the handler.
+tests/integration/test_local_stack.py fails loudly if the signature changes) with one that calls the handler.
 """
 
 import contextlib

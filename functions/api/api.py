@@ -3,7 +3,7 @@
 API Gateway has already matched the route (template.yaml's HttpApi events) and names it in the
 event's ``routeKey``, so the handler dispatches on it; nothing about a request is kept outside the
 call (the local front runs many requests at once in one process).
-Stop lives in translate_jobs.api.operations.stop_text_translation_job (rules: translate_jobs.dal.store.JobStore.request_stop).
+The operations live in translate_jobs.api.operations (one signature, ``run(deps, caller, request)``).
 
 This module is the function's composition root: when its execution environment starts it reads the
 function's settings and builds the store and the clients (``DEPENDENCIES``), which every request is
@@ -12,9 +12,10 @@ given; a test injects its own with ``handler(event, context, dependencies=...)``
 
 import base64
 import binascii
+import hashlib
 import math
 import os
-import uuid
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ from translate_jobs.api.wire import Response
 from translate_jobs.core.config import Settings
 from translate_jobs.core.observability import observed
 from translate_jobs.domain import errors
+from translate_jobs.domain.caller import Caller
 
 # Once per execution environment; fails at cold start, not on the first request, if the template left something out.
 DEPENDENCIES = ApiDependencies.from_settings(Settings.from_environ(os.environ))
@@ -72,17 +74,13 @@ class HttpRequest:
         )
 
 
-def caller_account(deps: ApiDependencies, event: HttpRequest) -> str:
-    """The caller's account: the IAM authorizer's, or the configured one where no authorizer runs."""
+def caller(deps: ApiDependencies, event: HttpRequest) -> Caller:
+    """Who asks: the IAM authorizer's account and principal (Start checks it may pass the role; Stop records
+    it), or the configured account where no authorizer runs."""
     account_id = event.authorizer_account_id or deps.settings.default_account_id
     if not account_id:
         raise errors.AccessDeniedError("The request carries no AWS identity.")
-    return account_id
-
-
-def caller_arn(event: HttpRequest) -> str | None:
-    """The caller's principal ARN, as the IAM authorizer gives it (Start checks it may pass the role; Stop records it)."""
-    return event.authorizer_user_arn
+    return Caller.of_api(account_id, event.authorizer_user_arn)
 
 
 def body(event: HttpRequest) -> dict[str, Any]:
@@ -98,20 +96,43 @@ def body(event: HttpRequest) -> dict[str, Any]:
 
 def aws_json(deps: ApiDependencies, event: HttpRequest) -> Response:
     operation = wire.operation_from_target(event.headers.get("x-amz-target"))
-    return wire.invoke(deps, operation, caller_account(deps, event), body(event), caller_arn(event))
+    return wire.invoke(deps, operation, caller(deps, event), body(event))
 
 
 def start_job(deps: ApiDependencies, event: HttpRequest) -> Response:
+    """Start. Without a ClientToken the token derives from the request's SigV4 signature: a replay of the
+    same signed request (AWS accepts one for 5 minutes, a presigned URL until it expires) finds the job its
+    first copy started, where a random token would start a job per copy. The AWS SDKs send a token of their
+    own; a curl user may too. An unsigned request without one is refused, as the model requires it."""
     request = body(event)
-    request.setdefault("ClientToken", str(uuid.uuid4()))  # as the AWS SDKs do
-    return wire.invoke(deps, "StartTextTranslationJob", caller_account(deps, event), request, caller_arn(event))
+    if "ClientToken" not in request and (signature := sigv4_signature(event)):
+        request["ClientToken"] = signed_request_token(signature)
+    return wire.invoke(deps, "StartTextTranslationJob", caller(deps, event), request)
+
+
+_SIGNATURE = re.compile(r"\bSignature=([0-9a-f]{64})\b")
+
+
+def sigv4_signature(event: HttpRequest) -> str | None:
+    """The request's SigV4 signature (Authorization header, or a presigned URL's X-Amz-Signature), which
+    API Gateway's IAM authorizer has verified; None for an unsigned request."""
+    found = _SIGNATURE.search(event.headers.get("authorization", "")) or _SIGNATURE.search(
+        "Signature=" + event.query.get("X-Amz-Signature", "")
+    )
+    return found.group(1) if found else None
+
+
+def signed_request_token(signature: str) -> str:
+    """A ClientToken for a signed request: its signature hashed (never stored as is: while AWS accepts it, a
+    signature is a credential), under a prefix no SDK's uuid4 has; the model's 64 characters [a-zA-Z0-9-]."""
+    return "sigv4-" + hashlib.sha256(signature.encode()).hexdigest()[:58]
 
 
 def list_jobs(deps: ApiDependencies, event: HttpRequest) -> Response:
     """List, with the Filter's members, MaxResults and NextToken as query parameters."""
     params = dict(event.query)
     request: dict[str, Any] = {}
-    job_filter = {key: params.pop(key) for key in ("JobName", "JobStatus") if key in params}
+    job_filter: dict[str, Any] = {key: params.pop(key) for key in ("JobName", "JobStatus") if key in params}
     for key in ("SubmittedBeforeTime", "SubmittedAfterTime"):
         if key in params:
             job_filter[key] = _typed(params.pop(key), float)
@@ -120,7 +141,7 @@ def list_jobs(deps: ApiDependencies, event: HttpRequest) -> Response:
     if "MaxResults" in params:
         request["MaxResults"] = _typed(params.pop("MaxResults"), int)
     request.update(params)  # NextToken; anything else is reported as an unknown member
-    return wire.invoke(deps, "ListTextTranslationJobs", caller_account(deps, event), request)
+    return wire.invoke(deps, "ListTextTranslationJobs", caller(deps, event), request)
 
 
 def _typed(value: str, kind: type[int] | type[float]) -> Any:
@@ -135,20 +156,18 @@ def _typed(value: str, kind: type[int] | type[float]) -> Any:
 
 def describe_job(deps: ApiDependencies, event: HttpRequest) -> Response:
     job_id = event.path_parameters.get("JobId")
-    return wire.invoke(deps, "DescribeTextTranslationJob", caller_account(deps, event), {"JobId": job_id})
+    return wire.invoke(deps, "DescribeTextTranslationJob", caller(deps, event), {"JobId": job_id})
 
 
 def stop_job(deps: ApiDependencies, event: HttpRequest) -> Response:
     job_id = event.path_parameters.get("JobId")
     request = {**body(event), "JobId": job_id}
-    return wire.invoke(deps, "StopTextTranslationJob", caller_account(deps, event), request, caller_arn(event))
+    return wire.invoke(deps, "StopTextTranslationJob", caller(deps, event), request)
 
 
 def no_route(deps: ApiDependencies, event: HttpRequest) -> Response:
     """The $default route: anything the other routes do not match, answered as an AWS 404."""
-    method = event.method
-    path = event.raw_path if len(event.raw_path) <= 100 else event.raw_path[:100] + "..."
-    return wire.error_response(errors.NoRouteError(f"No route for {method} {path}."))
+    return wire.error_response(errors.NoRouteError(f"No route for {errors.shown(event.method)} {errors.shown(event.raw_path)}."))
 
 
 ROUTES: dict[str, Callable[[ApiDependencies, HttpRequest], Response]] = {
@@ -165,9 +184,7 @@ def handler(event: dict[str, Any], context: LambdaContext, dependencies: ApiDepe
     request = HttpRequest.from_event(event)
     try:
         response = ROUTES.get(request.route_key, no_route)(dependencies or DEPENDENCIES, request)
-    except errors.TranslateJobsError as error:
-        response = wire.error_response(error)
-    except Exception as error:  # noqa: BLE001 - an unexpected error is logged and answered as AWS's 500
+    except Exception as error:  # noqa: BLE001 - domain errors become their wire errors; anything else is logged, a 500
         response = wire.error_response(error)
     return {
         "statusCode": response.status_code,

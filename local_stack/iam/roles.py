@@ -3,14 +3,16 @@
 The workers assume the job's role with SourceIdentity "<account>-<JobId>" and the session tags
 TranslateJobAccount / TranslateJobId (translate_jobs.integrations.s3_as_role). A role that trusts the
 service only for its own account's jobs cannot be borrowed by another account's job, even if the
-service were tricked into naming it.
+service were tricked into naming it; and only the workers' roles (template.yaml's RolePath
+/<stack>/data-access/, the stack's DataAccessWorkerRoles output) may assume it, not any principal of the
+service's account that could choose the same SourceIdentity and tag.
 """
 
 import json
 from typing import Any
 
 
-def data_access_trust_policy(service_account: str, job_account: str) -> dict[str, Any]:
+def data_access_trust_policy(service_account: str, job_account: str, stack_name: str = "translate-jobs") -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
         "Statement": [{
@@ -18,6 +20,7 @@ def data_access_trust_policy(service_account: str, job_account: str) -> dict[str
             "Principal": {"AWS": f"arn:aws:iam::{service_account}:root"},
             "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
             "Condition": {
+                "ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{service_account}:role/{stack_name}/data-access/*"},
                 "StringEquals": {"aws:RequestTag/TranslateJobAccount": job_account},
                 "StringLike": {"sts:SourceIdentity": f"{job_account}-*"},
             },

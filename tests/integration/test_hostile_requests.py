@@ -149,10 +149,11 @@ def test_a_lone_surrogate_in_a_query_parameter_is_a_serialization_error(stack: A
 def test_an_unexpected_error_is_logged_even_with_a_lone_surrogate(stack: Any, records: Records, monkeypatch: Any) -> None:
     from translate_jobs.api import operations
 
-    def broken(deps: Any, account_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    def broken(deps: Any, caller: Any, request: Any) -> dict[str, Any]:
         raise RuntimeError("boom \ud800")
 
-    monkeypatch.setitem(operations.OPERATIONS, "DescribeTextTranslationJob", broken)
+    describe = operations.Operation(operations.DescribeTextTranslationJob, broken)
+    monkeypatch.setitem(operations.OPERATIONS, "DescribeTextTranslationJob", describe)
     status, body, _ = raw(stack, '{"JobId": "abc"}', "DescribeTextTranslationJob")
     assert (status, body["__type"]) == (500, "InternalServerException")
     assert any('"Unexpected error"' in line and "\\ud800" in line for line in records.lines), records.lines
@@ -181,6 +182,9 @@ GOOD_KEY = {"AccountId": {"S": ACCOUNT}, "JobId": {"S": "0" * 32}, "SubmittedTim
         {**GOOD_KEY, "SubmittedTime": {"S": "1700000000"}},
         {**GOOD_KEY, "SubmittedTime": {"N": "NaN"}},
         {**GOOD_KEY, "SubmittedTime": {"N": "1e999"}},
+        # numbers float() reads but DynamoDB's keys never hold: an exponent, another script's digits, spaces, ...
+        *({**GOOD_KEY, "SubmittedTime": {"N": text}}
+          for text in ("1e300", "1E5", "\u0661\u0662", " 5", "+5", "0x10", "1_000", "5.", ".5")),
         {**GOOD_KEY, "JobId": {"S": ""}},
         {**GOOD_KEY, "JobId": {"S": "a\ud800"}},
         {**GOOD_KEY, "JobId": {"B": "AAAA"}},

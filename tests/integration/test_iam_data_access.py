@@ -143,5 +143,5 @@ def test_the_readme_trust_policy_is_the_one_the_demo_role_and_these_tests_use():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     section = readme[readme.index("### The data-access role"):]
     documented = json.loads(re.search(r"```json\n(.*?)```", section, re.S).group(1))
-    assert documented == data_access_trust_policy("<SERVICE_ACCOUNT_ID>", "<YOUR_ACCOUNT_ID>")
+    assert documented == data_access_trust_policy("<SERVICE_ACCOUNT_ID>", "<YOUR_ACCOUNT_ID>", "<STACK_NAME>")
 

@@ -14,7 +14,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from local_stack.iam.roles import create_data_access_role, data_access_trust_policy
+from local_stack.iam.roles import data_access_trust_policy
 from local_stack.provision import Stack
 from local_stack.runtime import FunctionError
 from local_stack.stack import DEMO_ROLE
@@ -203,10 +203,45 @@ def test_workers_may_assume_a_role_only_naming_the_jobs_account(stack):
     assert job_role.get_caller_identity()["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/TranslateData/session"
 
 
+def test_only_the_workers_may_assume_a_data_access_role_not_any_principal_of_the_service_account(stack):
+    # Given another team's role in the service's account, allowed to assume any role with any SourceIdentity and tags
+    iam = boto3.client("iam", region_name=REGION)
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "sts:AssumeRole"}]}
+    iam.create_role(RoleName="SomeOtherTeamRole", AssumeRolePolicyDocument=json.dumps(trust))
+    iam.put_role_policy(RoleName="SomeOtherTeamRole", PolicyName="assume", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"], "Resource": "*"}]}))
+    keys = boto3.client("sts", region_name=REGION).assume_role(
+        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/SomeOtherTeamRole", RoleSessionName="them")["Credentials"]
+    other_team = boto3.client("sts", region_name=REGION, aws_access_key_id=keys["AccessKeyId"],
+                              aws_secret_access_key=keys["SecretAccessKey"], aws_session_token=keys["SessionToken"])
+    as_the_workers_ask = {
+        "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/TranslateData", "RoleSessionName": "session",
+        "SourceIdentity": f"{ACCOUNT}-anything",
+        "Tags": [{"Key": "TranslateJobAccount", "Value": ACCOUNT}, {"Key": "TranslateJobId", "Value": "anything"}],
+    }
+    # When it assumes a customer's data-access role naming the customer's account, as the workers do
+    with pytest.raises(ClientError, match="not authorized to perform: sts:AssumeRole"):
+        other_team.assume_role(**as_the_workers_ask)
+    # Then it is refused (the trust policy's aws:PrincipalArn names the workers' role path), where a worker is not
+    assert as_function(stack, "TranslateBatchFunction", "sts").assume_role(**as_the_workers_ask)["Credentials"]
+
+
+def test_only_the_functions_that_assume_data_access_roles_have_the_workers_role_path(stack):
+    assuming = {name for name, function in stack.runtime.functions.items()
+                if any("sts:AssumeRole" in json.dumps(policy) for policy in function.policies)}
+    in_path = {name for name, function in stack.runtime.functions.items() if "/translate-jobs/data-access/" in function.role_arn}
+    assert assuming == in_path == {"PlanBatchesFunction", "TranslateBatchFunction", "FinalizeJobFunction"}
+
+
 def test_a_source_identity_cannot_change_down_a_chain_of_roles(stack):
     iam = boto3.client("iam", region_name=REGION)
-    second = create_data_access_role(iam, "SecondRole", service_account=ACCOUNT, job_account=ACCOUNT, input_buckets=["*"],
-                                     output_buckets=["*"])
+    second = f"arn:aws:iam::{ACCOUNT}:role/SecondRole"  # trusts the first data-access role, for the account's jobs
+    iam.create_role(RoleName="SecondRole", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/TranslateData"},
+        "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+        "Condition": {"StringLike": {"sts:SourceIdentity": f"{ACCOUNT}-*"}}}]}))
     chain = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"], "Resource": second}]}
     iam.put_role_policy(RoleName="TranslateData", PolicyName="Chain", PolicyDocument=json.dumps(chain))

@@ -1,6 +1,7 @@
 """template.yaml as SAM CLI's own translator turns it into CloudFormation (a subprocess in SAM CLI's venv):
 the roles SAM generates are the ones the template's scopes narrow. The template itself: tests/unit/test_infra_template.py."""
 
+import functools
 import json
 import subprocess
 from typing import Any
@@ -12,6 +13,7 @@ from local_stack.template import ROOT, TEMPLATE_PATH
 SAM_PYTHON = ROOT / ".venv-sam" / "bin" / "python"
 
 
+@functools.cache  # one subprocess (~10 s of CPU) for the module's tests
 def sam_transform() -> dict[str, Any]:
     """template.yaml as SAM turns it into CloudFormation (SAM CLI's own translator, from its venv)."""
     if not SAM_PYTHON.exists():
@@ -61,3 +63,17 @@ def test_sam_still_attaches_the_broad_managed_policies_that_the_scopes_narrow():
         if "secretsmanager:GetSecretValue" in statement["Action"]
     ]
     assert len(statements) == 1 and "PaginationTokenSecret" in json.dumps(statements[0]["Resource"])
+
+
+def test_the_roles_sam_generates_for_the_workers_are_under_the_path_data_access_roles_trust():
+    # The README's trust policy admits aws:PrincipalArn arn:aws:iam::<account>:role/<stack>/data-access/*: SAM must put
+    # exactly the three workers' roles there (the role ARN then carries the path), and the output names the pattern.
+    transformed = sam_transform()
+    paths = {name: role["Properties"].get("Path") for name, role in transformed["Resources"].items()
+             if role["Type"] == "AWS::IAM::Role"}
+    in_path = {name for name, path in paths.items() if path == {"Fn::Sub": "/${AWS::StackName}/data-access/"}}
+    assert in_path == {"PlanBatchesFunctionRole", "TranslateBatchFunctionRole", "FinalizeJobFunctionRole"}
+    assert all(path is None for name, path in paths.items() if name not in in_path)
+    assert transformed["Outputs"]["DataAccessWorkerRoles"]["Value"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${AWS::StackName}/data-access/*"
+    }

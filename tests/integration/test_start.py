@@ -169,21 +169,50 @@ def test_a_start_that_fails_after_writing_the_item_is_redriven_by_a_retry(docs, 
     assert described["TextTranslationJobProperties"]["JobDetails"]["TranslatedDocumentsCount"] == 3
 
 
-def test_rest_post_jobs_starts_a_job_and_fills_the_client_token(docs):
+def signed(signature: str) -> dict[str, str]:
+    return {"authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/execute-api/aws4_request, "
+                             f"SignedHeaders=content-type;host;x-amz-date, Signature={signature}"}
+
+
+def test_a_rest_start_without_a_client_token_is_one_job_however_often_its_signed_request_is_replayed(docs):
+    request = start_request()
+    del request["ClientToken"]
+    # Given a signed REST Start sent three times (SigV4 accepts a replay for 5 minutes)
+    first, *replays = [docs.runtime.invoke("ApiFunction", http_event("POST", "/jobs", request, headers=signed("a" * 64)))
+                       for _ in range(3)]
+    # Then it started one job, whose ClientToken derives from the signature (hashed: never the signature itself)
+    assert first["statusCode"] == 200, first
+    body = json.loads(first["body"])
+    assert re.fullmatch(r"[0-9a-f]{32}", body["JobId"]) and body["JobStatus"] == "SUBMITTED"
+    assert [json.loads(replay["body"])["JobId"] for replay in replays] == [body["JobId"]] * 2
+    assert [execution["name"] for execution in executions(docs)] == [body["JobId"]]
+    token = raw_item(docs.table_name, ACCOUNT, body["JobId"])["ClientToken"]["S"]
+    assert re.fullmatch(r"sigv4-[0-9a-f]{58}", token) and "a" * 16 not in token
+    assert wait_for_execution(docs, body["JobId"])["status"] == "SUCCEEDED"
+
+    # A new signed request (another signature: another time) is a new job, as a new SDK call is
+    other = docs.runtime.invoke("ApiFunction", http_event("POST", "/jobs", request, headers=signed("b" * 64)))
+    assert json.loads(other["body"])["JobId"] != body["JobId"]
+    wait_for_execution(docs, json.loads(other["body"])["JobId"])
+    # and a token the caller gives is used as given: the same job as an SDK's Start with that token
+    mine = http_event("POST", "/jobs", {**request, "ClientToken": "mine"}, headers=signed("c" * 64))
+    given = docs.runtime.invoke("ApiFunction", mine)
+    status, sdk = call(docs, "StartTextTranslationJob", start_request(ClientToken="mine"))
+    assert status == 200 and json.loads(given["body"])["JobId"] == sdk["JobId"]
+    wait_for_execution(docs, sdk["JobId"])
+
+
+def test_an_unsigned_rest_start_without_a_client_token_is_refused_and_writes_nothing(docs):
     request = start_request()
     del request["ClientToken"]
     response = docs.runtime.invoke("ApiFunction", http_event("POST", "/jobs", request))
-    assert response["statusCode"] == 200, response
-    body = json.loads(response["body"])
-    assert re.fullmatch(r"[0-9a-f]{32}", body["JobId"]) and body["JobStatus"] == "SUBMITTED"
-    item = raw_item(docs.table_name, ACCOUNT, body["JobId"])
-    assert re.fullmatch(r"[0-9a-f-]{36}", item["ClientToken"]["S"])
-    assert wait_for_execution(docs, body["JobId"])["status"] == "SUCCEEDED"
-
-    # A second REST Start without a token is a new job (a new uuid4 token).
-    response = docs.runtime.invoke("ApiFunction", http_event("POST", "/jobs", request))
-    assert json.loads(response["body"])["JobId"] != body["JobId"]
-    wait_for_execution(docs, json.loads(response["body"])["JobId"])
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"]) == {
+        "__type": "ValidationException",
+        "message": "1 validation error detected: "
+                   "Value null at 'clientToken' failed to satisfy constraint: Member must not be null",
+    }
+    assert executions(docs) == []
 
 
 FAILED = "failed to satisfy constraint: Member must"
@@ -214,3 +243,26 @@ def test_settings_names_and_encryption_key_are_validated_as_the_model_says(stack
     assert status == 400 and body["__type"] == "ValidationException"
     assert constraint in body["message"]
     assert boto3.client("dynamodb", region_name=REGION).scan(TableName=stack.table_name)["Count"] == 0
+
+
+def test_replaying_a_signed_rest_start_through_the_local_front_starts_one_job(docs):
+    # Real SigV4 over real HTTP: the front checks the signature and hands the handler the request's headers
+    from local_stack.front import ApiFront
+    from local_stack.template import http_api_routes
+    from tests.support.front import call as http_call
+    from tests.support.front import signed_headers
+
+    front = ApiFront(docs.runtime, http_api_routes(docs.template), ACCOUNT, "127.0.0.1", 0)
+    front.start()
+    try:
+        request = start_request()
+        del request["ClientToken"]
+        body = json.dumps(request).encode()
+        headers = signed_headers("POST", front.url + "/jobs", body, {"content-type": "application/json"})
+        answers = [http_call(front.url, "POST", "/jobs", body, headers, sign=False) for _ in range(3)]
+    finally:
+        front.stop()
+    assert [status for status, _, _ in answers] == [200, 200, 200], answers
+    job_ids = {json.loads(answer)["JobId"] for _, _, answer in answers}
+    assert len(job_ids) == 1
+    assert wait_for_execution(docs, job_ids.pop())["status"] == "SUCCEEDED"

@@ -330,10 +330,10 @@ def test_dynamodb_throttling_becomes_too_many_requests(stack, target, operation)
 def test_an_unexpected_exception_is_a_500_without_internals(stack, monkeypatch):
     from translate_jobs.api import operations
 
-    def broken(deps: Any, account_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    def broken(deps: Any, caller: Any, request: Any) -> dict[str, Any]:
         raise RuntimeError("secret detail: arn:aws:dynamodb:us-east-1:123456789012:table/jobs")
 
-    monkeypatch.setitem(operations.OPERATIONS, STOP, broken)
+    monkeypatch.setitem(operations.OPERATIONS, STOP, operations.Operation(operations.StopTextTranslationJob, broken))
     response = stack.runtime.invoke("ApiFunction", http_event("POST", "/", {"JobId": "abc"}, target=STOP))
     assert response["statusCode"] == 500
     assert json.loads(response["body"]) == {

@@ -18,7 +18,7 @@ DLQ = "translate-jobs-StopRequestDeadLetterQueue"
 @pytest.fixture
 def stops(stack: Any, monkeypatch: Any) -> Any:
     # OTHER_ACCOUNT is not listed
-    stack.runtime.update_configuration("StopRequestFunction", STOP_REQUEST_ACCOUNTS=f"{ACCOUNT},111122223333")
+    stack.runtime.update_configuration("StopRequestFunction", STOP_REQUEST_ACCOUNTS=f"{ACCOUNT},{ALLOWED_ACCOUNT}")
     return stack
 
 
@@ -26,6 +26,9 @@ def status(job_id: str, account: str = ACCOUNT) -> str:
     from tests.support.stack import job_store
 
     return str(job_store().get(account, job_id).job_status)
+
+
+ALLOWED_ACCOUNT = "111122223333"  # listed in StopRequestAccounts (the fixture), but not the stack's account
 
 
 def sqs_record(body: str) -> dict[str, Any]:
@@ -43,13 +46,14 @@ def sqs_record(body: str) -> dict[str, Any]:
     }
 
 
-def stop_event(detail: Any) -> dict[str, Any]:
+def stop_event(detail: Any, account: str = ACCOUNT) -> dict[str, Any]:
+    """The event as EventBridge gives it to the function: ``account`` is the sender's (EventBridge sets it)."""
     return {
         "version": "0",
         "id": str(uuid.uuid4()),
         "detail-type": "StopTextTranslationJob Request",
         "source": "my.orders",
-        "account": ACCOUNT,
+        "account": account,
         "time": "2026-01-01T00:00:00Z",
         "region": REGION,
         "resources": [],
@@ -65,10 +69,10 @@ def test_a_batch_stops_good_requests_rejects_bad_ones_and_retries_only_transient
     good, throttled, other = put_job("IN_PROGRESS"), put_job("SUBMITTED"), put_job("IN_PROGRESS", account=OTHER_ACCOUNT)
     real_stop = operations.stop
 
-    def stop(store: Any, account_id: str, job_id: str, requested_by: Any) -> Any:
+    def stop(store: Any, caller: Any, job_id: str) -> Any:
         if job_id == throttled:
             raise ThrottledError("The job table is throttling requests; retry with backoff.")
-        return real_stop(store, account_id, job_id, requested_by)
+        return real_stop(store, caller, job_id)
 
     monkeypatch.setattr(operations, "stop", stop)
     records = {
@@ -139,10 +143,10 @@ def test_messages_on_the_stop_queue_stop_jobs_and_a_failing_one_ends_in_the_dead
     job_id, failing = put_job("IN_PROGRESS"), put_job("IN_PROGRESS")
     real_stop = operations.stop
 
-    def stop(store: Any, account_id: str, job_id: str, requested_by: Any) -> Any:
+    def stop(store: Any, caller: Any, job_id: str) -> Any:
         if job_id == failing:
             raise RuntimeError("the table is unavailable")
-        return real_stop(store, account_id, job_id, requested_by)
+        return real_stop(store, caller, job_id)
 
     monkeypatch.setattr(operations, "stop", stop)
     sqs = boto3.client("sqs", region_name=REGION)
@@ -195,3 +199,31 @@ def test_eventbridge_stop_requests_for_other_accounts_or_malformed_are_rejected_
         f"Account {OTHER_ACCOUNT} may not send stop requests (see StopRequestAccounts).",
         "The stop request is not a JSON object.",
     ]
+
+
+def test_a_stop_request_may_stop_only_jobs_of_the_account_that_sent_it(stops):
+    # Given a running job of an account listed in StopRequestAccounts, which is not the stack's account
+    job_id = put_job("IN_PROGRESS", account=ALLOWED_ACCOUNT)
+    request = {"JobId": job_id, "AccountId": ALLOWED_ACCOUNT}
+    # When a principal of the stack's account names that account, on the queue or in an event
+    queued = stops.runtime.invoke("StopRequestFunction", {"Records": [sqs_record(json.dumps(request))]})
+    put = stops.runtime.invoke("StopRequestFunction", stop_event(request, account=ACCOUNT))
+    # Then neither stops it: each is rejected at once, saying whose jobs its sender may stop
+    assert (queued, put) == ({"batchItemFailures": []}, {"JobStatus": None})
+    assert status(job_id, ALLOWED_ACCOUNT) == "IN_PROGRESS"
+    reasons = [message["attributes"]["RejectedReason"]["StringValue"] for message in drain(DLQ)]
+    assert reasons == [
+        f"The stop request names account {ALLOWED_ACCOUNT}, but it was sent to the stop-request queue, which admits only "
+        f"principals of account {ACCOUNT}: a stop request may stop only its sender's own jobs.",
+        f"The stop request names account {ALLOWED_ACCOUNT}, but EventBridge says it was sent by account {ACCOUNT}: "
+        "a stop request may stop only its sender's own jobs.",
+    ]
+    # And an event the account itself put on the bus (a cross-account event) stops it, recording that account
+    assert stops.runtime.invoke("StopRequestFunction", stop_event(request, account=ALLOWED_ACCOUNT)) == {
+        "JobStatus": "STOP_REQUESTED"
+    }
+    from tests.support.stack import job_store
+    from translate_jobs.domain.lifecycle import StopRequester
+
+    requester = job_store().get(ALLOWED_ACCOUNT, job_id).stop_requested_by
+    assert requester == StopRequester("EventBridge", ALLOWED_ACCOUNT, "my.orders")

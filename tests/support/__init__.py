@@ -1,12 +1,16 @@
 """What the tests share, in one package; fixtures stay in the conftest.py files.
 
-- ``support`` (here): the test accounts and the environment every test runs in (no moto, no sockets).
+- ``support`` (here): the test accounts, a valid Start request and the environment every test runs in
+  (no moto, no sockets).
+- ``support.fakes``: in-memory stand-ins for the API's dependencies (the job store, the launcher).
 - ``support.stack``: the moto stack provisioned from template.yaml and what tests do with it (tests/integration).
 - ``support.workflow``, ``support.listing``, ``support.events``: jobs, List pages and events over that stack.
 - ``support.front``: raw, SigV4-signed HTTP to the local front.
 - ``support.office``: docx, pptx and xlsx packages built in code.
 - ``support.e2e``: `make run` as a subprocess (tests/e2e).
 """
+
+from typing import Any
 
 ACCOUNT = "123456789012"  # local_stack.stack.DEFAULT_ACCOUNT (checked in support.stack)
 OTHER_ACCOUNT = "210987654321"
@@ -34,3 +38,18 @@ def use_test_environment() -> None:
 
     os.environ.update(ENVIRONMENT)
     os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
+def start_request(**overrides: Any) -> dict[str, Any]:
+    """A valid StartTextTranslationJob request (input-docs -> output-docs, en -> fr); None drops a member."""
+    request = {
+        "JobName": "test-job",
+        "InputDataConfig": {"S3Uri": "s3://input-docs/docs/", "ContentType": "text/plain"},
+        "OutputDataConfig": {"S3Uri": "s3://output-docs/out/"},
+        "DataAccessRoleArn": DATA_ACCESS_ROLE,
+        "SourceLanguageCode": "en",
+        "TargetLanguageCodes": ["fr"],
+        "ClientToken": "token-1",
+        **overrides,
+    }
+    return {key: value for key, value in request.items() if value is not None}

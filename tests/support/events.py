@@ -25,7 +25,7 @@ def capture_events(stack: Any) -> str:
 def drain(queue: str = LOCAL_EVENTS_QUEUE) -> list[dict[str, Any]]:
     sqs = boto3.client("sqs", region_name=REGION)
     url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
-    found = []
+    found: list[dict[str, Any]] = []
     while True:
         messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]).get("Messages", [])
         if not messages:

@@ -37,7 +37,7 @@ def call(
     all_headers = dict(headers or {})
     if sign:
         all_headers = signed_headers(method, base_url + path, body, all_headers, **signing)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
     try:
         connection.request(method, path, body=body or None, headers=all_headers)
         response = connection.getresponse()

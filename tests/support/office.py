@@ -12,6 +12,7 @@ import io
 import struct
 import zipfile
 import zlib
+from collections.abc import Sequence
 
 CT = "application/vnd.openxmlformats-officedocument"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -29,7 +30,7 @@ def png() -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b"")
 
 
-def package(parts: list[tuple[str, bytes | str]]) -> bytes:
+def package(parts: Sequence[tuple[str, bytes | str]]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, body in parts:

@@ -17,7 +17,15 @@ from typing import Any
 
 import boto3
 
-from tests.support import ACCOUNT, DATA_ACCESS_ROLE, OTHER_ACCOUNT, REGION, TARGET_PREFIX, use_test_environment
+from tests.support import (  # start_request: re-exported, the integration tests import it from here
+    ACCOUNT,
+    DATA_ACCESS_ROLE,
+    OTHER_ACCOUNT,
+    REGION,
+    TARGET_PREFIX,
+    start_request,
+    use_test_environment,
+)
 
 use_test_environment()  # before moto is imported
 
@@ -97,7 +105,7 @@ class SessionStack:
         assert not self.local_stack_running, "an in-process `make run` is running: give its tests a module of their own"
         if self.stack is None:
             self._outer_environ = dict(os.environ)
-            self._mock = mock_aws(config=MOTO_CONFIG)
+            self._mock = mock_aws(config=MOTO_CONFIG)  # type: ignore[call-overload]  # (a plain dict, not its TypedDict)
             self._mock.start()
             self._undo = patch_moto_before_provisioning()
             # A queued job checks for a free slot every QueuePollSeconds (10 by default): tests wait 1. The
@@ -437,21 +445,6 @@ def wait_for_execution(stack: Stack, job_id: str, timeout: float = 120) -> dict[
             return dict(execution)
         assert time.monotonic() < deadline, f"execution {job_id} still RUNNING after {timeout}s"
         time.sleep(0.05)
-
-
-def start_request(**overrides: Any) -> dict[str, Any]:
-    """A valid StartTextTranslationJob request (input-docs -> output-docs, en -> fr); None drops a member."""
-    request = {
-        "JobName": "test-job",
-        "InputDataConfig": {"S3Uri": "s3://input-docs/docs/", "ContentType": "text/plain"},
-        "OutputDataConfig": {"S3Uri": "s3://output-docs/out/"},
-        "DataAccessRoleArn": f"arn:aws:iam::{ACCOUNT}:role/TranslateData",
-        "SourceLanguageCode": "en",
-        "TargetLanguageCodes": ["fr"],
-        "ClientToken": "token-1",
-        **overrides,
-    }
-    return {key: value for key, value in request.items() if value is not None}
 
 
 def start_job(stack: Stack, **overrides: Any) -> str:

@@ -6,16 +6,17 @@ import ast
 import importlib.util
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.support import ACCOUNT
+from tests.support.fakes import InMemoryJobs, a_job, in_memory_api
 from translate_jobs.api import operations
-from translate_jobs.api.dependencies import ApiDependencies
 from translate_jobs.api.requests import StopTextTranslationJob
 from translate_jobs.core.config import Settings
+from translate_jobs.domain.caller import Caller
 from translate_jobs.domain.errors import JobNotFoundError
-from translate_jobs.domain.lifecycle import STOPPABLE, JobStatus, StopRequester
+from translate_jobs.domain.lifecycle import JobStatus, StopRequester
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = ROOT / "layers" / "shared" / "translate_jobs"
@@ -31,7 +32,7 @@ def module_caches() -> set[tuple[str, str]]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 names = {ast.unparse(decorator).split("(")[0].split(".")[-1] for decorator in node.decorator_list}
-                if names & {"cache", "lru_cache", "per_container"}:
+                if names & {"cache", "lru_cache"}:
                     found.add((str(path.relative_to(LIBRARY)), node.name))
     return found
 
@@ -50,39 +51,20 @@ def test_settings_are_what_the_environment_said_when_they_were_read() -> None:
     assert Settings.from_environ(environment).jobs_table_name == "second"  # a new one reads it again
 
 
-class InMemoryStops:
-    """The one store method Stop uses, over a dict: each job's status, and who asked to stop it."""
-
-    def __init__(self, **statuses: JobStatus) -> None:
-        self.statuses = dict(statuses)
-        self.requested_by: dict[str, StopRequester | None] = {}
-
-    def request_stop(self, account_id: str, job_id: str, now: float, requested_by: StopRequester | None = None) -> JobStatus:
-        if job_id not in self.statuses:
-            raise JobNotFoundError(job_id)
-        if self.statuses[job_id] in STOPPABLE:
-            self.statuses[job_id], self.requested_by[job_id] = JobStatus.STOP_REQUESTED, requested_by
-        return self.statuses[job_id]
-
-
-def no_launches(account_id: str, job_id: str) -> None:
-    raise AssertionError("Stop starts no workflow")
-
-
-def api_dependencies(store: Any) -> ApiDependencies:
-    return ApiDependencies(Settings.from_environ(ENVIRONMENT), store, launcher=no_launches, iam=None)
-
-
 def test_stop_asks_the_store_it_is_given_and_answers_what_it_found() -> None:
-    store = InMemoryStops(running=JobStatus.IN_PROGRESS, done=JobStatus.COMPLETED)
-    deps, caller = api_dependencies(store), StopRequester("API", "arn:aws:iam::123456789012:user/me")
-    running = operations.stop_text_translation_job(deps, "123456789012", StopTextTranslationJob("running"), caller)
-    done = operations.stop_text_translation_job(deps, "123456789012", StopTextTranslationJob("done"), caller)
+    store = InMemoryJobs(a_job(ACCOUNT, "running", JobStatus.IN_PROGRESS), a_job(ACCOUNT, "done", JobStatus.COMPLETED))
+    deps = in_memory_api(Settings.from_environ(ENVIRONMENT), store)
+    caller = Caller.of_api(ACCOUNT, f"arn:aws:iam::{ACCOUNT}:user/me")
+    running = operations.stop_text_translation_job(deps, caller, StopTextTranslationJob("running"))
+    done = operations.stop_text_translation_job(deps, caller, StopTextTranslationJob("done"))
     assert running == {"JobId": "running", "JobStatus": "STOP_REQUESTED"}
     assert done == {"JobId": "done", "JobStatus": "COMPLETED"}  # a finished job is answered unchanged
-    assert store.requested_by == {"running": caller}
+    assert store.get(ACCOUNT, "running").stop_requested_by == StopRequester("API", f"arn:aws:iam::{ACCOUNT}:user/me")
+    assert store.get(ACCOUNT, "done").stop_requested_by is None
     with pytest.raises(JobNotFoundError):
-        operations.stop_text_translation_job(deps, "123456789012", StopTextTranslationJob("missing"), caller)
+        operations.stop_text_translation_job(deps, caller, StopTextTranslationJob("missing"))
+    with pytest.raises(JobNotFoundError):  # another account's job is a missing one
+        operations.stop_text_translation_job(deps, Caller.of_api("210987654321"), StopTextTranslationJob("running"))
 
 
 def test_the_api_handler_answers_with_the_dependencies_injected(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -95,10 +77,10 @@ def test_the_api_handler_answers_with_the_dependencies_injected(monkeypatch: pyt
     spec.loader.exec_module(api)
     assert api.DEPENDENCIES.settings.jobs_table_name == "jobs"
     # When a Stop is handled with an in-memory store injected instead
-    store = InMemoryStops(**{JOB_ID: JobStatus.SUBMITTED})
+    store = InMemoryJobs(a_job(ACCOUNT, JOB_ID))
     event = json.loads((ROOT / "events" / "api" / "stop.json").read_text())
-    response = api.handler(event, None, dependencies=api_dependencies(store))
+    response = api.handler(event, None, dependencies=in_memory_api(Settings.from_environ(ENVIRONMENT), store))
     # Then that store made the decision, with the caller recorded, and nothing reached AWS
     assert response["statusCode"] == 200, response
     assert json.loads(response["body"]) == {"JobId": JOB_ID, "JobStatus": "STOP_REQUESTED"}
-    assert store.requested_by[JOB_ID] == StopRequester("API", "arn:aws:iam::123456789012:root")
+    assert store.get(ACCOUNT, JOB_ID).stop_requested_by == StopRequester("API", f"arn:aws:iam::{ACCOUNT}:root")

@@ -100,3 +100,64 @@ def test_every_checkov_skip_in_the_template_names_a_check_and_gives_a_reason():
         check, _, reason = skip.partition(":")
         assert re.fullmatch(r"CKV2?_AWS_\d+", check), skip
         assert len(reason.split()) >= 5, f"{check} needs a reason: {skip}"
+
+
+def test_the_example_rule_matches_what_the_publisher_sends():
+    # The state changes' source is one constant (events/state_changes.py); the template's rule repeats it.
+    from translate_jobs.events.state_changes import DETAIL_TYPE, SOURCE
+
+    pattern = props("CompletedJobsExampleRule")["EventPattern"]
+    assert (pattern["source"], pattern["detail-type"]) == ([SOURCE], [DETAIL_TYPE])
+
+
+ACCOUNT, OTHER_ACCOUNT = "123456789012", "210987654321"
+
+
+def resolved(node: Any, values: dict[str, str]) -> Any:
+    """The template node with its Ref, GetAtt and Sub of the names in ``values`` replaced ("Queue.Arn", "AWS::AccountId")."""
+    if isinstance(node, dict) and set(node) == {"Fn::Sub"} and isinstance(node["Fn::Sub"], str):
+        return re.sub(r"\$\{([^}]+)\}", lambda name: values[name.group(1)], node["Fn::Sub"])
+    if isinstance(node, list):
+        return [resolved(item, values) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if set(node) == {"Ref"}:
+        return values[node["Ref"]]
+    if set(node) == {"Fn::GetAtt"}:
+        return values[".".join(node["Fn::GetAtt"])]
+    return {key: resolved(value, values) for key, value in node.items()}
+
+
+def test_only_principals_of_the_stacks_account_may_send_to_the_stop_request_queue():
+    # events/stop_requests.py takes the queue's account for the sender's: this policy is what makes that true.
+    from local_stack.iam.policy import Decision, Principal, Request, evaluate
+
+    queue = f"arn:aws:sqs:us-east-1:{ACCOUNT}:translate-jobs-StopRequestQueue"
+    policy = props("StopRequestQueuePolicy")
+    assert policy["Queues"] == [{"Ref": "StopRequestQueue"}]
+    document = resolved(policy["PolicyDocument"], {"StopRequestQueue.Arn": queue, "AWS::AccountId": ACCOUNT})
+
+    def send(account: str) -> Decision:
+        principal = Principal(f"arn:aws:sts::{account}:assumed-role/Orders/s", account, f"arn:aws:iam::{account}:role/Orders")
+        return evaluate([document], Request("sqs:SendMessage", queue, {"aws:PrincipalAccount": account}, principal))
+
+    assert send(OTHER_ACCOUNT) is Decision.DENY
+    assert send(ACCOUNT) is not Decision.DENY  # the sender's own policy then decides
+
+
+def test_the_work_bucket_refuses_every_request_that_is_not_over_tls():
+    from local_stack.iam.policy import Decision, Principal, Request, evaluate
+
+    bucket = "arn:aws:s3:::translate-jobs-workbucket"
+    policy = props("WorkBucketPolicy")
+    assert policy["Bucket"] == {"Ref": "WorkBucket"}
+    document = resolved(policy["PolicyDocument"], {"WorkBucket.Arn": bucket})
+    worker = Principal(f"arn:aws:sts::{ACCOUNT}:assumed-role/Worker/s", ACCOUNT, f"arn:aws:iam::{ACCOUNT}:role/Worker")
+
+    def decide(action: str, resource: str, tls: bool) -> Decision:
+        return evaluate([document], Request(action, resource, {"aws:SecureTransport": tls}, worker))
+
+    for action, resource in (("s3:GetObject", f"{bucket}/manifests/a/j.jsonl"), ("s3:PutObject", f"{bucket}/results/x"),
+                             ("s3:ListBucket", bucket)):
+        assert decide(action, resource, tls=False) is Decision.DENY
+        assert decide(action, resource, tls=True) is not Decision.DENY  # the caller's own policy then decides

@@ -41,11 +41,12 @@ def test_a_domain_error_becomes_its_aws_error(error, status, code):
 
 
 def test_every_domain_error_class_has_a_wire_code():
-    # JobStateConflictError is internal to the workflow: it must never reach a caller as such.
+    # JobStateConflictError and DocumentError are internal to the workflow (a conditional write's verdict, one
+    # document's reason in the details file): they never reach a caller as such.
     raised_to_callers = {
         cls for cls in vars(errors).values()
         if isinstance(cls, type) and issubclass(cls, errors.TranslateJobsError)
-        and cls not in (errors.TranslateJobsError, errors.JobStateConflictError)
+        and cls not in (errors.TranslateJobsError, errors.JobStateConflictError, errors.DocumentError)
     }
     assert raised_to_callers == set(wire.WIRE_ERRORS)
 

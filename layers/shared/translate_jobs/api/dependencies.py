@@ -8,6 +8,7 @@ from typing import Any
 
 from translate_jobs.core.clients import OnFirstUse
 from translate_jobs.core.config import Settings
+from translate_jobs.dal.interfaces import ApiJobStore
 from translate_jobs.dal.store import JobStore
 from translate_jobs.workflow.launcher import WorkflowLauncher
 
@@ -15,7 +16,7 @@ from translate_jobs.workflow.launcher import WorkflowLauncher
 @dataclass
 class ApiDependencies:
     settings: Settings
-    store: JobStore
+    store: ApiJobStore
     launcher: Callable[[str, str], None]  # Start: the job's workflow execution
     iam: Any  # Start: may the caller pass the job's role (IAM's policy simulator)
 

@@ -1,13 +1,20 @@
-"""The Translate batch operations, independent of HTTP: each takes the caller's account and a typed,
-validated request (api/requests.py), with the API function's dependencies (api/dependencies.py), and returns
-the response dict AWS would return. ``stop`` is Stop for internal callers (stop requests from queues and
-events), without a wire request."""
+"""The Translate batch operations, independent of HTTP.
+
+Every operation has one signature, ``run(deps, caller, request)``: the API function's dependencies
+(api/dependencies.py), who asks (domain/caller.py: the account and principal the IAM authorizer
+established) and the typed, validated request (api/requests.py); it returns the response dict AWS
+would return. ``OPERATIONS`` lists them: adding an operation is its request type, its function and
+one entry there. ``stop`` is Stop for internal callers (stop requests from queues and events), without
+a wire request.
+"""
 
 import hashlib
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from translate_jobs.api.dependencies import ApiDependencies
 from translate_jobs.api.requests import (
@@ -15,37 +22,41 @@ from translate_jobs.api.requests import (
     ListTextTranslationJobs,
     StartTextTranslationJob,
     StopTextTranslationJob,
+    WireRequest,
+    wire_members,
 )
 from translate_jobs.api.tokens import decode_token, encode_token
+from translate_jobs.api.validation import failed_constraint
+from translate_jobs.dal.interfaces import JobStops
 from translate_jobs.dal.queries import DEFAULT_MAX_RESULTS, plan_query
-from translate_jobs.dal.store import JobStore
 from translate_jobs.domain import content_types
-from translate_jobs.domain.errors import InvalidRequestError, UnsupportedLanguagePairError, ValidationError
+from translate_jobs.domain.caller import Caller
+from translate_jobs.domain.errors import InvalidRequestError, UnsupportedLanguagePairError, ValidationError, shown
 from translate_jobs.domain.job import Job
 from translate_jobs.domain.languages import check_language_pair
-from translate_jobs.domain.lifecycle import TERMINAL, JobStatus, StopRequester
+from translate_jobs.domain.lifecycle import TERMINAL, JobStatus
 
 
-def stop(store: JobStore, account_id: str, job_id: str, requested_by: StopRequester) -> JobStatus:
-    """Stop a job (SUBMITTED/IN_PROGRESS -> STOP_REQUESTED), recording who asked; any other status is
-    returned unchanged. The one Stop rule for every caller: the API, queue messages and events."""
-    return store.request_stop(account_id, job_id, now=time.time(), requested_by=requested_by)
+def stop(store: JobStops, caller: Caller, job_id: str) -> JobStatus:
+    """Stop a job of the caller's account (SUBMITTED/IN_PROGRESS -> STOP_REQUESTED), recording who asked;
+    any other status is returned unchanged. The one Stop rule for every channel: the API, queue messages
+    and events."""
+    return store.request_stop(caller.account_id, job_id, now=time.time(), requested_by=caller.as_stop_requester())
 
 
-def stop_text_translation_job(
-    deps: ApiDependencies, account_id: str, request: StopTextTranslationJob, requested_by: StopRequester
-) -> dict[str, Any]:
-    status = stop(deps.store, account_id, request.job_id, requested_by)
+def stop_text_translation_job(deps: ApiDependencies, caller: Caller, request: StopTextTranslationJob) -> dict[str, Any]:
+    status = stop(deps.store, caller, request.job_id)
     return {"JobId": request.job_id, "JobStatus": status.value}
 
 
-def describe_text_translation_job(deps: ApiDependencies, account_id: str, request: DescribeTextTranslationJob) -> dict[str, Any]:
-    job = deps.store.get(account_id, request.job_id)
+def describe_text_translation_job(deps: ApiDependencies, caller: Caller, request: DescribeTextTranslationJob) -> dict[str, Any]:
+    job = deps.store.get(caller.account_id, request.job_id)
     return {"TextTranslationJobProperties": job_properties(job)}
 
 
-def list_text_translation_jobs(deps: ApiDependencies, account_id: str, request: ListTextTranslationJobs) -> dict[str, Any]:
+def list_text_translation_jobs(deps: ApiDependencies, caller: Caller, request: ListTextTranslationJobs) -> dict[str, Any]:
     """One page of the account's jobs (rules and order: dal/queries.py, tokens: api/tokens.py); one Query, never a Scan."""
+    account_id = caller.account_id
     job_filter = request.filter.members() if request.filter else None
     query = plan_query(account_id, job_filter)  # InvalidFilterError before anything is read
     secret = deps.settings.pagination_secret()
@@ -58,10 +69,8 @@ def list_text_translation_jobs(deps: ApiDependencies, account_id: str, request: 
     return response
 
 
-def start_text_translation_job(
-    deps: ApiDependencies, account_id: str, request: StartTextTranslationJob, caller_arn: str | None = None
-) -> dict[str, Any]:
-    """``caller_arn``: the IAM authorizer's principal, who must be allowed to pass DataAccessRoleArn."""
+def start_text_translation_job(deps: ApiDependencies, caller: Caller, request: StartTextTranslationJob) -> dict[str, Any]:
+    """The caller (the IAM authorizer's principal) must be allowed to pass the DataAccessRoleArn."""
     # Imported here: it brings boto3 (~40 ms of CPU), which Stop, Describe and List never need; a cold
     # start that serves one of those does not pay for it.
     from translate_jobs.integrations.s3_as_role import check_role_may_be_passed
@@ -73,21 +82,24 @@ def start_text_translation_job(
         )
     most = deps.settings.quotas.max_target_languages
     if len(targets) > most:
-        raise ValidationError(
-            [f"Value '[{', '.join(targets)}]' at 'targetLanguageCodes' failed to satisfy constraint: "
-             f"Member must have length less than or equal to {most}"]
+        constraint = f"Member must have length less than or equal to {most}"
+        raise ValidationError([failed_constraint(list(targets), "targetLanguageCodes", constraint)])
+    repeated = [code for code, count in Counter(targets).items() if count > 1]
+    if repeated:  # each target is one output file per document: a repeat would translate and write it twice
+        raise InvalidRequestError(
+            f"TargetLanguageCodes names {shown(', '.join(repeated))} more than once. Name each target language once."
         )
     # Codes also name output files: only the languages the service supports, never a path like `..`.
     check_language_pair(source, list(targets))
     content_type = request.input_data_config["ContentType"]
     if not content_types.is_supported(content_type):
         supported = ", ".join(content_types.SUPPORTED_CONTENT_TYPES)
-        raise InvalidRequestError(f"The ContentType {content_type} is not supported. Supported types: {supported}.")
-    check_role_may_be_passed(deps.iam, account_id, caller_arn, request.data_access_role_arn)
+        raise InvalidRequestError(f"The ContentType {shown(content_type)} is not supported. Supported types: {supported}.")
+    check_role_may_be_passed(deps.iam, caller.account_id, caller.principal, request.data_access_role_arn)
     # The JobId derives from the ClientToken, so a retried Start is the same conditional put (in a
     # transaction with the account's queued count) that finds the job it created before: no
     # separate idempotency table, and nothing to expire.
-    token = request.client_token
+    account_id, token = caller.account_id, request.client_token
     job_id = hashlib.md5(f"{account_id}:{token}".encode(), usedforsecurity=False).hexdigest()
     fingerprint = _fingerprint(request)
     job, created = deps.store.create(_new_job(account_id, job_id, fingerprint, request))
@@ -130,32 +142,26 @@ def _new_job(account_id: str, job_id: str, fingerprint: str, request: StartTextT
 
 
 def job_properties(job: Job) -> dict[str, Any]:
-    """TextTranslationJobProperties as AWS returns it (timestamps in epoch seconds)."""
-    properties = {
-        "JobId": job.job_id,
-        "JobName": job.job_name,
-        "JobStatus": job.job_status,
-        "JobDetails": job.details.as_wire(),
-        "SourceLanguageCode": job.source_language_code,
-        "TargetLanguageCodes": list(job.target_language_codes),
-        "TerminologyNames": list(job.terminology_names),
-        "ParallelDataNames": list(job.parallel_data_names),
-        "Message": job.message,
-        "SubmittedTime": job.submitted_time,
-        "EndTime": job.end_time,
-        "InputDataConfig": dict(job.input_data_config),
-        "OutputDataConfig": dict(job.output_data_config),
-        "DataAccessRoleArn": job.data_access_role_arn,
-        "Settings": dict(job.settings) if job.settings else None,
-    }
-    return {key: value for key, value in properties.items() if value is not None}
+    """TextTranslationJobProperties as AWS returns it: every member the model lists that the job has
+    (timestamps in epoch seconds)."""
+    return wire_members(job, "TextTranslationJobProperties")
 
 
-# Operations that pass a role on the caller's behalf: they also get the caller's ARN.
-PASSES_ROLE = {"StartTextTranslationJob"}
-OPERATIONS: dict[str, Callable[..., dict[str, Any]]] = {
-    "StartTextTranslationJob": start_text_translation_job,
-    "DescribeTextTranslationJob": describe_text_translation_job,
-    "StopTextTranslationJob": stop_text_translation_job,
-    "ListTextTranslationJobs": list_text_translation_jobs,
+Request = TypeVar("Request", bound=WireRequest)
+
+
+@dataclass(frozen=True)
+class Operation(Generic[Request]):
+    """One operation of the API: the typed request it takes, and the function that runs it (mypy checks
+    that the two agree in every entry of OPERATIONS)."""
+
+    request: type[Request]
+    run: Callable[[ApiDependencies, Caller, Request], dict[str, Any]]
+
+
+OPERATIONS: dict[str, Operation[Any]] = {
+    "StartTextTranslationJob": Operation(StartTextTranslationJob, start_text_translation_job),
+    "DescribeTextTranslationJob": Operation(DescribeTextTranslationJob, describe_text_translation_job),
+    "StopTextTranslationJob": Operation(StopTextTranslationJob, stop_text_translation_job),
+    "ListTextTranslationJobs": Operation(ListTextTranslationJobs, list_text_translation_jobs),
 }

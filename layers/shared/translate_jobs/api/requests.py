@@ -4,9 +4,34 @@ The operations take these, never the request's dict; nested AWS structures the j
 came (InputDataConfig, OutputDataConfig, Settings) stay mappings of the wire's members.
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, Self
+
+from translate_jobs.api.validation import members, snake_case
+
+
+class WireRequest(Protocol):
+    """A typed request: built from the wire's members once they passed the model's validation."""
+
+    @classmethod
+    def from_request(cls, request: Mapping[str, Any]) -> Self: ...
+
+
+def wire_members(source: object, shape: str, leave_out: Collection[str] = ()) -> dict[str, Any]:
+    """The members of the model's structure ``shape`` that ``source`` has a value for, read from its attributes
+    of the same names in snake_case, as the wire carries them: tuples as lists, mappings as dicts, a nested
+    value by its own ``as_wire()``. The model lists the members; nothing here lists them again."""
+    found = {member: _wire_value(getattr(source, snake_case(member))) for member in members(shape) if member not in leave_out}
+    return {member: value for member, value in found.items() if value is not None}
+
+
+def _wire_value(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, Mapping):
+        return dict(value)
+    return value.as_wire() if hasattr(value, "as_wire") else value
 
 
 def _names(value: Any) -> tuple[str, ...]:
@@ -44,18 +69,7 @@ class StartTextTranslationJob:
 
     def parameters(self) -> dict[str, Any]:
         """The job's parameters under the wire's names (all but the ClientToken): what a retry must repeat."""
-        members = {
-            "JobName": self.job_name,
-            "InputDataConfig": self.input_data_config,
-            "OutputDataConfig": self.output_data_config,
-            "DataAccessRoleArn": self.data_access_role_arn,
-            "SourceLanguageCode": self.source_language_code,
-            "TargetLanguageCodes": list(self.target_language_codes),
-            "TerminologyNames": None if self.terminology_names is None else list(self.terminology_names),
-            "ParallelDataNames": None if self.parallel_data_names is None else list(self.parallel_data_names),
-            "Settings": self.settings,
-        }
-        return {name: value for name, value in members.items() if value is not None}
+        return wire_members(self, "StartTextTranslationJobRequest", leave_out={"ClientToken"})
 
 
 @dataclass(frozen=True)
@@ -117,12 +131,3 @@ class ListTextTranslationJobs:
             request.get("NextToken"),
             request.get("MaxResults"),
         )
-
-
-Request = StartTextTranslationJob | DescribeTextTranslationJob | StopTextTranslationJob | ListTextTranslationJobs
-REQUEST_TYPES: dict[str, type[Request]] = {
-    "StartTextTranslationJob": StartTextTranslationJob,
-    "DescribeTextTranslationJob": DescribeTextTranslationJob,
-    "StopTextTranslationJob": StopTextTranslationJob,
-    "ListTextTranslationJobs": ListTextTranslationJobs,
-}

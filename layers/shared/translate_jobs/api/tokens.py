@@ -12,7 +12,7 @@ import binascii
 import hashlib
 import hmac
 import json
-import math
+import re
 from typing import Any
 
 from translate_jobs.dal.queries import ListQuery, normalized_filter, plan_query
@@ -20,6 +20,7 @@ from translate_jobs.domain.errors import InvalidRequestError
 
 TOKEN_VERSION = 2  # 2: tokens carry an expiry ("e"); a version 1 token (no expiry) is refused
 TOKEN_TTL_SECONDS = 24 * 60 * 60
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # [0-9]: ASCII digits only (\d would match any script's)
 
 
 def _b64encode(data: bytes) -> str:
@@ -120,8 +121,6 @@ def _is_unicode(text: str) -> bool:
 
 
 def _is_number(text: str) -> bool:
-    try:
-        number = float(text)
-    except ValueError:
-        return False
-    return math.isfinite(number) and len(text) <= 40
+    """A number as the index keys carry one (epoch seconds): ASCII digits, an optional sign and fraction,
+    within DynamoDB's 38 digits. float() would also take "1e300", "nan", " 5" or Arabic-Indic digits."""
+    return _NUMBER.fullmatch(text) is not None and len(text) <= 40

@@ -16,13 +16,12 @@ from typing import Any
 from botocore.loaders import Loader
 from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
 
-from translate_jobs.domain.errors import UnknownOperationError, ValidationError
+from translate_jobs.domain.errors import MAX_SHOWN_CHARS, UnknownOperationError, ValidationError, shown
 
 SERVICE = "translate"
 API_VERSION = "2017-07-01"
-# A caller cannot make us build (or log) a large message: values are shown truncated, and
-# problems beyond the first few are counted, not listed (AWS caps its list too).
-MAX_SHOWN_CHARS = 100
+# A caller cannot make us build (or log) a large message: values are shown cut (domain.errors.shown),
+# and problems beyond the first few are counted, not listed (AWS caps its list too).
 MAX_LISTED_PROBLEMS = 10
 # Timestamps (epoch seconds) must be dates: years 1..9999, all well inside DynamoDB's number range.
 MIN_EPOCH_SECONDS = -62135596800.0
@@ -108,10 +107,22 @@ def _stand_ins(value: str) -> str:
     return "".join(c if c.isascii() else _STAND_IN[unicodedata.category(c)] for c in value)
 
 
+def snake_case(member: str) -> str:
+    """A member's name in Python: ``TargetLanguageCodes`` -> ``target_language_codes``, ``S3Uri`` -> ``s3_uri``."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", member).lower()
+
+
+def members(shape_name: str) -> list[str]:
+    """The members of one of the model's structures, in the model's order."""
+    shape = _service_model().shape_for(shape_name)
+    assert isinstance(shape, StructureShape)
+    return list(shape.members)
+
+
 def operation_model(operation: str) -> OperationModel:
     model = _service_model()
     if operation not in model.operation_names:
-        raise UnknownOperationError(f"Operation {operation} is not supported by this service.")
+        raise UnknownOperationError(f"Operation {shown(operation)} is not supported by this service.")
     return model.operation_model(operation)
 
 
@@ -124,33 +135,34 @@ def validate_request(operation: str, request: Any) -> None:
         raise ValidationError(problems, listed=MAX_LISTED_PROBLEMS)
 
 
+def failed_constraint(value: Any, path: str, constraint: str) -> str:
+    """One problem, as AWS words it: the value shown cut, where it is, and the constraint it breaks."""
+    return f"Value '{_show(value)}' at '{path}' failed to satisfy constraint: {constraint}"
+
+
 def _path(parent: str, member: str) -> str:
     # AWS names members in lower camel case: 'inputDataConfig.s3Uri'.
-    name = _truncated(member[:1].lower() + member[1:])  # an empty name is possible: {"": 1}
+    name = shown(member[:1].lower() + member[1:])  # an empty name is possible: {"": 1}
     return f"{parent}.{name}" if parent else name
-
-
-def _truncated(text: str) -> str:
-    return text if len(text) <= MAX_SHOWN_CHARS else text[:MAX_SHOWN_CHARS] + "..."
 
 
 def _show(value: Any) -> str:
     if isinstance(value, list):
         # Only as many items as can be shown; nested containers are not expanded.
-        shown: list[str] = []
+        items: list[str] = []
         for item in value:
-            shown.append("[...]" if isinstance(item, list) else "{...}" if isinstance(item, dict) else str(item))
-            if sum(map(len, shown)) > MAX_SHOWN_CHARS:
+            items.append("[...]" if isinstance(item, list) else "{...}" if isinstance(item, dict) else shown(item))
+            if sum(map(len, items)) > MAX_SHOWN_CHARS:
                 break
-        return _truncated("[" + ", ".join(shown) + ("" if len(shown) == len(value) else ", ...") + "]")
+        return shown("[" + ", ".join(items) + ("" if len(items) == len(value) else ", ...") + "]")
     if isinstance(value, dict):
-        return _truncated("{" + ", ".join(f"{key}=..." for key in list(value)[:10]) + "}")
-    return _truncated(str(value))
+        return shown("{" + ", ".join(f"{key}=..." for key in list(value)[:10]) + "}")
+    return shown(value)
 
 
 def _check(shape: Shape, value: Any, path: str, problems: list[str]) -> None:
     def fail(constraint: str) -> None:
-        problems.append(f"Value '{_show(value)}' at '{path}' failed to satisfy constraint: {constraint}")
+        problems.append(failed_constraint(value, path, constraint))
 
     kind = shape.type_name
     meta = shape.metadata

@@ -5,18 +5,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from translate_jobs.api.dependencies import ApiDependencies
-from translate_jobs.api.operations import OPERATIONS, PASSES_ROLE
-from translate_jobs.api.requests import REQUEST_TYPES
+from translate_jobs.api.operations import OPERATIONS
 from translate_jobs.api.validation import operation_model, validate_request
 from translate_jobs.core.observability import logger, metrics
 from translate_jobs.domain import errors
-from translate_jobs.domain.lifecycle import StopRequester
+from translate_jobs.domain.caller import Caller
 
 TARGET_PREFIX = "AWSShineFrontendService_20170701."
 CONTENT_TYPE = "application/x-amz-json-1.1"
 # The largest valid request (Start with every member at its maximum) is far below this.
 MAX_BODY_BYTES = 64 * 1024
-STOP = "StopTextTranslationJob"
 
 
 @dataclass(frozen=True)
@@ -51,8 +49,8 @@ WIRE_ERRORS: dict[type[Exception], tuple[str, int]] = {
 
 def operation_from_target(target: str | None) -> str:
     if not target or not target.startswith(TARGET_PREFIX):
-        shown = target if target is None or len(target) <= 100 else target[:100] + "..."
-        raise errors.UnknownOperationError(f"Missing or unknown X-Amz-Target: {shown!r}.")
+        quoted = repr(target if target is None else errors.shown(target))
+        raise errors.UnknownOperationError(f"Missing or unknown X-Amz-Target: {quoted}.")
     operation = target.removeprefix(TARGET_PREFIX)
     operation_model(operation)  # raises UnknownOperationError for names the model lacks
     if operation not in OPERATIONS:
@@ -93,28 +91,16 @@ def require_unicode(request: dict[str, Any]) -> None:
         raise errors.SerializationError("The request body is not valid JSON: it is nested too deeply.") from None
 
 
-def invoke(
-    deps: ApiDependencies, operation: str, account_id: str, request: dict[str, Any], caller_arn: str | None = None
-) -> Response:
+def invoke(deps: ApiDependencies, operation: str, caller: Caller, request: dict[str, Any]) -> Response:
     """Validate, build the typed request, run the operation and encode its result; errors propagate to
-    error_response().
-
-    ``caller_arn`` (the IAM authorizer's principal) is recorded by Stop on the job, and Start checks the
-    caller may pass the job's role; the other operations need only the account.
-    """
+    error_response()."""
     metrics().add_dimension(name="Operation", value=operation)
     require_unicode(request)
     if isinstance(request.get("JobId"), str):
         logger.thread_safe_append_keys(job_id=request["JobId"][:100])
     validate_request(operation, request)
-    typed = REQUEST_TYPES[operation].from_request(request)  # the operations never see the dict
-    run = OPERATIONS[operation]
-    if operation == STOP:
-        result = run(deps, account_id, typed, StopRequester("API", caller_arn or f"arn:aws:iam::{account_id}:root"))
-    elif operation in PASSES_ROLE:
-        result = run(deps, account_id, typed, caller_arn)
-    else:
-        result = run(deps, account_id, typed)
+    entry = OPERATIONS[operation]
+    result = entry.run(deps, caller, entry.request.from_request(request))  # the operations never see the dict
     if "JobId" in result:
         logger.thread_safe_append_keys(job_id=result["JobId"])
     metrics().add_metric(name="Success", unit="Count", value=1)

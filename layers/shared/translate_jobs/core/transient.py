@@ -3,7 +3,7 @@
 botocore already retries these a few times (standard mode). What is still failing after that
 leaves a worker as one of two named errors, ``ThrottledError`` or ``TransientError``, and the
 workflow (statemachine/translation_job.asl.json) retries exactly those names on every Task, with
-backoff and jitter; tests/test_retry_contract.py holds the two sides together. Anything else is
+backoff and jitter; tests/unit/test_retry_contract.py holds the two sides together. Anything else is
 not retried: it is a bug or the user's mistake, and retrying would only delay the message.
 """
 

@@ -31,6 +31,7 @@ from pynamodb.models import Model
 
 from translate_jobs.core import transient
 from translate_jobs.core.config import ConfigurationError, Quotas, Settings
+from translate_jobs.dal.interfaces import SlotUnavailableError
 from translate_jobs.dal.queries import ListQuery, account_job_name, account_status, page_key
 from translate_jobs.domain.errors import (
     InvalidRequestError,
@@ -174,10 +175,6 @@ class AccountUsage(Model):
     queued = NumberAttribute(default=0, attr_name="Queued")
 
 
-class SlotUnavailableError(Exception):
-    """Every running slot of the account is taken (or an older job is first in line)."""
-
-
 class _TransactionCanceledError(Exception):
     def __init__(self, reasons: list[dict[str, Any]]) -> None:
         self.reasons = reasons
@@ -211,7 +208,8 @@ def _storage_errors() -> Iterator[None]:
 
 
 class JobStore:
-    """Reads and conditional writes of job items, always scoped to one account.
+    """Reads and conditional writes of job items, always scoped to one account: the DynamoDB store behind
+    every interface of dal/interfaces.py.
 
     Built once per execution environment from the function's settings (its tables and quotas).
     """
@@ -268,7 +266,6 @@ class JobStore:
         if requested_by is not None:
             actions.append(JobRecord.stop_requested_by.set(requested_by.as_item()))
         try:
-            # Nothing read back on success (the status is STOP_REQUESTED): the item stays on the server.
             self._update(account_id, job_id, actions=actions, condition=JobRecord.job_status.is_in(*STOPPABLE))
         except _ConditionFailedError as failed:
             if failed.old is None:
@@ -300,12 +297,12 @@ class JobStore:
                 raise JobStateConflictError(job_id, old.job_status) from None
             raise SlotUnavailableError(account_id) from None
 
-    def usage(self, account_id: str) -> AccountUsage:
+    def running_jobs(self, account_id: str) -> int:
         with _storage_errors():
             try:
-                return AccountUsage.get(account_id, consistent_read=True)
+                return int(AccountUsage.get(account_id, consistent_read=True).running)
             except AccountUsage.DoesNotExist:
-                return AccountUsage(account_id)
+                return 0
 
     def first_in_queue(self, account_id: str) -> str | None:
         """The JobId of the account's oldest SUBMITTED job (ByStatus index), if any."""
@@ -327,8 +324,9 @@ class JobStore:
             account_id, job_id, [JobRecord.execution_name.set(execution_name)], JobRecord.job_status == JobStatus.SUBMITTED
         )
 
-    def set_plan(self, account_id: str, job_id: str, documents: int, batches: int) -> JobRecord:
-        return self._transition(
+    def set_plan(self, account_id: str, job_id: str, documents: int, batches: int) -> None:
+        """Record the planned documents and batches, while the job is still running (or stopping)."""
+        self._transition(
             account_id,
             job_id,
             [JobRecord.input_documents_count.set(documents), JobRecord.batch_count.set(batches)],
@@ -474,34 +472,31 @@ class JobStore:
                 raise TransientError(f"AWS failed transiently while using the job table (transaction canceled: {codes})") from exc
             raise _TransactionCanceledError(reasons) from None
 
-    def _transition(self, account_id: str, job_id: str, actions: Sequence[Any], condition: Condition) -> JobRecord:
+    def _transition(self, account_id: str, job_id: str, actions: Sequence[Any], condition: Condition) -> None:
         try:
-            return JobRecord.from_raw_data(self._update(account_id, job_id, actions, condition, returns="ALL_NEW"))
+            self._update(account_id, job_id, actions, condition)
         except _ConditionFailedError as failed:
             if failed.old is None:
                 raise JobNotFoundError(job_id) from None
             raise JobStateConflictError(job_id, failed.old.job_status) from None
 
-    def _update(
-        self, account_id: str, job_id: str, actions: Sequence[Any], condition: Condition, returns: str = "NONE"
-    ) -> dict[str, Any]:
-        """One UpdateItem; the item's raw attributes as ``returns`` asks (ReturnValues). The condition always
+    def _update(self, account_id: str, job_id: str, actions: Sequence[Any], condition: Condition) -> None:
+        """One UpdateItem that reads nothing back (the item stays on the server). The condition always
         requires the item to exist: updates never create jobs."""
         kwargs = JobRecord(account_id, job_id).get_update_kwargs_from_instance(
             actions=list(actions),
             condition=JobRecord.job_id.exists() & condition,
             return_values_on_condition_failure="ALL_OLD",
         )
-        kwargs["ReturnValues"] = returns
+        kwargs["ReturnValues"] = "NONE"
         try:
             with _storage_errors():
-                response = self.client().update_item(**kwargs)
+                self.client().update_item(**kwargs)
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
             old = exc.response.get("Item")
             raise _ConditionFailedError(JobRecord.from_raw_data(old) if old else None) from None
-        return dict(response.get("Attributes", {}))
 
 
 def _batch_key(account_id: str, job_id: str, batch: int) -> dict[str, Any]:

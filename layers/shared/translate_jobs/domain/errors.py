@@ -1,5 +1,14 @@
 """Domain errors. They say what went wrong in the domain; ``wire`` decides how callers see them."""
 
+# A value quoted in a message is cut here: a caller cannot make us build (or log) a large message.
+MAX_SHOWN_CHARS = 100
+
+
+def shown(value: object) -> str:
+    """``value`` as a message quotes it: at most MAX_SHOWN_CHARS characters, then "..."."""
+    text = str(value)
+    return text if len(text) <= MAX_SHOWN_CHARS else text[:MAX_SHOWN_CHARS] + "..."
+
 
 class TranslateJobsError(Exception):
     """Base of every error this service raises on purpose."""
@@ -76,3 +85,8 @@ class JobStateConflictError(TranslateJobsError):
         super().__init__(f"Job {job_id} is {status}.")
         self.job_id = job_id
         self.status = status
+
+
+class DocumentError(TranslateJobsError):
+    """One document cannot be translated (its format, its content, the engine's refusal): the job records
+    the reason for that document and goes on with the others."""

@@ -74,5 +74,6 @@ class Job:
         return self.status.value
 
     @property
-    def details(self) -> JobDetails:
+    def job_details(self) -> JobDetails:
+        """The document counts under the wire's name (JobDetails)."""
         return JobDetails(self.input_documents_count, self.translated_documents_count, self.documents_with_errors_count)

@@ -7,7 +7,7 @@ published again with the same id, so consumers deduplicate on it (delivery is at
 """
 
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord, DynamoDBRecordEventName
@@ -55,7 +55,12 @@ def state_change_entry(record: DynamoDBRecord, bus_name: str) -> dict[str, Any] 
 MAX_ENTRIES = 10
 MAX_REQUEST_BYTES = 256 * 1024
 
-Failure = tuple[int, Exception]  # the position of the first record not published, and why
+
+class Unpublished(NamedTuple):
+    """The first record of a batch that was not published: its position in the batch, and why."""
+
+    position: int
+    error: Exception
 
 
 def publish_job_events(deps: EventsDependencies, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
@@ -71,24 +76,24 @@ def publish_job_events(deps: EventsDependencies, event: dict[str, Any], context:
     positions = {record.event_id: position for position, record in enumerate(records)}
 
     def outcome(record: DynamoDBRecord) -> None:  # the processor reports each record's outcome
-        if failure is None or positions[record.event_id] < failure[0]:
+        if failure is None or positions[record.event_id] < failure.position:
             return
-        if positions[record.event_id] == failure[0]:
-            raise failure[1]
+        if positions[record.event_id] == failure.position:
+            raise failure.error
         raise EventPublishError("An earlier record of this batch failed; retried in order.")
 
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
     return dict(process_partial_response(event=event, record_handler=outcome, processor=processor, context=context))
 
 
-def _publish_in_order(deps: EventsDependencies, records: list[DynamoDBRecord]) -> Failure | None:
+def _publish_in_order(deps: EventsDependencies, records: list[DynamoDBRecord]) -> Unpublished | None:
     bus = required(deps.settings.event_bus_name, "EVENT_BUS_NAME")
     call = _Call()
     for position, record in enumerate(records):
         try:
             entry = state_change_entry(record, bus)
         except Exception as error:  # noqa: BLE001 - this record's failure, reported as the batch processor would
-            return call.put(deps) or (position, error)
+            return call.put(deps) or Unpublished(position, error)
         if entry is None:
             continue
         job = tuple(sorted(record.dynamodb.keys.items())) if record.dynamodb else ()  # the job's key
@@ -116,18 +121,18 @@ class _Call:
         self.jobs.add(job)
         self.size += _size(entry)
 
-    def put(self, deps: EventsDependencies) -> Failure | None:
+    def put(self, deps: EventsDependencies) -> Unpublished | None:
         """None when EventBridge took every entry (or there were none), else the first entry it refused."""
         if not self.entries:
             return None
         try:
             response = deps.events.put_events(Entries=[entry for _, _, entry in self.entries])
         except Exception as error:  # noqa: BLE001 - the call's failure is its first record's (after botocore's retries)
-            return self.entries[0][0], error
+            return Unpublished(self.entries[0][0], error)
         failure = None
         for (position, record, entry), result in zip(self.entries, response["Entries"], strict=True):
             if "ErrorCode" in result:
-                failure = failure or (position, EventPublishError(
+                failure = failure or Unpublished(position, EventPublishError(
                     f"PutEvents rejected the event: {result.get('ErrorCode')} {result.get('ErrorMessage')}"))
             else:
                 logger.info("Published job state change", extra={"event_id": record.event_id, "detail": entry["Detail"]})

@@ -38,9 +38,8 @@ from botocore.exceptions import ClientError
 
 from translate_jobs.core import transient
 
-
-class DocumentError(Exception):
-    """This document cannot be translated (the job records it and continues)."""
+# Re-exported: DocumentError lives with the domain's errors; documents.py and office.py still import it from here.
+from translate_jobs.domain.errors import DocumentError as DocumentError
 
 
 class Engine(Protocol):

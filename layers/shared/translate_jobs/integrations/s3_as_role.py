@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from translate_jobs.core import transient
 from translate_jobs.core.observability import logger
-from translate_jobs.domain.errors import AccessDeniedError, InvalidRequestError
+from translate_jobs.domain.errors import AccessDeniedError, InvalidRequestError, shown
 
 # A job role's session is reused by the batches of its job that one container runs, until this close to
 # its expiry: more than a Lambda's longest run (900 s), so a client taken from the cache never sees its
@@ -44,7 +44,7 @@ def check_role_may_be_passed(iam: Any, account_id: str, caller_arn: str | None, 
     role_account = role_arn.split(":")[4]
     if role_account != account_id:
         raise InvalidRequestError(
-            f"The DataAccessRoleArn {role_arn} belongs to account {role_account}. "
+            f"The DataAccessRoleArn {shown(role_arn)} belongs to account {role_account}. "
             f"Use a role of your own account ({account_id})."
         )
     if caller_arn is None or _ROOT.fullmatch(caller_arn):
@@ -57,7 +57,9 @@ def check_role_may_be_passed(iam: Any, account_id: str, caller_arn: str | None, 
                          "ContextKeyType": "string"}],
     )["EvaluationResults"]
     if not results or any(result["EvalDecision"] != "allowed" for result in results):
-        raise AccessDeniedError(f"User: {caller_arn} is not authorized to perform: iam:PassRole on resource: {role_arn}")
+        raise AccessDeniedError(
+            f"User: {shown(caller_arn)} is not authorized to perform: iam:PassRole on resource: {shown(role_arn)}"
+        )
 
 
 def _policy_source(iam: Any, caller_arn: str) -> str:

@@ -10,6 +10,7 @@ from botocore.config import Config
 
 from translate_jobs.core.clients import OnFirstUse
 from translate_jobs.core.config import Settings
+from translate_jobs.dal.interfaces import WorkflowJobStore
 from translate_jobs.dal.store import JobStore
 from translate_jobs.integrations.engines import TRANSLATE_CLIENT_CONFIG
 from translate_jobs.integrations.s3_as_role import JobRoles
@@ -21,7 +22,7 @@ RESULT_READERS = 16  # FinalizeJob's concurrent GetObjects of the batches' resul
 @dataclass
 class WorkflowDependencies:
     settings: Settings
-    store: JobStore
+    store: WorkflowJobStore
     sfn: Any  # Step Functions: a queued job continuing in a new execution, the sweep's DescribeExecution
     work_s3: Any  # the service's own S3, for its work bucket only
     job_roles: JobRoles  # S3 as each job's DataAccessRoleArn

@@ -71,7 +71,7 @@ class DetailsFiles:
 def _entry_text(line: dict[str, Any]) -> str:
     """``line`` as ``json.dumps(body, indent=2)`` lays out an item of body["details"] (indent 4), without its
     pure-Python indenting encoder (json's C encoder serves only indent=None): the strings are encoded by
-    json itself, the layout is fixed. tests/test_details_file.py compares the two byte for byte."""
+    json itself, the layout is fixed. tests/integration/test_details_file.py compares the two byte for byte."""
     text = ['    {\n      "sourceFile": ', json.dumps(line["sourceFile"]), ',\n      "status": ', json.dumps(line["status"])]
     if "targetFile" in line:
         text += [',\n      "targetFile": ', json.dumps(line["targetFile"])]

@@ -8,6 +8,7 @@ write, JobStateConflictError, is never retried).
 import contextvars
 import json
 import math
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -19,14 +20,14 @@ from botocore.exceptions import ClientError
 
 from translate_jobs.core import transient
 from translate_jobs.core.observability import logger
-from translate_jobs.dal.store import SlotUnavailableError
+from translate_jobs.dal.interfaces import SlotUnavailableError
 from translate_jobs.domain import messages
-from translate_jobs.domain.errors import JobStateConflictError
+from translate_jobs.domain.errors import DocumentError, JobStateConflictError, shown
 from translate_jobs.domain.failure import Failure
 from translate_jobs.domain.job import BatchCount, Job
 from translate_jobs.domain.lifecycle import TERMINAL, Finalization, JobStatus, outcome
 from translate_jobs.integrations import documents
-from translate_jobs.integrations.engines import DocumentError, engine
+from translate_jobs.integrations.engines import engine
 from translate_jobs.integrations.s3_as_role import DataAccessError, parse_s3_uri
 from translate_jobs.integrations.s3_stream import S3Writer
 from translate_jobs.workflow import details, manifest
@@ -65,7 +66,7 @@ def begin_job(deps: WorkflowDependencies, account_id: str, job_id: str, polls: i
     wait = {"Action": "WAIT", "WaitSeconds": quotas.queue_poll_seconds, "Polls": polls + 1}
     # The ByStatus index is eventually consistent: a job it does not show yet may wait one more turn.
     first = store.first_in_queue(account_id)
-    if first not in (None, job_id) or store.usage(account_id).running >= quotas.max_concurrent_jobs:
+    if first not in (None, job_id) or store.running_jobs(account_id) >= quotas.max_concurrent_jobs:
         status = store.get(account_id, job_id).status
         if status != JobStatus.SUBMITTED:
             return _after_begin(status)
@@ -206,7 +207,7 @@ def translate_batch(deps: WorkflowDependencies, account_id: str, job_id: str, ba
 def _translate_document(
     s3: Any, translator: Any, job: Job, in_bucket: str, in_prefix: str, key: str, out_bucket: str, out_prefix: str
 ) -> dict[str, Any]:
-    relative = key[len(in_prefix) :].lstrip("/") if key.startswith(in_prefix) else key
+    relative = _relative_key(key, in_prefix)
     result: dict[str, Any] = {"SourceFile": relative}
     location, reading = f"s3://{in_bucket}/{key}", True  # what S3 is asked for, for a message naming it
     try:
@@ -227,6 +228,11 @@ def _translate_document(
             folder, _, name = relative.rpartition("/")
             target_file = f"{folder + '/' if folder else ''}{target}.{name}"
             _check_output_path(target_file)  # the target code too: a job stored before Start checked it
+            if target_file == details_key("", target):
+                raise DocumentError(
+                    f"The document {relative} would be translated to {target_file}, where the job writes its "
+                    "details file. Rename the document."
+                )
             location, reading = f"s3://{out_bucket}/{out_prefix}{target_file}", False
             s3.put_object(Bucket=out_bucket, Key=out_prefix + target_file, Body=translated, **encryption)
             targets.append({"TargetLanguageCode": target, "TargetFile": target_file, "Characters": sum(sent)})
@@ -257,13 +263,25 @@ def _s3_problem(error: ClientError, location: str, reading: bool, role: str) -> 
     return f"Amazon S3 refused to {verb} {location} ({code})."
 
 
+def _relative_key(key: str, prefix: str) -> str:
+    """The document's path under the input prefix, which its output keys mirror. Only the '/' that follows
+    a prefix not ending in one is dropped: any other leading '/' is an empty segment (``docs//a.txt`` is
+    not ``docs/a.txt``). A prefix that names the object itself leaves its file name."""
+    relative = key[len(prefix) :] if key.startswith(prefix) else key
+    if relative.startswith("/") and prefix and not prefix.endswith("/"):
+        relative = relative[1:]
+    return relative or key.rpartition("/")[2]
+
+
 def _check_output_path(relative: str) -> None:
-    """Output keys mirror input keys under the job's output prefix; a `.` or `..` segment would let
-    an input key (or a target code) name a key outside it once the output is copied to a file system."""
-    if any(segment in (".", "..") for segment in relative.split("/")):
+    """Output keys mirror input keys under the job's output prefix. A path segment that is empty (``//``, a
+    leading ``/``), ``.`` or ``..``, split at a slash or a backslash (a Windows path), would let two input keys
+    name one output file, or an input key (or a target code) a file outside the output, once the output is
+    copied to a file system: such a document fails alone."""
+    if any(segment in ("", ".", "..") for segment in re.split(r"[/\\]", relative)):
         raise DocumentError(
-            f"The document's key contains a '.' or '..' path segment ({relative}); "
-            "it cannot be mapped to an output key. Rename the document."
+            f"The document's key has an empty, '.' or '..' path segment ({shown(relative)}); "
+            "it cannot be mapped to an output key of its own. Rename the document."
         )
 
 
