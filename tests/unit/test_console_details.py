@@ -13,7 +13,7 @@ AWKWARD = ['<img src=x onerror=alert(1)>.txt', 'say "hi"], {x}.txt', "naïve caf
 
 
 def details_file(count: int, keys: list[str] | None = None) -> bytes:
-    """A details file as the service writes it (json.dumps(body, indent=2), tests/test_details_file.py)."""
+    """A details file as the service writes it (json.dumps(body, indent=2), tests/integration/test_details_file.py)."""
     keys = keys or [f"doc-{n:05d}.txt" for n in range(count)]
     entries: list[dict[str, Any]] = []
     for n, key in enumerate(keys):
