@@ -325,8 +325,11 @@ def peak_bytes(run: Callable[[], object]) -> int:
     ("content_type", "data"),
     [
         (XLIFF_CT, xliff_source("<g>" * 1_000 + "deep" + "</g>" * 1_000)),  # the issue's: RecursionError failed the job
+        (DOCX, docx_with("<w:p><w:r>" + "<w:x>" * 1_000 + "</w:x>" * 1_000 + "</w:r></w:p>")),
+        (PPTX, pptx_with("<a:p>" + "<a:x>" * 1_000 + "</a:x>" * 1_000 + "</a:p>")),
+        (XLSX, xlsx_with("<si>" + "<x>" * 1_000 + "</x>" * 1_000 + "</si>")),
     ],
-    ids=["xliff"],
+    ids=["xliff", "docx", "pptx", "xlsx"],
 )
 def test_deeply_nested_xml_fails_alone_with_its_reason(content_type, data):
     refused(content_type, data, f"nested more than {document_bounds.MAX_DEPTH} levels deep")
@@ -336,6 +339,7 @@ def test_nesting_within_the_bound_is_translated_without_recursion():
     """Each level costs no stack frame: with only 60 frames to spare, 255 levels are translated."""
     deep = 255 - 6  # under <xliff><file><body><trans-unit><source>
     xliff = xliff_source("<g>" * deep + "deep" + "</g>" * deep)
+    word = docx_with("<w:p>" + "<w:x>" * 250 + "<w:r><w:t>deep</w:t></w:r>" + "</w:x>" * 250 + "</w:p>")
     page = ("<div>" * 20_000 + "deep" + "</div>" * 20_000).encode()
     depth, frame = 0, sys._getframe()
     while frame:
@@ -343,11 +347,13 @@ def test_nesting_within_the_bound_is_translated_without_recursion():
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(depth + 60)
     try:
-        outputs = [translate_document(XLIFF_CT, xliff, pseudo, "fr"), translate_document("text/html", page, pseudo, "fr")]
+        outputs = [translate_document(XLIFF_CT, xliff, pseudo, "fr"), translate_document(DOCX, word, pseudo, "fr"),
+                   translate_document("text/html", page, pseudo, "fr")]
     finally:
         sys.setrecursionlimit(limit)
     assert b"<target>" + b"<g>" * deep + b"[fr] deep" in outputs[0]
-    assert b"<div>[fr] deep</div>" in outputs[1]
+    assert b"<w:t>[fr] deep</w:t>" in zipfile.ZipFile(io.BytesIO(outputs[1])).read("word/document.xml")
+    assert b"<div>[fr] deep</div>" in outputs[2]
 
 
 def test_one_documents_namespace_prefixes_never_reach_another_document():
@@ -380,10 +386,15 @@ def low_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
         ("text/html", lambda: b"<b></b>" * 100_000, "more than 10,000 elements"),
         ("text/html", lambda: b"<p>" + b"&#233;" * 100_000 + b"</p>", "more than 10,000 elements"),
         (XLIFF_CT, lambda: xliff_source("<x/>" * 100_000), "more than 10,000 elements"),
+        (DOCX, lambda: docx_with("<w:p>" + "<w:r><w:t>a</w:t></w:r>" * 100_000 + "</w:p>"), "more than 10,000 elements"),
+        (PPTX, lambda: pptx_with("<a:p>" + "<a:r><a:t>a</a:t></a:r>" * 100_000 + "</a:p>"), "more than 10,000 elements"),
+        (XLSX, lambda: xlsx_with("<si><t>a</t></si>" * 100_000), "more than 1,000 separate pieces of text"),
+        (DOCX, lambda: docx_with("<w:p><w:r><w:t>a</w:t></w:r></w:p>" * 100_000), "more than 1,000 separate pieces"),
         (XLIFF_CT, lambda: xliff_with('<trans-unit id="1"><source>a</source></trans-unit>' * 100_000),
          "more than 1,000 separate pieces"),
     ],
-    ids=["html-text-nodes", "html-tags", "html-references", "xliff-elements", "xliff-units"],
+    ids=["html-text-nodes", "html-tags", "html-references", "xliff-elements", "docx-runs", "pptx-runs", "xlsx-strings",
+         "docx-paragraphs", "xliff-units"],
 )
 def test_what_a_document_builds_is_bounded_by_its_budget_not_by_its_shape(low_bounds, content_type, build, message):
     # Given a small document of a hundred times more elements (or segments) than a document may have
@@ -410,9 +421,9 @@ def test_characters_past_amazon_translates_quota_are_refused_before_the_engine_s
 
 def test_the_segment_past_the_bound_never_reaches_the_engine(low_bounds):
     calls: list[str] = []
-    refused_with("text/html", b"<p>a</p>" * 1_001, counted(calls), "separate pieces")
+    refused_with(XLSX, xlsx_with("<si><t>a</t></si>" * 1_001), counted(calls), "separate pieces")
     assert len(calls) == 1_000
-    assert translate_document("text/html", b"<p>a</p>" * 1_000, pseudo, "fr")
+    assert translate_document(XLSX, xlsx_with("<si><t>a</t></si>" * 999), pseudo, "fr")  # 999 + the sheet's inline string
 
 
 def many_attributes(count: int) -> str:
@@ -424,8 +435,9 @@ def many_attributes(count: int) -> str:
     [
         ("text/html", lambda attributes: f"<p {attributes}>x</p>".encode()),
         (XLIFF_CT, lambda attributes: xliff_with(f'<trans-unit id="1" {attributes}><source>x</source></trans-unit>')),
+        (DOCX, lambda attributes: docx_with(f"<w:p><w:r><w:t {attributes}>x</w:t></w:r></w:p>")),
     ],
-    ids=["html", "xliff"],
+    ids=["html", "xliff", "docx"],
 )
 def test_an_element_may_have_a_thousand_attributes_and_no_more(content_type, build):
     limit = document_bounds.MAX_ATTRIBUTES
@@ -453,6 +465,7 @@ def test_long_text_is_not_mistaken_for_long_markup():
 def test_distinct_names_are_bounded():
     names = document_bounds.MAX_NAMES
     refused(XLIFF_CT, xliff_source("".join(f"<e{number}/>" for number in range(names))), f"more than {names:,} distinct")
+    refused(DOCX, docx_with("<w:p>" + "".join(f'<w:r a{number}="1"/>' for number in range(names)) + "</w:p>"), "distinct")
 
 
 @pytest.mark.parametrize(("content_type", "build"), [

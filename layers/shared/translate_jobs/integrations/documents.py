@@ -65,7 +65,7 @@ def translate_document(content_type: str, data: bytes, translate: Translate, tar
     if kind == XLIFF:
         return translate_xliff(data, translate, target, budget)
     if kind in OFFICE_CONTENT_TYPES:
-        return translate_office(kind, data, translate)
+        return translate_office(kind, data, translate, budget)
     raise DocumentError(f"The content type {content_type} is not supported.")
 
 
