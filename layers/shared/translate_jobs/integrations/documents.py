@@ -61,7 +61,7 @@ def translate_document(content_type: str, data: bytes, translate: Translate, tar
     if kind == TEXT:
         return budget.counting(translate)(_decode(data)).encode("utf-8")
     if kind == HTML:
-        return translate_html(_decode(data), translate, budget).encode("utf-8")
+        return _translated_html(_decode(data), translate, budget)
     if kind == XLIFF:
         return translate_xliff(data, translate, target, budget)
     if kind in OFFICE_CONTENT_TYPES:
@@ -81,6 +81,7 @@ def _decode(data: bytes) -> str:
 _RAW_TEXT_ELEMENTS = frozenset({"script", "style"})
 _UNPARSED_MARKUP = re.compile(r"<[A-Za-z/!?]")
 _MARKUP_START = re.compile(r"[A-Za-z/!?#]")
+_SLICE = 1 << 20
 # html.parser's own patterns for a tag's name and one attribute: a start tag's attributes are counted
 # with them before html.parser reads the tag (its pattern for a whole tag takes memory per attribute:
 # 2 GB for 2.5 M of them).
@@ -97,7 +98,7 @@ class _HtmlTranslation(HTMLParser):
         self._source = source
         self._translate = translate
         self._budget = budget
-        self.out = io.StringIO()
+        self.out = io.BytesIO()  # UTF-8: a str would take 4 bytes a character for all, for one emoji
         self._copied = 0  # source[:_copied] is written
         self._at = 0  # where in the source the construct being handled starts
         self._consumed = 0  # the source's characters before rawdata
@@ -176,16 +177,21 @@ class _HtmlTranslation(HTMLParser):
         self._end_reference()
         if self._run is None:
             return
-        self.out.write(self._source[self._copied : self._run])
-        self.out.write(_translate_text_run(self._source[self._run : end], self._references, self._translate))
+        self._copy(self._run)
+        self.out.write(_translate_text_run(self._source[self._run : end], self._references, self._translate).encode("utf-8"))
         self._copied, self._run = end, None
         self._references = {}
 
-    def finish(self) -> str:
-        """The translated page, once the whole source is parsed."""
+    def _copy(self, end: int) -> None:
+        """Write the source up to ``end`` as it is (a slice at a time: markup can be megabytes)."""
+        for start in range(self._copied, end, _SLICE):
+            self.out.write(self._source[start : min(start + _SLICE, end)].encode("utf-8"))
+
+    def finish(self) -> bytes:
+        """The translated page (UTF-8), once the whole source is parsed."""
         self._at = len(self._source)
         self._end_run(self._at)
-        self.out.write(self._source[self._copied :])
+        self._copy(len(self._source))
         return self.out.getvalue()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -229,7 +235,10 @@ class _HtmlTranslation(HTMLParser):
 
 def translate_html(source: str, translate: Translate, budget: DocumentBudget | None = None) -> str:
     """Translate the text nodes of an HTML document; everything else is copied as it is."""
-    budget = budget or DocumentBudget()
+    return _translated_html(source, translate, budget or DocumentBudget()).decode("utf-8")
+
+
+def _translated_html(source: str, translate: Translate, budget: DocumentBudget) -> bytes:
     parser = _HtmlTranslation(source, budget.counting(translate), budget)
     try:
         parser.feed(source)
@@ -287,11 +296,11 @@ _GENERATED_PREFIX = re.compile(r"ns\d+")
 
 
 class _Writer:
-    """ElementTree's serialization (what ``ET.tostring`` writes) of elements given one event at a
-    time: a start tag stays open until content comes, so an empty element is written ``<x />``."""
+    """ElementTree's serialization (what ``ET.tostring`` writes, in UTF-8) of elements given one event
+    at a time: a start tag stays open until content comes, so an empty element is written ``<x />``."""
 
     def __init__(self, tag: str = "") -> None:
-        self.out = io.StringIO()
+        self.out = io.BytesIO()
         self.tags = [tag] if tag else []  # open elements
         self.open = bool(tag)  # the innermost start tag still lacks its '>'
 
@@ -300,11 +309,11 @@ class _Writer:
         self.tags.append(tag)
         self.open = True
 
-    def markup(self, markup: str) -> None:
+    def markup(self, markup: str | bytes) -> None:
         if self.open:
-            self.out.write(">")
+            self.out.write(b">")
             self.open = False
-        self.out.write(markup)
+        self.out.write(markup.encode("utf-8") if isinstance(markup, str) else markup)
 
     def text(self, text: str | None) -> None:
         if text:
@@ -312,7 +321,7 @@ class _Writer:
 
     def end(self) -> None:
         tag = self.tags.pop()
-        self.out.write(" />" if self.open else f"</{tag}>")
+        self.out.write(b" />" if self.open else f"</{tag}>".encode())
         self.open = False
 
 
@@ -323,7 +332,7 @@ class _Unit:
         self.id = unit_id
         self.has_source = False
         self.before: str | None = None  # the text before its next child (the unit's text or a kept child's tail)
-        self.target: str | None = None  # the new <target>, written once the source's tail is known
+        self.target: bytes | None = None  # the new <target>, written once the source's tail is known
 
 
 class _Element:
@@ -423,8 +432,8 @@ class _XliffTranslation:
     def close(self) -> bytes:
         by_prefix = sorted(self._prefixes.items(), key=lambda item: item[1])
         declarations = "".join(f' xmlns:{prefix}="{_attribute_value(uri)}"' for uri, prefix in by_prefix)
-        body = f"<{self._root_name}{declarations}{self._root_attributes}{self._writers[0].out.getvalue()}"
-        return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body).encode("utf-8")
+        root = f'<?xml version="1.0" encoding="UTF-8"?>\n<{self._root_name}{declarations}{self._root_attributes}'
+        return b"".join((root.encode("utf-8"), self._writers[0].out.getvalue()))
 
     # ----- helpers -----
 
