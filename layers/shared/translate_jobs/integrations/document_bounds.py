@@ -7,7 +7,7 @@ refuses the document with a ``DocumentError`` naming the bound it passed (docs/d
 
 - ``MAX_CHARACTERS`` characters of text sent to the engine (Amazon Translate's quota per document);
 - ``MAX_SEGMENTS`` calls of the engine (segments: a text node, a paragraph, a trans-unit's text);
-- ``MAX_ELEMENTS`` elements read (XML elements; HTML tags, comments and declarations);
+- ``MAX_ELEMENTS`` elements read (XML elements; HTML tags, comments, declarations and references);
 - ``MAX_DEPTH`` levels of XML nesting, ``MAX_ATTRIBUTES`` attributes on one element, and
   ``MAX_NAMES`` distinct element and attribute names and namespaces in a document (expat keeps
   every name it meets until the parse ends);
@@ -20,6 +20,7 @@ Nothing here is shared between documents: a budget lives as long as one call.
 """
 
 from collections.abc import Callable, Collection
+from typing import NoReturn
 
 from translate_jobs.integrations.engines import DocumentError
 
@@ -36,7 +37,7 @@ Translate = Callable[[str], str]
 
 
 class DocumentBudget:
-    """The counts of one document; each ``count_*`` raises DocumentError once its bound is passed."""
+    """The counts of one document; each count raises DocumentError once its bound is passed."""
 
     def __init__(self) -> None:
         self.characters = 0
@@ -71,11 +72,18 @@ class DocumentBudget:
         self.elements += 1
         self.reported = self.fed
         if self.elements > MAX_ELEMENTS:
-            raise DocumentError(f"The document has more than {MAX_ELEMENTS:,} elements; split it into smaller documents.")
+            self._too_many_elements()
+
+    @staticmethod
+    def _too_many_elements() -> NoReturn:
+        raise DocumentError(f"The document has more than {MAX_ELEMENTS:,} elements; split it into smaller documents.")
 
     def enter(self, name: str, attributes: Collection[str]) -> None:
         """An XML element starts: count it, its depth, its attributes and its names (if new)."""
-        self.count_element()
+        self.elements += 1
+        self.reported = self.fed
+        if self.elements > MAX_ELEMENTS:
+            self._too_many_elements()
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise DocumentError(f"The document's elements are nested more than {MAX_DEPTH} levels deep.")
@@ -108,6 +116,7 @@ class DocumentBudget:
         """Give ``data`` to an XML parser's ``feed`` in chunks, refusing a construct the parser would
         have to hold whole past MAX_MARKUP_BYTES (the parser's handlers call ``mark``/``enter``/``leave``)."""
         view = memoryview(data)
+        self.fed = self.reported = 0  # a part of its own: what an earlier one reported says nothing here
         for start in range(0, len(data), CHUNK_BYTES):
             chunk = view[start : start + CHUNK_BYTES]
             self.fed = start + len(chunk)
