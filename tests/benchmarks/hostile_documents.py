@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "shared")]
 
-from tests.support.office import S_NS, W_NS, docx, pptx, replace_part, xlsx  # noqa: E402
+from tests.support.office import docx_with, pptx_with, xlsx_with  # noqa: E402
 from translate_jobs.integrations.document_bounds import MAX_CHARACTERS  # noqa: E402
 
 TEXT, HTML, XLIFF = "text/plain", "text/html", "application/x-xliff+xml"
@@ -73,23 +73,6 @@ def xliff(units: str) -> bytes:
 
 def xliff_source(inner: str) -> bytes:
     return xliff(f'<trans-unit id="1"><source>{inner}</source></trans-unit>')
-
-
-def docx_with(body: str) -> bytes:
-    return replace_part(docx(), "word/document.xml", f"<w:document {W_NS}><w:body>{body}</w:body></w:document>")
-
-
-def pptx_with(paragraphs: str) -> bytes:
-    slide = (
-        '<p:sld xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
-        'xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"><p:cSld><p:spTree><p:sp><p:txBody>'
-        f"<a:bodyPr/>{paragraphs}</p:txBody></p:sp></p:spTree></p:cSld></p:sld>"
-    )
-    return replace_part(pptx(), "ppt/slides/slide1.xml", slide)
-
-
-def xlsx_with(strings: str) -> bytes:
-    return replace_part(xlsx(), "xl/sharedStrings.xml", f"<sst {S_NS}>{strings}</sst>")
 
 
 # ---------- normal documents of a given size ----------

@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.support.office import S_NS, W_NS, docx, package, pptx, replace_part, xlsx
+from tests.support.office import W_NS, docx, docx_with, package, pptx, pptx_with, replace_part, xlsx, xlsx_with
 from translate_jobs.domain.content_types import DOCX, PPTX, XLSX
 from translate_jobs.integrations import document_bounds, office
 from translate_jobs.integrations.documents import translate_document, translate_html
@@ -285,21 +285,6 @@ def xliff_with(units: str) -> bytes:
 
 def xliff_source(inner: str) -> bytes:
     return xliff_with(f'<trans-unit id="1"><source>{inner}</source></trans-unit>')
-
-
-def docx_with(body: str) -> bytes:
-    return replace_part(docx(), "word/document.xml", f"<w:document {W_NS}><w:body>{body}</w:body></w:document>")
-
-
-def pptx_with(paragraphs: str) -> bytes:
-    slide = ('<p:sld xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
-             'xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"><p:cSld><p:spTree><p:sp><p:txBody>'
-             f"{paragraphs}</p:txBody></p:sp></p:spTree></p:cSld></p:sld>")
-    return replace_part(pptx(), "ppt/slides/slide1.xml", slide)
-
-
-def xlsx_with(strings: str) -> bytes:
-    return replace_part(xlsx(), "xl/sharedStrings.xml", f"<sst {S_NS}>{strings}</sst>")
 
 
 def counted(calls: list[str]) -> Callable[[str], str]:

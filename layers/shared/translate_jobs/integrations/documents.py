@@ -293,6 +293,7 @@ _WELL_KNOWN_PREFIXES = {
     "http://purl.org/dc/elements/1.1/": "dc",
 }
 _GENERATED_PREFIX = re.compile(r"ns\d+")
+_ATTRIBUTE_ESCAPES = {'"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"}  # besides & < >
 
 
 class _Writer:
@@ -527,21 +528,7 @@ _ELEMENT, _DROPPED = _Element(), _Element(dropped=True)  # the open elements wit
 
 def _attribute_value(value: str) -> str:
     """An attribute value escaped as ElementTree escapes it."""
-    if "&" in value:
-        value = value.replace("&", "&amp;")
-    if "<" in value:
-        value = value.replace("<", "&lt;")
-    if ">" in value:
-        value = value.replace(">", "&gt;")
-    if '"' in value:
-        value = value.replace('"', "&quot;")
-    if "\r" in value:
-        value = value.replace("\r", "&#13;")
-    if "\n" in value:
-        value = value.replace("\n", "&#10;")
-    if "\t" in value:
-        value = value.replace("\t", "&#09;")
-    return value
+    return escape(value, _ATTRIBUTE_ESCAPES)
 
 
 def translate_xliff(data: bytes, translate: Translate, target: str, budget: DocumentBudget | None = None) -> bytes:
