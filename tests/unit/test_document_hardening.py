@@ -478,9 +478,9 @@ def test_the_same_segments_in_the_same_order_on_every_call(content_type, build):
 
 
 def test_long_markup_is_refused_in_any_part_whatever_came_before():
-    # Given a package whose first text part is long (its parse reported up to its end), and a next one
-    # that opens with a 3 MB comment (nothing reported before it ends)
-    long_first = docx_with("<w:p><w:r><w:b/></w:r></w:p>" * 120_000)
-    hostile = replace_part(long_first, "word/header1.xml", f"<!--{'x' * 3 * 2**20}--><w:hdr {W_NS}/>")
+    # Given a package whose first text part is long (its parse reported up to its end, 2 MB), and a
+    # next one that opens with a 1.5 MB comment (nothing reported before it ends)
+    long_first = docx_with(f"<w:p><w:r><w:instrText>{'x' * 2 * 2**20}</w:instrText></w:r></w:p>")
+    hostile = replace_part(long_first, "word/header1.xml", f"<!--{'x' * 3 * 2**19}--><w:hdr {W_NS}/>")
     # Then the comment is refused as markup too long, as it would be on its own
     refused(DOCX, hostile, "markup longer than")
