@@ -484,3 +484,31 @@ def test_long_markup_is_refused_in_any_part_whatever_came_before():
     hostile = replace_part(long_first, "word/header1.xml", f"<!--{'x' * 3 * 2**19}--><w:hdr {W_NS}/>")
     # Then the comment is refused as markup too long, as it would be on its own
     refused(DOCX, hostile, "markup longer than")
+
+
+def test_xliff_of_any_structure_is_translated_into_well_formed_xml_or_refused():
+    """Seeded random XLIFF (trans-units inside sources, old targets anywhere, default namespaces on inner
+    elements, comments): every outcome is well-formed XML or a DocumentError."""
+    rng = random.Random(26)
+    tags = ["trans-unit", "source", "target", "g", "x", "note", "group", "mrk", "m:q"]
+    attributes = ["", ' id="1"', ' xml:lang="en"', ' m:a="1"', ' xmlns="urn:inner"', ' xmlns:m="urn:other"']
+
+    def element(depth: int) -> str:
+        if depth > 5 or rng.random() < 0.2:
+            return rng.choice(["", "text", " ", "a &amp; b", "\n  ", "\u00e9\U0001f600"])
+        inner = "".join(element(depth + 1) for _ in range(rng.randint(0, 4))) + rng.choice(["", "", "<!-- c -->"])
+        tag = rng.choice(tags)
+        return f"<{tag}{rng.choice(attributes)}>{inner}</{tag}>"
+
+    outcomes = {"translated": 0, "refused": 0}
+    for _ in range(400):
+        root = rng.choice(['<xliff xmlns="urn:oasis:names:tc:xliff:document:1.2" xmlns:m="urn:m">', '<xliff xmlns:m="urn:m">'])
+        data = f"{root}<file><body>{''.join(element(0) for _ in range(3))}</body></file></xliff>".encode()
+        try:
+            out = translate_document(XLIFF_CT, data, pseudo, "fr")
+        except DocumentError:
+            outcomes["refused"] += 1
+        else:
+            ET.fromstring(out)
+            outcomes["translated"] += 1
+    assert min(outcomes.values()) > 50, outcomes
