@@ -105,6 +105,11 @@ bench: $(VENV)/.installed .venv-ministack/.installed
 bench-memory: $(VENV)/.installed
 	$(VENV)/bin/python tests/benchmarks/memory.py $(BENCH_MEMORY_ARGS)
 
+.PHONY: bench-documents
+## bench-documents: the worst documents of each format (issue 26) beside normal ones of the same size: CPU and peak memory
+bench-documents: $(VENV)/.installed
+	$(VENV)/bin/python tests/benchmarks/hostile_documents.py $(FORMATS)
+
 ## bench-scale: jobs of 1,000-50,000 documents on the local stack and Stop early in big ones (tens of minutes),
 ## then the in-process scale benchmarks of the functions when present (tests/benchmarks/scale_functions.py)
 bench-scale: $(VENV)/.installed
