@@ -22,7 +22,7 @@ Nothing here is shared between documents: a budget lives as long as one call.
 from collections.abc import Callable, Collection
 from typing import NoReturn
 
-from translate_jobs.integrations.engines import DocumentError
+from translate_jobs.domain.errors import DocumentError
 
 MAX_CHARACTERS = 1_000_000
 MAX_SEGMENTS = 100_000

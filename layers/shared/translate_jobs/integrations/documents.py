@@ -34,9 +34,9 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from translate_jobs.domain.content_types import HTML, OFFICE_CONTENT_TYPES, TEXT, XLIFF, base_type
+from translate_jobs.domain.errors import DocumentError
 from translate_jobs.integrations import document_bounds
 from translate_jobs.integrations.document_bounds import DocumentBudget
-from translate_jobs.integrations.engines import DocumentError
 from translate_jobs.integrations.office import translate_office
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # per document, as the real service

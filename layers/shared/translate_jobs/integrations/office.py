@@ -31,8 +31,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import IO, NoReturn
 
 from translate_jobs.domain.content_types import DOCX, PPTX, XLSX
+from translate_jobs.domain.errors import DocumentError
 from translate_jobs.integrations.document_bounds import DocumentBudget
-from translate_jobs.integrations.engines import DocumentError
 
 MAX_PARTS = 10_000
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024  # the whole package inflated (the batch function has 512 MB)
