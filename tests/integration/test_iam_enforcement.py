@@ -203,6 +203,24 @@ def test_workers_may_assume_a_role_only_naming_the_jobs_account(stack):
     assert job_role.get_caller_identity()["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/TranslateData/session"
 
 
+def test_a_trust_statement_naming_a_worker_for_another_action_does_not_let_it_skip_its_own_policy(stack):
+    # issue 26 item 13. Given a role whose trust lets the account's principals assume it (if their own
+    # policies allow) and names the worker's role only for sts:TagSession, under a condition
+    worker = f"arn:aws:iam::{ACCOUNT}:role/translate-jobs-PlanBatchesFunctionRole"
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"},
+        {"Effect": "Allow", "Principal": {"AWS": worker}, "Action": "sts:TagSession",
+         "Condition": {"StringEquals": {"aws:RequestTag/Team": "blue"}}},
+    ]}
+    iam = boto3.client("iam", region_name=REGION)
+    role = iam.create_role(RoleName="NamesTheWorkerForTags", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    # When the worker, whose own policy allows no such AssumeRole (no SourceIdentity, no job tags), assumes it
+    sts = as_function(stack, "PlanBatchesFunction", "sts")
+    # Then it is refused: naming it for TagSession is not naming it for AssumeRole
+    with pytest.raises(ClientError, match="not authorized to perform: sts:AssumeRole"):
+        sts.assume_role(RoleArn=role, RoleSessionName="session")
+
+
 def test_a_source_identity_cannot_change_down_a_chain_of_roles(stack):
     iam = boto3.client("iam", region_name=REGION)
     second = create_data_access_role(iam, "SecondRole", service_account=ACCOUNT, job_account=ACCOUNT, input_buckets=["*"],
