@@ -10,7 +10,8 @@ which botocore reads the same way). The signature is computed by botocore's own 
   (LOCAL_SECRET_KEY) and is the account root: of the account its 12 digits name (the convention of
   other AWS emulators), else of the default account. Two access keys with different accounts are two
   tenants;
-- the signing name is ``translate`` (the Translate SDKs) or ``execute-api`` (API Gateway's own);
+- the signing name is API Gateway's own (``execute-api``) or another the application names (its
+  App.signing_names: translate-jobs' clients are the Translate SDKs, which sign for ``translate``);
   the scope's region must be the stack's, and the request's date within 15 minutes of now;
 - the signature always covers the body as received (its SHA-256): an ``x-amz-content-sha256`` that
   is not that hash (``UNSIGNED-PAYLOAD`` is S3's alone) is refused, and so is a ``Host`` that is not
@@ -31,7 +32,6 @@ from botocore.credentials import Credentials
 from botocore.utils import normalize_url_path
 
 LOCAL_SECRET_KEY = "testing"
-SIGNING_NAMES = ("translate", "execute-api")
 MAX_CLOCK_SKEW = timedelta(minutes=15)
 ALGORITHM = "AWS4-HMAC-SHA256"
 AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -133,17 +133,18 @@ class _Verifier(SigV4Auth):
 def authenticate(
     method: str, raw_path: str, query: str, headers: dict[str, str], body: bytes, *,
     region: str, default_account: str, now: datetime | None = None,
-    lookup: KeyLookup = emulator_credentials, hosts: Collection[str] | None = None,
+    lookup: KeyLookup = emulator_credentials, host_ok: Callable[[str], bool] | None = None,
+    signing_names: Collection[str] = ("execute-api",),
 ) -> Caller:
     """The caller of a SigV4-signed request, or AuthorizationError. ``headers`` have lower-case names;
-    ``hosts``: the Host values that name this API (None: any)."""
+    ``host_ok``: does a Host name this API (None: any does)."""
     fields = _authorization_fields(headers)
-    access_key, scope_date, scope_region, service = _scope(fields["Credential"], region)
+    access_key, scope_date, scope_region, service = _scope(fields["Credential"], region, signing_names)
     amz_date = _check_date(headers, scope_date, now or datetime.now(UTC))
     signed_headers = fields["SignedHeaders"].lower().split(";")
     if "host" not in signed_headers or any(name not in headers for name in signed_headers):
         raise AuthorizationError("InvalidSignatureException", MISMATCH)
-    if hosts is not None and headers["host"].lower() not in hosts:
+    if host_ok is not None and not host_ok(headers["host"].lower()):
         raise AuthorizationError(
             "InvalidSignatureException", f"The request was signed for host '{headers['host'][:100]}', not this API's."
         )
@@ -187,7 +188,7 @@ def _authorization_fields(headers: dict[str, str]) -> dict[str, str]:
     return fields
 
 
-def _scope(credential: str, region: str) -> tuple[str, str, str, str]:
+def _scope(credential: str, region: str, signing_names: Collection[str]) -> tuple[str, str, str, str]:
     scope = credential.split("/")
     if len(scope) != 5 or scope[4] != "aws4_request" or not scope[0]:
         raise AuthorizationError(
@@ -195,10 +196,8 @@ def _scope(credential: str, region: str) -> tuple[str, str, str, str]:
             "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term.",
         )
     access_key, scope_date, scope_region, service, _ = scope
-    if service not in SIGNING_NAMES:
-        raise AuthorizationError(
-            "InvalidSignatureException", f"Credential should be scoped to correct service: '{SIGNING_NAMES[1]}'."
-        )
+    if service not in signing_names:
+        raise AuthorizationError("InvalidSignatureException", "Credential should be scoped to correct service: 'execute-api'.")
     if scope_region != region:
         raise AuthorizationError(
             "InvalidSignatureException", f"Credential should be scoped to a valid region, not '{scope_region[:40]}'."

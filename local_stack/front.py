@@ -30,6 +30,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -142,8 +143,10 @@ class ApiFront:
     def __init__(
         self, runtime: FunctionRuntime, routes: list[Route], account_id: str, host: str, port: int, *,
         region: str = "us-east-1", authenticate_callers: bool = True, read_timeout: float = READ_TIMEOUT_SECONDS,
+        signing_names: tuple[str, ...] = ("execute-api",),
     ) -> None:
         self.runtime = runtime
+        self.signing_names = signing_names
         self.routes = sorted(routes, key=lambda route: route.route_key == "$default")
         self.account_id = account_id
         self.region = region
@@ -155,7 +158,7 @@ class ApiFront:
             asyncore_use_poll=True,  # select() takes no descriptor over 1024
         )
         self.server = _Server(self._wsgi, adj=adjustments, read_timeout=read_timeout)
-        self.hosts = _hosts(host, int(self.server.server_address[1]))
+        self.names_this_api = _names_this_api(host, int(self.server.server_address[1]))
         self._thread: threading.Thread | None = None
 
     @property
@@ -191,7 +194,7 @@ class ApiFront:
         response_headers.setdefault("content-length", str(len(payload)))
         if "x-amzn-requestid" not in {key.lower() for key in response_headers}:
             response_headers["x-amzn-RequestId"] = str(uuid.uuid4())
-        start_response(f"{status} {_REASONS.get(status, 'Status')}", list(response_headers.items()))
+        start_response(f"{status} {_reason(status)}", list(response_headers.items()))
         return [b"" if method == "HEAD" else payload]  # a HEAD answer has the headers of the body, not the body
 
     def _answer(self, environ: dict[str, Any], method: str, raw_path: str, query: str, headers: dict[str, str],
@@ -200,7 +203,8 @@ class ApiFront:
         if self.authenticate_callers:
             try:
                 caller = authenticate(method, raw_path, query, headers, body, region=self.region,
-                                      default_account=self.account_id, hosts=self.hosts)
+                                      default_account=self.account_id, host_ok=self.names_this_api,
+                                      signing_names=self.signing_names)
             except AuthorizationError as error:
                 raise FrontError(403, error.error_type, error.message) from None
         for route in self.routes:
@@ -229,23 +233,10 @@ def _headers(environ: dict[str, Any]) -> dict[str, str]:
     return headers
 
 
-def _hosts(host: str, port: int) -> set[str]:
-    """The Host values that name this API: its address and port (any name, if it listens on every address)."""
-    names = {host, "localhost", "127.0.0.1", "[::1]"} if host not in ("0.0.0.0", "::", "") else None
-    if names is None:
-        return _AnyHostOnPort(port)
-    return {f"{name}:{port}" for name in names} | ({*names} if port == 80 else set())
-
-
-class _AnyHostOnPort(set[str]):
-    """Every Host naming this port (a front listening on every address is reached by any of its names)."""
-
-    def __init__(self, port: int) -> None:
-        super().__init__()
-        self.port = port
-
-    def __contains__(self, host: object) -> bool:
-        return isinstance(host, str) and host.rpartition(":")[2] == str(self.port)
+def _names_this_api(host: str, port: int) -> Callable[[str], bool]:
+    """Does a Host name this API: its port, and its address or a loopback name (any, if it listens on all)?"""
+    names = None if host in ("0.0.0.0", "::", "") else {host, "localhost", "127.0.0.1", "[::1]"}
+    return lambda value: value.rpartition(":")[2] == str(port) and (names is None or value.rpartition(":")[0] in names)
 
 
 def _error_answer(error_type: str, message: str) -> tuple[dict[str, str], bytes]:
@@ -253,9 +244,8 @@ def _error_answer(error_type: str, message: str) -> tuple[dict[str, str], bytes]
     return {"content-type": "application/json", "x-amzn-ErrorType": error_type}, payload
 
 
-_REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
-            408: "Request Timeout", 413: "Request Entity Too Large", 414: "Request-URI Too Long",
-            431: "Request Header Fields Too Large", 500: "Internal Server Error"}
+def _reason(status: int) -> str:
+    return HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Status"
 
 
 # ---------- waitress, made as strict as API Gateway ----------
@@ -268,6 +258,8 @@ class RequestURITooLong(Error):  # noqa: N818 - waitress names its errors so
 
 class _Parser(HTTPRequestParser):  # type: ignore[misc]
     """waitress's parser, refusing what API Gateway refuses before reading on."""
+
+    empty: bool = False  # waitress's: only blank lines were received
 
     def parse_header(self, header_plus: bytes) -> None:
         first_line, _, fields = header_plus.partition(b"\n")
@@ -314,7 +306,7 @@ class _AwsErrorTask(ErrorTask):  # type: ignore[misc]
         error = self.request.error
         status = error.code if 400 <= error.code < 500 else 400
         headers, body = _error_answer(_ERROR_TYPES.get(status, "BadRequestException"), str(error.body)[:200] or error.reason)
-        self.status = f"{status} {_REASONS.get(status, error.reason)}"
+        self.status = f"{status} {_reason(status)}"
         self.response_headers.extend(headers.items())
         self.set_close_on_finish()
         self.content_length = len(body)

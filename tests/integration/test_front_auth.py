@@ -17,7 +17,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 
 from local_stack.front import ApiFront
-from local_stack.template import http_api_routes
+from local_stack.product import TRANSLATE_JOBS
 from tests.support.front import aws_error, call, signed_headers
 from tests.support.stack import ACCOUNT, put_job, raw_item, start_request
 from translate_jobs.api.client import translate_client
@@ -29,7 +29,7 @@ NO_RETRIES = Config(retries={"max_attempts": 1})
 
 @pytest.fixture
 def front(stack: Any) -> Iterator[ApiFront]:
-    served = ApiFront(stack.runtime, http_api_routes(stack.template), ACCOUNT, "127.0.0.1", 0)
+    served = ApiFront(stack.runtime, stack.routes, ACCOUNT, "127.0.0.1", 0, signing_names=TRANSLATE_JOBS.signing_names)
     served.start()
     try:
         yield served

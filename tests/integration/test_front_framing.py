@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from local_stack.front import MAX_PAYLOAD_BYTES, ApiFront, query_parameters
-from local_stack.template import http_api_routes
+from local_stack.product import TRANSLATE_JOBS
 from tests.support.front import aws_error, call, signed_headers
 from tests.support.stack import ACCOUNT, put_job, raw_item
 
@@ -25,7 +25,8 @@ READ_TIMEOUT = 1.0
 
 @pytest.fixture
 def front(stack: Any) -> Iterator[ApiFront]:
-    served = ApiFront(stack.runtime, http_api_routes(stack.template), ACCOUNT, "127.0.0.1", 0, read_timeout=READ_TIMEOUT)
+    served = ApiFront(stack.runtime, stack.routes, ACCOUNT, "127.0.0.1", 0, read_timeout=READ_TIMEOUT,
+                      signing_names=TRANSLATE_JOBS.signing_names)
     served.start()
     try:
         yield served
@@ -174,7 +175,8 @@ def _trickle(sockets: list[socket.socket], stop: threading.Event, every: float) 
 @pytest.fixture
 def patient_front(stack: Any) -> Iterator[ApiFront]:
     """A front whose requests may take 60 s to arrive (the slow clients below are not timed out meanwhile)."""
-    served = ApiFront(stack.runtime, http_api_routes(stack.template), ACCOUNT, "127.0.0.1", 0, read_timeout=60)
+    served = ApiFront(stack.runtime, stack.routes, ACCOUNT, "127.0.0.1", 0, read_timeout=60,
+                      signing_names=TRANSLATE_JOBS.signing_names)
     served.start()
     try:
         yield served
@@ -264,7 +266,7 @@ def test_a_transfer_encoding_other_than_chunked_is_a_400(front: ApiFront, encodi
 
 def test_a_short_content_length_with_transfer_encoding_is_answered_at_once(front: ApiFront) -> None:
     # "Content-Length: 2" + chunked + "{}": the old front waited its whole read timeout for a chunk size
-    patient = ApiFront(front.runtime, front.routes, ACCOUNT, "127.0.0.1", 0, read_timeout=60)
+    patient = ApiFront(front.runtime, front.routes, ACCOUNT, "127.0.0.1", 0, read_timeout=60, signing_names=front.signing_names)
     patient.start()
     try:
         with connect(patient, timeout=30) as sock:

@@ -5,7 +5,8 @@ from typing import Any
 
 import boto3
 
-from local_stack.delivery import LOCAL_EVENTS_QUEUE, QueueDelivery, StreamDelivery, create_local_events_queue, deliveries
+from local_stack.delivery import QueueDelivery, StreamDelivery, create_local_events_queue, deliveries
+from local_stack.product import LOCAL_EVENTS_QUEUE
 from tests.support.stack import REGION
 
 

@@ -14,7 +14,7 @@ from tests.support.front import signed_headers
 
 def _headers_signed_at(moment: datetime) -> dict[str, str]:
     with mock.patch("botocore.auth.get_current_datetime", return_value=moment):
-        headers = signed_headers("GET", "http://api.local/jobs", service="translate")
+        headers = signed_headers("GET", "http://api.local/jobs", service="execute-api")
     return {key.lower(): value for key, value in headers.items()} | {"host": "api.local"}
 
 
@@ -43,7 +43,7 @@ def test_accounts_come_from_12_digit_access_keys() -> None:
 
 def _signed(access_key: str, secret_key: str, **extra: str) -> dict[str, str]:
     headers = signed_headers("GET", "http://api.local/jobs", headers=extra or None, access_key=access_key, secret_key=secret_key,
-                             service="translate")
+                             service="execute-api")
     return {key.lower(): value for key, value in headers.items()} | {"host": "api.local"}
 
 
@@ -67,6 +67,7 @@ def test_a_session_key_needs_its_session_token() -> None:
 def test_only_the_apis_own_hosts_are_accepted_when_named() -> None:
     options: dict[str, Any] = {"region": "us-east-1", "default_account": ACCOUNT, "lookup": lambda _: None}
     headers = _signed("testing", "testing")
-    assert authenticate("GET", "/jobs", "", headers, b"", hosts={"api.local"}, **options).account_id == ACCOUNT
+    caller = authenticate("GET", "/jobs", "", headers, b"", host_ok=lambda host: host == "api.local", **options)
+    assert caller.account_id == ACCOUNT
     with pytest.raises(AuthorizationError):
-        authenticate("GET", "/jobs", "", headers, b"", hosts={"127.0.0.1:3000"}, **options)
+        authenticate("GET", "/jobs", "", headers, b"", host_ok=lambda host: host == "127.0.0.1:3000", **options)
