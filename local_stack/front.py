@@ -172,7 +172,11 @@ class ApiFront:
 
     def stop(self) -> None:
         """Close every connection and the listening socket on the server's own loop, then end its threads."""
-        self.server.trigger.pull_trigger(self.server.close_all)
+        try:
+            self.server.trigger.pull_trigger(self.server.close_all)
+        except OSError:  # seen once under heavy load: the loop's wake-up pipe already closed; close from here
+            LOG.warning("the front's wake-up pipe was closed before it stopped")
+            self.server.close_all()
         if self._thread:
             self._thread.join(timeout=10)
         self.server.task_dispatcher.shutdown()
