@@ -17,9 +17,8 @@ from botocore import UNSIGNED
 from botocore.config import Config
 
 from local_stack.front import ApiFront
-from local_stack.product import TRANSLATE_JOBS
 from tests.support.front import aws_error, call, signed_headers
-from tests.support.stack import ACCOUNT, put_job, raw_item, start_request
+from tests.support.stack import ACCOUNT, put_job, raw_item, serving_api, start_request
 from translate_jobs.api.client import translate_client
 
 TENANT_A = "111111111111"
@@ -29,12 +28,8 @@ NO_RETRIES = Config(retries={"max_attempts": 1})
 
 @pytest.fixture
 def front(stack: Any) -> Iterator[ApiFront]:
-    served = ApiFront(stack.runtime, stack.routes, ACCOUNT, "127.0.0.1", 0, signing_names=TRANSLATE_JOBS.signing_names)
-    served.start()
-    try:
+    with serving_api(stack.runtime, stack.routes) as served:
         yield served
-    finally:
-        served.stop()
 
 
 def client(front: ApiFront, access_key: str = "testing", secret_key: str = "testing", **config: Any) -> Any:

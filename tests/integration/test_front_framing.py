@@ -16,22 +16,16 @@ from typing import Any
 import pytest
 
 from local_stack.front import MAX_PAYLOAD_BYTES, ApiFront, query_parameters
-from local_stack.product import TRANSLATE_JOBS
 from tests.support.front import aws_error, call, signed_headers
-from tests.support.stack import ACCOUNT, put_job, raw_item
+from tests.support.stack import ACCOUNT, put_job, raw_item, serving_api
 
 READ_TIMEOUT = 1.0
 
 
 @pytest.fixture
 def front(stack: Any) -> Iterator[ApiFront]:
-    served = ApiFront(stack.runtime, stack.routes, ACCOUNT, "127.0.0.1", 0, read_timeout=READ_TIMEOUT,
-                      signing_names=TRANSLATE_JOBS.signing_names)
-    served.start()
-    try:
+    with serving_api(stack.runtime, stack.routes, read_timeout=READ_TIMEOUT) as served:
         yield served
-    finally:
-        served.stop()
 
 
 def connect(front: ApiFront, timeout: float = 10) -> socket.socket:
@@ -175,13 +169,8 @@ def _trickle(sockets: list[socket.socket], stop: threading.Event, every: float) 
 @pytest.fixture
 def patient_front(stack: Any) -> Iterator[ApiFront]:
     """A front whose requests may take 60 s to arrive (the slow clients below are not timed out meanwhile)."""
-    served = ApiFront(stack.runtime, stack.routes, ACCOUNT, "127.0.0.1", 0, read_timeout=60,
-                      signing_names=TRANSLATE_JOBS.signing_names)
-    served.start()
-    try:
+    with serving_api(stack.runtime, stack.routes, read_timeout=60) as served:
         yield served
-    finally:
-        served.stop()
 
 
 def test_slow_clients_hold_no_thread_a_signed_request_is_answered_meanwhile(patient_front: ApiFront) -> None:
@@ -266,12 +255,7 @@ def test_a_transfer_encoding_other_than_chunked_is_a_400(front: ApiFront, encodi
 
 def test_a_short_content_length_with_transfer_encoding_is_answered_at_once(front: ApiFront) -> None:
     # "Content-Length: 2" + chunked + "{}": the old front waited its whole read timeout for a chunk size
-    patient = ApiFront(front.runtime, front.routes, ACCOUNT, "127.0.0.1", 0, read_timeout=60, signing_names=front.signing_names)
-    patient.start()
-    try:
-        with connect(patient, timeout=30) as sock:
-            sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}")
-            status, headers, body = read_answer(sock)
-        assert (status, aws_error(status, headers, body)) == (400, "BadRequestException")
-    finally:
-        patient.stop()
+    with serving_api(front.runtime, front.routes, read_timeout=60) as patient, connect(patient, timeout=30) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}")
+        status, headers, body = read_answer(sock)
+    assert (status, aws_error(status, headers, body)) == (400, "BadRequestException")

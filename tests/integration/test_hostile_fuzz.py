@@ -40,9 +40,8 @@ import botocore.session
 import pytest
 
 from local_stack.front import ApiFront
-from local_stack.product import TRANSLATE_JOBS
 from tests.support.front import signed_headers
-from tests.support.stack import ACCOUNT, REGION, put_job
+from tests.support.stack import ACCOUNT, REGION, put_job, serving_api
 
 LONG_RUN = int(os.environ.get("FUZZ_REQUESTS", "100000"))  # the `long` run's requests (the first 10,000 are make test's)
 SEED = int(os.environ.get("FUZZ_SEED", "20261129"))
@@ -442,13 +441,8 @@ def table_snapshot(table_name: str) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def front(stack: Any) -> Iterator[ApiFront]:
-    served = ApiFront(stack.runtime, stack.routes, ACCOUNT, "127.0.0.1", 0, read_timeout=10,
-                      signing_names=TRANSLATE_JOBS.signing_names)
-    served.start()
-    try:
+    with serving_api(stack.runtime, stack.routes, read_timeout=10) as served:
         yield served
-    finally:
-        served.stop()
 
 
 @pytest.mark.timeout(max(300, LONG_RUN // 50))

@@ -17,7 +17,7 @@ from local_stack.provision import Stack, plan
 from local_stack.runtime import EXPECTED_INVOKE_PARAMETERS, FunctionRuntime, install_moto_lambda
 from local_stack.template import Route, load_template, resources_of_type
 from tests.support.front import call
-from tests.support.stack import ACCOUNT, REGION, api_routes, http_event
+from tests.support.stack import ACCOUNT, REGION, api_routes, http_event, serving_api
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = load_template()
@@ -165,12 +165,8 @@ class EchoRuntime:
 
 @pytest.fixture
 def front() -> Iterator[ApiFront]:
-    served = ApiFront(EchoRuntime(), api_routes(), ACCOUNT, "127.0.0.1", 0, signing_names=TRANSLATE_JOBS.signing_names)  # type: ignore[arg-type]
-    served.start()
-    try:
+    with serving_api(EchoRuntime(), api_routes()) as served:
         yield served
-    finally:
-        served.stop()
 
 
 def test_front_serves_template_routes_and_sends_the_rest_to_the_default_route(front: ApiFront) -> None:

@@ -370,6 +370,19 @@ def running_local_stack() -> Iterator[Any]:
         forget_table_connections()
 
 
+@contextlib.contextmanager
+def serving_api(runtime: Any, routes: list[Any], **options: Any) -> Iterator[Any]:
+    """The HTTP API on a free port (local_stack.front), as `make run` serves it for translate-jobs; stopped after."""
+    from local_stack.front import ApiFront
+
+    served = ApiFront(runtime, routes, ACCOUNT, "127.0.0.1", 0, signing_names=TRANSLATE_JOBS.signing_names, **options)
+    served.start()
+    try:
+        yield served
+    finally:
+        served.stop()
+
+
 @functools.cache
 def api_routes() -> list[Any]:
     """The HTTP API's routes, as the template's API declares them."""
