@@ -88,9 +88,9 @@ def banner(local: Any) -> str:
 Try it (the README has the whole walkthrough):
   export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1
   echo "Hello, world" | .venv-awscli/bin/aws s3 cp - s3://{DEMO_BUCKETS[0]}/docs/hello.txt --endpoint-url {local.emulator_url}
-  .venv-awscli/bin/aws translate start-text-translation-job --endpoint-url {local.api_url} \\\\
-      --input-data-config S3Uri=s3://{DEMO_BUCKETS[0]}/docs/,ContentType=text/plain \\\\
-      --output-data-config S3Uri=s3://{DEMO_BUCKETS[1]}/out/ \\\\
+  .venv-awscli/bin/aws translate start-text-translation-job --endpoint-url {local.api_url} \\
+      --input-data-config S3Uri=s3://{DEMO_BUCKETS[0]}/docs/,ContentType=text/plain \\
+      --output-data-config S3Uri=s3://{DEMO_BUCKETS[1]}/out/ \\
       --data-access-role-arn {DEMO_ROLE} --source-language-code en --target-language-codes fr"""
 
 

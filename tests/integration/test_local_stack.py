@@ -183,3 +183,19 @@ def test_front_serves_template_routes_and_sends_the_rest_to_the_default_route(fr
         answer = json.loads(body)
         assert (answer["function"], answer["event"]["routeKey"]) == ("ApiFunction", "$default")
         assert answer["event"]["requestContext"]["http"]["method"] == method
+
+
+def test_the_banners_walkthrough_is_a_shell_command_as_printed() -> None:
+    import shlex
+
+    from local_stack.product import DEMO_ROLE, banner
+
+    class Running:
+        api_url, emulator_url = "http://127.0.0.1:3000", "http://127.0.0.1:5000"
+
+    printed = banner(Running())
+    start = printed[printed.index(".venv-awscli/bin/aws translate"):]
+    # a shell joins the continued lines: one command, its options as the README gives them
+    words = shlex.split(start.replace("\\\n", " "))
+    assert words[:3] == [".venv-awscli/bin/aws", "translate", "start-text-translation-job"]
+    assert words[words.index("--data-access-role-arn") + 1] == DEMO_ROLE and words[-1] == "fr"
