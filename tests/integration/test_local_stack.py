@@ -197,5 +197,7 @@ def test_the_banners_walkthrough_is_a_shell_command_as_printed() -> None:
     start = printed[printed.index(".venv-awscli/bin/aws translate"):]
     # a shell joins the continued lines: one command, its options as the README gives them
     words = shlex.split(start.replace("\\\n", " "))
-    assert words[:3] == [".venv-awscli/bin/aws", "translate", "start-text-translation-job"]
-    assert words[words.index("--data-access-role-arn") + 1] == DEMO_ROLE and words[-1] == "fr"
+    assert words == [".venv-awscli/bin/aws", "translate", "start-text-translation-job", "--endpoint-url", Running.api_url,
+                     "--input-data-config", "S3Uri=s3://translate-jobs-demo-input/docs/,ContentType=text/plain",
+                     "--output-data-config", "S3Uri=s3://translate-jobs-demo-output/out/",
+                     "--data-access-role-arn", DEMO_ROLE, "--source-language-code", "en", "--target-language-codes", "fr"]
