@@ -60,7 +60,7 @@ test-e2e: $(VENV)/.installed .venv-awscli/.installed
 test-chaos: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest -m chaos
 
-## test-long: the long runs of tests `make test` runs short: List's cost at 3,000 jobs, the fuzz at 100,000 requests (CI runs it)
+## test-long: the long runs of tests `make test` runs short: List's cost at 3,000 jobs, the fuzz at 10,000 requests (CI runs it)
 test-long: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest -m long -n auto --dist load
 
