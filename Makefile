@@ -17,7 +17,7 @@ LAMBDA_RUNTIME_SDK := boto3==1.35.60 botocore==1.35.60
 
 .PHONY: run test test-unit test-e2e test-chaos test-long lint invoke bench bench-memory bench-scale build artifact-test deploy clean
 
-$(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
+$(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt layers/engine/requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@

@@ -17,6 +17,7 @@ from typing import Any
 
 import boto3
 
+from local_stack.iam.sam import _without_if as without_if  # Fn::If on the template's Conditions
 from local_stack.iam.sam import function_policies
 from local_stack.runtime import FunctionRuntime, LocalFunction
 from local_stack.template import ROOT, Resolver, function_environment, load_template, resources_of_type
@@ -100,6 +101,10 @@ def plan(account_id: str, region: str, parameters: dict[str, str] | None = None)
 
     runtime = FunctionRuntime()
     globals_ = template.get("Globals", {}).get("Function", {})
+
+    def resolved(value: Any) -> Any:  # a property that may be an intrinsic (MemorySize: !If [...])
+        return resolver.resolve(without_if(template, value, resolver))
+
     for name, resource in resources_of_type(template, "AWS::Serverless::Function").items():
         props = resource["Properties"]
         runtime.register(
@@ -110,8 +115,8 @@ def plan(account_id: str, region: str, parameters: dict[str, str] | None = None)
                 code_dir=ROOT / props["CodeUri"],
                 handler=props["Handler"],
                 environment=function_environment(template, name, resolver),
-                timeout=int(props.get("Timeout", globals_.get("Timeout", 3))),
-                memory=int(props.get("MemorySize", globals_.get("MemorySize", 128))),
+                timeout=int(resolved(props.get("Timeout", globals_.get("Timeout", 3)))),
+                memory=int(resolved(props.get("MemorySize", globals_.get("MemorySize", 128)))),
                 runtime=props.get("Runtime", globals_.get("Runtime", "python3.13")),
                 policies=function_policies(template, props.get("Policies", []), resolver),
                 role_arn=f"arn:aws:iam::{account_id}:role/{STACK_NAME}-{name}Role",

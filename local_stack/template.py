@@ -87,6 +87,9 @@ class Resolver:
         if set(node) == {"Fn::Split"}:
             delimiter, text = node["Fn::Split"]
             return str(self.resolve(text)).split(delimiter)
+        if set(node) == {"Fn::Select"}:
+            index, values = node["Fn::Select"]
+            return self.resolve(values)[int(self.resolve(index))]
         if set(node) == {"Fn::Join"}:
             delimiter, values = node["Fn::Join"]
             return delimiter.join(str(value) for value in self.resolve(values))
