@@ -173,6 +173,44 @@ def build_packages(folder: Path, pairs: list[tuple[str, str]], shape: Shape = TI
             for number, (source, target) in enumerate(pairs)]
 
 
+class Direct:
+    """CTranslate2 and SentencePiece called directly on one package, one sentence per call, with the
+    ctranslate2 engine's decoding options: what the engine's output is compared with."""
+
+    def __init__(self, package: Path, beam_size: int = 2, length_ratio: float = 2.0) -> None:
+        import ctranslate2
+        import sentencepiece
+
+        self.translator = ctranslate2.Translator(str(package / "model"))
+        self.tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(package / "sentencepiece.model"))
+        self.beam_size, self.length_ratio = beam_size, length_ratio
+
+    def bound(self, tokens: int) -> int:
+        """The engine's documented bound: ratio x the length rounded up to a multiple of 8, + 16."""
+        import math
+
+        return math.ceil(self.length_ratio * math.ceil(tokens / 8) * 8) + 16
+
+    def tokens(self, sentence: str) -> list[str]:
+        return list(self.tokenizer.encode(sentence, out_type=str))
+
+    def translate_tokens(self, tokens: list[str], max_decoding_length: int | None = None) -> list[str]:
+        limit = max_decoding_length or self.bound(len(tokens))
+        [result] = self.translator.translate_batch([tokens], beam_size=self.beam_size, max_decoding_length=limit)
+        return list(result.hypotheses[0])
+
+    def __call__(self, sentence: str) -> str:
+        return str(self.tokenizer.decode(self.translate_tokens(self.tokens(sentence))))
+
+    def lines(self, text: str) -> str:
+        """Each line of ``text`` (one sentence each) translated, its whitespace kept."""
+        out = []
+        for line in text.split("\n"):
+            core = line.strip()
+            out.append(line.replace(core, self(core), 1) if core else line)
+        return "\n".join(out)
+
+
 def main(argv: list[str]) -> int:
     if len(argv) < 2 or any("-" not in pair for pair in argv[1:]):
         print("usage: python -m tests.support.argos DIR FROM-TO [FROM-TO ...]   e.g. /tmp/models en-fr de-en", file=sys.stderr)

@@ -129,7 +129,7 @@ def test_amazon_problem_is_none_where_translatetext_answers_and_says_why_where_i
         stub.add_client_error(
             "translate_text", service_error_code="404", service_message="Not yet implemented", http_status_code=404
         )
-        assert "TranslateText refused the request (404: Not yet implemented)" in str(amazon(client, []).problem())
+        assert amazon(client, []).problem() == "Amazon Translate's TranslateText answered 404: Not yet implemented"
 
 
 def test_amazon_splits_long_text_under_the_byte_limit_and_rejoins_it_faithfully(client):

@@ -8,8 +8,7 @@ text, class or stack: those go to the logs, with the job id, for whoever runs th
 from translate_jobs.domain.failure import Failure
 
 # Failures the workers raise knowing what went wrong and where: their text is written for the user.
-# (EngineError: the translation engine cannot work, e.g. TranslateText refused; integrations/engines.)
-USER_FACING = frozenset({"NoDocumentsError", "JobLimitExceededError", "DataAccessError", "EngineError"})
+USER_FACING = frozenset({"NoDocumentsError", "JobLimitExceededError", "DataAccessError"})
 # AWS kept failing (core/transient.py): the text names the service's answer and what the job was doing.
 TRANSIENT = frozenset({"ThrottledError", "TransientError"})
 # A step's Lambda ended abnormally, every time it was retried.

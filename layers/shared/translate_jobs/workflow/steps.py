@@ -241,6 +241,7 @@ class _Round:
         self.options = TranslationOptions.of_job(job.settings, job.terminology_names)
         self.documents: list[_Document] = []
         self.characters = 0
+        self.engine_failures: dict[str, str] = {}  # target -> why the engine cannot translate to it
 
     def relative(self, key: str) -> str:
         """The key under the input prefix: the output keys mirror it."""
@@ -279,7 +280,16 @@ class _Round:
         pair = LanguagePair(str(self.job.source_language_code), target)
         live = [document for document in round_ if document.key not in failures]
         try:
+            if target in self.engine_failures:
+                raise EngineError(self.engine_failures[target])
             return self._engine_call([segment for document in live for segment in document.segments], pair)
+        except EngineError as exc:
+            # The engine cannot translate this pair at all (its service refused, a model is missing): every
+            # document fails with its message, which the details file and the job's Message carry; the
+            # batch's later rounds do not ask again.
+            self.engine_failures[target] = str(exc)
+            failures.update((document.key, str(exc)) for document in live)
+            return {}
         except DocumentError as exc:
             if len(live) == 1:
                 failures[live[0].key] = str(exc)

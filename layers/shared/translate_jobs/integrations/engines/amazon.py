@@ -56,9 +56,10 @@ class AmazonTranslateEngine:
     def problem(self) -> str | None:
         """Whether TranslateText answers here: one request of five characters (a fraction of a cent on AWS)."""
         try:
-            self._translate_text("Hello", {"SourceLanguageCode": "en", "TargetLanguageCode": "fr"})
-        except EngineError as error:
-            return str(error)
+            self._client.translate_text(Text="Hello", SourceLanguageCode="en", TargetLanguageCode="fr")
+        except ClientError as error:
+            message = error.response.get("Error", {}).get("Message", "")
+            return f"Amazon Translate's TranslateText answered {transient.error_code(error)}: {message}"
         except Exception as error:  # noqa: BLE001 - an emulator without Translate raises what it likes
             return f"Amazon Translate's TranslateText cannot be called: {error}"
         return None

@@ -288,7 +288,10 @@ class Catalogues:
             return Catalogue(())
         with self._lock:
             if self._read is None or self._clock() - self._read[0] > CATALOGUE_SECONDS:
-                self._read = (self._clock(), Catalogue(tuple(self.source.packages())))
+                catalogue = Catalogue(tuple(self.source.packages()))
+                if not catalogue.packages:
+                    return catalogue  # nothing yet: asked again next time (packages are being uploaded)
+                self._read = (self._clock(), catalogue)
             return self._read[1]
 
 

@@ -5,8 +5,9 @@ cuts them into tokens, and CTranslate2's ``translate_batch`` translates them in 
 lengths bounded by ``max_batch_tokens``. A sentence longer than MAX_INPUT_TOKENS is translated in pieces
 (never truncated), and no translation decodes longer than ``length_ratio`` x its source + LENGTH_MARGIN
 tokens (the source's length rounded up to LENGTH_STEP: a batch holds sentences of one such length, so
-each has its own bound), so a sentence the model would repeat without end is bounded. A pair without a package of its own
-goes through English (argos.Catalogue.route).
+each has its own bound), so a sentence the model would repeat without end is bounded. A pair without a
+package of its own goes through English (argos.Catalogue.route): each sentence's English translation is
+translated on.
 
 Models are loaded once per execution environment and kept while they fit in MODEL_MEMORY_SHARE of the
 function's memory (the least recently used is dropped first).
@@ -178,6 +179,8 @@ class CTranslate2Engine:
             catalogue = self.catalogue()
         except EngineError as error:
             return str(error)
+        except Exception as error:  # noqa: BLE001 - S3's refusal (no bucket, no permission) says why
+            return f"The packages in {self._catalogues.source.location} cannot be listed: {error}"
         if not catalogue.packages:
             return f"There is no Argos Translate package in {self._catalogues.source.location}."
         return None
@@ -186,9 +189,9 @@ class CTranslate2Engine:
         route = self.catalogue().route(pair)
         if route is None:
             raise EngineError(f"No model translates {pair} any more. {self.describe_pairs()}")
-        texts = list(segments)
-        for package in route:  # one package, or two through English
-            units = Units(texts, by_sentence=True)
-            texts = units.rebuild(self._models.get(package).translate(units.units, self.decoding))
-        return texts
+        units = Units(segments, by_sentence=True)
+        sentences = units.units
+        for package in route:  # one package, or two through English (sentence by sentence)
+            sentences = self._models.get(package).translate(sentences, self.decoding)
+        return units.rebuild(sentences)
 
