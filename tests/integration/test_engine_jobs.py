@@ -9,33 +9,15 @@ from typing import Any
 
 import pytest
 
+from tests.support import formats
 from tests.support.argos import Direct, zip_package
-from tests.support.office import docx, pptx, xlsx
+from tests.support.office import docx
 from tests.support.stack import configure, http_event, start_job, start_request
 from tests.support.workflow import details, outputs, put_documents, read_output, run_to_end, s3
-from translate_jobs.domain.content_types import DOCX, HTML, PPTX, TEXT, XLIFF, XLSX
+from translate_jobs.domain.content_types import DOCX
 from translate_jobs.integrations import documents
 
-XLIFF_DOCUMENT = """<?xml version="1.0" encoding="UTF-8"?>
-<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">
-  <file original="ui.txt" source-language="de" datatype="plaintext">
-    <body>
-      <trans-unit id="greeting"><source>Guten Morgen</source></trans-unit>
-      <trans-unit id="farewell"><source>Auf Wiedersehen <g id="1">mein Freund</g></source></trans-unit>
-    </body>
-  </file>
-</xliff>
-"""
-# One document of each format; each segment is one sentence, so CTranslate2 called directly on each
-# segment is what the job must have written.
-FORMATS = {
-    TEXT: ("notes.txt", "Guten Morgen, wie geht es dir?\n\n  Das Wetter ist heute schön.\n".encode()),
-    HTML: ("page.html", b"<html><body><h1>Willkommen</h1><p>Das ist <b>eine</b> Seite &amp; mehr.</p></body></html>"),
-    XLIFF: ("ui.xlf", XLIFF_DOCUMENT.encode()),
-    DOCX: ("report.docx", docx()),
-    PPTX: ("deck.pptx", pptx()),
-    XLSX: ("book.xlsx", xlsx()),
-}
+FORMATS = formats.documents()
 
 
 @pytest.fixture

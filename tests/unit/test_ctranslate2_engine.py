@@ -102,9 +102,10 @@ def test_a_sentence_longer_than_the_input_limit_is_translated_in_pieces_never_tr
 
 
 def test_batches_hold_one_length_class_within_the_token_budget():
-    pieces = [["t"] * length for length in (3, 9, 1, 8, 16, 17, 5)]
-    assert batches(pieces, max_tokens=16) == [[2, 0, 6], [3], [1], [4], [5]]  # 1, 3, 5 | 8 | 9 | 16 | 17
-    assert batches(pieces, max_tokens=1) == [[2], [0], [6], [3], [1], [4], [5]]  # never less than one each
+    pieces = [["t"] * length for length in (3, 9, 1, 8, 16, 17, 5, 40, 33)]
+    assert batches(pieces, max_tokens=16) == [[2, 0, 6], [3], [1], [4], [5], [8], [7]]  # 1 3 5 | 8 | 9 | 16 | 17 | 33 | 40
+    assert batches(pieces, max_tokens=200) == [[2, 0, 6, 3], [1, 4], [5], [8, 7]]  # classes 8, 16, 24, 48
+    assert batches(pieces, max_tokens=1) == [[2], [0], [6], [3], [1], [4], [5], [8], [7]]  # never less than one each
 
 
 def test_pieces_are_cut_before_a_word_near_the_limit():

@@ -9,6 +9,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 MIN_SECRET_LENGTH = 16
+# A batch's documents and bytes when the template leaves them to the engine (BatchSize/BatchMaxBytes 0): one
+# Map iteration's worth of work. ctranslate2 translates on the function's own CPU, and more text at once
+# translates faster (make bench-engine; docs/engines.md): larger batches by count, smaller by bytes, so a
+# batch of large documents still ends well within the function's 900 s.
+BATCH_DEFAULTS = {"ctranslate2": (100, 256 * 1024)}
+DEFAULT_BATCH = (10, 5 * 1024 * 1024)
 
 
 class ConfigurationError(RuntimeError):
@@ -102,15 +108,17 @@ class Settings:
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
         """A function's settings, from its environment (on Lambda, the process's: template.yaml's variables).
         A variable the template must give and did not fails here, when the function starts."""
+        engine = EngineSettings.from_environ(environ)
+        batch_size, batch_max_bytes = BATCH_DEFAULTS.get(engine.name, DEFAULT_BATCH)
         return cls(
             jobs_table_name=required(environ.get("JOBS_TABLE_NAME"), "JOBS_TABLE_NAME"),
             region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1",
             default_account_id=environ.get("DEFAULT_ACCOUNT_ID") or None,
             state_machine_arn=environ.get("STATE_MACHINE_ARN") or None,
             work_bucket=environ.get("WORK_BUCKET") or None,
-            batch_size=int(environ.get("BATCH_SIZE", "10")),
-            batch_max_bytes=int(environ.get("BATCH_MAX_BYTES", 5 * 1024 * 1024)),
-            engine=EngineSettings.from_environ(environ),
+            batch_size=int(environ.get("BATCH_SIZE") or 0) or batch_size,
+            batch_max_bytes=int(environ.get("BATCH_MAX_BYTES") or 0) or batch_max_bytes,
+            engine=engine,
             next_token_secret_arn=environ.get("NEXT_TOKEN_SECRET_ARN") or None,
             batch_counts_table_name=environ.get("BATCH_COUNTS_TABLE_NAME") or None,
             quotas=Quotas.from_environ(environ),

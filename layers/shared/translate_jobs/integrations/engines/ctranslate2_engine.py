@@ -4,8 +4,8 @@ A call's segments are cut into sentences (``text.Units``; each distinct sentence
 cuts them into tokens, and CTranslate2's ``translate_batch`` translates them in batches of similar
 lengths bounded by ``max_batch_tokens``. A sentence longer than MAX_INPUT_TOKENS is translated in pieces
 (never truncated), and no translation decodes longer than ``length_ratio`` x its source + LENGTH_MARGIN
-tokens (the source's length rounded up to LENGTH_STEP: a batch holds sentences of one such length, so
-each has its own bound), so a sentence the model would repeat without end is bounded. A pair without a
+tokens (the source's length rounded up to one of LENGTH_CLASSES: a batch holds sentences of one class,
+so each has its own bound), so a sentence the model would repeat without end is bounded. A pair without a
 package of its own goes through English (argos.Catalogue.route): each sentence's English translation is
 translated on.
 
@@ -28,7 +28,9 @@ from translate_jobs.integrations.engines.text import Units
 
 MAX_INPUT_TOKENS = 256  # a longer sentence is translated in pieces (Argos' and OPUS-MT's models are trained on shorter)
 LENGTH_MARGIN = 16  # tokens a translation may have beyond length_ratio x its source's
-LENGTH_STEP = 8  # source lengths are rounded up to a multiple of this for the bound
+# Source lengths are rounded up to one of these for the bound (and a batch holds one of them): a few classes
+# cover a document's sentences, so batches stay large; beyond the last, multiples of it.
+LENGTH_CLASSES = (8, 16, 24, 32, 48, 64, 96, 128, 192, 256)
 MODEL_MEMORY_SHARE = 0.5  # of the function's memory, for loaded models (the rest: documents, tokens, beams)
 WORD_START = "\u2581"  # SentencePiece's mark of a piece that begins a word
 
@@ -48,7 +50,10 @@ class Decoding:
 
 
 def length_class(tokens: int) -> int:
-    return max(1, math.ceil(tokens / LENGTH_STEP)) * LENGTH_STEP
+    for length in LENGTH_CLASSES:
+        if tokens <= length:
+            return length
+    return math.ceil(tokens / LENGTH_CLASSES[-1]) * LENGTH_CLASSES[-1]
 
 
 class LoadedModel:
