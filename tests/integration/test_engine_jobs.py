@@ -200,3 +200,20 @@ def test_ctranslate2_models_are_named_at_start_up_and_a_missing_folder_refused(s
     assert problem is None and note is not None and note.startswith("engine ctranslate2: The packages in s3://models/argos/")
     assert with_absolute_models({"TranslationModels": "models"})["TranslationModels"] == str(Path("models").resolve())
     assert with_absolute_models({"TranslationModels": "s3://b/p/"}) == {"TranslationModels": "s3://b/p/"}
+
+
+def test_a_document_longer_than_the_engine_translates_in_one_invocation_fails_alone(ctranslate2, monkeypatch):
+    from translate_jobs.integrations.engines.ctranslate2_engine import CTranslate2Engine
+
+    monkeypatch.setattr(CTranslate2Engine, "max_document_characters", 40)
+    put_documents({"docs/short.txt": "Hello, world!\n", "docs/long.txt": "The cat sat on the mat. " * 3})
+    job_id = start_job(ctranslate2)
+    record = run_to_end(ctranslate2, job_id)
+    assert record.job_status == "COMPLETED_WITH_ERROR"
+    [failed] = [entry for entry in details(job_id, "fr")["details"] if entry["status"] == "FAILED"]
+    assert failed["sourceFile"] == "long.txt"
+    assert failed["auxiliaryData"]["error"]["errorMessage"] == (
+        "The document has 72 characters of text; the translation engine translates at most 40 of one document in one "
+        "invocation of TranslateBatchFunction. Split it into smaller documents."
+    )
+    assert sorted(outputs(job_id)) == ["fr.short.txt"]

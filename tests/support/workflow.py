@@ -63,6 +63,7 @@ class OneText:
     as the engine interface has it: each segment in turn, one document at a time, every pair served."""
 
     batch_characters = 0
+    max_document_characters = None
 
     def __init__(self, engine: Any) -> None:
         self._engine = engine

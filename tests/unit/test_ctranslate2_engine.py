@@ -193,3 +193,12 @@ def test_argos_language_codes_become_amazon_translates(tmp_path):
     build_package(tmp_path / "models" / "translate-en_zt", "en", "zt")
     engine = engine_of(tmp_path / "models", tmp_path)
     assert engine.serves(LanguagePair("en", "zh-TW")) and not engine.serves(LanguagePair("en", "zt"))
+
+
+def test_threads_are_the_functions_vcpus_on_lambda_and_the_machines_elsewhere():
+    import os
+
+    from translate_jobs.integrations.engines.ctranslate2_engine import vcpus
+
+    assert (vcpus(512), vcpus(1769), vcpus(3538), vcpus(10240)) == (1, 1, 2, 5)
+    assert vcpus(0) == (os.cpu_count() or 1)

@@ -13,7 +13,7 @@ MIN_SECRET_LENGTH = 16
 # Map iteration's worth of work. ctranslate2 translates on the function's own CPU, and more text at once
 # translates faster (make bench-engine; docs/engines.md): larger batches by count, smaller by bytes, so a
 # batch of large documents still ends well within the function's 900 s.
-BATCH_DEFAULTS = {"ctranslate2": (100, 256 * 1024)}
+BATCH_DEFAULTS = {"ctranslate2": (50, 128 * 1024)}
 DEFAULT_BATCH = (10, 5 * 1024 * 1024)
 
 

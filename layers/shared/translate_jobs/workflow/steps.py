@@ -257,6 +257,7 @@ class _Round:
             data = obj["Body"].read()
             segments: list[str] = []
             documents.translate_document(self.content_type, data, _recording(segments), str(self.job.source_language_code))
+            _check_length(segments, self.engine.max_document_characters)
         except _DOCUMENT_FAILURES as exc:
             return self._failed(relative, exc, f"s3://{self.in_bucket}/{key}", reading=True)
         self.documents.append(_Document(key, relative, data, segments))
@@ -339,6 +340,15 @@ class _Round:
         logger.warning("Document failed", extra={"document": relative, "error": str(exc)})
         problem = _s3_problem(exc, location, reading, self.job.data_access_role_arn)
         return {"SourceFile": relative, "Status": "FAILED", "Error": problem}
+
+
+def _check_length(segments: list[str], most: int | None) -> None:
+    characters = sum(map(len, segments))
+    if most is not None and characters > most:
+        raise DocumentError(
+            f"The document has {characters:,} characters of text; the translation engine translates at most {most:,} "
+            "of one document in one invocation of TranslateBatchFunction. Split it into smaller documents."
+        )
 
 
 def _recording(segments: list[str]) -> Callable[[str], str]:

@@ -14,6 +14,8 @@ An engine translates many plain-text segments for one language pair at once::
 - ``batch_characters``: how much source text the engine translates efficiently in one call. The batch
   step gives it the segments of as many of the batch's documents as fit (one document at least); 0
   means one document at a time (an engine that gains nothing from more, e.g. one request per text).
+- ``max_document_characters``: the most text of one document the engine translates within one
+  invocation of TranslateBatchFunction (None: no such limit); a larger document fails alone, saying so.
 - ``problem()`` says, without translating a document, why this engine cannot translate from where it
   runs (a service the emulator lacks, no models), or None: `make run` asks it at start-up.
 
@@ -25,7 +27,7 @@ with that message. Let transient infrastructure errors propagate after bounded r
 
 One engine object serves a whole execution environment (workflow/dependencies.py builds it with the
 function's clients, once); it is called from several threads at once locally, so it keeps no state of
-one call. To add an engine: a class with these four members, its factory in ENGINES under the name the
+one call. To add an engine: a class with these five members, its factory in ENGINES under the name the
 template's ``TranslationEngine`` parameter uses (add it to AllowedValues), and the permissions it needs
 on TranslateBatchFunction only. docs/engines.md says more.
 """

@@ -54,6 +54,7 @@ class TranslationOptions:
 
 class Engine(Protocol):
     batch_characters: int
+    max_document_characters: int | None
 
     def serves(self, pair: LanguagePair) -> bool: ...
 

@@ -33,6 +33,7 @@ LENGTH_MARGIN = 16  # tokens a translation may have beyond length_ratio x its so
 LENGTH_CLASSES = (8, 16, 24, 32, 48, 64, 96, 128, 192, 256)
 MODEL_MEMORY_SHARE = 0.5  # of the function's memory, for loaded models (the rest: documents, tokens, beams)
 WORD_START = "\u2581"  # SentencePiece's mark of a piece that begins a word
+LAMBDA_MB_PER_VCPU = 1769
 
 
 @dataclass(frozen=True)
@@ -150,8 +151,17 @@ class LoadedModels:
             return model
 
 
+def vcpus(memory_mb: int) -> int:
+    """The vCPUs a function has: Lambda gives one per 1,769 MB (its /proc shows more than it lets run),
+    elsewhere (memory unknown: make run) the machine's."""
+    return max(1, memory_mb // LAMBDA_MB_PER_VCPU) if memory_mb else os.cpu_count() or 1
+
+
 class CTranslate2Engine:
     batch_characters = 20_000  # a round's worth of text: several translate_batch batches (docs/engines.md)
+    # One vCPU translates ~400 characters a second of a Transformer-base model (make bench-engine, one thread
+    # on a shared core: slower than Graviton's): 200,000 leave room in the function's 900 s.
+    max_document_characters: int | None = 200_000
 
     def __init__(self, catalogues: Catalogues, models: LoadedModels, decoding: Decoding) -> None:
         self._catalogues, self._models, self.decoding = catalogues, models, decoding
@@ -159,7 +169,7 @@ class CTranslate2Engine:
     @classmethod
     def from_settings(cls, settings: EngineSettings, clients: EngineClients) -> "CTranslate2Engine":
         source = source_of(settings.models, lambda: clients("s3"))
-        threads = settings.threads or os.cpu_count() or 1
+        threads = settings.threads or vcpus(settings.memory_mb)
         memory = settings.memory_mb * 2**20 * MODEL_MEMORY_SHARE if settings.memory_mb else 8 * 2**30
         decoding = Decoding(settings.beam_size, settings.max_batch_tokens, settings.length_ratio, threads)
         models = LoadedModels(PackageCopies(source, settings.model_cache_dir), threads, int(memory))

@@ -11,6 +11,7 @@ class PseudoEngine:
     whitespace around each line. It serves every pair the service accepts."""
 
     batch_characters = 0  # one document at a time: nothing to gain from more
+    max_document_characters: int | None = None
 
     def serves(self, pair: LanguagePair) -> bool:
         return True
