@@ -53,7 +53,8 @@ def test_every_format_to_a_direct_pair_and_a_pivoted_one_is_the_models_own_outpu
         assert sorted(produced) == sorted([f"en.{name}", f"fr.{name}"])
         for target, translate in (("en", to_english.lines), ("fr", lambda text: to_french.lines(to_english.lines(text)))):
             body = s3().get_object(Bucket="output-docs", Key=produced[f"{target}.{name}"])["Body"].read()
-            assert body == expected(content_type, data, translate, target), (content_type, target)
+            wanted = expected(content_type, data, translate, target)
+            assert formats.contents(body) == formats.contents(wanted), (content_type, target)
             assert body != data and b"[" + target.encode() + b"]" not in body
         entry = details(job_id, "fr")["details"][0]
         assert entry["status"] == "SUCCEEDED"

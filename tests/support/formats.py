@@ -2,6 +2,9 @@
 a real engine must write is then each segment translated by CTranslate2 directly (tests/support/argos.Direct),
 put back by the documents module."""
 
+import io
+import zipfile
+
 from tests.support.office import docx, pptx, xlsx
 from translate_jobs.domain.content_types import DOCX, HTML, PPTX, TEXT, XLIFF, XLSX
 
@@ -27,3 +30,12 @@ def documents() -> dict[str, tuple[str, bytes]]:
         PPTX: ("deck.pptx", pptx()),
         XLSX: ("book.xlsx", xlsx()),
     }
+
+
+def contents(document: bytes) -> dict[str, bytes] | bytes:
+    """What a document holds: an Office package's parts by name (its zip entries carry the time they were
+    written, which two writes of one package do not share), any other document's bytes."""
+    if not document.startswith(b"PK\x03\x04"):
+        return document
+    with zipfile.ZipFile(io.BytesIO(document)) as package:
+        return {name: package.read(name) for name in package.namelist()}
