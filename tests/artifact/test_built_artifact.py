@@ -122,8 +122,8 @@ def test_the_build_is_of_the_current_source(functions):
 
 
 def test_every_function_and_layer_share_one_architecture(built_template, functions):
-    layers = resources_of_type(built_template, "AWS::Serverless::LayerVersion").values()
-    assert set(layers) and all(
+    layers = list(resources_of_type(built_template, "AWS::Serverless::LayerVersion").values())
+    assert len(layers) == 2 and all(
         {function.architecture for function in functions} == set(layer["Properties"]["CompatibleArchitectures"])
         for layer in layers
     )
