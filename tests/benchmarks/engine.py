@@ -22,7 +22,6 @@ import argparse
 import json
 import math
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -197,8 +196,9 @@ loaded = time.perf_counter() - started
 started, cpu = time.perf_counter(), time.process_time()
 engine.translate_segments(docs, LanguagePair("en", "fr"), TranslationOptions())
 print(json.dumps({{"load": loaded, "translate": time.perf_counter() - started, "cpu": time.process_time() - cpu,
-                  "documents": len(docs),
-                  "characters": sum(map(len, docs)), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+                  "documents": len(docs), "characters": sum(map(len, docs)),
+                  # VmHWM, this process's own peak (ru_maxrss would keep the parent's across fork and exec)
+                  "peak_mb": int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024}}))
 """
     code = code.replace(repr(str(package.parent)), repr(str(single_package(package))))
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
@@ -214,6 +214,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="the direct run's CTranslate2 threads")
     parser.add_argument("--skip-pseudo", action="store_true", help="leave out the pseudo-engine job")
     parser.add_argument("--sweep", action="store_true", help="also time beam sizes and batch budgets (the defaults' measurement)")
+    parser.add_argument("--lambda-only", action="store_true", help="only Lambda's shape and the cost model")
     args = parser.parse_args()
 
     from translate_jobs.core.config import BATCH_DEFAULTS
@@ -226,6 +227,16 @@ def main() -> int:
     print(f"{args.documents} documents of {args.sentences} sentences ({each:.0f} characters each), "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}", flush=True)
 
+    if not args.lambda_only:
+        compare(package, docs, batch_size, characters, args)
+    if args.sweep:
+        sweep(package, args.threads)
+    lambda_cost(package, batch_size, args.lambda_documents)
+    return 0
+
+
+def compare(package: Path, docs: list[list[str]], batch_size: int, characters: int, args: argparse.Namespace) -> None:
+    """The same documents directly and as a job, side by side."""
     direct_seconds, direct_cpu, expected, source_tokens, output_tokens = direct(package, docs, args.threads)
     print(f"direct: {direct_seconds:.1f} s; {source_tokens} source tokens ({characters / source_tokens:.2f} characters a token), "
           f"output/source tokens {output_tokens / source_tokens:.2f}", flush=True)
@@ -247,9 +258,10 @@ def main() -> int:
         print(f"| {name} | {seconds:.1f} | {cpu:.1f} | {args.documents / seconds:.1f} | {source_tokens / seconds:.0f} | "
               f"{source_tokens / cpu:.0f} | {ratios}")
 
-    if args.sweep:
-        sweep(package, args.threads)
-    shape = lambda_batch(package, args.lambda_documents)
+
+def lambda_cost(package: Path, batch_size: int, documents_timed: int) -> None:
+    """One thread's batch in Lambda's shape, and the cost model from it."""
+    shape = lambda_batch(package, documents_timed)
     # One thread on a vCPU of its own (Lambda's 1,769 MB): the CPU time it used; the wall time here also
     # holds the waits for this machine's shared cores.
     per_document = shape["cpu"] / shape["documents"]
@@ -268,9 +280,6 @@ def main() -> int:
         with_service = engine_cost + SERVICE_PER_DOCUMENT * count
         print(f"| {count:,} | ${engine_cost:,.0f} ({gb_seconds / 3600:,.0f} GB-hours) | ${with_service:,.0f} | "
               f"${count * 2000 * TRANSLATE_PER_CHARACTER:,.0f} |")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\n(peak resident memory of this benchmark process: {peak:.0f} MB)")
-    return 0
 
 
 if __name__ == "__main__":

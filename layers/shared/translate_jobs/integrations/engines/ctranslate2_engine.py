@@ -162,9 +162,9 @@ def vcpus(memory_mb: int) -> int:
 
 class CTranslate2Engine:
     batch_characters = 20_000  # a round's worth of text: several translate_batch batches (docs/engines.md)
-    # One vCPU translates ~400 characters a second of a Transformer-base model (make bench-engine, one thread
-    # on a shared core: slower than Graviton's): 200,000 leave room in the function's 900 s.
-    max_document_characters: int | None = 200_000
+    # One thread translates 1,500-2,000 characters a CPU-second with a Transformer-base model (make bench-engine):
+    # 500,000 take 250-330 s, room in the function's 900 s for a slower core and a retry.
+    max_document_characters: int | None = 500_000
 
     def __init__(self, catalogues: Catalogues, models: LoadedModels, decoding: Decoding) -> None:
         self._catalogues, self._models, self.decoding = catalogues, models, decoding
