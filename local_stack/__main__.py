@@ -15,7 +15,7 @@ from local_stack import faults, terminal
 from local_stack.app import App
 from local_stack.eventbridge import time_scale
 from local_stack.faults import FaultPlan
-from local_stack.product import CONSOLE_START_DEFAULTS, TRANSLATE_JOBS
+from local_stack.product import CONSOLE_START_DEFAULTS, TRANSLATE_JOBS, engine_problem, with_absolute_models
 from local_stack.retention import retention_seconds
 from local_stack.runtime import FunctionError
 from local_stack.stack import EmulatorUnavailableError, LocalStack, PortInUseError, ensure_port_free, invoke_function
@@ -51,7 +51,7 @@ def parameter_overrides(pairs: list[str]) -> dict[str, str]:
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
-        parameters = parameter_overrides(args.parameter_overrides)
+        parameters = with_absolute_models(parameter_overrides(args.parameter_overrides))
         plan = FaultPlan.parse(args.faults, APP.faults) if args.faults else None
         time_scale()  # LOCAL_SCHEDULE_SCALE, checked before anything starts
         retention_seconds()  # LOCAL_RETENTION_SECONDS too
@@ -100,6 +100,11 @@ def _serve(args: argparse.Namespace, parameters: dict[str, str], plan: FaultPlan
     except KeyboardInterrupt:  # Ctrl-C while starting: no traceback, nothing left running
         local.stop()
         return 130
+    problem, engine_note = engine_problem(local.stack, parameters) if local.stack else (None, None)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        local.stop()
+        return 2
     views = start_views(local, out, args.console_port, CONSOLE_START_DEFAULTS)  # job lines here, the console in the browser
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -108,6 +113,7 @@ def _serve(args: argparse.Namespace, parameters: dict[str, str], plan: FaultPlan
     if time_scale() != 1:
         overrides += f"\n  schedules and retries run {1 / time_scale():g}x as fast (LOCAL_SCHEDULE_SCALE={time_scale():g})"
     notice = f"\n  note: {local.notice}" if local.notice else ""
+    notice += f"\n  {engine_note}" if engine_note else ""
     if plan is not None:
         notice += f"\n  faults injected into the functions' AWS calls: {args.faults} (see README: Faults)"
     out.say(

@@ -113,10 +113,11 @@ def test_function_roles_are_the_ones_sam_generates(stack: Stack) -> None:
 
 
 def test_parameter_overrides_reach_the_functions_environment() -> None:
-    assert plan(ACCOUNT, REGION, app=TRANSLATE_JOBS).runtime.find("TranslateBatchFunction").environment["BATCH_SIZE"] == "10"
+    # 0: the engine's own batch size
+    assert plan(ACCOUNT, REGION, app=TRANSLATE_JOBS).runtime.find("TranslateBatchFunction").environment["BATCH_SIZE"] == "0"
     overridden = plan(ACCOUNT, REGION, parameter_overrides(["BatchSize=1"]), TRANSLATE_JOBS)
     assert overridden.runtime.find("TranslateBatchFunction").environment["BATCH_SIZE"] == "1"
-    for bad in ["BatchSize=0", "BatchSize=many", "NoSuchParameter=1", "LogLevel=LOUD", "BatchSize"]:
+    for bad in ["BatchSize=-1", "BatchSize=many", "NoSuchParameter=1", "LogLevel=LOUD", "BatchSize"]:
         with pytest.raises(ValueError, match="^error: "):
             parameter_overrides([bad])
 
