@@ -362,3 +362,29 @@ def s3_tags_deleted_with_their_object() -> Callable[[], None]:
         S3Backend.delete_object = original  # type: ignore[method-assign]
 
     return undo
+
+
+def stopped_executions_stay_aborted() -> Callable[[], None]:
+    """An execution stopped by StopExecution ends ABORTED, whatever its interpreter does next (AWS). moto 5.2.5
+    prunes the evaluation of a stopped execution's state mid-way, which leaves that state's stack short: a
+    stop landing as a Task begins made its resource ``'dict' object has no attribute 'region'``, and moto's
+    ``Environment.set_error`` then overwrote the stop, so the execution ended FAILED (States.Runtime) and
+    the reconciler reported a failure instead of a stop. Here a stopped program stays stopped. Undo with
+    the returned function."""
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
+
+    original = Environment.set_error
+
+    @functools.wraps(original)
+    def set_error(self: Any, error: Any) -> None:
+        if isinstance(self._program_state, ProgramStopped):
+            return
+        original(self, error)
+
+    Environment.set_error = set_error  # type: ignore[method-assign]
+
+    def undo() -> None:
+        Environment.set_error = original  # type: ignore[method-assign]
+
+    return undo

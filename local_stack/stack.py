@@ -22,6 +22,7 @@ from local_stack.moto_patches import (
     s3_listing_during_deletes,
     s3_no_such_upload,
     s3_tags_deleted_with_their_object,
+    stopped_executions_stay_aborted,
 )
 from local_stack.provision import Stack, create_bucket, plan, provision
 from local_stack.runtime import install_moto_lambda
@@ -239,8 +240,8 @@ class LocalStack:
 def patch_moto_before_provisioning() -> list[Callable[[], None]]:
     """moto's Step Functions, patched before template.yaml's state machine is parsed: its JSON Lines ItemReader
     (else moto refuses the definition) and its Distributed Map (else moto warns that it ignores the Map's
-    failure tolerance). Undo each, last first."""
-    return [json_lines_item_reader(), iterative_distributed_map()]
+    failure tolerance); and a stopped execution ends ABORTED. Undo each, last first."""
+    return [json_lines_item_reader(), iterative_distributed_map(), stopped_executions_stay_aborted()]
 
 
 def patch_moto_for(stack: Stack, account_id: str, region: str) -> list[Callable[[], None]]:
