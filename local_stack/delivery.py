@@ -75,6 +75,9 @@ class StreamDelivery(_Clients):
     pending: list[dict[str, Any]] = field(default_factory=list)
     attempts: int = 0
     _bisected: int = 0  # the batch limit while a failing batch is split in halves (0: none)
+    # Where the reader is, kept across restarts (local_stack.persistence.LocalState: cursor, set_cursor), as Lambda
+    # keeps an event source mapping's position: a restart goes on after the last record delivered.
+    cursors: Any = None
     _iterator: str | None = None
     _stream_arn: str = ""
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -86,9 +89,10 @@ class StreamDelivery(_Clients):
                 "LatestStreamArn"
             ]
             shard = streams.describe_stream(StreamArn=self._stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
-            self._iterator = streams.get_shard_iterator(
-                StreamArn=self._stream_arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
-            )["ShardIterator"]
+            delivered = self.cursors.cursor(self._stream_arn) if self.cursors else None
+            position = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": delivered} if delivered else {
+                "ShardIteratorType": "TRIM_HORIZON"}
+            self._iterator = streams.get_shard_iterator(StreamArn=self._stream_arn, ShardId=shard, **position)["ShardIterator"]
         while True:
             response = streams.get_records(ShardIterator=self._iterator, Limit=1000)
             self._iterator = response["NextShardIterator"]
@@ -123,10 +127,13 @@ class StreamDelivery(_Clients):
                     continue
                 first, reason = 0, f"the function failed: {error}"
             if first == len(batch):
+                self._delivered(sequence[-1])
                 del self.pending[: len(batch)]
                 delivered += len(batch)
                 self.attempts, self._bisected = 0, 0
                 continue
+            if first:
+                self._delivered(sequence[first - 1])
             del self.pending[:first]  # the records before the first failure are done
             delivered += first
             self.attempts += 1
@@ -134,9 +141,14 @@ class StreamDelivery(_Clients):
                 return delivered  # retried from the failed record on the next pump
             rest = len(batch) - first
             self._send_to_on_failure(self.pending[:rest], reason)
+            self._delivered(sequence[-1])
             del self.pending[:rest]
             self.attempts, self._bisected = 0, 0
         return delivered
+
+    def _delivered(self, sequence_number: str) -> None:
+        if self.cursors:
+            self.cursors.set_cursor(self._stream_arn, sequence_number)
 
     def _send_to_on_failure(self, records: list[dict[str, Any]], reason: str) -> None:
         """What Lambda sends to an OnFailure destination: a description of the batch, not the records."""
@@ -217,7 +229,7 @@ class QueueDelivery(_Clients):
         return len(messages)
 
 
-def deliveries(stack: Stack, region: str = "us-east-1") -> list[Any]:
+def deliveries(stack: Stack, region: str = "us-east-1", cursors: Any = None) -> list[Any]:
     """One delivery per DynamoDB and SQS event of the template's functions."""
     found: list[Any] = []
     for function, props in _event_sources(stack, "DynamoDB"):
@@ -232,6 +244,7 @@ def deliveries(stack: Stack, region: str = "us-east-1") -> list[Any]:
                 on_failure=props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination"),
                 region=region,
                 bisect=props.get("BisectBatchOnFunctionError") in (True, "true", "True"),
+                cursors=cursors,
             )
         )
     for function, props in _event_sources(stack, "SQS"):
@@ -279,6 +292,6 @@ class DeliveryLoop:
             self._thread.join(timeout=5)
 
 
-def start_local_delivery(stack: Stack, region: str = "us-east-1") -> DeliveryLoop:
+def start_local_delivery(stack: Stack, region: str = "us-east-1", cursors: Any = None) -> DeliveryLoop:
     create_local_events_queue(stack, region)
-    return DeliveryLoop(deliveries(stack, region)).start()
+    return DeliveryLoop(deliveries(stack, region, cursors)).start()

@@ -188,10 +188,10 @@ def _before_send(request: Any, event_name: str = "", **kwargs: Any) -> AWSRespon
         return None
     plan.count(f"{service}:{error[0]}")
     request.injected_fault = True  # see _stub_faulted_requests_only_once
-    return _error_response(request, service, *error)
+    return error_response(request, service, *error)
 
 
-def _error_response(request: Any, service: str, code: str, status: int, message: str) -> AWSResponse:
+def error_response(request: Any, service: str, code: str, status: int, message: str) -> AWSResponse:
     request_id = str(uuid.uuid4())
     protocol = _PROTOCOLS.get(service, "json")
     if protocol == "rest-xml":

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from local_stack import moto_speed
+from local_stack import foreground, moto_speed
 from local_stack.front import ApiFront
 from local_stack.iam import enable as enable_iam
 from local_stack.iam.roles import create_data_access_role
@@ -51,8 +51,10 @@ def configure_moto(url: str) -> None:
 def stack_exists(region: str) -> bool:
     """Has a `make run` already provisioned template.yaml in the emulator the SDK points at?"""
     import boto3
+    from botocore.config import Config
 
-    lambda_ = boto3.client("lambda", region_name=region)
+    # One attempt, quickly: a stack that does not answer is reported, not waited for.
+    lambda_ = boto3.client("lambda", region_name=region, config=Config(retries={"total_max_attempts": 1}, connect_timeout=5))
     try:
         lambda_.get_function(FunctionName=plan(DEFAULT_ACCOUNT, region).runtime.find("ApiFunction").name)
     except lambda_.exceptions.ResourceNotFoundException:
@@ -103,6 +105,9 @@ class LocalStack:
     _delivery: Any = None  # local_stack.delivery: stream and queue events to their functions
     _eventbridge: Any = None  # local_stack.eventbridge: rules, schedules, Step Functions' events
     _retention: Any = None  # local_stack.retention: what moto may forget, swept periodically
+    # local_stack.persistence.LocalState: the embedded emulator's state, kept in a folder (None: in memory only)
+    state: Any = None
+    resumed: int = 0  # workflow executions started again after a restart
 
     @property
     def emulator_url(self) -> str:
@@ -156,17 +161,23 @@ class LocalStack:
         self._undos += patch_moto_before_provisioning()
         self.stack = provision(DEFAULT_ACCOUNT, self.region, self.parameters)
         self.stack.runtime.apply_environment()
+        from local_stack.moto_patches import DYNAMODB_LOCK
+
+        if self.state:  # what the last run kept, over what was just provisioned; every change recorded from now on
+            self.state.restore(template_id())
+            self._undos.append(self.state.start(locks=[DYNAMODB_LOCK]))
         self._undos += patch_moto_for(self.stack, DEFAULT_ACCOUNT, self.region)
         from local_stack.delivery import start_local_delivery
 
-        self._delivery = start_local_delivery(self.stack, self.region)
+        self._delivery = start_local_delivery(self.stack, self.region, cursors=self.state)
         from local_stack.eventbridge import start_local_eventbridge
 
         self._eventbridge = start_local_eventbridge(self.stack, self.region)
-        from local_stack.moto_patches import DYNAMODB_LOCK
         from local_stack.retention import WorkData, start_retention
 
         _, self._retention = start_retention(DYNAMODB_LOCK, WorkData.of(self.stack))
+        if self.state:
+            self.resumed = self.state.resume_executions()
 
     def _use_external_emulator(self) -> None:
         """Serve the API over an emulator that is already running.
@@ -217,11 +228,6 @@ class LocalStack:
             self._delivery.stop()
         if self._eventbridge:
             self._eventbridge.stop()
-        if self._server:
-            # The embedded emulator keeps its state in this process's moto backends: reset them, so a
-            # stopped `make run` leaves nothing behind (as a moto_server process would) and the next provisions afresh.
-            reset = urllib.request.Request(f"{self.emulator_url}/moto-api/reset", method="POST")
-            urllib.request.urlopen(reset, timeout=30).close()
         # Each server notices a shutdown within its poll interval (moto's is 0.5 s): stop both at once.
         emulator = threading.Thread(target=self._server.stop) if self._server else None
         if emulator:
@@ -230,6 +236,15 @@ class LocalStack:
             self._front.stop()
         if emulator:
             emulator.join()
+        if self.state:
+            foreground.idle(timeout=5)  # requests already taken are answered (and recorded) first
+            self.state.close()  # saved; a change after this is refused, never lost
+        if self._server:
+            # The embedded emulator keeps its state in this process's moto backends: reset them, so a
+            # stopped `make run` leaves nothing behind (as a moto_server process would) and the next provisions afresh.
+            from moto.moto_api._internal.models import moto_api_backend
+
+            moto_api_backend.reset()
         while self._undos:  # last made, first undone: a patch of a patched method restores the patched one
             self._undos.pop()()
         if self._mock:
@@ -253,10 +268,27 @@ def patch_moto_for(stack: Stack, account_id: str, region: str) -> list[Callable[
     return [*undos, enable_iam(stack.runtime, account_id, region, stack.state_machine_role_arn)[1]]
 
 
-def invoke_function(function: str, event: Any, region: str = "us-east-1") -> Any:
-    """``sam local invoke`` without Docker: run one function on one event against a running stack."""
-    endpoint = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")
+def template_id() -> str:
+    """template.yaml as it is now (a kept state saved under another gets the resources it adds)."""
+    import hashlib
+
+    from local_stack.template import ROOT
+
+    return hashlib.sha256((ROOT / "template.yaml").read_bytes()).hexdigest()
+
+
+def invoke_function(function: str, event: Any, endpoint: str, region: str = "us-east-1") -> Any:
+    """``sam local invoke`` without Docker: run one function on one event against the stack running at ``endpoint``."""
     os.environ.update(local_environment(endpoint, region))
+    try:
+        provisioned = stack_exists(region)
+    except Exception as error:  # noqa: BLE001 - whatever stops the emulator from answering, the user's fix is the same
+        raise EmulatorUnavailableError(
+            f"error: no local stack answers at {endpoint} ({type(error).__name__}); start one with `make run`, "
+            "or point EMULATOR_PORT (or AWS_ENDPOINT_URL) at the one running"
+        ) from None
+    if not provisioned:
+        raise EmulatorUnavailableError(f"error: the emulator at {endpoint} has no translate-jobs stack (is it a `make run`?)")
     stack = plan(DEFAULT_ACCOUNT, region)
     function_spec = stack.runtime.find(function)
     os.environ.update(function_spec.environment)
