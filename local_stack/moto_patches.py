@@ -388,3 +388,53 @@ def stopped_executions_stay_aborted() -> Callable[[], None]:
         Environment.set_error = original  # type: ignore[method-assign]
 
     return undo
+
+
+IDEMPOTENCY_WINDOW_SECONDS = 600  # DynamoDB: "a client token is valid for 10 minutes after the first request"
+
+
+def idempotent_transactions() -> Callable[[], None]:
+    """TransactWriteItems with a ClientRequestToken, as DynamoDB: within 10 minutes of a transaction that
+    succeeded, the same token with the same items succeeds again without writing anything; with other
+    items, IdempotentParameterMismatchException. moto 5.2.5 ignores the token and applies the items again,
+    so an SDK retry of a transaction whose answer was lost (a timeout after the write) failed its
+    conditions, or counted twice. botocore fills the token in (idempotencyToken) and a retry resends it.
+    The tokens are kept on the DynamoDB backend (so a kept state keeps them). Undo with the returned function."""
+    import hashlib
+    import json
+    import time
+
+    from moto.dynamodb.exceptions import DynamodbException
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.transact_write_items
+
+    class IdempotentParameterMismatch(DynamodbException):
+        def __init__(self) -> None:
+            super().__init__("com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
+                             "The request uses the same client token as a previous, but non-identical request.")
+
+    @functools.wraps(original)
+    def transact_write_items(handler: Any) -> Any:
+        token = handler.body.get("ClientRequestToken")
+        if not token:
+            return original(handler)
+        backend, now = handler.dynamodb_backend, time.time()
+        seen: dict[str, tuple[float, str, Any]] = backend.__dict__.setdefault("client_request_tokens", {})
+        while seen and next(iter(seen.values()))[0] < now - IDEMPOTENCY_WINDOW_SECONDS:  # oldest first
+            seen.pop(next(iter(seen)))
+        items = hashlib.sha256(json.dumps(handler.body["TransactItems"], sort_keys=True).encode()).hexdigest()
+        if token in seen:
+            if seen[token][1] != items:
+                raise IdempotentParameterMismatch()
+            return seen[token][2]
+        result = original(handler)
+        seen[token] = (now, items, result)
+        return result
+
+    DynamoHandler.transact_write_items = transact_write_items  # type: ignore[method-assign,assignment]
+
+    def undo() -> None:
+        DynamoHandler.transact_write_items = original  # type: ignore[method-assign]
+
+    return undo

@@ -17,6 +17,7 @@ from local_stack.iam import enable as enable_iam
 from local_stack.iam.roles import create_data_access_role
 from local_stack.moto_patches import (
     atomic_moto_dynamodb,
+    idempotent_transactions,
     iterative_distributed_map,
     json_lines_item_reader,
     s3_listing_during_deletes,
@@ -151,9 +152,6 @@ class LocalStack:
         self._mock = mock_aws(config=MOTO_CONFIG)  # type: ignore[call-overload]  # (a plain dict, not its TypedDict)
         self._mock.start()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the functions' logs are the log
-        self._server = ThreadedMotoServer(ip_address=self.host, port=self.emulator_port, verbose=False)
-        self._server.start()
-        configure_moto(self.emulator_url)
         os.environ.update(environment)
         # moto's Step Functions calls Lambda (and S3, for the Map's ItemReader) in-process while mock_aws is
         # active, else through http://localhost:$MOTO_PORT (5000 unless told): the port it actually serves.
@@ -166,6 +164,10 @@ class LocalStack:
         if self.state:  # what the last run kept, over what was just provisioned; every change recorded from now on
             self.state.restore(template_id())
             self._undos.append(self.state.start(locks=[DYNAMODB_LOCK]))
+        # Served once restored: a request answered before would be overwritten by the restore, its answer a lie.
+        self._server = ThreadedMotoServer(ip_address=self.host, port=self.emulator_port, verbose=False)
+        self._server.start()
+        configure_moto(self.emulator_url)
         self._undos += patch_moto_for(self.stack, DEFAULT_ACCOUNT, self.region)
         from local_stack.delivery import start_local_delivery
 
@@ -263,8 +265,8 @@ def patch_moto_for(stack: Stack, account_id: str, region: str) -> list[Callable[
     """What every in-process stack runs with once provisioned (`make run`'s and the tests'): the template's
     functions as moto's Lambda, moto's fixes and speed-ups, and IAM enforced (each function calls AWS as its
     own role, authorized by the emulator). Undo each, last first."""
-    undos = [install_moto_lambda(stack.runtime), atomic_moto_dynamodb(), s3_no_such_upload(), s3_listing_during_deletes(),
-             s3_tags_deleted_with_their_object(), moto_speed.install()]
+    undos = [install_moto_lambda(stack.runtime), atomic_moto_dynamodb(), idempotent_transactions(), s3_no_such_upload(),
+             s3_listing_during_deletes(), s3_tags_deleted_with_their_object(), moto_speed.install()]
     return [*undos, enable_iam(stack.runtime, account_id, region, stack.state_machine_role_arn)[1]]
 
 

@@ -160,6 +160,8 @@ class Recorder:
     def _wrap_stubber(self) -> Callable[[], None]:
         from moto.core.botocore_stubber import BotocoreStubber
 
+        from local_stack.faults import buffer_body
+
         original = BotocoreStubber.__call__
         recorder = self
 
@@ -171,8 +173,7 @@ class Recorder:
             service, operation = MOTO_SERVICE.get(parts[1], parts[1].replace("-", "")), parts[2]
             if not recorder.wants(service, operation):
                 return original(stubber, event_name, request, **kwargs)
-            if hasattr(request.body, "read"):  # a streamed upload: read once, kept for the record and for moto
-                request.body = request.body.read()
+            buffer_body(request)  # a streamed upload, read once: for the record and for moto
 
             def record(seed: str, account: str, response: Any) -> tuple[Any, ...] | None:
                 if response is None or response.status_code >= 300:

@@ -18,6 +18,7 @@ from tests.support.stack import ACCOUNT, REGION, configure, http_event, start_re
 from translate_jobs.integrations.engines import PseudoEngine
 
 FAULTS = "rate=0.08,kill=0.05,timeout=0.02"  # 8% of every AWS call of the functions, 5% of output writes kill the batch
+LOST = "lost=0.05"  # 5% of the functions' AWS calls are applied and their answer lost: the SDK retries them
 TERMINAL = ("COMPLETED", "COMPLETED_WITH_ERROR", "FAILED", "STOPPED")
 
 
@@ -136,21 +137,41 @@ def usage_is_zero() -> bool:
     return (int(item["Running"]["N"]), int(item["Queued"]["N"])) == (0, 0)
 
 
-def chaos_run(buckets: Any, monkeypatch: Any, faults: Any, seed: int) -> None:
-    all_jobs, plan = run_jobs(buckets, monkeypatch, faults, f"{FAULTS},seed={seed}")
+def chaos_run(buckets: Any, monkeypatch: Any, faults: Any, seed: int, spec: str = FAULTS) -> None:
+    all_jobs, plan = run_jobs(buckets, monkeypatch, faults, f"{spec},seed={seed}")
     injected = sum(plan.injected.values())
     print(f"\nseed {seed}: {injected} faults in {plan.calls} AWS calls of the functions: {dict(sorted(plan.injected.items()))}")
     for job in all_jobs:
         check(job)
     assert usage_is_zero()
-    assert plan.calls > 200 and injected >= 0.02 * plan.calls  # the run really was a bad day (8% asked, plus kills)
+    assert_one_job_per_start()
+    assert plan.calls > 200 and injected >= 0.02 * plan.calls  # the run really was a bad day (5-8% asked, plus kills)
+    if spec == LOST:
+        assert sum(count for what, count in plan.injected.items() if what.endswith("lost answer")) >= 0.02 * plan.calls
+
+
+def assert_one_job_per_start() -> None:
+    """No Start made two jobs: one job per ClientToken, and no job without one of this run's tokens."""
+    items = boto3.client("dynamodb", region_name=REGION).scan(TableName="translate-jobs-JobsTable")["Items"]
+    tokens = [item["ClientToken"]["S"] for item in items if "ClientToken" in item]
+    assert sorted(tokens) == sorted(job.token for job in jobs()), tokens
 
 
 def test_jobs_end_as_without_faults_when_aws_fails_eight_percent_of_calls(buckets, monkeypatch, faults):
     chaos_run(buckets, monkeypatch, faults, seed=1)
 
 
+def test_jobs_end_as_without_faults_when_answers_are_lost_after_the_write(buckets, monkeypatch, faults):
+    chaos_run(buckets, monkeypatch, faults, seed=1, spec=LOST)
+
+
 @pytest.mark.chaos
 @pytest.mark.parametrize("seed", [2, 3, 4, 5])
 def test_more_seeds(buckets, monkeypatch, faults, seed):
     chaos_run(buckets, monkeypatch, faults, seed=seed)
+
+
+@pytest.mark.chaos
+@pytest.mark.parametrize("seed", [2, 3, 4, 5])
+def test_more_seeds_of_lost_answers(buckets, monkeypatch, faults, seed):
+    chaos_run(buckets, monkeypatch, faults, seed=seed, spec=f"{LOST},rate=0.03")
