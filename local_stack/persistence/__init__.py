@@ -47,6 +47,7 @@ class Restored:
     refused: int = 0  # journal records moto refused on replay (should be none)
     added: list[str] = field(default_factory=list)  # resources template.yaml added since the state was saved
     template_changed: bool = False
+    seconds: float = 0.0  # how long the restore took
 
     def describe(self) -> str:
         if self.snapshot_time is None and not self.replayed:
@@ -58,7 +59,7 @@ class Restored:
             parts.append(f"{self.replayed} changes replayed from the journal (the last stop was not clean)")
         if self.refused:
             parts.append(f"{self.refused} of them refused by moto (see the log)")
-        return "restored: " + ", ".join(parts)
+        return f"restored in {self.seconds:.1f} s: " + ", ".join(parts)
 
 
 class LocalState:
@@ -118,6 +119,7 @@ class LocalState:
         ``template`` identifies template.yaml: a state saved under another gets the resources it adds."""
         import moto
 
+        began = time.perf_counter()
         self._template = template
         restored = Restored()
         provisioned = backends.in_use()
@@ -132,7 +134,7 @@ class LocalState:
             if (saved.get("format"), saved.get("moto")) != (FORMAT, moto.__version__):
                 raise StateError(f"error: {self.folder} was saved by another version (moto {saved.get('moto')}, "
                                  f"this checkout uses {moto.__version__}); `make run FRESH=1` (or `make reset`) starts empty")
-            backends.install(saved["backends"])
+            backends.install(saved["backends"], saved["indexes"])
             restored.snapshot_time = saved["time"]
             restored.template_changed = saved["template"] != template
             if restored.template_changed:
@@ -144,7 +146,8 @@ class LocalState:
         finally:
             undo_seeding()
         self.generation += 1  # this run's journal
-        self._snapshot_due = restored.replayed > 0 or restored.template_changed
+        self._snapshot_due = restored.replayed > 0  # folded into a snapshot soon: the next start replays less
+        restored.seconds = time.perf_counter() - began
         self.restored = restored
         return restored
 
@@ -191,6 +194,10 @@ class LocalState:
         self._locks = tuple(locks)
         self._recorder.generation = self.generation
         self._journal = journal.Journal(self.folder / f"journal-{self.generation:08d}.log")
+        if not (self.folder / SNAPSHOT).exists() or self.restored.template_changed:
+            # What provisioning made (a generated secret: the NextToken key) exists nowhere else: saved before
+            # anything is served, so that even a kill in the first second keeps it.
+            self.snapshot()
         undo = self._recorder.install()
         self._thread = threading.Thread(target=self._snapshots, name="local-state", daemon=True)
         self._thread.start()
@@ -285,7 +292,7 @@ class LocalState:
 
         state["moto"] = moto.__version__
         for attempt in range(5):  # something changed a backend without the locks (a retention sweep): again
-            state["backends"] = backends.in_use()
+            state["backends"], state["indexes"] = backends.in_use(), backends.indexes()
             file.seek(0)
             file.truncate()
             try:

@@ -46,17 +46,42 @@ def in_use() -> dict[Key, Any]:
     return found
 
 
+# A BackendDict's own attributes; any other is a service's index over all its backends (S3's bucket -> account).
+_BACKEND_DICT_ATTRIBUTES = {"backend", "service_name", "_use_boto3_regions", "_additional_regions", "_id"}
+
+
+def indexes() -> dict[str, dict[str, Any]]:
+    """What kept services hold beside their backends (S3's ``bucket_accounts``: which account owns a name)."""
+    from moto.core.base_backend import BackendDict
+
+    found: dict[str, dict[str, Any]] = {}
+    for backend_dict in list(BackendDict._instances):  # type: ignore[misc]
+        extra = {name: value for name, value in vars(backend_dict).items() if name not in _BACKEND_DICT_ATTRIBUTES}
+        if extra and kept(backend_dict.service_name):
+            found[backend_dict.service_name] = extra
+    return found
+
+
 def dump(state: dict[str, Any], file: IO[bytes]) -> None:
     """Pickle ``state`` (which holds ``in_use()``'s backends) to ``file``."""
     _Pickler(file).dump(state)
 
 
-def install(backends: dict[Key, Any]) -> None:
-    """Make restored backends moto's own, each in place of the one moto has (or would make)."""
+def install(backends: dict[Key, Any], saved_indexes: dict[str, dict[str, Any]]) -> None:
+    """Make restored backends moto's own, each in place of the one moto has (or would make), and their indexes
+    (a restored bucket unknown to S3's would be made again, empty, by the next CreateBucket of its name)."""
     from moto.backends import get_backend
 
     for (service, account, region), backend in backends.items():
         dict.__setitem__(get_backend(service)[account], region, backend)  # type: ignore[call-overload]
+    for service, attributes in saved_indexes.items():
+        live = get_backend(service)  # type: ignore[call-overload]
+        for name, value in attributes.items():
+            current = getattr(live, name, None)
+            if isinstance(current, dict) and isinstance(value, dict):
+                current.update(value)  # what provisioning just made (a template's new bucket) stays too
+            else:
+                setattr(live, name, value)
 
 
 def add_missing_resources(provisioned: dict[Key, Any], restored: dict[Key, Any]) -> list[str]:

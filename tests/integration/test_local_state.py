@@ -126,6 +126,9 @@ def test_a_clean_stop_saves_a_snapshot_and_jobs_and_list_tokens_survive_it(tmp_p
             OutputDataConfig={"S3Uri": "s3://translate-jobs-demo-output/out/"},
             DataAccessRoleArn="arn:aws:iam::123456789012:role/TranslateDemoDataAccess")
         assert again["JobId"] == jobs[0]
+        # The documents too, in a bucket the stack creates at each start (CreateBucket of a restored bucket is a no-op)
+        cli = clients(local.emulator_url)
+        assert cli.s3.get_object(Bucket="translate-jobs-demo-input", Key="docs/a.txt")["Body"].read() == b"Hello\n"
         # The same template.yaml: what the user deleted stays deleted
         assert not local.state.restored.template_changed
         with pytest.raises(ClientError, match="NonExistentQueue"):
