@@ -4,6 +4,7 @@ Fixtures live in the conftest.py of the folder that needs them (tests/unit, test
 helpers that tests share live in tests/support.
 """
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,16 @@ import pytest
 from tests.support import use_test_environment
 
 use_test_environment()
+_STATE_FOLDERS = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def local_state_folder(tmp_path_factory: Any, monkeypatch: Any) -> Any:
+    """Each test's `make run` keeps its state in a folder of its own (never the checkout's .local-state,
+    which a developer's `make run` may hold): LOCAL_STATE_DIR, inherited by the subprocesses tests start."""
+    folder = tmp_path_factory.getbasetemp() / f"local-state-{next(_STATE_FOLDERS)}"
+    monkeypatch.setenv("LOCAL_STATE_DIR", str(folder))
+    return folder
 
 
 @pytest.hookimpl(hookwrapper=True)
