@@ -161,14 +161,14 @@ class LocalStack:
         self.stack.runtime.apply_environment()
         from local_stack.moto_patches import DYNAMODB_LOCK
 
-        if self.state:  # what the last run kept, over what was just provisioned; every change recorded from now on
+        self._undos += patch_moto_for(self.stack, DEFAULT_ACCOUNT, self.region)
+        if self.state:  # what the last run kept, over what was just provisioned (moto patched, as when it was recorded)
             self.state.restore(template_id())
-            self._undos.append(self.state.start(locks=[DYNAMODB_LOCK]))
+            self._undos.append(self.state.start(locks=[DYNAMODB_LOCK]))  # every change recorded from now on
         # Served once restored: a request answered before would be overwritten by the restore, its answer a lie.
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.emulator_port, verbose=False)
         self._server.start()
         configure_moto(self.emulator_url)
-        self._undos += patch_moto_for(self.stack, DEFAULT_ACCOUNT, self.region)
         from local_stack.delivery import start_local_delivery
 
         self._delivery = start_local_delivery(self.stack, self.region, cursors=self.state)

@@ -30,8 +30,10 @@ from local_stack.persistence.recorder import CHANGES, Recorder, replay, replay_m
 log = logging.getLogger(__name__)
 FORMAT = 1
 SNAPSHOT = "snapshot.pickle"
-SNAPSHOT_AFTER_BYTES = 64 * 1024 * 1024  # of journal: bounds the replay at the next start
-SNAPSHOT_AFTER_SECONDS = 300.0  # a journal with anything in it is folded into a snapshot this often
+# A snapshot once the journal holds this much, or as much as the last snapshot if more: it bounds the replay
+# after a crash (a few minutes at most: moto applies a few hundred changes a second), and a snapshot, which holds every
+# change back while it is taken (in proportion to the state), comes no more often than the state's size in changes.
+SNAPSHOT_AFTER_BYTES = 32 * 1024 * 1024
 
 
 class StateError(RuntimeError):
@@ -77,7 +79,7 @@ class LocalState:
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._snapshot_lock = threading.Lock()
-        self._last_snapshot = time.monotonic()
+        self._last_snapshot_size = 0
         self._snapshot_due = False
 
     # -- the folder --
@@ -131,10 +133,12 @@ class LocalState:
                 except Exception as error:  # noqa: BLE001 - any failure to read it means the same to the user
                     raise StateError(f"error: cannot read {snapshot_path} ({error}); "
                                      "`make run FRESH=1` (or `make reset`) starts empty") from None
-            if (saved.get("format"), saved.get("moto")) != (FORMAT, moto.__version__):
-                raise StateError(f"error: {self.folder} was saved by another version (moto {saved.get('moto')}, "
+            if not isinstance(saved, dict) or (saved.get("format"), saved.get("moto")) != (FORMAT, moto.__version__):
+                version = saved.get("moto") if isinstance(saved, dict) else "unknown"
+                raise StateError(f"error: {self.folder} was saved by another version (moto {version}, "
                                  f"this checkout uses {moto.__version__}); `make run FRESH=1` (or `make reset`) starts empty")
             backends.install(saved["backends"], saved["indexes"])
+            self._last_snapshot_size = snapshot_path.stat().st_size
             restored.snapshot_time = saved["time"]
             restored.template_changed = saved["template"] != template
             if restored.template_changed:
@@ -180,9 +184,9 @@ class LocalState:
         else:
             try:
                 ok = replay(record)
-            except Exception:  # noqa: BLE001 - one record moto refuses must not stop the start
-                log.exception("could not replay a journal record (%s)", kind)
-                ok = False
+            except Exception as error:  # noqa: BLE001 - one record moto refuses must not stop the start
+                log.warning("moto refused a replayed change (%s %s): %s", kind, record[3:6], error)
+                return False
             if not ok:
                 log.warning("moto refused a replayed change (%s %s)", kind, record[3:6])
             return ok
@@ -251,9 +255,7 @@ class LocalState:
             current = self._journal
             if current is None:
                 return
-            grown = current.size >= SNAPSHOT_AFTER_BYTES
-            stale = current.records and time.monotonic() - self._last_snapshot >= SNAPSHOT_AFTER_SECONDS
-            if grown or stale or self._snapshot_due:
+            if current.size >= max(SNAPSHOT_AFTER_BYTES, self._last_snapshot_size) or self._snapshot_due:
                 try:
                     self.snapshot()
                 except Exception:  # noqa: BLE001 - the journal still has everything; try again later
@@ -279,12 +281,13 @@ class LocalState:
                     self._recorder.sequence = 0
                 file.flush()
                 os.fsync(file.fileno())
+            self._last_snapshot_size = temporary.stat().st_size
             os.replace(temporary, self.folder / SNAPSHOT)
             _fsync_folder(self.folder)
             for older, path in self._journals():
                 if older < generation:
                     path.unlink()
-            self._last_snapshot, self._snapshot_due = time.monotonic(), False
+            self._snapshot_due = False
 
     @staticmethod
     def _dump(state: dict[str, Any], file: Any) -> None:

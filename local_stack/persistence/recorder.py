@@ -35,9 +35,10 @@ log = logging.getLogger(__name__)
 CHANGES = threading.RLock()
 _thread = threading.local()  # .rng: this thread's seeded generator; .recording: inside a recorded change
 
-READ_PREFIXES = ("Get", "List", "Describe", "Head", "Query", "Scan", "BatchGet", "Select", "Lookup", "Search")
+READ_PREFIXES = ("Get", "List", "Describe", "Head", "Query", "Scan", "BatchGet", "TransactGet", "Select", "Lookup",
+                 "Search", "Simulate")
 # Reads by name that create something: recorded.
-CREATING_READS = {"GetSessionToken", "GetFederationToken", "GetShardIterator"}
+CREATING_READS = {"GetSessionToken", "GetFederationToken"}
 # botocore's service ids where they differ from moto's service names.
 MOTO_SERVICE = {"sfn": "stepfunctions", "eventbridge": "events", "secrets-manager": "secretsmanager",
                 "dynamodb-streams": "dynamodbstreams", "cloudwatch-logs": "logs", "cloudwatch": "cloudwatch"}
@@ -416,10 +417,20 @@ def _replay_sdk(account: str, method: str, url: str, headers: dict[str, Any], bo
     from botocore.awsrequest import AWSPreparedRequest
     from moto.core.models import botocore_stubber
 
-    request = AWSPreparedRequest(method=method, url=url, headers={**headers, "x-moto-account-id": account},
-                                 body=body, stream_output=False)
+    request = AWSPreparedRequest(method=method, url=url, headers=_as_the_account(headers, account), body=body,
+                                 stream_output=False)
     answer = botocore_stubber.process_request(request)
     return answer is not None and int(answer[0]) < 300
+
+
+def _as_the_account(headers: dict[str, Any], account: str) -> dict[str, Any]:
+    """A replayed request is made as its account's root: it was authorized when it was answered, and the role
+    session that signed it may be gone (sessions are not kept) or expired since."""
+    replayed = {name: value for name, value in headers.items() if name.lower() != "x-amz-security-token"}
+    for name, value in replayed.items():
+        if name.lower() == "authorization":
+            replayed[name] = _CREDENTIAL.sub("Credential=REPLAYEDCHANGE/", str(value))
+    return {**replayed, "x-moto-account-id": account}
 
 
 @functools.cache
@@ -435,7 +446,7 @@ def _replay_http(account: str, service: str, method: str, url: str, headers: dic
     framing = {"host", "content-length", "transfer-encoding"}  # the test client frames the body itself
     response = _app(service).open(
         parsed.path or "/", base_url=f"http://{host}", query_string=parsed.query, method=method, data=body,
-        headers={**{k: v for k, v in headers.items() if k.lower() not in framing}, "x-moto-account-id": account},
+        headers=_as_the_account({k: v for k, v in headers.items() if k.lower() not in framing}, account),
         environ_overrides={"RAW_URI": url},
     )
     return int(response.status_code) < 300

@@ -5,7 +5,9 @@ leaves on disk, since every answered change is written before its answer), then 
 it. The real ``kill -9`` of a real `make run` is tests/e2e/test_kill_and_restart.py's.
 """
 
+import pickle
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from local_stack.persistence import LocalState
+from local_stack.persistence import LocalState, StateError
 from tests.support.stack import REGION, running_local_stack
 
 ONE_TRY = Config(retries={"total_max_attempts": 1})
@@ -164,3 +166,39 @@ def test_a_stopped_stack_refuses_changes_rather_than_lose_them(tmp_path):
         # Then it was not applied: what a client was told failed is not there after a restart either
         assert [o["Key"] for o in s3.list_objects_v2(Bucket="translate-jobs-demo-input")["Contents"]] == ["kept.txt"]
 
+
+
+def test_a_long_poll_does_not_hold_the_changes_it_waits_for(tmp_path, monkeypatch):
+    from moto.sqs.models import Queue
+
+    with running_local_stack(LocalState.open(tmp_path / "state")) as local:
+        sqs = clients(local.emulator_url).sqs
+        url = sqs.create_queue(QueueName="polled")["QueueUrl"]
+        waiting, received = threading.Event(), []
+        wait_for_messages = Queue.wait_for_messages
+
+        def entered(queue: Any, timeout: int) -> None:
+            waiting.set()
+            wait_for_messages(queue, timeout)
+
+        monkeypatch.setattr(Queue, "wait_for_messages", entered)
+        # Given a consumer long-polling an empty queue (its ReceiveMessage, a recorded change, waits inside moto)
+        poller = threading.Thread(target=lambda: received.extend(
+            clients(local.emulator_url).sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5).get("Messages", [])))
+        poller.start()
+        assert waiting.wait(timeout=60)
+        # When a producer sends while it waits
+        sqs.send_message(QueueUrl=url, MessageBody="hello")
+        poller.join()
+        # Then the send was not held until the poll ended: the poll received it
+        assert [message["Body"] for message in received] == ["hello"]
+
+
+@pytest.mark.parametrize(("saved", "says"), [(pickle.dumps({"format": 1, "moto": "0.0.1"}), "saved by another version"),
+                                             (b"not a snapshot", "cannot read")])
+def test_a_state_this_checkout_cannot_use_is_refused_with_what_to_do(tmp_path, saved, says):
+    state = LocalState.open(tmp_path / "state")
+    (tmp_path / "state" / "snapshot.pickle").write_bytes(saved)
+    with pytest.raises(StateError, match=f"{says}.*make run FRESH=1"):
+        state.restore("template")
+    state.close()
