@@ -17,8 +17,9 @@ import pytest
 from tests.support.stack import ACCOUNT, REGION, configure, http_event, start_request, wait_for_execution
 from translate_jobs.integrations.engines import PseudoEngine
 
-FAULTS = "rate=0.08,kill=0.05,timeout=0.02"  # 8% of every AWS call of the functions, 5% of output writes kill the batch
-LOST = "lost=0.05"  # 5% of the functions' AWS calls are applied and their answer lost: the SDK retries them
+# 8% of every AWS call of the functions fail, 5% of output writes kill the batch, 2% of tasks time out, and 3% of
+# the calls are applied but their answer is lost (the SDK retries them, as after a timeout that came after the write)
+FAULTS = "rate=0.08,kill=0.05,timeout=0.02,lost=0.03"
 TERMINAL = ("COMPLETED", "COMPLETED_WITH_ERROR", "FAILED", "STOPPED")
 
 
@@ -137,17 +138,16 @@ def usage_is_zero() -> bool:
     return (int(item["Running"]["N"]), int(item["Queued"]["N"])) == (0, 0)
 
 
-def chaos_run(buckets: Any, monkeypatch: Any, faults: Any, seed: int, spec: str = FAULTS) -> None:
-    all_jobs, plan = run_jobs(buckets, monkeypatch, faults, f"{spec},seed={seed}")
+def chaos_run(buckets: Any, monkeypatch: Any, faults: Any, seed: int) -> None:
+    all_jobs, plan = run_jobs(buckets, monkeypatch, faults, f"{FAULTS},seed={seed}")
     injected = sum(plan.injected.values())
     print(f"\nseed {seed}: {injected} faults in {plan.calls} AWS calls of the functions: {dict(sorted(plan.injected.items()))}")
     for job in all_jobs:
         check(job)
     assert usage_is_zero()
     assert_one_job_per_start()
-    assert plan.calls > 200 and injected >= 0.02 * plan.calls  # the run really was a bad day (5-8% asked, plus kills)
-    if spec == LOST:
-        assert sum(count for what, count in plan.injected.items() if what.endswith("lost answer")) >= 0.02 * plan.calls
+    assert plan.calls > 200 and injected >= 0.02 * plan.calls  # the run really was a bad day (8% asked, plus kills)
+    assert sum(count for what, count in plan.injected.items() if what.endswith("lost answer")) >= 0.01 * plan.calls
 
 
 def assert_one_job_per_start() -> None:
@@ -157,12 +157,8 @@ def assert_one_job_per_start() -> None:
     assert sorted(tokens) == sorted(job.token for job in jobs()), tokens
 
 
-def test_jobs_end_as_without_faults_when_aws_fails_eight_percent_of_calls(buckets, monkeypatch, faults):
+def test_jobs_end_as_without_faults_when_aws_fails_eight_percent_of_calls_and_loses_answers(buckets, monkeypatch, faults):
     chaos_run(buckets, monkeypatch, faults, seed=1)
-
-
-def test_jobs_end_as_without_faults_when_answers_are_lost_after_the_write(buckets, monkeypatch, faults):
-    chaos_run(buckets, monkeypatch, faults, seed=1, spec=LOST)
 
 
 @pytest.mark.chaos
@@ -170,8 +166,3 @@ def test_jobs_end_as_without_faults_when_answers_are_lost_after_the_write(bucket
 def test_more_seeds(buckets, monkeypatch, faults, seed):
     chaos_run(buckets, monkeypatch, faults, seed=seed)
 
-
-@pytest.mark.chaos
-@pytest.mark.parametrize("seed", [2, 3, 4, 5])
-def test_more_seeds_of_lost_answers(buckets, monkeypatch, faults, seed):
-    chaos_run(buckets, monkeypatch, faults, seed=seed, spec=f"{LOST},rate=0.03")
