@@ -5,6 +5,7 @@ helpers that tests share live in tests/support.
 """
 
 import itertools
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +15,18 @@ from tests.support import use_test_environment
 
 use_test_environment()
 _STATE_FOLDERS = itertools.count()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_state_folder(tmp_path_factory: Any) -> Iterator[None]:
+    """The same for stacks a module or session fixture starts (before any test's own folder is set)."""
+    saved = os.environ.get("LOCAL_STATE_DIR")
+    os.environ["LOCAL_STATE_DIR"] = str(tmp_path_factory.getbasetemp() / "local-state-shared")
+    yield
+    if saved is None:
+        os.environ.pop("LOCAL_STATE_DIR", None)
+    else:
+        os.environ["LOCAL_STATE_DIR"] = saved
 
 
 @pytest.fixture(autouse=True)
