@@ -65,7 +65,11 @@ class StreamDelivery(_Clients):
     pending: list[dict[str, Any]] = field(default_factory=list)
     attempts: int = 0
     _bisected: int = 0  # the batch limit while a failing batch is split in halves (0: none)
+    # Where the reader is in each shard, kept across restarts (local_stack.persistence.LocalState: cursor, set_cursor),
+    # as Lambda keeps an event source mapping's position: a restart goes on after the last record delivered.
+    cursors: Any = None
     _iterators: dict[str, str] = field(default_factory=dict)  # shard -> its next iterator
+    _shard_of: dict[str, str] = field(default_factory=dict)  # a pending record's sequence number -> its shard
     _stream_arn: str = ""
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -74,9 +78,13 @@ class StreamDelivery(_Clients):
         if not self._stream_arn:
             self._stream_arn = self.client("dynamodb").describe_table(TableName=self.table)["Table"]["LatestStreamArn"]
         for shard in streams.describe_stream(StreamArn=self._stream_arn)["StreamDescription"]["Shards"]:
-            if shard["ShardId"] not in self._iterators:  # a shard seen for the first time: from the mapping's position
+            # a shard seen for the first time: read on where it was left (a restart), else from the mapping's position
+            if shard["ShardId"] not in self._iterators:
+                delivered = self.cursors.cursor(self._cursor_key(shard["ShardId"])) if self.cursors else None
+                position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": delivered} if delivered
+                            else {"ShardIteratorType": self.starting_position})
                 self._iterators[shard["ShardId"]] = streams.get_shard_iterator(
-                    StreamArn=self._stream_arn, ShardId=shard["ShardId"], ShardIteratorType=self.starting_position
+                    StreamArn=self._stream_arn, ShardId=shard["ShardId"], **position
                 )["ShardIterator"]
         for shard, iterator in list(self._iterators.items()):
             while iterator:
@@ -87,6 +95,7 @@ class StreamDelivery(_Clients):
                     created = record["dynamodb"].get("ApproximateCreationDateTime")
                     if hasattr(created, "timestamp"):
                         record["dynamodb"]["ApproximateCreationDateTime"] = int(created.timestamp())
+                    self._shard_of[record["dynamodb"]["SequenceNumber"]] = shard
                     self.pending.append({**record, "eventSourceARN": self._stream_arn})
                 if not records:
                     break
@@ -114,20 +123,39 @@ class StreamDelivery(_Clients):
                     continue
                 first, reason = 0, f"the function failed: {error}"
             if first == len(batch):
-                del self.pending[: len(batch)]
+                self._delivered(sequence[-1])
+                self._drop(len(batch))
                 delivered += len(batch)
                 self.attempts, self._bisected = 0, 0
                 continue
-            del self.pending[:first]  # the records before the first failure are done
+            if first:
+                self._delivered(sequence[first - 1])
+            self._drop(first)  # the records before the first failure are done
             delivered += first
             self.attempts += 1
             if self.max_retries < 0 or self.attempts <= self.max_retries:  # -1: until the record expires
                 return delivered  # retried from the failed record on the next pump
             rest = len(batch) - first
             self._send_to_on_failure(self.pending[:rest], reason)
-            del self.pending[:rest]
+            self._delivered(sequence[-1])
+            self._drop(rest)
             self.attempts, self._bisected = 0, 0
         return delivered
+
+    def _delivered(self, sequence_number: str) -> None:
+        """Records up to this one (of its shard) are done: a restart reads on after it."""
+        shard = self._shard_of.get(sequence_number)
+        if self.cursors and shard is not None:
+            self.cursors.set_cursor(self._cursor_key(shard), sequence_number)
+
+    def _drop(self, count: int) -> None:
+        """The first ``count`` pending records are done (delivered, or described to the OnFailure destination)."""
+        for record in self.pending[:count]:
+            self._shard_of.pop(record["dynamodb"]["SequenceNumber"], None)
+        del self.pending[:count]
+
+    def _cursor_key(self, shard: str) -> str:
+        return f"{self._stream_arn}#{shard}"
 
     def _send_to_on_failure(self, records: list[dict[str, Any]], reason: str) -> None:
         """What Lambda sends to an OnFailure destination: a description of the batch, not the records."""
@@ -210,7 +238,7 @@ class QueueDelivery(_Clients):
         return len(messages)
 
 
-def deliveries(stack: Stack, region: str = "us-east-1") -> list[Any]:
+def deliveries(stack: Stack, region: str = "us-east-1", cursors: Any = None) -> list[Any]:
     """One delivery per AWS::Lambda::EventSourceMapping of the template: a table's stream or a queue."""
     found: list[Any] = []
     for props in stack.resources("AWS::Lambda::EventSourceMapping").values():
@@ -224,6 +252,7 @@ def deliveries(stack: Stack, region: str = "us-east-1") -> list[Any]:
                 on_failure=props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination"), region=region,
                 bisect=props.get("BisectBatchOnFunctionError") in (True, "true", "True"),
                 starting_position=props.get("StartingPosition", "TRIM_HORIZON"), report_item_failures=reports,
+                cursors=cursors,
             ))
         elif source.split(":")[2] == "sqs":
             found.append(QueueDelivery(stack, function, source, int(props.get("BatchSize", 10)), region, reports))
@@ -247,10 +276,11 @@ def create_local_events_queue(stack: Stack, region: str = "us-east-1") -> str | 
     return url
 
 
-def start_local_delivery(stack: Stack, region: str = "us-east-1", interval: float = 0.5) -> Timer:
-    """Every delivery pumped on a background thread (what Lambda's pollers do on AWS)."""
+def start_local_delivery(stack: Stack, region: str = "us-east-1", interval: float = 0.5, cursors: Any = None) -> Timer:
+    """Every delivery pumped on a background thread (what Lambda's pollers do on AWS); ``cursors`` keeps the
+    streams' positions across restarts (local_stack.persistence)."""
     create_local_events_queue(stack, region)
     timer = Timer("local-event-delivery")
-    for delivery in deliveries(stack, region):
+    for delivery in deliveries(stack, region, cursors):
         timer.every(interval, delivery.pump)
     return timer.start()

@@ -54,6 +54,12 @@ def after_answer(work: Callable[[], None]) -> None:
         work()
 
 
+def idle(timeout: float) -> bool:
+    """Wait until no request is being served (at most ``timeout`` seconds); whether none is."""
+    with _quiet:
+        return _quiet.wait_for(lambda: not _served, timeout=timeout)
+
+
 def checkpoint() -> None:
     """Called by background work before each AWS call and Lambda invocation."""
     if not _served or getattr(_thread, "serving", False):

@@ -63,6 +63,10 @@ ITERATIVE_MAP = Patch(
     "never ends) and ignores ToleratedFailureCount/Percentage (a failing item does not fail the Map)",
     moto_patches.iterative_distributed_map,
     "test_the_distributed_map_recurses_per_item_and_ignores_failure_tolerance")
+STOPPED_ABORTED = Patch(
+    "stopped-executions-stay-aborted", "moto's Environment.set_error overwrites a stopped program: a StopExecution "
+    "landing as a Task begins ended the execution FAILED ('dict' object has no attribute 'region'), not ABORTED",
+    moto_patches.stopped_executions_stay_aborted, "test_an_error_after_a_stop_overwrites_it")
 
 # ---------- moto, with the stack provisioned ----------
 
@@ -74,6 +78,10 @@ ATOMIC_DYNAMODB = Patch(
     "cancelled transaction replaces each table it touched with a deep copy (a new stream shard the open "
     "iterators never see)", moto_patches.atomic_moto_dynamodb,
     "test_a_cancelled_transaction_leaves_open_stream_iterators_on_a_dead_shard")
+IDEMPOTENT_TRANSACTIONS = Patch(
+    "dynamodb-idempotent-transactions", "moto ignores TransactWriteItems' ClientRequestToken: a retried transaction "
+    "whose answer was lost is applied again (DynamoDB answers it again for 10 minutes without writing)",
+    moto_patches.idempotent_transactions, "test_a_transaction_retried_with_its_token_is_applied_again")
 S3_NO_SUCH_UPLOAD = Patch(
     "s3-no-such-upload", "moto answers UploadPart to a finished multipart upload with a 500 (KeyError), not 404 NoSuchUpload",
     moto_patches.s3_no_such_upload, "test_a_part_of_a_finished_upload_is_a_500")
@@ -113,8 +121,15 @@ EVENT_ROUTER = Patch(
     "runs no schedule; its Step Functions publish no status events (local_stack.eventbridge)",
     lambda router: router.install(), "test_a_disabled_rule_still_gets_events")
 
+# ---------- the emulator's state kept in a folder (make run) ----------
+
+PERSISTENCE = Patch(
+    "persistence", "every change to a kept backend applied under one lock and journaled before its answer leaves "
+    "(local_stack.persistence)", lambda state, locks: state.start(locks=locks))
+
 PROCESS_HOOKS = [FOREGROUND, FAULTS]
-BEFORE_PROVISIONING = [JSON_LINES_READER, ITERATIVE_MAP]
-WITH_THE_STACK = [ATOMIC_DYNAMODB, S3_NO_SUCH_UPLOAD, S3_LISTING, S3_TAGS, SQS_SEND, DYNAMODB_ITEMS, UPDATE_PARSED_ONCE,
-                  UPDATE_VALIDATED, EXECUTIONS_AFTER_ANSWER, HANDLER_METHODS]
-ALL = [*PROCESS_HOOKS, *BEFORE_PROVISIONING, FUNCTIONS_AS_LAMBDA, *WITH_THE_STACK, IAM, EVENT_ROUTER]
+LOCAL_HOOKS = [*PROCESS_HOOKS, PERSISTENCE]  # not about moto's behaviour: no canary
+BEFORE_PROVISIONING = [JSON_LINES_READER, ITERATIVE_MAP, STOPPED_ABORTED]
+WITH_THE_STACK = [ATOMIC_DYNAMODB, IDEMPOTENT_TRANSACTIONS, S3_NO_SUCH_UPLOAD, S3_LISTING, S3_TAGS, SQS_SEND, DYNAMODB_ITEMS,
+                  UPDATE_PARSED_ONCE, UPDATE_VALIDATED, EXECUTIONS_AFTER_ANSWER, HANDLER_METHODS]
+ALL = [*PROCESS_HOOKS, *BEFORE_PROVISIONING, FUNCTIONS_AS_LAMBDA, *WITH_THE_STACK, IAM, PERSISTENCE, EVENT_ROUTER]

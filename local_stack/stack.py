@@ -9,7 +9,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
-from local_stack import patches
+from local_stack import foreground, patches
 from local_stack.app import App
 from local_stack.delivery import start_local_delivery
 from local_stack.eventbridge import EventRouter
@@ -40,8 +40,10 @@ def configure_moto(url: str) -> None:
 def stack_exists(region: str, app: App) -> bool:
     """Has a `make run` already provisioned the template in the emulator the SDK points at (its first function)?"""
     import boto3
+    from botocore.config import Config
 
-    lambda_ = boto3.client("lambda", region_name=region)
+    # One attempt, quickly: a stack that does not answer is reported, not waited for.
+    lambda_ = boto3.client("lambda", region_name=region, config=Config(retries={"total_max_attempts": 1}, connect_timeout=5))
     try:
         lambda_.get_function(FunctionName=next(iter(plan(DEFAULT_ACCOUNT, region, app=app).runtime.functions.values())).name)
     except lambda_.exceptions.ResourceNotFoundException:
@@ -93,6 +95,9 @@ class LocalStack:
     _delivery: Any = None  # local_stack.delivery: stream and queue events to their functions
     _eventbridge: Any = None  # local_stack.eventbridge: rules, schedules, Step Functions' events
     _retention: Any = None  # local_stack.retention: what moto may forget, swept periodically
+    # local_stack.persistence.LocalState: the embedded emulator's state, kept in a folder (None: in memory only)
+    state: Any = None
+    resumed: int = 0  # workflow executions started again after a restart
 
     @property
     def emulator_url(self) -> str:
@@ -133,9 +138,6 @@ class LocalStack:
         self._mock = mock_aws(config=MOTO_CONFIG)  # type: ignore[call-overload]  # (a plain dict, not its TypedDict)
         self._mock.start()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the functions' logs are the log
-        self._server = ThreadedMotoServer(ip_address=self.host, port=self.emulator_port, verbose=False)
-        self._server.start()
-        configure_moto(self.emulator_url)
         os.environ.update(environment)
         # moto's Step Functions calls Lambda (and S3, for the Map's ItemReader) in-process while mock_aws is
         # active, else through http://localhost:$MOTO_PORT (5000 unless told): the port it actually serves.
@@ -144,13 +146,22 @@ class LocalStack:
         self.stack = provision(DEFAULT_ACCOUNT, self.region, self.parameters, self.app)
         self.stack.runtime.apply_environment()
         patch_moto_for(self._patched, self.stack, DEFAULT_ACCOUNT, self.region)
-        self._delivery = start_local_delivery(self.stack, self.region)
+        if self.state:  # what the last run kept, over what was just provisioned (moto patched, as when it was recorded)
+            self.state.restore(template_id(self.app))
+            self._patched.make(patches.PERSISTENCE, self.state, [DYNAMODB_LOCK])  # every change recorded from now on
+        # Served once restored: a request answered before would be overwritten by the restore, its answer a lie.
+        self._server = ThreadedMotoServer(ip_address=self.host, port=self.emulator_port, verbose=False)
+        self._server.start()
+        configure_moto(self.emulator_url)
+        self._delivery = start_local_delivery(self.stack, self.region, cursors=self.state)
         provision_rules(self.stack, self.region)  # those with Lambda targets: the router delivers to them
         self._eventbridge = EventRouter(self.stack, self.region)
         self._patched.make(patches.EVENT_ROUTER, self._eventbridge)
         self._eventbridge.start()
         steps = self.app.retention_steps(self.stack) if self.app.retention_steps else ()
         _, self._retention = start_retention(DYNAMODB_LOCK, steps)
+        if self.state:
+            self.resumed = self.state.resume_executions()
 
     def _use_external_emulator(self) -> None:
         """Serve the API over an emulator that is already running.
@@ -187,11 +198,6 @@ class LocalStack:
             self._delivery.stop()
         if self._eventbridge:
             self._eventbridge.stop()
-        if self._server:
-            # The embedded emulator keeps its state in this process's moto backends: reset them, so a
-            # stopped `make run` leaves nothing behind (as a moto_server process would) and the next provisions afresh.
-            reset = urllib.request.Request(f"{self.emulator_url}/moto-api/reset", method="POST")
-            urllib.request.urlopen(reset, timeout=30).close()
         # Each server notices a shutdown within its poll interval (moto's is 0.5 s): stop both at once.
         emulator = threading.Thread(target=self._server.stop) if self._server else None
         if emulator:
@@ -200,6 +206,15 @@ class LocalStack:
             self._front.stop()
         if emulator:
             emulator.join()
+        if self.state:
+            foreground.idle(timeout=5)  # requests already taken are answered (and recorded) first
+            self.state.close()  # saved; a change after this is refused, never lost
+        if self._server:
+            # The embedded emulator keeps its state in this process's moto backends: reset them, so a
+            # stopped `make run` leaves nothing behind (as a moto_server process would) and the next provisions afresh.
+            from moto.moto_api._internal.models import moto_api_backend
+
+            moto_api_backend.reset()
         self._patched.undo()
         if self._mock:
             self._mock.stop()
@@ -208,8 +223,8 @@ class LocalStack:
 
 def patch_moto_before_provisioning(patched: Patched) -> None:
     """The process's hooks, and moto's Step Functions patched before the template's state machine is parsed:
-    its JSON Lines ItemReader (else moto refuses the definition) and its Distributed Map (else moto warns that
-    it ignores the Map's failure tolerance)."""
+    its JSON Lines ItemReader (else moto refuses the definition), its Distributed Map (else moto warns that
+    it ignores the Map's failure tolerance), and a stopped execution ending ABORTED."""
     for patch in (*patches.PROCESS_HOOKS, *patches.BEFORE_PROVISIONING):
         if patch.name not in patched.names:
             patched.make(patch)
@@ -225,10 +240,25 @@ def patch_moto_for(patched: Patched, stack: Stack, account_id: str, region: str)
     patched.make(patches.IAM, stack.runtime, account_id, region, stack.state_machine_role_arn)
 
 
-def invoke_function(function: str, event: Any, app: App, region: str = "us-east-1") -> Any:
-    """``sam local invoke`` without Docker: run one function on one event against a running stack."""
-    endpoint = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")
+def template_id(app: App) -> str:
+    """The application's template as it is now (a kept state saved under another gets the resources it adds)."""
+    import hashlib
+
+    return hashlib.sha256(app.template.read_bytes()).hexdigest()
+
+
+def invoke_function(function: str, event: Any, app: App, endpoint: str, region: str = "us-east-1") -> Any:
+    """``sam local invoke`` without Docker: run one function on one event against the stack running at ``endpoint``."""
     os.environ.update(local_environment(endpoint, region))
+    try:
+        provisioned = stack_exists(region, app)
+    except Exception as error:  # noqa: BLE001 - whatever stops the emulator from answering, the user's fix is the same
+        raise EmulatorUnavailableError(
+            f"error: no local stack answers at {endpoint} ({type(error).__name__}); start one with `make run`, "
+            "or point EMULATOR_PORT (or AWS_ENDPOINT_URL) at the one running"
+        ) from None
+    if not provisioned:
+        raise EmulatorUnavailableError(f"error: the emulator at {endpoint} has no {app.stack_name} stack (is it a `make run`?)")
     stack = plan(DEFAULT_ACCOUNT, region, app=app)
     os.environ.update(stack.runtime.find(function).environment)
     return stack.runtime.invoke(function, event)

@@ -402,3 +402,31 @@ def test_a_targets_input_and_inputpath_shape_what_it_receives_and_an_inputtransf
     # an InputTransformer is not run locally: its target gets nothing (rather than the untransformed event), logged
     assert messages(transformed) == []
     assert "InputTransformer is not run locally" in caplog.text
+
+
+def test_a_stop_that_lands_as_a_task_begins_aborts_the_execution(routed, monkeypatch):
+    # Given a queued job's workflow, stopped at the moment its BeginJob task begins (before its resource is
+    # evaluated): the window in which the stop above once turned into States.Runtime, failing the execution
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import StateTaskService
+
+    put_job("SUBMITTED", submitted_time=time.time() - 60)
+    job_id = start_job(routed)
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    begin = StateTaskService._eval_execution
+
+    def stopped_as_it_begins(self: Any, env: Any) -> None:
+        monkeypatch.setattr(StateTaskService, "_eval_execution", begin)  # once
+        sfn.stop_execution(executionArn=execution_arn(routed, job_id), error="Operator", cause="stopped by hand")
+        begin(self, env)
+
+    monkeypatch.setattr(StateTaskService, "_eval_execution", stopped_as_it_begins)
+
+    # When it runs
+    execution = wait_for_execution(routed, job_id)
+
+    # Then it ended ABORTED, as StopExecution ends an execution on AWS, and the reconciler says so
+    assert execution["status"] == "ABORTED", execution
+    deliver_until(routed, lambda: job_status(job_id) == "FAILED")
+    from tests.support.stack import job_store
+
+    assert "workflow was stopped" in str(job_store().get(ACCOUNT, job_id).message)

@@ -39,7 +39,7 @@ def test_every_patch_names_a_canary_of_this_module() -> None:
     canaries = {name for name, value in globals().items() if name.startswith("test_") and callable(value)}
     for patch in patches.ALL:
         assert not patch.canary or patch.canary in canaries, f"{patch.name}: no canary {patch.canary}"
-    hooks = {patch.name for patch in patches.PROCESS_HOOKS}
+    hooks = {patch.name for patch in patches.LOCAL_HOOKS}
     assert {patch.name for patch in patches.ALL if not patch.canary} == hooks  # only the process's own hooks have none
 
 
@@ -253,3 +253,35 @@ def test_a_disabled_rule_still_gets_events(bare_moto: None) -> None:
     events.put_targets(Rule="canary-disabled", Targets=[{"Id": "q", "Arn": queue}])
     events.put_events(Entries=[{"Source": "my.app", "DetailType": "x", "Detail": "{}"}])
     assert len(sqs.receive_message(QueueUrl=url).get("Messages", [])) == 1
+
+
+def test_an_error_after_a_stop_overwrites_it(bare_moto: None) -> None:
+    # moto's interpreter state of a stopped execution, then an error from the state it was evaluating
+    import datetime
+    import threading
+
+    from moto.stepfunctions.parser.api import ExecutionFailedEventDetails
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramError, ProgramRunning
+
+    environment = Environment.__new__(Environment)  # only what set_stop and set_error touch
+    environment._state_mutex = threading.RLock()
+    environment._frames = []
+    environment.program_state_event = threading.Event()
+    environment._program_state = ProgramRunning()
+    environment.set_stop(stop_date=datetime.datetime.now(), cause=None, error=None)
+    environment.set_error(ExecutionFailedEventDetails(error="States.Runtime", cause="'dict' object has no attribute 'region'"))
+    assert isinstance(environment._program_state, ProgramError)  # the stop is lost: the execution ends FAILED
+
+
+def test_a_transaction_retried_with_its_token_is_applied_again(bare_moto: None) -> None:
+    dynamodb = boto3.client("dynamodb", region_name=REGION, config=ONE_TRY)
+    dynamodb.create_table(TableName="tokens", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                          AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    write = {"TransactItems": [{"Put": {"TableName": "tokens", "Item": {"id": {"S": "a"}},
+                                        "ConditionExpression": "attribute_not_exists(id)"}}],
+             "ClientRequestToken": "the-same-token"}
+    dynamodb.transact_write_items(**write)
+    # DynamoDB answers the retry as the first (no write); moto applies it again, and its condition fails
+    with pytest.raises(ClientError, match="TransactionCanceledException|ConditionalCheckFailed"):
+        dynamodb.transact_write_items(**write)

@@ -356,9 +356,10 @@ def _drain(sqs: Any, url: str) -> None:
 
 
 @contextlib.contextmanager
-def running_local_stack() -> Iterator[Any]:
-    """`make run` in this process (its own moto server, template provisioned, the front on a free port);
-    the session's stack is suspended meanwhile (one moto per process)."""
+def running_local_stack(state: Any = None) -> Iterator[Any]:
+    """`make run` in this process (its own moto server, template provisioned, the front on a free port; its
+    state kept by ``state``, a local_stack.persistence.LocalState, if given); the session's stack is
+    suspended meanwhile (one moto per process)."""
     from local_stack.stack import LocalStack
     from tests.support.front import free_port
 
@@ -367,7 +368,7 @@ def running_local_stack() -> Iterator[Any]:
     for name in ("AWS_ENDPOINT_URL", "MOTO_PORT", "AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN"):
         os.environ.pop(name, None)  # as a user's shell: `make run` sets what its handlers need
     SESSION.local_stack_running = True
-    local = LocalStack(app=TRANSLATE_JOBS, port=free_port(), emulator_port=free_port()).start()
+    local = LocalStack(app=TRANSLATE_JOBS, port=free_port(), emulator_port=free_port(), state=state).start()
     try:
         yield local
     finally:

@@ -166,6 +166,8 @@ class JobRoles:
                     Tags=[{"Key": "TranslateJobAccount", "Value": account_id}, {"Key": "TranslateJobId", "Value": job_id}],
                 )["Credentials"]
             )
+        except transient.NETWORK_ERRORS as exc:  # no answer, even after the SDK's retries: the workflow retries
+            raise transient.as_retried(exc, f"assuming the DataAccessRoleArn {role_arn}") from exc
         except ClientError as exc:
             if transient.is_transient(exc):
                 raise transient.as_retried(exc, f"assuming the DataAccessRoleArn {role_arn}") from exc
