@@ -32,8 +32,15 @@ from translate_jobs.integrations.s3_as_role import DataAccessError, parse_s3_uri
 from translate_jobs.integrations.s3_stream import S3Writer
 from translate_jobs.workflow import details, manifest
 from translate_jobs.workflow.dependencies import RESULT_READERS, WorkflowDependencies
-from translate_jobs.workflow.details import DetailsFiles, details_key
-from translate_jobs.workflow.manifest import JobLimitExceededError, Limits, ManifestPlanner, NoDocumentsError, Progress
+from translate_jobs.workflow.details import ENDED_REASON, STOPPED_REASON, DetailsFiles, Untranslated, details_key
+from translate_jobs.workflow.manifest import (
+    JobLimitExceededError,
+    Limits,
+    ManifestPlanner,
+    NoDocumentsError,
+    Progress,
+    relative_key,
+)
 
 # What a PlanBatches invocation keeps of its time for its last part and its answer: it returns a
 # continuation rather than start a list page with less left (a page and a part take a second or two).
@@ -130,7 +137,7 @@ def plan_batches(
     input_uri = job.input_data_config["S3Uri"]
     bucket, prefix = parse_s3_uri(input_uri)
     quotas = config.quotas
-    manifest_key = f"manifests/{account_id}/{job_id}.jsonl"
+    manifest_key = manifest.manifest_key(account_id, job_id)
     progress = Progress.resumed(continuation)
     resumed_upload = progress.UploadId
     writer = S3Writer(
@@ -207,7 +214,7 @@ def translate_batch(deps: WorkflowDependencies, account_id: str, job_id: str, ba
 def _translate_document(
     s3: Any, translator: Any, job: Job, in_bucket: str, in_prefix: str, key: str, out_bucket: str, out_prefix: str
 ) -> dict[str, Any]:
-    relative = _relative_key(key, in_prefix)
+    relative = relative_key(key, in_prefix)
     result: dict[str, Any] = {"SourceFile": relative}
     location, reading = f"s3://{in_bucket}/{key}", True  # what S3 is asked for, for a message naming it
     try:
@@ -263,16 +270,6 @@ def _s3_problem(error: ClientError, location: str, reading: bool, role: str) -> 
     return f"Amazon S3 refused to {verb} {location} ({code})."
 
 
-def _relative_key(key: str, prefix: str) -> str:
-    """The document's path under the input prefix, which its output keys mirror. Only the '/' that follows
-    a prefix not ending in one is dropped: any other leading '/' is an empty segment (``docs//a.txt`` is
-    not ``docs/a.txt``). A prefix that names the object itself leaves its file name."""
-    relative = key[len(prefix) :] if key.startswith(prefix) else key
-    if relative.startswith("/") and prefix and not prefix.endswith("/"):
-        relative = relative[1:]
-    return relative or key.rpartition("/")[2]
-
-
 def _check_output_path(relative: str) -> None:
     """Output keys mirror input keys under the job's output prefix. A path segment that is empty (``//``, a
     leading ``/``), ``.`` or ``..``, split at a slash or a backslash (a Windows path), would let two input keys
@@ -304,8 +301,14 @@ def finalize_job(deps: WorkflowDependencies, account_id: str, job_id: str, failu
     store = deps.store
     job = store.get(account_id, job_id)
     first_failure = None
-    if job.status not in TERMINAL and job.status != JobStatus.SUBMITTED and failure is None:
-        first_failure = _write_details(deps, job)  # once: the documents' results do not change while we decide
+    if job.status not in TERMINAL and job.status != JobStatus.SUBMITTED and _details_due(failure):
+        try:
+            first_failure = _write_details(deps, job, failure)  # once: the documents' results do not change while we decide
+        except Exception as exc:
+            if failure is None:
+                raise
+            # The job ends FAILED all the same, with the failure's message: its details are a courtesy here.
+            logger.warning("The details of a failed job could not be written", extra={"error": str(exc)})
     # The status can change under us at most twice (IN_PROGRESS -> STOP_REQUESTED by Stop, then to a
     # terminal status by a concurrent finalize), so the third read always decides.
     for _ in range(3):
@@ -360,17 +363,35 @@ def _results_key(account_id: str, job_id: str, batch: int) -> str:
     return f"results/{account_id}/{job_id}/batch-{batch:07d}.json"
 
 
-def _write_details(deps: WorkflowDependencies, job: Job) -> str | None:
+def _details_due(failure: Failure | None) -> bool:
+    """Whether this finalize writes the details files: always when the workflow reached FinalizeJob, and after
+    a failure of the Map itself (States.*: its reader, its result writer), whose batches' results stand. Not
+    after a failure of FinalizeJob (its own details writing may be what failed) or the end of the workflow
+    (the reconciler, the sweep: their functions may not write to the job's output)."""
+    return failure is None or failure.error.startswith("States.")
+
+
+def _write_details(deps: WorkflowDependencies, job: Job, failure: Failure | None = None) -> str | None:
     """details/<lang>.auxiliary-translation-details.json under the job's output, one per target (details.py),
-    streamed from the batches' result fragments; returns the first failed document's reason (None when none failed)."""
+    streamed from the batches' result fragments, with what the job left when it did not finish every document;
+    returns the first failed document's reason (None when none failed)."""
     files: DetailsFiles | None = None
+    # Only a job that did not finish every document reads its manifest (twice, streamed) for what it left.
+    left_some = job.input_documents_count > job.translated_documents_count + job.documents_with_errors_count
+    prefix = parse_s3_uri(job.input_data_config["S3Uri"])[1]
+    untranslated = Untranslated(_manifest(deps, job), lambda key: relative_key(key, prefix)) if left_some else None
     try:
-        for documents in _batch_results(deps, job):
+        for batch, documents in _batch_results(deps, job):
             if files is None:
                 files = _details_files(deps, job)
             files.add(documents)
+            if untranslated is not None:
+                untranslated.note(batch, documents)
         if files is None:
             return None
+        if untranslated is not None:
+            reason = STOPPED_REASON if job.status == JobStatus.STOP_REQUESTED and failure is None else ENDED_REASON
+            files.leave((name, reason) for name in untranslated.left(_manifest(deps, job)))
         files.close()
     except ClientError as exc:
         if files is not None:
@@ -388,6 +409,16 @@ def _write_details(deps: WorkflowDependencies, job: Job) -> str | None:
     return files.first_failure
 
 
+def _manifest(deps: WorkflowDependencies, job: Job) -> Iterator[dict[str, Any]]:
+    """The job's batch manifest, line by line as it is read (JSON Lines, one batch a line)."""
+    key = manifest.manifest_key(job.account_id, job.job_id)
+    with transient.retried_if_transient("reading the job's batch manifest"):
+        body = deps.work_s3.get_object(Bucket=deps.settings.work_bucket, Key=key)["Body"]
+    for line in body.iter_lines(chunk_size=1024 * 1024):
+        if line:
+            yield json.loads(line)
+
+
 def _details_files(deps: WorkflowDependencies, job: Job) -> DetailsFiles:
     s3 = deps.job_roles.s3(job.data_access_role_arn, job.account_id, job.job_id)
     out_bucket, out_prefix = parse_s3_uri(job.output_data_config["S3Uri"])
@@ -402,13 +433,13 @@ def _details_files(deps: WorkflowDependencies, job: Job) -> DetailsFiles:
         "sourceLanguageCode": job.source_language_code,
         "inputDataPrefix": job.input_data_config["S3Uri"],
         "outputDataPrefix": job.output_data_config["S3Uri"],
-        "documentCountWithServerError": 0,
+        "documentCountWithServerError": "0",
     }
     return DetailsFiles(writers, header)
 
 
-def _batch_results(deps: WorkflowDependencies, job: Job) -> Iterator[list[dict[str, Any]]]:
-    """Each batch's result fragment, in batch order, RESULT_READERS read at once (each a small GetObject)."""
+def _batch_results(deps: WorkflowDependencies, job: Job) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """Each batch's number and result fragment, in batch order, RESULT_READERS read at once (each a small GetObject)."""
     config, work_s3 = deps.settings, deps.work_s3
 
     def keys() -> Iterator[str]:
@@ -419,13 +450,13 @@ def _batch_results(deps: WorkflowDependencies, job: Job) -> Iterator[list[dict[s
             for page in pages:
                 yield from (obj["Key"] for obj in page.get("Contents", []))
 
-    def read(key: str) -> list[dict[str, Any]]:
+    def read(key: str) -> tuple[int, list[dict[str, Any]]]:
         with transient.retried_if_transient("reading the batches' results"):
             body = work_s3.get_object(Bucket=config.work_bucket, Key=key)["Body"].read()
-        return list(json.loads(body))
+        return int(key.rpartition("batch-")[2].removesuffix(".json")), list(json.loads(body))
 
     with ThreadPoolExecutor(RESULT_READERS) as pool:
-        pending: deque[Future[list[dict[str, Any]]]] = deque()
+        pending: deque[Future[tuple[int, list[dict[str, Any]]]]] = deque()
         for key in keys():
             # The caller's context goes with each read (locally: the function's own role, local_stack.iam).
             pending.append(pool.submit(contextvars.copy_context().run, read, key))
