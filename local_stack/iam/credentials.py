@@ -104,9 +104,69 @@ class FunctionSessions:
         )
 
 
-def install_state_machine_credentials(credentials: Callable[[], ReadOnlyCredentials]) -> Callable[[], None]:
+_execution_role: contextvars.ContextVar[str | None] = contextvars.ContextVar("execution_role", default=None)
+# moto's Step Functions modules that start threads: each runs an execution, its program, a Map iteration, a branch
+# or a task. Their threads are made to carry the context of the thread that started them (Python's threads start
+# with an empty one), so every call of an execution knows its state machine's role.
+_THREADING_MODULES = ("asl.component.program.program", "asl.component.state.exec.state_map.iteration.inline_iteration_component",
+                      "asl.component.state.exec.state_parallel.branch_worker",
+                      "asl.component.state.exec.state_task.service.state_task_service_callback")
+_THREAD_MODULES = ("backend.execution_worker", "asl.component.state.exec.execute_state")
+
+
+class _ContextThread(threading.Thread):
+    """A thread that runs in a copy of the context of the thread that made it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._context = contextvars.copy_context()
+
+    def run(self) -> None:
+        self._context.run(super().run)
+
+
+class _ContextThreading:
+    def __getattr__(self, name: str) -> Any:
+        return _ContextThread if name == "Thread" else getattr(threading, name)
+
+
+def install_execution_roles() -> Callable[[], None]:
+    """Each execution's calls know its state machine's role (``_execution_role``): set when moto starts the
+    execution, carried into every thread it starts. Returns undo."""
+    import importlib
+
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    undo: list[Callable[[], None]] = []
+    for name, attribute, replacement in [*((m, "threading", _ContextThreading()) for m in _THREADING_MODULES),
+                                         *((m, "Thread", _ContextThread) for m in _THREAD_MODULES)]:
+        module = importlib.import_module(f"moto.stepfunctions.parser.{name}")
+        original = getattr(module, attribute)  # AttributeError if moto moved it: the patch must be revisited
+        setattr(module, attribute, replacement)
+        undo.append(lambda module=module, attribute=attribute, original=original: setattr(module, attribute, original))
+    start = ExecutionWorker.start
+
+    def started_as_its_role(self: Any) -> None:
+        token = _execution_role.set(self._evaluation_details.aws_execution_details.role_arn)
+        try:
+            start(self)
+        finally:
+            _execution_role.reset(token)
+
+    ExecutionWorker.start = started_as_its_role  # type: ignore[method-assign]
+    undo.append(lambda: setattr(ExecutionWorker, "start", start))
+
+    def undo_all() -> None:
+        for step in reversed(undo):
+            step()
+
+    return undo_all
+
+
+def install_state_machine_credentials(credentials: Callable[[str | None], ReadOnlyCredentials]) -> Callable[[], None]:
     """Sign the calls moto's Step Functions interpreter makes (Lambda tasks, the Map's ItemReader) as the
-    state machine's role, as Step Functions does. It makes every client in ``boto_client_for`` with
+    state machine's role, as Step Functions does: ``credentials(role)`` gives the session of the executing state
+    machine's role (None where no execution is known). It makes every client in ``boto_client_for`` with
     placeholder keys through its module's ``boto3``; that name is replaced. Returns undo.
 
     moto makes a new client for every call (each Lambda task: ~500 per 5,000-document job), ~0.4 MB of
@@ -125,7 +185,7 @@ def install_state_machine_credentials(credentials: Callable[[], ReadOnlyCredenti
             return getattr(original, name)
 
         def client(self, *args: Any, **kwargs: Any) -> Any:
-            session = credentials()
+            session = credentials(_execution_role.get())
             config = kwargs.get("config")
             options = sorted(config._user_provided_options.items(), key=repr) if config is not None else None
             key = (args, repr(sorted((name, value) for name, value in kwargs.items() if name != "config")), repr(options))
@@ -138,8 +198,10 @@ def install_state_machine_credentials(credentials: Callable[[], ReadOnlyCredenti
             return made[1]
 
     boto_client.boto3 = StateMachineBoto3()  # type: ignore[assignment]
+    undo_roles = install_execution_roles()
 
     def undo() -> None:
+        undo_roles()
         boto_client.boto3 = original
 
     return undo
