@@ -149,6 +149,8 @@ class LocalStack:
         self._server.start()
         configure_moto(self.emulator_url)
         os.environ.update(environment)
+        # Downloads (GetTerminology, GetParallelData) are presigned for the emulator's S3, where callers can fetch them.
+        os.environ["PRESIGNED_S3_ENDPOINT"] = self.emulator_url
         # moto's Step Functions calls Lambda (and S3, for the Map's ItemReader) in-process while mock_aws is
         # active, else through http://localhost:$MOTO_PORT (5000 unless told): the port it actually serves.
         os.environ["MOTO_PORT"] = str(self.emulator_port)
@@ -183,6 +185,7 @@ class LocalStack:
                 "start it first, or unset AWS_ENDPOINT_URL to use the embedded emulator."
             ) from None
         os.environ.update(local_environment(url, self.region))
+        os.environ["PRESIGNED_S3_ENDPOINT"] = url
         if stack_exists(self.region):
             self.stack = plan(DEFAULT_ACCOUNT, self.region, self.parameters)
             self.notice = f"using the running emulator at {url} and the stack already provisioned in it"

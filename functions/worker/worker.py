@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from translate_jobs.core.config import Settings
 from translate_jobs.core.observability import logger, observed
+from translate_jobs.workflow import parallel_data as parallel_data_steps
 from translate_jobs.workflow import steps
 from translate_jobs.workflow.dependencies import WorkflowDependencies
 
@@ -64,3 +65,17 @@ def finalize_job(
     _job_keys(event)
     failure = steps.caught_failure(event.get("Error"))
     return steps.finalize_job(dependencies or DEPENDENCIES, event["AccountId"], event["JobId"], failure=failure)
+
+
+@observed()
+def parallel_data(
+    event: dict[str, Any], context: LambdaContext, dependencies: WorkflowDependencies | None = None
+) -> dict[str, Any]:
+    """statemachine/parallel_data.asl.json's Task: a parallel data import, or a deletion."""
+    deps = dependencies or DEPENDENCIES
+    logger.thread_safe_append_keys(account_id=event.get("AccountId"), parallel_data=event.get("Name"))
+    assert deps.customizations is not None and deps.customization_files is not None, "CUSTOMIZATIONS_* must be set"
+    return parallel_data_steps.run(
+        deps.customizations, deps.customization_files, deps.work_s3, event["AccountId"], event["Name"], event["Version"],
+        event["Action"], error=event.get("Error"), max_bytes=deps.settings.quotas.max_parallel_data_bytes,
+    )

@@ -185,9 +185,10 @@ def forget_table_connections() -> None:
     """PynamoDB keeps one connection per model class, which every function's store shares in this process:
     new execution environments (or another endpoint) make new clients, without the hooks an earlier test
     put on them."""
+    from translate_jobs.dal.customizations import CustomizationRecord
     from translate_jobs.dal.store import AccountUsage, JobRecord
 
-    for model in (JobRecord, AccountUsage):
+    for model in (JobRecord, AccountUsage, CustomizationRecord):
         model._connection = None
 
 

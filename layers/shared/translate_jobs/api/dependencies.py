@@ -8,9 +8,12 @@ from typing import Any
 
 from translate_jobs.core.clients import OnFirstUse
 from translate_jobs.core.config import Settings
+from translate_jobs.dal.customizations import CustomizationStore
 from translate_jobs.dal.interfaces import ApiJobStore
 from translate_jobs.dal.store import JobStore
+from translate_jobs.integrations.customization_data import CustomizationFiles
 from translate_jobs.workflow.launcher import WorkflowLauncher
+from translate_jobs.workflow.parallel_data import ParallelDataLauncher
 
 
 @dataclass
@@ -19,13 +22,25 @@ class ApiDependencies:
     store: ApiJobStore
     launcher: Callable[[str, str], None]  # Start: the job's workflow execution
     iam: Any  # Start: may the caller pass the job's role (IAM's policy simulator)
+    # Terminologies and parallel data: their store, their files, the workflow that imports parallel data.
+    customizations: CustomizationStore | None = None
+    customization_files: CustomizationFiles | None = None
+    parallel_data_launcher: Callable[[str, str, str, str], None] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "ApiDependencies":
         """The store and the clients of these settings; each client is made on its first use."""
+        sfn = OnFirstUse("stepfunctions", settings.region)
+        files = None
+        if settings.customizations_bucket:
+            presigner = OnFirstUse("s3", settings.region, endpoint_url=settings.presigned_s3_endpoint)
+            files = CustomizationFiles(OnFirstUse("s3", settings.region), settings.customizations_bucket, presigner)
         return cls(
             settings=settings,
             store=JobStore(settings),
-            launcher=WorkflowLauncher(OnFirstUse("stepfunctions", settings.region), settings.state_machine_arn),
+            launcher=WorkflowLauncher(sfn, settings.state_machine_arn),
             iam=OnFirstUse("iam", settings.region),
+            customizations=CustomizationStore(settings) if settings.customizations_table_name else None,
+            customization_files=files,
+            parallel_data_launcher=ParallelDataLauncher(sfn, settings.parallel_data_state_machine_arn),
         )

@@ -10,8 +10,10 @@ from botocore.config import Config
 
 from translate_jobs.core.clients import OnFirstUse
 from translate_jobs.core.config import Settings
+from translate_jobs.dal.customizations import CustomizationStore
 from translate_jobs.dal.interfaces import WorkflowJobStore
 from translate_jobs.dal.store import JobStore
+from translate_jobs.integrations.customization_data import CustomizationFiles
 from translate_jobs.integrations.engines import TRANSLATE_CLIENT_CONFIG
 from translate_jobs.integrations.s3_as_role import JobRoles
 from translate_jobs.workflow.launcher import WorkflowLauncher
@@ -28,6 +30,9 @@ class WorkflowDependencies:
     job_roles: JobRoles  # S3 as each job's DataAccessRoleArn
     translate: Any  # Amazon Translate, for the engine that calls it
     launcher: Callable[[str, str], None]  # starts a job's workflow (the sweep)
+    # Terminologies and parallel data (their items, their files): what jobs apply, what ParallelDataFunction imports.
+    customizations: CustomizationStore | None = None
+    customization_files: CustomizationFiles | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "WorkflowDependencies":
@@ -42,4 +47,7 @@ class WorkflowDependencies:
             job_roles=JobRoles(settings.region),
             translate=OnFirstUse("translate", settings.region, TRANSLATE_CLIENT_CONFIG),
             launcher=WorkflowLauncher(sfn, settings.state_machine_arn),
+            customizations=CustomizationStore(settings) if settings.customizations_table_name else None,
+            customization_files=CustomizationFiles(OnFirstUse("s3", settings.region), settings.customizations_bucket)
+            if settings.customizations_bucket else None,
         )
