@@ -131,8 +131,8 @@ class _ContextThreading:
 
 
 def install_execution_roles() -> Callable[[], None]:
-    """Each execution's calls know its state machine's role (``_execution_role``): set when moto starts the
-    execution, carried into every thread it starts. Returns undo."""
+    """Each execution's calls know its state machine's role (``_execution_role``): set in the execution's thread
+    as it begins, carried into every thread it starts. Returns undo."""
     import importlib
 
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
@@ -144,17 +144,16 @@ def install_execution_roles() -> Callable[[], None]:
         original = getattr(module, attribute)  # AttributeError if moto moved it: the patch must be revisited
         setattr(module, attribute, replacement)
         undo.append(lambda module=module, attribute=attribute, original=original: setattr(module, attribute, original))
-    start = ExecutionWorker.start
+    # Set in the execution's own thread, as it begins (whenever and from wherever it was started: `make run`
+    # starts it once the request that started it is answered, local_stack.moto_speed).
+    logic = ExecutionWorker._execution_logic
 
-    def started_as_its_role(self: Any) -> None:
-        token = _execution_role.set(self._evaluation_details.aws_execution_details.role_arn)
-        try:
-            start(self)
-        finally:
-            _execution_role.reset(token)
+    def run_as_its_role(self: Any) -> None:
+        _execution_role.set(self._evaluation_details.aws_execution_details.role_arn)
+        logic(self)
 
-    ExecutionWorker.start = started_as_its_role  # type: ignore[method-assign]
-    undo.append(lambda: setattr(ExecutionWorker, "start", start))
+    ExecutionWorker._execution_logic = run_as_its_role  # type: ignore[method-assign]
+    undo.append(lambda: setattr(ExecutionWorker, "_execution_logic", logic))
 
     def undo_all() -> None:
         for step in reversed(undo):
