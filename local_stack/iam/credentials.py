@@ -137,13 +137,18 @@ def install_execution_roles() -> Callable[[], None]:
 
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
-    undo: list[Callable[[], None]] = []
+    replaced: list[tuple[Any, str, Any]] = []  # (module, attribute, original)
     for name, attribute, replacement in [*((m, "threading", _ContextThreading()) for m in _THREADING_MODULES),
                                          *((m, "Thread", _ContextThread) for m in _THREAD_MODULES)]:
         module = importlib.import_module(f"moto.stepfunctions.parser.{name}")
-        original = getattr(module, attribute)  # AttributeError if moto moved it: the patch must be revisited
+        replaced.append((module, attribute, getattr(module, attribute)))  # AttributeError if moto moved it: revisit
         setattr(module, attribute, replacement)
-        undo.append(lambda module=module, attribute=attribute, original=original: setattr(module, attribute, original))
+
+    def put_back() -> None:
+        for module, attribute, original in replaced:
+            setattr(module, attribute, original)
+
+    undo: list[Callable[[], None]] = [put_back]
     # Set in the execution's own thread, as it begins (whenever and from wherever it was started: `make run`
     # starts it once the request that started it is answered, local_stack.moto_speed).
     logic = ExecutionWorker._execution_logic

@@ -53,7 +53,8 @@ def test_parallel_data_goes_creating_to_active_as_botocore_sees_it(clients):
     translate, s3 = clients
     s3.create_bucket(Bucket="wire-examples")
     s3.put_object(Bucket="wire-examples", Key="tm.csv", Body=b"en,fr\nGood morning.,Bonjour.\n")
-    created = translate.create_parallel_data(Name="wire-tm", ParallelDataConfig={"S3Uri": "s3://wire-examples/tm.csv", "Format": "CSV"})
+    config = {"S3Uri": "s3://wire-examples/tm.csv", "Format": "CSV"}
+    created = translate.create_parallel_data(Name="wire-tm", ParallelDataConfig=config)
     assert created["Status"] == "CREATING"
     deadline = time.monotonic() + 60
     while (properties := translate.get_parallel_data(Name="wire-tm")["ParallelDataProperties"])["Status"] == "CREATING":

@@ -148,7 +148,8 @@ def test_a_second_change_while_one_is_under_way_is_refused(files, monkeypatch):
     # The import is held (its state machine is not started): the resource stays CREATING.
     monkeypatch.setattr(files.runtime.dependencies("ApiFunction"), "parallel_data_launcher", lambda *args: None)
     create(files)
-    update = {"Name": "support", "ClientToken": "u", "ParallelDataConfig": {"S3Uri": "s3://examples/tm/support.tsv", "Format": "TSV"}}
+    config = {"S3Uri": "s3://examples/tm/support.tsv", "Format": "TSV"}
+    update = {"Name": "support", "ClientToken": "u", "ParallelDataConfig": config}
     assert call(files, "UpdateParallelData", update)[1]["__type"] == "ConcurrentModificationException"
     assert call(files, "DeleteParallelData", {"Name": "support"})[1]["__type"] == "ConcurrentModificationException"
     status, answer = call(files, "StartTextTranslationJob", {
@@ -161,8 +162,8 @@ def test_a_second_change_while_one_is_under_way_is_refused(files, monkeypatch):
 def test_a_retried_create_is_one_resource_and_another_request_for_the_name_conflicts(files):
     create(files)
     assert create(files)["Name"] == "support"  # the SDK's retry: same ClientToken, same parameters
-    status, answer = call(files, "CreateParallelData", {"Name": "support", "ClientToken": "other",
-                                                        "ParallelDataConfig": {"S3Uri": "s3://examples/tm/thanks.tmx", "Format": "TMX"}})
+    other = {"S3Uri": "s3://examples/tm/thanks.tmx", "Format": "TMX"}
+    status, answer = call(files, "CreateParallelData", {"Name": "support", "ClientToken": "other", "ParallelDataConfig": other})
     assert (status, answer["__type"]) == (400, "ConflictException")
     assert settled(files, "support")["ParallelDataProperties"]["Status"] == "ACTIVE"
     assert len(ok(files, "ListParallelData", {})["ParallelDataPropertiesList"]) == 1
@@ -185,7 +186,8 @@ def test_a_caller_that_may_not_read_the_file_is_refused(files):
     iam.create_user(UserName="reader")
     iam.put_user_policy(UserName="reader", PolicyName="p", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::examples/tm/thanks.tmx"}]}))
-    request = {"Name": "support", "ClientToken": "t", "ParallelDataConfig": {"S3Uri": "s3://examples/tm/support.tsv", "Format": "TSV"}}
+    config = {"S3Uri": "s3://examples/tm/support.tsv", "Format": "TSV"}
+    request = {"Name": "support", "ClientToken": "t", "ParallelDataConfig": config}
     status, answer = call(files, "CreateParallelData", request, caller_arn=f"arn:aws:iam::{ACCOUNT}:user/reader")
     assert (status, answer["__type"]) == (403, "AccessDeniedException") and "s3:GetObject" in answer["message"]
     allowed = {**request, "ParallelDataConfig": {"S3Uri": "s3://examples/tm/thanks.tmx", "Format": "TMX"}}

@@ -120,7 +120,8 @@ def test_a_multi_directional_terminology_downloads_only_as_imported(stack):
         "File": base64.b64encode(b"en,es\ncloud,nube\n").decode(), "Format": "CSV", "Directionality": "MULTI"}))
     status, answer = call(stack, "GetTerminology", {"Name": "brand", "TerminologyDataFormat": "TMX"})
     assert (status, answer["__type"]) == (400, "InvalidParameterValueException")
-    assert ok(stack, "GetTerminology", {"Name": "brand", "TerminologyDataFormat": "CSV"})["TerminologyProperties"]["Directionality"] == "MULTI"
+    as_imported = ok(stack, "GetTerminology", {"Name": "brand", "TerminologyDataFormat": "CSV"})
+    assert as_imported["TerminologyProperties"]["Directionality"] == "MULTI"
 
 
 def test_terminologies_are_listed_in_name_order_a_page_at_a_time(stack):
@@ -163,7 +164,8 @@ def test_another_accounts_terminology_is_not_found(stack):
 
 def test_tags_round_trip_on_a_terminology(stack):
     arn = ok(stack, "ImportTerminology", import_request(Tags=[{"Key": "team", "Value": "docs"}]))["TerminologyProperties"]["Arn"]
-    assert ok(stack, "TagResource", {"ResourceArn": arn, "Tags": [{"Key": "team", "Value": "web"}, {"Key": "env", "Value": ""}]}) == {}
+    tags = [{"Key": "team", "Value": "web"}, {"Key": "env", "Value": ""}]
+    assert ok(stack, "TagResource", {"ResourceArn": arn, "Tags": tags}) == {}
     assert ok(stack, "ListTagsForResource", {"ResourceArn": arn})["Tags"] == [
         {"Key": "team", "Value": "web"}, {"Key": "env", "Value": ""}]
     assert ok(stack, "UntagResource", {"ResourceArn": arn, "TagKeys": ["team", "absent"]}) == {}
@@ -173,10 +175,12 @@ def test_tags_round_trip_on_a_terminology(stack):
 @pytest.mark.parametrize(("arn", "tags", "error"), [
     (f"arn:aws:translate:{REGION}:{ACCOUNT}:terminology/brand", [{"Key": f"k{n}", "Value": "v"} for n in range(50)],
      "TooManyTagsException"),
-    (f"arn:aws:translate:{REGION}:{ACCOUNT}:terminology/brand", [{"Key": "aws:owner", "Value": "me"}], "InvalidParameterValueException"),
+    (f"arn:aws:translate:{REGION}:{ACCOUNT}:terminology/brand", [{"Key": "aws:owner", "Value": "me"}],
+     "InvalidParameterValueException"),
     (f"arn:aws:translate:{REGION}:{ACCOUNT}:terminology/absent", [{"Key": "a", "Value": "b"}], "ResourceNotFoundException"),
     (f"arn:aws:translate:{REGION}:{OTHER_ACCOUNT}:terminology/brand", [{"Key": "a", "Value": "b"}], "ResourceNotFoundException"),
-    (f"arn:aws:translate:{REGION}:{ACCOUNT}:text-translation-job/abc", [{"Key": "a", "Value": "b"}], "InvalidParameterValueException"),
+    (f"arn:aws:translate:{REGION}:{ACCOUNT}:text-translation-job/abc", [{"Key": "a", "Value": "b"}],
+     "InvalidParameterValueException"),
 ])
 def test_tagging_what_cannot_be_tagged_is_refused_and_changes_nothing(stack, arn, tags, error):
     ok(stack, "ImportTerminology", import_request(Tags=[{"Key": "team", "Value": "docs"}]))
@@ -204,4 +208,5 @@ def test_start_refuses_a_terminology_or_parallel_data_it_does_not_have_and_write
 def test_start_takes_a_terminology_the_account_has(stack):
     ok(stack, "ImportTerminology", import_request())
     job_id = ok(stack, "StartTextTranslationJob", start_request(TerminologyNames=["brand"]))["JobId"]
-    assert ok(stack, "DescribeTextTranslationJob", {"JobId": job_id})["TextTranslationJobProperties"]["TerminologyNames"] == ["brand"]
+    described = ok(stack, "DescribeTextTranslationJob", {"JobId": job_id})["TextTranslationJobProperties"]
+    assert described["TerminologyNames"] == ["brand"]
