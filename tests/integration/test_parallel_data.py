@@ -232,3 +232,13 @@ def test_its_workflow_calls_as_its_own_state_machines_role(files):
     assert execution["status"] == "FAILED"
     cause = sfn.describe_execution(executionArn=execution["executionArn"])["cause"]
     assert f"assumed-role/{role}/" in cause and "lambda:InvokeFunction" in cause
+
+
+def test_a_file_larger_than_the_stack_imports_ends_failed_saying_so(files):
+    configure(files, MAX_PARALLEL_DATA_BYTES=str(len(TSV) - 1))
+    create(files)
+    properties = settled(files, "support")["ParallelDataProperties"]
+    assert properties["Status"] == "FAILED"
+    size = len(TSV.encode())
+    uri = "s3://examples/tm/support.tsv"
+    assert properties["Message"] == f"The parallel data file {uri} is {size} bytes; it may be at most {size - 1}."

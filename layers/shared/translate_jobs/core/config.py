@@ -28,7 +28,7 @@ class Quotas:
     queue_poll_seconds: int = 10
     max_terminologies: int = 100  # per account (Amazon Translate's quota)
     max_parallel_data: int = 1000  # per account
-    max_parallel_data_bytes: int = 5 * 1024**3  # a parallel data file
+    max_parallel_data_bytes: int = 2 * 1024**3  # a parallel data file (template.yaml says why not AWS's 5 GB)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> "Quotas":
