@@ -14,6 +14,7 @@ from translate_jobs.domain.terminology import (
     apply_terms,
     in_case_of,
     parse_terminology,
+    translate_with_terms,
 )
 
 CSV = TerminologyFormat.CSV
@@ -144,3 +145,52 @@ def test_applied_terms_are_listed_once_in_the_order_found_at_most_250():
     text = " ".join(f"term{n}" for n in (*range(300), 0))
     listed = applied(apply_terms(text, found)[1])
     assert len(listed) == 250 and listed[0] == ("term0", "terme0") and listed[-1] == ("term249", "terme249")
+
+
+# ---------- through an engine ----------
+
+
+def marking(texts: list[str]) -> list[str]:
+    """An engine that keeps what it does not know (the pseudo engine's way): '[fr] ' before each text."""
+    return [f"[fr] {text.strip()}" if text.strip() else text for text in texts]
+
+
+def garbling(texts: list[str]) -> list[str]:
+    """An engine that loses what it does not know (a neural model's <unk>): the placeholders' brackets go."""
+    return [("[fr] " + text.strip()).replace("\u27e6", "").replace("\u27e7", "") for text in texts]
+
+
+def test_terms_come_out_as_their_targets_through_an_engine_that_keeps_placeholders():
+    found = terms(("Amazon Photos", "Photos Amazon"), ("cloud", "nuage"))
+    calls: list[list[str]] = []
+
+    def engine(texts: list[str]) -> list[str]:
+        calls.append(texts)
+        return marking(texts)
+
+    out, applied_terms = translate_with_terms(["Back up to the CLOUD with Amazon Photos.", "Nothing here."], found, engine)
+    assert out == ["[fr] Back up to the NUAGE with Photos Amazon.", "[fr] Nothing here."]
+    assert [[(m.source_text, m.replacement) for m in matches] for matches in applied_terms] == [
+        [("cloud", "NUAGE"), ("Amazon Photos", "Photos Amazon")], []]
+    assert len(calls) == 1  # one call for the whole round
+
+
+def test_terms_are_applied_around_an_engine_that_loses_placeholders():
+    found = terms(("Amazon Photos", "Photos Amazon"))
+    out, _ = translate_with_terms(["Use Amazon Photos daily.", "Amazon Photos"], found, garbling)
+    # The text around each term translated on its own, the term put between: the term is there, whatever the engine.
+    assert out == ["[fr] Use Photos Amazon [fr] daily.", "Photos Amazon"]
+
+
+def test_without_terms_the_engine_sees_the_segments_as_they_are():
+    seen: list[list[str]] = []
+    out, applied_terms = translate_with_terms(["a", "b"], terms(), lambda texts: seen.append(texts) or marking(texts))
+    assert seen == [["a", "b"]] and out == ["[fr] a", "[fr] b"] and applied_terms == [[], []]
+
+
+def test_a_segment_the_memory_holds_comes_out_as_stored_with_its_whitespace():
+    from translate_jobs.domain.parallel_data import from_memory, memory_key
+
+    stored = {memory_key("Hello, world."): "Bonjour, le monde."}
+    found = from_memory(["  Hello,   world.\n", "hello, world.", "", "Other."], stored.get)
+    assert found == {0: "  Bonjour, le monde.\n"}  # whitespace collapsed to look up; case kept

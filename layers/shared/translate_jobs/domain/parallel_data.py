@@ -15,7 +15,7 @@ whose text, with its whitespace collapsed, is an example's source comes out as t
 import csv
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -151,3 +151,15 @@ class ExampleReader:
                 "the source language, or a language named twice."
             )
         self.target_languages.append(language)
+
+
+def from_memory(segments: Sequence[str], lookup: Callable[[str], str | None]) -> dict[int, str]:
+    """The segments the memory translates: their index -> the stored translation, with the whitespace the segment
+    had around its text (``lookup`` takes a memory_key and gives the translation for the target, or None)."""
+    found: dict[int, str] = {}
+    for index, segment in enumerate(segments):
+        if segment.strip() and (stored := lookup(memory_key(segment))) is not None:
+            core = segment.strip()
+            start = segment.index(core)
+            found[index] = segment[:start] + stored + segment[start + len(core):]
+    return found

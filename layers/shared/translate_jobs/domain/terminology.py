@@ -20,7 +20,7 @@ target as in the file.
 import csv
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -331,3 +331,66 @@ def applied(matches: Sequence[Match]) -> list[tuple[str, str]]:
     first found, at most MAX_APPLIED_TERMS (what AppliedTerminology lists)."""
     listed = dict.fromkeys((match.source_text, match.target_text) for match in matches)
     return list(listed)[:MAX_APPLIED_TERMS]
+
+
+# ---------- terms through an engine ----------
+
+# Stands for the i-th term of a segment while an engine translates it: brackets no language's text uses, around a
+# number (engines copy numbers), so an engine that keeps what it cannot translate gives it back as it was.
+PLACEHOLDER = "\u27e6{}\u27e7"
+Translate = Callable[[list[str]], list[str]]  # texts of one language pair -> their translations, as many, in order
+
+
+def protect(text: str, matches: Sequence[Match]) -> str:
+    """``text`` with each match replaced by its placeholder."""
+    out, position = [], 0
+    for index, match in enumerate(matches):
+        out += [text[position:match.start], PLACEHOLDER.format(index)]
+        position = match.end
+    out.append(text[position:])
+    return "".join(out)
+
+
+def restore(translated: str, matches: Sequence[Match]) -> str | None:
+    """The translation with each placeholder replaced by its target term; None if the engine did not give every
+    placeholder back exactly once (then the segment is translated around its terms instead)."""
+    if any(translated.count(PLACEHOLDER.format(index)) != 1 for index in range(len(matches))):
+        return None
+    for index, match in enumerate(matches):
+        translated = translated.replace(PLACEHOLDER.format(index), match.replacement)
+    return translated
+
+
+def between(text: str, matches: Sequence[Match]) -> list[str]:
+    """The text before, between and after the matches (one more piece than matches)."""
+    bounds = [0, *(point for match in matches for point in (match.start, match.end)), len(text)]
+    return [text[bounds[i]:bounds[i + 1]] for i in range(0, len(bounds), 2)]
+
+
+def translate_with_terms(segments: Sequence[str], terms: Terms, translate: Translate) -> tuple[list[str], list[list[Match]]]:
+    """``segments`` translated by ``translate`` with each term found coming out as its target term, in the case of
+    the text it replaced, whatever the engine: the terms are sent as placeholders, and a segment whose
+    placeholders the engine did not give back is translated again around its terms (the text between them
+    translated, the target terms put between the translations: every term is applied, at the cost of the
+    context across it). Returns the translations and, per segment, the terms applied."""
+    found = [terms.find(segment) if terms else [] for segment in segments]
+    translated = translate([protect(segment, matches) for segment, matches in zip(segments, found, strict=True)])
+    restored = [restore(text, matches) if matches else text for text, matches in zip(translated, found, strict=True)]
+    lost = [index for index, text in enumerate(restored) if text is None]
+    if lost:
+        pieces = [between(segments[index], found[index]) for index in lost]
+        sent = [piece.strip() for each in pieces for piece in each if piece.strip()]
+        answers = iter(translate(sent) if sent else [])
+        for index, each in zip(lost, pieces, strict=True):
+            # Each piece's own whitespace stays (the space between a word and the term next to it).
+            parts = [_around(piece, next(answers).strip()) if piece.strip() else piece for piece in each]
+            replacements = [match.replacement for match in found[index]] + [""]
+            restored[index] = "".join(part + replacement for part, replacement in zip(parts, replacements, strict=True))
+    return [str(text) for text in restored], found
+
+
+def _around(piece: str, translation: str) -> str:
+    """``translation`` with the whitespace ``piece`` had before and after its text."""
+    core = piece.strip()
+    start = piece.index(core)
+    return piece[:start] + translation + piece[start + len(core):]

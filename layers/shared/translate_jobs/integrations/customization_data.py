@@ -17,6 +17,8 @@ the object (template.yaml gives the API function s3:GetObject on the bucket).
 """
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -198,3 +200,39 @@ class MemoryWriter:
 
 def _auxiliary(lines: Iterable[str], member: str) -> bytes:
     return json.dumps({member: list(lines)}, indent=2).encode()
+
+
+class VersionCache:
+    """What a container has read of resources' versions (a version's files never change): terminologies' terms
+    and memory shards, by key, the least recently used dropped beyond ``most_bytes`` (their files' sizes)."""
+
+    def __init__(self, files: CustomizationFiles, most_bytes: int = 256 * 1024 * 1024) -> None:
+        self.files, self.most_bytes = files, most_bytes
+        self._held: OrderedDict[str, tuple[int, Any]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def terms(self, prefix: str) -> TermTable:
+        return self._get(prefix + "terms.json", lambda: self.files.terms(prefix), lambda table: 64 * len(table.rows) + 64)
+
+    def memory(self, prefix: str, shards: int, segment_key: str) -> dict[str, str]:
+        """The translations the memory of version ``prefix`` holds for a segment (by its memory_key), or {}."""
+        shard = shard_of(segment_key, shards)
+        entries = self._get(f"{prefix}shard-{shard}.json", lambda: self.files.memory_shard(prefix, shard),
+                            lambda held: 128 * len(held) + 64)
+        return dict(entries.get(segment_key, {}))
+
+    def _get(self, key: str, read: Callable[[], Any], size: Callable[[Any], int]) -> Any:
+        with self._lock:
+            if key in self._held:
+                self._held.move_to_end(key)
+                return self._held[key][1]
+        value = read()  # outside the lock: two threads may read one file at once, never wrongly
+        with self._lock:
+            if key not in self._held:
+                weight = size(value)
+                self._held[key] = (weight, value)
+                self._bytes += weight
+                while self._bytes > self.most_bytes and len(self._held) > 1:
+                    self._bytes -= self._held.popitem(last=False)[1][0]
+        return value
