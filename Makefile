@@ -15,12 +15,12 @@ EVENT ?= events/api/describe.json
 # What the Lambda python3.13 runtime provides, for the artifact test (README: "Deploy").
 LAMBDA_RUNTIME_SDK := boto3==1.35.60 botocore==1.35.60
 
-.PHONY: run test test-unit test-e2e test-chaos test-long lint invoke bench bench-memory bench-scale build artifact-test deploy clean
+.PHONY: run test test-unit test-e2e test-chaos test-long lint invoke bench bench-memory bench-scale bench-engine build artifact-test deploy clean
 
 # Each install says what it does and about how long it takes (on 2 cores, from PyPI); it runs once, and again
 # only when its requirements change.
-$(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
-	@echo ">>> Installing the service's and its tests' Python packages (boto3, moto, Powertools, ...) into $(VENV): about 2 minutes, once"
+$(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt layers/engine/requirements.txt
+	@echo ">>> Installing the service's and its tests' Python packages (boto3, moto, Powertools, CTranslate2, ...) into $(VENV): about 2 minutes, once"
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
@@ -105,11 +105,21 @@ bench: $(VENV)/.installed .venv-ministack/.installed
 bench-memory: $(VENV)/.installed
 	$(VENV)/bin/python tests/benchmarks/memory.py $(BENCH_MEMORY_ARGS)
 
+.PHONY: bench-documents
+## bench-documents: the worst documents of each format (issue 26) beside normal ones of the same size: CPU and peak memory
+bench-documents: $(VENV)/.installed
+	$(VENV)/bin/python tests/benchmarks/hostile_documents.py $(FORMATS)
+
 ## bench-scale: jobs of 1,000-50,000 documents on the local stack and Stop early in big ones (tens of minutes),
 ## then the in-process scale benchmarks of the functions when present (tests/benchmarks/scale_functions.py)
 bench-scale: $(VENV)/.installed
 	$(VENV)/bin/python tests/benchmarks/scale_local.py
 	@if [ -f tests/benchmarks/scale_functions.py ]; then $(VENV)/bin/python tests/benchmarks/scale_functions.py; fi
+
+## bench-engine: the ctranslate2 engine on a Transformer-base model (built once into .cache/): a job through make run
+## beside CTranslate2 called directly, and one batch in Lambda's shape with the cost model (BENCH_ENGINE_ARGS=--documents 200)
+bench-engine: $(VENV)/.installed .venv-awscli/.installed
+	$(VENV)/bin/python tests/benchmarks/engine.py $(BENCH_ENGINE_ARGS)
 
 .venv-lambda/.installed: Makefile
 	rm -rf .venv-lambda && $(PYTHON) -m venv .venv-lambda
@@ -132,4 +142,4 @@ deploy: build
 	SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam deploy --config-env $(or $(ENV),default)
 
 clean:
-	rm -rf $(VENV) .venv-awscli .venv-sam .venv-lambda .venv-checkov .venv-ministack .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-awscli .venv-sam .venv-lambda .venv-checkov .venv-ministack .aws-sam .pytest_cache .mypy_cache .ruff_cache .cache

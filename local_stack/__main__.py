@@ -12,26 +12,22 @@ import time
 from pathlib import Path
 
 from local_stack import faults, terminal
+from local_stack.app import App
 from local_stack.eventbridge import time_scale
 from local_stack.faults import FaultPlan
+from local_stack.product import CONSOLE_START_DEFAULTS, TRANSLATE_JOBS, engine_problem, with_absolute_models
 from local_stack.retention import retention_seconds
 from local_stack.runtime import FunctionError
-from local_stack.stack import (
-    DEMO_BUCKETS,
-    DEMO_ROLE,
-    EmulatorUnavailableError,
-    LocalStack,
-    PortInUseError,
-    ensure_port_free,
-    invoke_function,
-)
+from local_stack.stack import EmulatorUnavailableError, LocalStack, PortInUseError, ensure_port_free, invoke_function
 from local_stack.template import load_template
 from local_stack.views import start_views
 
+APP: App = TRANSLATE_JOBS  # what this emulator runs: everything it knows of translate-jobs is in local_stack.product
+
 
 def parameter_overrides(pairs: list[str]) -> dict[str, str]:
-    """``Key=Value`` pairs for template.yaml's Parameters, checked as CloudFormation would."""
-    declared = load_template().get("Parameters", {})
+    """``Key=Value`` pairs for the template's Parameters, checked as CloudFormation would."""
+    declared = load_template(APP.template).get("Parameters", {})
     overrides: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -55,8 +51,8 @@ def parameter_overrides(pairs: list[str]) -> dict[str, str]:
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
-        parameters = parameter_overrides(args.parameter_overrides)
-        plan = FaultPlan.parse(args.faults) if args.faults else None
+        parameters = with_absolute_models(parameter_overrides(args.parameter_overrides))
+        plan = FaultPlan.parse(args.faults, APP.faults) if args.faults else None
         time_scale()  # LOCAL_SCHEDULE_SCALE, checked before anything starts
         retention_seconds()  # LOCAL_RETENTION_SECONDS too
         if args.logs not in ("file", "terminal"):
@@ -89,6 +85,7 @@ def _serve(args: argparse.Namespace, parameters: dict[str, str], plan: FaultPlan
            out: terminal.Terminal) -> int:
     """Start the stack, print the banner, serve until Ctrl-C (or SIGTERM), stop: the exit code."""
     local = LocalStack(
+        app=APP,
         host=args.host,
         port=args.port,
         emulator_port=args.emulator_port,
@@ -103,7 +100,12 @@ def _serve(args: argparse.Namespace, parameters: dict[str, str], plan: FaultPlan
     except KeyboardInterrupt:  # Ctrl-C while starting: no traceback, nothing left running
         local.stop()
         return 130
-    views = start_views(local, out, args.console_port)  # job lines here, the console in the browser
+    problem, engine_note = engine_problem(local.stack, parameters) if local.stack else (None, None)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        local.stop()
+        return 2
+    views = start_views(local, out, args.console_port, CONSOLE_START_DEFAULTS)  # job lines here, the console in the browser
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
@@ -111,24 +113,17 @@ def _serve(args: argparse.Namespace, parameters: dict[str, str], plan: FaultPlan
     if time_scale() != 1:
         overrides += f"\n  schedules and retries run {1 / time_scale():g}x as fast (LOCAL_SCHEDULE_SCALE={time_scale():g})"
     notice = f"\n  note: {local.notice}" if local.notice else ""
+    notice += f"\n  {engine_note}" if engine_note else ""
     if plan is not None:
         notice += f"\n  faults injected into the functions' AWS calls: {args.faults} (see README: Faults)"
     out.say(
         f"""
-translate-jobs is running locally (ready in {time.perf_counter() - started:.1f} s)
+{APP.stack_name} is running locally (ready in {time.perf_counter() - started:.1f} s)
   API (like sam local start-api):   {local.api_url}
   emulator (moto, like moto_server): {local.emulator_url}
   {views.console_line}
-  functions' logs:                   {out.shown_log_file} (LOGS=terminal shows them here too){notice}
-  demo buckets: s3://{DEMO_BUCKETS[0]}  s3://{DEMO_BUCKETS[1]}   demo role: {DEMO_ROLE}{overrides}
-
-Try it (the README has the whole walkthrough):
-  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1
-  echo "Hello, world" | .venv-awscli/bin/aws s3 cp - s3://{DEMO_BUCKETS[0]}/docs/hello.txt --endpoint-url {local.emulator_url}
-  .venv-awscli/bin/aws translate start-text-translation-job --endpoint-url {local.api_url} \\
-      --input-data-config S3Uri=s3://{DEMO_BUCKETS[0]}/docs/,ContentType=text/plain \\
-      --output-data-config S3Uri=s3://{DEMO_BUCKETS[1]}/out/ \\
-      --data-access-role-arn {DEMO_ROLE} --source-language-code en --target-language-codes fr
+  functions' logs:                   {out.shown_log_file} (LOGS=terminal shows them here too){notice}{overrides}
+{APP.banner(local) if APP.banner else ""}
 
 Press Ctrl-C to stop.""")
     stopping.wait()
@@ -147,7 +142,7 @@ def invoke(args: argparse.Namespace) -> int:
     try:
         # As sam local invoke: the function's logs on stderr, its response alone on stdout.
         with contextlib.redirect_stdout(sys.stderr):
-            result = invoke_function(args.function, event)
+            result = invoke_function(args.function, event, APP)
     except FunctionError as error:
         print(json.dumps(error.payload))
         return 1

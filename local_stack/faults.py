@@ -25,11 +25,14 @@ import random
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import botocore.handlers
 from botocore.awsrequest import AWSResponse
+
+from local_stack.app import FaultTargets
+from local_stack.hooks import first_before_send
 
 # Per service: the errors AWS answers with when it is throttling or failing, as (code, HTTP status, message).
 AWS_ERRORS: dict[str, list[tuple[str, int, str]]] = {
@@ -50,7 +53,6 @@ AWS_ERRORS: dict[str, list[tuple[str, int, str]]] = {
     "secretsmanager": [("InternalServiceError", 500, "An error occurred on the server side.")],
     "translate": [("ThrottlingException", 400, "Rate exceeded"), ("InternalServerException", 500, "Internal server error")],
 }
-WORKFLOW_TASKS = ("BeginJobFunction", "PlanBatchesFunction", "TranslateBatchFunction", "FinalizeJobFunction")
 
 
 class FunctionCrashed(BaseException):  # noqa: N818 - what Lambda reports: not an Exception the handler may catch
@@ -69,11 +71,12 @@ class FaultPlan:
     timeout: float = 0.0
     injected: Counter[str] = field(default_factory=Counter)  # what was injected, for the report
     calls: int = 0  # the functions' AWS calls seen (each an attempt: a retried call counts again)
+    targets: FaultTargets = FaultTargets()  # which functions may time out, or die before an output (the App's)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def parse(cls, spec: str) -> "FaultPlan":
-        plan = cls()
+    def parse(cls, spec: str, targets: FaultTargets = FaultTargets()) -> "FaultPlan":  # noqa: B008 - frozen
+        plan = cls(targets=targets)
         for item in filter(None, (part.strip() for part in spec.split(","))):
             key, sep, value = item.partition("=")
             try:
@@ -154,7 +157,7 @@ def begin_invocation(function: str, event: Any) -> contextvars.Token[_Invocation
         _ATTEMPTS[f"{function}|{digest}"] += 1
         attempt = _ATTEMPTS[f"{function}|{digest}"]
     invocation = _Invocation(function, f"{_PLAN.seed}|{function}|{digest}|{attempt}")
-    if _PLAN.timeout and function in WORKFLOW_TASKS and _chance(invocation.key, "timeout").random() < _PLAN.timeout:
+    if _PLAN.timeout and function in _PLAN.targets.tasks and _chance(invocation.key, "timeout").random() < _PLAN.timeout:
         _PLAN.count(f"{function}:Sandbox.Timedout")
         raise FunctionTimedOut(f"Task timed out (injected fault, {function})")
     return _CURRENT.set(invocation)
@@ -177,8 +180,9 @@ def _before_send(request: Any, event_name: str = "", **kwargs: Any) -> AWSRespon
     invocation.calls += 1
     plan.count("")
     chance = _chance(invocation.key, f"{invocation.calls}|{service}|{operation}")
-    work_bucket_write = bool(os.environ.get("WORK_BUCKET")) and os.environ["WORK_BUCKET"] in request.url  # not an output
-    if service == "s3" and operation == "PutObject" and not work_bucket_write and invocation.function == "TranslateBatchFunction":
+    scratch = os.environ.get(plan.targets.scratch_bucket_variable) if plan.targets.scratch_bucket_variable else None
+    scratch_write = bool(scratch) and str(scratch) in request.url  # not an output
+    if service == "s3" and operation == "PutObject" and not scratch_write and invocation.function == plan.targets.writer:
         if invocation.outputs and plan.kill and chance.random() < plan.kill:
             plan.count(f"{invocation.function}:Runtime.ExitError")
             raise FunctionCrashed(f"Runtime exited with error: signal: killed (injected, after {invocation.outputs} outputs)")
@@ -187,7 +191,7 @@ def _before_send(request: Any, event_name: str = "", **kwargs: Any) -> AWSRespon
     if error is None:
         return None
     plan.count(f"{service}:{error[0]}")
-    request.injected_fault = True  # see _stub_faulted_requests_only_once
+    request.injected_fault = True  # see install
     return _error_response(request, service, *error)
 
 
@@ -220,28 +224,23 @@ class _Raw:
         yield self._body
 
 
-def _stub_faulted_requests_only_once() -> None:
-    """In-process (the tests), moto answers requests from a before-send handler too, and botocore runs
-    every before-send handler: without this, moto would apply a request whose answer is our fault. An
-    injected fault means the request never reached the service, in the tests as in `make run`."""
-    try:
-        from moto.core.botocore_stubber import BotocoreStubber
-    except ImportError:  # no moto in this process
-        return
+def install() -> Callable[[], None]:
+    """Answer the planned faults before moto sees a request: our before-send handler first in every botocore
+    session (local_stack.hooks), and moto's in-process stubber (a before-send handler too, which botocore also
+    runs) told to leave a faulted request alone: it never reached the service, in the tests as in `make run`.
+    Idle, it costs a dictionary lookup per request. Returns undo."""
+    from moto.core.botocore_stubber import BotocoreStubber
+
     original = BotocoreStubber.__call__
-    if getattr(original, "skips_faults", False):
-        return
 
     def call(self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
         return None if getattr(request, "injected_fault", False) else original(self, event_name, request, **kwargs)
 
-    call.skips_faults = True  # type: ignore[attr-defined]
     BotocoreStubber.__call__ = call  # type: ignore[method-assign]
+    remove_handler = first_before_send(_before_send)
 
+    def undo() -> None:
+        remove_handler()
+        BotocoreStubber.__call__ = original  # type: ignore[method-assign]
 
-_stub_faulted_requests_only_once()
-
-# First among the built-in handlers of every botocore session made from now on (before moto's own): this
-# module is imported by local_stack.runtime, before the functions create any client. Idle, it costs a
-# dictionary lookup per request.
-botocore.handlers.BUILTIN_HANDLERS.insert(0, ("before-send", _before_send))
+    return undo

@@ -21,3 +21,14 @@ def pytest_runtest_makereport(item: Any, call: Any) -> Iterator[None]:
     outcome = yield
     report = outcome.get_result()
     report.sections = [(name, text.encode("utf-8", "backslashreplace").decode()) for name, text in report.sections]
+
+
+@pytest.fixture(scope="session")
+def argos_models(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A folder of tiny Argos Translate packages (tests/support/argos.py), built once per session (a
+    fraction of a second): en -> fr and de -> en, so de -> fr goes through English."""
+    from tests.support.argos import build_packages
+
+    folder = tmp_path_factory.mktemp("argos-models")
+    build_packages(folder, [("en", "fr"), ("de", "en")])
+    return folder

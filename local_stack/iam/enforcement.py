@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from local_stack.iam.policy import ContextValue, Decision, Principal, Request, evaluate, names_principal_directly
+from local_stack.iam.policy import ContextValue, Decision, Principal, Request, allows_by_name, evaluate
 from local_stack.iam.requests import Call, Check, checks, session_tags
 
 log = logging.getLogger("local_stack.iam")
@@ -168,13 +168,14 @@ class Enforcement:
     def _authorize_trust(self, session: Session, request: Request, identity: Decision) -> None:
         """sts:AssumeRole (and SetSourceIdentity, TagSession): the role's trust policy must admit the caller."""
         trust = trust_policy(request.resource)
-        principal = session.principal()
-        decision = evaluate([trust], Request(request.action, request.resource, request.context, principal)) if trust else None
+        as_principal = Request(request.action, request.resource, request.context, session.principal())
+        decision = evaluate([trust], as_principal) if trust else None
         denied = Decision.DENY in (identity, decision)
         same_account = request.resource.split(":")[4:5] == [session.account]
-        # In one account a trust policy naming the caller itself is enough; naming only the account
-        # (or another account's role) needs the caller's own policy to allow it too.
-        identity_needed = not (same_account and trust and names_principal_directly(trust, principal))
+        # In one account a trust statement allowing the caller itself (for this action, under its
+        # conditions) is enough; one naming only the account (or another account's role) needs the
+        # caller's own policy to allow it too.
+        identity_needed = not (same_account and trust and allows_by_name(trust, as_principal))
         if denied or decision is not Decision.ALLOW or (identity_needed and identity is not Decision.ALLOW):
             raise AccessDeniedError(
                 f"User: {session.arn} is not authorized to perform: {request.action} on resource: {request.resource}"

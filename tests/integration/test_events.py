@@ -9,9 +9,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from local_stack.stack import DEMO_BUCKETS
-from local_stack.template import http_api_routes, load_template
-from tests.support.stack import REGION, put_job
+from local_stack.product import DEMO_BUCKETS
+from tests.support.stack import REGION, api_routes, put_job
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "api"
 JOB_ID = "0123456789abcdef0123456789abcdef"  # the JobId the describe/stop events name
@@ -44,7 +43,7 @@ def test_every_expectation_has_its_event_file():
 
 
 def test_the_events_cover_every_route_of_the_api_function():
-    routes = {route.route_key for route in http_api_routes(load_template()) if route.function == "ApiFunction"}
+    routes = {route.route_key for route in api_routes() if route.function == "ApiFunction"}
     covered = {json.loads((EVENTS / name).read_text())["routeKey"] for name in EVENT_FILES}
     assert routes <= covered
 
@@ -53,7 +52,7 @@ def test_the_events_cover_every_route_of_the_api_function():
 def test_the_event_is_an_http_api_v2_event_of_the_api_function(name):
     event = json.loads((EVENTS / name).read_text())
     assert event["version"] == "2.0"
-    routes = {route.route_key: route for route in http_api_routes(load_template())}
+    routes = {route.route_key: route for route in api_routes()}
     assert routes[event["routeKey"]].match(event["requestContext"]["http"]["method"], event["rawPath"]) is not None
     assert event["requestContext"]["authorizer"]["iam"]["accountId"] == "123456789012"
     assert event["requestContext"]["requestId"]

@@ -47,20 +47,22 @@ def test_xliff_job_and_broken_documents_end_completed_with_error(buckets):
             "docs/ui.xlf": XLIFF,
             "docs/evil.xlf": '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><xliff>&a;</xliff>',
             "docs/broken.xlf": "<xliff><file>",
+            "docs/deep.xlf": XLIFF.replace("friend", "<g>" * 1_000 + "friend" + "</g>" * 1_000),  # RecursionError failed the job
         }
     )
     job_id = start_job(buckets, InputDataConfig={"S3Uri": "s3://input-docs/docs/", "ContentType": "application/x-xliff+xml"})
     record = run_to_end(buckets, job_id)
     assert record.job_status == "COMPLETED_WITH_ERROR"
-    assert (int(record.translated_documents_count), int(record.documents_with_errors_count)) == (1, 2)
+    assert (int(record.translated_documents_count), int(record.documents_with_errors_count)) == (1, 3)
     out = read_output(outputs(job_id)["fr.ui.xlf"])
     assert '<trans-unit id="greeting"><source>Hello</source><target>[fr] Hello</target></trans-unit>' in out
     assert '<target>[fr] Goodbye <g id="1">[fr] friend</g></target>' in out
     assert 'target-language="fr"' in out
     failed = {entry["sourceFile"]: entry["auxiliaryData"]["error"]["errorMessage"]
               for entry in details(job_id, "fr")["details"] if entry["status"] == "FAILED"}
-    assert set(failed) == {"evil.xlf", "broken.xlf"}
+    assert set(failed) == {"evil.xlf", "broken.xlf", "deep.xlf"}
     assert "DOCTYPE" in failed["evil.xlf"] and "not well-formed" in failed["broken.xlf"]
+    assert "nested more than 256 levels deep" in failed["deep.xlf"]
 
 
 def test_outputs_and_details_are_encrypted_with_the_jobs_kms_key(buckets):

@@ -314,3 +314,25 @@ def replace_part(data: bytes, name: str, body: bytes | str) -> bytes:
     new = body.encode() if isinstance(body, str) else body
     parts = [(part, new if part == name else old) for part, old in parts] if name in names else [*parts, (name, new)]
     return package(parts)
+
+
+# ---------- one part's content in an otherwise whole package (hostile documents, benchmarks) ----------
+
+A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+
+
+def docx_with(body: str) -> bytes:
+    """docx() with this <w:body> content."""
+    return replace_part(docx(), "word/document.xml", f"<w:document {W_NS}><w:body>{body}</w:body></w:document>")
+
+
+def pptx_with(paragraphs: str) -> bytes:
+    """pptx() whose slide has one shape holding these <a:p> paragraphs."""
+    slide = (f'<p:sld xmlns:a="{A_NS}" xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"><p:cSld>'
+             f"<p:spTree><p:sp><p:txBody><a:bodyPr/>{paragraphs}</p:txBody></p:sp></p:spTree></p:cSld></p:sld>")
+    return replace_part(pptx(), "ppt/slides/slide1.xml", slide)
+
+
+def xlsx_with(strings: str) -> bytes:
+    """xlsx() with these shared strings (<si> elements)."""
+    return replace_part(xlsx(), "xl/sharedStrings.xml", f"<sst {S_NS}>{strings}</sst>")

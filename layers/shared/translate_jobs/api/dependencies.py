@@ -3,7 +3,7 @@ per execution environment by functions/api/api.py and passed to every request. T
 inject fakes (an in-memory store, a launcher that records)."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from translate_jobs.core.clients import OnFirstUse
@@ -12,6 +12,7 @@ from translate_jobs.dal.customizations import CustomizationStore
 from translate_jobs.dal.interfaces import ApiJobStore
 from translate_jobs.dal.store import JobStore
 from translate_jobs.integrations.customization_data import CustomizationFiles
+from translate_jobs.integrations.engines import Engine, PseudoEngine, build_engine
 from translate_jobs.workflow.launcher import WorkflowLauncher
 from translate_jobs.workflow.parallel_data import ParallelDataLauncher
 
@@ -22,6 +23,9 @@ class ApiDependencies:
     store: ApiJobStore
     launcher: Callable[[str, str], None]  # Start: the job's workflow execution
     iam: Any  # Start: may the caller pass the job's role (IAM's policy simulator)
+    # Start: does the engine translate the job's language pairs (nothing is loaded until asked). Fakes that
+    # never Start may leave it out.
+    engine: Engine = field(default_factory=PseudoEngine)
     # Terminologies and parallel data: their store, their files, the workflow that imports parallel data.
     customizations: CustomizationStore | None = None
     customization_files: CustomizationFiles | None = None
@@ -40,6 +44,7 @@ class ApiDependencies:
             store=JobStore(settings),
             launcher=WorkflowLauncher(sfn, settings.state_machine_arn),
             iam=OnFirstUse("iam", settings.region),
+            engine=build_engine(settings.engine, lambda service, config=None: OnFirstUse(service, settings.region, config)),
             customizations=CustomizationStore(settings) if settings.customizations_table_name else None,
             customization_files=files,
             parallel_data_launcher=ParallelDataLauncher(sfn, settings.parallel_data_state_machine_arn),

@@ -45,6 +45,7 @@ from translate_jobs.domain.errors import InvalidRequestError, UnsupportedLanguag
 from translate_jobs.domain.job import Job
 from translate_jobs.domain.languages import check_language_pair
 from translate_jobs.domain.lifecycle import TERMINAL, JobStatus
+from translate_jobs.integrations.engines import check_language_pairs
 
 
 def stop(store: JobStops, caller: Caller, job_id: str) -> JobStatus:
@@ -101,6 +102,7 @@ def start_text_translation_job(deps: ApiDependencies, caller: Caller, request: S
         )
     # Codes also name output files: only the languages the service supports, never a path like `..`.
     check_language_pair(source, list(targets))
+    check_language_pairs(deps.engine, source, list(targets))  # and only pairs the engine translates
     content_type = request.input_data_config["ContentType"]
     if not content_types.is_supported(content_type):
         supported = ", ".join(content_types.SUPPORTED_CONTENT_TYPES)

@@ -1,8 +1,11 @@
 """Office Open XML documents (docx, pptx, xlsx): translate the text, keep every other byte.
 
-A package is a ZIP of XML parts. It is read with bounds (part count, uncompressed bytes actually
-inflated, never the sizes the archive declares), its part names are checked, and only the parts
-that hold text are rewritten; every other entry is copied with the same bytes, in the same order.
+A package is a ZIP of XML parts. It is read with bounds (part count, uncompressed bytes inflated,
+counted as they are: zipfile never inflates more than an entry declares, whatever the compressed
+data holds), its part names are checked, and only the parts that hold text are rewritten; every
+other entry is copied with the same bytes, in the same order. One part is inflated at a time and
+written to the new package as it is translated; what a text part's parse builds is counted in the
+document's DocumentBudget (document_bounds.py).
 
 Parts are never re-serialized: a serializer renames prefixes and drops namespace declarations that
 ``mc:Ignorable`` still names, and Office then calls the file corrupt. Instead expat (no DTD, no
@@ -19,22 +22,24 @@ numbers, dates), phonetic guides, formulas and cell values.
 """
 
 import bisect
+import contextlib
 import io
 import pyexpat
 import re
 import zipfile
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import NoReturn
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, NoReturn
 
 from translate_jobs.domain.content_types import DOCX, PPTX, XLSX
-from translate_jobs.integrations.engines import DocumentError
+from translate_jobs.domain.errors import DocumentError
+from translate_jobs.integrations.document_bounds import DocumentBudget
 
 MAX_PARTS = 10_000
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024  # the whole package inflated (the batch function has 512 MB)
 _CHUNK = 64 * 1024
 
 Translate = Callable[[str], str]
+Write = Callable[[bytes | bytearray | memoryview], object]  # a file's write
 
 _OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted OOXML and legacy .doc/.ppt/.xls
 _ZIP_SIGNATURE = b"PK\x03\x04"
@@ -85,34 +90,43 @@ _CONTENT_TYPES_PART = "[Content_Types].xml"
 _CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 
 
-def translate_office(content_type: str, data: bytes, translate: Translate) -> bytes:
-    """The package ``data`` (one of OFFICE_CONTENT_TYPES) with its text translated by ``translate``."""
+def translate_office(content_type: str, data: bytes, translate: Translate, budget: DocumentBudget | None = None) -> bytes:
+    """The package ``data`` (one of OFFICE_CONTENT_TYPES) with its text translated by ``translate``.
+    What is held: the package, the part being translated and the new package (compressed)."""
+    budget = budget or DocumentBudget()
+    translate = budget.counting(translate)
     kind, main_types = _KINDS[content_type]
-    infos, parts = _read_package(data)
-    types = _part_content_types(parts)
-    if not any(types.get(info.filename) in main_types for info in infos):
-        raise DocumentError(f"The document is not a {kind} document: its package has no {kind} main part.")
-    text_types = _TEXT_PARTS[content_type] | main_types
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as package:
+    with _open_package(data) as archive, zipfile.ZipFile(out, "w") as package:
+        infos = archive.infolist()
+        _check_entries(infos)
+        inflated = _Inflated(archive)
+        types = _part_content_types(inflated.keep(_content_types_entry(infos)), infos, budget)
+        if not any(types.get(info.filename) in main_types for info in infos):
+            raise DocumentError(f"The document is not a {kind} document: its package has no {kind} main part.")
+        text_types = _TEXT_PARTS[content_type] | main_types
         for info in infos:
-            body = parts[info.filename]
-            part_type = types.get(info.filename)
-            # A worksheet holds text only in inline strings (most keep theirs in sharedStrings):
-            # big sheets of numbers are not parsed at all.
-            skip = part_type == _WORKSHEET and b"inlineStr" not in body
-            if part_type in text_types and not skip:
-                body = translate_part(body, translate, info.filename)
             copy = zipfile.ZipInfo(info.filename, date_time=info.date_time)
             copy.compress_type, copy.external_attr, copy.comment = info.compress_type, info.external_attr, info.comment
-            package.writestr(copy, body)
+            if types.get(info.filename) not in text_types:
+                with package.open(copy, "w") as entry:
+                    inflated.copy(info, entry.write)
+                continue
+            body = inflated.part(info)
+            # A worksheet holds text only in inline strings (most keep theirs in sharedStrings):
+            # big sheets of numbers are not parsed at all.
+            with package.open(copy, "w") as entry:
+                if types[info.filename] == _WORKSHEET and b"inlineStr" not in body:
+                    entry.write(body)
+                else:
+                    _translate_part(body, translate, info.filename, budget, entry.write)
     return out.getvalue()
 
 
 # ---------- the package ----------
 
 
-def _read_package(data: bytes) -> tuple[list[zipfile.ZipInfo], dict[str, bytes]]:
+def _open_package(data: bytes) -> zipfile.ZipFile:
     if data.startswith(_OLE2_SIGNATURE):
         raise DocumentError("The document is an encrypted or legacy binary Office file, which cannot be translated.")
     if not data.startswith(_ZIP_SIGNATURE):
@@ -122,27 +136,27 @@ def _read_package(data: bytes) -> tuple[list[zipfile.ZipInfo], dict[str, bytes]]
     if data.count(b"PK\x01\x02") > MAX_PARTS:
         raise DocumentError(f"The package has more than {MAX_PARTS} parts, the most allowed.")
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        return zipfile.ZipFile(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - BadZipFile, NotImplementedError (zip version), struct errors...
         raise DocumentError(f"The document is a corrupt ZIP archive: {exc}") from None
-    with archive:
-        infos = archive.infolist()
-        parts: dict[str, bytes] = {}
-        seen: set[str] = set()  # part names are case-insensitive
-        budget = MAX_UNCOMPRESSED_BYTES
-        for info in infos:
-            _check_part_name(info.filename)
-            if info.filename.upper() in seen:
-                raise DocumentError(f"The package holds the part {info.filename!r} twice.")
-            seen.add(info.filename.upper())
-            if info.flag_bits & 0x1:
-                raise DocumentError(f"The package is encrypted (part {info.filename!r}).")
-            body = _inflate(archive, info, budget)
-            budget -= len(body)
-            parts[info.filename] = body
-    if _CONTENT_TYPES_PART not in parts:
-        raise DocumentError(f"The document is not an Office Open XML package: it has no {_CONTENT_TYPES_PART}.")
-    return infos, parts
+
+
+def _check_entries(infos: list[zipfile.ZipInfo]) -> None:
+    seen: set[str] = set()  # part names are case-insensitive
+    for info in infos:
+        _check_part_name(info.filename)
+        if info.filename.upper() in seen:
+            raise DocumentError(f"The package holds the part {info.filename!r} twice.")
+        seen.add(info.filename.upper())
+        if info.flag_bits & 0x1:
+            raise DocumentError(f"The package is encrypted (part {info.filename!r}).")
+
+
+def _content_types_entry(infos: list[zipfile.ZipInfo]) -> zipfile.ZipInfo:
+    for info in infos:
+        if info.filename == _CONTENT_TYPES_PART:
+            return info
+    raise DocumentError(f"The document is not an Office Open XML package: it has no {_CONTENT_TYPES_PART}.")
 
 
 def _check_part_name(name: str) -> None:
@@ -159,190 +173,253 @@ def _check_part_name(name: str) -> None:
         raise DocumentError(f"The package has an unsafe part name {name[:200]!r}.")
 
 
-def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes:
-    """The part's bytes, counting what is really inflated against ``budget`` (declared sizes can lie)."""
-    chunks: list[bytes] = []
-    try:
-        with archive.open(info) as stream:
+class _Inflated:
+    """The package's parts as they are inflated, counted against MAX_UNCOMPRESSED_BYTES."""
+
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self._archive = archive
+        self._left = MAX_UNCOMPRESSED_BYTES
+        self._kept: dict[str, bytearray] = {}
+
+    def keep(self, info: zipfile.ZipInfo) -> bytearray:
+        """The part, inflated once and kept ([Content_Types].xml is read before any part is written)."""
+        self._kept[info.filename] = self.part(info)
+        return self._kept[info.filename]
+
+    def part(self, info: zipfile.ZipInfo) -> bytearray:
+        """The part's bytes, inflated into one buffer of its declared size (never a second copy): zipfile
+        never inflates more than an entry declares (a part that holds more fails its CRC), so that size
+        is what is counted."""
+        if info.filename in self._kept:
+            return self._kept[info.filename]
+        self._count(info.file_size)
+        body, size = bytearray(info.file_size), 0
+        with self._reading(info) as stream:
             while chunk := stream.read(_CHUNK):
-                budget -= len(chunk)
-                if budget < 0:
-                    raise DocumentError(
-                        f"The package inflates to more than {MAX_UNCOMPRESSED_BYTES} bytes; it is refused (zip bomb?)."
-                    )
-                chunks.append(chunk)
-    except DocumentError:
-        raise
-    except NotImplementedError as exc:
-        raise DocumentError(f"The part {info.filename!r} uses an unsupported compression: {exc}") from None
-    except RuntimeError as exc:  # zipfile's "File ... is encrypted, password required"
-        raise DocumentError(f"The package is encrypted: {exc}") from None
-    except Exception as exc:  # noqa: BLE001 - BadZipFile (bad CRC), zlib/bz2/lzma errors, EOFError...
-        raise DocumentError(f"The part {info.filename!r} is corrupt: {exc}") from None
-    return b"".join(chunks)
+                body[size : size + len(chunk)] = chunk
+                size += len(chunk)
+        if size != info.file_size:
+            raise DocumentError(f"The part {info.filename!r} is corrupt: it does not hold the size it declares.")
+        return body
+
+    def copy(self, info: zipfile.ZipInfo, write: Write) -> None:
+        """Write the part's bytes as they are inflated, counting what really is."""
+        if info.filename in self._kept:
+            write(self._kept[info.filename])
+            return
+        with self._reading(info) as stream:
+            while chunk := stream.read(_CHUNK):
+                self._count(len(chunk))
+                write(chunk)
+
+    def _count(self, size: int) -> None:
+        self._left -= size
+        if self._left < 0:
+            raise DocumentError(f"The package inflates to more than {MAX_UNCOMPRESSED_BYTES} bytes; it is refused (zip bomb?).")
+
+    @contextlib.contextmanager
+    def _reading(self, info: zipfile.ZipInfo) -> Iterator[IO[bytes]]:
+        try:
+            with self._archive.open(info) as stream:
+                yield stream
+        except DocumentError:
+            raise
+        except NotImplementedError as exc:
+            raise DocumentError(f"The part {info.filename!r} uses an unsupported compression: {exc}") from None
+        except RuntimeError as exc:  # zipfile's "File ... is encrypted, password required"
+            raise DocumentError(f"The package is encrypted: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - BadZipFile (bad CRC), zlib/bz2/lzma errors, EOFError...
+            raise DocumentError(f"The part {info.filename!r} is corrupt: {exc}") from None
 
 
-def _part_content_types(parts: dict[str, bytes]) -> dict[str, str]:
-    """Each part's content type, from [Content_Types].xml (Override by name, else Default by extension)."""
+def _part_content_types(data: bytearray, infos: list[zipfile.ZipInfo], budget: DocumentBudget) -> dict[str, str]:
+    """Each part's content type, from [Content_Types].xml (Override by name, else Default by extension).
+    Only entries naming a part or an extension the package has are kept (the part may list millions)."""
+    names = {info.filename.upper() for info in infos}
+    extensions = {info.filename.rpartition(".")[2].lower() for info in infos}
     defaults: dict[str, str] = {}
     overrides: dict[str, str] = {}
 
     def start(name: str, attributes: dict[str, str]) -> None:
+        budget.enter(name, attributes)
         if name == f"{_CT_NS} Default":  # MIME types and extensions are case-insensitive, part names too
-            defaults[attributes.get("Extension", "").lower()] = attributes.get("ContentType", "").lower()
+            extension = attributes.get("Extension", "").lower()
+            if extension in extensions:
+                defaults[extension] = attributes.get("ContentType", "").lower()
         elif name == f"{_CT_NS} Override":
-            overrides[attributes.get("PartName", "").lstrip("/").upper()] = attributes.get("ContentType", "").lower()
+            part = attributes.get("PartName", "").lstrip("/").upper()
+            if part in names:
+                overrides[part] = attributes.get("ContentType", "").lower()
 
-    parser = _hardened_parser(_CONTENT_TYPES_PART)
+    parser = _hardened_parser(_CONTENT_TYPES_PART, budget)
     parser.StartElementHandler = start
-    _parse(parser, parts[_CONTENT_TYPES_PART], _CONTENT_TYPES_PART)
+    _parse(parser, data, _CONTENT_TYPES_PART, budget)
     types = {}
-    for name in parts:
-        by_name = overrides.get(name.upper())
-        types[name] = by_name if by_name is not None else defaults.get(name.rpartition(".")[2].lower(), "")
+    for info in infos:
+        by_name = overrides.get(info.filename.upper())
+        types[info.filename] = by_name if by_name is not None else defaults.get(info.filename.rpartition(".")[2].lower(), "")
     return types
 
 
 # ---------- one XML part ----------
 
 
-def _hardened_parser(part: str) -> pyexpat.XMLParserType:
-    """expat with namespaces and byte offsets; any DTD or entity declaration is refused."""
+def _hardened_parser(part: str, budget: DocumentBudget) -> pyexpat.XMLParserType:
+    """expat with namespaces and byte offsets; any DTD or entity declaration is refused. Every event
+    marks the budget (feed refuses a construct the parser would have to hold whole)."""
     parser = pyexpat.ParserCreate(namespace_separator=" ")
 
     def forbid(*_: object) -> NoReturn:
         raise DocumentError(f"The part {part!r} has a DOCTYPE or entity declaration, which is not allowed.")
+
+    def mark(*_: object) -> None:
+        budget.mark()
+
+    def end(_: str) -> None:
+        budget.leave()
 
     parser.StartDoctypeDeclHandler = forbid
     parser.EntityDeclHandler = forbid
     parser.UnparsedEntityDeclHandler = forbid
     parser.ExternalEntityRefHandler = forbid
     parser.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = parser.CommentHandler = parser.ProcessingInstructionHandler = mark
     return parser
 
 
-def _parse(parser: pyexpat.XMLParserType, data: bytes, part: str) -> None:
+def _parse(parser: pyexpat.XMLParserType, data: bytes | bytearray, part: str, budget: DocumentBudget) -> None:
     try:
-        parser.Parse(data, True)
+        budget.feed(lambda chunk: parser.Parse(chunk, False), data)
+        parser.Parse(b"", True)
     except pyexpat.ExpatError as exc:
         raise DocumentError(f"The part {part!r} is not well-formed XML: {exc}") from None
 
 
-@dataclass
-class _Text:
-    """One text element: where its content lies in the part's bytes, and its text."""
-
-    tag_start: int
-    content_start: int
-    content_end: int = -1
-    chunks: list[str] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        return "".join(self.chunks)
+_TAG_END = re.compile(rb"(?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+>")  # '>' inside quoted attribute values skipped
 
 
-@dataclass
-class _Paragraph:
-    segments: list[list[_Text]] = field(default_factory=lambda: [[]])
+class _Run:
+    """One text element: where its content lies in the part's bytes, its text, and once translated,
+    what replaces its content (and whether its start tag needs xml:space="preserve" for it)."""
 
-    def cut(self) -> None:
-        if self.segments[-1]:
-            self.segments.append([])
+    __slots__ = ("content_end", "content_start", "keeps_space", "new", "space", "text")
+
+    def __init__(self, content_start: int, keeps_space: bool) -> None:
+        self.content_start = content_start
+        self.content_end = -1
+        self.keeps_space = keeps_space  # edge spaces survive without xml:space (or it is there)
+        self.text = ""
+        self.new = b""  # set when the translation changes the text
+        self.space = False
 
 
-def translate_part(data: bytes, translate: Translate, part: str = "part") -> bytes:
+def translate_part(data: bytes, translate: Translate, part: str = "part", budget: DocumentBudget | None = None) -> bytes:
     """One XML part with the content of its text elements replaced by their translation."""
+    budget = budget or DocumentBudget()
+    out = io.BytesIO()
+    _translate_part(data, budget.counting(translate), part, budget, out.write)
+    return out.getvalue()
+
+
+def _translate_part(data: bytes | bytearray, translate: Translate, part: str, budget: DocumentBudget, write: Write) -> None:
+    """Write the part with its text translated. Each paragraph is translated when it ends, and its
+    runs are written once no paragraph is open (a text box's paragraphs end inside another's): what
+    is held is the open paragraphs' runs, never the part's."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or re.match(rb"<\?xml[^>]*encoding\s*=\s*[\"'](?!utf-8)", data, re.IGNORECASE):
         raise DocumentError(f"The part {part!r} is not UTF-8 encoded.")
-    segments, preserve = _segments(data, part)
-    edits: list[tuple[int, int, bytes]] = []
-    for segment in segments:
-        texts = [element.text for element in segment]
-        for element, new in zip(segment, _translate_segment(texts, translate), strict=True):
-            if new == element.text:
-                continue
-            edits.append((element.content_start, element.content_end, _escape(new).encode("utf-8")))
-            if element.tag_start in preserve and new != new.strip() and not _has_space_attribute(data, element):
-                edits.append((element.content_start - 1, element.content_start - 1, b' xml:space="preserve"'))
-    edits.sort(key=lambda edit: (edit[0], edit[1]))
-    out, position = [], 0
-    for start, end, replacement in edits:
-        out += [data[position:start], replacement]
-        position = end
-    out.append(data[position:])
-    return b"".join(out)
-
-
-def _segments(data: bytes, part: str) -> tuple[list[list[_Text]], set[int]]:
-    """The part's segments (lists of text elements translated together) and which elements need xml:space."""
-    parser = _hardened_parser(part)
-    paragraphs: list[_Paragraph] = []  # open paragraphs, innermost last (a text box nests paragraphs)
-    done: list[_Paragraph] = []
+    view = memoryview(data)
+    parser = _hardened_parser(part, budget)
+    paragraphs: list[list[list[_Run]]] = []  # open paragraphs, innermost last: each a list of segments of runs
+    changed: list[_Run] = []  # translated runs of the open paragraphs, to write
+    nested = False  # a paragraph ended inside another: ``changed`` is out of order
+    written = 0  # data[:written] is written
     skipped = 0  # depth inside elements whose text is left alone
-    current: _Text | None = None
-    preserve: set[int] = set()
+    current: _Run | None = None
+    chunks: list[str] = []
+
+    def cut() -> None:
+        if paragraphs and paragraphs[-1][-1]:
+            paragraphs[-1].append([])
 
     def start(name: str, attributes: dict[str, str]) -> None:
         nonlocal skipped, current
+        budget.enter(name, attributes)
         if name in _PARAGRAPHS:
-            if paragraphs:
-                paragraphs[-1].cut()
-            paragraphs.append(_Paragraph())
+            cut()
+            paragraphs.append([[]])
         elif name in _SKIPPED:
             skipped += 1
-            if name in _BREAKING_SKIPPED and paragraphs:
-                paragraphs[-1].cut()
-        elif name in _BREAKS and paragraphs:
-            paragraphs[-1].cut()
+            if name in _BREAKING_SKIPPED:
+                cut()
+        elif name in _BREAKS:
+            cut()
         elif name in _TEXTS and paragraphs and not skipped:
             tag_start = parser.CurrentByteIndex
-            current = _Text(tag_start, _start_tag_end(data, tag_start))
-            if name in _PRESERVE_SPACE:
-                preserve.add(tag_start)
+            tag_end = _TAG_END.match(data, tag_start + 1)
+            if tag_end is None:
+                raise DocumentError(f"The part {part!r} is not well-formed XML: a start tag is never closed.")
+            content_start = tag_end.end()
+            keeps_space = name not in _PRESERVE_SPACE or b"xml:space" in data[tag_start:content_start]
+            current = _Run(content_start, keeps_space)
+            chunks.clear()
 
     def end(name: str) -> None:
-        nonlocal skipped, current
+        nonlocal skipped, current, nested
+        budget.leave()
         if current is not None and name in _TEXTS:
             if data[current.content_start - 2 : current.content_start] != b"/>":  # <t/> has no content to replace
                 current.content_end = parser.CurrentByteIndex
-                paragraphs[-1].segments[-1].append(current)
+                current.text = "".join(chunks)
+                paragraphs[-1][-1].append(current)
             current = None
         elif name in _PARAGRAPHS:
-            done.append(paragraphs.pop())
+            for segment in paragraphs.pop():
+                if segment:
+                    changed.extend(_translated_runs(segment, translate))
+            if paragraphs:
+                nested = True
+            else:
+                write_changed()
         elif name in _SKIPPED:
             skipped -= 1
-            if name in _BREAKING_SKIPPED and paragraphs:
-                paragraphs[-1].cut()
+            if name in _BREAKING_SKIPPED:
+                cut()
+
+    def write_changed() -> None:
+        nonlocal written, nested
+        if nested:
+            changed.sort(key=lambda run: run.content_start)
+            nested = False
+        for run in changed:
+            if run.space:  # the attribute goes just before the start tag's '>'
+                write(view[written : run.content_start - 1])
+                write(b' xml:space="preserve"')
+                written = run.content_start - 1
+            write(view[written : run.content_start])
+            write(run.new)
+            written = run.content_end
+        changed.clear()
 
     def characters(text: str) -> None:
+        budget.mark()
         if current is not None:
-            current.chunks.append(text)
+            chunks.append(text)
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = characters
-    _parse(parser, data, part)
-    return [segment for paragraph in done for segment in paragraph.segments if segment], preserve
+    _parse(parser, data, part, budget)
+    write(view[written:])
 
 
-def _start_tag_end(data: bytes, start: int) -> int:
-    """The offset just past the start tag at ``start`` ('>' inside quoted attribute values skipped)."""
-    quote = 0
-    for position in range(start + 1, len(data)):
-        byte = data[position]
-        if quote:
-            if byte == quote:
-                quote = 0
-        elif byte in b"\"'":
-            quote = byte
-        elif byte == 0x3E:  # '>'
-            return position + 1
-    raise DocumentError("A start tag is never closed.")  # expat would have refused the part first
-
-
-def _has_space_attribute(data: bytes, element: _Text) -> bool:
-    return b"xml:space" in data[element.tag_start : element.content_start]
+def _translated_runs(segment: list[_Run], translate: Translate) -> Iterator[_Run]:
+    """The segment's runs whose text its translation changes, with their new content."""
+    for run, new in zip(segment, _translate_segment([run.text for run in segment], translate), strict=True):
+        if new != run.text:
+            run.new = _escape(new).encode("utf-8")
+            run.space = not run.keeps_space and new != new.strip()
+            yield run
 
 
 _INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # not allowed in XML 1.0
@@ -374,10 +451,9 @@ def distribute(text: str, lengths: list[int]) -> list[str]:
     total = sum(lengths)
     if len(lengths) == 1 or total == 0:
         return [text] + [""] * (len(lengths) - 1)
+    candidates: Sequence[int] = range(len(text) + 1)
     if re.search(r"\s", text):
         candidates = sorted({0, len(text), *(match.start() for match in re.finditer(r"(?<=\s)\S", text))})
-    else:
-        candidates = list(range(len(text) + 1))
     nonempty = [index for index, length in enumerate(lengths) if length]
     spare = len(candidates) - 1 >= len(nonempty)  # enough slots to give every run a piece
     pieces, previous, cumulative, after = [], 0, 0, len(nonempty)  # previous: an index into candidates
@@ -397,7 +473,7 @@ def distribute(text: str, lengths: list[int]) -> list[str]:
     return pieces
 
 
-def _nearest(candidates: list[int], ideal: float, low: int, high: int) -> int:
+def _nearest(candidates: Sequence[int], ideal: float, low: int, high: int) -> int:
     """The index in [low, high] of the candidate closest to ``ideal`` (candidates sorted)."""
     index = min(max(bisect.bisect_left(candidates, ideal), low), high)
     if index > low and ideal - candidates[index - 1] <= candidates[index] - ideal:

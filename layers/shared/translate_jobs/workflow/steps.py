@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -27,7 +28,7 @@ from translate_jobs.domain.failure import Failure
 from translate_jobs.domain.job import BatchCount, Job
 from translate_jobs.domain.lifecycle import TERMINAL, Finalization, JobStatus, outcome
 from translate_jobs.integrations import documents
-from translate_jobs.integrations.engines import engine
+from translate_jobs.integrations.engines import Engine, EngineError, LanguagePair, TranslationOptions
 from translate_jobs.integrations.s3_as_role import DataAccessError, parse_s3_uri
 from translate_jobs.integrations.s3_stream import S3Writer
 from translate_jobs.workflow import details, manifest
@@ -176,7 +177,13 @@ def plan_batches(
 
 def translate_batch(deps: WorkflowDependencies, account_id: str, job_id: str, batch: int, keys: list[str]) -> dict[str, Any]:
     """Translate one batch and count it exactly once. A batch that finds the job no longer running
-    fails with JobStopRequestedError (after counting what it wrote), so the Map starts no further batch."""
+    fails with JobStopRequestedError (after counting what it wrote), so the Map starts no further batch.
+
+    The documents are translated in rounds (``_Round``): each round's documents are read and taken apart,
+    their segments translated together for each target (as much text as the engine translates well at
+    once, ``Engine.batch_characters``; one document for an engine that gains nothing from more), then
+    each document is put back together and written. The job is read again before each further round, so
+    a stop leaves at most one round in flight per running batch."""
     store = deps.store
     job = store.get(account_id, job_id)
     if job.status != JobStatus.IN_PROGRESS:
@@ -185,74 +192,186 @@ def translate_batch(deps: WorkflowDependencies, account_id: str, job_id: str, ba
         logger.info("Batch already counted by an earlier attempt", extra={"batch": batch})
         return {"Translated": 0, "Failed": 0, "Skipped": True}
     config = deps.settings
-    s3 = deps.job_roles.s3(job.data_access_role_arn, account_id, job_id)
-    translator = engine(config.engine, deps.translate)
-    in_bucket, in_prefix = parse_s3_uri(job.input_data_config["S3Uri"])
-    out_bucket, out_prefix = parse_s3_uri(job.output_data_config["S3Uri"])
+    work = _Round(deps.engine, job, deps.job_roles.s3(job.data_access_role_arn, account_id, job_id))
+    # The text a round may hold: the engine's measure is of work, and each target is another pass over it.
+    budget = deps.engine.batch_characters // max(1, len(job.target_language_codes))
     results: list[dict[str, Any]] = []
     stopped_as: str | None = None
     for position, key in enumerate(keys):
-        # Re-read the job before every further document (one read, far cheaper than a translation),
-        # so a stop leaves at most one document in flight per running batch.
-        if position and (status := store.get(account_id, job_id).status) != JobStatus.IN_PROGRESS:
+        # Before a further round begins (one GetItem, far cheaper than a translation).
+        if position and not work.documents and (status := store.get(account_id, job_id).status) != JobStatus.IN_PROGRESS:
             logger.info("Stop noticed inside a batch", extra={"batch": batch, "documents_done": position})
             stopped_as = status
             break
-        results.append(_translate_document(s3, translator, job, in_bucket, in_prefix, key, out_bucket, out_prefix))
+        failed = work.read(key)
+        if failed is not None:
+            results.append(failed)
+        elif work.characters >= budget:
+            results.extend(work.translate_and_write())
+    results.extend(work.translate_and_write())
+    order = {work.relative(key): position for position, key in enumerate(keys)}
+    results.sort(key=lambda result: order[result["SourceFile"]])  # in the manifest's order, as each was read
     translated = sum(1 for result in results if result["Status"] == "SUCCEEDED")
-    failed = len(results) - translated
+    failed_count = len(results) - translated
     with transient.retried_if_transient(f"writing the results of batch {batch}"):
         deps.work_s3.put_object(
             Bucket=config.work_bucket, Key=_results_key(account_id, job_id, batch), Body=json.dumps(results).encode()
         )
-    store.count_batch(account_id, job_id, BatchCount(batch, translated=translated, failed=failed), now=time.time())
+    store.count_batch(account_id, job_id, BatchCount(batch, translated=translated, failed=failed_count), now=time.time())
     if stopped_as is not None:
         raise JobStopRequestedError(job_id, stopped_as, batch)  # what it wrote is counted; now end the Map
-    return {"Translated": translated, "Failed": failed, "Skipped": False}
+    return {"Translated": translated, "Failed": failed_count, "Skipped": False}
 
 
-def _translate_document(
-    s3: Any, translator: Any, job: Job, in_bucket: str, in_prefix: str, key: str, out_bucket: str, out_prefix: str
-) -> dict[str, Any]:
-    relative = relative_key(key, in_prefix)
-    result: dict[str, Any] = {"SourceFile": relative}
-    location, reading = f"s3://{in_bucket}/{key}", True  # what S3 is asked for, for a message naming it
-    try:
-        _check_output_path(relative)
-        obj = s3.get_object(Bucket=in_bucket, Key=key)
-        documents.check_size(obj["ContentLength"])  # before reading: a larger body never enters memory
-        data = obj["Body"].read()
-        content_type = job.input_data_config.get("ContentType") or documents.TEXT
-        options = dict(job.settings or {})
-        if job.terminology_names:
-            options["TerminologyNames"] = list(job.terminology_names)
-        encryption = _encryption(job)
+# What fails one document (anything else fails the batch): its own problem, S3's refusal, the network.
+_DOCUMENT_FAILURES = (DocumentError, ClientError, *transient.NETWORK_ERRORS)
+
+
+@dataclass
+class _Document:
+    key: str
+    relative: str
+    data: bytes
+    segments: list[str]  # the text the documents module asks to translate, in its order
+
+
+class _Round:
+    """Documents read and taken apart (pass 1: documents.translate_document with a callable that records
+    each segment), then translated together for each target, put back together (pass 2: the same call,
+    looking the translations up) and written. Memory: the round's documents and their translations, at most
+    a batch (BatchMaxBytes) of documents, or one larger document."""
+
+    def __init__(self, engine: Engine, job: Job, s3: Any) -> None:
+        self.engine, self.job, self.s3 = engine, job, s3
+        self.in_bucket, self.in_prefix = parse_s3_uri(job.input_data_config["S3Uri"])
+        self.out_bucket, self.out_prefix = parse_s3_uri(job.output_data_config["S3Uri"])
+        self.content_type = job.input_data_config.get("ContentType") or documents.TEXT
+        self.options = TranslationOptions.of_job(job.settings, job.terminology_names)
+        self.documents: list[_Document] = []
+        self.characters = 0
+        self.engine_failures: dict[str, str] = {}  # target -> why the engine cannot translate to it
+
+    def relative(self, key: str) -> str:
+        """The key under the input prefix: the output keys mirror it."""
+        return relative_key(key, self.in_prefix)
+
+    def read(self, key: str) -> dict[str, Any] | None:
+        """Read and take the document apart into this round; its failed result instead if it cannot be."""
+        relative = self.relative(key)
+        try:
+            _check_output_path(relative)
+            obj = self.s3.get_object(Bucket=self.in_bucket, Key=key)
+            documents.check_size(obj["ContentLength"])  # before reading: a larger body never enters memory
+            data = obj["Body"].read()
+            segments: list[str] = []
+            documents.translate_document(self.content_type, data, _recording(segments), str(self.job.source_language_code))
+            _check_length(segments, self.engine.max_document_characters)
+        except _DOCUMENT_FAILURES as exc:
+            return self._failed(relative, exc, f"s3://{self.in_bucket}/{key}", reading=True)
+        self.documents.append(_Document(key, relative, data, segments))
+        self.characters += sum(map(len, segments))
+        return None
+
+    def translate_and_write(self) -> list[dict[str, Any]]:
+        """The round's documents translated to every target and written: their results. The round is then empty."""
+        round_, self.documents, self.characters = self.documents, [], 0
+        failures: dict[str, str] = {}  # document key -> why it cannot be translated
+        translations = {str(target): self._translate(round_, str(target), failures) for target in self.job.target_language_codes}
+        return [
+            {"SourceFile": document.relative, "Status": "FAILED", "Error": failures[document.key]}
+            if document.key in failures else self._write(document, translations)
+            for document in round_
+        ]
+
+    def _translate(self, round_: list[_Document], target: str, failures: dict[str, str]) -> dict[str, str]:
+        """Each distinct segment of the round's documents (those not failed) -> its translation to ``target``.
+        An engine's DocumentError fails the call; each document is then tried alone, to fail only its own."""
+        pair = LanguagePair(str(self.job.source_language_code), target)
+        live = [document for document in round_ if document.key not in failures]
+        try:
+            if target in self.engine_failures:
+                raise EngineError(self.engine_failures[target])
+            return self._engine_call([segment for document in live for segment in document.segments], pair)
+        except EngineError as exc:
+            # The engine cannot translate this pair at all (its service refused, a model is missing): every
+            # document fails with its message, which the details file and the job's Message carry; the
+            # batch's later rounds do not ask again.
+            self.engine_failures[target] = str(exc)
+            failures.update((document.key, str(exc)) for document in live)
+            return {}
+        except DocumentError as exc:
+            if len(live) == 1:
+                failures[live[0].key] = str(exc)
+                return {}
+        translations: dict[str, str] = {}
+        for document in live:
+            try:
+                translations.update(self._engine_call(document.segments, pair))
+            except DocumentError as exc:
+                failures[document.key] = str(exc)
+        return translations
+
+    def _engine_call(self, segments: list[str], pair: LanguagePair) -> dict[str, str]:
+        distinct = list(dict.fromkeys(segments))
+        if not distinct:
+            return {}
+        translated = self.engine.translate_segments(distinct, pair, self.options)
+        if len(translated) != len(distinct):
+            raise EngineError(f"The translation engine returned {len(translated)} translations for {len(distinct)} segments.")
+        return dict(zip(distinct, translated, strict=True))
+
+    def _write(self, document: _Document, translations: dict[str, dict[str, str]]) -> dict[str, Any]:
+        result: dict[str, Any] = {"SourceFile": document.relative}
         targets = []
-        for target in map(str, job.target_language_codes):
-            sent: list[int] = []  # characters sent to the engine
-            translate = _engine_call(translator, str(job.source_language_code), target, options or None, sent)
-            translated = documents.translate_document(content_type, data, translate, target)
-            folder, _, name = relative.rpartition("/")
-            target_file = f"{folder + '/' if folder else ''}{target}.{name}"
-            _check_output_path(target_file)  # the target code too: a job stored before Start checked it
-            if target_file == details_key("", target):
-                raise DocumentError(
-                    f"The document {relative} would be translated to {target_file}, where the job writes its "
-                    "details file. Rename the document."
-                )
-            location, reading = f"s3://{out_bucket}/{out_prefix}{target_file}", False
-            s3.put_object(Bucket=out_bucket, Key=out_prefix + target_file, Body=translated, **encryption)
-            targets.append({"TargetLanguageCode": target, "TargetFile": target_file, "Characters": sum(sent)})
-    except DocumentError as exc:
-        return {**result, "Status": "FAILED", "Error": str(exc)}
-    except Exception as exc:
-        if transient.is_transient(exc):  # the batch is retried (its counts stay exact: counted once)
+        location = f"s3://{self.out_bucket}/{self.out_prefix}"
+        try:
+            for target, translated in translations.items():
+                output = documents.translate_document(self.content_type, document.data, translated.__getitem__, target)
+                folder, _, name = document.relative.rpartition("/")
+                target_file = f"{folder + '/' if folder else ''}{target}.{name}"
+                _check_output_path(target_file)  # the target code too: a job stored before Start checked it
+                if target_file == details_key("", target):
+                    raise DocumentError(
+                        f"The document {document.relative} would be translated to {target_file}, where the job writes "
+                        "its details file. Rename the document."
+                    )
+                location = f"s3://{self.out_bucket}/{self.out_prefix}{target_file}"
+                key = self.out_prefix + target_file
+                self.s3.put_object(Bucket=self.out_bucket, Key=key, Body=output, **_encryption(self.job))
+                characters = sum(map(len, document.segments))  # sent to the engine for this target
+                targets.append({"TargetLanguageCode": target, "TargetFile": target_file, "Characters": characters})
+        except _DOCUMENT_FAILURES as exc:
+            return self._failed(document.relative, exc, location, reading=False)
+        return {**result, "Status": "SUCCEEDED", "Targets": targets}
+
+    def _failed(self, relative: str, exc: Exception, location: str, reading: bool) -> dict[str, Any]:
+        """A document's failed result, naming what S3 refused; a transient failure is raised to be retried."""
+        if isinstance(exc, DocumentError):
+            return {"SourceFile": relative, "Status": "FAILED", "Error": str(exc)}
+        if transient.is_transient(exc) or not isinstance(exc, ClientError):  # the batch is retried (counted once)
             raise transient.as_retried(exc, f"translating {relative}") from exc
-        if not isinstance(exc, ClientError):
-            raise
         logger.warning("Document failed", extra={"document": relative, "error": str(exc)})
-        return {**result, "Status": "FAILED", "Error": _s3_problem(exc, location, reading, job.data_access_role_arn)}
-    return {**result, "Status": "SUCCEEDED", "Targets": targets}
+        problem = _s3_problem(exc, location, reading, self.job.data_access_role_arn)
+        return {"SourceFile": relative, "Status": "FAILED", "Error": problem}
+
+
+def _check_length(segments: list[str], most: int | None) -> None:
+    characters = sum(map(len, segments))
+    if most is not None and characters > most:
+        raise DocumentError(
+            f"The document has {characters:,} characters of text; the translation engine translates at most {most:,} "
+            "of one document in one invocation of TranslateBatchFunction. Split it into smaller documents."
+        )
+
+
+def _recording(segments: list[str]) -> Callable[[str], str]:
+    """Pass 1's engine: records each segment the documents module asks for and gives it back unchanged."""
+
+    def record(text: str) -> str:
+        segments.append(text)
+        return text
+
+    return record
 
 
 def _s3_problem(error: ClientError, location: str, reading: bool, role: str) -> str:
@@ -280,18 +399,6 @@ def _check_output_path(relative: str) -> None:
             f"The document's key has an empty, '.' or '..' path segment ({shown(relative)}); "
             "it cannot be mapped to an output key of its own. Rename the document."
         )
-
-
-def _engine_call(
-    translator: Any, source: str, target: str, options: dict[str, Any] | None, sent: list[int]
-) -> Callable[[str], str]:
-    """The engine as the documents module calls it: text in, translated text out."""
-
-    def translate(text: str) -> str:
-        sent.append(len(text))
-        return str(translator.translate(text, source, target, options))
-
-    return translate
 
 
 def finalize_job(deps: WorkflowDependencies, account_id: str, job_id: str, failure: Failure | None = None) -> dict[str, str]:
