@@ -13,7 +13,7 @@ from translate_jobs.core.config import Settings
 from translate_jobs.dal.customizations import CustomizationStore
 from translate_jobs.dal.interfaces import WorkflowJobStore
 from translate_jobs.dal.store import JobStore
-from translate_jobs.integrations.customization_data import CustomizationFiles
+from translate_jobs.integrations.customization_data import CustomizationFiles, VersionCache
 from translate_jobs.integrations.engines import Engine, build_engine
 from translate_jobs.integrations.s3_as_role import JobRoles
 from translate_jobs.workflow.launcher import WorkflowLauncher
@@ -33,11 +33,14 @@ class WorkflowDependencies:
     # Terminologies and parallel data (their items, their files): what jobs apply, what ParallelDataFunction imports.
     customizations: CustomizationStore | None = None
     customization_files: CustomizationFiles | None = None
+    customization_cache: VersionCache | None = None  # terms and memory shards a container has read, by version
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "WorkflowDependencies":
         """The store and the clients of these settings; each client is made on its first use."""
         sfn = OnFirstUse("stepfunctions", settings.region)
+        bucket = settings.customizations_bucket
+        files = CustomizationFiles(OnFirstUse("s3", settings.region), bucket) if bucket else None
         return cls(
             settings=settings,
             store=JobStore(settings),
@@ -48,6 +51,6 @@ class WorkflowDependencies:
             engine=build_engine(settings.engine, lambda service, config=None: OnFirstUse(service, settings.region, config)),
             launcher=WorkflowLauncher(sfn, settings.state_machine_arn),
             customizations=CustomizationStore(settings) if settings.customizations_table_name else None,
-            customization_files=CustomizationFiles(OnFirstUse("s3", settings.region), settings.customizations_bucket)
-            if settings.customizations_bucket else None,
+            customization_files=files,
+            customization_cache=VersionCache(files) if files else None,
         )

@@ -7,7 +7,9 @@ are strings, as AWS writes them, and ``json.dumps(body, indent=2)`` lays the fil
      "details": [{"sourceFile", "targetFile", "status", "auxiliaryData": {"appliedTerminologies": [...]}}, ...]}
 
 A document that failed has ``"auxiliaryData": {"error": {"errorMessage": ...}}`` instead of a targetFile
-(``status`` is this service's addition, SUCCEEDED or FAILED). A job that was stopped, or that failed, before
+(``status`` is this service's addition, SUCCEEDED or FAILED). A job with parallel data adds, beyond AWS, each
+document's ``"auxiliaryData": {"parallelData": {"name", "segments"}}`` (its segments the translation memory
+gave) and the header's ``segmentCountFromParallelData``. A job that was stopped, or that failed, before
 every document was translated adds what it left, so it can be resumed over exactly that::
 
     "documentCountNotTranslated": "2", ... "details": [...],
@@ -46,13 +48,21 @@ def entry(document: dict[str, Any], target: str) -> dict[str, Any]:
     line["status"] = document["Status"]
     if "Error" in document:
         line["auxiliaryData"] = {"error": {"errorMessage": document["Error"]}}
-    elif produced is not None and produced.get("AppliedTerminologies"):
-        line["auxiliaryData"] = {"appliedTerminologies": produced["AppliedTerminologies"]}
+    elif produced is not None:
+        auxiliary = {"appliedTerminologies": produced.get("AppliedTerminologies"), "parallelData": produced.get("ParallelData")}
+        if any(auxiliary.values()):
+            line["auxiliaryData"] = {name: value for name, value in auxiliary.items() if value}
     return line
 
 
 def characters(document: dict[str, Any], target: str) -> int:
     return sum(int(t.get("Characters", 0)) for t in document.get("Targets", []) if t["TargetLanguageCode"] == target)
+
+
+def remembered(document: dict[str, Any], target: str) -> int:
+    """The document's segments the job's parallel data translated, for ``target``."""
+    return sum(int((t.get("ParallelData") or {}).get("segments", 0))
+               for t in document.get("Targets", []) if t["TargetLanguageCode"] == target)
 
 
 class DetailsFiles:
@@ -64,6 +74,7 @@ class DetailsFiles:
         self.failed = 0
         self.left = 0
         self.characters = dict.fromkeys(writers, 0)
+        self.remembered = dict.fromkeys(writers, 0)
         self.first_failure: str | None = None
 
     def add(self, documents: Iterable[dict[str, Any]]) -> None:
@@ -72,6 +83,7 @@ class DetailsFiles:
             for target, writer in self.writers.items():
                 writer.write(f"{separator}    {_layout(entry(document, target), 2)}".encode())
                 self.characters[target] += characters(document, target)
+                self.remembered[target] += remembered(document, target)
             self.documents += 1
             if document["Status"] == "FAILED":
                 self.failed += 1
@@ -99,6 +111,8 @@ class DetailsFiles:
                 "documentCountWithCustomerError": str(self.failed),
             }
             header = {name: {**self.header, **counts}[name] for name in _HEADER}
+            if self.remembered[target]:
+                header["segmentCountFromParallelData"] = str(self.remembered[target])
             if self.left:
                 header["documentCountNotTranslated"] = str(self.left)
             head = json.dumps({**header, "details": []}, indent=2).removesuffix("[]\n}") + "[\n"

@@ -6,6 +6,7 @@ write, JobStateConflictError, is never retried).
 """
 
 import contextvars
+import functools
 import json
 import math
 import re
@@ -15,7 +16,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -31,7 +32,8 @@ from translate_jobs.integrations import documents
 from translate_jobs.integrations.engines import Engine, EngineError, LanguagePair, TranslationOptions
 from translate_jobs.integrations.s3_as_role import DataAccessError, parse_s3_uri
 from translate_jobs.integrations.s3_stream import S3Writer
-from translate_jobs.workflow import details, manifest
+from translate_jobs.workflow import customized, details, manifest
+from translate_jobs.workflow.customized import Customization, Translated
 from translate_jobs.workflow.dependencies import RESULT_READERS, WorkflowDependencies
 from translate_jobs.workflow.details import ENDED_REASON, STOPPED_REASON, DetailsFiles, Untranslated, details_key
 from translate_jobs.workflow.manifest import (
@@ -192,7 +194,9 @@ def translate_batch(deps: WorkflowDependencies, account_id: str, job_id: str, ba
         logger.info("Batch already counted by an earlier attempt", extra={"batch": batch})
         return {"Translated": 0, "Failed": 0, "Skipped": True}
     config = deps.settings
-    work = _Round(deps.engine, job, deps.job_roles.s3(job.data_access_role_arn, account_id, job_id))
+    load = functools.partial(Customization.load, deps.customizations, deps.customization_cache, account_id,
+                             job.terminology_names, job.parallel_data_names)
+    work = _Round(deps.engine, job, deps.job_roles.s3(job.data_access_role_arn, account_id, job_id), load)
     # The text a round may hold: the engine's measure is of work, and each target is another pass over it.
     budget = deps.engine.batch_characters // max(1, len(job.target_language_codes))
     results: list[dict[str, Any]] = []
@@ -241,8 +245,11 @@ class _Round:
     looking the translations up) and written. Memory: the round's documents and their translations, at most
     a batch (BatchMaxBytes) of documents, or one larger document."""
 
-    def __init__(self, engine: Engine, job: Job, s3: Any) -> None:
+    def __init__(self, engine: Engine, job: Job, s3: Any, customization: Callable[[], Customization] = Customization) -> None:
         self.engine, self.job, self.s3 = engine, job, s3
+        # The job's terminology and parallel data, read when the batch first translates (an EngineError if gone).
+        self._load_customization, self._customization = customization, cast(Customization | None, None)
+        self.done: dict[str, Translated] = {}  # target -> the round's segments translated
         self.in_bucket, self.in_prefix = parse_s3_uri(job.input_data_config["S3Uri"])
         self.out_bucket, self.out_prefix = parse_s3_uri(job.output_data_config["S3Uri"])
         self.content_type = job.input_data_config.get("ContentType") or documents.TEXT
@@ -276,6 +283,7 @@ class _Round:
         """The round's documents translated to every target and written: their results. The round is then empty."""
         round_, self.documents, self.characters = self.documents, [], 0
         failures: dict[str, str] = {}  # document key -> why it cannot be translated
+        self.done = {str(target): Translated() for target in self.job.target_language_codes}
         translations = {str(target): self._translate(round_, str(target), failures) for target in self.job.target_language_codes}
         return [
             {"SourceFile": document.relative, "Status": "FAILED", "Error": failures[document.key]}
@@ -312,13 +320,15 @@ class _Round:
         return translations
 
     def _engine_call(self, segments: list[str], pair: LanguagePair) -> dict[str, str]:
+        """The distinct segments translated, with the job's terminology and parallel data (workflow/customized.py)."""
         distinct = list(dict.fromkeys(segments))
         if not distinct:
             return {}
-        translated = self.engine.translate_segments(distinct, pair, self.options)
-        if len(translated) != len(distinct):
-            raise EngineError(f"The translation engine returned {len(translated)} translations for {len(distinct)} segments.")
-        return dict(zip(distinct, translated, strict=True))
+        if self._customization is None:
+            self._customization = self._load_customization()
+        done = customized.translate(self.engine, distinct, pair, self.options, self._customization)
+        self.done[pair.target].update(done)
+        return done.text
 
     def _write(self, document: _Document, translations: dict[str, dict[str, str]]) -> dict[str, Any]:
         result: dict[str, Any] = {"SourceFile": document.relative}
@@ -338,11 +348,23 @@ class _Round:
                 location = f"s3://{self.out_bucket}/{self.out_prefix}{target_file}"
                 key = self.out_prefix + target_file
                 self.s3.put_object(Bucket=self.out_bucket, Key=key, Body=output, **_encryption(self.job))
-                characters = sum(map(len, document.segments))  # sent to the engine for this target
-                targets.append({"TargetLanguageCode": target, "TargetFile": target_file, "Characters": characters})
+                targets.append(self._produced(document, target, target_file))
         except _DOCUMENT_FAILURES as exc:
             return self._failed(document.relative, exc, location, reading=False)
         return {**result, "Status": "SUCCEEDED", "Targets": targets}
+
+    def _produced(self, document: _Document, target: str, target_file: str) -> dict[str, Any]:
+        """A document's output for one target, as the details file reports it: the characters sent to the engine,
+        the terms applied (AppliedTerminologies) and the segments the parallel data translated."""
+        done, customization = self.done.get(target, Translated()), self._customization or Customization()
+        sent = [segment for segment in document.segments if segment not in done.remembered]
+        produced: dict[str, Any] = {"TargetLanguageCode": target, "TargetFile": target_file, "Characters": sum(map(len, sent))}
+        terms = customized.applied_terminologies(customization.terminology, done.terms_of(document.segments))
+        if terms:
+            produced["AppliedTerminologies"] = terms
+        if remembered := done.from_memory(document.segments):
+            produced["ParallelData"] = {"name": customization.memory, "segments": remembered}
+        return produced
 
     def _failed(self, relative: str, exc: Exception, location: str, reading: bool) -> dict[str, Any]:
         """A document's failed result, naming what S3 refused; a transient failure is raised to be retried."""
