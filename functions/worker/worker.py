@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from translate_jobs.core.config import Settings
 from translate_jobs.core.observability import logger, observed
 from translate_jobs.workflow import parallel_data as parallel_data_steps
-from translate_jobs.workflow import steps
+from translate_jobs.workflow import steps, translation
 from translate_jobs.workflow.dependencies import WorkflowDependencies
 
 # Once per execution environment; fails at cold start if the template left something out.
@@ -79,3 +79,22 @@ def parallel_data(
         deps.customizations, deps.customization_files, deps.work_s3, event["AccountId"], event["Name"], event["Version"],
         event["Action"], error=event.get("Error"), max_bytes=deps.settings.quotas.max_parallel_data_bytes,
     )
+
+
+@observed()
+def translate_request(
+    event: dict[str, Any], context: LambdaContext, dependencies: WorkflowDependencies | None = None
+) -> dict[str, Any]:
+    """TranslateFunction: a TranslateText or TranslateDocument request the API function checked (workflow/translation.py).
+    A refusal is answered (the API function raises it again); any other failure is raised, as Lambda reports it."""
+    deps = dependencies or DEPENDENCIES
+    logger.thread_safe_append_keys(account_id=event.get("AccountId"), operation=event.get("Operation"))
+    run = {"TranslateText": translation.translate_text, "TranslateDocument": translation.translate_document}[event["Operation"]]
+    try:
+        return run(deps, event["AccountId"], event["Request"])
+    except Exception as error:
+        refused = translation.refusal(error)
+        if refused is None:
+            raise
+        logger.info("Request refused", extra={"error": refused["Error"]["Type"]})
+        return refused

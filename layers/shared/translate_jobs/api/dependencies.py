@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.config import Config
+
 from translate_jobs.core.clients import OnFirstUse
 from translate_jobs.core.config import Settings
 from translate_jobs.dal.customizations import CustomizationStore
@@ -13,7 +15,7 @@ from translate_jobs.dal.interfaces import ApiJobStore
 from translate_jobs.dal.store import JobStore
 from translate_jobs.integrations.customization_data import CustomizationFiles
 from translate_jobs.integrations.engines import Engine, PseudoEngine, build_engine
-from translate_jobs.workflow.launcher import WorkflowLauncher
+from translate_jobs.workflow.launcher import FunctionTranslator, WorkflowLauncher
 from translate_jobs.workflow.parallel_data import ParallelDataLauncher
 
 
@@ -30,6 +32,8 @@ class ApiDependencies:
     customizations: CustomizationStore | None = None
     customization_files: CustomizationFiles | None = None
     parallel_data_launcher: Callable[[str, str, str, str], None] | None = None
+    # TranslateText and TranslateDocument: (operation, account, request) -> the answer of TranslateFunction
+    translator: Callable[[str, str, dict[str, Any]], dict[str, Any]] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "ApiDependencies":
@@ -48,4 +52,9 @@ class ApiDependencies:
             customizations=CustomizationStore(settings) if settings.customizations_table_name else None,
             customization_files=files,
             parallel_data_launcher=ParallelDataLauncher(sfn, settings.parallel_data_state_machine_arn),
+            # Its answer may take as long as the engine needs: up to TranslateFunction's timeout, not botocore's 60 s.
+            translator=FunctionTranslator(
+                OnFirstUse("lambda", settings.region, Config(read_timeout=60, retries={"mode": "standard"})),
+                settings.translate_function_name,
+            ),
         )

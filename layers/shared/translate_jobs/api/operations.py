@@ -16,13 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from translate_jobs.api import customizations
+from translate_jobs.api import customizations, translation
 from translate_jobs.api.dependencies import ApiDependencies
 from translate_jobs.api.requests import (
     CreateParallelData,
     DescribeTextTranslationJob,
     GetTerminology,
     ImportTerminology,
+    ListLanguages,
     ListPage,
     ListTagsForResource,
     ListTextTranslationJobs,
@@ -30,6 +31,8 @@ from translate_jobs.api.requests import (
     StartTextTranslationJob,
     StopTextTranslationJob,
     TagResource,
+    TranslateDocument,
+    TranslateText,
     UntagResource,
     UpdateParallelData,
     WireRequest,
@@ -189,4 +192,7 @@ OPERATIONS: dict[str, Operation[Any]] = {
     "TagResource": Operation(TagResource, customizations.tag_resource),
     "UntagResource": Operation(UntagResource, customizations.untag_resource),
     "ListTagsForResource": Operation(ListTagsForResource, customizations.list_tags_for_resource),
+    "TranslateText": Operation(TranslateText, translation.translate_text),
+    "TranslateDocument": Operation(TranslateDocument, translation.translate_document),
+    "ListLanguages": Operation(ListLanguages, translation.list_languages),
 }

@@ -254,3 +254,47 @@ class ListTagsForResource:
     @classmethod
     def from_request(cls, request: Mapping[str, Any]) -> "ListTagsForResource":
         return cls(request["ResourceArn"])
+
+
+# ---------- real-time translation, languages ----------
+
+
+@dataclass(frozen=True)
+class TranslateText:
+    text: str
+    source_language_code: str
+    target_language_code: str
+    terminology_names: tuple[str, ...] = ()
+    settings: Mapping[str, Any] | None = None
+
+    @classmethod
+    def from_request(cls, request: Mapping[str, Any]) -> "TranslateText":
+        return cls(request["Text"], request["SourceLanguageCode"], request["TargetLanguageCode"],
+                   _names(request.get("TerminologyNames")), request.get("Settings"))
+
+
+@dataclass(frozen=True)
+class TranslateDocument:
+    content: bytes
+    content_type: str
+    source_language_code: str
+    target_language_code: str
+    terminology_names: tuple[str, ...] = ()
+    settings: Mapping[str, Any] | None = None
+
+    @classmethod
+    def from_request(cls, request: Mapping[str, Any]) -> "TranslateDocument":
+        document = request["Document"]
+        return cls(base64.b64decode(document["Content"]), document["ContentType"], request["SourceLanguageCode"],
+                   request["TargetLanguageCode"], _names(request.get("TerminologyNames")), request.get("Settings"))
+
+
+@dataclass(frozen=True)
+class ListLanguages:
+    display_language_code: str | None = None
+    next_token: str | None = None
+    max_results: int | None = None
+
+    @classmethod
+    def from_request(cls, request: Mapping[str, Any]) -> "ListLanguages":
+        return cls(request.get("DisplayLanguageCode"), request.get("NextToken"), request.get("MaxResults"))

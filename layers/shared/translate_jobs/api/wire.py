@@ -56,6 +56,7 @@ WIRE_ERRORS: dict[type[Exception], tuple[str, int]] = {
     errors.TooManyTagsError: ("TooManyTagsException", 400),
     errors.TextSizeLimitExceededError: ("TextSizeLimitExceededException", 400),
     errors.UnsupportedDisplayLanguageCodeError: ("UnsupportedDisplayLanguageCodeException", 400),
+    errors.ServiceUnavailableError: ("ServiceUnavailableException", 503),
 }
 
 
@@ -130,7 +131,7 @@ def invoke(deps: ApiDependencies, operation: str, caller: Caller, request: dict[
 
 def error_response(error: Exception) -> Response:
     code, status = WIRE_ERRORS.get(type(error), ("InternalServerException", 500))
-    if status >= 500:
+    if status >= 500 and not isinstance(error, errors.ServiceUnavailableError):  # that one's text is written for users
         logger.exception("Unexpected error")
         message = "An internal error occurred. Retry your request."
     else:

@@ -117,6 +117,8 @@ class Settings:
     # The S3 endpoint that presigned download URLs name: unset on AWS (S3's own); locally the emulator's, which the
     # functions (served by moto in-process) do not otherwise use.
     presigned_s3_endpoint: str | None = None
+    # The API function's: the function that translates TranslateText's and TranslateDocument's requests.
+    translate_function_name: str | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
@@ -147,6 +149,7 @@ class Settings:
             customizations_bucket=environ.get("CUSTOMIZATIONS_BUCKET") or None,
             parallel_data_state_machine_arn=environ.get("PARALLEL_DATA_STATE_MACHINE_ARN") or None,
             presigned_s3_endpoint=environ.get("PRESIGNED_S3_ENDPOINT") or None,
+            translate_function_name=environ.get("TRANSLATE_FUNCTION_NAME") or None,
         )
 
     @cached_property

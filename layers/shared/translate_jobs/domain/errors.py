@@ -119,3 +119,7 @@ class TextSizeLimitExceededError(TranslateJobsError):
 
 class UnsupportedDisplayLanguageCodeError(TranslateJobsError):
     """ListLanguages cannot name languages in the display language asked for."""
+
+
+class ServiceUnavailableError(TranslateJobsError):
+    """The translation engine cannot translate now (its service refused, its models are missing): retry later."""
