@@ -114,7 +114,7 @@ class LocalStack:
         if self.app.prepare:
             self.app.prepare(self.stack, self.region)
         self._front = ApiFront(self.stack.runtime, self.stack.routes, DEFAULT_ACCOUNT, self.host, self.port, region=self.region,
-                               signing_names=self.app.signing_names)
+                               signing_names=self.app.signing_names, authorize=self.app.authorize)
         self._front.start()
         return self
 

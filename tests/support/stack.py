@@ -384,7 +384,8 @@ def serving_api(runtime: Any, routes: list[Any], **options: Any) -> Iterator[Any
     """The HTTP API on a free port (local_stack.front), as `make run` serves it for translate-jobs; stopped after."""
     from local_stack.front import ApiFront
 
-    served = ApiFront(runtime, routes, ACCOUNT, "127.0.0.1", 0, signing_names=TRANSLATE_JOBS.signing_names, **options)
+    options = {"signing_names": TRANSLATE_JOBS.signing_names, "authorize": TRANSLATE_JOBS.authorize, **options}
+    served = ApiFront(runtime, routes, ACCOUNT, "127.0.0.1", 0, **options)
     served.start()
     try:
         yield served
