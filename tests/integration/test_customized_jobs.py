@@ -119,3 +119,21 @@ def test_a_terminology_deleted_while_the_job_ran_fails_its_documents_saying_so(b
     record = run_to_end(buckets, job_id)
     assert record.job_status == "FAILED"
     assert "The terminology brand was not found" in record.message and "start the job again" in record.message
+
+
+def test_a_neural_models_job_applies_the_terms_and_the_memory_too(buckets, argos_models):
+    from tests.support.stack import configure
+
+    # Given the ctranslate2 engine on tiny random-weight packages (its output is nonsense, but its own)
+    configure(buckets, TRANSLATION_ENGINE="ctranslate2", TRANSLATION_MODELS=str(argos_models))
+    import_brand(buckets)
+    create_memory(buckets)
+    put_documents({"docs/a.txt": "Hello, world.\nThe weather was cold, so we saved it to the cloud.\n"})
+    job_id = start(buckets, TerminologyNames=["brand"], ParallelDataNames=["support"], TargetLanguageCodes=["fr"])
+    assert run_to_end(buckets, job_id).job_status == "COMPLETED"
+    # Then the memory's line is as stored and the term is in the model's translation of the other line
+    first, second = read_output(output_prefix(job_id) + "fr.a.txt").splitlines()
+    assert first == "Bonjour tout le monde." and "nuage" in second and "cloud" not in second
+    [entry] = details(job_id, "fr")["details"]
+    terms = [{"sourceText": "cloud", "targetText": "nuage"}]
+    assert entry["auxiliaryData"]["appliedTerminologies"] == [{"name": "brand", "terms": terms}]
