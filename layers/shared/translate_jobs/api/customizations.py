@@ -132,14 +132,8 @@ def get_terminology(deps: ApiDependencies, caller: Caller, request: GetTerminolo
 
 
 def list_terminologies(deps: ApiDependencies, caller: Caller, request: ListPage) -> dict[str, Any]:
-    secret, now = deps.settings.pagination_secret(), time.time()
-    token = request.next_token
-    after = decode_name_token(secret, caller.account_id, "terminologies", token, now=now) if token else None
-    found, last = _store(deps).terminologies(caller.account_id, request.max_results or DEFAULT_MAX_RESULTS, after)
-    response: dict[str, Any] = {"TerminologyPropertiesList": [terminology_properties(terminology) for terminology in found]}
-    if last is not None:
-        response["NextToken"] = encode_name_token(secret, caller.account_id, "terminologies", last, now=now)
-    return response
+    return _page(deps, caller, request, "terminologies", "TerminologyPropertiesList", _store(deps).terminologies,
+                 terminology_properties)
 
 
 def delete_terminology(deps: ApiDependencies, caller: Caller, request: ResourceByName) -> dict[str, Any]:
@@ -231,13 +225,20 @@ def get_parallel_data(deps: ApiDependencies, caller: Caller, request: ResourceBy
 
 
 def list_parallel_data(deps: ApiDependencies, caller: Caller, request: ListPage) -> dict[str, Any]:
-    secret, now = deps.settings.pagination_secret(), time.time()
-    token = request.next_token
-    after = decode_name_token(secret, caller.account_id, "parallel-data", token, now=now) if token else None
-    found, last = _store(deps).parallel_data_page(caller.account_id, request.max_results or DEFAULT_MAX_RESULTS, after)
-    response: dict[str, Any] = {"ParallelDataPropertiesList": [parallel_data_properties(item) for item in found]}
+    return _page(deps, caller, request, "parallel-data", "ParallelDataPropertiesList", _store(deps).parallel_data_page,
+                 parallel_data_properties)
+
+
+def _page(deps: ApiDependencies, caller: Caller, request: ListPage, listing: str, member: str, fetch: Any,
+          properties: Any) -> dict[str, Any]:
+    """One page of the account's resources, in name order (``fetch(account, limit, after)``), with a signed NextToken
+    bound to the account and the listing (api/tokens.py)."""
+    secret, now, token = deps.settings.pagination_secret(), time.time(), request.next_token
+    after = decode_name_token(secret, caller.account_id, listing, token, now=now) if token else None
+    found, last = fetch(caller.account_id, request.max_results or DEFAULT_MAX_RESULTS, after)
+    response: dict[str, Any] = {member: [properties(item) for item in found]}
     if last is not None:
-        response["NextToken"] = encode_name_token(secret, caller.account_id, "parallel-data", last, now=now)
+        response["NextToken"] = encode_name_token(secret, caller.account_id, listing, last, now=now)
     return response
 
 

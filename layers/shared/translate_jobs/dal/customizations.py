@@ -19,14 +19,13 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
 from translate_jobs.core.config import Settings
-from translate_jobs.dal.store import _bind, _storage_errors, _transact_part
+from translate_jobs.dal.store import _bind, _storage_errors, _transact_part, transact
 from translate_jobs.domain.customization import ParallelData, ParallelDataImport, ParallelDataStatus, ResourceKind, Terminology
 from translate_jobs.domain.errors import (
     ConcurrentModificationError,
     ConflictError,
     LimitExceededError,
     ResourceNotFoundError,
-    TransientError,
 )
 
 USAGE_KEY = "#usage"
@@ -403,17 +402,7 @@ class CustomizationStore:
             raise _ConditionFailedError(CustomizationRecord.from_raw_data(old) if old else None) from None
 
     def _transact(self, *items: dict[str, Any]) -> None:
-        try:
-            with _storage_errors():
-                self.client().transact_write_items(TransactItems=list(items))
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = exc.response.get("CancellationReasons", [])
-            if not any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons):
-                codes = sorted({reason.get("Code", "") for reason in reasons} - {"None"})
-                raise TransientError(f"AWS failed transiently while using the customizations table ({codes})") from exc
-            raise _CanceledError(reasons) from None
+        transact(self.client(), items, "the customizations table", _CanceledError)
 
 
 class _CanceledError(Exception):
