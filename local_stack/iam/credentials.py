@@ -106,8 +106,9 @@ class FunctionSessions:
 
 _execution_role: contextvars.ContextVar[str | None] = contextvars.ContextVar("execution_role", default=None)
 # moto's Step Functions modules that start threads: each runs an execution, its program, a Map iteration, a branch
-# or a task. Their threads are made to carry the context of the thread that started them (Python's threads start
-# with an empty one), so every call of an execution knows its state machine's role.
+# or a task. Their threads are made to carry the execution's role from the thread that started them (Python's
+# threads start with an empty context), so every call of an execution knows its state machine's role. Only that:
+# the starter's other context (an invoking function's credentials, its fault plan) stays its own.
 _THREADING_MODULES = ("asl.component.program.program", "asl.component.state.exec.state_map.iteration.inline_iteration_component",
                       "asl.component.state.exec.state_parallel.branch_worker",
                       "asl.component.state.exec.state_task.service.state_task_service_callback")
@@ -115,14 +116,15 @@ _THREAD_MODULES = ("backend.execution_worker", "asl.component.state.exec.execute
 
 
 class _ContextThread(threading.Thread):
-    """A thread that runs in a copy of the context of the thread that made it."""
+    """A thread that runs with the execution role of the thread that made it."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._context = contextvars.copy_context()
+        self._role = _execution_role.get()
 
     def run(self) -> None:
-        self._context.run(super().run)
+        _execution_role.set(self._role)  # this thread's own (new, empty) context
+        super().run()
 
 
 class _ContextThreading:

@@ -242,3 +242,27 @@ def test_a_file_larger_than_the_stack_imports_ends_failed_saying_so(files):
     size = len(TSV.encode())
     uri = "s3://examples/tm/support.tsv"
     assert properties["Message"] == f"The parallel data file {uri} is {size} bytes; it may be at most {size - 1}."
+
+
+def test_an_executions_threads_carry_its_role_and_nothing_else_of_their_starter(stack):
+    # moto's interpreter starts threads (an execution, its program, Map iterations): each carries the execution's role,
+    # and not the starter's other context (an invoking function's fault plan or credentials would leak into the
+    # interpreter's own calls: a fault injected there failed a chaos job once).
+    import contextvars
+
+    from moto.stepfunctions.parser.asl.component.program import program
+
+    from local_stack.iam import credentials
+
+    marker: contextvars.ContextVar[str | None] = contextvars.ContextVar("marker", default=None)
+    seen: dict[str, Any] = {}
+
+    def start_a_thread() -> None:
+        marker.set("the starter's")
+        credentials._execution_role.set("arn:aws:iam::123456789012:role/machine")
+        thread = program.threading.Thread(target=lambda: seen.update(role=credentials._execution_role.get(), marker=marker.get()))
+        thread.start()
+        thread.join()
+
+    contextvars.copy_context().run(start_a_thread)
+    assert seen == {"role": "arn:aws:iam::123456789012:role/machine", "marker": None}
