@@ -210,3 +210,15 @@ def test_start_takes_a_terminology_the_account_has(stack):
     job_id = ok(stack, "StartTextTranslationJob", start_request(TerminologyNames=["brand"]))["JobId"]
     described = ok(stack, "DescribeTextTranslationJob", {"JobId": job_id})["TextTranslationJobProperties"]
     assert described["TerminologyNames"] == ["brand"]
+
+
+def test_a_terminology_with_an_encryption_key_has_its_files_written_under_that_key(stack):
+    kms = boto3.client("kms", region_name=REGION)
+    key = kms.create_key()["KeyMetadata"]["Arn"]
+    answer = ok(stack, "ImportTerminology", import_request(EncryptionKey={"Type": "KMS", "Id": key}))
+    assert answer["TerminologyProperties"]["EncryptionKey"] == {"Type": "KMS", "Id": key}
+    s3 = boto3.client("s3", region_name=REGION)
+    bucket = stack.resolver.refs["CustomizationsBucket"]
+    for file_key in bucket_keys(stack):
+        head = s3.head_object(Bucket=bucket, Key=file_key)
+        assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", key), file_key

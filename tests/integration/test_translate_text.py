@@ -161,3 +161,20 @@ def test_the_languages_listed_are_the_engines(stack, monkeypatch):
 def test_names_in_another_display_language_are_refused_saying_so(stack):
     status, answer = call(stack, "ListLanguages", {"DisplayLanguageCode": "fr"})
     assert (status, answer["__type"]) == (400, "UnsupportedDisplayLanguageCodeException") and "en only" in answer["message"]
+
+
+def test_applied_settings_are_those_an_engine_applies(stack, monkeypatch):
+    class Formal:  # an engine that applies the Settings it is given (amazon and bedrock say they do)
+        batch_characters, max_document_characters, applies_settings = 0, None, True
+
+        def serves(self, pair: Any) -> bool:
+            return True
+
+        def translate_segments(self, segments: Any, pair: Any, options: Any) -> list[str]:
+            return [f"({options.formality}) {segment}" for segment in segments]
+
+    monkeypatch.setattr(stack.runtime.dependencies("TranslateFunction"), "engine", Formal())
+    answer = ok(stack, "TranslateText", {"Text": "Hello", "SourceLanguageCode": "en", "TargetLanguageCode": "fr",
+                                         "Settings": {"Formality": "FORMAL", "Profanity": "MASK"}})
+    assert answer["TranslatedText"] == "(FORMAL) Hello"
+    assert answer["AppliedSettings"] == {"Formality": "FORMAL", "Profanity": "MASK"}
