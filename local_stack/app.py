@@ -71,6 +71,12 @@ class App:
     # the provisioned stack -> more retention steps (local_stack.retention: each called with the Sweep and now)
     retention_steps: Callable[[Any], tuple[Callable[..., None], ...]] | None = None
     prepare: Callable[[Any, str], None] | None = None  # after provisioning (stack, region): demo resources and such
+    # An environment variable the functions are given the emulator's URL in, for the links they hand out (presigned
+    # URLs a caller fetches): in-process they reach moto without it, a caller cannot.
+    emulator_url_variable: str = ""
+    # What the application authorizes of a request beyond API Gateway's IAM authorizer, given its caller, method,
+    # path, headers and body; it raises local_stack.authorizer.AuthorizationError to refuse (a 403 with its type).
+    authorize: Callable[[Any, str, str, dict[str, str], bytes], None] | None = None
     banner: Callable[[Any], str] | None = None  # what `make run` prints once ready (the LocalStack)
 
     @property

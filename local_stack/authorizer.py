@@ -6,10 +6,10 @@ which botocore reads the same way). The signature is computed by botocore's own 
 
 - an access key the emulator issued (an IAM user's, an STS session's) signs with its own secret and
   is that principal: the IAM user's or the assumed role session's ARN (a session's token must come
-  with it), in the issuing account; any other access key signs with the secret key ``testing``
-  (LOCAL_SECRET_KEY) and is the account root: of the account its 12 digits name (the convention of
-  other AWS emulators), else of the default account. Two access keys with different accounts are two
-  tenants;
+  with it), in the issuing account; any other access key signs with one of the secret keys other
+  emulators' clients are configured with (LOCAL_SECRET_KEYS: moto's ``testing``, LocalStack's ``test``),
+  and is the account root: of the account its 12 digits name (the convention of other AWS emulators),
+  else of the default account. Two access keys with different accounts are two tenants;
 - the signing name is API Gateway's own (``execute-api``) or another the application names (its
   App.signing_names: translate-jobs' clients are the Translate SDKs, which sign for ``translate``);
   the scope's region must be the stack's, and the request's date within 15 minutes of now;
@@ -31,7 +31,10 @@ from botocore.awsrequest import AWSRequest, HTTPHeaders
 from botocore.credentials import Credentials
 from botocore.utils import normalize_url_path
 
-LOCAL_SECRET_KEY = "testing"
+LOCAL_SECRET_KEY = "testing"  # what this project's own clients sign with (moto's convention)
+# Keys the emulator did not issue sign with any of these: moto's and LocalStack's conventional secrets, so a
+# client configured for either works unchanged (a key the emulator issued signs with its own secret only).
+LOCAL_SECRET_KEYS = (LOCAL_SECRET_KEY, "test")
 MAX_CLOCK_SKEW = timedelta(minutes=15)
 ALGORITHM = "AWS4-HMAC-SHA256"
 AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -156,16 +159,16 @@ def authenticate(
     issued = lookup(access_key)
     if issued and issued.session_token is not None and headers.get("x-amz-security-token") != issued.session_token:
         raise AuthorizationError("UnrecognizedClientException", "The security token included in the request is invalid.")
-    secret = issued.secret if issued else LOCAL_SECRET_KEY
-    verifier = _Verifier(Credentials(access_key, secret), service, scope_region,
-                         {name: headers[name] for name in signed_headers}, body_hash)
-    for path, canonical_query in _canonical_forms(raw_path, query):
-        expected = verifier.signature_of(method, path, canonical_query, amz_date)
-        if hmac.compare_digest(expected, fields["Signature"].lower()):
-            if issued:
-                return Caller(access_key, issued.account_id, issued.arn)
-            account_id = account_for(access_key, default_account)
-            return Caller(access_key, account_id, f"arn:aws:iam::{account_id}:root")
+    signed = {name: headers[name] for name in signed_headers}
+    for secret in (issued.secret,) if issued else LOCAL_SECRET_KEYS:
+        verifier = _Verifier(Credentials(access_key, secret), service, scope_region, signed, body_hash)
+        for path, canonical_query in _canonical_forms(raw_path, query):
+            expected = verifier.signature_of(method, path, canonical_query, amz_date)
+            if hmac.compare_digest(expected, fields["Signature"].lower()):
+                if issued:
+                    return Caller(access_key, issued.account_id, issued.arn)
+                account_id = account_for(access_key, default_account)
+                return Caller(access_key, account_id, f"arn:aws:iam::{account_id}:root")
     raise AuthorizationError("InvalidSignatureException", MISMATCH)
 
 

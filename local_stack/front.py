@@ -144,9 +144,11 @@ class ApiFront:
         self, runtime: FunctionRuntime, routes: list[Route], account_id: str, host: str, port: int, *,
         region: str = "us-east-1", authenticate_callers: bool = True, read_timeout: float = READ_TIMEOUT_SECONDS,
         signing_names: tuple[str, ...] = ("execute-api",),
+        authorize: Callable[[Caller, str, str, dict[str, str], bytes], None] | None = None,
     ) -> None:
         self.runtime = runtime
         self.signing_names = signing_names
+        self.authorize = authorize  # the application's own check of an authenticated caller (App.authorize)
         self.routes = sorted(routes, key=lambda route: route.route_key == "$default")
         self.account_id = account_id
         self.region = region
@@ -209,6 +211,11 @@ class ApiFront:
                 caller = authenticate(method, raw_path, query, headers, body, region=self.region,
                                       default_account=self.account_id, host_ok=self.names_this_api,
                                       signing_names=self.signing_names)
+            except AuthorizationError as error:
+                raise FrontError(403, error.error_type, error.message) from None
+        if caller is not None and self.authorize is not None:
+            try:
+                self.authorize(caller, method, raw_path, headers, body)
             except AuthorizationError as error:
                 raise FrontError(403, error.error_type, error.message) from None
         for route in self.routes:

@@ -7,6 +7,8 @@ application on moto" another project could run with an App of its own.
 
 import contextlib
 import datetime
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +145,67 @@ def engine_problem(stack: Any, parameters: dict[str, str]) -> tuple[str | None, 
     return problem, None
 
 
+# ---------- each operation is its IAM action (Amazon Translate authorizes translate:<Operation>) ----------
+
+TARGET_PREFIX = "AWSShineFrontendService_20170701."
+# The REST routes of template.yaml's ApiFunction, as the operations they run.
+REST_OPERATIONS = (("POST", re.compile(r"/jobs/?"), "StartTextTranslationJob"),
+                   ("GET", re.compile(r"/jobs/?"), "ListTextTranslationJobs"),
+                   ("GET", re.compile(r"/jobs/[^/]+/?"), "DescribeTextTranslationJob"),
+                   ("POST", re.compile(r"/jobs/[^/]+/stop/?"), "StopTextTranslationJob"))
+# Operations on one terminology or parallel data resource: authorized on its ARN (the others on "*").
+NAMED = {"ImportTerminology": "terminology", "GetTerminology": "terminology", "DeleteTerminology": "terminology",
+         "CreateParallelData": "parallel-data", "GetParallelData": "parallel-data", "UpdateParallelData": "parallel-data",
+         "DeleteParallelData": "parallel-data"}
+
+
+def authorize_operation(caller: Any, method: str, path: str, headers: dict[str, str], body: bytes) -> None:
+    """Refuse a caller whose own IAM policies do not allow the request's operation as ``translate:<Operation>``
+    (AccessDeniedException, as Amazon Translate answers), on the resource it names: a policy granting only
+    translate:DescribeTextTranslationJob cannot Start. Locally only: the deployed HTTP API authorizes POST / as a
+    whole (docs/security.md). The account root (keys the emulator did not issue) may do anything."""
+    from local_stack.authorizer import AuthorizationError
+    from local_stack.iam.enforcement import caller_allowed
+
+    operation = _operation(method, path, headers)
+    if operation is None or caller.user_arn.endswith(":root"):
+        return  # not an operation (the API answers what it is), or the account root
+    resource = _resource(operation, caller.account_id, _region(headers), body)
+    if not caller_allowed(caller.account_id, caller.user_arn, f"translate:{operation}", resource):
+        raise AuthorizationError(
+            "AccessDeniedException",
+            f"User: {caller.user_arn} is not authorized to perform: translate:{operation} on resource: {resource}",
+        )
+
+
+def _operation(method: str, path: str, headers: dict[str, str]) -> str | None:
+    target = headers.get("x-amz-target", "")
+    if method == "POST" and path == "/":
+        operation = target.removeprefix(TARGET_PREFIX)
+        return operation if target.startswith(TARGET_PREFIX) and operation else None
+    return next((operation for verb, route, operation in REST_OPERATIONS if verb == method and route.fullmatch(path)), None)
+
+
+def _region(headers: dict[str, str]) -> str:
+    """The region the request was signed for (its credential scope: the authenticator checked it is the stack's)."""
+    scope = re.search(r"Credential=[^/,]+/\d{8}/([a-z0-9-]+)/", headers.get("authorization", ""))
+    return scope.group(1) if scope else "us-east-1"
+
+
+def _resource(operation: str, account_id: str, region: str, body: bytes) -> str:
+    try:
+        request = json.loads(body or b"{}")
+    except ValueError:
+        return "*"  # not JSON: the API refuses it (SerializationException)
+    if not isinstance(request, dict):
+        return "*"
+    if operation in NAMED and isinstance(request.get("Name"), str):
+        return f"arn:aws:translate:{region}:{account_id}:{NAMED[operation]}/{request['Name']}"
+    if isinstance(request.get("ResourceArn"), str) and operation.endswith(("TagResource", "TagsForResource")):
+        return str(request["ResourceArn"])
+    return "*"
+
+
 TRANSLATE_JOBS = App(
     parameter_defaults={
         # Locally the demo account may stop its jobs with messages (template default: no account).
@@ -152,6 +215,8 @@ TRANSLATE_JOBS = App(
         "MapMaxConcurrency": "4",
     },
     signing_names=("translate", "execute-api"),  # the Translate SDKs sign for "translate"
+    emulator_url_variable="PRESIGNED_S3_ENDPOINT",  # GetTerminology's and GetParallelData's downloads (core/config.py)
+    authorize=authorize_operation,
     named={"table_name": "JobsTable", "work_bucket": "WorkBucket", "state_machine_arn": "TranslationJobStateMachine"},
     events_queue=EventsQueue(LOCAL_EVENTS_QUEUE, bus="JobEventBus", pattern={"source": [STACK_SOURCE]}),
     # Amazon Translate sends its event when a job ends, successfully or not (its EventBridge docs).

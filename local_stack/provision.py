@@ -118,9 +118,23 @@ def plan(account_id: str, region: str, parameters: dict[str, str] | None = None,
     template = cloudformation(app.template)
     stack_name = app.stack_name
     resolver = Resolver(template, account_id, region, stack_name, parameters={**app.parameter_defaults, **(parameters or {})})
-    for name, resource in template["Resources"].items():
-        names = {key: resolver.resolve(value) for key, value in resource.get("Properties", {}).items() if key in _NAMED_BY}
-        resolver.refs[name], resolver.attributes[name] = _names(resource["Type"], name, names, account_id, region, stack_name)
+    # A name may refer to another resource's (a Permission's FunctionName: its function's Ref), in any order the
+    # transform writes them: each pass names what it can, until every resource is named.
+    pending = dict(template["Resources"])
+    while pending:
+        named_now = []
+        for name, resource in pending.items():
+            try:
+                properties = resource.get("Properties", {})
+                names = {key: resolver.resolve(value) for key, value in properties.items() if key in _NAMED_BY}
+            except KeyError:
+                continue
+            resolver.refs[name], resolver.attributes[name] = _names(resource["Type"], name, names, account_id, region, stack_name)
+            named_now.append(name)
+        if not named_now:
+            raise KeyError(f"The names of {sorted(pending)} refer to one another, or to resources the template lacks")
+        for name in named_now:
+            del pending[name]
     stack = Stack(app, template, resolver, FunctionRuntime(), [])
     retries = {str(props["FunctionName"]): int(props.get("MaximumRetryAttempts", 2))
                for props in stack.resources("AWS::Lambda::EventInvokeConfig").values()}

@@ -119,7 +119,7 @@ class LocalStack:
         if self.app.prepare:
             self.app.prepare(self.stack, self.region)
         self._front = ApiFront(self.stack.runtime, self.stack.routes, DEFAULT_ACCOUNT, self.host, self.port, region=self.region,
-                               signing_names=self.app.signing_names)
+                               signing_names=self.app.signing_names, authorize=self.app.authorize)
         self._front.start()
         return self
 
@@ -139,6 +139,8 @@ class LocalStack:
         self._mock.start()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the functions' logs are the log
         os.environ.update(environment)
+        if self.app.emulator_url_variable:  # links the functions hand out name the emulator, where callers fetch them
+            os.environ[self.app.emulator_url_variable] = self.emulator_url
         # moto's Step Functions calls Lambda (and S3, for the Map's ItemReader) in-process while mock_aws is
         # active, else through http://localhost:$MOTO_PORT (5000 unless told): the port it actually serves.
         os.environ["MOTO_PORT"] = str(self.emulator_port)
@@ -179,6 +181,8 @@ class LocalStack:
                 "start it first, or unset AWS_ENDPOINT_URL to use the embedded emulator."
             ) from None
         os.environ.update(local_environment(url, self.region))
+        if self.app.emulator_url_variable:
+            os.environ[self.app.emulator_url_variable] = url
         if stack_exists(self.region, self.app):
             self.stack = plan(DEFAULT_ACCOUNT, self.region, self.parameters, self.app)
             self.notice = f"using the running emulator at {url} and the stack already provisioned in it"

@@ -23,13 +23,14 @@ if TYPE_CHECKING:
 def enable(runtime: "FunctionRuntime", account_id: str, region: str,
            state_machine_role_arn: str | None = None) -> Callable[[], None]:
     """Enforce IAM in this process's moto; run every function of ``runtime`` as its role, and the Step
-    Functions interpreter's calls as ``state_machine_role_arn``. Returns undo."""
+    Functions interpreter's calls as the executing state machine's role (``state_machine_role_arn`` where no
+    execution is known). Returns undo."""
     _, undo_enforcement = install()
     undo_credentials = install_function_credentials()
     sessions = FunctionSessions(account_id, region)
     runtime.credentials = lambda function: sessions.credentials(function.role_arn, function.name)
     undo_state_machine = install_state_machine_credentials(
-        lambda: sessions.credentials(state_machine_role_arn, "state-machine", STATES_SERVICE)
+        lambda role: sessions.credentials(role or state_machine_role_arn, "state-machine", STATES_SERVICE)  # type: ignore[arg-type]
     ) if state_machine_role_arn else None
 
     def undo() -> None:

@@ -258,6 +258,20 @@ def principal_policies(account: str, arn: str) -> list[dict[str, Any]]:
     return [_parse(document) for document in documents]
 
 
+def caller_allowed(account: str, arn: str, action: str, resource: str = "*") -> bool:
+    """Whether the caller's own policies allow ``action`` on ``resource``: the account root always; an IAM user's
+    (and its groups'), a role's, or an assumed-role session's role's policies otherwise."""
+    if arn.endswith(":root"):
+        return True
+    session = re.fullmatch(r"arn:[\w-]+:sts::(\d{12}):assumed-role/([^/]+)/.+", arn)
+    if session:
+        from moto.iam.models import iam_backends
+
+        roles = [role for role in iam_backends[session.group(1)]["aws"].roles.values() if role.name == session.group(2)]
+        arn = roles[0].arn if roles else arn
+    return evaluate(principal_policies(account, arn), Request(action, resource)) is Decision.ALLOW
+
+
 def simulate_principal_policy(account: str, query: Mapping[str, Any]) -> dict[str, Any]:
     """IAM's SimulatePrincipalPolicy (moto has none), answered by local_stack.iam.policy."""
     def values(prefix: str) -> list[str]:

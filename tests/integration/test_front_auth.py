@@ -107,6 +107,8 @@ def test_malformed_authorization_headers_are_403s(front: ApiFront, authorization
 def test_an_access_key_issued_by_the_emulator_signs_with_its_own_secret(front: ApiFront, stack: Any) -> None:
     iam = boto3.client("iam", region_name="us-east-1")
     iam.create_user(UserName="alice")
+    iam.put_user_policy(UserName="alice", PolicyName="translate", PolicyDocument=json.dumps(  # each operation is an IAM action
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "translate:*", "Resource": "*"}]}))
     key = iam.create_access_key(UserName="alice")["AccessKey"]
     issued = client(front, key["AccessKeyId"], key["SecretAccessKey"])
     assert issued.list_text_translation_jobs()["TextTranslationJobPropertiesList"] == []
@@ -188,9 +190,12 @@ def test_a_request_signed_for_another_host_is_refused(front: ApiFront) -> None:
 
 
 def test_an_iam_user_is_itself_at_the_api_and_may_pass_only_the_roles_its_policy_allows(front: ApiFront, stack: Any) -> None:
-    # Given an IAM user of the emulator with no policy at all (issue 26 item 12: it acted as the account root)
+    # Given an IAM user of the emulator allowed every Translate operation and nothing else (issue 26 item 12: it
+    # acted as the account root)
     iam = boto3.client("iam", region_name="us-east-1")
     iam.create_user(UserName="mallory")
+    iam.put_user_policy(UserName="mallory", PolicyName="translate", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "translate:*", "Resource": "*"}]}))
     key = iam.create_access_key(UserName="mallory")["AccessKey"]
     mallory = client(front, key["AccessKeyId"], key["SecretAccessKey"])
     # When she starts a job with the account's data-access role
@@ -199,3 +204,57 @@ def test_an_iam_user_is_itself_at_the_api_and_may_pass_only_the_roles_its_policy
     assert (status, code) == (403, "AccessDeniedException")
     assert message.startswith(f"User: arn:aws:iam::{ACCOUNT}:user/mallory is not authorized to perform: iam:PassRole")
     assert mallory.list_text_translation_jobs()["TextTranslationJobPropertiesList"] == []
+
+
+# ---------- clients of other emulators; each operation its IAM action ----------
+
+
+@pytest.mark.parametrize("secret", ["test", "testing"])
+def test_a_client_configured_as_localstack_or_moto_documents_works_unchanged(front: ApiFront, secret: str) -> None:
+    # Given a client with LocalStack's (test/test) or moto's (testing/testing) conventional credentials
+    translate = client(front, access_key="test" if secret == "test" else "testing", secret_key=secret)
+    # Then every call is served, as the account root of the default account
+    job_id = translate.start_text_translation_job(**start_request(ClientToken=f"emulator-{secret}"))["JobId"]
+    assert translate.describe_text_translation_job(JobId=job_id)["TextTranslationJobProperties"]["JobId"] == job_id
+    assert raw_item(front.runtime.functions["ApiFunction"].environment["JOBS_TABLE_NAME"], ACCOUNT, job_id) is not None
+
+
+def iam_user(name: str, statements: list[dict[str, Any]]) -> tuple[str, str]:
+    iam = boto3.client("iam", region_name="us-east-1")
+    iam.create_user(UserName=name)
+    document = json.dumps({"Version": "2012-10-17", "Statement": statements})
+    iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=document)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return key["AccessKeyId"], key["SecretAccessKey"]
+
+
+def test_a_policy_granting_only_describe_cannot_start_list_or_import(front: ApiFront) -> None:
+    # Given a user whose only permission is translate:DescribeTextTranslationJob, and a job of its account
+    job_id = put_job("IN_PROGRESS")
+    access_key, secret = iam_user("describer", [{"Effect": "Allow", "Action": "translate:DescribeTextTranslationJob",
+                                                 "Resource": "*"}])
+    translate = client(front, access_key=access_key, secret_key=secret)
+    # When it describes, the job is answered; when it starts or lists, it is refused as Amazon Translate refuses
+    assert translate.describe_text_translation_job(JobId=job_id)["TextTranslationJobProperties"]["JobId"] == job_id
+    for refused in (lambda: translate.start_text_translation_job(**start_request()),
+                    lambda: translate.list_text_translation_jobs(),
+                    lambda: translate.translate_text(Text="Hi", SourceLanguageCode="en", TargetLanguageCode="fr")):
+        status, code, message = error_of(refused)
+        assert (status, code) == (403, "AccessDeniedException")
+        assert message.startswith(f"User: arn:aws:iam::{ACCOUNT}:user/describer is not authorized to perform: translate:")
+    # ... and nothing was written
+    assert client(front).list_text_translation_jobs()["TextTranslationJobPropertiesList"][0]["JobId"] == job_id
+    assert len(client(front).list_text_translation_jobs()["TextTranslationJobPropertiesList"]) == 1
+
+
+def test_a_policy_on_one_terminology_allows_that_one_only(front: ApiFront) -> None:
+    arn = f"arn:aws:translate:us-east-1:{ACCOUNT}:terminology/brand"
+    access_key, secret = iam_user("glossary", [{"Effect": "Allow", "Action": ["translate:ImportTerminology",
+                                                                              "translate:GetTerminology"], "Resource": arn}])
+    translate = client(front, access_key=access_key, secret_key=secret)
+    data = {"File": b"en,fr\ncloud,nuage\n", "Format": "CSV"}
+    translate.import_terminology(Name="brand", MergeStrategy="OVERWRITE", TerminologyData=data)
+    assert translate.get_terminology(Name="brand")["TerminologyProperties"]["Name"] == "brand"
+    status, code, message = error_of(lambda: translate.import_terminology(Name="other", MergeStrategy="OVERWRITE",
+                                                                          TerminologyData=data))
+    assert (status, code) == (403, "AccessDeniedException") and message.endswith("terminology/other")

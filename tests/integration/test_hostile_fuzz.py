@@ -50,7 +50,7 @@ CLIENTS = 6
 BATCH = 1000
 FUZZER = "999999999999"  # the tenant every correctly signed request is made as
 TARGET_PREFIX = "AWSShineFrontendService_20170701."
-OPERATIONS = ["StartTextTranslationJob", "DescribeTextTranslationJob", "ListTextTranslationJobs", "StopTextTranslationJob"]
+OPERATIONS = sorted(botocore.session.get_session().get_service_model("translate").operation_names)  # all 19 of the model
 SURROGATES = ["\ud800", "\udfff", "a\udc80b", "\ud83d"]
 STRINGS = [
     "",

@@ -185,9 +185,10 @@ def forget_table_connections() -> None:
     """PynamoDB keeps one connection per model class, which every function's store shares in this process:
     new execution environments (or another endpoint) make new clients, without the hooks an earlier test
     put on them."""
+    from translate_jobs.dal.customizations import CustomizationRecord
     from translate_jobs.dal.store import AccountUsage, JobRecord
 
-    for model in (JobRecord, AccountUsage):
+    for model in (JobRecord, AccountUsage, CustomizationRecord):
         model._connection = None
 
 
@@ -384,7 +385,8 @@ def serving_api(runtime: Any, routes: list[Any], **options: Any) -> Iterator[Any
     """The HTTP API on a free port (local_stack.front), as `make run` serves it for translate-jobs; stopped after."""
     from local_stack.front import ApiFront
 
-    served = ApiFront(runtime, routes, ACCOUNT, "127.0.0.1", 0, signing_names=TRANSLATE_JOBS.signing_names, **options)
+    options = {"signing_names": TRANSLATE_JOBS.signing_names, "authorize": TRANSLATE_JOBS.authorize, **options}
+    served = ApiFront(runtime, routes, ACCOUNT, "127.0.0.1", 0, **options)
     served.start()
     try:
         yield served

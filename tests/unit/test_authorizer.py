@@ -71,3 +71,19 @@ def test_only_the_apis_own_hosts_are_accepted_when_named() -> None:
     assert caller.account_id == ACCOUNT
     with pytest.raises(AuthorizationError):
         authenticate("GET", "/jobs", "", headers, b"", host_ok=lambda host: host == "127.0.0.1:3000", **options)
+
+
+@pytest.mark.parametrize("secret", ["testing", "test"])
+def test_a_key_the_emulator_did_not_issue_signs_with_motos_or_localstacks_secret(secret: str) -> None:
+    options: dict[str, Any] = {"region": "us-east-1", "default_account": ACCOUNT, "lookup": lambda _: None}
+    caller = authenticate("GET", "/jobs", "", _signed("test", secret), b"", **options)
+    assert (caller.account_id, caller.user_arn) == (ACCOUNT, f"arn:aws:iam::{ACCOUNT}:root")
+
+
+@pytest.mark.parametrize(("issued", "secret"), [(False, "secret"), (False, ""), (True, "test"), (True, "testing")])
+def test_any_other_secret_is_refused_and_an_issued_key_signs_with_its_own_only(issued: bool, secret: str) -> None:
+    user = IssuedKey("user-secret", ACCOUNT, f"arn:aws:iam::{ACCOUNT}:user/alice")
+    options: dict[str, Any] = {"region": "us-east-1", "default_account": ACCOUNT, "lookup": lambda _: user if issued else None}
+    with pytest.raises(AuthorizationError) as refused:
+        authenticate("GET", "/jobs", "", _signed("AKIAALICE", secret or "x"), b"", **options)
+    assert refused.value.error_type == "InvalidSignatureException"

@@ -32,6 +32,9 @@ class Quotas:
     max_job_bytes: int = 5 * 1024**3
     max_target_languages: int = 10
     queue_poll_seconds: int = 10
+    max_terminologies: int = 100  # per account (Amazon Translate's quota)
+    max_parallel_data: int = 1000  # per account
+    max_parallel_data_bytes: int = 2 * 1024**3  # a parallel data file (template.yaml says why not AWS's 5 GB)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> "Quotas":
@@ -43,6 +46,9 @@ class Quotas:
             max_job_bytes=int(environ.get("MAX_JOB_BYTES", cls.max_job_bytes)),
             max_target_languages=int(environ.get("MAX_TARGET_LANGUAGES", cls.max_target_languages)),
             queue_poll_seconds=int(environ.get("QUEUE_POLL_SECONDS", cls.queue_poll_seconds)),
+            max_terminologies=int(environ.get("MAX_TERMINOLOGIES", cls.max_terminologies)),
+            max_parallel_data=int(environ.get("MAX_PARALLEL_DATA", cls.max_parallel_data)),
+            max_parallel_data_bytes=int(environ.get("MAX_PARALLEL_DATA_BYTES", cls.max_parallel_data_bytes)),
         )
 
 
@@ -103,6 +109,16 @@ class Settings:
     stop_request_accounts: frozenset[str] = frozenset()
     stop_request_dlq_url: str | None = None
     sweep_after_seconds: float = 600.0
+    # Terminologies and parallel data: their table and the bucket of their files, and the workflow that imports
+    # (and deletes) parallel data.
+    customizations_table_name: str | None = None
+    customizations_bucket: str | None = None
+    parallel_data_state_machine_arn: str | None = None
+    # The S3 endpoint that presigned download URLs name: unset on AWS (S3's own); locally the emulator's, which the
+    # functions (served by moto in-process) do not otherwise use.
+    presigned_s3_endpoint: str | None = None
+    # The API function's: the function that translates TranslateText's and TranslateDocument's requests.
+    translate_function_name: str | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
@@ -129,6 +145,11 @@ class Settings:
             ),
             stop_request_dlq_url=environ.get("STOP_REQUEST_DLQ_URL") or None,
             sweep_after_seconds=float(environ.get("SWEEP_AFTER_MINUTES", "10")) * 60,
+            customizations_table_name=environ.get("CUSTOMIZATIONS_TABLE_NAME") or None,
+            customizations_bucket=environ.get("CUSTOMIZATIONS_BUCKET") or None,
+            parallel_data_state_machine_arn=environ.get("PARALLEL_DATA_STATE_MACHINE_ARN") or None,
+            presigned_s3_endpoint=environ.get("PRESIGNED_S3_ENDPOINT") or None,
+            translate_function_name=environ.get("TRANSLATE_FUNCTION_NAME") or None,
         )
 
     @cached_property

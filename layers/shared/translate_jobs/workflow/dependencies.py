@@ -10,8 +10,10 @@ from botocore.config import Config
 
 from translate_jobs.core.clients import OnFirstUse
 from translate_jobs.core.config import Settings
+from translate_jobs.dal.customizations import CustomizationStore
 from translate_jobs.dal.interfaces import WorkflowJobStore
 from translate_jobs.dal.store import JobStore
+from translate_jobs.integrations.customization_data import CustomizationFiles, VersionCache
 from translate_jobs.integrations.engines import Engine, build_engine
 from translate_jobs.integrations.s3_as_role import JobRoles
 from translate_jobs.workflow.launcher import WorkflowLauncher
@@ -28,11 +30,17 @@ class WorkflowDependencies:
     job_roles: JobRoles  # S3 as each job's DataAccessRoleArn
     engine: Engine  # the translation engine (TranslationEngine), with its clients and loaded models
     launcher: Callable[[str, str], None]  # starts a job's workflow (the sweep)
+    # Terminologies and parallel data (their items, their files): what jobs apply, what ParallelDataFunction imports.
+    customizations: CustomizationStore | None = None
+    customization_files: CustomizationFiles | None = None
+    customization_cache: VersionCache | None = None  # terms and memory shards a container has read, by version
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "WorkflowDependencies":
         """The store and the clients of these settings; each client is made on its first use."""
         sfn = OnFirstUse("stepfunctions", settings.region)
+        bucket = settings.customizations_bucket
+        files = CustomizationFiles(OnFirstUse("s3", settings.region), bucket) if bucket else None
         return cls(
             settings=settings,
             store=JobStore(settings),
@@ -42,4 +50,7 @@ class WorkflowDependencies:
             job_roles=JobRoles(settings.region),
             engine=build_engine(settings.engine, lambda service, config=None: OnFirstUse(service, settings.region, config)),
             launcher=WorkflowLauncher(sfn, settings.state_machine_arn),
+            customizations=CustomizationStore(settings) if settings.customizations_table_name else None,
+            customization_files=files,
+            customization_cache=VersionCache(files) if files else None,
         )

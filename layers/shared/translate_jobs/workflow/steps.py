@@ -6,6 +6,7 @@ write, JobStateConflictError, is never retried).
 """
 
 import contextvars
+import functools
 import json
 import math
 import re
@@ -15,7 +16,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -31,10 +32,18 @@ from translate_jobs.integrations import documents
 from translate_jobs.integrations.engines import Engine, EngineError, LanguagePair, TranslationOptions
 from translate_jobs.integrations.s3_as_role import DataAccessError, parse_s3_uri
 from translate_jobs.integrations.s3_stream import S3Writer
-from translate_jobs.workflow import details, manifest
+from translate_jobs.workflow import customized, details, manifest
+from translate_jobs.workflow.customized import Customization, Translated
 from translate_jobs.workflow.dependencies import RESULT_READERS, WorkflowDependencies
-from translate_jobs.workflow.details import DetailsFiles, details_key
-from translate_jobs.workflow.manifest import JobLimitExceededError, Limits, ManifestPlanner, NoDocumentsError, Progress
+from translate_jobs.workflow.details import ENDED_REASON, STOPPED_REASON, DetailsFiles, Untranslated, details_key
+from translate_jobs.workflow.manifest import (
+    JobLimitExceededError,
+    Limits,
+    ManifestPlanner,
+    NoDocumentsError,
+    Progress,
+    relative_key,
+)
 
 # What a PlanBatches invocation keeps of its time for its last part and its answer: it returns a
 # continuation rather than start a list page with less left (a page and a part take a second or two).
@@ -131,7 +140,7 @@ def plan_batches(
     input_uri = job.input_data_config["S3Uri"]
     bucket, prefix = parse_s3_uri(input_uri)
     quotas = config.quotas
-    manifest_key = f"manifests/{account_id}/{job_id}.jsonl"
+    manifest_key = manifest.manifest_key(account_id, job_id)
     progress = Progress.resumed(continuation)
     resumed_upload = progress.UploadId
     writer = S3Writer(
@@ -185,7 +194,9 @@ def translate_batch(deps: WorkflowDependencies, account_id: str, job_id: str, ba
         logger.info("Batch already counted by an earlier attempt", extra={"batch": batch})
         return {"Translated": 0, "Failed": 0, "Skipped": True}
     config = deps.settings
-    work = _Round(deps.engine, job, deps.job_roles.s3(job.data_access_role_arn, account_id, job_id))
+    load = functools.partial(Customization.load, deps.customizations, deps.customization_cache, account_id,
+                             job.terminology_names, job.parallel_data_names)
+    work = _Round(deps.engine, job, deps.job_roles.s3(job.data_access_role_arn, account_id, job_id), load)
     # The text a round may hold: the engine's measure is of work, and each target is another pass over it.
     budget = deps.engine.batch_characters // max(1, len(job.target_language_codes))
     results: list[dict[str, Any]] = []
@@ -234,8 +245,11 @@ class _Round:
     looking the translations up) and written. Memory: the round's documents and their translations, at most
     a batch (BatchMaxBytes) of documents, or one larger document."""
 
-    def __init__(self, engine: Engine, job: Job, s3: Any) -> None:
+    def __init__(self, engine: Engine, job: Job, s3: Any, customization: Callable[[], Customization] = Customization) -> None:
         self.engine, self.job, self.s3 = engine, job, s3
+        # The job's terminology and parallel data, read when the batch first translates (an EngineError if gone).
+        self._load_customization, self._customization = customization, cast(Customization | None, None)
+        self.done: dict[str, Translated] = {}  # target -> the round's segments translated
         self.in_bucket, self.in_prefix = parse_s3_uri(job.input_data_config["S3Uri"])
         self.out_bucket, self.out_prefix = parse_s3_uri(job.output_data_config["S3Uri"])
         self.content_type = job.input_data_config.get("ContentType") or documents.TEXT
@@ -246,7 +260,7 @@ class _Round:
 
     def relative(self, key: str) -> str:
         """The key under the input prefix: the output keys mirror it."""
-        return _relative_key(key, self.in_prefix)
+        return relative_key(key, self.in_prefix)
 
     def read(self, key: str) -> dict[str, Any] | None:
         """Read and take the document apart into this round; its failed result instead if it cannot be."""
@@ -269,6 +283,7 @@ class _Round:
         """The round's documents translated to every target and written: their results. The round is then empty."""
         round_, self.documents, self.characters = self.documents, [], 0
         failures: dict[str, str] = {}  # document key -> why it cannot be translated
+        self.done = {str(target): Translated() for target in self.job.target_language_codes}
         translations = {str(target): self._translate(round_, str(target), failures) for target in self.job.target_language_codes}
         return [
             {"SourceFile": document.relative, "Status": "FAILED", "Error": failures[document.key]}
@@ -305,13 +320,15 @@ class _Round:
         return translations
 
     def _engine_call(self, segments: list[str], pair: LanguagePair) -> dict[str, str]:
+        """The distinct segments translated, with the job's terminology and parallel data (workflow/customized.py)."""
         distinct = list(dict.fromkeys(segments))
         if not distinct:
             return {}
-        translated = self.engine.translate_segments(distinct, pair, self.options)
-        if len(translated) != len(distinct):
-            raise EngineError(f"The translation engine returned {len(translated)} translations for {len(distinct)} segments.")
-        return dict(zip(distinct, translated, strict=True))
+        if self._customization is None:
+            self._customization = self._load_customization()
+        done = customized.translate(self.engine, distinct, pair, self.options, self._customization)
+        self.done[pair.target].update(done)
+        return done.text
 
     def _write(self, document: _Document, translations: dict[str, dict[str, str]]) -> dict[str, Any]:
         result: dict[str, Any] = {"SourceFile": document.relative}
@@ -331,11 +348,23 @@ class _Round:
                 location = f"s3://{self.out_bucket}/{self.out_prefix}{target_file}"
                 key = self.out_prefix + target_file
                 self.s3.put_object(Bucket=self.out_bucket, Key=key, Body=output, **_encryption(self.job))
-                characters = sum(map(len, document.segments))  # sent to the engine for this target
-                targets.append({"TargetLanguageCode": target, "TargetFile": target_file, "Characters": characters})
+                targets.append(self._produced(document, target, target_file))
         except _DOCUMENT_FAILURES as exc:
             return self._failed(document.relative, exc, location, reading=False)
         return {**result, "Status": "SUCCEEDED", "Targets": targets}
+
+    def _produced(self, document: _Document, target: str, target_file: str) -> dict[str, Any]:
+        """A document's output for one target, as the details file reports it: the characters sent to the engine,
+        the terms applied (AppliedTerminologies) and the segments the parallel data translated."""
+        done, customization = self.done.get(target, Translated()), self._customization or Customization()
+        sent = [segment for segment in document.segments if segment not in done.remembered]
+        produced: dict[str, Any] = {"TargetLanguageCode": target, "TargetFile": target_file, "Characters": sum(map(len, sent))}
+        terms = customized.applied_terminologies(customization.terminology, done.terms_of(document.segments))
+        if terms:
+            produced["AppliedTerminologies"] = terms
+        if remembered := done.from_memory(document.segments):
+            produced["ParallelData"] = {"name": customization.memory, "segments": remembered}
+        return produced
 
     def _failed(self, relative: str, exc: Exception, location: str, reading: bool) -> dict[str, Any]:
         """A document's failed result, naming what S3 refused; a transient failure is raised to be retried."""
@@ -382,16 +411,6 @@ def _s3_problem(error: ClientError, location: str, reading: bool, role: str) -> 
     return f"Amazon S3 refused to {verb} {location} ({code})."
 
 
-def _relative_key(key: str, prefix: str) -> str:
-    """The document's path under the input prefix, which its output keys mirror. Only the '/' that follows
-    a prefix not ending in one is dropped: any other leading '/' is an empty segment (``docs//a.txt`` is
-    not ``docs/a.txt``). A prefix that names the object itself leaves its file name."""
-    relative = key[len(prefix) :] if key.startswith(prefix) else key
-    if relative.startswith("/") and prefix and not prefix.endswith("/"):
-        relative = relative[1:]
-    return relative or key.rpartition("/")[2]
-
-
 def _check_output_path(relative: str) -> None:
     """Output keys mirror input keys under the job's output prefix. A path segment that is empty (``//``, a
     leading ``/``), ``.`` or ``..``, split at a slash or a backslash (a Windows path), would let two input keys
@@ -411,8 +430,14 @@ def finalize_job(deps: WorkflowDependencies, account_id: str, job_id: str, failu
     store = deps.store
     job = store.get(account_id, job_id)
     first_failure = None
-    if job.status not in TERMINAL and job.status != JobStatus.SUBMITTED and failure is None:
-        first_failure = _write_details(deps, job)  # once: the documents' results do not change while we decide
+    if job.status not in TERMINAL and job.status != JobStatus.SUBMITTED and _details_due(failure):
+        try:
+            first_failure = _write_details(deps, job, failure)  # once: the documents' results do not change while we decide
+        except Exception as exc:
+            if failure is None:
+                raise
+            # The job ends FAILED all the same, with the failure's message: its details are a courtesy here.
+            logger.warning("The details of a failed job could not be written", extra={"error": str(exc)})
     # The status can change under us at most twice (IN_PROGRESS -> STOP_REQUESTED by Stop, then to a
     # terminal status by a concurrent finalize), so the third read always decides.
     for _ in range(3):
@@ -467,17 +492,35 @@ def _results_key(account_id: str, job_id: str, batch: int) -> str:
     return f"results/{account_id}/{job_id}/batch-{batch:07d}.json"
 
 
-def _write_details(deps: WorkflowDependencies, job: Job) -> str | None:
+def _details_due(failure: Failure | None) -> bool:
+    """Whether this finalize writes the details files: always when the workflow reached FinalizeJob, and after
+    a failure of the Map itself (States.*: its reader, its result writer), whose batches' results stand. Not
+    after a failure of FinalizeJob (its own details writing may be what failed) or the end of the workflow
+    (the reconciler, the sweep: their functions may not write to the job's output)."""
+    return failure is None or failure.error.startswith("States.")
+
+
+def _write_details(deps: WorkflowDependencies, job: Job, failure: Failure | None = None) -> str | None:
     """details/<lang>.auxiliary-translation-details.json under the job's output, one per target (details.py),
-    streamed from the batches' result fragments; returns the first failed document's reason (None when none failed)."""
+    streamed from the batches' result fragments, with what the job left when it did not finish every document;
+    returns the first failed document's reason (None when none failed)."""
     files: DetailsFiles | None = None
+    # Only a job that did not finish every document reads its manifest (twice, streamed) for what it left.
+    left_some = job.input_documents_count > job.translated_documents_count + job.documents_with_errors_count
+    prefix = parse_s3_uri(job.input_data_config["S3Uri"])[1]
+    untranslated = Untranslated(_manifest(deps, job), lambda key: relative_key(key, prefix)) if left_some else None
     try:
-        for documents in _batch_results(deps, job):
+        for batch, documents in _batch_results(deps, job):
             if files is None:
                 files = _details_files(deps, job)
             files.add(documents)
+            if untranslated is not None:
+                untranslated.note(batch, documents)
         if files is None:
             return None
+        if untranslated is not None:
+            reason = STOPPED_REASON if job.status == JobStatus.STOP_REQUESTED and failure is None else ENDED_REASON
+            files.leave((name, reason) for name in untranslated.left(_manifest(deps, job)))
         files.close()
     except ClientError as exc:
         if files is not None:
@@ -495,6 +538,16 @@ def _write_details(deps: WorkflowDependencies, job: Job) -> str | None:
     return files.first_failure
 
 
+def _manifest(deps: WorkflowDependencies, job: Job) -> Iterator[dict[str, Any]]:
+    """The job's batch manifest, line by line as it is read (JSON Lines, one batch a line)."""
+    key = manifest.manifest_key(job.account_id, job.job_id)
+    with transient.retried_if_transient("reading the job's batch manifest"):
+        body = deps.work_s3.get_object(Bucket=deps.settings.work_bucket, Key=key)["Body"]
+    for line in body.iter_lines(chunk_size=1024 * 1024):
+        if line:
+            yield json.loads(line)
+
+
 def _details_files(deps: WorkflowDependencies, job: Job) -> DetailsFiles:
     s3 = deps.job_roles.s3(job.data_access_role_arn, job.account_id, job.job_id)
     out_bucket, out_prefix = parse_s3_uri(job.output_data_config["S3Uri"])
@@ -509,13 +562,13 @@ def _details_files(deps: WorkflowDependencies, job: Job) -> DetailsFiles:
         "sourceLanguageCode": job.source_language_code,
         "inputDataPrefix": job.input_data_config["S3Uri"],
         "outputDataPrefix": job.output_data_config["S3Uri"],
-        "documentCountWithServerError": 0,
+        "documentCountWithServerError": "0",
     }
     return DetailsFiles(writers, header)
 
 
-def _batch_results(deps: WorkflowDependencies, job: Job) -> Iterator[list[dict[str, Any]]]:
-    """Each batch's result fragment, in batch order, RESULT_READERS read at once (each a small GetObject)."""
+def _batch_results(deps: WorkflowDependencies, job: Job) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """Each batch's number and result fragment, in batch order, RESULT_READERS read at once (each a small GetObject)."""
     config, work_s3 = deps.settings, deps.work_s3
 
     def keys() -> Iterator[str]:
@@ -526,13 +579,13 @@ def _batch_results(deps: WorkflowDependencies, job: Job) -> Iterator[list[dict[s
             for page in pages:
                 yield from (obj["Key"] for obj in page.get("Contents", []))
 
-    def read(key: str) -> list[dict[str, Any]]:
+    def read(key: str) -> tuple[int, list[dict[str, Any]]]:
         with transient.retried_if_transient("reading the batches' results"):
             body = work_s3.get_object(Bucket=config.work_bucket, Key=key)["Body"].read()
-        return list(json.loads(body))
+        return int(key.rpartition("batch-")[2].removesuffix(".json")), list(json.loads(body))
 
     with ThreadPoolExecutor(RESULT_READERS) as pool:
-        pending: deque[Future[list[dict[str, Any]]]] = deque()
+        pending: deque[Future[tuple[int, list[dict[str, Any]]]]] = deque()
         for key in keys():
             # The caller's context goes with each read (locally: the function's own role, local_stack.iam).
             pending.append(pool.submit(contextvars.copy_context().run, read, key))

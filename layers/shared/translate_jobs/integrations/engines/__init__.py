@@ -18,6 +18,11 @@ An engine translates many plain-text segments for one language pair at once::
   invocation of TranslateBatchFunction (None: no such limit); a larger document fails alone, saying so.
 - ``problem()`` says, without translating a document, why this engine cannot translate from where it
   runs (a service the emulator lacks, no models), or None: `make run` asks it at start-up.
+- ``terminology`` (optional): how the engine takes a custom terminology (workflow/customized.py):
+  ``placeholders`` (the default: the terms go through as placeholders, put back as their targets), ``prompt``
+  (the terms found, in ``options.terms``), or ``names`` (the terminology's name, for a service that has it).
+- ``applies_settings`` (optional, False): the engine applies Formality, Profanity and Brevity (TranslateText's
+  AppliedSettings lists them then).
 
 Errors: raise ``DocumentError`` for a problem of one document (recorded in the details file, the job
 goes on; the batch step then retries the other documents of the call without it). Raise

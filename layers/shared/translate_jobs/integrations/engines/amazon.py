@@ -32,6 +32,8 @@ class AmazonTranslateEngine:
     TerminologyNames go with each request. It serves every pair of Amazon Translate's languages (``auto`` too)."""
 
     batch_characters = 0  # one request per text: batching documents together gains nothing
+    terminology = "names"  # Amazon Translate applies its terminology of that name itself
+    applies_settings = True  # the Settings go with each request (AppliedSettings)
     max_document_characters: int | None = None
 
     def __init__(

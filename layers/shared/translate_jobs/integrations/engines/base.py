@@ -24,14 +24,14 @@ class LanguagePair:
 @dataclass(frozen=True)
 class TranslationOptions:
     """What a job asks of the translation besides the languages (StartTextTranslationJob's Settings and
-    TerminologyNames). Kept open: custom terminology will add its terms here, for any engine."""
+    TerminologyNames; the terms found, for an engine that takes them: workflow/customized.py)."""
 
     formality: str | None = None  # FORMAL | INFORMAL
     profanity: str | None = None  # MASK
     brevity: str | None = None  # ON
     terminology_names: tuple[str, ...] = ()
-    # Source term -> target term, for engines that take terms rather than names (bedrock's prompt): filled
-    # by a terminology layer around the engine (not yet: Amazon Translate's own terminologies are by name).
+    # Source term -> target term (in the case it replaces), for an engine that takes terms rather than names
+    # (bedrock's prompt): the terms of the job's terminology found in the text sent (workflow/customized.py).
     terms: tuple[tuple[str, str], ...] = ()
 
     @classmethod

@@ -81,6 +81,8 @@ class BedrockEngine:
     It serves every pair of Amazon Translate's languages, ``auto`` as the source too."""
 
     batch_characters = 4 * MAX_REQUEST_CHARACTERS  # a few requests' worth of lines per call
+    terminology = "prompt"  # a terminology's terms found in the text, as options.terms, are said in the prompt
+    applies_settings = True  # Formality, Profanity and Brevity are said in the prompt (AppliedSettings)
     # A request of 4,000 characters takes seconds to tens of seconds: 60 of them fit in 900 s, retries too.
     max_document_characters: int | None = 60 * MAX_REQUEST_CHARACTERS
 
