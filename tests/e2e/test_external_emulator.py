@@ -25,6 +25,7 @@ pytestmark = pytest.mark.e2e  # subprocesses of `make run` and moto_server
 ROOT = Path(__file__).resolve().parents[2]
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
 ROLE = "arn:aws:iam::123456789012:role/TranslateDemoDataAccess"
+BANNER_END = "Press Ctrl-C to stop."
 
 
 def free_port() -> int:
@@ -58,6 +59,11 @@ def running(command: list[str], ready_url: str, env: dict[str, str], log: Path) 
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
     try:
         wait_until_answering(ready_url, process)
+        if "local_stack" in command:  # its API answers before its banner is printed: a stop in between is a stop while starting
+            deadline = time.monotonic() + 60
+            while BANNER_END not in log.read_text():
+                assert process.poll() is None and time.monotonic() < deadline, f"no banner: {log.read_text()}"
+                time.sleep(0.1)
         yield process
     finally:
         process.send_signal(signal.SIGINT)
