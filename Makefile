@@ -12,7 +12,7 @@ EMULATOR_PORT ?= 5000
 FUNCTION ?= ApiFunction
 EVENT ?= events/api/describe.json
 
-# What the Lambda python3.13 runtime provides, for the artifact test (README: "Deploy").
+# What the Lambda python3.13 runtime provides, for the artifact test (docs/deploying.md).
 LAMBDA_RUNTIME_SDK := boto3==1.35.60 botocore==1.35.60
 
 .PHONY: run test test-unit test-e2e test-chaos test-long lint invoke bench bench-memory bench-scale build artifact-test deploy clean
