@@ -11,16 +11,25 @@ PORT ?= 3000
 EMULATOR_PORT ?= 5000
 FUNCTION ?= ApiFunction
 EVENT ?= events/api/describe.json
+# The address `make run` listens on: loopback unless given on the command line (zsh and others put the
+# machine's name in $HOST), and another address also needs ALLOW_NETWORK=1 (the emulator has no authentication).
+ifneq ($(origin HOST),command line)
+HOST := 127.0.0.1
+endif
+ALLOW_NETWORK ?=
+# Where `make run` keeps its state between runs (docs/local-state.md); FRESH=1 starts empty; empty: memory only.
+LOCAL_STATE_DIR ?= .local-state
+FRESH ?=
 
 # What the Lambda python3.13 runtime provides, for the artifact test (docs/deploying.md).
 LAMBDA_RUNTIME_SDK := boto3==1.35.60 botocore==1.35.60
 
-.PHONY: run test test-unit test-e2e test-chaos test-long lint invoke bench bench-memory bench-scale build artifact-test deploy clean
+.PHONY: run reset test test-unit test-e2e test-chaos test-long lint invoke bench bench-memory bench-scale bench-engine bench-state build artifact-test deploy clean
 
 # Each install says what it does and about how long it takes (on 2 cores, from PyPI); it runs once, and again
 # only when its requirements change.
-$(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
-	@echo ">>> Installing the service's and its tests' Python packages (boto3, moto, Powertools, ...) into $(VENV): about 2 minutes, once"
+$(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt layers/engine/requirements.txt
+	@echo ">>> Installing the service's and its tests' Python packages (boto3, moto, Powertools, CTranslate2, ...) into $(VENV): about 2 minutes, once"
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
@@ -51,10 +60,16 @@ $(CHROMEDRIVER):
 	$(if $(filter 0,$(shell id -u)),,sudo )apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo )apt-get install -y -qq chromium chromium-driver
 
-## run: the whole service locally: API on 127.0.0.1:$(PORT), moto on 127.0.0.1:$(EMULATOR_PORT), the browser console
-## on 127.0.0.1:3001 (CONSOLE_PORT); job lines in the terminal, the functions' logs in .run/ (LOGS=terminal: here too)
+## run: the whole service locally: API on $(HOST):$(PORT), moto on $(HOST):$(EMULATOR_PORT), the browser console on
+## $(HOST):3001 (CONSOLE_PORT); job lines in the terminal, the functions' logs in .run/ (LOGS=terminal: here too);
+## its state kept in $(LOCAL_STATE_DIR) across restarts and kill -9 (FRESH=1 starts empty; docs/local-state.md)
 run: $(VENV)/.installed .venv-awscli/.installed
-	$(VENV)/bin/python -m local_stack run --port $(PORT) --emulator-port $(EMULATOR_PORT)
+	LOCAL_STATE_DIR="$(LOCAL_STATE_DIR)" FRESH="$(FRESH)" $(VENV)/bin/python -m local_stack run --host $(HOST) \
+		--port $(PORT) --emulator-port $(EMULATOR_PORT) $(if $(ALLOW_NETWORK),--allow-network)
+
+## reset: empty $(LOCAL_STATE_DIR), so the next `make run` starts from template.yaml alone (refused while one runs on it)
+reset: $(VENV)/.installed
+	LOCAL_STATE_DIR="$(LOCAL_STATE_DIR)" $(VENV)/bin/python -m local_stack reset
 
 ## test-unit: tests/unit alone (no moto, no network; a few seconds)
 test-unit: $(VENV)/.installed
@@ -87,9 +102,9 @@ lint: $(VENV)/.installed .venv-sam/.installed .venv-checkov/.installed
 	SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam validate --lint
 	BC_SKIP_MAPPING=TRUE .venv-checkov/bin/checkov --file template.yaml --framework cloudformation --quiet --compact --skip-download
 
-## invoke: like `sam local invoke`, against a running `make run` (FUNCTION=ApiFunction EVENT=events/...)
+## invoke: like `sam local invoke`, against the `make run` on EMULATOR_PORT (or $$AWS_ENDPOINT_URL) (FUNCTION=ApiFunction EVENT=events/...)
 invoke: $(VENV)/.installed
-	$(VENV)/bin/python -m local_stack invoke $(FUNCTION) $(EVENT)
+	$(VENV)/bin/python -m local_stack invoke --emulator-port $(EMULATOR_PORT) $(FUNCTION) $(EVENT)
 
 .venv-ministack/.installed:
 	test -d .venv-ministack || $(PYTHON) -m venv .venv-ministack
@@ -116,6 +131,16 @@ bench-scale: $(VENV)/.installed
 	$(VENV)/bin/python tests/benchmarks/scale_local.py
 	@if [ -f tests/benchmarks/scale_functions.py ]; then $(VENV)/bin/python tests/benchmarks/scale_functions.py; fi
 
+## bench-engine: the ctranslate2 engine on a Transformer-base model (built once into .cache/): a job through make run
+## beside CTranslate2 called directly, and one batch in Lambda's shape with the cost model (BENCH_ENGINE_ARGS=--documents 200)
+bench-engine: $(VENV)/.installed .venv-awscli/.installed
+	$(VENV)/bin/python tests/benchmarks/engine.py $(BENCH_ENGINE_ARGS)
+
+## bench-state: what keeping make run's state costs: a save and a restore of 10,000 jobs and 50,000 documents,
+## the disk they use, and Stop with and without it side by side (docs/local-state.md; takes a while)
+bench-state: $(VENV)/.installed
+	$(VENV)/bin/python tests/benchmarks/local_state.py $(BENCH_STATE_ARGS)
+
 .venv-lambda/.installed: Makefile
 	rm -rf .venv-lambda && $(PYTHON) -m venv .venv-lambda
 	.venv-lambda/bin/pip install -q --disable-pip-version-check $(LAMBDA_RUNTIME_SDK)
@@ -137,4 +162,4 @@ deploy: build
 	SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam deploy --config-env $(or $(ENV),default)
 
 clean:
-	rm -rf $(VENV) .venv-awscli .venv-sam .venv-lambda .venv-checkov .venv-ministack .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-awscli .venv-sam .venv-lambda .venv-checkov .venv-ministack .aws-sam .pytest_cache .mypy_cache .ruff_cache .cache

@@ -2,29 +2,39 @@
 
 A request must carry a valid SigV4 signature, as API Gateway requires before it invokes anything;
 refusals are API Gateway's: 403 with ``x-amzn-ErrorType`` and ``{"message": ...}`` (plus ``__type``,
-which botocore reads the same way). Locally:
+which botocore reads the same way). The signature is computed by botocore's own ``SigV4Auth``. Locally:
 
-- the secret key of an access key the emulator issued (IAM users, STS sessions) is the emulator's;
-  any other access key signs with the secret key ``testing`` (LOCAL_SECRET_KEY);
-- the caller's account is the issuing account for the emulator's keys; otherwise an access key id of
-  12 digits is that account (the convention of other AWS emulators), anything else the default
-  account. Two access keys with different accounts are two tenants.
-- the signing name is ``translate`` (the Translate SDKs) or ``execute-api`` (API Gateway's own);
-  the scope's region must be the stack's, and the request's date within 15 minutes of now.
+- an access key the emulator issued (an IAM user's, an STS session's) signs with its own secret and
+  is that principal: the IAM user's or the assumed role session's ARN (a session's token must come
+  with it), in the issuing account; any other access key signs with one of the secret keys other
+  emulators' clients are configured with (LOCAL_SECRET_KEYS: moto's ``testing``, LocalStack's ``test``),
+  and is the account root: of the account its 12 digits name (the convention of other AWS emulators),
+  else of the default account. Two access keys with different accounts are two tenants;
+- the signing name is API Gateway's own (``execute-api``) or another the application names (its
+  App.signing_names: translate-jobs' clients are the Translate SDKs, which sign for ``translate``);
+  the scope's region must be the stack's, and the request's date within 15 minutes of now;
+- the signature always covers the body as received (its SHA-256): an ``x-amz-content-sha256`` that
+  is not that hash (``UNSIGNED-PAYLOAD`` is S3's alone) is refused, and so is a ``Host`` that is not
+  the API's own (a request signed for another endpoint is not replayed here).
 """
 
 import hashlib
 import hmac
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, unquote
 
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest, HTTPHeaders
+from botocore.credentials import Credentials
 from botocore.utils import normalize_url_path
 
-LOCAL_SECRET_KEY = "testing"
-SIGNING_NAMES = ("translate", "execute-api")
+LOCAL_SECRET_KEY = "testing"  # what this project's own clients sign with (moto's convention)
+# Keys the emulator did not issue sign with any of these: moto's and LocalStack's conventional secrets, so a
+# client configured for either works unchanged (a key the emulator issued signs with its own secret only).
+LOCAL_SECRET_KEYS = (LOCAL_SECRET_KEY, "test")
 MAX_CLOCK_SKEW = timedelta(minutes=15)
 ALGORITHM = "AWS4-HMAC-SHA256"
 AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -41,6 +51,16 @@ class Caller:
     user_arn: str
 
 
+@dataclass(frozen=True)
+class IssuedKey:
+    """An access key the emulator issued: its secret, its principal, and the session token it needs (if any)."""
+
+    secret: str
+    account_id: str
+    arn: str
+    session_token: str | None = None
+
+
 class AuthorizationError(Exception):
     """A refusal, as API Gateway words it (status 403)."""
 
@@ -50,13 +70,14 @@ class AuthorizationError(Exception):
         self.message = message
 
 
-# access key id -> (secret access key, account id), or None for keys the emulator did not issue.
-SecretLookup = Callable[[str], tuple[str, str] | None]
+# access key id -> the key the emulator issued, or None for keys it did not issue.
+KeyLookup = Callable[[str], IssuedKey | None]
 
 
-def emulator_credentials(access_key_id: str) -> tuple[str, str] | None:
-    """The secret and account of an access key moto issued in this process (IAM user keys, STS sessions)."""
+def emulator_credentials(access_key_id: str) -> IssuedKey | None:
+    """An access key moto issued in this process (an active IAM user key, an unexpired STS session)."""
     try:
+        from moto.core.utils import utcnow
         from moto.iam.models import iam_backends
         from moto.sts.models import sts_backends
     except ImportError:  # pragma: no cover - moto is always there locally
@@ -67,13 +88,13 @@ def emulator_credentials(access_key_id: str) -> tuple[str, str] | None:
             if user is None:
                 continue
             for key in user.access_keys:
-                if key.access_key_id == access_key_id:
-                    return key.secret_access_key, user.account_id
+                if key.access_key_id == access_key_id and key.status == "Active":
+                    return IssuedKey(key.secret_access_key, user.account_id, user.arn)
     for account_id in list(sts_backends):
         for sts in list(sts_backends[account_id].values()):
             role = sts.get_assumed_role_from_access_key(access_key_id)
-            if role:
-                return role.secret_access_key, role.account_id
+            if role and role.expiration > utcnow():
+                return IssuedKey(role.secret_access_key, role.account_id, role.arn, role.session_token)
     return None
 
 
@@ -81,12 +102,77 @@ def account_for(access_key_id: str, default_account: str) -> str:
     return access_key_id if re.fullmatch(r"\d{12}", access_key_id) else default_account
 
 
+class _Verifier(SigV4Auth):
+    """botocore's signer, made to recompute a received signature: the headers the client signed, the
+    hash of the body as received."""
+
+    def __init__(self, credentials: Credentials, service: str, region: str, signed: dict[str, str], body_hash: str) -> None:
+        super().__init__(credentials, service, region)
+        self._signed, self._body_hash = signed, body_hash
+
+    def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
+        headers = HTTPHeaders()
+        for name, value in self._signed.items():
+            headers[name] = value
+        return headers
+
+    def payload(self, request: AWSRequest) -> str:
+        return self._body_hash
+
+    def _normalize_url_path(self, path: str) -> str:
+        return self._path
+
+    def canonical_query_string(self, request: AWSRequest) -> str:
+        return self._query
+
+    def signature_of(self, method: str, path: str, query: str, amz_date: str) -> str:
+        """The signature of this request with this canonical path and query."""
+        self._path, self._query = path, query
+        request = AWSRequest(method=method, url="http://local/")
+        request.context["timestamp"] = amz_date
+        return str(self.signature(self.string_to_sign(request, self.canonical_request(request)), request))
+
+
 def authenticate(
     method: str, raw_path: str, query: str, headers: dict[str, str], body: bytes, *,
     region: str, default_account: str, now: datetime | None = None,
-    lookup: SecretLookup = emulator_credentials,
+    lookup: KeyLookup = emulator_credentials, host_ok: Callable[[str], bool] | None = None,
+    signing_names: Collection[str] = ("execute-api",),
 ) -> Caller:
-    """The caller of a SigV4-signed request, or AuthorizationError. ``headers`` have lower-case names."""
+    """The caller of a SigV4-signed request, or AuthorizationError. ``headers`` have lower-case names;
+    ``host_ok``: does a Host name this API (None: any does)."""
+    fields = _authorization_fields(headers)
+    access_key, scope_date, scope_region, service = _scope(fields["Credential"], region, signing_names)
+    amz_date = _check_date(headers, scope_date, now or datetime.now(UTC))
+    signed_headers = fields["SignedHeaders"].lower().split(";")
+    if "host" not in signed_headers or any(name not in headers for name in signed_headers):
+        raise AuthorizationError("InvalidSignatureException", MISMATCH)
+    if host_ok is not None and not host_ok(headers["host"].lower()):
+        raise AuthorizationError(
+            "InvalidSignatureException", f"The request was signed for host '{headers['host'][:100]}', not this API's."
+        )
+    body_hash = hashlib.sha256(body).hexdigest()
+    if headers.get("x-amz-content-sha256", body_hash) != body_hash:
+        raise AuthorizationError(
+            "InvalidSignatureException", "The x-amz-content-sha256 header does not match the SHA-256 of the request body."
+        )
+    issued = lookup(access_key)
+    if issued and issued.session_token is not None and headers.get("x-amz-security-token") != issued.session_token:
+        raise AuthorizationError("UnrecognizedClientException", "The security token included in the request is invalid.")
+    signed = {name: headers[name] for name in signed_headers}
+    for secret in (issued.secret,) if issued else LOCAL_SECRET_KEYS:
+        verifier = _Verifier(Credentials(access_key, secret), service, scope_region, signed, body_hash)
+        for path, canonical_query in _canonical_forms(raw_path, query):
+            expected = verifier.signature_of(method, path, canonical_query, amz_date)
+            if hmac.compare_digest(expected, fields["Signature"].lower()):
+                if issued:
+                    return Caller(access_key, issued.account_id, issued.arn)
+                account_id = account_for(access_key, default_account)
+                return Caller(access_key, account_id, f"arn:aws:iam::{account_id}:root")
+    raise AuthorizationError("InvalidSignatureException", MISMATCH)
+
+
+def _authorization_fields(headers: dict[str, str]) -> dict[str, str]:
     authorization = headers.get("authorization")
     if not authorization:
         raise AuthorizationError("MissingAuthenticationTokenException", "Missing Authentication Token")
@@ -102,21 +188,27 @@ def authenticate(
         raise AuthorizationError(
             "IncompleteSignatureException", " ".join(f"Authorization header requires '{name}' parameter." for name in missing)
         )
-    scope = fields["Credential"].split("/")
+    return fields
+
+
+def _scope(credential: str, region: str, signing_names: Collection[str]) -> tuple[str, str, str, str]:
+    scope = credential.split("/")
     if len(scope) != 5 or scope[4] != "aws4_request" or not scope[0]:
         raise AuthorizationError(
             "IncompleteSignatureException",
             "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term.",
         )
     access_key, scope_date, scope_region, service, _ = scope
-    if service not in SIGNING_NAMES:
-        raise AuthorizationError(
-            "InvalidSignatureException", f"Credential should be scoped to correct service: '{SIGNING_NAMES[1]}'."
-        )
+    if service not in signing_names:
+        raise AuthorizationError("InvalidSignatureException", "Credential should be scoped to correct service: 'execute-api'.")
     if scope_region != region:
         raise AuthorizationError(
             "InvalidSignatureException", f"Credential should be scoped to a valid region, not '{scope_region[:40]}'."
         )
+    return access_key, scope_date, scope_region, service
+
+
+def _check_date(headers: dict[str, str], scope_date: str, current: datetime) -> str:
     amz_date = headers.get("x-amz-date", "")
     try:
         signed_at = datetime.strptime(amz_date, AMZ_DATE_FORMAT).replace(tzinfo=UTC)
@@ -130,7 +222,6 @@ def authenticate(
             f"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
             f"'{scope_date[:20]}' != '{amz_date[:8]}', from '{amz_date}'.",
         )
-    current = now or datetime.now(UTC)
     if signed_at < current - MAX_CLOCK_SKEW:
         raise AuthorizationError(
             "InvalidSignatureException",
@@ -143,27 +234,7 @@ def authenticate(
             f"Signature not yet current: {amz_date} is still later than {(current + MAX_CLOCK_SKEW).strftime(AMZ_DATE_FORMAT)} "
             f"({current.strftime(AMZ_DATE_FORMAT)} + 15 min.)",
         )
-    signed_headers = fields["SignedHeaders"].lower().split(";")
-    if "host" not in signed_headers or any(name not in headers for name in signed_headers):
-        raise AuthorizationError("InvalidSignatureException", MISMATCH)
-    issued = lookup(access_key)
-    secret, account_id = issued if issued else (LOCAL_SECRET_KEY, account_for(access_key, default_account))
-    signing_key = _signing_key(secret, scope_date, scope_region, service)
-    credential_scope = "/".join(scope[1:])
-    canonical_headers = "".join(f"{name}:{' '.join(headers[name].split())}\n" for name in signed_headers)
-    payload_hash = headers.get("x-amz-content-sha256") if "x-amz-content-sha256" in signed_headers else None
-    payload_hash = payload_hash or hashlib.sha256(body).hexdigest()
-    for path, canonical_query in _canonical_forms(raw_path, query):
-        canonical_request = "\n".join(
-            [method, path, canonical_query, canonical_headers, ";".join(signed_headers), payload_hash]
-        )
-        string_to_sign = "\n".join(
-            [ALGORITHM, amz_date, credential_scope, hashlib.sha256(canonical_request.encode()).hexdigest()]
-        )
-        expected = hmac.new(signing_key, string_to_sign.encode(), hashlib.sha256).hexdigest()
-        if hmac.compare_digest(expected, fields["Signature"].lower()):
-            return Caller(access_key, account_id, f"arn:aws:iam::{account_id}:root")
-    raise AuthorizationError("InvalidSignatureException", MISMATCH)
+    return amz_date
 
 
 def _canonical_forms(raw_path: str, query: str) -> list[tuple[str, str]]:
@@ -172,15 +243,7 @@ def _canonical_forms(raw_path: str, query: str) -> list[tuple[str, str]]:
     as_sent = "&".join(f"{key}={value}" for key, value in sorted(pair.partition("=")[::2] for pair in query.split("&") if query))
     decoded_pairs = [pair.partition("=")[::2] for pair in query.split("&")] if query else []
     encoded = sorted((quote(unquote(key), safe="-_.~"), quote(unquote(value), safe="-_.~")) for key, value in decoded_pairs)
-    normalized_query = "&".join(f"{key}={value}" for key, value in encoded)
     return [
         (quote(normalize_url_path(raw_path), safe="/~"), as_sent),
-        (quote(unquote(raw_path), safe="/~"), normalized_query),
+        (quote(unquote(raw_path), safe="/~"), "&".join(f"{key}={value}" for key, value in encoded)),
     ]
-
-
-def _signing_key(secret: str, date: str, region: str, service: str) -> bytes:
-    key = ("AWS4" + secret).encode()
-    for part in (date, region, service, "aws4_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    return key

@@ -15,38 +15,25 @@ destinations. So the local stack creates no event source mappings and instead:
   messages, deletes the ones not reported in ``batchItemFailures`` and makes the others visible
   again after a short delay (AWS waits for the visibility timeout); the queue's RedrivePolicy
   (moto applies it on receive) moves a message that keeps failing to its dead-letter queue;
-* ``DeliveryLoop`` runs both on a background thread for ``make run``; tests call ``pump()``.
+* ``start_local_delivery`` pumps them on a background thread for ``make run``; tests call ``pump()``.
 
 EventBridge rules, schedules and Step Functions' status events are local_stack.eventbridge's.
 """
 
 import json
 import logging
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
-from local_stack.eventbridge import STACK_SOURCE
 from local_stack.provision import Stack
 from local_stack.runtime import FunctionError
-from local_stack.template import resources_of_type
+from local_stack.timer import Timer
 
 log = logging.getLogger(__name__)
-LOCAL_EVENTS_QUEUE = "translate-jobs-local-events"
 RETRY_DELAY_SECONDS = 1  # a failed SQS message is visible again after this long (AWS: the visibility timeout)
-
-
-def _event_sources(stack: Stack, kind: str) -> list[tuple[str, dict[str, Any]]]:
-    """(function logical id, resolved event properties) for every function event of this type."""
-    found = []
-    for name, resource in resources_of_type(stack.template, "AWS::Serverless::Function").items():
-        for event in resource["Properties"].get("Events", {}).values():
-            if event["Type"] == kind:
-                found.append((name, stack.resolver.resolve(event["Properties"])))
-    return found
 
 
 class _Clients:
@@ -73,34 +60,45 @@ class StreamDelivery(_Clients):
     on_failure: str | None = None  # queue ARN
     region: str = "us-east-1"
     bisect: bool = False
+    starting_position: str = "TRIM_HORIZON"  # or LATEST
+    report_item_failures: bool = True  # FunctionResponseTypes: [ReportBatchItemFailures]
     pending: list[dict[str, Any]] = field(default_factory=list)
     attempts: int = 0
     _bisected: int = 0  # the batch limit while a failing batch is split in halves (0: none)
-    _iterator: str | None = None
+    # Where the reader is in each shard, kept across restarts (local_stack.persistence.LocalState: cursor, set_cursor),
+    # as Lambda keeps an event source mapping's position: a restart goes on after the last record delivered.
+    cursors: Any = None
+    _iterators: dict[str, str] = field(default_factory=dict)  # shard -> its next iterator
+    _shard_of: dict[str, str] = field(default_factory=dict)  # a pending record's sequence number -> its shard
     _stream_arn: str = ""
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def _read(self) -> None:
         streams = self.client("dynamodbstreams")
-        if self._iterator is None:
-            self._stream_arn = self.client("dynamodb").describe_table(TableName=self.table)["Table"][
-                "LatestStreamArn"
-            ]
-            shard = streams.describe_stream(StreamArn=self._stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
-            self._iterator = streams.get_shard_iterator(
-                StreamArn=self._stream_arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
-            )["ShardIterator"]
-        while True:
-            response = streams.get_records(ShardIterator=self._iterator, Limit=1000)
-            self._iterator = response["NextShardIterator"]
-            records = response.get("Records", [])
-            for record in records:
-                created = record["dynamodb"].get("ApproximateCreationDateTime")
-                if hasattr(created, "timestamp"):
-                    record["dynamodb"]["ApproximateCreationDateTime"] = int(created.timestamp())
-                self.pending.append({**record, "eventSourceARN": self._stream_arn})
-            if not records:
-                return
+        if not self._stream_arn:
+            self._stream_arn = self.client("dynamodb").describe_table(TableName=self.table)["Table"]["LatestStreamArn"]
+        for shard in streams.describe_stream(StreamArn=self._stream_arn)["StreamDescription"]["Shards"]:
+            # a shard seen for the first time: read on where it was left (a restart), else from the mapping's position
+            if shard["ShardId"] not in self._iterators:
+                delivered = self.cursors.cursor(self._cursor_key(shard["ShardId"])) if self.cursors else None
+                position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": delivered} if delivered
+                            else {"ShardIteratorType": self.starting_position})
+                self._iterators[shard["ShardId"]] = streams.get_shard_iterator(
+                    StreamArn=self._stream_arn, ShardId=shard["ShardId"], **position
+                )["ShardIterator"]
+        for shard, iterator in list(self._iterators.items()):
+            while iterator:
+                response = streams.get_records(ShardIterator=iterator, Limit=1000)
+                iterator = self._iterators[shard] = response.get("NextShardIterator")
+                records = response.get("Records", [])
+                for record in records:
+                    created = record["dynamodb"].get("ApproximateCreationDateTime")
+                    if hasattr(created, "timestamp"):
+                        record["dynamodb"]["ApproximateCreationDateTime"] = int(created.timestamp())
+                    self._shard_of[record["dynamodb"]["SequenceNumber"]] = shard
+                    self.pending.append({**record, "eventSourceARN": self._stream_arn})
+                if not records:
+                    break
 
     def pump(self) -> int:
         """Deliver every record written so far (or stop at a failure, to retry on the next pump)."""
@@ -111,7 +109,8 @@ class StreamDelivery(_Clients):
             sequence = [record["dynamodb"]["SequenceNumber"] for record in batch]
             try:
                 response = self.stack.runtime.invoke(self.function, {"Records": batch})
-                failed = [item.get("itemIdentifier") for item in (response or {}).get("batchItemFailures", [])]
+                reported = (response or {}).get("batchItemFailures", []) if self.report_item_failures else []
+                failed = [item.get("itemIdentifier") for item in reported]
                 first = min((sequence.index(number) for number in failed if number in sequence), default=len(batch))
                 if failed and (first == len(batch) or not all(number in sequence for number in failed)):
                     first, reason = 0, f"its response names records not in the batch: {failed}"
@@ -124,20 +123,39 @@ class StreamDelivery(_Clients):
                     continue
                 first, reason = 0, f"the function failed: {error}"
             if first == len(batch):
-                del self.pending[: len(batch)]
+                self._delivered(sequence[-1])
+                self._drop(len(batch))
                 delivered += len(batch)
                 self.attempts, self._bisected = 0, 0
                 continue
-            del self.pending[:first]  # the records before the first failure are done
+            if first:
+                self._delivered(sequence[first - 1])
+            self._drop(first)  # the records before the first failure are done
             delivered += first
             self.attempts += 1
-            if self.attempts <= self.max_retries:
+            if self.max_retries < 0 or self.attempts <= self.max_retries:  # -1: until the record expires
                 return delivered  # retried from the failed record on the next pump
             rest = len(batch) - first
             self._send_to_on_failure(self.pending[:rest], reason)
-            del self.pending[:rest]
+            self._delivered(sequence[-1])
+            self._drop(rest)
             self.attempts, self._bisected = 0, 0
         return delivered
+
+    def _delivered(self, sequence_number: str) -> None:
+        """Records up to this one (of its shard) are done: a restart reads on after it."""
+        shard = self._shard_of.get(sequence_number)
+        if self.cursors and shard is not None:
+            self.cursors.set_cursor(self._cursor_key(shard), sequence_number)
+
+    def _drop(self, count: int) -> None:
+        """The first ``count`` pending records are done (delivered, or described to the OnFailure destination)."""
+        for record in self.pending[:count]:
+            self._shard_of.pop(record["dynamodb"]["SequenceNumber"], None)
+        del self.pending[:count]
+
+    def _cursor_key(self, shard: str) -> str:
+        return f"{self._stream_arn}#{shard}"
 
     def _send_to_on_failure(self, records: list[dict[str, Any]], reason: str) -> None:
         """What Lambda sends to an OnFailure destination: a description of the batch, not the records."""
@@ -174,6 +192,7 @@ class QueueDelivery(_Clients):
     queue_arn: str
     batch_size: int = 10
     region: str = "us-east-1"
+    report_item_failures: bool = True  # FunctionResponseTypes: [ReportBatchItemFailures]
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def pump(self) -> int:
@@ -204,7 +223,8 @@ class QueueDelivery(_Clients):
         ]
         try:
             response = self.stack.runtime.invoke(self.function, {"Records": records})
-            failed = {item["itemIdentifier"] for item in (response or {}).get("batchItemFailures", [])}
+            reported = (response or {}).get("batchItemFailures", []) if self.report_item_failures else []
+            failed = {item["itemIdentifier"] for item in reported}
         except FunctionError as error:
             log.warning("%s failed: %s", self.function, error)
             failed = {message["MessageId"] for message in messages}
@@ -218,68 +238,49 @@ class QueueDelivery(_Clients):
         return len(messages)
 
 
-def deliveries(stack: Stack, region: str = "us-east-1") -> list[Any]:
-    """One delivery per DynamoDB and SQS event of the template's functions."""
+def deliveries(stack: Stack, region: str = "us-east-1", cursors: Any = None) -> list[Any]:
+    """One delivery per AWS::Lambda::EventSourceMapping of the template: a table's stream or a queue."""
     found: list[Any] = []
-    for function, props in _event_sources(stack, "DynamoDB"):
-        table = next(name for name in resources_of_type(stack.template, "AWS::DynamoDB::Table"))
-        found.append(
-            StreamDelivery(
-                stack,
-                function,
-                stack.resolver.ref(table),
-                batch_size=int(props.get("BatchSize", 100)),
-                max_retries=int(props.get("MaximumRetryAttempts", 10)),
-                on_failure=props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination"),
-                region=region,
+    for props in stack.resources("AWS::Lambda::EventSourceMapping").values():
+        function, source = stack.runtime.find(props["FunctionName"]).logical_id, str(props["EventSourceArn"])
+        reports = "ReportBatchItemFailures" in props.get("FunctionResponseTypes", [])
+        if source.split(":")[2] == "dynamodb":
+            table = stack.logical_id("AWS::DynamoDB::Table", "StreamArn", source)
+            found.append(StreamDelivery(
+                stack, function, stack.resolver.refs[table], batch_size=int(props.get("BatchSize", 100)),
+                max_retries=int(props.get("MaximumRetryAttempts", -1)),
+                on_failure=props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination"), region=region,
                 bisect=props.get("BisectBatchOnFunctionError") in (True, "true", "True"),
-            )
-        )
-    for function, props in _event_sources(stack, "SQS"):
-        found.append(QueueDelivery(stack, function, props["Queue"], int(props.get("BatchSize", 10)), region))
+                starting_position=props.get("StartingPosition", "TRIM_HORIZON"), report_item_failures=reports,
+                cursors=cursors,
+            ))
+        elif source.split(":")[2] == "sqs":
+            found.append(QueueDelivery(stack, function, source, int(props.get("BatchSize", 10)), region, reports))
+        else:
+            log.error("local delivery: %s's event source %s is not delivered locally", function, source)
     return found
 
 
-def create_local_events_queue(stack: Stack, region: str = "us-east-1") -> str:
-    """A queue that receives every event on the stack's bus, so a user can read them locally."""
+def create_local_events_queue(stack: Stack, region: str = "us-east-1") -> str | None:
+    """The application's queue for reading its events locally (App.events_queue), with its rule; its URL."""
+    spec = stack.app.events_queue
+    if spec is None:
+        return None
     sqs = boto3.client("sqs", region_name=region)
     events = boto3.client("events", region_name=region)
-    url = str(sqs.create_queue(QueueName=LOCAL_EVENTS_QUEUE)["QueueUrl"])
+    url = str(sqs.create_queue(QueueName=spec.name)["QueueUrl"])
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    bus = stack.resolver.ref(next(iter(resources_of_type(stack.template, "AWS::Events::EventBus"))))
-    events.put_rule(Name=LOCAL_EVENTS_QUEUE, EventBusName=bus, EventPattern=json.dumps({"source": [STACK_SOURCE]}))
-    events.put_targets(Rule=LOCAL_EVENTS_QUEUE, EventBusName=bus, Targets=[{"Id": "local", "Arn": arn}])
+    bus = stack.resolver.ref(spec.bus)
+    events.put_rule(Name=spec.name, EventBusName=bus, EventPattern=json.dumps(spec.pattern))
+    events.put_targets(Rule=spec.name, EventBusName=bus, Targets=[{"Id": "local", "Arn": arn}])
     return url
 
 
-class DeliveryLoop:
-    """Pumps every delivery on a background thread (what Lambda's pollers do on AWS)."""
-
-    def __init__(self, items: list[Any], interval: float = 0.5) -> None:
-        self.items = items
-        self.interval = interval
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="local-event-delivery", daemon=True)
-
-    def start(self) -> "DeliveryLoop":
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            for item in self.items:
-                try:
-                    item.pump()
-                except Exception:  # noqa: BLE001 - keep delivering; the next pump retries
-                    log.exception("local delivery to %s failed", item.function)
-            self._stopping.wait(self.interval)
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
-
-
-def start_local_delivery(stack: Stack, region: str = "us-east-1") -> DeliveryLoop:
+def start_local_delivery(stack: Stack, region: str = "us-east-1", interval: float = 0.5, cursors: Any = None) -> Timer:
+    """Every delivery pumped on a background thread (what Lambda's pollers do on AWS); ``cursors`` keeps the
+    streams' positions across restarts (local_stack.persistence)."""
     create_local_events_queue(stack, region)
-    return DeliveryLoop(deliveries(stack, region)).start()
+    timer = Timer("local-event-delivery")
+    for delivery in deliveries(stack, region, cursors):
+        timer.every(interval, delivery.pump)
+    return timer.start()

@@ -7,14 +7,18 @@ Spec (comma-separated):  ``rate=0.05`` every service at 5%, each with the errors
 ``s3=0.1`` or ``s3:SlowDown=0.1`` one service (or one error code of it); ``kill=0.02`` a
 TranslateBatch invocation dies right before writing an output, after writing at least one (Lambda
 reports Runtime.ExitError); ``timeout=0.01`` a workflow task's invocation times out (Sandbox.Timedout);
-``seed=7`` replays a run: each decision depends only on the seed, the function, its event, the attempt
-and the call's place in that invocation, never on thread timing.
+``lost=0.02`` a call is applied but its answer is lost (the SDK sees a read timeout and retries it, as
+after a timeout that came after the write); ``seed=7`` replays a run: each decision depends only on the
+seed, the function, its event, the attempt and the call's place in that invocation, never on thread timing.
+``die=FinalizeJobFunction@dynamodb.UpdateItem`` is not a fraction: the whole process is killed (SIGKILL)
+right after that call of that function was answered, once: a machine that dies mid-step (tests/e2e).
 
 Only calls made by a function, inside an invocation (``local_stack.runtime``), fail: the test's own setup,
 the emulator's clients and the user's AWS CLI never do. A failure is an HTTP response with AWS's status,
 headers and error body for the service's protocol, returned before the request leaves the client
 (a ``before-send`` handler registered first on every botocore session): the SDK parses and retries it
-exactly as it would the real thing.
+exactly as it would the real thing. A lost answer is the request handed to moto (in-process) by that
+handler, then a ``ReadTimeoutError`` in place of its answer.
 """
 
 import contextvars
@@ -22,14 +26,19 @@ import hashlib
 import json
 import os
 import random
+import signal
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import botocore.handlers
 from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ReadTimeoutError
+
+from local_stack.app import FaultTargets
+from local_stack.hooks import first_before_send, last_handler
 
 # Per service: the errors AWS answers with when it is throttling or failing, as (code, HTTP status, message).
 AWS_ERRORS: dict[str, list[tuple[str, int, str]]] = {
@@ -50,7 +59,6 @@ AWS_ERRORS: dict[str, list[tuple[str, int, str]]] = {
     "secretsmanager": [("InternalServiceError", 500, "An error occurred on the server side.")],
     "translate": [("ThrottlingException", 400, "Rate exceeded"), ("InternalServerException", 500, "Internal server error")],
 }
-WORKFLOW_TASKS = ("BeginJobFunction", "PlanBatchesFunction", "TranslateBatchFunction", "FinalizeJobFunction")
 
 
 class FunctionCrashed(BaseException):  # noqa: N818 - what Lambda reports: not an Exception the handler may catch
@@ -67,15 +75,24 @@ class FaultPlan:
     rates: dict[str, float] = field(default_factory=dict)  # "s3", "s3:SlowDown" or "*" -> fraction
     kill: float = 0.0
     timeout: float = 0.0
+    lost: float = 0.0
+    die: tuple[str, str] | None = None  # (function, "service.Operation"): the process is killed right after that call
     injected: Counter[str] = field(default_factory=Counter)  # what was injected, for the report
     calls: int = 0  # the functions' AWS calls seen (each an attempt: a retried call counts again)
+    targets: FaultTargets = FaultTargets()  # which functions may time out, or die before an output (the App's)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def parse(cls, spec: str) -> "FaultPlan":
-        plan = cls()
+    def parse(cls, spec: str, targets: FaultTargets = FaultTargets()) -> "FaultPlan":  # noqa: B008 - frozen
+        plan = cls(targets=targets)
         for item in filter(None, (part.strip() for part in spec.split(","))):
             key, sep, value = item.partition("=")
+            if key == "die":
+                function, at, call = value.partition("@")
+                if not at or "." not in call:
+                    raise ValueError(f"FAULTS: {item!r} is not die=<Function>@<service>.<Operation>")
+                plan.die = (function, call)
+                continue
             try:
                 number = float(value)
             except ValueError:
@@ -85,7 +102,7 @@ class FaultPlan:
                 raise ValueError(f"FAULTS: {item!r}: fractions are between 0 and 1")
             if key == "seed":
                 plan.seed = int(number)
-            elif key in ("kill", "timeout"):
+            elif key in ("kill", "timeout", "lost"):
                 setattr(plan, key, number)
             elif key == "rate":
                 plan.rates["*"] = number
@@ -93,7 +110,8 @@ class FaultPlan:
                 plan.rates[key] = number
             else:
                 known = ", ".join(f"{s}:{c}" for s, errors in AWS_ERRORS.items() for c, _, _ in errors)
-                raise ValueError(f"FAULTS: unknown {key!r}; known: rate, kill, timeout, seed, a service or one of {known}")
+                raise ValueError(f"FAULTS: unknown {key!r}; known: rate, kill, timeout, lost, die, seed, a service or one of "
+                                 f"{known}")
         return plan
 
     def count(self, what: str) -> None:
@@ -154,7 +172,7 @@ def begin_invocation(function: str, event: Any) -> contextvars.Token[_Invocation
         _ATTEMPTS[f"{function}|{digest}"] += 1
         attempt = _ATTEMPTS[f"{function}|{digest}"]
     invocation = _Invocation(function, f"{_PLAN.seed}|{function}|{digest}|{attempt}")
-    if _PLAN.timeout and function in WORKFLOW_TASKS and _chance(invocation.key, "timeout").random() < _PLAN.timeout:
+    if _PLAN.timeout and function in _PLAN.targets.tasks and _chance(invocation.key, "timeout").random() < _PLAN.timeout:
         _PLAN.count(f"{function}:Sandbox.Timedout")
         raise FunctionTimedOut(f"Task timed out (injected fault, {function})")
     return _CURRENT.set(invocation)
@@ -177,21 +195,58 @@ def _before_send(request: Any, event_name: str = "", **kwargs: Any) -> AWSRespon
     invocation.calls += 1
     plan.count("")
     chance = _chance(invocation.key, f"{invocation.calls}|{service}|{operation}")
-    work_bucket_write = bool(os.environ.get("WORK_BUCKET")) and os.environ["WORK_BUCKET"] in request.url  # not an output
-    if service == "s3" and operation == "PutObject" and not work_bucket_write and invocation.function == "TranslateBatchFunction":
+    scratch = os.environ.get(plan.targets.scratch_bucket_variable) if plan.targets.scratch_bucket_variable else None
+    scratch_write = bool(scratch) and str(scratch) in request.url  # not an output
+    if service == "s3" and operation == "PutObject" and not scratch_write and invocation.function == plan.targets.writer:
         if invocation.outputs and plan.kill and chance.random() < plan.kill:
             plan.count(f"{invocation.function}:Runtime.ExitError")
             raise FunctionCrashed(f"Runtime exited with error: signal: killed (injected, after {invocation.outputs} outputs)")
         invocation.outputs += 1
     error = plan.error_for(chance, service)
     if error is None:
+        if plan.lost and chance.random() < plan.lost:
+            _lose_the_answer(plan, request, event_name, service)  # raises, once applied
         return None
     plan.count(f"{service}:{error[0]}")
-    request.injected_fault = True  # see _stub_faulted_requests_only_once
-    return _error_response(request, service, *error)
+    request.injected_fault = True  # see install
+    return error_response(request, service, *error)
 
 
-def _error_response(request: Any, service: str, code: str, status: int, message: str) -> AWSResponse:
+def _lose_the_answer(plan: FaultPlan, request: Any, event_name: str, service: str) -> None:
+    """The request reaches moto and is applied; its answer never comes back (the SDK times out and retries)."""
+    from moto.core.models import botocore_stubber
+
+    if not botocore_stubber.enabled:  # not served in-process (an external emulator): nothing to apply it to
+        return None
+    buffer_body(request)
+    if botocore_stubber(event_name, request) is None:
+        return None
+    plan.count(f"{service}:lost answer")
+    raise ReadTimeoutError(endpoint_url=request.url, error="Read timed out (injected: the request was applied)")
+
+
+def buffer_body(request: Any) -> None:
+    """A streamed body (an upload) read into bytes for moto and whoever looks at it; the stream itself goes back
+    to its start, since a retry of the call builds its request from that stream again."""
+    body = request.body
+    if hasattr(body, "read"):
+        request.body = body.read()
+        if hasattr(body, "seek"):
+            body.seek(0)
+
+
+def _after_call(event_name: str = "", **kwargs: Any) -> None:
+    plan, invocation = _PLAN, _CURRENT.get()
+    if plan is None or plan.die is None or invocation is None:
+        return
+    _, service, operation = (event_name.split(".") + ["", "", ""])[:3]
+    if (invocation.function, f"{service}.{operation}") == plan.die:
+        plan.die = None
+        os.write(2, f"FAULTS: die: killed right after {service}.{operation} of {invocation.function}\n".encode())
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def error_response(request: Any, service: str, code: str, status: int, message: str) -> AWSResponse:
     request_id = str(uuid.uuid4())
     protocol = _PROTOCOLS.get(service, "json")
     if protocol == "rest-xml":
@@ -220,28 +275,25 @@ class _Raw:
         yield self._body
 
 
-def _stub_faulted_requests_only_once() -> None:
-    """In-process (the tests), moto answers requests from a before-send handler too, and botocore runs
-    every before-send handler: without this, moto would apply a request whose answer is our fault. An
-    injected fault means the request never reached the service, in the tests as in `make run`."""
-    try:
-        from moto.core.botocore_stubber import BotocoreStubber
-    except ImportError:  # no moto in this process
-        return
+def install() -> Callable[[], None]:
+    """Answer the planned faults before moto sees a request: our before-send handler first in every botocore
+    session (local_stack.hooks), and moto's in-process stubber (a before-send handler too, which botocore also
+    runs) told to leave a faulted request alone: it never reached the service, in the tests as in `make run`.
+    Idle, it costs a dictionary lookup per request. Returns undo."""
+    from moto.core.botocore_stubber import BotocoreStubber
+
     original = BotocoreStubber.__call__
-    if getattr(original, "skips_faults", False):
-        return
 
     def call(self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
         return None if getattr(request, "injected_fault", False) else original(self, event_name, request, **kwargs)
 
-    call.skips_faults = True  # type: ignore[attr-defined]
     BotocoreStubber.__call__ = call  # type: ignore[method-assign]
+    remove_handler = first_before_send(_before_send)
+    remove_after = last_handler("after-call", _after_call)  # FAULTS=die=...: the process killed after that call
 
+    def undo() -> None:
+        remove_after()
+        remove_handler()
+        BotocoreStubber.__call__ = original  # type: ignore[method-assign]
 
-_stub_faulted_requests_only_once()
-
-# First among the built-in handlers of every botocore session made from now on (before moto's own): this
-# module is imported by local_stack.runtime, before the functions create any client. Idle, it costs a
-# dictionary lookup per request.
-botocore.handlers.BUILTIN_HANDLERS.insert(0, ("before-send", _before_send))
+    return undo

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import botocore.handlers
+from local_stack.hooks import first_before_send
 
 MAX_PAUSE_SECONDS = 0.02
 
@@ -54,6 +54,12 @@ def after_answer(work: Callable[[], None]) -> None:
         work()
 
 
+def idle(timeout: float) -> bool:
+    """Wait until no request is being served (at most ``timeout`` seconds); whether none is."""
+    with _quiet:
+        return _quiet.wait_for(lambda: not _served, timeout=timeout)
+
+
 def checkpoint() -> None:
     """Called by background work before each AWS call and Lambda invocation."""
     if not _served or getattr(_thread, "serving", False):
@@ -66,6 +72,7 @@ def _before_send(**_: Any) -> None:
     checkpoint()
 
 
-# Every botocore session made from now on checks before each request (moto's in-process answers come
-# from a before-send handler too: this one runs first). Idle, it costs one comparison.
-botocore.handlers.BUILTIN_HANDLERS.insert(0, ("before-send", _before_send))
+def install() -> Callable[[], None]:
+    """Every AWS call checks first (local_stack.hooks; moto's in-process answers come from a before-send handler
+    too: this one runs before). Idle, it costs one comparison. Returns undo."""
+    return first_before_send(_before_send)

@@ -1,21 +1,23 @@
 """The HTTP API on a local port, as API Gateway serves it (and ``sam local start-api`` would).
 
-Each request is authenticated as the API's IAM authorizer does (local_stack.authorizer: SigV4, the
-caller's account from its access key), then becomes the API Gateway HTTP API (payload 2.0) event
-the deployed API sends, for the route template.yaml declares (its ``$default`` route takes the
-rest); the function's response goes back as API Gateway returns it. What API Gateway itself
-answers (bad framing, a body over 10 MB, a refused signature, a failed integration) is JSON with
-``x-amzn-ErrorType``, ``message`` and ``__type``, never an HTML page, and never a 5xx for the caller's
-mistakes.
+HTTP itself is waitress's (a maintained WSGI server): it reads each request whole on its event loop
+(a slow client holds no thread), parses the framing (Content-Length, chunked bodies; a
+Transfer-Encoding other than chunked is refused), and hands complete requests to a few threads.
+Each request is then authenticated as the API's IAM authorizer does (local_stack.authorizer: SigV4,
+the caller from its access key), and becomes the API Gateway HTTP API (payload 2.0) event the
+deployed API sends, for the route the template declares (its ``$default`` route takes the rest);
+the function's response goes back as API Gateway returns it. What API Gateway itself answers (bad
+framing, a body over 10 MB, a refused signature, a failed integration) is JSON with
+``x-amzn-ErrorType``, ``message`` and ``__type``, never an HTML page, and never a 5xx for the
+caller's mistakes.
 
-Bounds, so that no caller can hold the process: at most MAX_CONNECTIONS connections are served
-at once (more wait in the listen backlog), every read has a timeout (a slow or idle client is
-disconnected after ``read_timeout`` seconds), headers are at most 100 lines (http.server) and
-MAX_HEADER_BYTES in all, and bodies over LARGE_BODY_BYTES (no valid request is that large) are read
-only MAX_LARGE_BODIES at a time. What requests hold is therefore at most about
-MAX_CONNECTIONS x (LARGE_BODY_BYTES + MAX_HEADER_BYTES) + MAX_LARGE_BODIES x MAX_PAYLOAD_BYTES
-(~110 MB), times the ~4 copies an event makes (bytes, base64 text, the event, the function's decoded
-copy): under 0.5 GB, however many clients call and however long they stay.
+Stricter than waitress, as API Gateway is: a request with both Content-Length and Transfer-Encoding
+(a smuggling attempt: RFC 9112 6.1) is refused and its connection closed; the request line is at
+most 64 KB (414), the headers at most 100 lines and 64 KB (431). Bounds, so that no caller can hold
+the process: a request must arrive whole within ``read_timeout`` seconds of its first byte however
+it trickles (else its connection is closed), an idle connection is closed after as long, at most
+MAX_CONNECTIONS are open (more wait in the listen backlog), bodies over waitress's 512 KB buffer
+wait in temporary files, and only THREADS requests are answered at once.
 """
 
 import base64
@@ -24,11 +26,20 @@ import logging
 import re
 import socket
 import threading
+import time
 import uuid
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, unquote
+
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser, ParsingError
+from waitress.server import TcpWSGIServer
+from waitress.task import ErrorTask
+from waitress.utilities import BadRequest, Error, RequestHeaderFieldsTooLarge
 
 from local_stack import foreground
 from local_stack.authorizer import AuthorizationError, Caller, authenticate
@@ -36,13 +47,18 @@ from local_stack.runtime import FunctionError, FunctionRuntime
 from local_stack.template import Route
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's own limit
-LARGE_BODY_BYTES = 1024 * 1024
+MAX_REQUEST_LINE_BYTES = 64 * 1024
 MAX_HEADER_BYTES = 64 * 1024
-MAX_LARGE_BODIES = 4
-MAX_CONNECTIONS = 64
+MAX_HEADER_LINES = 100
+MAX_CONNECTIONS = 512
+THREADS = 8
 READ_TIMEOUT_SECONDS = 30.0
 TEXT_TYPES = re.compile(r"^(text/|application/(json|x-amz-json|xml|x-www-form-urlencoded))")
 LOG = logging.getLogger("local_stack.front")
+_ERROR_TYPES = {
+    400: "BadRequestException", 403: "AccessDeniedException", 404: "NotFoundException",
+    413: "RequestEntityTooLargeException", 414: "RequestURITooLongException", 431: "RequestHeaderFieldsTooLargeException",
+}
 
 
 def build_event(
@@ -118,251 +134,293 @@ def _credential(headers: dict[str, str]) -> str | None:
 class FrontError(Exception):
     """What API Gateway answers itself, without invoking the function."""
 
-    def __init__(self, status: int, error_type: str, message: str, close: bool = False) -> None:
+    def __init__(self, status: int, error_type: str, message: str) -> None:
         super().__init__(message)
-        self.status, self.error_type, self.message, self.close = status, error_type, message, close
+        self.status, self.error_type, self.message = status, error_type, message
 
 
 class ApiFront:
     def __init__(
         self, runtime: FunctionRuntime, routes: list[Route], account_id: str, host: str, port: int, *,
         region: str = "us-east-1", authenticate_callers: bool = True, read_timeout: float = READ_TIMEOUT_SECONDS,
+        signing_names: tuple[str, ...] = ("execute-api",),
+        authorize: Callable[[Caller, str, str, dict[str, str], bytes], None] | None = None,
     ) -> None:
         self.runtime = runtime
+        self.signing_names = signing_names
+        self.authorize = authorize  # the application's own check of an authenticated caller (App.authorize)
         self.routes = sorted(routes, key=lambda route: route.route_key == "$default")
         self.account_id = account_id
         self.region = region
         self.authenticate_callers = authenticate_callers
-        self.read_timeout = read_timeout
-        self._connections = threading.BoundedSemaphore(MAX_CONNECTIONS)
-        self._large_bodies = threading.BoundedSemaphore(MAX_LARGE_BODIES)
-        self.server = _BoundedServer((host, port), self._handler_class(), self._connections)
-        self.server.daemon_threads = True
+        adjustments = Adjustments(
+            host=host, port=port, threads=THREADS, connection_limit=MAX_CONNECTIONS, channel_timeout=read_timeout,
+            cleanup_interval=max(0.1, read_timeout / 4), max_request_body_size=MAX_PAYLOAD_BYTES,
+            max_request_header_size=MAX_REQUEST_LINE_BYTES + MAX_HEADER_BYTES, ident="local", expose_tracebacks=False,
+            asyncore_use_poll=True,  # select() takes no descriptor over 1024
+        )
+        self.server = _Server(self._wsgi, adj=adjustments, read_timeout=read_timeout)
+        self.names_this_api = _names_this_api(host, int(self.server.server_address[1]))
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host if isinstance(host, str) else host.decode()}:{port}"
+        return f"http://{host}:{port}"
 
     def start(self) -> None:
-        self._thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, name="api-front", daemon=True
-        )
+        self._thread = threading.Thread(target=self.server.run, name="api-front", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        front = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            # Headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm and the
-            # client's delayed ACK hold the body back ~40 ms on every keep-alive request.
-            disable_nagle_algorithm = True
-            timeout = front.read_timeout  # every read (request line, headers, body, next request)
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass  # the functions' structured logs are the log
-
-            def handle_one_request(self) -> None:
-                """http.server's, but every method reaches the routes (API Gateway has no 501), and a
-                timed-out or vanished client just ends its connection."""
-                try:
-                    self.raw_requestline = self.rfile.readline(65537)
-                    if len(self.raw_requestline) > 65536:
-                        self.requestline = self.request_version = self.command = ""
-                        self.send_error(414)
-                        return
-                    if not self.raw_requestline:
-                        self.close_connection = True
-                        return
-                    if len(self.raw_requestline.split()) != 3:
-                        # Not "METHOD target HTTP/x.y" (http.server would take "GET /" as HTTP/0.9 and
-                        # then wait for headers such a request never sends).
-                        self.command, self.requestline = "", ""
-                        self.send_error(400, "Bad request syntax.")
-                        return
-                    if not self.parse_request():
-                        return
-                    front.serve(self)
-                    self.wfile.flush()
-                except OSError:  # TimeoutError, ConnectionResetError, BrokenPipeError
-                    self.close_connection = True
-
-            def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-                """Framing errors found by http.server (bad request line, headers), as JSON. They are
-                the caller's: a 505 for an unknown HTTP version is answered 400, as API Gateway does."""
-                status = code if 400 <= code < 500 else 400
-                self.request_version = self.protocol_version  # answer with a status line even to HTTP/0.9
-                front.send_error(self, FrontError(status, _ERROR_TYPES.get(status, "BadRequestException"),
-                                                  (message or "Bad Request")[:200], close=True))
-
-        return Handler
-
-    def serve(self, request: BaseHTTPRequestHandler) -> None:
+        """Close every connection and the listening socket on the server's own loop, then end its threads."""
         try:
-            self._serve(request)
-        except FrontError as error:
-            self.send_error(request, error)
+            self.server.trigger.pull_trigger(self.server.close_all)
+        except OSError:  # seen once under heavy load: the loop's wake-up pipe already closed; close from here
+            LOG.warning("the front's wake-up pipe was closed before it stopped")
+            self.server.close_all()
+        if self._thread:
+            self._thread.join(timeout=10)
+        self.server.task_dispatcher.shutdown()
 
-    def _serve(self, request: BaseHTTPRequestHandler) -> None:
-        # The request target as sent (urlsplit would read "//host/jobs" as a host and the path /jobs).
-        raw_path, _, query = request.path.partition("?")
+    def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """One complete request (waitress read it): its answer, or API Gateway's own error."""
+        # The request target as sent (PATH_INFO is decoded, and urlsplit would read "//host/jobs" as a host).
+        raw_path, _, query = str(environ.get("REQUEST_URI", "/")).partition("?")
         raw_path = raw_path.partition("#")[0]
-        headers: dict[str, str] = {}
-        for key, value in request.headers.items():
-            key = key.lower()
-            headers[key] = f"{headers[key]},{value}" if key in headers else value
-        if sum(len(key) + len(value) for key, value in headers.items()) > MAX_HEADER_BYTES:
-            raise FrontError(431, "RequestHeaderFieldsTooLargeException", "Request Header Fields Too Large", close=True)
-        body = self._read_body(request, headers)
-        # Read: from here to the answer, the stack's background work waits (local_stack.foreground).
-        with foreground.serving():
-            self._answer(request, raw_path, query, headers, body)
+        method = str(environ["REQUEST_METHOD"])
+        headers = _headers(environ)
+        body = environ["wsgi.input"].read()
+        try:
+            # Read: from here to the answer, the stack's background work waits (local_stack.foreground).
+            with foreground.serving():
+                status, response_headers, payload = self._answer(environ, method, raw_path, query, headers, body)
+        except FrontError as error:
+            status, response_headers, payload = error.status, *_error_answer(error.error_type, error.message)
+        response_headers.setdefault("content-length", str(len(payload)))
+        if "x-amzn-requestid" not in {key.lower() for key in response_headers}:
+            response_headers["x-amzn-RequestId"] = str(uuid.uuid4())
+        start_response(f"{status} {_reason(status)}", list(response_headers.items()))
+        return [b"" if method == "HEAD" else payload]  # a HEAD answer has the headers of the body, not the body
 
-    def _answer(self, request: BaseHTTPRequestHandler, raw_path: str, query: str, headers: dict[str, str],
-                body: bytes) -> None:
+    def _answer(self, environ: dict[str, Any], method: str, raw_path: str, query: str, headers: dict[str, str],
+                body: bytes) -> tuple[int, dict[str, str], bytes]:
         caller = None
         if self.authenticate_callers:
             try:
-                caller = authenticate(
-                    request.command, raw_path, query, headers, body, region=self.region, default_account=self.account_id
-                )
+                caller = authenticate(method, raw_path, query, headers, body, region=self.region,
+                                      default_account=self.account_id, host_ok=self.names_this_api,
+                                      signing_names=self.signing_names)
+            except AuthorizationError as error:
+                raise FrontError(403, error.error_type, error.message) from None
+        if caller is not None and self.authorize is not None:
+            try:
+                self.authorize(caller, method, raw_path, headers, body)
             except AuthorizationError as error:
                 raise FrontError(403, error.error_type, error.message) from None
         for route in self.routes:
-            params = route.match(request.command, raw_path)
+            params = route.match(method, raw_path)
             if params is not None:
                 break
         else:
             raise FrontError(404, "NotFoundException", "Not Found")
-        event = build_event(
-            route, request.command, raw_path, query, headers, body, params, self.account_id,
-            request.client_address[0], caller,
-        )
+        event = build_event(route, method, raw_path, query, headers, body, params, self.account_id,
+                            str(environ.get("REMOTE_ADDR", "")), caller)
         try:
-            result = self.runtime.invoke(route.function, event)
-            status, response_headers, payload = _api_gateway_response(result)
+            return _api_gateway_response(self.runtime.invoke(route.function, event))
         except FunctionError:  # logged by the runtime, as Lambda logs an unhandled error
             raise FrontError(500, "InternalServerException", "Internal Server Error") from None
         except (TypeError, ValueError, KeyError) as error:
             LOG.error("Malformed response from %s: %s", route.function, error)  # API Gateway's 500, logged
             raise FrontError(500, "InternalServerException", "Internal Server Error") from None
-        self._send(request, status, response_headers, payload)
 
-    def _read_body(self, request: BaseHTTPRequestHandler, headers: dict[str, str]) -> bytes:
-        if "chunked" in headers.get("transfer-encoding", "").lower():
-            return self._read_chunked(request)
-        if "content-length" not in headers:
-            return b""
-        declared = headers["content-length"].strip()
-        if not (declared.isascii() and declared.isdigit()):
-            # The body's end is unknown: answer, then close the connection (nothing after it can be framed).
-            raise FrontError(400, "BadRequestException", "Invalid Content-Length header.", close=True)
-        length = int(declared)
-        if length > MAX_PAYLOAD_BYTES:
-            raise FrontError(413, "RequestEntityTooLargeException", "Request Entity Too Large", close=True)
-        if length <= LARGE_BODY_BYTES:
-            return self._read_exactly(request, length)
-        with self._large_bodies:
-            return self._read_exactly(request, length)
 
-    @staticmethod
-    def _read_exactly(request: BaseHTTPRequestHandler, length: int) -> bytes:
-        body = request.rfile.read(length)
-        if len(body) < length:  # the client stopped sending (or half-closed) before the body ended
-            raise FrontError(400, "BadRequestException", "The request body is shorter than its Content-Length.", close=True)
-        return body
+def _headers(environ: dict[str, Any]) -> dict[str, str]:
+    """The request's headers with lower-case names (waitress joins a repeated header's values with ", ")."""
+    headers = {key[5:].replace("_", "-").lower(): str(value) for key, value in environ.items() if key.startswith("HTTP_")}
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            headers[key.replace("_", "-").lower()] = str(environ[key])
+    return headers
 
-    def _read_chunked(self, request: BaseHTTPRequestHandler) -> bytes:
-        body = bytearray()
-        while True:
-            line = request.rfile.readline(1024).split(b";", 1)[0].strip()
+
+def _names_this_api(host: str, port: int) -> Callable[[str], bool]:
+    """Does a Host name this API: its port, and its address or a loopback name (any, if it listens on all)?"""
+    names = None if host in ("0.0.0.0", "::", "") else {host, "localhost", "127.0.0.1", "[::1]"}
+    return lambda value: value.rpartition(":")[2] == str(port) and (names is None or value.rpartition(":")[0] in names)
+
+
+def _error_answer(error_type: str, message: str) -> tuple[dict[str, str], bytes]:
+    payload = json.dumps({"message": message, "__type": error_type}).encode()
+    return {"content-type": "application/json", "x-amzn-ErrorType": error_type}, payload
+
+
+def _reason(status: int) -> str:
+    return HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Status"
+
+
+# ---------- waitress, made as strict as API Gateway ----------
+
+
+class RequestURITooLong(Error):  # noqa: N818 - waitress names its errors so
+    code = 414
+    reason = "Request-URI Too Long"
+
+
+class _Parser(HTTPRequestParser):  # type: ignore[misc]
+    """waitress's parser, refusing what API Gateway refuses before reading on."""
+
+    empty: bool = False  # waitress's: only blank lines were received
+
+    def parse_header(self, header_plus: bytes) -> None:
+        first_line, _, fields = header_plus.partition(b"\n")
+        if len(first_line) > MAX_REQUEST_LINE_BYTES:
+            raise _Refused(RequestURITooLong("The request line is longer than 64 KB."))
+        if len(fields) > MAX_HEADER_BYTES or fields.count(b"\n") > MAX_HEADER_LINES:
+            raise _Refused(RequestHeaderFieldsTooLarge("The headers are longer than 64 KB or 100 lines."))
+        names = {line.partition(b":")[0].strip().lower() for line in fields.split(b"\n")}
+        if b"transfer-encoding" in names and b"content-length" in names:
+            raise ParsingError("A request may not have both Content-Length and Transfer-Encoding.")
+        if b"transfer-encoding" in names and not first_line.rstrip().endswith(b"HTTP/1.1"):
+            raise ParsingError("Transfer-Encoding is HTTP/1.1's.")
+        super().parse_header(header_plus)
+
+    def received(self, data: bytes) -> int:
+        consumed = 0
+        try:
+            consumed = int(super().received(data))
+        except _Refused as refused:  # as waitress records its own errors: answered, then the connection closes
+            self.error, self.completed = refused.error, True
+        first_line, newline, _ = self.header_plus.partition(b"\n")
+        if newline and not self.completed and not _REQUEST_LINE.fullmatch(first_line.rstrip(b"\r")):
+            # Not "METHOD target HTTP/x.y": answered now (waitress would wait for headers it never gets).
+            self.error, self.completed = BadRequest("Bad request syntax."), True
+        if self.empty:  # blank lines and no request (waitress would answer nothing)
+            self.error, self.empty = BadRequest("Bad request syntax."), False
+        return len(data) if self.error is not None else consumed  # nothing after a refused request is read
+
+
+_REQUEST_LINE = re.compile(rb"\S+ \S+ HTTP/\d\.\d")
+
+
+class _Refused(Exception):  # noqa: N818 - carries the waitress error to answer with
+    def __init__(self, error: Error) -> None:
+        super().__init__(error.body)
+        self.error = error
+
+
+class _AwsErrorTask(ErrorTask):  # type: ignore[misc]
+    """waitress's answer to a request it could not read, in API Gateway's shape: the caller's mistake is
+    a 4xx (waitress's 501 for an unknown Transfer-Encoding too), JSON, and the connection closes."""
+
+    def execute(self) -> None:
+        error = self.request.error
+        status = error.code if 400 <= error.code < 500 else 400
+        headers, body = _error_answer(_ERROR_TYPES.get(status, "BadRequestException"), str(error.body)[:200] or error.reason)
+        self.status = f"{status} {_reason(status)}"
+        self.response_headers.extend(headers.items())
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+class _Channel(HTTPChannel):  # type: ignore[misc]
+    parser_class = _Parser
+    error_task_class = _AwsErrorTask
+    request_started = 0.0  # when the first byte of the request being read arrived
+    lingering_since: float | None = None  # answered and closing: reading what the client still sends
+    client_done = False  # the client ended its side (it may still read the answer)
+    request: Any = None  # the request being read (waitress's parser)
+
+    def received(self, data: bytes) -> bool:
+        if self.requests and self.requests[-1].error is not None:
+            return True  # after a request the front refused, nothing is read: the connection closes
+        if self.request is None and data:
+            self.request_started = time.monotonic()
+        return bool(super().received(data))
+
+    def handle_read(self) -> None:
+        """waitress's, but a client that ends its side is still answered (a request it left unfinished: a
+        400), and once closing, what it still sends is dropped."""
+        try:
+            data = self.socket.recv(self.adj.recv_bytes)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self.close_now()
+            return
+        if self.lingering_since is not None:
+            if not data:
+                self.close_now()
+        elif data:
+            self.last_activity = time.time()
+            self.received(data)
+        else:
+            self.client_done = True
+            if self.request is not None:
+                self._answer_unfinished()
+
+    def _answer_unfinished(self) -> None:
+        """As waitress queues a request it could not read: answered (400), then the connection closes."""
+        with self.requests_lock:
+            request, self.request = self.request, None
+            request.error = BadRequest("The request ended before its headers or its body did.")
+            request.completed = True
+            self.requests.append(request)
+            if len(self.requests) == 1:
+                self.server.add_task(self)
+
+    def readable(self) -> bool:
+        if self.client_done:
+            return False
+        return self.lingering_since is not None or bool(super().readable())
+
+    def writable(self) -> bool:
+        return self.lingering_since is None and bool(super().writable())
+
+    def handle_close(self) -> None:
+        """Before closing, let the answer reach a client that is still sending (a body over the limit): stop
+        writing, and read and drop what it sends until it closes (or the server's timeout), so the close is
+        not a reset that would lose the answer."""
+        if self.lingering_since is None and not self.client_done and self.connected and not self.total_outbufs_len:
             try:
-                size = int(line, 16)
-            except ValueError:
-                raise FrontError(400, "BadRequestException", "Invalid chunked encoding.", close=True) from None
-            if size < 0:
-                raise FrontError(400, "BadRequestException", "Invalid chunked encoding.", close=True)
-            if len(body) + size > MAX_PAYLOAD_BYTES:
-                raise FrontError(413, "RequestEntityTooLargeException", "Request Entity Too Large", close=True)
-            if size == 0:
-                while request.rfile.readline(8192).strip():  # trailers, up to the empty line
-                    pass
-                return bytes(body)
-            body += self._read_exactly(request, size)
-            if request.rfile.readline(3).strip():
-                raise FrontError(400, "BadRequestException", "Invalid chunked encoding.", close=True)
+                self.socket.shutdown(socket.SHUT_WR)
+                self.lingering_since, self.will_close = time.monotonic(), False
+                return
+            except OSError:
+                pass
+        self.close_now()
 
-    def send_error(self, request: BaseHTTPRequestHandler, error: FrontError) -> None:
-        payload = json.dumps({"message": error.message, "__type": error.error_type}).encode()
-        headers = {"content-type": "application/json", "x-amzn-ErrorType": error.error_type}
-        if error.close:
-            headers["connection"] = "close"
-            request.close_connection = True
-        self._send(request, error.status, headers, payload)
-        if error.close:
-            _finish_reading(request)
+    def close_now(self) -> None:
+        super().handle_close()
 
-    @staticmethod
-    def _send(request: BaseHTTPRequestHandler, status: int, headers: dict[str, str], payload: bytes) -> None:
-        request.send_response(status)
-        for key, value in headers.items():
-            request.send_header(key, value)
-        request.send_header("content-length", str(len(payload)))
-        if "x-amzn-requestid" not in {key.lower() for key in headers}:
-            request.send_header("x-amzn-RequestId", str(uuid.uuid4()))
-        request.end_headers()
-        if request.command != "HEAD":  # a HEAD answer has the headers of the body, not the body
-            request.wfile.write(payload)
+    def finished(self) -> bool:
+        """Half-closed by the client and every answer written: nothing more can happen on it."""
+        return self.client_done and not self.requests and not self.total_outbufs_len
 
 
-_ERROR_TYPES = {
-    400: "BadRequestException", 403: "AccessDeniedException", 404: "NotFoundException",
-    413: "RequestEntityTooLargeException", 414: "RequestURITooLongException", 431: "RequestHeaderFieldsTooLargeException",
-}
+class _Server(TcpWSGIServer):  # type: ignore[misc]
+    channel_class = _Channel
 
+    def __init__(self, application: Any, *, adj: Adjustments, read_timeout: float) -> None:
+        self.read_timeout = read_timeout
+        super().__init__(application, adj=adj)
+        self.server_address = (self.effective_host, self.effective_port)
 
-def _finish_reading(request: BaseHTTPRequestHandler) -> None:
-    """Before closing, let the answer reach a client that is still sending: stop writing, and read
-    (and drop) what it sends until it closes or the read timeout passes, so the close is not a reset."""
-    try:
-        request.wfile.flush()
-        request.connection.shutdown(socket.SHUT_WR)
-        while request.connection.recv(65536):
-            pass
-    except OSError:
-        pass
+    def maintenance(self, now: float) -> None:
+        """waitress closes connections idle for ``channel_timeout``; a request still arriving after
+        ``read_timeout`` (a client trickling its headers or body) is closed too."""
+        super().maintenance(now)
+        cutoff = time.monotonic() - self.read_timeout
+        for channel in list(self.active_channels.values()):
+            if channel.lingering_since is not None and channel.lingering_since < cutoff or channel.finished():
+                channel.close_now()
+            elif channel.request is not None and channel.request_started < cutoff:
+                channel.will_close = True
 
-
-class _BoundedServer(ThreadingHTTPServer):
-    """At most ``slots`` connections served at once; the accept loop waits for a free slot."""
-
-    request_queue_size = 128
-
-    def __init__(
-        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], slots: threading.BoundedSemaphore
-    ) -> None:
-        self._slots = slots
-        super().__init__(address, handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        self._slots.acquire()
-        try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self._slots.release()
-            raise
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._slots.release()
+    def close_all(self) -> None:
+        for dispatcher in list(self._map.values()):
+            dispatcher.close()
 
 
 def _api_gateway_response(result: Any) -> tuple[int, dict[str, str], bytes]:

@@ -362,3 +362,79 @@ def s3_tags_deleted_with_their_object() -> Callable[[], None]:
         S3Backend.delete_object = original  # type: ignore[method-assign]
 
     return undo
+
+
+def stopped_executions_stay_aborted() -> Callable[[], None]:
+    """An execution stopped by StopExecution ends ABORTED, whatever its interpreter does next (AWS). moto 5.2.5
+    prunes the evaluation of a stopped execution's state mid-way, which leaves that state's stack short: a
+    stop landing as a Task begins made its resource ``'dict' object has no attribute 'region'``, and moto's
+    ``Environment.set_error`` then overwrote the stop, so the execution ended FAILED (States.Runtime) and
+    the reconciler reported a failure instead of a stop. Here a stopped program stays stopped. Undo with
+    the returned function."""
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
+
+    original = Environment.set_error
+
+    @functools.wraps(original)
+    def set_error(self: Any, error: Any) -> None:
+        if isinstance(self._program_state, ProgramStopped):
+            return
+        original(self, error)
+
+    Environment.set_error = set_error  # type: ignore[method-assign]
+
+    def undo() -> None:
+        Environment.set_error = original  # type: ignore[method-assign]
+
+    return undo
+
+
+IDEMPOTENCY_WINDOW_SECONDS = 600  # DynamoDB: "a client token is valid for 10 minutes after the first request"
+
+
+def idempotent_transactions() -> Callable[[], None]:
+    """TransactWriteItems with a ClientRequestToken, as DynamoDB: within 10 minutes of a transaction that
+    succeeded, the same token with the same items succeeds again without writing anything; with other
+    items, IdempotentParameterMismatchException. moto 5.2.5 ignores the token and applies the items again,
+    so an SDK retry of a transaction whose answer was lost (a timeout after the write) failed its
+    conditions, or counted twice. botocore fills the token in (idempotencyToken) and a retry resends it.
+    The tokens are kept on the DynamoDB backend (so a kept state keeps them). Undo with the returned function."""
+    import hashlib
+    import json
+    import time
+
+    from moto.dynamodb.exceptions import DynamodbException
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.transact_write_items
+
+    class IdempotentParameterMismatch(DynamodbException):
+        def __init__(self) -> None:
+            super().__init__("com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
+                             "The request uses the same client token as a previous, but non-identical request.")
+
+    @functools.wraps(original)
+    def transact_write_items(handler: Any) -> Any:
+        token = handler.body.get("ClientRequestToken")
+        if not token:
+            return original(handler)
+        backend, now = handler.dynamodb_backend, time.time()
+        seen: dict[str, tuple[float, str, Any]] = backend.__dict__.setdefault("client_request_tokens", {})
+        while seen and next(iter(seen.values()))[0] < now - IDEMPOTENCY_WINDOW_SECONDS:  # oldest first
+            seen.pop(next(iter(seen)))
+        items = hashlib.sha256(json.dumps(handler.body["TransactItems"], sort_keys=True).encode()).hexdigest()
+        if token in seen:
+            if seen[token][1] != items:
+                raise IdempotentParameterMismatch()
+            return seen[token][2]
+        result = original(handler)
+        seen[token] = (now, items, result)
+        return result
+
+    DynamoHandler.transact_write_items = transact_write_items  # type: ignore[method-assign,assignment]
+
+    def undo() -> None:
+        DynamoHandler.transact_write_items = original  # type: ignore[method-assign]
+
+    return undo

@@ -1,7 +1,7 @@
 """Where moto is much slower than AWS in a way a user of `make run` feels, and the fix (`make bench`
 measures the effect; the README's "Speed, locally" says what a user gets). Each patch keeps moto's answers as
-they were, byte for byte: only the work behind them changes. ``install()`` applies them all and
-returns the undo.
+they were, byte for byte: only the work behind them changes. Each is made and undone through
+local_stack.patches, which names its canary.
 
 * SQS SendMessage walked every message of the queue: moto reads ``Queue.attributes`` (for a FIFO
   queue's ContentBasedDeduplication), which counts the visible, delayed and in-flight messages
@@ -38,19 +38,7 @@ from collections.abc import Callable
 from typing import Any
 
 
-def install() -> Callable[[], None]:
-    undoes = [_sqs_send_without_counting(), _dynamodb_items_serialized_directly(), _update_expressions_parsed_once(),
-              _update_expressions_validated_faster(), _executions_started_after_the_answer(),
-              _handler_methods_listed_once()]
-
-    def undo() -> None:
-        for each in reversed(undoes):
-            each()
-
-    return undo
-
-
-def _sqs_send_without_counting() -> Callable[[], None]:
+def sqs_send_without_counting() -> Callable[[], None]:
     import moto.sqs.models as sqs_models
     from moto.sqs.models import Queue
 
@@ -75,7 +63,7 @@ def _sqs_send_without_counting() -> Callable[[], None]:
     return undo
 
 
-def _update_expressions_parsed_once() -> Callable[[], None]:
+def update_expressions_parsed_once() -> Callable[[], None]:
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 
     original = vars(UpdateExpressionParser)["make"]  # the classmethod itself
@@ -131,7 +119,7 @@ def _holds_clauses(kind: Any) -> bool:
     return issubclass(kind, (Expression, UpdateExpressionFunction))
 
 
-def _update_expressions_validated_faster() -> Callable[[], None]:
+def update_expressions_validated_faster() -> Callable[[], None]:
     from moto.dynamodb.parsing import validators
     from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node  # type: ignore[attr-defined]
 
@@ -198,7 +186,7 @@ def _update_expressions_validated_faster() -> Callable[[], None]:
     return undo
 
 
-def _executions_started_after_the_answer() -> Callable[[], None]:
+def executions_started_after_the_answer() -> Callable[[], None]:
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
     from local_stack import foreground
@@ -217,7 +205,7 @@ def _executions_started_after_the_answer() -> Callable[[], None]:
     return undo
 
 
-def _handler_methods_listed_once() -> Callable[[], None]:
+def handler_methods_listed_once() -> Callable[[], None]:
     import moto.core.responses as responses
 
     original = responses.method_names_from_class
@@ -245,7 +233,7 @@ class _NotCanonical(Exception):  # noqa: N818 - a signal: leave this map to moto
     pass
 
 
-def _dynamodb_items_serialized_directly() -> Callable[[], None]:
+def dynamodb_items_serialized_directly() -> Callable[[], None]:
     from moto.core.serialize import BaseJSONSerializer, JSONSerializer
 
     generic = BaseJSONSerializer._serialize_type_map

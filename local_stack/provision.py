@@ -1,168 +1,217 @@
-"""template.yaml's resources in moto, created from the template's own properties.
+"""The template's resources in moto, created from the CloudFormation that SAM makes of it.
 
-moto's CloudFormation skips AWS::ApiGatewayV2 and puts state machines in a non-executing backend
-(see shared/reference/aws-tooling-facts.md), so each resource type is created through its own
-API here, with the template's properties and its intrinsic functions resolved. Physical names are
-deterministic, so ``plan`` alone (no AWS call) is enough to run a function against a running stack.
-Types not handled here (the HTTP API, log groups, IAM policies, alarms) are left out: moto cannot
-create some of them, and nothing local would use or enforce them.
+aws-sam-translator (local_stack.template) turns the SAM template into plain CloudFormation: the
+functions, their roles with the policies SAM generates (policy templates expanded, managed policies
+attached), event source mappings, rules, the HTTP API's OpenAPI body. Each resource is created here
+through its service's API, with its properties resolved: moto's CloudFormation skips
+AWS::ApiGatewayV2 and puts state machines in a non-executing backend (see
+shared/reference/aws-tooling-facts.md). Physical names are deterministic, so ``plan`` alone (no AWS
+call) is enough to run a function against a running stack. Left out (nothing local uses or enforces
+them): log groups, alarms, queue policies, Lambda permissions, the API's stage; event source mappings
+and Lambda targets of rules are delivered by local_stack.delivery and local_stack.eventbridge.
 """
 
 import functools
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
 
-from local_stack.iam.sam import function_policies
+from local_stack.app import App
 from local_stack.runtime import FunctionRuntime, LocalFunction
-from local_stack.template import ROOT, Resolver, function_environment, load_template, resources_of_type
+from local_stack.template import Resolver, Route, aws_managed_policies, cloudformation, http_api_routes
 
-STACK_NAME = "translate-jobs"
 # GenerateSecretString's members that GetRandomPassword takes too (SecretStringTemplate and
 # GenerateStringKey, which make a JSON secret, are refused: this template has none).
 GENERATE_OPTIONS = ("PasswordLength", "ExcludeCharacters", "ExcludeNumbers", "ExcludePunctuation",
                     "ExcludeUppercase", "ExcludeLowercase", "IncludeSpace", "RequireEachIncludedType")
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "{service}"}, "Action": "sts:AssumeRole"}],
-}
 
 
 @dataclass
 class Stack:
-    template: dict[str, Any]
+    app: App
+    template: dict[str, Any]  # CloudFormation, as SAM made it
     resolver: Resolver
     runtime: FunctionRuntime
+    routes: list[Route]
+
+    def __getattr__(self, name: str) -> str:
+        """The application's named resources (App.named: e.g. ``stack.table_name``, its JobsTable's name)."""
+        named = self.__dict__["app"].named if "app" in self.__dict__ else {}
+        if name in named:
+            return self.resolver.ref(named[name])
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
-    def state_machine_arn(self) -> str:
-        return self.resolver.ref("TranslationJobStateMachine")
+    def state_machine_role_arn(self) -> str | None:
+        """The role the Step Functions interpreter calls AWS as (the stack's state machine's; one is supported)."""
+        return next((str(props["RoleArn"]) for props in self.resources("AWS::StepFunctions::StateMachine").values()), None)
 
-    @property
-    def table_name(self) -> str:
-        return self.resolver.ref("JobsTable")
+    def resources(self, kind: str) -> dict[str, dict[str, Any]]:
+        """Logical id -> resolved properties of the stack's resources of this type (their Condition true)."""
+        return {name: self.resolver.resolve(resource.get("Properties", {}))
+                for name, resource in self.template["Resources"].items()
+                if resource["Type"] == kind and self.resolver.condition_holds(resource)}
 
-    @property
-    def work_bucket(self) -> str:
-        return self.resolver.ref("WorkBucket")
+    def logical_id(self, kind: str, attribute: str, value: str) -> str:
+        """The resource of this type whose attribute (e.g. a table's StreamArn) is ``value``."""
+        for name in self.resources(kind):
+            if self.resolver.attributes.get(name, {}).get(attribute) == value:
+                return name
+        raise KeyError(f"No {kind} has {attribute} {value}")
 
-    @property
-    def state_machine_role_arn(self) -> str:
-        return f"arn:aws:iam::{self.resolver.account_id}:role/{STACK_NAME}-TranslationJobStateMachineRole"
+
+def _names(kind: str, name: str, props: dict[str, Any], account: str, region: str, stack_name: str
+           ) -> tuple[str, dict[str, str]]:
+    """A resource's physical name (its Ref) and attributes, as CloudFormation would name it here."""
+    default = f"{stack_name}-{name}"
+    arn = f"arn:aws:{{}}:{region}:{account}:{{}}"
+    if kind == "AWS::DynamoDB::Table":
+        table = props.get("TableName") or default
+        table_arn = arn.format("dynamodb", f"table/{table}")
+        return table, {"Arn": table_arn, "StreamArn": f"{table_arn}/stream/local"}
+    if kind == "AWS::S3::Bucket":
+        bucket = props.get("BucketName") or default.lower()
+        return bucket, {"Arn": f"arn:aws:s3:::{bucket}"}
+    if kind == "AWS::SQS::Queue":
+        queue = props.get("QueueName") or default
+        return f"https://sqs.{region}.amazonaws.com/{account}/{queue}", {"Arn": arn.format("sqs", queue), "QueueName": queue}
+    if kind == "AWS::Events::EventBus":
+        return props["Name"], {"Arn": arn.format("events", f"event-bus/{props['Name']}"), "Name": props["Name"]}
+    if kind == "AWS::Events::Rule":
+        rule = props.get("Name") or default
+        return rule, {"Arn": arn.format("events", f"rule/{rule}")}
+    if kind == "AWS::SecretsManager::Secret":
+        # Ref is the secret's ARN, whose random suffix only exists once created: the partial ARN (without
+        # it) is deterministic, and GetSecretValue accepts it, in AWS as in moto.
+        secret = arn.format("secretsmanager", f"secret:{props.get('Name') or default}")
+        return secret, {"Id": secret}
+    if kind == "AWS::Lambda::LayerVersion":
+        return arn.format("lambda", f"layer:{props.get('LayerName') or name}:1"), {}
+    if kind == "AWS::Lambda::Function":
+        function = props.get("FunctionName") or default
+        return function, {"Arn": arn.format("lambda", f"function:{function}")}
+    if kind == "AWS::StepFunctions::StateMachine":
+        machine = arn.format("states", f"stateMachine:{props.get('StateMachineName') or default}")
+        return machine, {"Arn": machine, "Name": machine.rsplit(":", 1)[1]}
+    if kind == "AWS::IAM::Role":
+        role = props.get("RoleName") or default
+        return role, {"Arn": f"arn:aws:iam::{account}:role{props.get('Path', '/')}{role}"}
+    if kind == "AWS::Logs::LogGroup":
+        group = props.get("LogGroupName") or f"/aws/{default}"
+        return group, {"Arn": arn.format("logs", f"log-group:{group}:*")}
+    return "local" if kind.startswith("AWS::ApiGatewayV2::") else default, {}
 
 
-def plan(account_id: str, region: str, parameters: dict[str, str] | None = None) -> Stack:
-    """Name every resource and build each function's environment, as CloudFormation would."""
-    template = load_template()
-    resolver = Resolver(template, account_id, region, STACK_NAME, parameters=dict(parameters or {}))
-    for name in resources_of_type(template, "AWS::DynamoDB::Table"):
-        table = f"{STACK_NAME}-{name}"
-        arn = f"arn:aws:dynamodb:{region}:{account_id}:table/{table}"
-        resolver.refs[name] = table
-        resolver.attributes[name] = {"Arn": arn, "StreamArn": f"{arn}/stream/local"}
-    for name in resources_of_type(template, "AWS::S3::Bucket"):
-        bucket = f"{STACK_NAME}-{name}".lower()
-        resolver.refs[name] = bucket
-        resolver.attributes[name] = {"Arn": f"arn:aws:s3:::{bucket}"}
-    for name in resources_of_type(template, "AWS::SQS::Queue"):
-        queue = f"{STACK_NAME}-{name}"
-        resolver.refs[name] = f"https://sqs.{region}.amazonaws.com/{account_id}/{queue}"
-        resolver.attributes[name] = {"Arn": f"arn:aws:sqs:{region}:{account_id}:{queue}", "QueueName": queue}
-    for name, resource in resources_of_type(template, "AWS::Events::EventBus").items():
-        bus = resolver.resolve(resource["Properties"]["Name"])
-        resolver.refs[name] = bus
-        resolver.attributes[name] = {"Arn": f"arn:aws:events:{region}:{account_id}:event-bus/{bus}", "Name": bus}
-    for name in resources_of_type(template, "AWS::Events::Rule"):
-        rule = f"{STACK_NAME}-{name}"
-        resolver.refs[name] = rule
-        resolver.attributes[name] = {"Arn": f"arn:aws:events:{region}:{account_id}:rule/{rule}"}
-    for name, resource in resources_of_type(template, "AWS::SecretsManager::Secret").items():
-        # Ref is the secret's ARN, whose random suffix only exists once created: the partial ARN
-        # (without it) is deterministic, and GetSecretValue accepts it, in AWS as in moto.
-        secret = resolver.resolve(resource.get("Properties", {}).get("Name")) or f"{STACK_NAME}-{name}"
-        resolver.refs[name] = f"arn:aws:secretsmanager:{region}:{account_id}:secret:{secret}"
-        resolver.attributes[name] = {"Id": resolver.refs[name]}
-    for name in resources_of_type(template, "AWS::Serverless::LayerVersion"):
-        resolver.refs[name] = f"arn:aws:lambda:{region}:{account_id}:layer:{name}:1"
-    for name in resources_of_type(template, "AWS::Serverless::HttpApi"):
-        resolver.refs[name] = "local"
-    for name in resources_of_type(template, "AWS::Serverless::Function"):
-        resolver.refs[name] = f"{STACK_NAME}-{name}"
-        resolver.attributes[name] = {"Arn": f"arn:aws:lambda:{region}:{account_id}:function:{STACK_NAME}-{name}"}
-    for name, resource in resources_of_type(template, "AWS::Serverless::StateMachine").items():
-        machine = resolver.resolve(resource["Properties"].get("Name")) or f"{STACK_NAME}-{name}"
-        resolver.refs[name] = f"arn:aws:states:{region}:{account_id}:stateMachine:{machine}"
-        resolver.attributes[name] = {"Arn": resolver.refs[name], "Name": machine}
+# Name parts that may refer to other resources, resolved once every name they could refer to is known.
+_NAMED_BY = ("TableName", "BucketName", "QueueName", "Name", "LayerName", "FunctionName", "StateMachineName", "RoleName",
+             "Path", "LogGroupName")
 
-    runtime = FunctionRuntime()
-    globals_ = template.get("Globals", {}).get("Function", {})
-    for name, resource in resources_of_type(template, "AWS::Serverless::Function").items():
-        props = resource["Properties"]
-        runtime.register(
+
+def plan(account_id: str, region: str, parameters: dict[str, str] | None = None, app: App | None = None) -> Stack:
+    """Name every resource and build each function's runtime, as CloudFormation and Lambda would."""
+    app = app or App()
+    template = cloudformation(app.template)
+    stack_name = app.stack_name
+    resolver = Resolver(template, account_id, region, stack_name, parameters={**app.parameter_defaults, **(parameters or {})})
+    # A name may refer to another resource's (a Permission's FunctionName: its function's Ref), in any order the
+    # transform writes them: each pass names what it can, until every resource is named.
+    pending = dict(template["Resources"])
+    while pending:
+        named_now = []
+        for name, resource in pending.items():
+            try:
+                properties = resource.get("Properties", {})
+                names = {key: resolver.resolve(value) for key, value in properties.items() if key in _NAMED_BY}
+            except KeyError:
+                continue
+            resolver.refs[name], resolver.attributes[name] = _names(resource["Type"], name, names, account_id, region, stack_name)
+            named_now.append(name)
+        if not named_now:
+            raise KeyError(f"The names of {sorted(pending)} refer to one another, or to resources the template lacks")
+        for name in named_now:
+            del pending[name]
+    stack = Stack(app, template, resolver, FunctionRuntime(), [])
+    retries = {str(props["FunctionName"]): int(props.get("MaximumRetryAttempts", 2))
+               for props in stack.resources("AWS::Lambda::EventInvokeConfig").values()}
+    for name, props in stack.resources("AWS::Lambda::Function").items():
+        stack.runtime.register(
             LocalFunction(
                 logical_id=name,
                 name=resolver.refs[name],
                 arn=resolver.attributes[name]["Arn"],
-                code_dir=ROOT / props["CodeUri"],
+                code_dir=app.root / props["Code"]["S3Key"],
                 handler=props["Handler"],
-                environment=function_environment(template, name, resolver),
-                timeout=int(props.get("Timeout", globals_.get("Timeout", 3))),
-                memory=int(props.get("MemorySize", globals_.get("MemorySize", 128))),
-                runtime=props.get("Runtime", globals_.get("Runtime", "python3.13")),
-                policies=function_policies(template, props.get("Policies", []), resolver),
-                role_arn=f"arn:aws:iam::{account_id}:role{resolver.resolve(props.get('RolePath', '/'))}{STACK_NAME}-{name}Role",
+                environment={key: str(value) for key, value in props.get("Environment", {}).get("Variables", {}).items()},
+                timeout=int(props.get("Timeout", 3)),
+                memory=int(props.get("MemorySize", 128)),
+                runtime=props.get("Runtime", "python3.13"),
+                role_arn=props["Role"],
+                dead_letter_arn=props.get("DeadLetterConfig", {}).get("TargetArn"),
+                async_retries=retries.get(resolver.refs[name], 2),
             )
         )
-    return Stack(template=template, resolver=resolver, runtime=runtime)
-
-
-def provision(account_id: str, region: str, parameters: dict[str, str] | None = None) -> Stack:
-    """Create every resource of template.yaml in the emulator the AWS SDK currently points at."""
-    stack = plan(account_id, region, parameters)
-    template, resolver = stack.template, stack.resolver
-    dynamodb = boto3.client("dynamodb", region_name=region)
-    s3 = boto3.client("s3", region_name=region)
-    iam = boto3.client("iam", region_name=region)
-    lambda_ = boto3.client("lambda", region_name=region)
-    sfn = boto3.client("stepfunctions", region_name=region)
-
-    for name in resources_of_type(template, "AWS::DynamoDB::Table"):
-        create_table(stack, name, dynamodb)
-
-    for name in resources_of_type(template, "AWS::S3::Bucket"):
-        create_bucket(s3, resolver.refs[name], region)
-
-    _provision_queues_and_events(stack, region)
-    _provision_secrets(stack, region)
-
-    for name in resources_of_type(template, "AWS::Serverless::StateMachine"):
-        create_state_machine(stack, name, sfn, iam)
-
-    for function in stack.runtime.functions.values():
-        path, role_name = function.role_arn.split(":role", 1)[1].rsplit("/", 1)
-        role = _role(iam, role_name, "lambda.amazonaws.com", path=f"{path}/")
-        for number, policy in enumerate(function.policies):
-            iam.put_role_policy(RoleName=role_name, PolicyName=f"Policy{number}", PolicyDocument=json.dumps(policy))
-        lambda_.create_function(
-            FunctionName=function.name,
-            Runtime=function.runtime,
-            Role=role,
-            Handler=function.handler,
-            Code={"ZipFile": _placeholder_zip()},
-            Environment={"Variables": function.environment},
-            Timeout=function.timeout,
-            MemorySize=function.memory,
-        )
+    for props in stack.resources("AWS::ApiGatewayV2::Api").values():
+        stack.routes += http_api_routes(props.get("Body", {}), resolver, lambda arn: stack.runtime.find(arn).logical_id)
     return stack
 
 
-def create_table(stack: Stack, name: str, dynamodb: Any) -> None:
-    """One AWS::DynamoDB::Table of the template, with its indexes, stream and backups as declared."""
-    props = stack.resolver.resolve(stack.template["Resources"][name]["Properties"])
+def provision(account_id: str, region: str, parameters: dict[str, str] | None = None, app: App | None = None) -> Stack:
+    """Create every resource of the template in the emulator the AWS SDK currently points at (rules with
+    Lambda targets: ``provision_rules``, where local_stack.eventbridge delivers to them)."""
+    stack = plan(account_id, region, parameters, app)
+    clients: dict[str, Any] = {}
+
+    def client(service: str) -> Any:
+        if service not in clients:
+            clients[service] = boto3.client(service, region_name=region)
+        return clients[service]
+
+    for kind, create in _CREATORS:
+        for name, props in stack.resources(kind).items():
+            create(stack, name, props, client)
+    provision_rules(stack, region, lambda_targets=False)
+    return stack
+
+
+def provision_rules(stack: Stack, region: str, *, lambda_targets: bool = True) -> None:
+    """The AWS::Events::Rule resources (those with a Lambda target, or those without), with their targets.
+    moto's own PutEvents fails on a Lambda target: those are created only where local_stack.eventbridge
+    delivers to them."""
+    events = boto3.client("events", region_name=region)
+    for name, props in stack.resources("AWS::Events::Rule").items():
+        if any(":lambda:" in str(target.get("Arn")) for target in props.get("Targets", [])) == lambda_targets:
+            put_rule(events, stack.resolver.refs[name], props)
+
+
+TARGET_KEYS = ("Id", "Arn", "Input", "InputPath", "RetryPolicy", "DeadLetterConfig", "SqsParameters")
+
+
+def put_rule(events: Any, name: str, props: dict[str, Any]) -> None:
+    """One AWS::Events::Rule (its properties resolved) and its targets, with their retry and DLQ settings."""
+    bus = props.get("EventBusName", "default")
+    rule: dict[str, Any] = {"Name": name, "EventBusName": bus, "State": props.get("State", "ENABLED")}
+    if "EventPattern" in props:
+        rule["EventPattern"] = json.dumps(props["EventPattern"])
+    if "ScheduleExpression" in props:
+        rule["ScheduleExpression"] = props["ScheduleExpression"]
+    events.put_rule(**rule)
+    if any("InputTransformer" in target for target in props.get("Targets", [])):
+        raise NotImplementedError(f"rule {name}: a target's InputTransformer is not run locally (Input and InputPath are)")
+    targets = [{key: target[key] for key in TARGET_KEYS if key in target} for target in props.get("Targets", [])]
+    if targets:
+        events.put_targets(Rule=name, EventBusName=bus, Targets=targets)
+
+
+Client = Callable[[str], Any]
+
+
+def create_table(stack: Stack, name: str, props: dict[str, Any], client: Client) -> None:
+    """One AWS::DynamoDB::Table, with its indexes, stream and backups as declared."""
     keys = ["AttributeDefinitions", "KeySchema", "BillingMode", "StreamSpecification", "SSESpecification",
             "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "ProvisionedThroughput"]
     request = {key: props[key] for key in keys if key in props}
@@ -172,6 +221,7 @@ def create_table(stack: Stack, name: str, dynamodb: Any) -> None:
     if "SSESpecification" in request:
         request["SSESpecification"] = {"Enabled": request["SSESpecification"].get("SSEEnabled", False)}
     table = stack.resolver.refs[name]
+    dynamodb = client("dynamodb")
     dynamodb.create_table(TableName=table, **request)
     ttl = props.get("TimeToLiveSpecification")
     if ttl and ttl.get("Enabled"):
@@ -182,28 +232,97 @@ def create_table(stack: Stack, name: str, dynamodb: Any) -> None:
         )
 
 
-def create_state_machine(stack: Stack, name: str, sfn: Any, iam: Any) -> None:
-    """One AWS::Serverless::StateMachine, its definition read from DefinitionUri with the substitutions resolved.
+def _bucket(stack: Stack, name: str, props: dict[str, Any], client: Client) -> None:
+    create_bucket(client("s3"), stack.resolver.refs[name], stack.resolver.region)
 
-    Created through the Step Functions API: moto's CloudFormation puts state machines in a backend that
-    does not execute them.
-    """
-    resolver = stack.resolver
-    props = stack.template["Resources"][name]["Properties"]
-    definition = (ROOT / props["DefinitionUri"]).read_text()
-    definition = resolver.substitute(definition, resolver.resolve(props.get("DefinitionSubstitutions", {})))
-    definition = json.dumps(_runnable_by_moto(json.loads(definition)))  # broken JSON fails here, not in an execution
-    role_name = f"{STACK_NAME}-{name}Role"
-    try:
-        role = str(iam.get_role(RoleName=role_name)["Role"]["Arn"])
-    except iam.exceptions.NoSuchEntityException:
-        role = _role(iam, role_name, "states.amazonaws.com")
-        # Its Policies (SAM's LambdaInvokePolicy...): the interpreter's calls are made as this role (local_stack.iam).
-        for number, policy in enumerate(function_policies(stack.template, props.get("Policies", []), resolver)):
-            iam.put_role_policy(RoleName=role_name, PolicyName=f"Policy{number}", PolicyDocument=json.dumps(policy))
-    create = functools.partial(
-        sfn.create_state_machine, name=resolver.attributes[name]["Name"], roleArn=role, type=props.get("Type", "STANDARD")
+
+def create_bucket(s3: Any, bucket: str, region: str) -> None:
+    location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    s3.create_bucket(Bucket=bucket, **location)
+
+
+def _queue(stack: Stack, name: str, props: dict[str, Any], client: Client) -> None:
+    """A queue, then (once every queue exists: _CREATORS's order) its attributes and RedrivePolicy."""
+    client("sqs").create_queue(QueueName=stack.resolver.attributes[name]["QueueName"])
+
+
+def _queue_attributes(stack: Stack, name: str, props: dict[str, Any], client: Client) -> None:
+    attributes: dict[str, str] = {key: str(props[key]) for key in ("VisibilityTimeout", "MessageRetentionPeriod") if key in props}
+    if "RedrivePolicy" in props:
+        attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+    if attributes:
+        sqs = client("sqs")
+        url = sqs.get_queue_url(QueueName=stack.resolver.attributes[name]["QueueName"])["QueueUrl"]
+        sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+
+
+def _event_bus(stack: Stack, name: str, props: dict[str, Any], client: Client) -> None:
+    client("events").create_event_bus(Name=stack.resolver.refs[name])
+
+
+def _secret(stack: Stack, name: str, props: dict[str, Any], client: Client) -> None:
+    """A SecretString as given, or one generated as GenerateSecretString says."""
+    secretsmanager = client("secretsmanager")
+    value = props.get("SecretString")
+    if value is None:
+        generate = props.get("GenerateSecretString", {})
+        if "SecretStringTemplate" in generate:
+            raise NotImplementedError(f"{name}: a JSON secret (SecretStringTemplate) is not created locally yet")
+        value = secretsmanager.get_random_password(**{key: generate[key] for key in GENERATE_OPTIONS if key in generate})[
+            "RandomPassword"]
+    secretsmanager.create_secret(Name=stack.resolver.refs[name].rsplit(":", 1)[1], SecretString=value,
+                                 Description=props.get("Description", ""))
+
+
+def _role(stack: Stack, name: str, props: dict[str, Any], client: Client) -> None:
+    """An IAM role as SAM generates it: its trust policy, inline policies and managed policies. moto holds AWS's
+    managed policies only if told to load all 1,582 (for every account, ~0.7 s): each one a role names is put
+    on it inline instead, with the managed policy's own document and name (IAM decides the same)."""
+    iam = client("iam")
+    role = stack.resolver.refs[name]
+    trust = json.dumps(props["AssumeRolePolicyDocument"])
+    iam.create_role(RoleName=role, Path=props.get("Path", "/"), AssumeRolePolicyDocument=trust)
+    for policy in props.get("Policies", []):
+        iam.put_role_policy(RoleName=role, PolicyName=policy["PolicyName"], PolicyDocument=_versioned(policy["PolicyDocument"]))
+    managed = {arn: (managed_name, document) for managed_name, (arn, document) in aws_managed_policies().items()}
+    for arn in props.get("ManagedPolicyArns", []):
+        if arn in managed:
+            iam.put_role_policy(RoleName=role, PolicyName=managed[arn][0], PolicyDocument=json.dumps(managed[arn][1]))
+        else:
+            iam.attach_role_policy(RoleName=role, PolicyArn=arn)
+
+
+def _policy(stack: Stack, name: str, props: dict[str, Any], client: Client) -> None:
+    """An AWS::IAM::Policy: an inline policy of each of its roles."""
+    document = _versioned(props["PolicyDocument"])
+    for role in props.get("Roles", []):
+        client("iam").put_role_policy(RoleName=role, PolicyName=props["PolicyName"], PolicyDocument=document)
+
+
+def _versioned(document: dict[str, Any]) -> str:
+    """SAM writes some policies without a Version (IAM then reads them as 2008-10-17); moto refuses those."""
+    return json.dumps({"Version": "2012-10-17", **document})
+
+
+def _function(stack: Stack, name: str, props: dict[str, Any], client: Client) -> None:
+    function = stack.runtime.find(name)
+    client("lambda").create_function(
+        FunctionName=function.name, Runtime=function.runtime, Role=function.role_arn, Handler=function.handler,
+        Code={"ZipFile": _placeholder_zip()}, Environment={"Variables": function.environment},
+        Timeout=function.timeout, MemorySize=function.memory,
     )
+
+
+def _state_machine(stack: Stack, name: str, props: dict[str, Any], client: Client) -> None:
+    """Its definition read from where SAM would have uploaded it, with the substitutions resolved; created
+    through the Step Functions API (moto's CloudFormation puts state machines in a backend that does not
+    execute them)."""
+    sfn = client("stepfunctions")
+    definition = (stack.app.root / props["DefinitionS3Location"]["Key"]).read_text()
+    definition = stack.resolver.substitute(definition, props.get("DefinitionSubstitutions", {}))
+    definition = json.dumps(_runnable_by_moto(json.loads(definition)))  # broken JSON fails here, not in an execution
+    create = functools.partial(sfn.create_state_machine, name=stack.resolver.attributes[name]["Name"],
+                               roleArn=props["RoleArn"], type=props.get("StateMachineType", "STANDARD"))
     try:
         create(definition=definition)
     except sfn.exceptions.ClientError as error:
@@ -213,6 +332,15 @@ def create_state_machine(stack: Stack, name: str, sfn: Any, iam: Any) -> None:
         if "'JSONL' is not a valid InputTypeValue" not in str(error):
             raise
         create(definition=definition.replace('"InputType": "JSONL"', '"InputType": "JSON"'))
+
+
+# What is created, in an order where what a resource names exists first.
+_CREATORS: list[tuple[str, Callable[[Stack, str, dict[str, Any], Client], None]]] = [
+    ("AWS::DynamoDB::Table", create_table), ("AWS::S3::Bucket", _bucket), ("AWS::SQS::Queue", _queue),
+    ("AWS::SQS::Queue", _queue_attributes), ("AWS::Events::EventBus", _event_bus), ("AWS::SecretsManager::Secret", _secret),
+    ("AWS::IAM::Role", _role), ("AWS::IAM::Policy", _policy), ("AWS::Lambda::Function", _function),
+    ("AWS::StepFunctions::StateMachine", _state_machine),
+]
 
 
 def _runnable_by_moto(node: Any) -> Any:
@@ -227,109 +355,6 @@ def _runnable_by_moto(node: Any) -> Any:
     if node.get("Mode") == "DISTRIBUTED" and node.get("ExecutionType") == "EXPRESS":
         node["ExecutionType"] = "STANDARD"
     return node
-
-
-def _provision_queues_and_events(stack: Stack, region: str) -> None:
-    """SQS queues (then their RedrivePolicy), EventBridge buses and AWS::Events::Rule resources.
-
-    Not created locally: queue policies and CloudWatch alarms (nothing here enforces or watches
-    them). The rules SAM derives from functions' EventBridgeRule/Schedule events are created by
-    ``provision_function_rules``, where local_stack.eventbridge delivers to their Lambda targets.
-    """
-    template, resolver = stack.template, stack.resolver
-    sqs = boto3.client("sqs", region_name=region)
-    events = boto3.client("events", region_name=region)
-    queues = resources_of_type(template, "AWS::SQS::Queue")
-    for name in queues:
-        sqs.create_queue(QueueName=resolver.attributes[name]["QueueName"])
-    for name, resource in queues.items():
-        props = resolver.resolve(resource.get("Properties", {}))
-        attributes = {key: str(props[key]) for key in ("VisibilityTimeout", "MessageRetentionPeriod") if key in props}
-        if "RedrivePolicy" in props:
-            attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
-        if attributes:
-            sqs.set_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName=resolver.attributes[name]["QueueName"])["QueueUrl"],
-                                     Attributes=attributes)
-    for name in resources_of_type(template, "AWS::Events::EventBus"):
-        events.create_event_bus(Name=resolver.refs[name])
-    for name, resource in resources_of_type(template, "AWS::Events::Rule").items():
-        _put_rule(events, resolver.refs[name], resolver.resolve(resource["Properties"]))
-
-
-TARGET_KEYS = ("Id", "Arn", "Input", "InputPath", "InputTransformer", "RetryPolicy", "DeadLetterConfig", "SqsParameters")
-
-
-def _put_rule(events: Any, name: str, props: dict[str, Any]) -> None:
-    """One AWS::Events::Rule (its properties resolved) and its targets, with their retry and DLQ settings."""
-    bus = props.get("EventBusName", "default")
-    rule: dict[str, Any] = {"Name": name, "EventBusName": bus, "State": props.get("State", "ENABLED")}
-    if "EventPattern" in props:
-        rule["EventPattern"] = json.dumps(props["EventPattern"])
-    if "ScheduleExpression" in props:
-        rule["ScheduleExpression"] = props["ScheduleExpression"]
-    events.put_rule(**rule)
-    targets = [{key: target[key] for key in TARGET_KEYS if key in target} for target in props.get("Targets", [])]
-    if targets:
-        events.put_targets(Rule=name, EventBusName=bus, Targets=targets)
-
-
-def function_rules(stack: Stack) -> dict[str, dict[str, Any]]:
-    """The AWS::Events::Rule resources SAM derives from functions' EventBridgeRule and Schedule events
-    (rule name -> resolved properties), each targeting its function."""
-    rules: dict[str, dict[str, Any]] = {}
-    for function, resource in resources_of_type(stack.template, "AWS::Serverless::Function").items():
-        for event_name, event in resource["Properties"].get("Events", {}).items():
-            if event["Type"] not in ("EventBridgeRule", "Schedule"):
-                continue
-            props = stack.resolver.resolve(event["Properties"])
-            target = {"Id": props.get("Target", {}).get("Id", f"{function}{event_name}LambdaTarget"),
-                      "Arn": stack.resolver.attributes[function]["Arn"]}
-            target.update({key: props[key] for key in ("Input", "InputPath", "RetryPolicy", "DeadLetterConfig") if key in props})
-            rule: dict[str, Any] = {"Targets": [target]}
-            if event["Type"] == "Schedule":
-                rule["ScheduleExpression"] = props["Schedule"]
-            else:
-                rule["EventPattern"] = props["Pattern"]
-                rule["EventBusName"] = props.get("EventBusName", "default")
-            enabled = props.get("Enabled", props.get("State", "ENABLED") == "ENABLED")
-            rule["State"] = "ENABLED" if enabled in (True, "true", "True") else "DISABLED"
-            rules[props.get("Name", props.get("RuleName", f"{STACK_NAME}-{function}{event_name}"))] = rule
-    return rules
-
-
-def provision_function_rules(stack: Stack, region: str) -> None:
-    """Create the rules SAM derives from functions' events. Their Lambda targets are delivered only by
-    local_stack.eventbridge (moto's own PutEvents fails on a Lambda target): call this only where it runs."""
-    events = boto3.client("events", region_name=region)
-    for name, props in function_rules(stack).items():
-        _put_rule(events, name, props)
-
-
-def _provision_secrets(stack: Stack, region: str) -> None:
-    """AWS::SecretsManager::Secret: a SecretString as given, or one generated as GenerateSecretString says."""
-    secretsmanager = boto3.client("secretsmanager", region_name=region)
-    for name, resource in resources_of_type(stack.template, "AWS::SecretsManager::Secret").items():
-        props = stack.resolver.resolve(resource.get("Properties", {}))
-        value = props.get("SecretString")
-        if value is None:
-            generate = props.get("GenerateSecretString", {})
-            if "SecretStringTemplate" in generate:
-                raise NotImplementedError(f"{name}: a JSON secret (SecretStringTemplate) is not created locally yet")
-            options = {key: generate[key] for key in GENERATE_OPTIONS if key in generate}
-            value = secretsmanager.get_random_password(**options)["RandomPassword"]
-        secretsmanager.create_secret(
-            Name=stack.resolver.refs[name].rsplit(":", 1)[1], SecretString=value, Description=props.get("Description", "")
-        )
-
-
-def create_bucket(s3: Any, bucket: str, region: str) -> None:
-    location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
-    s3.create_bucket(Bucket=bucket, **location)
-
-
-def _role(iam: Any, name: str, service: str, path: str = "/") -> str:
-    trust = json.dumps(TRUST).replace("{service}", service)
-    return str(iam.create_role(RoleName=name, Path=path, AssumeRolePolicyDocument=trust)["Role"]["Arn"])
 
 
 def _placeholder_zip() -> bytes:

@@ -23,7 +23,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -48,8 +48,9 @@ class LocalFunction:
     timeout: int = 30
     memory: int = 512
     runtime: str = "python3.13"
-    policies: list[dict[str, Any]] = field(default_factory=list)  # its role's policy documents (local_stack.iam.sam)
     role_arn: str = ""
+    dead_letter_arn: str | None = None  # DeadLetterConfig: where an asynchronous event goes after its retries
+    async_retries: int = 2  # EventInvokeConfig's MaximumRetryAttempts for asynchronous invocations
 
 
 class LambdaContext:
@@ -120,14 +121,14 @@ class FunctionRuntime:
         raise KeyError(f"No function {name_or_arn} in template.yaml")
 
     def apply_environment(self) -> None:
-        """Functions share this process, so their variables must agree: refuse a conflict."""
-        merged: dict[str, str] = {}
+        """The variables every function agrees on, in this process's environment (the clients and SDK settings
+        the functions share read them); one on which they disagree is each function's own, set only while its
+        module starts (``_environment``)."""
+        values: dict[str, set[str]] = {}
         for function in self.functions.values():
             for key, value in function.environment.items():
-                if key in merged and merged[key] != value and key != "STATE_MACHINE_ARN":
-                    raise RuntimeError(f"Functions disagree on {key}: {merged[key]!r} vs {value!r}")
-                merged[key] = value
-        os.environ.update(merged)
+                values.setdefault(key, set()).add(value)
+        os.environ.update({key: next(iter(agreed)) for key, agreed in values.items() if len(agreed) == 1})
 
     def handler(self, function: LocalFunction) -> Callable[..., Any]:
         return getattr(self._module(function), function.handler.rpartition(".")[2])
@@ -186,8 +187,8 @@ class FunctionRuntime:
 @contextlib.contextmanager
 def _environment(variables: Mapping[str, str]) -> Iterator[None]:
     """``os.environ`` with a function's own variables while its module starts (under the runtime's lock).
-    Functions share this process and agree on every variable (apply_environment) but STATE_MACHINE_ARN and
-    those a configuration update changed, which only a module's start reads, so only they are swapped."""
+    Functions share this process and its environment (apply_environment): those on which they disagree, and
+    those a configuration update changed, are read only by a module's start, so only they are swapped."""
     saved = {name: os.environ.get(name) for name, value in variables.items() if os.environ.get(name) != value}
     os.environ.update({name: variables[name] for name in saved})
     try:

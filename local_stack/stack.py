@@ -1,36 +1,26 @@
-"""The local stack: an embedded moto server, template.yaml provisioned in it, and the API front."""
+"""The local stack: an embedded moto server, the application's template provisioned in it, and the API front."""
 
-import contextlib
 import json
 import logging
 import os
 import socket
 import threading
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from local_stack import moto_speed
+from local_stack import foreground, patches
+from local_stack.app import App
+from local_stack.delivery import start_local_delivery
+from local_stack.eventbridge import EventRouter
 from local_stack.front import ApiFront
-from local_stack.iam import enable as enable_iam
-from local_stack.iam.roles import create_data_access_role
-from local_stack.moto_patches import (
-    atomic_moto_dynamodb,
-    iterative_distributed_map,
-    json_lines_item_reader,
-    s3_listing_during_deletes,
-    s3_no_such_upload,
-    s3_tags_deleted_with_their_object,
-)
-from local_stack.provision import Stack, create_bucket, plan, provision
-from local_stack.runtime import install_moto_lambda
-from local_stack.template import http_api_routes
+from local_stack.moto_patches import DYNAMODB_LOCK
+from local_stack.patches import Patched
+from local_stack.provision import Stack, plan, provision, provision_rules
+from local_stack.retention import start_retention
 
 DEFAULT_ACCOUNT = "123456789012"  # moto's default account
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
-DEMO_BUCKETS = ("translate-jobs-demo-input", "translate-jobs-demo-output")
-DEMO_ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/TranslateDemoDataAccess"
 
 
 class PortInUseError(RuntimeError):
@@ -47,13 +37,15 @@ def configure_moto(url: str) -> None:
     urllib.request.urlopen(request, timeout=10).close()
 
 
-def stack_exists(region: str) -> bool:
-    """Has a `make run` already provisioned template.yaml in the emulator the SDK points at?"""
+def stack_exists(region: str, app: App) -> bool:
+    """Has a `make run` already provisioned the template in the emulator the SDK points at (its first function)?"""
     import boto3
+    from botocore.config import Config
 
-    lambda_ = boto3.client("lambda", region_name=region)
+    # One attempt, quickly: a stack that does not answer is reported, not waited for.
+    lambda_ = boto3.client("lambda", region_name=region, config=Config(retries={"total_max_attempts": 1}, connect_timeout=5))
     try:
-        lambda_.get_function(FunctionName=plan(DEFAULT_ACCOUNT, region).runtime.find("ApiFunction").name)
+        lambda_.get_function(FunctionName=next(iter(plan(DEFAULT_ACCOUNT, region, app=app).runtime.functions.values())).name)
     except lambda_.exceptions.ResourceNotFoundException:
         return False
     return True
@@ -86,6 +78,7 @@ def local_environment(endpoint: str | None, region: str) -> dict[str, str]:
 
 @dataclass
 class LocalStack:
+    app: App = field(default_factory=App)  # what it runs (python -m local_stack: local_stack.product's)
     host: str = "127.0.0.1"
     port: int = 3000
     emulator_port: int = 5000
@@ -97,11 +90,14 @@ class LocalStack:
     # An emulator that is already running (AWS_ENDPOINT_URL), used instead of the embedded one.
     external_emulator: str | None = None
     notice: str = ""  # what a user must know about this start (printed in the banner)
-    _undos: list[Callable[[], None]] = field(default_factory=list)  # the patches made to moto, in order
+    _patched: Patched = field(default_factory=Patched)  # every change made to moto and botocore (local_stack.patches)
     _mock: Any = None  # moto in-process (mock_aws): the handlers' calls, served without HTTP
     _delivery: Any = None  # local_stack.delivery: stream and queue events to their functions
     _eventbridge: Any = None  # local_stack.eventbridge: rules, schedules, Step Functions' events
     _retention: Any = None  # local_stack.retention: what moto may forget, swept periodically
+    # local_stack.persistence.LocalState: the embedded emulator's state, kept in a folder (None: in memory only)
+    state: Any = None
+    resumed: int = 0  # workflow executions started again after a restart
 
     @property
     def emulator_url(self) -> str:
@@ -113,20 +109,17 @@ class LocalStack:
 
     def start(self) -> "LocalStack":
         ensure_port_free(self.host, self.port, "API")
-        # Locally the demo account may stop its jobs with messages (template default: no account).
-        self.parameters.setdefault("StopRequestAccounts", DEFAULT_ACCOUNT)
-        # moto runs each Map lane as a thread of this one process: lanes add CPU, not throughput (make
-        # bench-scale, 1,000 documents: 43.5 documents per CPU-second at 4 lanes, 36.7 at 16, 32.4 at 100).
-        self.parameters.setdefault("MapMaxConcurrency", "4")
+        for patch in patches.PROCESS_HOOKS:
+            self._patched.make(patch)
         if self.external_emulator:
             self._use_external_emulator()
         else:
             self._start_embedded_emulator()
-        self._create_demo_buckets()
         assert self.stack is not None
-        self._front = ApiFront(
-            self.stack.runtime, http_api_routes(self.stack.template), DEFAULT_ACCOUNT, self.host, self.port, region=self.region
-        )
+        if self.app.prepare:
+            self.app.prepare(self.stack, self.region)
+        self._front = ApiFront(self.stack.runtime, self.stack.routes, DEFAULT_ACCOUNT, self.host, self.port, region=self.region,
+                               signing_names=self.app.signing_names, authorize=self.app.authorize)
         self._front.start()
         return self
 
@@ -145,27 +138,32 @@ class LocalStack:
         self._mock = mock_aws(config=MOTO_CONFIG)  # type: ignore[call-overload]  # (a plain dict, not its TypedDict)
         self._mock.start()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the functions' logs are the log
-        self._server = ThreadedMotoServer(ip_address=self.host, port=self.emulator_port, verbose=False)
-        self._server.start()
-        configure_moto(self.emulator_url)
         os.environ.update(environment)
+        if self.app.emulator_url_variable:  # links the functions hand out name the emulator, where callers fetch them
+            os.environ[self.app.emulator_url_variable] = self.emulator_url
         # moto's Step Functions calls Lambda (and S3, for the Map's ItemReader) in-process while mock_aws is
         # active, else through http://localhost:$MOTO_PORT (5000 unless told): the port it actually serves.
         os.environ["MOTO_PORT"] = str(self.emulator_port)
-        self._undos += patch_moto_before_provisioning()
-        self.stack = provision(DEFAULT_ACCOUNT, self.region, self.parameters)
+        patch_moto_before_provisioning(self._patched)
+        self.stack = provision(DEFAULT_ACCOUNT, self.region, self.parameters, self.app)
         self.stack.runtime.apply_environment()
-        self._undos += patch_moto_for(self.stack, DEFAULT_ACCOUNT, self.region)
-        from local_stack.delivery import start_local_delivery
-
-        self._delivery = start_local_delivery(self.stack, self.region)
-        from local_stack.eventbridge import start_local_eventbridge
-
-        self._eventbridge = start_local_eventbridge(self.stack, self.region)
-        from local_stack.moto_patches import DYNAMODB_LOCK
-        from local_stack.retention import WorkData, start_retention
-
-        _, self._retention = start_retention(DYNAMODB_LOCK, WorkData.of(self.stack))
+        patch_moto_for(self._patched, self.stack, DEFAULT_ACCOUNT, self.region)
+        if self.state:  # what the last run kept, over what was just provisioned (moto patched, as when it was recorded)
+            self.state.restore(template_id(self.app))
+            self._patched.make(patches.PERSISTENCE, self.state, [DYNAMODB_LOCK])  # every change recorded from now on
+        # Served once restored: a request answered before would be overwritten by the restore, its answer a lie.
+        self._server = ThreadedMotoServer(ip_address=self.host, port=self.emulator_port, verbose=False)
+        self._server.start()
+        configure_moto(self.emulator_url)
+        self._delivery = start_local_delivery(self.stack, self.region, cursors=self.state)
+        provision_rules(self.stack, self.region)  # those with Lambda targets: the router delivers to them
+        self._eventbridge = EventRouter(self.stack, self.region)
+        self._patched.make(patches.EVENT_ROUTER, self._eventbridge)
+        self._eventbridge.start()
+        steps = self.app.retention_steps(self.stack) if self.app.retention_steps else ()
+        _, self._retention = start_retention(DYNAMODB_LOCK, steps)
+        if self.state:
+            self.resumed = self.state.resume_executions()
 
     def _use_external_emulator(self) -> None:
         """Serve the API over an emulator that is already running.
@@ -183,31 +181,19 @@ class LocalStack:
                 "start it first, or unset AWS_ENDPOINT_URL to use the embedded emulator."
             ) from None
         os.environ.update(local_environment(url, self.region))
-        if stack_exists(self.region):
-            self.stack = plan(DEFAULT_ACCOUNT, self.region, self.parameters)
+        if self.app.emulator_url_variable:
+            os.environ[self.app.emulator_url_variable] = url
+        if stack_exists(self.region, self.app):
+            self.stack = plan(DEFAULT_ACCOUNT, self.region, self.parameters, self.app)
             self.notice = f"using the running emulator at {url} and the stack already provisioned in it"
         else:
-            self.stack = provision(DEFAULT_ACCOUNT, self.region, self.parameters)
+            self.stack = provision(DEFAULT_ACCOUNT, self.region, self.parameters, self.app)
             self.notice = (
                 f"using the running emulator at {url}, provisioned now. Its Lambda tasks run in its own process, "
                 "where this project's handlers are not loaded: Start, Describe and Stop work, but jobs will stay "
                 "SUBMITTED. To run jobs, point AWS_ENDPOINT_URL at another `make run`'s emulator, or unset it."
             )
         self.stack.runtime.apply_environment()
-
-    def _create_demo_buckets(self) -> None:
-        import boto3
-
-        s3 = boto3.client("s3", region_name=self.region)
-        for bucket in DEMO_BUCKETS:
-            with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
-                create_bucket(s3, bucket, self.region)
-        iam = boto3.client("iam", region_name=self.region)
-        with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
-            # The trust policy the README asks users to write: only the demo account's jobs may use it.
-            create_data_access_role(iam, DEMO_ROLE.rsplit("/", 1)[-1], service_account=DEFAULT_ACCOUNT,
-                                    job_account=DEFAULT_ACCOUNT, input_buckets=[DEMO_BUCKETS[0]],
-                                    output_buckets=[DEMO_BUCKETS[1]])
 
     def stop(self) -> None:
         if self._retention:
@@ -216,11 +202,6 @@ class LocalStack:
             self._delivery.stop()
         if self._eventbridge:
             self._eventbridge.stop()
-        if self._server:
-            # The embedded emulator keeps its state in this process's moto backends: reset them, so a
-            # stopped `make run` leaves nothing behind (as a moto_server process would) and the next provisions afresh.
-            reset = urllib.request.Request(f"{self.emulator_url}/moto-api/reset", method="POST")
-            urllib.request.urlopen(reset, timeout=30).close()
         # Each server notices a shutdown within its poll interval (moto's is 0.5 s): stop both at once.
         emulator = threading.Thread(target=self._server.stop) if self._server else None
         if emulator:
@@ -229,34 +210,59 @@ class LocalStack:
             self._front.stop()
         if emulator:
             emulator.join()
-        while self._undos:  # last made, first undone: a patch of a patched method restores the patched one
-            self._undos.pop()()
+        if self.state:
+            foreground.idle(timeout=5)  # requests already taken are answered (and recorded) first
+            self.state.close()  # saved; a change after this is refused, never lost
+        if self._server:
+            # The embedded emulator keeps its state in this process's moto backends: reset them, so a
+            # stopped `make run` leaves nothing behind (as a moto_server process would) and the next provisions afresh.
+            from moto.moto_api._internal.models import moto_api_backend
+
+            moto_api_backend.reset()
+        self._patched.undo()
         if self._mock:
             self._mock.stop()
             self._mock = None
 
 
-def patch_moto_before_provisioning() -> list[Callable[[], None]]:
-    """moto's Step Functions, patched before template.yaml's state machine is parsed: its JSON Lines ItemReader
-    (else moto refuses the definition) and its Distributed Map (else moto warns that it ignores the Map's
-    failure tolerance). Undo each, last first."""
-    return [json_lines_item_reader(), iterative_distributed_map()]
+def patch_moto_before_provisioning(patched: Patched) -> None:
+    """The process's hooks, and moto's Step Functions patched before the template's state machine is parsed:
+    its JSON Lines ItemReader (else moto refuses the definition), its Distributed Map (else moto warns that
+    it ignores the Map's failure tolerance), and a stopped execution ending ABORTED."""
+    for patch in (*patches.PROCESS_HOOKS, *patches.BEFORE_PROVISIONING):
+        if patch.name not in patched.names:
+            patched.make(patch)
 
 
-def patch_moto_for(stack: Stack, account_id: str, region: str) -> list[Callable[[], None]]:
+def patch_moto_for(patched: Patched, stack: Stack, account_id: str, region: str) -> None:
     """What every in-process stack runs with once provisioned (`make run`'s and the tests'): the template's
     functions as moto's Lambda, moto's fixes and speed-ups, and IAM enforced (each function calls AWS as its
-    own role, authorized by the emulator). Undo each, last first."""
-    undos = [install_moto_lambda(stack.runtime), atomic_moto_dynamodb(), s3_no_such_upload(), s3_listing_during_deletes(),
-             s3_tags_deleted_with_their_object(), moto_speed.install()]
-    return [*undos, enable_iam(stack.runtime, account_id, region, stack.state_machine_role_arn)[1]]
+    own role, authorized by the emulator)."""
+    patched.make(patches.FUNCTIONS_AS_LAMBDA, stack.runtime)
+    for patch in patches.WITH_THE_STACK:
+        patched.make(patch)
+    patched.make(patches.IAM, stack.runtime, account_id, region, stack.state_machine_role_arn)
 
 
-def invoke_function(function: str, event: Any, region: str = "us-east-1") -> Any:
-    """``sam local invoke`` without Docker: run one function on one event against a running stack."""
-    endpoint = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")
+def template_id(app: App) -> str:
+    """The application's template as it is now (a kept state saved under another gets the resources it adds)."""
+    import hashlib
+
+    return hashlib.sha256(app.template.read_bytes()).hexdigest()
+
+
+def invoke_function(function: str, event: Any, app: App, endpoint: str, region: str = "us-east-1") -> Any:
+    """``sam local invoke`` without Docker: run one function on one event against the stack running at ``endpoint``."""
     os.environ.update(local_environment(endpoint, region))
-    stack = plan(DEFAULT_ACCOUNT, region)
-    function_spec = stack.runtime.find(function)
-    os.environ.update(function_spec.environment)
+    try:
+        provisioned = stack_exists(region, app)
+    except Exception as error:  # noqa: BLE001 - whatever stops the emulator from answering, the user's fix is the same
+        raise EmulatorUnavailableError(
+            f"error: no local stack answers at {endpoint} ({type(error).__name__}); start one with `make run`, "
+            "or point EMULATOR_PORT (or AWS_ENDPOINT_URL) at the one running"
+        ) from None
+    if not provisioned:
+        raise EmulatorUnavailableError(f"error: the emulator at {endpoint} has no {app.stack_name} stack (is it a `make run`?)")
+    stack = plan(DEFAULT_ACCOUNT, region, app=app)
+    os.environ.update(stack.runtime.find(function).environment)
     return stack.runtime.invoke(function, event)

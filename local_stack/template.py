@@ -1,5 +1,9 @@
-"""template.yaml, read with its intrinsic functions resolved against locally created resources."""
+"""A SAM template read the way SAM deploys it: aws-sam-translator turns it into plain CloudFormation
+(the functions' roles and policies, event source mappings, rules, the HTTP API's routes), and a
+Resolver evaluates that CloudFormation's intrinsic functions against locally named resources."""
 
+import copy
+import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -10,14 +14,55 @@ from cfnlint.decode import decode_str
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = ROOT / "template.yaml"
+CODE_BUCKET = "local"  # code and definitions are "uploaded" as s3://local/<path in the project>
+_NO_VALUE = object()  # AWS::NoValue: the property or list entry is dropped
 
 
 @cache
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    """The template as written (SAM resources, Globals)."""
     template, matches = decode_str(path.read_text())
     if template is None:
         raise RuntimeError(f"Cannot parse {path}: {matches}")
     return _plain(template)
+
+
+def cloudformation(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    """The template as SAM deploys it: plain CloudFormation, a copy of its own for the caller."""
+    return json.loads(_transformed(path))  # type: ignore[no-any-return]
+
+
+@cache
+def _transformed(path: Path) -> str:
+    from samtranslator.translator.arn_generator import ArnGenerator
+    from samtranslator.translator.transform import transform
+
+    template = copy.deepcopy(load_template(path))
+    for properties in [*(resource.get("Properties", {}) for resource in template["Resources"].values()),
+                       template.get("Globals", {}).get("Function", {})]:
+        for key in ("CodeUri", "ContentUri", "DefinitionUri"):  # what `sam build` would upload, where it is here
+            if isinstance(properties.get(key), str) and "://" not in properties[key]:
+                properties[key] = f"s3://{CODE_BUCKET}/{properties[key]}"
+    # SAM asks boto3 for a region only to name the partition in ARNs it writes.
+    ArnGenerator.BOTO_SESSION_REGION_NAME = ArnGenerator.BOTO_SESSION_REGION_NAME or "us-east-1"
+    return json.dumps(transform(template, {}, _AwsManagedPolicies()))
+
+
+class _AwsManagedPolicies:
+    """SAM's loader of managed policy names (for Policies given by name), from the AWS managed policies
+    moto ships: read only if a template names one."""
+
+    def load(self) -> dict[str, str]:
+        return {name: arn for name, (arn, _) in aws_managed_policies().items()}
+
+
+@cache
+def aws_managed_policies() -> dict[str, tuple[str, dict[str, Any]]]:
+    """name -> (ARN, document) of every AWS managed policy moto knows."""
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    return {name: (f"arn:aws:iam::aws:policy{data['Path']}{name}", data["Document"])
+            for name, data in json.loads(aws_managed_policies_data).items()}
 
 
 def _plain(node: Any) -> Any:
@@ -37,7 +82,8 @@ def resources_of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str
 
 @dataclass
 class Resolver:
-    """Resolves Ref / Fn::GetAtt / Fn::Sub the way CloudFormation would, for this stack."""
+    """Resolves Ref, Fn::GetAtt, Fn::Sub, Fn::Join, Fn::Split, Fn::Select and Fn::If the way CloudFormation
+    would, for this stack."""
 
     template: dict[str, Any]
     account_id: str
@@ -73,27 +119,61 @@ class Resolver:
         except KeyError:
             raise KeyError(f"Fn::GetAtt {name}.{attribute} cannot be resolved yet") from None
 
+    def condition(self, name: str) -> bool:
+        return bool(self._condition(self.template.get("Conditions", {})[name]))
+
+    def condition_holds(self, resource: dict[str, Any]) -> bool:
+        """Is a resource with this (optional) Condition created?"""
+        return "Condition" not in resource or self.condition(resource["Condition"])
+
+    def _condition(self, node: Any) -> Any:
+        if isinstance(node, dict) and len(node) == 1:
+            (key, value), = node.items()
+            if key == "Fn::Equals":
+                left, right = (self._condition(v) for v in value)
+                return str(left) == str(right)
+            if key == "Fn::Not":
+                return not self._condition(value[0])
+            if key == "Fn::And":
+                return all(self._condition(v) for v in value)
+            if key == "Fn::Or":
+                return any(self._condition(v) for v in value)
+            if key == "Condition":
+                return self.condition(value)
+        return self.resolve(node)
+
     def resolve(self, node: Any) -> Any:
+        resolved = self._resolve(node)
+        return None if resolved is _NO_VALUE else resolved
+
+    def _resolve(self, node: Any) -> Any:
         if isinstance(node, list):
-            return [self.resolve(value) for value in node]
+            return [value for value in (self._resolve(v) for v in node) if value is not _NO_VALUE]
         if not isinstance(node, dict):
             return node
         if set(node) == {"Ref"}:
-            return self.ref(node["Ref"])
+            return _NO_VALUE if node["Ref"] == "AWS::NoValue" else self.ref(node["Ref"])
         if set(node) == {"Fn::GetAtt"}:
             target = node["Fn::GetAtt"]
             name, attribute = target.split(".", 1) if isinstance(target, str) else target
             return self.get_att(name, attribute)
+        if set(node) == {"Fn::If"}:
+            name, when_true, when_false = node["Fn::If"]
+            return self._resolve(when_true if self.condition(name) else when_false)
+        if set(node) == {"Fn::Select"}:
+            index, values = node["Fn::Select"]
+            return self._resolve(values)[int(self._resolve(index))]
         if set(node) == {"Fn::Split"}:
             delimiter, text = node["Fn::Split"]
-            return str(self.resolve(text)).split(delimiter)
+            return str(self._resolve(text)).split(delimiter)
         if set(node) == {"Fn::Join"}:
             delimiter, values = node["Fn::Join"]
-            return delimiter.join(str(value) for value in self.resolve(values))
+            return delimiter.join(str(value) for value in self._resolve(values))
         if set(node) == {"Fn::Sub"}:
             text, variables = (node["Fn::Sub"], {}) if isinstance(node["Fn::Sub"], str) else node["Fn::Sub"]
-            return self.substitute(text, {key: self.resolve(value) for key, value in variables.items()})
-        return {key: self.resolve(value) for key, value in node.items()}
+            return self.substitute(text, {key: self._resolve(value) for key, value in variables.items()})
+        resolved = {key: self._resolve(value) for key, value in node.items()}
+        return {key: value for key, value in resolved.items() if value is not _NO_VALUE}
 
     def substitute(self, text: str, variables: dict[str, Any] | None = None) -> str:
         variables = variables or {}
@@ -109,19 +189,12 @@ class Resolver:
         return re.sub(r"\$\{([^}!]+)\}", replace, text)
 
 
-def function_environment(template: dict[str, Any], logical_id: str, resolver: Resolver) -> dict[str, str]:
-    """Globals' variables overlaid with the function's own, resolved."""
-    global_env = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
-    own_env = template["Resources"][logical_id]["Properties"].get("Environment", {}).get("Variables", {})
-    return {key: str(resolver.resolve(value)) for key, value in {**global_env, **own_env}.items()}
-
-
 DEFAULT_ROUTE = "$default"
 
 
 @dataclass(frozen=True)
 class Route:
-    method: str
+    method: str  # or ANY
     path: str  # e.g. /jobs/{JobId}/stop, or $default: whatever no other route matches
     function: str  # logical id
 
@@ -132,19 +205,24 @@ class Route:
     def match(self, method: str, path: str) -> dict[str, str] | None:
         if self.path == DEFAULT_ROUTE:
             return {}
-        if method.upper() != self.method:
+        if self.method not in ("ANY", method.upper()):
             return None
         pattern = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path)) + "$"
         found = re.match(pattern, path)
         return found.groupdict() if found else None
 
 
-def http_api_routes(template: dict[str, Any]) -> list[Route]:
+def http_api_routes(api_body: dict[str, Any], resolver: Resolver, function_of: Any) -> list[Route]:
+    """The routes of an AWS::ApiGatewayV2::Api's OpenAPI body (as SAM writes it), each to the function its
+    Lambda proxy integration names (``function_of``: function ARN -> logical id); $default last."""
     routes = []
-    for name, resource in resources_of_type(template, "AWS::Serverless::Function").items():
-        for event in resource["Properties"].get("Events", {}).values():
-            if event["Type"] == "HttpApi":
-                props = event["Properties"]
-                # Without Path and Method, SAM makes the API's $default route.
-                routes.append(Route(props.get("Method", "ANY").upper(), props.get("Path", DEFAULT_ROUTE), name))
-    return sorted(routes, key=lambda route: route.path == DEFAULT_ROUTE)  # $default only when nothing else matches
+    for path, operations in api_body.get("paths", {}).items():
+        for method, operation in operations.items():
+            integration = operation.get("x-amazon-apigateway-integration") if isinstance(operation, dict) else None
+            if not integration:
+                continue
+            uri = str(resolver.resolve(integration["uri"]))  # ...:lambda:path/2015-03-31/functions/<function ARN>/invocations
+            function = function_of(uri.split("/functions/", 1)[1].rsplit("/invocations", 1)[0])
+            verb = "ANY" if method == "x-amazon-apigateway-any-method" else method.upper()
+            routes.append(Route(verb, path, function))
+    return sorted(routes, key=lambda route: route.path == DEFAULT_ROUTE)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from local_stack.console import ConsolePortInUseError, RunningConsole, start_console
 from local_stack.job_events import Repeating, job_event_bus
-from local_stack.stack import DEFAULT_ACCOUNT, DEMO_BUCKETS, DEMO_ROLE, LocalStack
+from local_stack.stack import DEFAULT_ACCOUNT, LocalStack
 from local_stack.terminal import Terminal, watch_jobs
 
 LOG = logging.getLogger(__name__)
@@ -27,9 +27,10 @@ class Views:
             self.console.stop()
 
 
-def start_views(local: LocalStack, out: Terminal, console_port: int) -> Views:
+def start_views(local: LocalStack, out: Terminal, console_port: int, start_defaults: dict[str, str] | None = None) -> Views:
     """The job lines on ``out`` and the console on ``console_port``, for a started stack. The console acts
-    as the tenant whose keys `make run` was given (AWS_ACCESS_KEY_ID, else the demo account's)."""
+    as the tenant whose keys `make run` was given (AWS_ACCESS_KEY_ID, else the demo account's); its Start form
+    is filled with ``start_defaults`` (input, output, role: the application's demo resources)."""
     assert local.stack is not None
     bus = job_event_bus(local.stack)
     try:
@@ -43,7 +44,7 @@ def start_views(local: LocalStack, out: Terminal, console_port: int) -> Views:
             api_url=local.api_url, emulator_url=local.emulator_url, bus=bus, host=local.host, port=console_port,
             region=local.region, access_key=os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
             secret_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"), default_account=DEFAULT_ACCOUNT,
-            defaults={"input": f"s3://{DEMO_BUCKETS[0]}/", "output": f"s3://{DEMO_BUCKETS[1]}/out/", "role": DEMO_ROLE},
+            defaults=start_defaults,
         )
     except ConsolePortInUseError as error:
         return Views(f"console: not started: {error}", watcher, None)

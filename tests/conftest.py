@@ -4,6 +4,8 @@ Fixtures live in the conftest.py of the folder that needs them (tests/unit, test
 helpers that tests share live in tests/support.
 """
 
+import itertools
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +14,28 @@ import pytest
 from tests.support import use_test_environment
 
 use_test_environment()
+_STATE_FOLDERS = itertools.count()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_state_folder(tmp_path_factory: Any) -> Iterator[None]:
+    """The same for stacks a module or session fixture starts (before any test's own folder is set)."""
+    saved = os.environ.get("LOCAL_STATE_DIR")
+    os.environ["LOCAL_STATE_DIR"] = str(tmp_path_factory.getbasetemp() / "local-state-shared")
+    yield
+    if saved is None:
+        os.environ.pop("LOCAL_STATE_DIR", None)
+    else:
+        os.environ["LOCAL_STATE_DIR"] = saved
+
+
+@pytest.fixture(autouse=True)
+def local_state_folder(tmp_path_factory: Any, monkeypatch: Any) -> Any:
+    """Each test's `make run` keeps its state in a folder of its own (never the checkout's .local-state,
+    which a developer's `make run` may hold): LOCAL_STATE_DIR, inherited by the subprocesses tests start."""
+    folder = tmp_path_factory.getbasetemp() / f"local-state-{next(_STATE_FOLDERS)}"
+    monkeypatch.setenv("LOCAL_STATE_DIR", str(folder))
+    return folder
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -21,3 +45,14 @@ def pytest_runtest_makereport(item: Any, call: Any) -> Iterator[None]:
     outcome = yield
     report = outcome.get_result()
     report.sections = [(name, text.encode("utf-8", "backslashreplace").decode()) for name, text in report.sections]
+
+
+@pytest.fixture(scope="session")
+def argos_models(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A folder of tiny Argos Translate packages (tests/support/argos.py), built once per session (a
+    fraction of a second): en -> fr and de -> en, so de -> fr goes through English."""
+    from tests.support.argos import build_packages
+
+    folder = tmp_path_factory.mktemp("argos-models")
+    build_packages(folder, [("en", "fr"), ("de", "en")])
+    return folder

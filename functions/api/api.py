@@ -83,20 +83,20 @@ def caller(deps: ApiDependencies, event: HttpRequest) -> Caller:
     return Caller.of_api(account_id, event.authorizer_user_arn)
 
 
-def body(event: HttpRequest) -> dict[str, Any]:
+def body(event: HttpRequest, operation: str | None = None) -> dict[str, Any]:
     # Decode base64 ourselves: a body that is not UTF-8 is the caller's error, not a 500.
     raw = event.body
     if event.is_base64_encoded:
         try:
-            return wire.decode_body(base64.b64decode(raw, validate=True))
+            return wire.decode_body(base64.b64decode(raw, validate=True), operation)
         except binascii.Error:
             raise errors.SerializationError("The request body is not valid base64.") from None
-    return wire.decode_body(raw.encode("utf-8", "surrogatepass"))
+    return wire.decode_body(raw.encode("utf-8", "surrogatepass"), operation)
 
 
 def aws_json(deps: ApiDependencies, event: HttpRequest) -> Response:
     operation = wire.operation_from_target(event.headers.get("x-amz-target"))
-    return wire.invoke(deps, operation, caller(deps, event), body(event))
+    return wire.invoke(deps, operation, caller(deps, event), body(event, operation))
 
 
 def start_job(deps: ApiDependencies, event: HttpRequest) -> Response:

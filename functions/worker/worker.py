@@ -14,7 +14,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from translate_jobs.core.config import Settings
 from translate_jobs.core.observability import logger, observed
-from translate_jobs.workflow import steps
+from translate_jobs.workflow import parallel_data as parallel_data_steps
+from translate_jobs.workflow import steps, translation
 from translate_jobs.workflow.dependencies import WorkflowDependencies
 
 # Once per execution environment; fails at cold start if the template left something out.
@@ -64,3 +65,36 @@ def finalize_job(
     _job_keys(event)
     failure = steps.caught_failure(event.get("Error"))
     return steps.finalize_job(dependencies or DEPENDENCIES, event["AccountId"], event["JobId"], failure=failure)
+
+
+@observed()
+def parallel_data(
+    event: dict[str, Any], context: LambdaContext, dependencies: WorkflowDependencies | None = None
+) -> dict[str, Any]:
+    """statemachine/parallel_data.asl.json's Task: a parallel data import, or a deletion."""
+    deps = dependencies or DEPENDENCIES
+    logger.thread_safe_append_keys(account_id=event.get("AccountId"), parallel_data=event.get("Name"))
+    assert deps.customizations is not None and deps.customization_files is not None, "CUSTOMIZATIONS_* must be set"
+    return parallel_data_steps.run(
+        deps.customizations, deps.customization_files, deps.work_s3, event["AccountId"], event["Name"], event["Version"],
+        event["Action"], error=event.get("Error"), max_bytes=deps.settings.quotas.max_parallel_data_bytes,
+    )
+
+
+@observed()
+def translate_request(
+    event: dict[str, Any], context: LambdaContext, dependencies: WorkflowDependencies | None = None
+) -> dict[str, Any]:
+    """TranslateFunction: a TranslateText or TranslateDocument request the API function checked (workflow/translation.py).
+    A refusal is answered (the API function raises it again); any other failure is raised, as Lambda reports it."""
+    deps = dependencies or DEPENDENCIES
+    logger.thread_safe_append_keys(account_id=event.get("AccountId"), operation=event.get("Operation"))
+    run = {"TranslateText": translation.translate_text, "TranslateDocument": translation.translate_document}[event["Operation"]]
+    try:
+        return run(deps, event["AccountId"], event["Request"])
+    except Exception as error:
+        refused = translation.refusal(error)
+        if refused is None:
+            raise
+        logger.info("Request refused", extra={"error": refused["Error"]["Type"]})
+        return refused

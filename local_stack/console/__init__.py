@@ -34,7 +34,7 @@ def tenant_account(access_key: str, default_account: str) -> str:
     from local_stack.authorizer import account_for, emulator_credentials
 
     issued = emulator_credentials(access_key)
-    return issued[1] if issued else account_for(access_key, default_account)
+    return issued.account_id if issued else account_for(access_key, default_account)
 
 
 def start_console(*, api_url: str, emulator_url: str, bus: str, host: str, port: int, region: str, access_key: str,

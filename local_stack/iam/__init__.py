@@ -1,8 +1,8 @@
 """IAM enforced locally: each function (and the state machine) calls AWS as its own role, and moto authorizes every call.
 
 policy.py evaluates policies; requests.py says what a request needs; enforcement.py hooks moto;
-credentials.py gives each function its role's session; sam.py expands a function's Policies;
-roles.py is the data-access role's trust policy.
+credentials.py gives each function its role's session; roles.py is the data-access role's trust
+policy. The roles and their policies are the ones SAM generates (local_stack.provision).
 """
 
 from collections.abc import Callable
@@ -14,22 +14,23 @@ from local_stack.iam.credentials import (
     install_function_credentials,
     install_state_machine_credentials,
 )
-from local_stack.iam.enforcement import Enforcement, install
+from local_stack.iam.enforcement import install
 
 if TYPE_CHECKING:
     from local_stack.runtime import FunctionRuntime
 
 
 def enable(runtime: "FunctionRuntime", account_id: str, region: str,
-           state_machine_role_arn: str | None = None) -> tuple[Enforcement, Callable[[], None]]:
+           state_machine_role_arn: str | None = None) -> Callable[[], None]:
     """Enforce IAM in this process's moto; run every function of ``runtime`` as its role, and the Step
-    Functions interpreter's calls as ``state_machine_role_arn``. Returns undo."""
-    enforcement, undo_enforcement = install()
+    Functions interpreter's calls as the executing state machine's role (``state_machine_role_arn`` where no
+    execution is known). Returns undo."""
+    _, undo_enforcement = install()
     undo_credentials = install_function_credentials()
     sessions = FunctionSessions(account_id, region)
     runtime.credentials = lambda function: sessions.credentials(function.role_arn, function.name)
     undo_state_machine = install_state_machine_credentials(
-        lambda: sessions.credentials(state_machine_role_arn, "state-machine", STATES_SERVICE)
+        lambda role: sessions.credentials(role or state_machine_role_arn, "state-machine", STATES_SERVICE)  # type: ignore[arg-type]
     ) if state_machine_role_arn else None
 
     def undo() -> None:
@@ -39,4 +40,4 @@ def enable(runtime: "FunctionRuntime", account_id: str, region: str,
         undo_credentials()
         undo_enforcement()
 
-    return enforcement, undo
+    return undo

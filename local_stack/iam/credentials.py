@@ -104,9 +104,75 @@ class FunctionSessions:
         )
 
 
-def install_state_machine_credentials(credentials: Callable[[], ReadOnlyCredentials]) -> Callable[[], None]:
+_execution_role: contextvars.ContextVar[str | None] = contextvars.ContextVar("execution_role", default=None)
+# moto's Step Functions modules that start threads: each runs an execution, its program, a Map iteration, a branch
+# or a task. Their threads are made to carry the execution's role from the thread that started them (Python's
+# threads start with an empty context), so every call of an execution knows its state machine's role. Only that:
+# the starter's other context (an invoking function's credentials, its fault plan) stays its own.
+_THREADING_MODULES = ("asl.component.program.program", "asl.component.state.exec.state_map.iteration.inline_iteration_component",
+                      "asl.component.state.exec.state_parallel.branch_worker",
+                      "asl.component.state.exec.state_task.service.state_task_service_callback")
+_THREAD_MODULES = ("backend.execution_worker", "asl.component.state.exec.execute_state")
+
+
+class _ContextThread(threading.Thread):
+    """A thread that runs with the execution role of the thread that made it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._role = _execution_role.get()
+
+    def run(self) -> None:
+        _execution_role.set(self._role)  # this thread's own (new, empty) context
+        super().run()
+
+
+class _ContextThreading:
+    def __getattr__(self, name: str) -> Any:
+        return _ContextThread if name == "Thread" else getattr(threading, name)
+
+
+def install_execution_roles() -> Callable[[], None]:
+    """Each execution's calls know its state machine's role (``_execution_role``): set in the execution's thread
+    as it begins, carried into every thread it starts. Returns undo."""
+    import importlib
+
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    replaced: list[tuple[Any, str, Any]] = []  # (module, attribute, original)
+    for name, attribute, replacement in [*((m, "threading", _ContextThreading()) for m in _THREADING_MODULES),
+                                         *((m, "Thread", _ContextThread) for m in _THREAD_MODULES)]:
+        module = importlib.import_module(f"moto.stepfunctions.parser.{name}")
+        replaced.append((module, attribute, getattr(module, attribute)))  # AttributeError if moto moved it: revisit
+        setattr(module, attribute, replacement)
+
+    def put_back() -> None:
+        for module, attribute, original in replaced:
+            setattr(module, attribute, original)
+
+    undo: list[Callable[[], None]] = [put_back]
+    # Set in the execution's own thread, as it begins (whenever and from wherever it was started: `make run`
+    # starts it once the request that started it is answered, local_stack.moto_speed).
+    logic = ExecutionWorker._execution_logic
+
+    def run_as_its_role(self: Any) -> None:
+        _execution_role.set(self._evaluation_details.aws_execution_details.role_arn)
+        logic(self)
+
+    ExecutionWorker._execution_logic = run_as_its_role  # type: ignore[method-assign]
+    undo.append(lambda: setattr(ExecutionWorker, "_execution_logic", logic))
+
+    def undo_all() -> None:
+        for step in reversed(undo):
+            step()
+
+    return undo_all
+
+
+def install_state_machine_credentials(credentials: Callable[[str | None], ReadOnlyCredentials]) -> Callable[[], None]:
     """Sign the calls moto's Step Functions interpreter makes (Lambda tasks, the Map's ItemReader) as the
-    state machine's role, as Step Functions does. It makes every client in ``boto_client_for`` with
+    state machine's role, as Step Functions does: ``credentials(role)`` gives the session of the executing state
+    machine's role (None where no execution is known). It makes every client in ``boto_client_for`` with
     placeholder keys through its module's ``boto3``; that name is replaced. Returns undo.
 
     moto makes a new client for every call (each Lambda task: ~500 per 5,000-document job), ~0.4 MB of
@@ -125,7 +191,7 @@ def install_state_machine_credentials(credentials: Callable[[], ReadOnlyCredenti
             return getattr(original, name)
 
         def client(self, *args: Any, **kwargs: Any) -> Any:
-            session = credentials()
+            session = credentials(_execution_role.get())
             config = kwargs.get("config")
             options = sorted(config._user_provided_options.items(), key=repr) if config is not None else None
             key = (args, repr(sorted((name, value) for name, value in kwargs.items() if name != "config")), repr(options))
@@ -138,8 +204,10 @@ def install_state_machine_credentials(credentials: Callable[[], ReadOnlyCredenti
             return made[1]
 
     boto_client.boto3 = StateMachineBoto3()  # type: ignore[assignment]
+    undo_roles = install_execution_roles()
 
     def undo() -> None:
+        undo_roles()
         boto_client.boto3 = original
 
     return undo

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from local_stack.iam.policy import ContextValue, Decision, Principal, Request, evaluate, names_principal_directly
+from local_stack.iam.policy import ContextValue, Decision, Principal, Request, allows_by_name, evaluate
 from local_stack.iam.requests import Call, Check, checks, session_tags
 
 log = logging.getLogger("local_stack.iam")
@@ -168,13 +168,14 @@ class Enforcement:
     def _authorize_trust(self, session: Session, request: Request, identity: Decision) -> None:
         """sts:AssumeRole (and SetSourceIdentity, TagSession): the role's trust policy must admit the caller."""
         trust = trust_policy(request.resource)
-        principal = session.principal()
-        decision = evaluate([trust], Request(request.action, request.resource, request.context, principal)) if trust else None
+        as_principal = Request(request.action, request.resource, request.context, session.principal())
+        decision = evaluate([trust], as_principal) if trust else None
         denied = Decision.DENY in (identity, decision)
         same_account = request.resource.split(":")[4:5] == [session.account]
-        # In one account a trust policy naming the caller itself is enough; naming only the account
-        # (or another account's role) needs the caller's own policy to allow it too.
-        identity_needed = not (same_account and trust and names_principal_directly(trust, principal))
+        # In one account a trust statement allowing the caller itself (for this action, under its
+        # conditions) is enough; one naming only the account (or another account's role) needs the
+        # caller's own policy to allow it too.
+        identity_needed = not (same_account and trust and allows_by_name(trust, as_principal))
         if denied or decision is not Decision.ALLOW or (identity_needed and identity is not Decision.ALLOW):
             raise AccessDeniedError(
                 f"User: {session.arn} is not authorized to perform: {request.action} on resource: {request.resource}"
@@ -255,6 +256,20 @@ def principal_policies(account: str, arn: str) -> list[dict[str, Any]]:
         for policy in holder.managed_policies.values():
             documents += [version.document for version in policy.versions if version.is_default]
     return [_parse(document) for document in documents]
+
+
+def caller_allowed(account: str, arn: str, action: str, resource: str = "*") -> bool:
+    """Whether the caller's own policies allow ``action`` on ``resource``: the account root always; an IAM user's
+    (and its groups'), a role's, or an assumed-role session's role's policies otherwise."""
+    if arn.endswith(":root"):
+        return True
+    session = re.fullmatch(r"arn:[\w-]+:sts::(\d{12}):assumed-role/([^/]+)/.+", arn)
+    if session:
+        from moto.iam.models import iam_backends
+
+        roles = [role for role in iam_backends[session.group(1)]["aws"].roles.values() if role.name == session.group(2)]
+        arn = roles[0].arn if roles else arn
+    return evaluate(principal_policies(account, arn), Request(action, resource)) is Decision.ALLOW
 
 
 def simulate_principal_policy(account: str, query: Mapping[str, Any]) -> dict[str, Any]:

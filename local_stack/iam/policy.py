@@ -164,19 +164,24 @@ def _aws_principal_matches(value: str, principal: Principal) -> bool:
     return value in (principal.arn, principal.role_arn)
 
 
-def names_principal_directly(policy: Mapping[str, Any], principal: Principal) -> bool:
-    """Does an Allow statement name this principal itself (not merely its account)?
+def allows_by_name(policy: Mapping[str, Any], request: Request) -> bool:
+    """Does an Allow statement that names the request's principal itself (not merely its account) allow
+    this request: its action, its resource and its conditions?
 
-    In one account, a resource policy that names the principal is enough on its own; one that
+    In one account, a resource policy that allows the principal by name is enough on its own; one that
     names only the account delegates the decision to the principal's identity policies.
     """
+    principal = request.principal
+    if principal is None:
+        return False
+    context = {key.lower(): value for key, value in request.context.items()}
     for statement in _statements(policy):
         element = statement.get("Principal")
         if statement.get("Effect") != "Allow" or not isinstance(element, Mapping):
             continue
-        if any(str(v) in (principal.arn, principal.role_arn) for v in _as_list(element.get("AWS"))):
-            return True
-        if principal.service and principal.service in _as_list(element.get("Service")):
+        named = any(str(v) in (principal.arn, principal.role_arn) for v in _as_list(element.get("AWS"))) or bool(
+            principal.service and principal.service in _as_list(element.get("Service")))
+        if named and _applies(statement, request, context):
             return True
     return False
 

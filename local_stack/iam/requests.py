@@ -120,6 +120,10 @@ def _s3(call: Call) -> list[Check] | None:
         if method == "DELETE":
             return [Check("s3:AbortMultipartUpload" if "uploadId" in query else "s3:DeleteObject", object_arn)]
         return None
+    if method == "POST" and "delete" in query:
+        # DeleteObjects: AWS checks s3:DeleteObject on each key of its XML body; here on every key of the bucket
+        # (stricter, never more lenient: a policy granting bucket/* passes both).
+        return [Check("s3:DeleteObject", f"{bucket_arn}/*")]
     if method in ("GET", "HEAD"):
         if "uploads" in query:
             return [Check("s3:ListBucketMultipartUploads", bucket_arn)]

@@ -1,6 +1,7 @@
 """One invocation of one built handler, as the Lambda Python runtime makes it.
 
-Run by tests/artifact with ``<runtime venv>/bin/python -I lambda_runner.py TASK_ROOT LAYER HANDLER EVENT``:
+Run by tests/artifact with ``<runtime venv>/bin/python -I lambda_runner.py TASK_ROOT LAYERS HANDLER EVENT``
+(LAYERS: each layer's python/ folder, joined with os.pathsep):
 ``-I`` keeps the dev venv, PYTHONPATH and the user site out, so the interpreter sees only the
 standard library and the runtime's SDK. The function's code and the layer go first on sys.path,
 in Lambda's order (/var/task, then /opt/python). Standard library only: nothing else is importable
@@ -39,8 +40,8 @@ class Context:
 def main() -> int:
     import os
 
-    task_root, layer, handler_spec, event_file = sys.argv[1:5]
-    sys.path[0:0] = [task_root, layer]
+    task_root, layers, handler_spec, event_file = sys.argv[1:5]
+    sys.path[0:0] = [task_root, *layers.split(os.pathsep)]  # each layer's python/, in Lambda's order
     module_name, function_name = handler_spec.rsplit(".", 1)
     event = json.loads(Path(event_file).read_text())
     context = Context(os.environ["AWS_LAMBDA_FUNCTION_NAME"], os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"],

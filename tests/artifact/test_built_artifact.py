@@ -11,6 +11,7 @@ is what ran), and test_compiled_extensions_do_not_load_here shows that they real
 so a handler that needed one would have failed here too. On an arm64 machine they load and run.
 """
 
+import contextlib
 import json
 import os
 import platform
@@ -46,6 +47,7 @@ JOB_ID = "0123456789abcdef0123456789abcdef"  # the job events/ name
 STALE_JOB_ID = "fedcba9876543210fedcba9876543210"
 # `make run` lets the demo account stop its jobs with messages; the handlers see the same environment.
 PARAMETERS = {"StopRequestAccounts": ACCOUNT}
+ENGINE_FUNCTION = "TranslateBatchFunction"  # the only function with EngineLayer
 TRACE_HEADER = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0"
 
 
@@ -53,9 +55,14 @@ TRACE_HEADER = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8
 class BuiltFunction:
     logical_id: str
     task_root: Path
-    layer: Path  # the directory Lambda mounts as /opt/python
+    layers: tuple[Path, ...]  # what Lambda unpacks into /opt, in order: each one's python/ is on sys.path
     handler: str
     architecture: str
+
+    @property
+    def layer(self) -> Path:
+        """SharedLayer's python/ (translate_jobs and its libraries), which every function has."""
+        return self.layers[0]
 
 
 @pytest.fixture(scope="module")
@@ -72,13 +79,15 @@ def functions(built_template: dict[str, Any]) -> list[BuiltFunction]:
     found = []
     for name, resource in resources_of_type(built_template, "AWS::Serverless::Function").items():
         props = resource["Properties"]
-        layer_refs = props.get("Layers", globals_.get("Layers", []))
-        assert [ref["Ref"] for ref in layer_refs] == ["SharedLayer"], f"{name}: expected the shared layer alone"
+        # SAM appends a function's Layers to the Globals' (SharedLayer first, as Lambda unpacks them).
+        refs = [ref["Ref"] for ref in [*globals_.get("Layers", []), *props.get("Layers", [])]]
+        expected = ["SharedLayer", "EngineLayer"] if name == ENGINE_FUNCTION else ["SharedLayer"]
+        assert refs == expected, f"{name}: layers {refs}"
         [architecture] = props.get("Architectures", globals_.get("Architectures", ["x86_64"]))
         found.append(BuiltFunction(
             logical_id=name,
             task_root=BUILD / props["CodeUri"],
-            layer=BUILD / layers["SharedLayer"]["Properties"]["ContentUri"] / "python",
+            layers=tuple(BUILD / layers[ref]["Properties"]["ContentUri"] / "python" for ref in refs),
             handler=props.get("Handler", globals_.get("Handler")),
             architecture=architecture,
         ))
@@ -112,20 +121,27 @@ def test_the_build_is_of_the_current_source(functions):
             assert (built / module).read_bytes() == (source / module).read_bytes(), f"{source / module}: rebuild"
 
 
-def test_every_function_and_the_layer_share_one_architecture(built_template, functions):
-    [layer] = resources_of_type(built_template, "AWS::Serverless::LayerVersion").values()
-    assert {function.architecture for function in functions} == set(layer["Properties"]["CompatibleArchitectures"])
+def test_every_function_and_layer_share_one_architecture(built_template, functions):
+    layers = list(resources_of_type(built_template, "AWS::Serverless::LayerVersion").values())
+    assert len(layers) == 2 and all(
+        {function.architecture for function in functions} == set(layer["Properties"]["CompatibleArchitectures"])
+        for layer in layers
+    )
 
 
 def test_every_compiled_extension_is_for_the_template_architecture(functions):
     architecture = functions[0].architecture  # the one of them all (test above)
     extensions = list(BUILD.rglob("*.so"))
     assert extensions, "expected wrapt's extension in the layer; if none is left, drop this test's fallback story"
-    for path in extensions:
+    libraries = [path for path in BUILD.rglob("*.so*") if ".libs" in path.parent.name]  # what auditwheel vendored
+    for path in extensions + libraries:
         header = path.read_bytes()[:20]
         assert header[:4] == b"\x7fELF", f"{path} is not an ELF file"
         machine = int.from_bytes(header[18:20], "little" if header[5] == 1 else "big")
         assert machine == E_MACHINE[architecture], f"{path.name}: e_machine {machine:#x}, expected {architecture}"
+    for path in extensions:  # Python's own extension modules are also named for their platform
+        if ".libs" in path.parent.name:
+            continue
         tags = (f".cpython-313-{TRIPLET[architecture]}-linux-gnu.so", ".abi3.so")
         assert path.name.endswith(tags), f"{path.name}: file name tags are not for {architecture}"
 
@@ -204,8 +220,12 @@ def seed(emulator: str, local_plan: Stack, monkeypatch: pytest.MonkeyPatch) -> A
     forget_table_connections()
 
 
-def invoke_built(function: BuiltFunction, event_file: str, runtime_python: Path, emulator: str, stack: Stack) -> Any:
-    """One invocation in a fresh interpreter that sees only the artifact and the runtime's SDK."""
+def invoke_built(
+    function: BuiltFunction, event_file: str, runtime_python: Path, emulator: str, stack: Stack,
+    layers: tuple[Path, ...] = (), environment: dict[str, str] | None = None,
+) -> Any:
+    """One invocation in a fresh interpreter that sees only the artifact and the runtime's SDK (``layers``:
+    other builds of the function's layers; ``environment``: variables over the template's)."""
     spec = stack.runtime.find(function.logical_id)
     env = {
         "PATH": "/usr/bin:/bin",
@@ -221,8 +241,10 @@ def invoke_built(function: BuiltFunction, event_file: str, runtime_python: Path,
         "_HANDLER": function.handler,
         "_X_AMZN_TRACE_ID": TRACE_HEADER,  # Tracing: Active; not sampled, so nothing is sent
         "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+        **(environment or {}),
     }
-    arguments = [str(function.task_root), str(function.layer), function.handler, str(ROOT / "events" / event_file)]
+    layers = os.pathsep.join(str(layer) for layer in layers or function.layers)
+    arguments = [str(function.task_root), layers, function.handler, str(ROOT / "events" / event_file)]
     run = subprocess.run(
         # -I: no dev venv, PYTHONPATH or user site; -B: no __pycache__ written into the artifact.
         [str(runtime_python), "-I", "-B", str(RUNNER), *arguments],
@@ -257,7 +279,7 @@ def test_every_handler_handles_a_fixture_event_from_the_artifact_alone(
             if file is None:
                 continue
             path = Path(file)
-            inside = [root for root in (function.task_root, function.layer, *roots) if path.is_relative_to(root)]
+            inside = [root for root in (function.task_root, *function.layers, *roots) if path.is_relative_to(root)]
             assert inside, f"{logical_id} imported {module} from {file}: not the artifact nor the runtime"
             assert not (path.is_relative_to(roots[0]) and "site-packages" in path.parts), f"{module} from {file}"
         assert Path(outcome["modules"]["botocore"]).is_relative_to(runtime_python.parent.parent), "botocore: the runtime's"
@@ -316,3 +338,77 @@ def test_every_handler_handles_a_fixture_event_from_the_artifact_alone(
     for module in extensions:
         package = module.split(".")[0]
         print(f"{module}: {'imported, fallback used' if package in imported else 'never imported'} on {HOST_ARCHITECTURE}")
+
+
+# ---------- the ctranslate2 engine, built (EngineLayer) ----------
+
+
+def test_the_engine_layer_ships_ctranslate2_and_sentencepiece_for_the_functions_platform(functions):
+    """What arm64 Lambda gets, checked here by its files (it cannot load on x86_64): the lock's two packages,
+    wheels for aarch64 on a glibc Lambda's python3.13 runtime has (Amazon Linux 2023: 2.34), nothing else."""
+    [engine] = [function for function in functions if function.logical_id == ENGINE_FUNCTION]
+    layer = engine.layers[1]
+    assert {path.name.split("-")[0].lower() for path in layer.glob("*.dist-info")} == {"ctranslate2", "sentencepiece"}
+    assert not any((layer / name).exists() for name in ("numpy", "yaml", "boto3"))  # only for building models
+    for wheel in layer.glob("*.dist-info/WHEEL"):
+        tags = [line.split(": ", 1)[1] for line in wheel.read_text().splitlines() if line.startswith("Tag: ")]
+        assert tags and all(tag.endswith(f"_{TRIPLET[engine.architecture]}") for tag in tags), (wheel, tags)
+        glibc = [tuple(map(int, tag.split("manylinux_")[1].split("_")[:2])) for tag in tags if "manylinux_" in tag]
+        assert glibc and min(glibc) <= (2, 34), (wheel, tags)
+    assert compiled_extensions(layer), "ctranslate2 and sentencepiece are compiled: their .so files are in the layer"
+
+
+@pytest.fixture(scope="module")
+def engine_layer_for_this_machine(tmp_path_factory: pytest.TempPathFactory, runtime_python: Path) -> Path:
+    """EngineLayer built by its own Makefile from the same requirements, for this machine's architecture (the
+    arm64 one cannot load here): the line between what runs here and what is checked by its files."""
+    if HOST_ARCHITECTURE == "arm64":
+        return Path()  # the built layer itself loads
+    out = tmp_path_factory.mktemp("engine-layer")
+    subprocess.run(
+        ["make", "-C", str(ROOT / "layers" / "engine"), "build-EngineLayer", f"ARTIFACTS_DIR={out}",
+         f"PLATFORM=manylinux_2_28_{TRIPLET[HOST_ARCHITECTURE]}", f"PYTHON={runtime_python}"],
+        check=True, capture_output=True, text=True, timeout=600,
+    )
+    return out / "python"
+
+
+def test_the_built_batch_function_translates_with_an_argos_package_as_lambda_would(
+    functions, runtime_python, emulator, local_plan, seed, argos_models, engine_layer_for_this_machine,
+):
+    """TranslateBatchFunction from the artifact (its code, SharedLayer as built, EngineLayer from the same lock
+    for this machine) loads a CTranslate2 model and translates with the runtime's SDK alone (no numpy, no
+    pyyaml): the output is CTranslate2's own. On arm64 the built EngineLayer itself is what runs."""
+    from tests.support.argos import Direct
+
+    [engine] = [function for function in functions if function.logical_id == ENGINE_FUNCTION]
+    layers = engine.layers if engine.architecture == HOST_ARCHITECTURE else (engine.layer, engine_layer_for_this_machine)
+    s3 = boto3.client("s3", region_name=REGION, endpoint_url=emulator)
+    for bucket in ("input-docs", "output-docs"):
+        with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+            s3.create_bucket(Bucket=bucket)
+    documents = {"in/engine/a.txt": "Hello, world!\n\nHow are you today?\n", "in/engine/b.txt": "The cat sat on the mat."}
+    for key, text in documents.items():
+        s3.put_object(Bucket="input-docs", Key=key, Body=text.encode())
+    job_id = seed("IN_PROGRESS", job_id="e" * 32)
+    event = tmp_event({"AccountId": ACCOUNT, "JobId": job_id, "Batch": 0, "Keys": sorted(documents)})
+    environment = {"TRANSLATION_ENGINE": "ctranslate2", "TRANSLATION_MODELS": str(argos_models), "ENGINE_THREADS": "1"}
+
+    outcome = invoke_built(engine, str(event), runtime_python, emulator, local_plan, layers=layers, environment=environment)
+
+    assert outcome["result"] == {"Translated": 2, "Failed": 0, "Skipped": False}
+    assert Path(outcome["modules"]["ctranslate2"]).is_relative_to(layers[1])
+    assert not {"numpy", "yaml"} & set(outcome["modules"])
+    direct = Direct(argos_models / "translate-en_fr")
+    for key, text in documents.items():
+        name = key.rsplit("/", 1)[1]
+        written = s3.get_object(Bucket="output-docs", Key=f"out/{ACCOUNT}-TranslateText-{job_id}/engine/fr.{name}")
+        assert written["Body"].read().decode() == direct.lines(text)
+
+
+def tmp_event(event: dict[str, Any]) -> Path:
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as out:
+        json.dump(event, out)
+    return Path(out.name)

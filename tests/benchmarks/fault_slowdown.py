@@ -15,6 +15,7 @@ os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
 import boto3  # noqa: E402
 
 from local_stack import faults  # noqa: E402
+from local_stack.product import TRANSLATE_JOBS  # noqa: E402
 from tests.support import stack as stack_support  # noqa: E402
 
 
@@ -26,7 +27,7 @@ def run_job(stack: object, documents: int, spec: str) -> tuple[float, str, int, 
     s3.create_bucket(Bucket="output-docs")
     for n in range(documents):
         s3.put_object(Bucket="input-docs", Key=f"docs/d{n:05d}.txt", Body=f"Document {n}.\n".encode())
-    plan = faults.FaultPlan.parse(spec) if spec else None
+    plan = faults.FaultPlan.parse(spec, TRANSLATE_JOBS.faults) if spec else None
     faults.activate(plan)
     started = time.perf_counter()
     job_id = stack_support.start_job(stack)

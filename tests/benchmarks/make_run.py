@@ -4,6 +4,7 @@ benchmarks that call it over HTTP as a user's client does (`make bench`, `make b
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -24,7 +25,10 @@ class MakeRun:
 
     def __init__(self, **environment: str) -> None:
         self.api_url, self.emulator_url = (f"http://127.0.0.1:{free_port()}" for _ in range(2))
-        env = {**USER_ENVIRONMENT, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", **environment}
+        # Its state in a folder of its own, as `make run` keeps it (never the checkout's, which a `make run` may hold).
+        self.state = tempfile.TemporaryDirectory(prefix="make-run-state-")
+        env = {**USER_ENVIRONMENT, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+               "LOCAL_STATE_DIR": self.state.name, **environment}
         env.pop("AWS_ENDPOINT_URL", None)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "local_stack", "run", "--port", self.api_url.rpartition(":")[2],
@@ -54,3 +58,5 @@ class MakeRun:
             self.process.kill()
             self.process.wait()
             raise
+        finally:
+            self.state.cleanup()

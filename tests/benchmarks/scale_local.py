@@ -52,7 +52,7 @@ class Stack:
         self.port, self.emulator_port = free_port(), free_port()
         self.log = tempfile.NamedTemporaryFile(prefix="scale-local-", suffix=".log", delete=False)  # noqa: SIM115
         env = {**os.environ, "POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_TRACE_DISABLED": "true",
-               "PARAMETER_OVERRIDES": " ".join(overrides)}
+               "PARAMETER_OVERRIDES": " ".join(overrides), "LOCAL_STATE_DIR": tempfile.mkdtemp(prefix="scale-local-state-")}
         command = [sys.executable, "-m", "local_stack", "run", "--port", str(self.port),
                    "--emulator-port", str(self.emulator_port)]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,

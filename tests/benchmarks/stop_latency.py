@@ -44,6 +44,7 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
 import boto3  # noqa: E402
 
+from local_stack.product import TRANSLATE_JOBS  # noqa: E402
 from local_stack.stack import DEFAULT_ACCOUNT, LocalStack  # noqa: E402
 
 REGION = "us-east-1"
@@ -84,7 +85,7 @@ def events_settled(sqs: Any) -> None:
     """Wait until the stack's events pipeline is idle: the local events queue (it receives every event on
     the bus) has not grown for a second. Jobs written straight to the table each make a state change
     event: the requests measured next should not share the stack with publishing those."""
-    from local_stack.delivery import LOCAL_EVENTS_QUEUE
+    from local_stack.product import LOCAL_EVENTS_QUEUE
 
     url = sqs.get_queue_url(QueueName=LOCAL_EVENTS_QUEUE)["QueueUrl"]
     deadline, last, since = time.monotonic() + 120, -1, time.monotonic()
@@ -271,7 +272,7 @@ def measure(count: int) -> tuple[dict[str, list[float]], dict[str, list[float]],
         run.close()
 
     restore_output = output.install()  # as `python -m local_stack run` does
-    stack = LocalStack(port=free_port(), emulator_port=free_port()).start()
+    stack = LocalStack(app=TRANSLATE_JOBS, port=free_port(), emulator_port=free_port()).start()
     try:
         assert stack.stack is not None
         results.update(measure_in_process(stack, count))
@@ -307,10 +308,9 @@ def measure_ministack_alone(ministack: MiniStack, count: int) -> dict[str, list[
 def stop_event(stack: LocalStack, job_id: str) -> dict[str, Any]:
     """The HTTP API's event for an AWS JSON Stop, as the front builds it."""
     from local_stack.front import build_event
-    from local_stack.template import http_api_routes
 
     assert stack.stack is not None
-    route = next(route for route in http_api_routes(stack.stack.template) if route.route_key == "POST /")
+    route = next(route for route in stack.stack.routes if route.route_key == "POST /")
     headers = {"content-type": "application/x-amz-json-1.1", "host": "127.0.0.1",
                "x-amz-target": "AWSShineFrontendService_20170701.StopTextTranslationJob"}
     return build_event(route, "POST", "/", "", headers, json.dumps({"JobId": job_id}).encode(), {}, DEFAULT_ACCOUNT, "127.0.0.1")
@@ -384,7 +384,7 @@ def measure_throughput(stack: LocalStack, translate: Any, documents: int = 1000)
     (the front, the functions, moto, the workflow) per translated document."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from local_stack.stack import DEMO_BUCKETS, DEMO_ROLE
+    from local_stack.product import DEMO_BUCKETS, DEMO_ROLE
 
     s3 = boto3.client("s3", region_name=REGION, endpoint_url=stack.emulator_url)
     prefix = f"throughput-{uuid.uuid4().hex[:8]}/"
@@ -412,7 +412,7 @@ def measure_throughput(stack: LocalStack, translate: Any, documents: int = 1000)
 
 def start_request(run: MakeRun) -> Callable[[], str]:
     """A Start of a one-document job on `make run` (the document uploaded once)."""
-    from local_stack.stack import DEMO_BUCKETS, DEMO_ROLE
+    from local_stack.product import DEMO_BUCKETS, DEMO_ROLE
 
     run.s3.put_object(Bucket=DEMO_BUCKETS[0], Key="start-bench/doc.txt", Body=b"Hello.\n")
 

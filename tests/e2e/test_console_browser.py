@@ -236,3 +236,32 @@ def test_a_job_started_from_the_form_is_watched_stopped_and_its_details_read(con
     assert "FailureEventException" not in printed and '{"level"' not in printed and "Traceback" not in printed
     logged = console.log_file.read_text()
     assert "FailureEventException" in logged and '"level":"INFO"' in logged
+
+
+def test_the_start_form_offers_the_accounts_terminologies_and_the_job_names_the_one_chosen(console: Console,
+                                                                                          browser: webdriver.Chrome) -> None:
+    # Given a terminology of the demo account, imported as any client does
+    translate = boto3.client("translate", endpoint_url=console.stack.api, region_name="us-east-1",
+                             aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                             aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+    name = f"brand-{uuid.uuid4().hex[:6]}"
+    translate.import_terminology(Name=name, MergeStrategy="OVERWRITE",
+                                 TerminologyData={"File": b"en,fr\nHello,Salut\n", "Format": "CSV"})
+    folder = f"terms-{uuid.uuid4().hex[:8]}/"
+    boto3.client("s3", endpoint_url=console.stack.emulator, region_name="us-east-1",
+                 aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"], aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+                 ).put_object(Bucket=INPUT, Key=folder + "a.txt", Body=b"Hello.")
+    # When a person opens the Start form
+    browser.get(console.url + "/#/start")
+    wait(browser, lambda d: d.find_elements(By.ID, "start-form"), "the Start form")
+    # Then the terminology is offered, and the job started with it names it
+    wait(browser, lambda d: [o for o in d.find_elements(By.CSS_SELECTOR, "#terminology-names option") if o.text == name],
+         "the terminology among the options")
+    Select(browser.find_element(By.ID, "terminology-names")).select_by_visible_text(name)
+    browser.find_element(By.ID, "input-uri").clear()
+    browser.find_element(By.ID, "input-uri").send_keys(f"s3://{INPUT}/{folder}")
+    browser.find_element(By.ID, "target-languages").send_keys("fr")
+    browser.find_element(By.ID, "start").click()
+    wait(browser, lambda d: re.search(r"#/jobs/[0-9a-f]{32}$", d.current_url), "the job's page")
+    job = translate.describe_text_translation_job(JobId=browser.current_url.rsplit("/", 1)[-1])["TextTranslationJobProperties"]
+    assert job["TerminologyNames"] == [name]

@@ -180,7 +180,7 @@ def test_ctrl_c_stops_cleanly_and_frees_the_ports(stack: RunningStack) -> None:
     os.kill(server, signal.SIGINT)
     assert stack.process.wait(timeout=30) == 0, stack.output()
     assert "Traceback" not in stack.stderr.read_text()
-    assert stack.stdout.read_text().rstrip().endswith("Stopped.")
+    assert stack.stdout.read_text().rstrip().splitlines()[-1].startswith("Stopped.")  # "Stopped. State saved in ..."
     with pytest.raises(ProcessLookupError):
         os.kill(server, 0)
     leftovers = subprocess.run(["pgrep", "-g", str(stack.process.pid)], capture_output=True, text=True).stdout.split()

@@ -68,6 +68,28 @@ def test_invoke_prints_the_functions_response(tmp_path: Path) -> None:
         described = invoke(http_event("GET", f"/jobs/{job_id}"))
         assert described["statusCode"] == 200, described
         assert json.loads(described["body"])["TextTranslationJobProperties"]["JobName"] == "invoked"
+        # `make invoke` finds the stack by EMULATOR_PORT (no AWS_ENDPOINT_URL in the user's shell)
+        (tmp_path / "describe.json").write_text(json.dumps(http_event("GET", f"/jobs/{job_id}")))
+        made = subprocess.run(["make", "invoke", f"EMULATOR_PORT={ports[1]}", f"EVENT={tmp_path / 'describe.json'}"],
+                              cwd=ROOT, env=make_env(env), capture_output=True, text=True, timeout=120)
+        assert made.returncode == 0, made.stderr
+        assert json.loads(made.stdout.splitlines()[-1])["statusCode"] == 200
     finally:
         server.terminate()
         assert server.wait(timeout=30) == 0
+
+
+def make_env(env: dict[str, str]) -> dict[str, str]:
+    return {key: value for key, value in env.items() if key not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+
+
+@pytest.mark.e2e  # `make invoke` as a subprocess
+def test_invoke_with_no_stack_answering_says_so_and_fails(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens there once closed
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "MOTO_"))}
+    made = subprocess.run(["make", "invoke", f"EMULATOR_PORT={port}"], cwd=ROOT, env=make_env(env),
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode != 0 and "{" not in made.stdout  # make echoes its command; no response is printed
+    assert f"error: no local stack answers at http://127.0.0.1:{port}" in made.stderr

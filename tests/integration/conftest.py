@@ -31,9 +31,10 @@ def buckets(stack: Stack) -> Stack:
 def faults() -> Iterator[Any]:
     """``faults("rate=0.05,seed=1")`` makes the functions' AWS calls fail as AWS does (local_stack.faults); "" stops."""
     from local_stack import faults as injector
+    from local_stack.product import TRANSLATE_JOBS
 
     def inject(spec: str) -> injector.FaultPlan | None:
-        plan = injector.FaultPlan.parse(spec) if spec else None
+        plan = injector.FaultPlan.parse(spec, TRANSLATE_JOBS.faults) if spec else None
         injector.activate(plan)
         return plan
 

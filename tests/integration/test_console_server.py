@@ -19,7 +19,8 @@ import pytest
 
 from local_stack.console import RunningConsole, server, start_console
 from local_stack.job_events import job_event_bus
-from local_stack.stack import DEFAULT_ACCOUNT, DEMO_BUCKETS, DEMO_ROLE
+from local_stack.product import DEMO_BUCKETS, DEMO_ROLE
+from local_stack.stack import DEFAULT_ACCOUNT
 from local_stack.terminal import Screen, watch_jobs
 from tests.support.front import free_port
 from tests.support.stack import running_local_stack

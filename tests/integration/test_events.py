@@ -9,10 +9,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from local_stack.iam.roles import create_data_access_role
-from local_stack.stack import DEMO_BUCKETS, DEMO_ROLE
-from local_stack.template import http_api_routes, load_template
-from tests.support.stack import REGION, put_job
+from local_stack.product import DEMO_BUCKETS, create_demo_resources
+from tests.support.stack import REGION, api_routes, put_job
 from tests.support.workflow import run_to_end
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "api"
@@ -46,7 +44,7 @@ def test_every_expectation_has_its_event_file():
 
 
 def test_the_events_cover_every_route_of_the_api_function():
-    routes = {route.route_key for route in http_api_routes(load_template()) if route.function == "ApiFunction"}
+    routes = {route.route_key for route in api_routes() if route.function == "ApiFunction"}
     covered = {json.loads((EVENTS / name).read_text())["routeKey"] for name in EVENT_FILES}
     assert routes <= covered
 
@@ -55,7 +53,7 @@ def test_the_events_cover_every_route_of_the_api_function():
 def test_the_event_is_an_http_api_v2_event_of_the_api_function(name):
     event = json.loads((EVENTS / name).read_text())
     assert event["version"] == "2.0"
-    routes = {route.route_key: route for route in http_api_routes(load_template())}
+    routes = {route.route_key: route for route in api_routes()}
     assert routes[event["routeKey"]].match(event["requestContext"]["http"]["method"], event["rawPath"]) is not None
     assert event["requestContext"]["authorizer"]["iam"]["accountId"] == "123456789012"
     assert event["requestContext"]["requestId"]
@@ -93,12 +91,8 @@ def test_the_start_event_translates_what_docs_local_stack_has_the_reader_upload_
     upload = page.index(f"aws s3 cp - {input_uri}hello.txt")
     assert upload < page.index("invoke FUNCTION=ApiFunction EVENT=events/api/start.json", upload)
     # Given make run's demo buckets and role, and the document the page uploads (or not)
+    create_demo_resources(stack, REGION)
     s3 = boto3.client("s3", region_name=REGION)
-    for bucket in DEMO_BUCKETS:
-        s3.create_bucket(Bucket=bucket)
-    create_data_access_role(boto3.client("iam", region_name=REGION), DEMO_ROLE.rsplit("/", 1)[-1],
-                            service_account="123456789012", job_account="123456789012",
-                            input_buckets=[DEMO_BUCKETS[0]], output_buckets=[DEMO_BUCKETS[1]])
     if uploaded:
         s3.put_object(Bucket=DEMO_BUCKETS[0], Key=input_uri.removeprefix(f"s3://{DEMO_BUCKETS[0]}/") + "hello.txt",
                       Body=b"Hello, world\n")

@@ -4,6 +4,7 @@ connection is never dropped without an answer, and no thread is held past the re
 The front runs over the `stack` fixture (moto in-process, the real ApiFunction).
 """
 
+import contextlib
 import http.client
 import json
 import socket
@@ -14,23 +15,17 @@ from typing import Any
 
 import pytest
 
-from local_stack import front as front_module
 from local_stack.front import MAX_PAYLOAD_BYTES, ApiFront, query_parameters
-from local_stack.template import http_api_routes
 from tests.support.front import aws_error, call, signed_headers
-from tests.support.stack import ACCOUNT, put_job, raw_item
+from tests.support.stack import ACCOUNT, put_job, raw_item, serving_api
 
 READ_TIMEOUT = 1.0
 
 
 @pytest.fixture
 def front(stack: Any) -> Iterator[ApiFront]:
-    served = ApiFront(stack.runtime, http_api_routes(stack.template), ACCOUNT, "127.0.0.1", 0, read_timeout=READ_TIMEOUT)
-    served.start()
-    try:
+    with serving_api(stack.runtime, stack.routes, read_timeout=READ_TIMEOUT) as served:
         yield served
-    finally:
-        served.stop()
 
 
 def connect(front: ApiFront, timeout: float = 10) -> socket.socket:
@@ -119,7 +114,7 @@ def test_a_chunked_body_is_read(front: ApiFront, stack: Any) -> None:
     job_id = put_job("IN_PROGRESS")
     body = json.dumps({"JobId": job_id}).encode()
     target = "AWSShineFrontendService_20170701.StopTextTranslationJob"
-    headers = {"content-type": "application/x-amz-json-1.1", "x-amz-target": target, "host": "x"}
+    headers = {"content-type": "application/x-amz-json-1.1", "x-amz-target": target, "host": front.url.split("//")[1]}
     signed = signed_headers("POST", front.url + "/", body, headers)
     head = "".join(f"{k}: {v}\r\n" for k, v in signed.items() if k.lower() != "content-length")
     chunked = b"%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n" % (5, body[:5], len(body) - 5, body[5:])
@@ -161,23 +156,106 @@ def test_a_request_with_15000_query_parameters_is_a_bounded_validation_error(fro
     assert len(body) < 4000
 
 
-def test_connections_beyond_the_limit_wait_instead_of_adding_threads(front: ApiFront, monkeypatch: Any) -> None:
-    # Given more idle connections than the front serves at once
-    idle = [connect(front) for _ in range(front_module.MAX_CONNECTIONS + 16)]
-    seen: list[int] = []
-    invoke = front.runtime.invoke
+def _trickle(sockets: list[socket.socket], stop: threading.Event, every: float) -> None:
+    """Slow clients: each sends one more header line every ``every`` seconds, never ending its headers."""
+    number = 0
+    while not stop.wait(every):
+        number += 1
+        for sock in sockets:
+            with contextlib.suppress(OSError):  # the front closed it
+                sock.sendall(b"X-Slow-%d: 1\r\n" % number)
 
-    def counting(name: str, event: Any) -> Any:
-        seen.append(sum(1 for thread in threading.enumerate() if "process_request_thread" in thread.name))
-        return invoke(name, event)
 
-    monkeypatch.setattr(front.runtime, "invoke", counting)
+@pytest.fixture
+def patient_front(stack: Any) -> Iterator[ApiFront]:
+    """A front whose requests may take 60 s to arrive (the slow clients below are not timed out meanwhile)."""
+    with serving_api(stack.runtime, stack.routes, read_timeout=60) as served:
+        yield served
+
+
+def test_slow_clients_hold_no_thread_a_signed_request_is_answered_meanwhile(patient_front: ApiFront) -> None:
+    # issue 26 item 9. Given 80 clients each sending a header line every half second (more than the old
+    # front's 64 connections, each of which it served with a thread waiting on its reads)
+    slow = [connect(patient_front) for _ in range(80)]
+    stop = threading.Event()
+    for sock in slow:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\n")
+    trickler = threading.Thread(target=_trickle, args=(slow, stop, 0.5), daemon=True)
+    trickler.start()
     try:
-        # When one more client calls, it is answered (once idle ones time out), and the front never
-        # ran more connection threads than its limit
-        status, headers, body = call(front.url, "GET", "/nowhere", timeout=30)
-        assert aws_error(status, headers, body) == "NotFoundException"
-        assert seen and max(seen) <= front_module.MAX_CONNECTIONS
+        # When a signed List comes, it is answered (the slow ones are still sending)
+        status, headers, body = call(patient_front.url, "GET", "/jobs", timeout=20)
+        assert status == 200, body
+        assert json.loads(body)["TextTranslationJobPropertiesList"] == []
     finally:
-        for sock in idle:
+        stop.set()
+        trickler.join()
+        for sock in slow:
             sock.close()
+
+
+def test_a_client_trickling_its_headers_is_closed_once_its_request_is_overdue(front: ApiFront) -> None:
+    # A header line every 0.2 s (each read well within the read timeout): the request as a whole is
+    # overdue after READ_TIMEOUT, and the connection is closed although the client is still sending
+    with connect(front, timeout=READ_TIMEOUT * 30) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\n")
+        stop = threading.Event()
+        trickler = threading.Thread(target=_trickle, args=([sock], stop, 0.2), daemon=True)
+        trickler.start()
+        try:
+            started = time.monotonic()
+            assert read_to_end(sock) == b""
+            assert time.monotonic() - started < READ_TIMEOUT * 20
+        finally:
+            stop.set()
+            trickler.join()
+
+
+# ---------- issue 26 item 11: one framing only ----------
+
+
+def _signed_list(front: ApiFront, body: bytes) -> dict[str, str]:
+    headers = {"content-type": "application/x-amz-json-1.1", "host": front.url.split("//")[1],
+               "x-amz-target": "AWSShineFrontendService_20170701.ListTextTranslationJobs"}
+    return signed_headers("POST", front.url + "/", body, headers)
+
+
+def _head(headers: dict[str, str]) -> bytes:
+    return "".join(f"{k}: {v}\r\n" for k, v in headers.items() if k.lower() != "content-length").encode()
+
+
+def test_content_length_with_transfer_encoding_is_refused_and_nothing_behind_it_is_read(front: ApiFront) -> None:
+    # Given a signed List with both Content-Length and chunked Transfer-Encoding, its chunked body followed
+    # by a complete signed Describe on the same connection (the request-smuggling shape)
+    smuggled_body = json.dumps({"JobId": put_job("IN_PROGRESS")}).encode()
+    describe = {"content-type": "application/x-amz-json-1.1", "host": front.url.split("//")[1],
+                "x-amz-target": "AWSShineFrontendService_20170701.DescribeTextTranslationJob"}
+    smuggled = (b"POST / HTTP/1.1\r\n" + _head(signed_headers("POST", front.url + "/", smuggled_body, describe))
+                + b"Content-Length: %d\r\n\r\n" % len(smuggled_body) + smuggled_body)
+    chunked = b"2\r\n{}\r\n0\r\n\r\n"
+    frame = (b"POST / HTTP/1.1\r\n" + _head(_signed_list(front, b"{}")) + b"Content-Length: %d\r\n" % len(chunked)
+             + b"Transfer-Encoding: chunked\r\n\r\n" + chunked + smuggled)
+    with connect(front) as sock:
+        sock.sendall(frame)
+        status, headers, body = read_answer(sock)
+        # Then one 400 answers it, the connection closes, and the request behind it is never answered
+        assert (status, aws_error(status, headers, body)) == (400, "BadRequestException")
+        assert headers["connection"] == "close"
+        assert read_to_end(sock) == b""
+
+
+@pytest.mark.parametrize("encoding", ["xchunked", "chunked, gzip", "gzip", "identity"])
+def test_a_transfer_encoding_other_than_chunked_is_a_400(front: ApiFront, encoding: str) -> None:
+    with connect(front) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\n" + _head(_signed_list(front, b"{}"))
+                     + f"Transfer-Encoding: {encoding}\r\n\r\n2\r\n{{}}\r\n0\r\n\r\n".encode())
+        status, headers, body = read_answer(sock)
+    assert (status, aws_error(status, headers, body)) == (400, "BadRequestException")
+
+
+def test_a_short_content_length_with_transfer_encoding_is_answered_at_once(front: ApiFront) -> None:
+    # "Content-Length: 2" + chunked + "{}": the old front waited its whole read timeout for a chunk size
+    with serving_api(front.runtime, front.routes, read_timeout=60) as patient, connect(patient, timeout=30) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}")
+        status, headers, body = read_answer(sock)
+    assert (status, aws_error(status, headers, body)) == (400, "BadRequestException")

@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 
-from local_stack.front import ApiFront
 from local_stack.template import Route
 from tests.support.front import call
-from tests.support.stack import http_event, put_job
+from tests.support.stack import http_event, put_job, serving_api
 from translate_jobs.core.observability import logger
 
 DESCRIBE = "DescribeTextTranslationJob"
@@ -154,14 +153,10 @@ def test_worker_and_api_invocations_log_under_their_own_function(
 
 def test_a_handler_error_is_logged_and_answered_as_api_gateway_does(stack: Any, caplog: Any) -> None:
     # Given a route whose function raises (FinalizeJobFunction, given an event without its keys)
-    served = ApiFront(stack.runtime, [Route("POST", "/", "FinalizeJobFunction")], "123456789012", "127.0.0.1", 0)
-    served.start()
-    try:
-        # When it is called through the front
-        with caplog.at_level(logging.ERROR, logger="local_stack.runtime"):
-            status, headers, body = call(served.url, "POST", "/", b"{}")
-    finally:
-        served.stop()
+    # When it is called through the front
+    with serving_api(stack.runtime, [Route("POST", "/", "FinalizeJobFunction")]) as served, \
+            caplog.at_level(logging.ERROR, logger="local_stack.runtime"):
+        status, headers, body = call(served.url, "POST", "/", b"{}")
     # Then the caller gets API Gateway's 500, and the error's payload is in the log, not swallowed
     assert (status, headers["x-amzn-errortype"], json.loads(body)["message"]) == (
         500, "InternalServerException", "Internal Server Error"

@@ -1,14 +1,18 @@
 """Fuzzing the local front as an attacker would (issue 12): seeded, bounded, and fast enough for CI.
 
-Hostile requests (3,000 in `make test`; 10,000 in `make test-long`, or FUZZ_REQUESTS of them, e.g.
-FUZZ_REQUESTS=100000; FUZZ_SEED to replay another sequence) go to a real front on a free port over the
-`stack` fixture (moto in-process, the real ApiFunction), from several client threads:
+Hostile requests (3,000 in `make test`, all its 2-minute budget leaves: 10,000 cost ~27 CPU-seconds;
+10,000 in `make test-long`, or FUZZ_REQUESTS of them, e.g. FUZZ_REQUESTS=100000; FUZZ_SEED to replay another
+sequence) go to a real front on a free port over the `stack` fixture (moto in-process, the real
+ApiFunction), from several client threads:
 
 - members built from botocore's own Translate model, each member hostile by its shape (lengths,
   patterns, types, NaN and out-of-range numbers, lone surrogates, nesting, unknown and empty names);
-- raw HTTP framing (broken request lines, Content-Length, chunked bodies, header floods);
+- raw HTTP framing (broken request lines, Content-Length, chunked bodies, header floods, request
+  smuggling with Content-Length and Transfer-Encoding, unknown transfer codings), some trickled a few
+  bytes at a time as a slow client sends them;
 - odd methods and paths, query strings;
-- forged and tampered NextTokens, and forged signatures.
+- forged and tampered NextTokens, forged signatures, and signatures made to cover another body
+  (x-amz-content-sha256) or another host.
 
 Asserted: no 5xx, no connection dropped or left hanging, every 4xx AWS-shaped (JSON with
 ``message`` and ``__type``, the same code in ``x-amzn-ErrorType``), and no job changed (the table is
@@ -17,6 +21,7 @@ owns none of the seeded jobs, so a Stop that reached another tenant's job would 
 """
 
 import base64
+import hashlib
 import http.client
 import json
 import logging
@@ -36,9 +41,8 @@ import botocore.session
 import pytest
 
 from local_stack.front import ApiFront
-from local_stack.template import http_api_routes
 from tests.support.front import signed_headers
-from tests.support.stack import ACCOUNT, REGION, put_job
+from tests.support.stack import ACCOUNT, REGION, put_job, serving_api
 
 LONG_RUN = int(os.environ.get("FUZZ_REQUESTS", "10000"))  # the `long` run's requests (the first 3,000 are make test's)
 SEED = int(os.environ.get("FUZZ_SEED", "20261129"))
@@ -46,7 +50,7 @@ CLIENTS = 6
 BATCH = 1000
 FUZZER = "999999999999"  # the tenant every correctly signed request is made as
 TARGET_PREFIX = "AWSShineFrontendService_20170701."
-OPERATIONS = ["StartTextTranslationJob", "DescribeTextTranslationJob", "ListTextTranslationJobs", "StopTextTranslationJob"]
+OPERATIONS = sorted(botocore.session.get_session().get_service_model("translate").operation_names)  # all 19 of the model
 SURROGATES = ["\ud800", "\udfff", "a\udc80b", "\ud83d"]
 STRINGS = [
     "",
@@ -260,14 +264,30 @@ FRAMES = [
     b"GET / HTTP/1.1\r\nNo colon here\r\n\r\n",
     b"GET \xff\xfe HTTP/1.1\r\n\r\n",
     b"POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\n\xff\x00\x01",
+    # request smuggling: one framing only (issue 26 item 11)
+    b"POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET / HTTP/1.1\r\n\r\n",
+    b"POST / HTTP/1.1\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}",
+    b"POST / HTTP/1.1\r\nTransfer-Encoding: xchunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n",
+    b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    b"POST / HTTP/1.1\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n",
+    b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    b"POST / HTTP/1.1\r\nContent-Length: 2\r\n Content-Length: 9\r\n\r\n{}",
+    b"GET / HTTP/1.1\nHost: x\n\n",
+    b"POST / HTTP/1.1\r\nHost: x\r\nContent-Len",  # ends in the middle of its headers
 ]
 
 
-def raw_exchange(address: tuple[str, int], frame: bytes, outcome: Outcome) -> None:
-    """One frame on a fresh connection: an answer must come back, then the connection may close."""
+def raw_exchange(address: tuple[str, int], frame: bytes, outcome: Outcome, pieces: int = 1) -> None:
+    """One frame on a fresh connection (sent in ``pieces``, as a slow client does): an answer must come back,
+    then the connection may close."""
     with socket.create_connection(address, timeout=20) as sock:
         try:
-            sock.sendall(frame)
+            step = -(-len(frame) // pieces)
+            for start in range(0, len(frame), step):
+                sock.sendall(frame[start:start + step])
+                if pieces > 1:
+                    time.sleep(0.02)
             sock.shutdown(socket.SHUT_WR)  # nothing more will come: the front must answer what it has
             response = http.client.HTTPResponse(sock)
             response.begin()
@@ -361,11 +381,21 @@ def signing(rng: random.Random) -> dict[str, Any]:
 def build_exchange(
     rng: random.Random, model: Any, front: ApiFront, job_ids: list[str], real_token: str
 ) -> Callable[[Client], None]:
-    address = front.server.server_address[:2]
+    address = (str(front.server.server_address[0]), int(front.server.server_address[1]))
     roll = rng.random()
     if roll < 0.12:
         frame = rng.choice(FRAMES)
-        return lambda client: raw_exchange((str(address[0]), int(address[1])), frame, client.outcome)
+        return lambda client: raw_exchange(address, frame, client.outcome)
+    if roll < 0.13:  # a slow client: a whole signed request, trickled a few bytes at a time
+        body = json.dumps({"MaxResults": 1}).encode()
+        headers = {"content-type": "application/x-amz-json-1.1", "host": front.url.split("//")[1],
+                   "x-amz-target": TARGET_PREFIX + "ListTextTranslationJobs"}
+        signed = signed_headers("POST", front.url + "/", body, headers, access_key=FUZZER)
+        frame = b"POST / HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in signed.items()).encode()
+        frame += b"content-length: %d\r\nconnection: close\r\n\r\n" % len(body) + body
+        return lambda client: raw_exchange(address, frame, client.outcome, pieces=rng.choice([3, 8]))
+    if roll < 0.15:  # a signature made to cover something else (issue 26 item 10): always a 403
+        return tampered_exchange(rng, front, job_ids)
     if roll < 0.62:
         method, (path, headers, body) = "POST", model_request(model, rng)
     elif roll < 0.82:
@@ -388,6 +418,23 @@ def build_exchange(
     return lambda client: client.send(method, path, signed, body)
 
 
+def tampered_exchange(rng: random.Random, front: ApiFront, job_ids: list[str]) -> Callable[[Client], None]:
+    """A Stop signed for one body (or its x-amz-content-sha256 declared UNSIGNED-PAYLOAD) and sent with another
+    job's, or signed for Amazon Translate's own host: refused, and no job changes."""
+    signed_body = json.dumps({"JobId": rng.choice(job_ids)}).encode()
+    sent_body = json.dumps({"JobId": rng.choice(job_ids)}).encode() + b" "
+    headers = {"content-type": "application/x-amz-json-1.1", "x-amz-target": TARGET_PREFIX + "StopTextTranslationJob"}
+    kind = rng.choice(["unsigned-payload", "declared-hash", "another-host"])
+    if kind == "another-host":
+        headers["host"] = "translate.us-east-1.amazonaws.com"
+        sent_body = signed_body
+    else:
+        declared = hashlib.sha256(signed_body).hexdigest()
+        headers["X-Amz-Content-SHA256"] = "UNSIGNED-PAYLOAD" if kind == "unsigned-payload" else declared
+    signed = signed_headers("POST", front.url + "/", signed_body, headers, access_key=rng.choice([FUZZER, "testing"]))
+    return lambda client: client.send("POST", "/", signed, sent_body)
+
+
 def table_snapshot(table_name: str) -> list[dict[str, Any]]:
     items = boto3.client("dynamodb", region_name=REGION).scan(TableName=table_name, ConsistentRead=True)["Items"]
     return sorted(items, key=lambda item: (item["AccountId"]["S"], item["JobId"]["S"]))
@@ -395,12 +442,8 @@ def table_snapshot(table_name: str) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def front(stack: Any) -> Iterator[ApiFront]:
-    served = ApiFront(stack.runtime, http_api_routes(stack.template), ACCOUNT, "127.0.0.1", 0, read_timeout=10)
-    served.start()
-    try:
+    with serving_api(stack.runtime, stack.routes, read_timeout=10) as served:
         yield served
-    finally:
-        served.stop()
 
 
 @pytest.mark.timeout(max(300, LONG_RUN // 50))

@@ -15,9 +15,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from local_stack.iam.roles import data_access_trust_policy
+from local_stack.product import DEMO_ROLE
 from local_stack.provision import Stack
 from local_stack.runtime import FunctionError
-from local_stack.stack import DEMO_ROLE
 from tests.support import stack as test_stack
 from tests.support.stack import ACCOUNT, REGION, http_event, put_job, raw_item, start_job, wait_for_execution
 
@@ -25,21 +25,23 @@ JOBS_TABLE_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/translate-jobs-Jobs
 
 
 def without_action(stack: Stack, function: str, action: str, resource_part: str = "") -> None:
-    """Put the function's role policies back without ``action`` (on resources containing ``resource_part``)."""
-    spec = stack.runtime.find(function)
+    """Put the function's role policies (as SAM generated them) back without ``action`` (on resources
+    containing ``resource_part``)."""
+    role = stack.runtime.find(function).role_arn.rsplit("/", 1)[-1]
     iam = boto3.client("iam", region_name=REGION)
     removed = 0
-    for number, document in enumerate(spec.policies):
+    for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+        document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
         statements = []
         for statement in document["Statement"]:
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             resources = json.dumps(statement.get("Resource"))
-            if action in actions and resource_part in resources:
+            if action in actions and resource_part in resources and statement["Effect"] == "Allow":
                 removed += 1
                 actions = [a for a in actions if a != action]
             if actions:
                 statements.append({**statement, "Action": actions})
-        iam.put_role_policy(RoleName=spec.role_arn.rsplit("/", 1)[-1], PolicyName=f"Policy{number}",
+        iam.put_role_policy(RoleName=role, PolicyName=name,
                             PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}))
     assert removed, f"{function}'s policies in template.yaml do not grant {action}"
 
@@ -229,10 +231,35 @@ def test_only_the_workers_may_assume_a_data_access_role_not_any_principal_of_the
 
 
 def test_only_the_functions_that_assume_data_access_roles_have_the_workers_role_path(stack):
+    iam = boto3.client("iam", region_name=REGION)
+
+    def policies(role_arn: str) -> list[str]:
+        role = role_arn.rsplit("/", 1)[1]
+        return [json.dumps(iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"])
+                for name in iam.list_role_policies(RoleName=role)["PolicyNames"]]
+
     assuming = {name for name, function in stack.runtime.functions.items()
-                if any("sts:AssumeRole" in json.dumps(policy) for policy in function.policies)}
+                if any("sts:AssumeRole" in policy for policy in policies(function.role_arn))}
     in_path = {name for name, function in stack.runtime.functions.items() if "/translate-jobs/data-access/" in function.role_arn}
     assert assuming == in_path == {"PlanBatchesFunction", "TranslateBatchFunction", "FinalizeJobFunction"}
+
+
+def test_a_trust_statement_naming_a_worker_for_another_action_does_not_let_it_skip_its_own_policy(stack):
+    # issue 26 item 13. Given a role whose trust lets the account's principals assume it (if their own
+    # policies allow) and names the worker's role only for sts:TagSession, under a condition
+    worker = f"arn:aws:iam::{ACCOUNT}:role/translate-jobs-PlanBatchesFunctionRole"
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"},
+        {"Effect": "Allow", "Principal": {"AWS": worker}, "Action": "sts:TagSession",
+         "Condition": {"StringEquals": {"aws:RequestTag/Team": "blue"}}},
+    ]}
+    iam = boto3.client("iam", region_name=REGION)
+    role = iam.create_role(RoleName="NamesTheWorkerForTags", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    # When the worker, whose own policy allows no such AssumeRole (no SourceIdentity, no job tags), assumes it
+    sts = as_function(stack, "PlanBatchesFunction", "sts")
+    # Then it is refused: naming it for TagSession is not naming it for AssumeRole
+    with pytest.raises(ClientError, match="not authorized to perform: sts:AssumeRole"):
+        sts.assume_role(RoleArn=role, RoleSessionName="session")
 
 
 def test_a_source_identity_cannot_change_down_a_chain_of_roles(stack):

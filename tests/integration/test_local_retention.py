@@ -8,8 +8,9 @@ import pytest
 from botocore.config import Config
 
 from local_stack.moto_patches import DYNAMODB_LOCK
+from local_stack.product import FINISHED, work_data_sweeps
 from local_stack.provision import Stack
-from local_stack.retention import FINISHED, Sweep, WorkData, retention_seconds
+from local_stack.retention import Sweep, retention_seconds
 from tests.support.stack import ACCOUNT, REGION, counted_batches, execution_arn, put_job, raw_item, start_job, wait_for_execution
 
 RETENTION = 600.0
@@ -116,7 +117,7 @@ def test_a_finished_jobs_markers_and_work_files_are_kept_for_the_retention_then_
     assert any(key.startswith("manifests/") for key in finished) and any(key.startswith("results/") for key in finished)
     assert any(key.startswith("map-results/") for key in files)
     assert counted_batches(buckets, ACCOUNT, job_id) and outputs
-    sweep = Sweep(retention=RETENTION, dynamodb_lock=DYNAMODB_LOCK, work=WorkData.of(buckets))
+    sweep = Sweep(retention=RETENTION, dynamodb_lock=DYNAMODB_LOCK, steps=work_data_sweeps(buckets))
 
     # When a sweep runs within the retention, everything is kept
     sweep(now=ended + RETENTION / 2)

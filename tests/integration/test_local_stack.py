@@ -12,11 +12,12 @@ import pytest
 
 from local_stack.__main__ import parameter_overrides
 from local_stack.front import ApiFront, build_event
+from local_stack.product import TRANSLATE_JOBS
 from local_stack.provision import Stack, plan
 from local_stack.runtime import EXPECTED_INVOKE_PARAMETERS, FunctionRuntime, install_moto_lambda
-from local_stack.template import Route, function_environment, http_api_routes, load_template, resources_of_type
+from local_stack.template import Route, load_template, resources_of_type
 from tests.support.front import call
-from tests.support.stack import ACCOUNT, REGION, http_event
+from tests.support.stack import ACCOUNT, REGION, api_routes, http_event, serving_api
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = load_template()
@@ -82,10 +83,12 @@ def test_every_function_exists_with_its_resolved_environment(stack: Stack) -> No
     lambda_ = boto3.client("lambda", region_name=REGION)
     declared = resources_of_type(TEMPLATE, "AWS::Serverless::Function")
     assert set(declared) == set(stack.runtime.functions)
-    for logical_id in declared:
+    shared = set(TEMPLATE["Globals"]["Function"]["Environment"]["Variables"])
+    for logical_id, resource in declared.items():
         configuration = lambda_.get_function(FunctionName=f"translate-jobs-{logical_id}")["Configuration"]
         environment = configuration["Environment"]["Variables"]
-        assert environment == function_environment(TEMPLATE, logical_id, stack.resolver)
+        # the Globals' variables and its own, as SAM merges them
+        assert set(environment) == shared | set(resource["Properties"].get("Environment", {}).get("Variables", {}))
         assert not any("${" in value or value.startswith("{") for value in environment.values()), environment
         assert environment["JOBS_TABLE_NAME"] == stack.table_name
         assert environment["WORK_BUCKET"] == stack.work_bucket
@@ -93,11 +96,28 @@ def test_every_function_exists_with_its_resolved_environment(stack: Stack) -> No
     assert api["STATE_MACHINE_ARN"] == stack.state_machine_arn
 
 
+def test_function_roles_are_the_ones_sam_generates(stack: Stack) -> None:
+    iam = boto3.client("iam", region_name=REGION)
+    # each function's role: trusting Lambda, with SAM's inline policies (its policy templates and statements)
+    # and the managed policies SAM attaches (put inline: moto holds no AWS managed policy)
+    api = iam.get_role(RoleName="translate-jobs-ApiFunctionRole")["Role"]
+    assert api["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": ["lambda.amazonaws.com"]}
+    assert set(iam.list_role_policies(RoleName="translate-jobs-ApiFunctionRole")["PolicyNames"]) >= {
+        "ApiFunctionRolePolicy0", "AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess"}
+    secret = iam.get_role_policy(RoleName="translate-jobs-ApiFunctionRole", PolicyName="ApiFunctionRolePolicy0")
+    assert secret["PolicyDocument"]["Statement"][0]["Action"] == ["secretsmanager:GetSecretValue"]
+    # the stream consumer's: the broad managed policy SAM attaches, and the template's own Deny that narrows it
+    events = set(iam.list_role_policies(RoleName="translate-jobs-JobEventsFunctionRole")["PolicyNames"])
+    assert {"AWSLambdaDynamoDBExecutionRole", "only-the-jobs-table-stream"} <= events
+    assert stack.runtime.find("JobEventsFunction").role_arn == f"arn:aws:iam::{ACCOUNT}:role/translate-jobs-JobEventsFunctionRole"
+
+
 def test_parameter_overrides_reach_the_functions_environment() -> None:
-    assert plan(ACCOUNT, REGION).runtime.find("TranslateBatchFunction").environment["BATCH_SIZE"] == "10"
-    overridden = plan(ACCOUNT, REGION, parameter_overrides(["BatchSize=1"]))
+    # 0: the engine's own batch size
+    assert plan(ACCOUNT, REGION, app=TRANSLATE_JOBS).runtime.find("TranslateBatchFunction").environment["BATCH_SIZE"] == "0"
+    overridden = plan(ACCOUNT, REGION, parameter_overrides(["BatchSize=1"]), TRANSLATE_JOBS)
     assert overridden.runtime.find("TranslateBatchFunction").environment["BATCH_SIZE"] == "1"
-    for bad in ["BatchSize=0", "BatchSize=many", "NoSuchParameter=1", "LogLevel=LOUD", "BatchSize"]:
+    for bad in ["BatchSize=-1", "BatchSize=many", "NoSuchParameter=1", "LogLevel=LOUD", "BatchSize"]:
         with pytest.raises(ValueError, match="^error: "):
             parameter_overrides([bad])
 
@@ -108,7 +128,7 @@ STOP_ROUTE = Route("POST", "/jobs/{JobId}/stop", "ApiFunction")
 
 
 def test_build_event_is_an_http_api_v2_event() -> None:
-    assert STOP_ROUTE in http_api_routes(TEMPLATE)
+    assert STOP_ROUTE in api_routes()
     headers = {"content-type": "application/json", "host": "127.0.0.1:3000", "user-agent": "test"}
     event = build_event(
         STOP_ROUTE, "POST", "/jobs/abc%20d/stop", "a=1&a=2", headers, b'{"x": 1}', {"JobId": "abc%20d"}, ACCOUNT, "10.0.0.1"
@@ -146,12 +166,8 @@ class EchoRuntime:
 
 @pytest.fixture
 def front() -> Iterator[ApiFront]:
-    served = ApiFront(EchoRuntime(), http_api_routes(TEMPLATE), ACCOUNT, "127.0.0.1", 0)  # type: ignore[arg-type]
-    served.start()
-    try:
+    with serving_api(EchoRuntime(), api_routes()) as served:
         yield served
-    finally:
-        served.stop()
 
 
 def test_front_serves_template_routes_and_sends_the_rest_to_the_default_route(front: ApiFront) -> None:
@@ -168,3 +184,21 @@ def test_front_serves_template_routes_and_sends_the_rest_to_the_default_route(fr
         answer = json.loads(body)
         assert (answer["function"], answer["event"]["routeKey"]) == ("ApiFunction", "$default")
         assert answer["event"]["requestContext"]["http"]["method"] == method
+
+
+def test_the_banners_walkthrough_is_a_shell_command_as_printed() -> None:
+    import shlex
+
+    from local_stack.product import DEMO_ROLE, banner
+
+    class Running:
+        api_url, emulator_url = "http://127.0.0.1:3000", "http://127.0.0.1:5000"
+
+    printed = banner(Running())
+    start = printed[printed.index(".venv-awscli/bin/aws translate"):]
+    # a shell joins the continued lines: one command, its options as the README gives them
+    words = shlex.split(start.replace("\\\n", " "))
+    assert words == [".venv-awscli/bin/aws", "translate", "start-text-translation-job", "--endpoint-url", Running.api_url,
+                     "--input-data-config", "S3Uri=s3://translate-jobs-demo-input/docs/,ContentType=text/plain",
+                     "--output-data-config", "S3Uri=s3://translate-jobs-demo-output/out/",
+                     "--data-access-role-arn", DEMO_ROLE, "--source-language-code", "en", "--target-language-codes", "fr"]

@@ -247,21 +247,16 @@ def test_settings_names_and_encryption_key_are_validated_as_the_model_says(stack
 
 def test_replaying_a_signed_rest_start_through_the_local_front_starts_one_job(docs):
     # Real SigV4 over real HTTP: the front checks the signature and hands the handler the request's headers
-    from local_stack.front import ApiFront
-    from local_stack.template import http_api_routes
     from tests.support.front import call as http_call
     from tests.support.front import signed_headers
+    from tests.support.stack import api_routes, serving_api
 
-    front = ApiFront(docs.runtime, http_api_routes(docs.template), ACCOUNT, "127.0.0.1", 0)
-    front.start()
-    try:
+    with serving_api(docs.runtime, api_routes()) as front:
         request = start_request()
         del request["ClientToken"]
         body = json.dumps(request).encode()
         headers = signed_headers("POST", front.url + "/jobs", body, {"content-type": "application/json"})
         answers = [http_call(front.url, "POST", "/jobs", body, headers, sign=False) for _ in range(3)]
-    finally:
-        front.stop()
     assert [status for status, _, _ in answers] == [200, 200, 200], answers
     job_ids = {json.loads(answer)["JobId"] for _, _, answer in answers}
     assert len(job_ids) == 1

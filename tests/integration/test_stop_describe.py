@@ -268,7 +268,6 @@ INVALID_REQUESTS = {
     "malformed JSON": (body_event('{"JobId": '), 400, "SerializationException"),
     "JSON array body": (body_event('["0123456789abcdef0123456789abcdef"]'), 400, "SerializationException"),
     "unknown operation": (body_event('{"JobId": "abc"}', target="ExplodeTextTranslationJob"), 400, "UnknownOperationException"),
-    "operation not implemented here": (body_event("{}", target="TranslateText"), 400, "UnknownOperationException"),
     "no X-Amz-Target": (body_event('{"JobId": "abc"}', target=None), 400, "UnknownOperationException"),
     "body over 64 KiB": (body_event(json.dumps({"JobId": "a" * (64 * 1024)})), 413, "RequestEntityTooLargeException"),
 }

@@ -65,7 +65,9 @@ def test_job_runs_to_completed_with_outputs_counts_and_details(buckets):
         assert report["sourceLanguageCode"] == "en" and report["targetLanguageCode"] == target
         assert report["inputDataPrefix"] == "s3://input-docs/docs/"
         assert report["outputDataPrefix"] == f"s3://output-docs/{output_prefix(job_id)}"
-        assert report["documentCountWithCustomerError"] == 0
+        assert report["documentCountWithCustomerError"] == "0"  # AWS writes its counts as strings
+        assert report["charactersTranslated"] == str(len("Hello\n  indented line  \n\nlast line without newline")
+                                                     + len("Nested A\n") + len("Nested B\n"))
         entries = {entry["sourceFile"]: entry for entry in report["details"]}
         assert set(entries) == {"hello.txt", "nested/deeper/a.txt", "nested/b.txt"}
         assert entries["nested/b.txt"] == {
@@ -158,7 +160,14 @@ def test_job_stopped_mid_run_ends_stopped_and_the_map_starts_no_further_batch(bu
     assert after_stop <= lanes
     assert int(record.input_documents_count) == documents
     assert int(record.translated_documents_count) == len(outputs(job_id)) < documents
-    assert details(job_id, "fr")["details"]  # the documents done before the stop are reported
+    report = details(job_id, "fr")
+    assert report["details"]  # the documents done before the stop are reported, and those it left, each with why
+    done = {entry["sourceFile"] for entry in report["details"]}
+    left = {entry["sourceFile"] for entry in report["documentsNotTranslated"]}
+    assert done.isdisjoint(left) and done | left == {f"d{n:02d}.txt" for n in range(documents)}
+    assert len(done) == int(record.translated_documents_count) and report["documentCountNotTranslated"] == str(len(left))
+    reasons = {entry["reason"] for entry in report["documentsNotTranslated"]}
+    assert reasons == {"The job was stopped before this document was translated."}
 
 
 def test_stop_after_the_last_batch_ends_completed(buckets, monkeypatch):
@@ -224,7 +233,7 @@ def test_some_documents_failing_ends_completed_with_error(buckets, monkeypatch):
     assert (int(record.translated_documents_count), int(record.documents_with_errors_count)) == (2, 1)
     assert sorted(outputs(job_id)) == ["fr.ok1.txt", "fr.ok2.txt"]
     report = details(job_id, "fr")
-    assert report["documentCountWithCustomerError"] == 1
+    assert report["documentCountWithCustomerError"] == "1"
     failed = [entry for entry in report["details"] if entry["status"] == "FAILED"]
     assert failed == [
         {

@@ -63,13 +63,14 @@ def api_answers(url: str) -> bool:
 @contextlib.contextmanager
 def running_stack(command: list[str], env: dict[str, str], logs: Path, port: int, emulator_port: int,
                   timeout: float) -> Iterator[RunningStack]:
-    """The local stack as a subprocess (its own session, killed whole at the end), once its API answers."""
+    """The local stack as a subprocess (its own session, killed whole at the end), once its API answers and its
+    banner is printed (after the API starts answering, the console and the job lines are started)."""
     with (logs / "stdout").open("wb") as out, (logs / "stderr").open("wb") as err:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err, start_new_session=True)
     running = RunningStack(process, port, emulator_port, logs / "stdout", logs / "stderr")
     try:
         deadline = time.monotonic() + timeout
-        while not api_answers(running.api):
+        while not (api_answers(running.api) and b"Press Ctrl-C to stop." in running.stdout.read_bytes()):
             assert process.poll() is None, f"the stack exited with {process.returncode}\n{running.output()}"
             assert time.monotonic() < deadline, f"the API did not answer in time\n{running.output()}"
             time.sleep(0.1)

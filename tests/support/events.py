@@ -5,7 +5,8 @@ from typing import Any
 
 import boto3
 
-from local_stack.delivery import LOCAL_EVENTS_QUEUE, QueueDelivery, StreamDelivery, create_local_events_queue, deliveries
+from local_stack.delivery import QueueDelivery, StreamDelivery, create_local_events_queue, deliveries
+from local_stack.product import LOCAL_EVENTS_QUEUE
 from tests.support.stack import REGION
 
 
@@ -19,7 +20,9 @@ def queue_delivery(stack: Any) -> QueueDelivery:
 
 def capture_events(stack: Any) -> str:
     """Every event on the stack's bus also lands in translate-jobs-local-events (as in `make run`)."""
-    return create_local_events_queue(stack, REGION)
+    url = create_local_events_queue(stack, REGION)
+    assert url is not None, "the App handed in declares no events queue"
+    return url
 
 
 def drain(queue: str = LOCAL_EVENTS_QUEUE) -> list[dict[str, Any]]:

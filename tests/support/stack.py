@@ -33,9 +33,10 @@ from moto import mock_aws  # noqa: E402
 
 from local_stack.front import build_event  # noqa: E402
 from local_stack.iam.roles import create_data_access_role  # noqa: E402
+from local_stack.patches import Patched  # noqa: E402
+from local_stack.product import TRANSLATE_JOBS  # noqa: E402
 from local_stack.provision import Stack, provision  # noqa: E402
 from local_stack.stack import DEFAULT_ACCOUNT, MOTO_CONFIG, patch_moto_before_provisioning, patch_moto_for  # noqa: E402
-from local_stack.template import http_api_routes  # noqa: E402
 
 assert ACCOUNT == DEFAULT_ACCOUNT, "the tests' account is the local stack's default account"
 __all__ = ["ACCOUNT", "DATA_ACCESS_ROLE", "OTHER_ACCOUNT", "REGION", "TARGET_PREFIX"]
@@ -93,7 +94,7 @@ class SessionStack:
     def __init__(self) -> None:
         self.stack: Stack | None = None
         self._mock: Any = None
-        self._undo: list[Any] = []
+        self._patched = Patched()
         self._environ: dict[str, str] = {}
         self._outer_environ: dict[str, str] = {}
         self._provisioned: dict[str, set[str]] = {}
@@ -107,14 +108,14 @@ class SessionStack:
             self._outer_environ = dict(os.environ)
             self._mock = mock_aws(config=MOTO_CONFIG)  # type: ignore[call-overload]  # (a plain dict, not its TypedDict)
             self._mock.start()
-            self._undo = patch_moto_before_provisioning()
+            patch_moto_before_provisioning(self._patched)
             # A queued job checks for a free slot every QueuePollSeconds (10 by default): tests wait 1. The
             # Map runs MAP_LANES batches at once (100 by default), so a stop lands with batches not yet begun.
-            stack = provision(ACCOUNT, REGION, {"QueuePollSeconds": "1", "MapMaxConcurrency": str(MAP_LANES)})
+            stack = provision(ACCOUNT, REGION, {"QueuePollSeconds": "1", "MapMaxConcurrency": str(MAP_LANES)}, TRANSLATE_JOBS)
             stack.runtime.apply_environment()
             os.environ["DEFAULT_ACCOUNT_ID"] = ACCOUNT
             self._environ = dict(os.environ)
-            self._undo += patch_moto_for(stack, ACCOUNT, REGION)  # as `make run`'s: IAM enforced too
+            patch_moto_for(self._patched, stack, ACCOUNT, REGION)  # as `make run`'s: IAM enforced too
             create_data_access_role(boto3.client("iam", region_name=REGION), DATA_ACCESS_ROLE.rsplit("/", 1)[-1],
                                     service_account=ACCOUNT, job_account=ACCOUNT, input_buckets=["*"], output_buckets=["*"])
             self._provisioned = _resource_names()
@@ -147,8 +148,7 @@ class SessionStack:
         if self.stack is None:
             return
         _finish_executions(self.stack)
-        for undo in reversed(self._undo):
-            undo()
+        self._patched.undo()
         self._mock.stop()
         os.environ.clear()
         os.environ.update(self._outer_environ)
@@ -185,9 +185,10 @@ def forget_table_connections() -> None:
     """PynamoDB keeps one connection per model class, which every function's store shares in this process:
     new execution environments (or another endpoint) make new clients, without the hooks an earlier test
     put on them."""
+    from translate_jobs.dal.customizations import CustomizationRecord
     from translate_jobs.dal.store import AccountUsage, JobRecord
 
-    for model in (JobRecord, AccountUsage):
+    for model in (JobRecord, AccountUsage, CustomizationRecord):
         model._connection = None
 
 
@@ -275,20 +276,19 @@ def _footprint(stack: Stack) -> dict[str, Any]:
 def _recreate(stack: Stack, provisioned: dict[str, set[str]], changed: Collection[str] | None = None) -> None:
     """Undo what a test changed: the ``changed`` parts of the footprint (None: all) as just provisioned."""
     from local_stack.provision import create_table
-    from local_stack.template import resources_of_type
 
     def dirty(part: str) -> bool:
         return changed is None or part in changed
 
-    for name in resources_of_type(stack.template, "AWS::DynamoDB::Table"):
+    for name, props in stack.resources("AWS::DynamoDB::Table").items():
         if dirty(f"table {stack.resolver.refs[name]}"):
             _client("dynamodb").delete_table(TableName=stack.resolver.refs[name])
-            create_table(stack, name, _client("dynamodb"))
+            create_table(stack, name, props, _client)
     # Executions of earlier tests (named after their JobIds, which tests reuse) are forgotten. Creating the
     # state machine again would do it too, but moto parses the ASL for ~0.1 s: half of a reset.
     from moto.stepfunctions.responses import get_backend
 
-    for name in resources_of_type(stack.template, "AWS::Serverless::StateMachine"):
+    for name in stack.resources("AWS::StepFunctions::StateMachine"):
         get_backend(ACCOUNT, REGION).describe_state_machine(stack.resolver.refs[name]).executions.clear()
     if dirty("buckets"):
         s3 = _client("s3")
@@ -357,9 +357,10 @@ def _drain(sqs: Any, url: str) -> None:
 
 
 @contextlib.contextmanager
-def running_local_stack() -> Iterator[Any]:
-    """`make run` in this process (its own moto server, template provisioned, the front on a free port);
-    the session's stack is suspended meanwhile (one moto per process)."""
+def running_local_stack(state: Any = None) -> Iterator[Any]:
+    """`make run` in this process (its own moto server, template provisioned, the front on a free port; its
+    state kept by ``state``, a local_stack.persistence.LocalState, if given); the session's stack is
+    suspended meanwhile (one moto per process)."""
     from local_stack.stack import LocalStack
     from tests.support.front import free_port
 
@@ -368,7 +369,7 @@ def running_local_stack() -> Iterator[Any]:
     for name in ("AWS_ENDPOINT_URL", "MOTO_PORT", "AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN"):
         os.environ.pop(name, None)  # as a user's shell: `make run` sets what its handlers need
     SESSION.local_stack_running = True
-    local = LocalStack(port=free_port(), emulator_port=free_port()).start()
+    local = LocalStack(app=TRANSLATE_JOBS, port=free_port(), emulator_port=free_port(), state=state).start()
     try:
         yield local
     finally:
@@ -377,6 +378,28 @@ def running_local_stack() -> Iterator[Any]:
         os.environ.clear()
         os.environ.update(saved)
         forget_table_connections()
+
+
+@contextlib.contextmanager
+def serving_api(runtime: Any, routes: list[Any], **options: Any) -> Iterator[Any]:
+    """The HTTP API on a free port (local_stack.front), as `make run` serves it for translate-jobs; stopped after."""
+    from local_stack.front import ApiFront
+
+    options = {"signing_names": TRANSLATE_JOBS.signing_names, "authorize": TRANSLATE_JOBS.authorize, **options}
+    served = ApiFront(runtime, routes, ACCOUNT, "127.0.0.1", 0, **options)
+    served.start()
+    try:
+        yield served
+    finally:
+        served.stop()
+
+
+@functools.cache
+def api_routes() -> list[Any]:
+    """The HTTP API's routes, as the template's API declares them."""
+    from local_stack.provision import plan
+
+    return plan(ACCOUNT, REGION, app=TRANSLATE_JOBS).routes
 
 
 def http_event(
@@ -389,9 +412,7 @@ def http_event(
     all_headers = {"content-type": "application/x-amz-json-1.1", "host": "api.local", **(headers or {})}
     if target:
         all_headers["x-amz-target"] = TARGET_PREFIX + target
-    from local_stack.template import load_template
-
-    for route in http_api_routes(load_template()):
+    for route in api_routes():
         params = route.match(method, path)
         if params is not None:
             event = build_event(route, method, path, "", all_headers, data, params, account or ACCOUNT, "127.0.0.1")

@@ -58,11 +58,33 @@ def details(job_id: str, target: str) -> dict[str, Any]:
     return json.loads(s3().get_object(Bucket="output-docs", Key=key)["Body"].read())
 
 
+class OneText:
+    """A test engine written as one text in, one text out (``translate(text, source, target, options)``),
+    as the engine interface has it: each segment in turn, one document at a time, every pair served."""
+
+    batch_characters = 0
+    max_document_characters = None
+
+    def __init__(self, engine: Any) -> None:
+        self._engine = engine
+
+    def serves(self, pair: Any) -> bool:
+        return True
+
+    def problem(self) -> str | None:
+        return None
+
+    def translate_segments(self, segments: Any, pair: Any, options: Any) -> list[str]:
+        return [self._engine.translate(segment, pair.source, pair.target, options) for segment in segments]
+
+
 def use_engine(monkeypatch: Any, name: str, engine_class: type, batch_size: int | None = None) -> None:
-    """Register a test engine and select it (and a batch size) through the template's variables."""
+    """Register a test engine (a class of ``OneText``'s kind, or of the engine interface) and select it (and a
+    batch size) through the template's variables."""
     from translate_jobs.integrations import engines
 
-    monkeypatch.setitem(engines.ENGINES, name, lambda _translate_client: engine_class())
+    wrap = (lambda engine: engine) if hasattr(engine_class, "translate_segments") else OneText
+    monkeypatch.setitem(engines.ENGINES, name, lambda *_: wrap(engine_class()))
     configure(SESSION.get(), TRANSLATION_ENGINE=name, **({"BATCH_SIZE": str(batch_size)} if batch_size is not None else {}))
 
 

@@ -3,7 +3,7 @@ operators, evaluation logic): each case is the documented policy and the documen
 
 import pytest
 
-from local_stack.iam.policy import Decision, Principal, Request, evaluate, names_principal_directly
+from local_stack.iam.policy import Decision, Principal, Request, allows_by_name, evaluate
 
 
 def allow(**statement):
@@ -283,7 +283,25 @@ def test_trust_policy_conditions_on_source_identity_and_session_tags():
         is not Decision.ALLOW
 
 
+def assume(principal, context=None):
+    return Request("sts:AssumeRole", "arn:aws:iam::123456789012:role/Data", context or {}, principal)
+
+
 def test_naming_the_principal_itself_or_only_its_account():
-    assert names_principal_directly(trust({"AWS": "arn:aws:iam::123456789012:role/Worker"}), SESSION)
-    assert not names_principal_directly(trust({"AWS": "123456789012"}), SESSION)
-    assert names_principal_directly(trust({"Service": "lambda.amazonaws.com"}), LAMBDA)
+    assert allows_by_name(trust({"AWS": "arn:aws:iam::123456789012:role/Worker"}), assume(SESSION))
+    assert not allows_by_name(trust({"AWS": "123456789012"}), assume(SESSION))
+    assert allows_by_name(trust({"Service": "lambda.amazonaws.com"}), assume(LAMBDA))
+
+
+def test_a_statement_naming_the_principal_allows_only_its_own_actions_under_its_conditions():
+    # issue 26 item 13: W named only for sts:TagSession, under a condition, may not assume the role by that
+    tag_only = trust({"AWS": "arn:aws:iam::123456789012:role/Worker"}, Action="sts:TagSession",
+                     Condition={"StringEquals": {"aws:RequestTag/Team": "blue"}})
+    assert not allows_by_name(tag_only, assume(SESSION))
+    assert not allows_by_name(tag_only, Request("sts:TagSession", "arn:aws:iam::123456789012:role/Data", {}, SESSION))
+    assert allows_by_name(tag_only, Request("sts:TagSession", "arn:aws:iam::123456789012:role/Data",
+                                            {"aws:RequestTag/Team": "blue"}, SESSION))
+    conditional = trust({"AWS": "arn:aws:iam::123456789012:role/Worker"},
+                        Condition={"StringLike": {"sts:SourceIdentity": "123456789012-*"}})
+    assert not allows_by_name(conditional, assume(SESSION))
+    assert allows_by_name(conditional, assume(SESSION, {"sts:SourceIdentity": "123456789012-j1"}))

@@ -1,6 +1,6 @@
-"""The retry contract between the workers and the workflow: the error names in
-statemachine/translation_job.asl.json and the exceptions the code raises are one contract, held here
-from both sides (a change to either alone fails a test)."""
+"""The retry contract between the workers and the workflows: the error names in statemachine/*.asl.json (the
+job's workflow, parallel data's) and the exceptions the code raises are one contract, held here from both sides
+(a change to either alone fails a test)."""
 
 import ast
 import json
@@ -15,7 +15,7 @@ from translate_jobs.core import transient
 from translate_jobs.domain import errors
 
 ROOT = Path(__file__).resolve().parents[2]
-ASL = json.loads((ROOT / "statemachine" / "translation_job.asl.json").read_text())
+WORKFLOWS = {path.name.split(".")[0]: json.loads(path.read_text()) for path in sorted((ROOT / "statemachine").glob("*.asl.json"))}
 LIBRARY = ROOT / "layers" / "shared" / "translate_jobs"
 # Names Step Functions and Lambda define (a Lambda crash, a timeout, the service failing): not ours to raise.
 RESERVED_PREFIXES = ("States.", "Lambda.", "Sandbox.", "Runtime.")
@@ -48,11 +48,14 @@ def raised_names() -> set[str]:
     return names
 
 
-TASKS = dict(tasks(ASL["States"]))
+TASKS = {f"{workflow}:{name}": state for workflow, asl in WORKFLOWS.items() for name, state in tasks(asl["States"])}
 
 
-def test_the_workflow_has_the_tasks_this_contract_is_about():
-    assert set(TASKS) == {"BeginJob", "PlanBatches", "TranslateBatch", "FinalizeJob", "FinalizeFailedJob"}
+def test_the_workflows_have_the_tasks_this_contract_is_about():
+    assert set(TASKS) == {
+        "translation_job:BeginJob", "translation_job:PlanBatches", "translation_job:TranslateBatch",
+        "translation_job:FinalizeJob", "translation_job:FinalizeFailedJob", "parallel_data:Run", "parallel_data:RecordFailure",
+    }
 
 
 @pytest.mark.parametrize("task", sorted(TASKS))

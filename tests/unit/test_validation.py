@@ -198,3 +198,40 @@ def test_the_model_read_is_the_latest_translate_model_botocore_ships():
     latest = botocore.session.get_session().get_service_model("translate")
     assert _service_model().api_version == latest.api_version
     assert _service_model().operation_names == latest.operation_names
+
+
+# ---------- blobs: base64 text on the wire, their limits on the bytes ----------
+
+
+def document(content: str, content_type: str = "text/plain") -> dict[str, object]:
+    return {"Document": {"Content": content, "ContentType": content_type}, "SourceLanguageCode": "en", "TargetLanguageCode": "fr"}
+
+
+@pytest.mark.parametrize("content", ["SGVsbG8=", "SGVsbG8h", "SGk=", ""])
+def test_a_blob_is_base64_text(content):
+    validate_request("TranslateDocument", document(content))
+
+
+@pytest.mark.parametrize("content", ["SGVsbG8", "SGVsbG8===", "SGV sbG8=", "SGVs\nbG8=", "SG=sbG8="])
+def test_a_blob_that_is_not_base64_is_refused(content):
+    assert "at 'document.content' failed to satisfy constraint: Member must be base64-encoded binary data" in rejection(
+        document(content), "TranslateDocument")
+
+
+def test_a_blobs_length_limit_is_on_its_bytes_not_its_text():
+    import base64
+
+    largest = base64.b64encode(b"x" * 102400).decode()  # the model's 102,400 bytes: 136,534 characters of base64
+    validate_request("TranslateDocument", document(largest))
+    assert "Member must have length less than or equal to 102400" in rejection(
+        document(base64.b64encode(b"x" * 102401).decode()), "TranslateDocument")
+
+
+def test_a_request_with_a_blob_may_be_as_large_as_its_blob_allows_up_to_lambdas_payload():
+    from translate_jobs.api import wire
+
+    assert wire.max_body_bytes("StopTextTranslationJob") == wire.MAX_BODY_BYTES
+    assert wire.max_body_bytes("TranslateDocument") == wire.MAX_BODY_BYTES + 136536
+    assert wire.max_body_bytes("ImportTerminology") == wire.MAX_EVENT_BODY_BYTES  # 10 MiB of base64 would not reach Lambda
+    with pytest.raises(Exception, match="a Lambda function's request payload is at most 6 MB"):
+        wire.decode_body(b" " * (wire.MAX_EVENT_BODY_BYTES + 1), "ImportTerminology")

@@ -403,7 +403,11 @@ function startPage() {
   const role = field("role-arn", { value: config.defaults.role || "", required: true });
   const source = field("source-language", { value: "en", required: true });
   const targets = field("target-languages", { placeholder: "fr, de", required: true });
-  const terminology = field("terminology-names", { placeholder: "optional, comma-separated" });
+  // The account's own terminologies and ACTIVE parallel data (a job takes at most one of each), listed once the form shows.
+  const terminology = el("select", { id: "terminology-names" }, el("option", { value: "" }, "—"));
+  const parallelData = el("select", { id: "parallel-data-names" }, el("option", { value: "" }, "—"));
+  offerNames(terminology, "ListTerminologies", "TerminologyPropertiesList", () => true);
+  offerNames(parallelData, "ListParallelData", "ParallelDataPropertiesList", (item) => item.Status === "ACTIVE");
   const contentType = el("select", { id: "content-type" }, CONTENT_TYPES.map(([type, label]) => el("option", { value: type }, `${label} (${type})`)));
   const setting = (id, values) => el("select", { id }, ["", ...values].map((value) => el("option", { value }, value || "—")));
   const formality = setting("formality", ["FORMAL", "INFORMAL"]);
@@ -425,7 +429,8 @@ function startPage() {
       ClientToken: clientToken,
     };
     if (name.value.trim()) request.JobName = name.value.trim();
-    if (list(terminology.value).length) request.TerminologyNames = list(terminology.value);
+    if (terminology.value) request.TerminologyNames = [terminology.value];
+    if (parallelData.value) request.ParallelDataNames = [parallelData.value];
     const settings = { Formality: formality.value, Profanity: profanity.value, Brevity: brevity.value };
     for (const key of Object.keys(settings)) if (!settings[key]) delete settings[key];
     if (Object.keys(settings).length) request.Settings = settings;
@@ -449,13 +454,29 @@ function startPage() {
   el("label", { for: "target-languages" }, "Target languages"), targets,
   el("div", { className: "hint" }, "Language codes, e.g. fr, de, es (up to 10)."),
   el("label", { for: "terminology-names" }, "Terminology"), terminology,
-  el("div", { className: "hint" }, "Names of custom terminologies, as the API takes them."),
+  el("div", { className: "hint" }, "One of this account's custom terminologies (ImportTerminology)."),
+  el("label", { for: "parallel-data-names" }, "Parallel data"), parallelData,
+  el("div", { className: "hint" }, "One of this account's ACTIVE parallel data (CreateParallelData): its segments win."),
   el("label", { for: "formality" }, "Formality"), formality,
   el("label", { for: "profanity" }, "Profanity"), profanity,
   el("label", { for: "brevity" }, "Brevity"), brevity,
   el("span", {}), el("div", {}, submit));
 
   show(el("h1", {}, "Start a translation job"), errors, el("section", {}, form));
+}
+
+// Fills a select with the names a List operation gives (every page), those ``wanted``; says so if it cannot list.
+async function offerNames(select, operation, member, wanted) {
+  try {
+    let token;
+    do {
+      const page = await translate(operation, token ? { NextToken: token, MaxResults: 500 } : { MaxResults: 500 });
+      for (const item of page[member] || []) if (wanted(item)) select.append(el("option", { value: item.Name }, item.Name));
+      token = page.NextToken;
+    } while (token);
+  } catch (error) {
+    select.append(el("option", { value: "", disabled: true }, `(could not list: ${error.message || error})`));
+  }
 }
 
 function pickerButton(input, panel) {

@@ -16,12 +16,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from translate_jobs.api import customizations, translation
 from translate_jobs.api.dependencies import ApiDependencies
 from translate_jobs.api.requests import (
+    CreateParallelData,
     DescribeTextTranslationJob,
+    GetTerminology,
+    ImportTerminology,
+    ListLanguages,
+    ListPage,
+    ListTagsForResource,
     ListTextTranslationJobs,
+    ResourceByName,
     StartTextTranslationJob,
     StopTextTranslationJob,
+    TagResource,
+    TranslateDocument,
+    TranslateText,
+    UntagResource,
+    UpdateParallelData,
     WireRequest,
     wire_members,
 )
@@ -35,6 +48,7 @@ from translate_jobs.domain.errors import InvalidRequestError, UnsupportedLanguag
 from translate_jobs.domain.job import Job
 from translate_jobs.domain.languages import check_language_pair
 from translate_jobs.domain.lifecycle import TERMINAL, JobStatus
+from translate_jobs.integrations.engines import check_language_pairs
 
 
 def stop(store: JobStops, caller: Caller, job_id: str) -> JobStatus:
@@ -91,10 +105,12 @@ def start_text_translation_job(deps: ApiDependencies, caller: Caller, request: S
         )
     # Codes also name output files: only the languages the service supports, never a path like `..`.
     check_language_pair(source, list(targets))
+    check_language_pairs(deps.engine, source, list(targets))  # and only pairs the engine translates
     content_type = request.input_data_config["ContentType"]
     if not content_types.is_supported(content_type):
         supported = ", ".join(content_types.SUPPORTED_CONTENT_TYPES)
         raise InvalidRequestError(f"The ContentType {shown(content_type)} is not supported. Supported types: {supported}.")
+    customizations.check_customizations(deps, caller, request.terminology_names, request.parallel_data_names)
     check_role_may_be_passed(deps.iam, caller.account_id, caller.principal, request.data_access_role_arn)
     # The JobId derives from the ClientToken, so a retried Start is the same conditional put (in a
     # transaction with the account's queued count) that finds the job it created before: no
@@ -164,4 +180,19 @@ OPERATIONS: dict[str, Operation[Any]] = {
     "DescribeTextTranslationJob": Operation(DescribeTextTranslationJob, describe_text_translation_job),
     "StopTextTranslationJob": Operation(StopTextTranslationJob, stop_text_translation_job),
     "ListTextTranslationJobs": Operation(ListTextTranslationJobs, list_text_translation_jobs),
+    "ImportTerminology": Operation(ImportTerminology, customizations.import_terminology),
+    "GetTerminology": Operation(GetTerminology, customizations.get_terminology),
+    "ListTerminologies": Operation(ListPage, customizations.list_terminologies),
+    "DeleteTerminology": Operation(ResourceByName, customizations.delete_terminology),
+    "CreateParallelData": Operation(CreateParallelData, customizations.create_parallel_data),
+    "GetParallelData": Operation(ResourceByName, customizations.get_parallel_data),
+    "ListParallelData": Operation(ListPage, customizations.list_parallel_data),
+    "UpdateParallelData": Operation(UpdateParallelData, customizations.update_parallel_data),
+    "DeleteParallelData": Operation(ResourceByName, customizations.delete_parallel_data),
+    "TagResource": Operation(TagResource, customizations.tag_resource),
+    "UntagResource": Operation(UntagResource, customizations.untag_resource),
+    "ListTagsForResource": Operation(ListTagsForResource, customizations.list_tags_for_resource),
+    "TranslateText": Operation(TranslateText, translation.translate_text),
+    "TranslateDocument": Operation(TranslateDocument, translation.translate_document),
+    "ListLanguages": Operation(ListLanguages, translation.list_languages),
 }

@@ -1,9 +1,10 @@
-"""The four requests as typed values: built once, by the wire layer, from a request that passed validation.
+"""The requests as typed values: built once, by the wire layer, from a request that passed validation.
 
 The operations take these, never the request's dict; nested AWS structures the job keeps as they
 came (InputDataConfig, OutputDataConfig, Settings) stay mappings of the wire's members.
 """
 
+import base64
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, Self
@@ -131,3 +132,169 @@ class ListTextTranslationJobs:
             request.get("NextToken"),
             request.get("MaxResults"),
         )
+
+
+# ---------- terminologies, parallel data, tags ----------
+
+
+def _tags(members: Any) -> dict[str, str]:
+    """A TagList as a mapping (a key given twice: the last value, as a later TagResource would leave it)."""
+    return {tag["Key"]: tag["Value"] for tag in members or ()}
+
+
+@dataclass(frozen=True)
+class ImportTerminology:
+    name: str
+    merge_strategy: str
+    file: bytes
+    format: str
+    directionality: str = "UNI"
+    description: str | None = None
+    encryption_key: Mapping[str, Any] | None = None
+    tags: Mapping[str, str] | None = None
+
+    @classmethod
+    def from_request(cls, request: Mapping[str, Any]) -> "ImportTerminology":
+        data = request["TerminologyData"]
+        return cls(
+            name=request["Name"], merge_strategy=request["MergeStrategy"], file=base64.b64decode(data["File"]),
+            format=data["Format"], directionality=data.get("Directionality") or "UNI",
+            description=request.get("Description"), encryption_key=request.get("EncryptionKey"),
+            tags=_tags(request["Tags"]) if request.get("Tags") is not None else None,
+        )
+
+
+@dataclass(frozen=True)
+class GetTerminology:
+    name: str
+    terminology_data_format: str | None = None
+
+    @classmethod
+    def from_request(cls, request: Mapping[str, Any]) -> "GetTerminology":
+        return cls(request["Name"], request.get("TerminologyDataFormat"))
+
+
+@dataclass(frozen=True)
+class ResourceByName:
+    """DeleteTerminology, GetParallelData, DeleteParallelData: a resource named."""
+
+    name: str
+
+    @classmethod
+    def from_request(cls, request: Mapping[str, Any]) -> "ResourceByName":
+        return cls(request["Name"])
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """ListTerminologies, ListParallelData."""
+
+    next_token: str | None = None
+    max_results: int | None = None
+
+    @classmethod
+    def from_request(cls, request: Mapping[str, Any]) -> "ListPage":
+        return cls(request.get("NextToken"), request.get("MaxResults"))
+
+
+@dataclass(frozen=True)
+class CreateParallelData:
+    name: str
+    parallel_data_config: Mapping[str, Any]
+    client_token: str
+    description: str | None = None
+    encryption_key: Mapping[str, Any] | None = None
+    tags: Mapping[str, str] | None = None
+
+    @classmethod
+    def from_request(cls, request: Mapping[str, Any]) -> "CreateParallelData":
+        return cls(
+            name=request["Name"], parallel_data_config=dict(request["ParallelDataConfig"]), client_token=request["ClientToken"],
+            description=request.get("Description"), encryption_key=request.get("EncryptionKey"),
+            tags=_tags(request["Tags"]) if request.get("Tags") is not None else None,
+        )
+
+
+@dataclass(frozen=True)
+class UpdateParallelData:
+    name: str
+    parallel_data_config: Mapping[str, Any]
+    client_token: str
+    description: str | None = None
+
+    @classmethod
+    def from_request(cls, request: Mapping[str, Any]) -> "UpdateParallelData":
+        return cls(request["Name"], dict(request["ParallelDataConfig"]), request["ClientToken"], request.get("Description"))
+
+
+@dataclass(frozen=True)
+class TagResource:
+    resource_arn: str
+    tags: Mapping[str, str]
+
+    @classmethod
+    def from_request(cls, request: Mapping[str, Any]) -> "TagResource":
+        return cls(request["ResourceArn"], _tags(request["Tags"]))
+
+
+@dataclass(frozen=True)
+class UntagResource:
+    resource_arn: str
+    tag_keys: tuple[str, ...]
+
+    @classmethod
+    def from_request(cls, request: Mapping[str, Any]) -> "UntagResource":
+        return cls(request["ResourceArn"], _names(request["TagKeys"]))
+
+
+@dataclass(frozen=True)
+class ListTagsForResource:
+    resource_arn: str
+
+    @classmethod
+    def from_request(cls, request: Mapping[str, Any]) -> "ListTagsForResource":
+        return cls(request["ResourceArn"])
+
+
+# ---------- real-time translation, languages ----------
+
+
+@dataclass(frozen=True)
+class TranslateText:
+    text: str
+    source_language_code: str
+    target_language_code: str
+    terminology_names: tuple[str, ...] = ()
+    settings: Mapping[str, Any] | None = None
+
+    @classmethod
+    def from_request(cls, request: Mapping[str, Any]) -> "TranslateText":
+        return cls(request["Text"], request["SourceLanguageCode"], request["TargetLanguageCode"],
+                   _names(request.get("TerminologyNames")), request.get("Settings"))
+
+
+@dataclass(frozen=True)
+class TranslateDocument:
+    content: bytes
+    content_type: str
+    source_language_code: str
+    target_language_code: str
+    terminology_names: tuple[str, ...] = ()
+    settings: Mapping[str, Any] | None = None
+
+    @classmethod
+    def from_request(cls, request: Mapping[str, Any]) -> "TranslateDocument":
+        document = request["Document"]
+        return cls(base64.b64decode(document["Content"]), document["ContentType"], request["SourceLanguageCode"],
+                   request["TargetLanguageCode"], _names(request.get("TerminologyNames")), request.get("Settings"))
+
+
+@dataclass(frozen=True)
+class ListLanguages:
+    display_language_code: str | None = None
+    next_token: str | None = None
+    max_results: int | None = None
+
+    @classmethod
+    def from_request(cls, request: Mapping[str, Any]) -> "ListLanguages":
+        return cls(request.get("DisplayLanguageCode"), request.get("NextToken"), request.get("MaxResults"))

@@ -44,57 +44,90 @@ def encode_token(
     secret: str, account_id: str, job_filter: dict[str, Any] | None, key: dict[str, Any], *, now: float
 ) -> str:
     """An opaque NextToken: base64url(payload) "." base64url(HMAC-SHA256(payload)), valid for a day."""
-    payload = json.dumps(
-        {"v": TOKEN_VERSION, "a": account_id, "f": _filter_digest(job_filter), "k": key, "e": int(now) + TOKEN_TTL_SECONDS},
-        sort_keys=True,
-        separators=(",", ":"),
-    ).encode()
-    return f"{_b64encode(payload)}.{_b64encode(_signature(secret, payload))}"
+    return _seal(secret, {"a": account_id, "f": _filter_digest(job_filter), "k": key}, now)
 
 
 def decode_token(
     secret: str, account_id: str, job_filter: dict[str, Any] | None, token: str, *, now: float
 ) -> dict[str, Any]:
     """The ExclusiveStartKey a NextToken carries, once its signature, expiry, account and filter check out."""
-    invalid = InvalidRequestError(
-        "The NextToken is not valid: it was not issued by this service or was modified. "
-        "Pass the NextToken of the previous response unchanged, or omit it to start over."
-    )
+    content = _open(secret, token, now)
+    if not isinstance(content.get("k"), dict):
+        raise _invalid()
+    if content.get("a") != account_id or content.get("f") != _filter_digest(job_filter):
+        raise _other_request()
+    key = dict(content["k"])
+    # A signature proves who made the token, not that its key fits the index (a leaked secret, an old
+    # format): DynamoDB gets only an ExclusiveStartKey of exactly the query's attributes and types.
+    if not _fits(key, plan_query(account_id, job_filter), account_id):
+        raise _invalid()
+    return key
+
+
+def encode_name_token(secret: str, account_id: str, listing: str, after: str, *, now: float) -> str:
+    """A NextToken of a list in name order (ListTerminologies, ListParallelData, ListLanguages): the name the
+    page ended at, bound to the caller's account and the list, signed and expiring as List's."""
+    return _seal(secret, {"a": account_id, "f": listing, "n": after}, now)
+
+
+def decode_name_token(secret: str, account_id: str, listing: str, token: str, *, now: float) -> str:
+    content = _open(secret, token, now)
+    after = content.get("n")
+    if not isinstance(after, str) or not after or len(after) > 1024 or not _is_unicode(after):
+        raise _invalid()
+    if content.get("a") != account_id or content.get("f") != listing:
+        raise _other_request()
+    return after
+
+
+def _seal(secret: str, content: dict[str, Any], now: float) -> str:
+    payload = json.dumps(
+        {"v": TOKEN_VERSION, **content, "e": int(now) + TOKEN_TTL_SECONDS}, sort_keys=True, separators=(",", ":")
+    ).encode()
+    return f"{_b64encode(payload)}.{_b64encode(_signature(secret, payload))}"
+
+
+def _open(secret: str, token: str, now: float) -> dict[str, Any]:
+    """A token's content once its signature and expiry check out."""
     encoded_payload, dot, encoded_signature = token.partition(".")
     if not dot:
-        raise invalid
+        raise _invalid()
     try:
         payload = _b64decode(encoded_payload)
         signature = _b64decode(encoded_signature)
     except (binascii.Error, ValueError):
-        raise invalid from None
+        raise _invalid() from None
     if not hmac.compare_digest(signature, _signature(secret, payload)):
-        raise invalid
+        raise _invalid()
     try:
         content = json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise invalid from None
-    if not isinstance(content, dict) or content.get("v") != TOKEN_VERSION or not isinstance(content.get("k"), dict):
-        raise invalid
+        raise _invalid() from None
+    if not isinstance(content, dict) or content.get("v") != TOKEN_VERSION:
+        raise _invalid()
     expiry = content.get("e")
     if isinstance(expiry, bool) or not isinstance(expiry, int):
-        raise invalid
+        raise _invalid()
     if now >= expiry:
         raise InvalidRequestError(
             f"The NextToken has expired: a NextToken is valid for {TOKEN_TTL_SECONDS // 3600} hours after the "
             "response that returned it. Omit it to list from the start again."
         )
-    if content.get("a") != account_id or content.get("f") != _filter_digest(job_filter):
-        raise InvalidRequestError(
-            "The NextToken belongs to a different request: use it only with the same Filter (and account) "
-            "as the request that returned it, or omit it to start over."
-        )
-    key = dict(content["k"])
-    # A signature proves who made the token, not that its key fits the index (a leaked secret, an old
-    # format): DynamoDB gets only an ExclusiveStartKey of exactly the query's attributes and types.
-    if not _fits(key, plan_query(account_id, job_filter), account_id):
-        raise invalid
-    return key
+    return content
+
+
+def _invalid() -> InvalidRequestError:
+    return InvalidRequestError(
+        "The NextToken is not valid: it was not issued by this service or was modified. "
+        "Pass the NextToken of the previous response unchanged, or omit it to start over."
+    )
+
+
+def _other_request() -> InvalidRequestError:
+    return InvalidRequestError(
+        "The NextToken belongs to a different request: use it only with the same Filter (and account) "
+        "as the request that returned it, or omit it to start over."
+    )
 
 
 def _fits(key: dict[str, Any], query: ListQuery, account_id: str) -> bool:

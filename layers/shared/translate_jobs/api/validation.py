@@ -215,6 +215,35 @@ def _check(shape: Shape, value: Any, path: str, problems: list[str]) -> None:
         return
     if kind == "boolean" and not isinstance(value, bool):
         fail("Member must be a boolean")
+    if kind == "blob":
+        # AWS JSON carries a blob as base64 text (the SDKs encode it); its length constraint is on the bytes.
+        if not isinstance(value, str) or len(value) % 4 or not _BASE64.fullmatch(value):
+            fail("Member must be base64-encoded binary data")
+            return
+        _check_range(blob_length(value), meta, "length", fail)
+
+
+_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+
+
+def blob_length(encoded: str) -> int:
+    """The number of bytes a (valid, padded) base64 text decodes to, without decoding it."""
+    return len(encoded) // 4 * 3 - len(encoded[-2:]) + len(encoded[-2:].rstrip("="))
+
+
+def max_encoded_bytes(operation: str) -> int:
+    """The most base64 text the blobs of ``operation``'s request may carry (0 for an operation without one)."""
+    return _blob_bytes(operation_model(operation).input_shape)
+
+
+def _blob_bytes(shape: Shape | None) -> int:
+    if shape is None:
+        return 0
+    if shape.type_name == "blob":
+        return -(-int(shape.metadata.get("max", 0)) // 3) * 4
+    if isinstance(shape, StructureShape):
+        return sum(_blob_bytes(member) for member in shape.members.values())
+    return 0
 
 
 def _is_date(value: int | float) -> bool:

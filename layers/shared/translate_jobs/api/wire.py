@@ -6,15 +6,20 @@ from typing import Any
 
 from translate_jobs.api.dependencies import ApiDependencies
 from translate_jobs.api.operations import OPERATIONS
-from translate_jobs.api.validation import operation_model, validate_request
+from translate_jobs.api.validation import max_encoded_bytes, operation_model, validate_request
 from translate_jobs.core.observability import logger, metrics
 from translate_jobs.domain import errors
 from translate_jobs.domain.caller import Caller
 
 TARGET_PREFIX = "AWSShineFrontendService_20170701."
 CONTENT_TYPE = "application/x-amz-json-1.1"
-# The largest valid request (Start with every member at its maximum) is far below this.
+# The largest valid request without a blob (Start with every member at its maximum) is far below this.
 MAX_BODY_BYTES = 64 * 1024
+# A request with a blob (ImportTerminology's file, TranslateDocument's document) carries it base64-encoded, and
+# the function receives the body inside its event: Lambda takes at most 6 MB (6,291,456 bytes) of request
+# payload, so a body over this never reaches it on AWS (a terminology file of ~4.5 MB at most, not the model's
+# 10 MB). The local front refuses the same, so nothing works locally that would fail deployed.
+MAX_EVENT_BODY_BYTES = 6 * 1024 * 1024 - 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,14 @@ WIRE_ERRORS: dict[type[Exception], tuple[str, int]] = {
     errors.LimitExceededError: ("LimitExceededException", 400),
     errors.ThrottledError: ("TooManyRequestsException", 400),
     errors.TransientError: ("InternalServerException", 500),  # "Retry your request", as AWS words it
+    errors.InvalidParameterValueError: ("InvalidParameterValueException", 400),
+    errors.ResourceNotFoundError: ("ResourceNotFoundException", 400),
+    errors.ConflictError: ("ConflictException", 400),
+    errors.ConcurrentModificationError: ("ConcurrentModificationException", 400),
+    errors.TooManyTagsError: ("TooManyTagsException", 400),
+    errors.TextSizeLimitExceededError: ("TextSizeLimitExceededException", 400),
+    errors.UnsupportedDisplayLanguageCodeError: ("UnsupportedDisplayLanguageCodeException", 400),
+    errors.ServiceUnavailableError: ("ServiceUnavailableException", 503),
 }
 
 
@@ -58,11 +71,19 @@ def operation_from_target(target: str | None) -> str:
     return operation
 
 
-def decode_body(body: str | bytes | None) -> dict[str, Any]:
+def max_body_bytes(operation: str | None) -> int:
+    """The largest body a valid request of ``operation`` can have here (see MAX_EVENT_BODY_BYTES)."""
+    blobs = max_encoded_bytes(operation) if operation else 0
+    return min(MAX_BODY_BYTES + blobs, MAX_EVENT_BODY_BYTES) if blobs else MAX_BODY_BYTES
+
+
+def decode_body(body: str | bytes | None, operation: str | None = None) -> dict[str, Any]:
     """The JSON object of a request; an empty body is an empty request, as AWS accepts it."""
     raw = body.encode() if isinstance(body, str) else (body or b"")
-    if len(raw) > MAX_BODY_BYTES:
-        raise errors.RequestTooLargeError(f"The request body exceeds {MAX_BODY_BYTES} bytes.")
+    most = max_body_bytes(operation)
+    if len(raw) > most:
+        why = " (a Lambda function's request payload is at most 6 MB)" if most == MAX_EVENT_BODY_BYTES else ""
+        raise errors.RequestTooLargeError(f"The request body exceeds {most} bytes{why}.")
     if not raw.strip():
         return {}
     try:
@@ -110,7 +131,7 @@ def invoke(deps: ApiDependencies, operation: str, caller: Caller, request: dict[
 
 def error_response(error: Exception) -> Response:
     code, status = WIRE_ERRORS.get(type(error), ("InternalServerException", 500))
-    if status >= 500:
+    if status >= 500 and not isinstance(error, errors.ServiceUnavailableError):  # that one's text is written for users
         logger.exception("Unexpected error")
         message = "An internal error occurred. Retry your request."
     else:

@@ -14,8 +14,12 @@ from botocore.config import Config
 class OnFirstUse:
     """Stands for ``boto3.client(service, ...)``: made on the first attribute read, then the same client."""
 
-    def __init__(self, service: str, region: str, config: Config | None = None) -> None:
-        self._arguments: dict[str, Any] = {"region_name": region, **({"config": config} if config else {})}
+    def __init__(self, service: str, region: str, config: Config | None = None, endpoint_url: str | None = None) -> None:
+        self._arguments: dict[str, Any] = {"region_name": region}
+        if config:
+            self._arguments["config"] = config
+        if endpoint_url:
+            self._arguments["endpoint_url"] = endpoint_url
         self._service = service
         self._client: Any = None
         self._lock = threading.Lock()  # locally, many requests of one function run at once

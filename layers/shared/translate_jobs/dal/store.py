@@ -12,7 +12,7 @@ PynamoDB's own (``JobStore.client``), because PynamoDB 6.1 cannot return the old
 condition (``ALL_OLD``) nor put a job and its account's usage in one transaction.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -458,19 +458,7 @@ class JobStore:
 
     def _transact(self, *items: dict[str, Any]) -> None:
         """One TransactWriteItems: all of ``items`` or none; a failed condition says which."""
-        try:
-            with _storage_errors():
-                self.client().transact_write_items(TransactItems=list(items))
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = exc.response.get("CancellationReasons", [])
-            if not any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons):
-                # A conflict with another transaction (two jobs of an account beginning at once), or
-                # throttling: not a verdict on the job, so retried.
-                codes = sorted({reason.get("Code", "") for reason in reasons} - {"None"})
-                raise TransientError(f"AWS failed transiently while using the job table (transaction canceled: {codes})") from exc
-            raise _TransactionCanceledError(reasons) from None
+        transact(self.client(), items, "the job table", _TransactionCanceledError)
 
     def _transition(self, account_id: str, job_id: str, actions: Sequence[Any], condition: Condition) -> None:
         try:
@@ -497,6 +485,25 @@ class JobStore:
                 raise
             old = exc.response.get("Item")
             raise _ConditionFailedError(JobRecord.from_raw_data(old) if old else None) from None
+
+
+def transact(
+    client: Any, items: Sequence[dict[str, Any]], using: str, canceled: Callable[[list[dict[str, Any]]], Exception]
+) -> None:
+    """One TransactWriteItems of ``items``: all or none. A failed condition raises ``canceled(reasons)`` (which item
+    failed, and its old item); a cancellation without one (a conflict with another transaction, throttling) is no
+    verdict on the items, and is retried (TransientError)."""
+    try:
+        with _storage_errors():
+            client.transact_write_items(TransactItems=list(items))
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "TransactionCanceledException":
+            raise
+        reasons = exc.response.get("CancellationReasons", [])
+        if not any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons):
+            codes = sorted({reason.get("Code", "") for reason in reasons} - {"None"})
+            raise TransientError(f"AWS failed transiently while using {using} (transaction canceled: {codes})") from exc
+        raise canceled(reasons) from None
 
 
 def _batch_key(account_id: str, job_id: str, batch: int) -> dict[str, Any]:

@@ -90,3 +90,36 @@ class JobStateConflictError(TranslateJobsError):
 class DocumentError(TranslateJobsError):
     """One document cannot be translated (its format, its content, the engine's refusal): the job records
     the reason for that document and goes on with the others."""
+
+
+class InvalidParameterValueError(TranslateJobsError):
+    """A value the model allows but the service cannot use (a terminology file it cannot read, an ARN of
+    nothing that can be tagged)."""
+
+
+class ResourceNotFoundError(TranslateJobsError):
+    """No terminology or parallel data of this name (or ARN) in the caller's account."""
+
+
+class ConflictError(TranslateJobsError):
+    """A resource of this name exists already, made by another request."""
+
+
+class ConcurrentModificationError(TranslateJobsError):
+    """Another change of the resource is under way (an import, an update, a deletion)."""
+
+
+class TooManyTagsError(TranslateJobsError):
+    """A resource would carry more tags than it may."""
+
+
+class TextSizeLimitExceededError(TranslateJobsError):
+    """The text (or document) to translate is larger than the operation takes."""
+
+
+class UnsupportedDisplayLanguageCodeError(TranslateJobsError):
+    """ListLanguages cannot name languages in the display language asked for."""
+
+
+class ServiceUnavailableError(TranslateJobsError):
+    """The translation engine cannot translate now (its service refused, its models are missing): retry later."""

@@ -18,6 +18,22 @@ SUPPORTED_LANGUAGE_CODES = frozenset(
     }
 )  # fmt: skip
 AUTO = "auto"
+# Each language's name in English, as Amazon Translate's ListLanguages gives it (DisplayLanguageCode en), in its order.
+LANGUAGE_NAMES = {
+    "af": "Afrikaans", "sq": "Albanian", "am": "Amharic", "ar": "Arabic", "hy": "Armenian", "az": "Azerbaijani",
+    "bn": "Bengali", "bs": "Bosnian", "bg": "Bulgarian", "fr-CA": "Canadian French", "ca": "Catalan", "zh": "Chinese",
+    "zh-TW": "Chinese Traditional", "hr": "Croatian", "cs": "Czech", "da": "Danish", "fa-AF": "Dari", "nl": "Dutch",
+    "en": "English", "et": "Estonian", "fi": "Finnish", "fr": "French", "ka": "Georgian", "de": "German",
+    "el": "Greek", "gu": "Gujarati", "ht": "Haitian Creole", "ha": "Hausa", "he": "Hebrew", "hi": "Hindi",
+    "hu": "Hungarian", "is": "Icelandic", "id": "Indonesian", "ga": "Irish", "it": "Italian", "ja": "Japanese",
+    "kn": "Kannada", "kk": "Kazakh", "ko": "Korean", "lv": "Latvian", "lt": "Lithuanian", "mk": "Macedonian",
+    "ms": "Malay", "ml": "Malayalam", "mt": "Maltese", "mr": "Marathi", "es-MX": "Mexican Spanish", "mn": "Mongolian",
+    "no": "Norwegian", "ps": "Pashto", "fa": "Persian", "pl": "Polish", "pt-PT": "Portugal Portuguese",
+    "pt": "Portuguese", "pa": "Punjabi", "ro": "Romanian", "ru": "Russian", "sr": "Serbian", "si": "Sinhala",
+    "sk": "Slovak", "sl": "Slovenian", "so": "Somali", "es": "Spanish", "sw": "Swahili", "sv": "Swedish",
+    "tl": "Tagalog", "ta": "Tamil", "te": "Telugu", "th": "Thai", "tr": "Turkish", "uk": "Ukrainian", "ur": "Urdu",
+    "uz": "Uzbek", "vi": "Vietnamese", "cy": "Welsh",
+}  # fmt: skip
 
 
 def check_language_pair(source: str, targets: list[str]) -> None:

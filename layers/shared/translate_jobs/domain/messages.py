@@ -67,3 +67,16 @@ def failure(failure: Failure | None, done: int, total: int) -> str:
         return f"The job's workflow {WORKFLOW_ENDS[name]} {where}, before the job finished. Start the job again."
     return (f"The job stopped {where} because of an internal error in the translation service. Start the job "
             "again; if it fails again, report the job id to the service's operators.")
+
+
+def import_failure(failure: Failure) -> str:
+    """The Message of a parallel data import its workflow could not finish (AWS kept failing, the function ended)."""
+    if failure.error == "Sandbox.Timedout":
+        return ("The parallel data file could not be imported within 15 minutes (ParallelDataFunction's timeout): "
+                "split it into smaller files. The parallel data is as it was before this import.")
+    if failure.error in TRANSIENT and failure.cause:
+        return f"The import stopped: {failure.cause.rstrip('.')}, even after retrying. Update the parallel data to try again."
+    if failure.error in LAMBDA_ENDS:
+        return f"The import stopped: {LAMBDA_ENDS[failure.error].replace('the job', 'the import')}, even after retrying."
+    return ("The import failed because of an internal error in the translation service. Update the parallel data to try "
+            "again; if it fails again, report its name to the service's operators.")

@@ -12,8 +12,8 @@ from translate_jobs.workflow.dependencies import WorkflowDependencies
 
 @dataclass
 class EventsDependencies(WorkflowDependencies):
-    events: Any  # EventBridge: state changes out
-    sqs: Any  # SQS: rejected stop requests to the dead-letter queue
+    events: Any = None  # EventBridge: state changes out (always given: from_settings)
+    sqs: Any = None  # SQS: rejected stop requests to the dead-letter queue
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "EventsDependencies":

@@ -62,6 +62,24 @@ def check_role_may_be_passed(iam: Any, account_id: str, caller_arn: str | None, 
         )
 
 
+def check_caller_may_read(iam: Any, account_id: str, caller_arn: str | None, s3_uri: str) -> None:
+    """CreateParallelData's and UpdateParallelData's guard (the confused deputy again): Amazon Translate reads the
+    file with the caller's own rights, so the caller must be allowed s3:GetObject on it by its own policies (IAM's
+    policy simulator answers that; the account root may read its account's objects). The import then reads it
+    only from a bucket of the caller's account (ExpectedBucketOwner)."""
+    if caller_arn is None or _ROOT.fullmatch(caller_arn):
+        return
+    bucket, key = parse_s3_uri(s3_uri)
+    resource = f"arn:aws:s3:::{bucket}/{key}"
+    results = iam.simulate_principal_policy(
+        PolicySourceArn=_policy_source(iam, caller_arn), ActionNames=["s3:GetObject"], ResourceArns=[resource],
+    )["EvaluationResults"]
+    if not results or any(result["EvalDecision"] != "allowed" for result in results):
+        raise AccessDeniedError(
+            f"User: {shown(caller_arn)} is not authorized to perform: s3:GetObject on resource: {shown(resource)}"
+        )
+
+
 def _policy_source(iam: Any, caller_arn: str) -> str:
     """The IAM entity whose policies apply: for a role session, the role (its ARN with its path)."""
     session = _SESSION.fullmatch(caller_arn)
@@ -166,6 +184,8 @@ class JobRoles:
                     Tags=[{"Key": "TranslateJobAccount", "Value": account_id}, {"Key": "TranslateJobId", "Value": job_id}],
                 )["Credentials"]
             )
+        except transient.NETWORK_ERRORS as exc:  # no answer, even after the SDK's retries: the workflow retries
+            raise transient.as_retried(exc, f"assuming the DataAccessRoleArn {role_arn}") from exc
         except ClientError as exc:
             if transient.is_transient(exc):
                 raise transient.as_retried(exc, f"assuming the DataAccessRoleArn {role_arn}") from exc

@@ -23,6 +23,21 @@ from translate_jobs.integrations.s3_stream import S3Writer
 PART_BYTES = 8 * 1024 * 1024  # a manifest part (S3: at least 5 MiB, at most 10,000 parts: 80 GB)
 
 
+def manifest_key(account_id: str, job_id: str) -> str:
+    """Where a job's batch manifest lives in the work bucket."""
+    return f"manifests/{account_id}/{job_id}.jsonl"
+
+
+def relative_key(key: str, prefix: str) -> str:
+    """The document's path under the input prefix, which its output keys (and the details file) name. Only the
+    '/' that follows a prefix not ending in one is dropped: any other leading '/' is an empty segment
+    (``docs//a.txt`` is not ``docs/a.txt``). A prefix that names the object itself leaves its file name."""
+    relative = key[len(prefix) :] if key.startswith(prefix) else key
+    if relative.startswith("/") and prefix and not prefix.endswith("/"):
+        relative = relative[1:]
+    return relative or key.rpartition("/")[2]
+
+
 class NoDocumentsError(Exception):
     """The input location holds no documents."""
 

@@ -6,6 +6,7 @@ write, JobStateConflictError, is never retried).
 """
 
 import contextvars
+import functools
 import json
 import math
 import re
@@ -14,7 +15,8 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -27,13 +29,21 @@ from translate_jobs.domain.failure import Failure
 from translate_jobs.domain.job import BatchCount, Job
 from translate_jobs.domain.lifecycle import TERMINAL, Finalization, JobStatus, outcome
 from translate_jobs.integrations import documents
-from translate_jobs.integrations.engines import engine
+from translate_jobs.integrations.engines import Engine, EngineError, LanguagePair, TranslationOptions
 from translate_jobs.integrations.s3_as_role import DataAccessError, parse_s3_uri
 from translate_jobs.integrations.s3_stream import S3Writer
-from translate_jobs.workflow import details, manifest
+from translate_jobs.workflow import customized, details, manifest
+from translate_jobs.workflow.customized import Customization, Translated
 from translate_jobs.workflow.dependencies import RESULT_READERS, WorkflowDependencies
-from translate_jobs.workflow.details import DetailsFiles, details_key
-from translate_jobs.workflow.manifest import JobLimitExceededError, Limits, ManifestPlanner, NoDocumentsError, Progress
+from translate_jobs.workflow.details import ENDED_REASON, STOPPED_REASON, DetailsFiles, Untranslated, details_key
+from translate_jobs.workflow.manifest import (
+    JobLimitExceededError,
+    Limits,
+    ManifestPlanner,
+    NoDocumentsError,
+    Progress,
+    relative_key,
+)
 
 # What a PlanBatches invocation keeps of its time for its last part and its answer: it returns a
 # continuation rather than start a list page with less left (a page and a part take a second or two).
@@ -130,7 +140,7 @@ def plan_batches(
     input_uri = job.input_data_config["S3Uri"]
     bucket, prefix = parse_s3_uri(input_uri)
     quotas = config.quotas
-    manifest_key = f"manifests/{account_id}/{job_id}.jsonl"
+    manifest_key = manifest.manifest_key(account_id, job_id)
     progress = Progress.resumed(continuation)
     resumed_upload = progress.UploadId
     writer = S3Writer(
@@ -169,7 +179,13 @@ def plan_batches(
 
 def translate_batch(deps: WorkflowDependencies, account_id: str, job_id: str, batch: int, keys: list[str]) -> dict[str, Any]:
     """Translate one batch and count it exactly once. A batch that finds the job no longer running
-    fails with JobStopRequestedError (after counting what it wrote), so the Map starts no further batch."""
+    fails with JobStopRequestedError (after counting what it wrote), so the Map starts no further batch.
+
+    The documents are translated in rounds (``_Round``): each round's documents are read and taken apart,
+    their segments translated together for each target (as much text as the engine translates well at
+    once, ``Engine.batch_characters``; one document for an engine that gains nothing from more), then
+    each document is put back together and written. The job is read again before each further round, so
+    a stop leaves at most one round in flight per running batch."""
     store = deps.store
     job = store.get(account_id, job_id)
     if job.status != JobStatus.IN_PROGRESS:
@@ -178,74 +194,206 @@ def translate_batch(deps: WorkflowDependencies, account_id: str, job_id: str, ba
         logger.info("Batch already counted by an earlier attempt", extra={"batch": batch})
         return {"Translated": 0, "Failed": 0, "Skipped": True}
     config = deps.settings
-    s3 = deps.job_roles.s3(job.data_access_role_arn, account_id, job_id)
-    translator = engine(config.engine, deps.translate)
-    in_bucket, in_prefix = parse_s3_uri(job.input_data_config["S3Uri"])
-    out_bucket, out_prefix = parse_s3_uri(job.output_data_config["S3Uri"])
+    load = functools.partial(Customization.load, deps.customizations, deps.customization_cache, account_id,
+                             job.terminology_names, job.parallel_data_names)
+    work = _Round(deps.engine, job, deps.job_roles.s3(job.data_access_role_arn, account_id, job_id), load)
+    # The text a round may hold: the engine's measure is of work, and each target is another pass over it.
+    budget = deps.engine.batch_characters // max(1, len(job.target_language_codes))
     results: list[dict[str, Any]] = []
     stopped_as: str | None = None
     for position, key in enumerate(keys):
-        # Re-read the job before every further document (one read, far cheaper than a translation),
-        # so a stop leaves at most one document in flight per running batch.
-        if position and (status := store.get(account_id, job_id).status) != JobStatus.IN_PROGRESS:
+        # Before a further round begins (one GetItem, far cheaper than a translation).
+        if position and not work.documents and (status := store.get(account_id, job_id).status) != JobStatus.IN_PROGRESS:
             logger.info("Stop noticed inside a batch", extra={"batch": batch, "documents_done": position})
             stopped_as = status
             break
-        results.append(_translate_document(s3, translator, job, in_bucket, in_prefix, key, out_bucket, out_prefix))
+        failed = work.read(key)
+        if failed is not None:
+            results.append(failed)
+        elif work.characters >= budget:
+            results.extend(work.translate_and_write())
+    results.extend(work.translate_and_write())
+    order = {work.relative(key): position for position, key in enumerate(keys)}
+    results.sort(key=lambda result: order[result["SourceFile"]])  # in the manifest's order, as each was read
     translated = sum(1 for result in results if result["Status"] == "SUCCEEDED")
-    failed = len(results) - translated
+    failed_count = len(results) - translated
     with transient.retried_if_transient(f"writing the results of batch {batch}"):
         deps.work_s3.put_object(
             Bucket=config.work_bucket, Key=_results_key(account_id, job_id, batch), Body=json.dumps(results).encode()
         )
-    store.count_batch(account_id, job_id, BatchCount(batch, translated=translated, failed=failed), now=time.time())
+    store.count_batch(account_id, job_id, BatchCount(batch, translated=translated, failed=failed_count), now=time.time())
     if stopped_as is not None:
         raise JobStopRequestedError(job_id, stopped_as, batch)  # what it wrote is counted; now end the Map
-    return {"Translated": translated, "Failed": failed, "Skipped": False}
+    return {"Translated": translated, "Failed": failed_count, "Skipped": False}
 
 
-def _translate_document(
-    s3: Any, translator: Any, job: Job, in_bucket: str, in_prefix: str, key: str, out_bucket: str, out_prefix: str
-) -> dict[str, Any]:
-    relative = _relative_key(key, in_prefix)
-    result: dict[str, Any] = {"SourceFile": relative}
-    location, reading = f"s3://{in_bucket}/{key}", True  # what S3 is asked for, for a message naming it
-    try:
-        _check_output_path(relative)
-        obj = s3.get_object(Bucket=in_bucket, Key=key)
-        documents.check_size(obj["ContentLength"])  # before reading: a larger body never enters memory
-        data = obj["Body"].read()
-        content_type = job.input_data_config.get("ContentType") or documents.TEXT
-        options = dict(job.settings or {})
-        if job.terminology_names:
-            options["TerminologyNames"] = list(job.terminology_names)
-        encryption = _encryption(job)
+# What fails one document (anything else fails the batch): its own problem, S3's refusal, the network.
+_DOCUMENT_FAILURES = (DocumentError, ClientError, *transient.NETWORK_ERRORS)
+
+
+@dataclass
+class _Document:
+    key: str
+    relative: str
+    data: bytes
+    segments: list[str]  # the text the documents module asks to translate, in its order
+
+
+class _Round:
+    """Documents read and taken apart (pass 1: documents.translate_document with a callable that records
+    each segment), then translated together for each target, put back together (pass 2: the same call,
+    looking the translations up) and written. Memory: the round's documents and their translations, at most
+    a batch (BatchMaxBytes) of documents, or one larger document."""
+
+    def __init__(self, engine: Engine, job: Job, s3: Any, customization: Callable[[], Customization] = Customization) -> None:
+        self.engine, self.job, self.s3 = engine, job, s3
+        # The job's terminology and parallel data, read when the batch first translates (an EngineError if gone).
+        self._load_customization, self._customization = customization, cast(Customization | None, None)
+        self.done: dict[str, Translated] = {}  # target -> the round's segments translated
+        self.in_bucket, self.in_prefix = parse_s3_uri(job.input_data_config["S3Uri"])
+        self.out_bucket, self.out_prefix = parse_s3_uri(job.output_data_config["S3Uri"])
+        self.content_type = job.input_data_config.get("ContentType") or documents.TEXT
+        self.options = TranslationOptions.of_job(job.settings, job.terminology_names)
+        self.documents: list[_Document] = []
+        self.characters = 0
+        self.engine_failures: dict[str, str] = {}  # target -> why the engine cannot translate to it
+
+    def relative(self, key: str) -> str:
+        """The key under the input prefix: the output keys mirror it."""
+        return relative_key(key, self.in_prefix)
+
+    def read(self, key: str) -> dict[str, Any] | None:
+        """Read and take the document apart into this round; its failed result instead if it cannot be."""
+        relative = self.relative(key)
+        try:
+            _check_output_path(relative)
+            obj = self.s3.get_object(Bucket=self.in_bucket, Key=key)
+            documents.check_size(obj["ContentLength"])  # before reading: a larger body never enters memory
+            data = obj["Body"].read()
+            segments: list[str] = []
+            documents.translate_document(self.content_type, data, _recording(segments), str(self.job.source_language_code))
+            _check_length(segments, self.engine.max_document_characters)
+        except _DOCUMENT_FAILURES as exc:
+            return self._failed(relative, exc, f"s3://{self.in_bucket}/{key}", reading=True)
+        self.documents.append(_Document(key, relative, data, segments))
+        self.characters += sum(map(len, segments))
+        return None
+
+    def translate_and_write(self) -> list[dict[str, Any]]:
+        """The round's documents translated to every target and written: their results. The round is then empty."""
+        round_, self.documents, self.characters = self.documents, [], 0
+        failures: dict[str, str] = {}  # document key -> why it cannot be translated
+        self.done = {str(target): Translated() for target in self.job.target_language_codes}
+        translations = {str(target): self._translate(round_, str(target), failures) for target in self.job.target_language_codes}
+        return [
+            {"SourceFile": document.relative, "Status": "FAILED", "Error": failures[document.key]}
+            if document.key in failures else self._write(document, translations)
+            for document in round_
+        ]
+
+    def _translate(self, round_: list[_Document], target: str, failures: dict[str, str]) -> dict[str, str]:
+        """Each distinct segment of the round's documents (those not failed) -> its translation to ``target``.
+        An engine's DocumentError fails the call; each document is then tried alone, to fail only its own."""
+        pair = LanguagePair(str(self.job.source_language_code), target)
+        live = [document for document in round_ if document.key not in failures]
+        try:
+            if target in self.engine_failures:
+                raise EngineError(self.engine_failures[target])
+            return self._engine_call([segment for document in live for segment in document.segments], pair)
+        except EngineError as exc:
+            # The engine cannot translate this pair at all (its service refused, a model is missing): every
+            # document fails with its message, which the details file and the job's Message carry; the
+            # batch's later rounds do not ask again.
+            self.engine_failures[target] = str(exc)
+            failures.update((document.key, str(exc)) for document in live)
+            return {}
+        except DocumentError as exc:
+            if len(live) == 1:
+                failures[live[0].key] = str(exc)
+                return {}
+        translations: dict[str, str] = {}
+        for document in live:
+            try:
+                translations.update(self._engine_call(document.segments, pair))
+            except DocumentError as exc:
+                failures[document.key] = str(exc)
+        return translations
+
+    def _engine_call(self, segments: list[str], pair: LanguagePair) -> dict[str, str]:
+        """The distinct segments translated, with the job's terminology and parallel data (workflow/customized.py)."""
+        distinct = list(dict.fromkeys(segments))
+        if not distinct:
+            return {}
+        if self._customization is None:
+            self._customization = self._load_customization()
+        done = customized.translate(self.engine, distinct, pair, self.options, self._customization)
+        self.done[pair.target].update(done)
+        return done.text
+
+    def _write(self, document: _Document, translations: dict[str, dict[str, str]]) -> dict[str, Any]:
+        result: dict[str, Any] = {"SourceFile": document.relative}
         targets = []
-        for target in map(str, job.target_language_codes):
-            sent: list[int] = []  # characters sent to the engine
-            translate = _engine_call(translator, str(job.source_language_code), target, options or None, sent)
-            translated = documents.translate_document(content_type, data, translate, target)
-            folder, _, name = relative.rpartition("/")
-            target_file = f"{folder + '/' if folder else ''}{target}.{name}"
-            _check_output_path(target_file)  # the target code too: a job stored before Start checked it
-            if target_file == details_key("", target):
-                raise DocumentError(
-                    f"The document {relative} would be translated to {target_file}, where the job writes its "
-                    "details file. Rename the document."
-                )
-            location, reading = f"s3://{out_bucket}/{out_prefix}{target_file}", False
-            s3.put_object(Bucket=out_bucket, Key=out_prefix + target_file, Body=translated, **encryption)
-            targets.append({"TargetLanguageCode": target, "TargetFile": target_file, "Characters": sum(sent)})
-    except DocumentError as exc:
-        return {**result, "Status": "FAILED", "Error": str(exc)}
-    except Exception as exc:
-        if transient.is_transient(exc):  # the batch is retried (its counts stay exact: counted once)
+        location = f"s3://{self.out_bucket}/{self.out_prefix}"
+        try:
+            for target, translated in translations.items():
+                output = documents.translate_document(self.content_type, document.data, translated.__getitem__, target)
+                folder, _, name = document.relative.rpartition("/")
+                target_file = f"{folder + '/' if folder else ''}{target}.{name}"
+                _check_output_path(target_file)  # the target code too: a job stored before Start checked it
+                if target_file == details_key("", target):
+                    raise DocumentError(
+                        f"The document {document.relative} would be translated to {target_file}, where the job writes "
+                        "its details file. Rename the document."
+                    )
+                location = f"s3://{self.out_bucket}/{self.out_prefix}{target_file}"
+                key = self.out_prefix + target_file
+                self.s3.put_object(Bucket=self.out_bucket, Key=key, Body=output, **_encryption(self.job))
+                targets.append(self._produced(document, target, target_file))
+        except _DOCUMENT_FAILURES as exc:
+            return self._failed(document.relative, exc, location, reading=False)
+        return {**result, "Status": "SUCCEEDED", "Targets": targets}
+
+    def _produced(self, document: _Document, target: str, target_file: str) -> dict[str, Any]:
+        """A document's output for one target, as the details file reports it: the characters sent to the engine,
+        the terms applied (AppliedTerminologies) and the segments the parallel data translated."""
+        done, customization = self.done.get(target, Translated()), self._customization or Customization()
+        sent = [segment for segment in document.segments if segment not in done.remembered]
+        produced: dict[str, Any] = {"TargetLanguageCode": target, "TargetFile": target_file, "Characters": sum(map(len, sent))}
+        terms = customized.applied_terminologies(customization.terminology, done.terms_of(document.segments))
+        if terms:
+            produced["AppliedTerminologies"] = terms
+        if remembered := done.from_memory(document.segments):
+            produced["ParallelData"] = {"name": customization.memory, "segments": remembered}
+        return produced
+
+    def _failed(self, relative: str, exc: Exception, location: str, reading: bool) -> dict[str, Any]:
+        """A document's failed result, naming what S3 refused; a transient failure is raised to be retried."""
+        if isinstance(exc, DocumentError):
+            return {"SourceFile": relative, "Status": "FAILED", "Error": str(exc)}
+        if transient.is_transient(exc) or not isinstance(exc, ClientError):  # the batch is retried (counted once)
             raise transient.as_retried(exc, f"translating {relative}") from exc
-        if not isinstance(exc, ClientError):
-            raise
         logger.warning("Document failed", extra={"document": relative, "error": str(exc)})
-        return {**result, "Status": "FAILED", "Error": _s3_problem(exc, location, reading, job.data_access_role_arn)}
-    return {**result, "Status": "SUCCEEDED", "Targets": targets}
+        problem = _s3_problem(exc, location, reading, self.job.data_access_role_arn)
+        return {"SourceFile": relative, "Status": "FAILED", "Error": problem}
+
+
+def _check_length(segments: list[str], most: int | None) -> None:
+    characters = sum(map(len, segments))
+    if most is not None and characters > most:
+        raise DocumentError(
+            f"The document has {characters:,} characters of text; the translation engine translates at most {most:,} "
+            "of one document in one invocation of TranslateBatchFunction. Split it into smaller documents."
+        )
+
+
+def _recording(segments: list[str]) -> Callable[[str], str]:
+    """Pass 1's engine: records each segment the documents module asks for and gives it back unchanged."""
+
+    def record(text: str) -> str:
+        segments.append(text)
+        return text
+
+    return record
 
 
 def _s3_problem(error: ClientError, location: str, reading: bool, role: str) -> str:
@@ -263,16 +411,6 @@ def _s3_problem(error: ClientError, location: str, reading: bool, role: str) -> 
     return f"Amazon S3 refused to {verb} {location} ({code})."
 
 
-def _relative_key(key: str, prefix: str) -> str:
-    """The document's path under the input prefix, which its output keys mirror. Only the '/' that follows
-    a prefix not ending in one is dropped: any other leading '/' is an empty segment (``docs//a.txt`` is
-    not ``docs/a.txt``). A prefix that names the object itself leaves its file name."""
-    relative = key[len(prefix) :] if key.startswith(prefix) else key
-    if relative.startswith("/") and prefix and not prefix.endswith("/"):
-        relative = relative[1:]
-    return relative or key.rpartition("/")[2]
-
-
 def _check_output_path(relative: str) -> None:
     """Output keys mirror input keys under the job's output prefix. A path segment that is empty (``//``, a
     leading ``/``), ``.`` or ``..``, split at a slash or a backslash (a Windows path), would let two input keys
@@ -285,18 +423,6 @@ def _check_output_path(relative: str) -> None:
         )
 
 
-def _engine_call(
-    translator: Any, source: str, target: str, options: dict[str, Any] | None, sent: list[int]
-) -> Callable[[str], str]:
-    """The engine as the documents module calls it: text in, translated text out."""
-
-    def translate(text: str) -> str:
-        sent.append(len(text))
-        return str(translator.translate(text, source, target, options))
-
-    return translate
-
-
 def finalize_job(deps: WorkflowDependencies, account_id: str, job_id: str, failure: Failure | None = None) -> dict[str, str]:
     """Move the job to exactly one terminal status, with EndTime, Message and the details files.
 
@@ -304,8 +430,14 @@ def finalize_job(deps: WorkflowDependencies, account_id: str, job_id: str, failu
     store = deps.store
     job = store.get(account_id, job_id)
     first_failure = None
-    if job.status not in TERMINAL and job.status != JobStatus.SUBMITTED and failure is None:
-        first_failure = _write_details(deps, job)  # once: the documents' results do not change while we decide
+    if job.status not in TERMINAL and job.status != JobStatus.SUBMITTED and _details_due(failure):
+        try:
+            first_failure = _write_details(deps, job, failure)  # once: the documents' results do not change while we decide
+        except Exception as exc:
+            if failure is None:
+                raise
+            # The job ends FAILED all the same, with the failure's message: its details are a courtesy here.
+            logger.warning("The details of a failed job could not be written", extra={"error": str(exc)})
     # The status can change under us at most twice (IN_PROGRESS -> STOP_REQUESTED by Stop, then to a
     # terminal status by a concurrent finalize), so the third read always decides.
     for _ in range(3):
@@ -360,17 +492,35 @@ def _results_key(account_id: str, job_id: str, batch: int) -> str:
     return f"results/{account_id}/{job_id}/batch-{batch:07d}.json"
 
 
-def _write_details(deps: WorkflowDependencies, job: Job) -> str | None:
+def _details_due(failure: Failure | None) -> bool:
+    """Whether this finalize writes the details files: always when the workflow reached FinalizeJob, and after
+    a failure of the Map itself (States.*: its reader, its result writer), whose batches' results stand. Not
+    after a failure of FinalizeJob (its own details writing may be what failed) or the end of the workflow
+    (the reconciler, the sweep: their functions may not write to the job's output)."""
+    return failure is None or failure.error.startswith("States.")
+
+
+def _write_details(deps: WorkflowDependencies, job: Job, failure: Failure | None = None) -> str | None:
     """details/<lang>.auxiliary-translation-details.json under the job's output, one per target (details.py),
-    streamed from the batches' result fragments; returns the first failed document's reason (None when none failed)."""
+    streamed from the batches' result fragments, with what the job left when it did not finish every document;
+    returns the first failed document's reason (None when none failed)."""
     files: DetailsFiles | None = None
+    # Only a job that did not finish every document reads its manifest (twice, streamed) for what it left.
+    left_some = job.input_documents_count > job.translated_documents_count + job.documents_with_errors_count
+    prefix = parse_s3_uri(job.input_data_config["S3Uri"])[1]
+    untranslated = Untranslated(_manifest(deps, job), lambda key: relative_key(key, prefix)) if left_some else None
     try:
-        for documents in _batch_results(deps, job):
+        for batch, documents in _batch_results(deps, job):
             if files is None:
                 files = _details_files(deps, job)
             files.add(documents)
+            if untranslated is not None:
+                untranslated.note(batch, documents)
         if files is None:
             return None
+        if untranslated is not None:
+            reason = STOPPED_REASON if job.status == JobStatus.STOP_REQUESTED and failure is None else ENDED_REASON
+            files.leave((name, reason) for name in untranslated.left(_manifest(deps, job)))
         files.close()
     except ClientError as exc:
         if files is not None:
@@ -388,6 +538,16 @@ def _write_details(deps: WorkflowDependencies, job: Job) -> str | None:
     return files.first_failure
 
 
+def _manifest(deps: WorkflowDependencies, job: Job) -> Iterator[dict[str, Any]]:
+    """The job's batch manifest, line by line as it is read (JSON Lines, one batch a line)."""
+    key = manifest.manifest_key(job.account_id, job.job_id)
+    with transient.retried_if_transient("reading the job's batch manifest"):
+        body = deps.work_s3.get_object(Bucket=deps.settings.work_bucket, Key=key)["Body"]
+    for line in body.iter_lines(chunk_size=1024 * 1024):
+        if line:
+            yield json.loads(line)
+
+
 def _details_files(deps: WorkflowDependencies, job: Job) -> DetailsFiles:
     s3 = deps.job_roles.s3(job.data_access_role_arn, job.account_id, job.job_id)
     out_bucket, out_prefix = parse_s3_uri(job.output_data_config["S3Uri"])
@@ -402,13 +562,13 @@ def _details_files(deps: WorkflowDependencies, job: Job) -> DetailsFiles:
         "sourceLanguageCode": job.source_language_code,
         "inputDataPrefix": job.input_data_config["S3Uri"],
         "outputDataPrefix": job.output_data_config["S3Uri"],
-        "documentCountWithServerError": 0,
+        "documentCountWithServerError": "0",
     }
     return DetailsFiles(writers, header)
 
 
-def _batch_results(deps: WorkflowDependencies, job: Job) -> Iterator[list[dict[str, Any]]]:
-    """Each batch's result fragment, in batch order, RESULT_READERS read at once (each a small GetObject)."""
+def _batch_results(deps: WorkflowDependencies, job: Job) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """Each batch's number and result fragment, in batch order, RESULT_READERS read at once (each a small GetObject)."""
     config, work_s3 = deps.settings, deps.work_s3
 
     def keys() -> Iterator[str]:
@@ -419,13 +579,13 @@ def _batch_results(deps: WorkflowDependencies, job: Job) -> Iterator[list[dict[s
             for page in pages:
                 yield from (obj["Key"] for obj in page.get("Contents", []))
 
-    def read(key: str) -> list[dict[str, Any]]:
+    def read(key: str) -> tuple[int, list[dict[str, Any]]]:
         with transient.retried_if_transient("reading the batches' results"):
             body = work_s3.get_object(Bucket=config.work_bucket, Key=key)["Body"].read()
-        return list(json.loads(body))
+        return int(key.rpartition("batch-")[2].removesuffix(".json")), list(json.loads(body))
 
     with ThreadPoolExecutor(RESULT_READERS) as pool:
-        pending: deque[Future[list[dict[str, Any]]]] = deque()
+        pending: deque[Future[tuple[int, list[dict[str, Any]]]]] = deque()
         for key in keys():
             # The caller's context goes with each read (locally: the function's own role, local_stack.iam).
             pending.append(pool.submit(contextvars.copy_context().run, read, key))

@@ -1,0 +1,452 @@
+"""Every change made to moto's kept backends, recorded in order, and replayed the same way.
+
+moto is reached two ways in `make run`: in-process (the functions, the workflow's interpreter: botocore's
+``before-send`` answered by moto's ``BotocoreStubber``) and over HTTP (the AWS CLI, other processes:
+moto's Flask apps, each view a ``convert_to_flask_response``). Both are wrapped here. A request that can
+change a kept backend (not a Get/List/Describe...) is applied under one lock, and recorded when it
+succeeded, before its answer leaves: the journal's order is the order in which moto applied them. A few
+changes reach moto without a request (local_stack.eventbridge puts events on queues by calling moto's
+SQS backend): those calls are recorded as calls.
+
+Replaying a record must give what the request gave, identifiers included (a receipt handle, an upload
+id, an access key: a client holds them). moto draws every identifier from one ``random.Random``
+(``mock_random``; S3's upload ids and STS's tokens from ``os.urandom``): while a request is recorded, its
+thread draws from a generator seeded with the record's number, and the replay seeds the same. The
+account moto derived from the caller's key is recorded and given back (``x-moto-account-id``): role
+sessions are not kept. Times are not replayed: a change replayed from the journal has the restart's time.
+"""
+
+import functools
+import json
+import logging
+import os
+import random
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+log = logging.getLogger(__name__)
+
+# Held while a recorded change is applied and written down (and while a snapshot is taken): one order.
+CHANGES = threading.RLock()
+_thread = threading.local()  # .rng: this thread's seeded generator; .recording: inside a recorded change
+
+READ_PREFIXES = ("Get", "List", "Describe", "Head", "Query", "Scan", "BatchGet", "TransactGet", "Select", "Lookup",
+                 "Search", "Simulate")
+# Reads by name that create something: recorded.
+CREATING_READS = {"GetSessionToken", "GetFederationToken"}
+# botocore's service ids where they differ from moto's service names.
+MOTO_SERVICE = {"sfn": "stepfunctions", "eventbridge": "events", "secrets-manager": "secretsmanager",
+                "dynamodb-streams": "dynamodbstreams", "cloudwatch-logs": "logs", "cloudwatch": "cloudwatch"}
+# Modules of moto that draw identifiers from os.urandom (the rest draw from mock_random).
+URANDOM_MODULES = ("moto.s3.models", "moto.sts.utils", "moto.iam.models", "moto.kms.utils", "moto.kms.models")
+# Not changes of state: PutEvents delivers (local_stack.eventbridge), it stores nothing.
+DELIVERIES = {("events", "PutEvents")}
+STOPPING = "The local stack is stopping: its state is saved; try again once it has started again."
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
+
+
+def changes(operation: str) -> bool:
+    """May this operation change what moto keeps? (Reads are skipped; a read taken for a change costs little.)"""
+    return operation in CREATING_READS or not operation.startswith(READ_PREFIXES)
+
+
+@contextmanager
+def seeded(seed: str) -> Iterator[None]:
+    previous = getattr(_thread, "rng", None)
+    _thread.rng = random.Random(seed)
+    try:
+        yield
+    finally:
+        _thread.rng = previous
+
+
+@contextmanager
+def recording() -> Iterator[None]:
+    depth = getattr(_thread, "recording", 0)
+    _thread.recording = depth + 1
+    try:
+        yield
+    finally:
+        _thread.recording = depth
+
+
+def replaying() -> bool:
+    return bool(getattr(_thread, "replaying", False))
+
+
+def account_of(headers: Any) -> str:
+    """The account moto serves this request as (moto's own rules: the header, the variable, the key)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.iam.models import get_account_id_from
+
+    explicit = headers.get("x-moto-account-id") or os.environ.get("MOTO_ACCOUNT_ID")
+    if explicit:
+        return str(explicit)
+    key = _CREDENTIAL.search(str(headers.get("Authorization") or headers.get("authorization") or ""))
+    return get_account_id_from(key.group(1)) if key else DEFAULT_ACCOUNT_ID
+
+
+@dataclass
+class Recorder:
+    """Records changes to the kept services through ``write`` (called under CHANGES, in order)."""
+
+    write: Callable[[tuple[Any, ...]], None]
+    kept: Callable[[str], bool]  # moto service name -> are its backends kept?
+    sequence: int = 0
+    generation: int = 0
+    closed: bool = False  # the state was saved for the last time: a change now would be lost, so it is refused
+    _undo: list[Callable[[], None]] = field(default_factory=list)
+
+    def next_seed(self) -> str:
+        self.sequence += 1
+        return f"{self.generation}:{self.sequence}"
+
+    def wants(self, service: str, operation: str) -> bool:
+        if (service, operation) in DELIVERIES:
+            return False
+        if service == "stepfunctions":
+            return operation == "StartExecution"  # its executions are started again after a restart
+        return self.kept(service) and changes(operation)
+
+    def note(self, *record: Any) -> None:
+        with CHANGES:
+            self.write(record)
+
+    # -- the two ways into moto --
+
+    def apply(self, service: str, operation: str, headers: Any, call: Callable[[], Any],
+              record: Callable[[str, str, Any], tuple[Any, ...] | None], refuse: Callable[[], Any]) -> Any:
+        """Run ``call`` (moto applying a request) under the lock with this record's seed; if it succeeded,
+        write ``record(seed, account, result)`` before returning the answer. Once closed: ``refuse()``."""
+        if not self.wants(service, operation) or replaying():
+            return call()
+        with CHANGES, recording():
+            if self.closed:
+                return refuse()
+            seed = self.next_seed()
+            account = account_of(headers)
+            with seeded(seed):
+                result = call()
+            entry = record(seed, account, result)
+            if entry is not None and service == "stepfunctions":
+                self._note_started(entry, result)  # not replayed: started again once the stack is up
+            elif entry is not None:
+                self.write(entry)
+        return result
+
+    def _note_started(self, entry: tuple[Any, ...], result: Any) -> None:
+        """A StartExecution that succeeded: the execution to start again if it is still running at a restart."""
+        body = entry[-1]
+        answer = _response_body(result)
+        request = json.loads(body or b"{}")
+        self.write(("started", json.loads(answer)["executionArn"], request.get("stateMachineArn"),
+                    request.get("name"), request.get("input") or "{}"))
+
+    def install(self) -> Callable[[], None]:
+        self._undo = [self._wrap_stubber(), self._wrap_flask_views(), seed_identifiers(),
+                      self._record_calls("sqs", "moto.sqs.models", "SQSBackend", ["send_message"]),
+                      self._note_executions_ended(), self._long_polls_without_the_lock()]
+
+        def undo() -> None:
+            while self._undo:
+                self._undo.pop()()
+
+        return undo
+
+    def _wrap_stubber(self) -> Callable[[], None]:
+        from moto.core.botocore_stubber import BotocoreStubber
+
+        from local_stack.faults import buffer_body
+
+        original = BotocoreStubber.__call__
+        recorder = self
+
+        @functools.wraps(original)
+        def call(stubber: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
+            if not stubber.enabled:
+                return None
+            parts = event_name.split(".")
+            service, operation = MOTO_SERVICE.get(parts[1], parts[1].replace("-", "")), parts[2]
+            if not recorder.wants(service, operation):
+                return original(stubber, event_name, request, **kwargs)
+            buffer_body(request)  # a streamed upload, read once: for the record and for moto
+
+            def record(seed: str, account: str, response: Any) -> tuple[Any, ...] | None:
+                if response is None or response.status_code >= 300:
+                    return None
+                body = request.body.encode() if isinstance(request.body, str) else request.body
+                return ("sdk", seed, account, request.method, request.url, dict(request.headers.items()), body)
+
+            def refuse() -> Any:
+                from local_stack.faults import error_response
+
+                return error_response(request, service, "ServiceUnavailable", 503, STOPPING)
+
+            return recorder.apply(service, operation, request.headers,
+                                  lambda: original(stubber, event_name, request, **kwargs), record, refuse)
+
+        BotocoreStubber.__call__ = call  # type: ignore[method-assign,assignment]
+        return lambda: setattr(BotocoreStubber, "__call__", original)
+
+    def _wrap_flask_views(self) -> Callable[[], None]:
+        import io
+
+        from moto.core.utils import convert_to_flask_response
+
+        original = convert_to_flask_response.__call__
+        recorder = self
+
+        @functools.wraps(original)
+        def call(view: Any, args: Any = None, **kwargs: Any) -> Any:
+            from flask import current_app
+            from flask import request as flask_request
+
+            service = str(getattr(current_app, "service", ""))
+            environ = flask_request.environ
+            if service == "moto_api":
+                if flask_request.path.endswith("/moto-api/reset") and flask_request.method == "POST" and not replaying():
+                    with CHANGES:
+                        response = original(view, args, **kwargs)
+                        recorder.write(("reset",))
+                    return response
+                return original(view, args, **kwargs)
+            # As moto's own recorder: the body read once, and put back for the view.
+            body = _read_body(environ)
+            environ["wsgi.input"] = io.BytesIO(body)
+            operation = _operation(flask_request, body)
+            if not recorder.wants(service, operation):
+                return original(view, args, **kwargs)
+            headers = dict(flask_request.headers.items())
+
+            def record(seed: str, account: str, response: Any) -> tuple[Any, ...] | None:
+                if response.status_code >= 300:
+                    return None
+                url = environ.get("RAW_URI") or flask_request.full_path
+                return ("http", seed, account, service, flask_request.method, url, headers, body)
+
+            def refuse() -> Any:
+                from flask import Response
+
+                return Response(json.dumps({"__type": "ServiceUnavailable", "message": STOPPING}), status=503,
+                                content_type="application/x-amz-json-1.0")
+
+            return recorder.apply(service, operation, flask_request.headers, lambda: original(view, args, **kwargs),
+                                  record, refuse)
+
+        convert_to_flask_response.__call__ = call  # type: ignore[method-assign,assignment]
+        return lambda: setattr(convert_to_flask_response, "__call__", original)
+
+    def _record_calls(self, service: str, module: str, backend: str, methods: list[str]) -> Callable[[], None]:
+        """Calls local_stack makes to a kept backend directly, outside any request: recorded as calls."""
+        import importlib
+
+        owner = getattr(importlib.import_module(module), backend)
+        originals = {name: getattr(owner, name) for name in methods}
+        recorder = self
+
+        def wrap(name: str, method: Any) -> Any:
+            @functools.wraps(method)
+            def wrapper(backend_: Any, *args: Any, **kwargs: Any) -> Any:
+                if getattr(_thread, "recording", 0) or replaying():  # part of a recorded request, or a replay
+                    return method(backend_, *args, **kwargs)
+                with CHANGES, recording():
+                    if recorder.closed:
+                        raise RuntimeError(STOPPING)
+                    seed = recorder.next_seed()
+                    with seeded(seed):
+                        result = method(backend_, *args, **kwargs)
+                    recorder.write(("call", seed, service, backend_.account_id, backend_.region_name, name, args, kwargs))
+                return result
+
+            return wrapper
+
+        for name, method in originals.items():
+            setattr(owner, name, wrap(name, method))
+
+        def undo() -> None:
+            for name, method in originals.items():
+                setattr(owner, name, method)
+
+        return undo
+
+    def _note_executions_ended(self) -> Callable[[], None]:
+        from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+
+        original = BaseExecutionWorkerCommunication.terminated
+        recorder = self
+
+        @functools.wraps(original)
+        def terminated(communication: Any) -> None:
+            original(communication)
+            recorder.note("ended", communication.execution.exec_arn)
+
+        BaseExecutionWorkerCommunication.terminated = terminated  # type: ignore[method-assign,assignment]
+        return lambda: setattr(BaseExecutionWorkerCommunication, "terminated", original)
+
+    def _long_polls_without_the_lock(self) -> Callable[[], None]:
+        """A long-polling ReceiveMessage waits for a send inside moto: the send must not wait for it."""
+        from moto.sqs.models import Queue
+
+        original = Queue.wait_for_messages
+
+        @functools.wraps(original)
+        def wait_for_messages(queue: Any, timeout: int) -> None:
+            if replaying():
+                return  # a replayed receive found its messages then, or none
+            saved = CHANGES._release_save() if CHANGES._is_owned() else None  # type: ignore[attr-defined]
+            try:
+                original(queue, timeout)
+            finally:
+                if saved is not None:
+                    CHANGES._acquire_restore(saved)  # type: ignore[attr-defined]
+
+        Queue.wait_for_messages = wait_for_messages  # type: ignore[method-assign,assignment]
+        return lambda: setattr(Queue, "wait_for_messages", original)
+
+
+def seed_identifiers() -> Callable[[], None]:
+    """moto's identifiers, drawn from the recorded request's own generator on its thread."""
+    import importlib
+
+    from moto.moto_api._internal import mock_random
+
+    shared_random, shared_bits = mock_random.random, mock_random.getrandbits
+
+    def random_() -> float:
+        rng = getattr(_thread, "rng", None)
+        return rng.random() if rng else shared_random()
+
+    def getrandbits(bits: int) -> int:
+        rng = getattr(_thread, "rng", None)
+        return rng.getrandbits(bits) if rng else shared_bits(bits)
+
+    mock_random.random, mock_random.getrandbits = random_, getrandbits  # type: ignore[method-assign,assignment]
+    modules = []
+    for name in URANDOM_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:  # pragma: no cover - a moto without that service
+            continue
+        modules.append((module, module.os))
+        module.os = _SeededOs()  # type: ignore[attr-defined]
+
+    def undo() -> None:
+        del mock_random.random, mock_random.getrandbits
+        for module, os_module in modules:
+            module.os = os_module  # type: ignore[attr-defined]
+
+    return undo
+
+
+class _SeededOs:
+    """The os module, whose urandom draws from the recorded request's generator on its thread."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(os, name)
+
+    @staticmethod
+    def urandom(size: int) -> bytes:
+        rng = getattr(_thread, "rng", None)
+        return rng.randbytes(size) if rng else os.urandom(size)
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    length = environ.get("CONTENT_LENGTH")
+    if length:
+        return bytes(environ["wsgi.input"].read(int(length)))
+    # A chunked body, already de-chunked by the server (which then says the input ends): read to its end.
+    return bytes(environ["wsgi.input"].read()) if environ.get("wsgi.input_terminated") else b""
+
+
+def _operation(request: Any, body: bytes) -> str:
+    """The API operation of a request to moto's server: its target, its Action, or (REST) its method."""
+    target = request.headers.get("X-Amz-Target")
+    if target:
+        return str(target).rsplit(".", 1)[-1]
+    action = request.args.get("Action")
+    if not action and request.mimetype == "application/x-www-form-urlencoded":
+        action = (parse_qs(body.decode("utf-8", "replace")).get("Action") or [""])[0]
+    if action:
+        return str(action)
+    return "Get" if request.method in ("GET", "HEAD", "OPTIONS") else str(request.method)
+
+
+def _response_body(result: Any) -> bytes:
+    if hasattr(result, "raw") and hasattr(result.raw, "getvalue"):  # the stubber's AWSResponse
+        return bytes(result.raw.getvalue())
+    return bytes(result.get_data())  # a Flask response
+
+
+# -- replay --
+
+
+@contextmanager
+def replay_mode() -> Iterator[None]:
+    _thread.replaying = True
+    try:
+        yield
+    finally:
+        _thread.replaying = False
+
+
+def replay(record: tuple[Any, ...]) -> bool:
+    """Apply one recorded change to moto's backends again; False if moto refused it this time."""
+    kind, seed = record[0], record[1]
+    if kind == "http":
+        _app(record[3])  # made outside the seed: making it draws numbers the recorded request did not
+    with seeded(seed):
+        if kind == "sdk":
+            return _replay_sdk(*record[2:])
+        if kind == "http":
+            return _replay_http(*record[2:])
+        if kind == "call":
+            service, account, region, name, args, kwargs = record[2:]
+            from moto.backends import get_backend
+
+            getattr(get_backend(service)[account][region], name)(*args, **kwargs)
+            return True
+    raise ValueError(f"not a recorded change: {kind!r}")
+
+
+def _replay_sdk(account: str, method: str, url: str, headers: dict[str, Any], body: bytes | None) -> bool:
+    from botocore.awsrequest import AWSPreparedRequest
+    from moto.core.models import botocore_stubber
+
+    request = AWSPreparedRequest(method=method, url=url, headers=_as_the_account(headers, account), body=body,
+                                 stream_output=False)
+    answer = botocore_stubber.process_request(request)
+    return answer is not None and int(answer[0]) < 300
+
+
+def _as_the_account(headers: dict[str, Any], account: str) -> dict[str, Any]:
+    """A replayed request is made as its account's root: it was authorized when it was answered, and the role
+    session that signed it may be gone (sessions are not kept) or expired since."""
+    replayed = {name: value for name, value in headers.items() if name.lower() != "x-amz-security-token"}
+    for name, value in replayed.items():
+        if name.lower() == "authorization":
+            replayed[name] = _CREDENTIAL.sub("Credential=REPLAYEDCHANGE/", str(value))
+    return {**replayed, "x-moto-account-id": account}
+
+
+@functools.cache
+def _app(service: str) -> Any:
+    from moto.moto_server.werkzeug_app import create_backend_app
+
+    return create_backend_app(service).test_client()  # type: ignore[arg-type]
+
+
+def _replay_http(account: str, service: str, method: str, url: str, headers: dict[str, str], body: bytes) -> bool:
+    parsed = urlparse(url)
+    host = headers.get("Host") or headers.get("host") or "localhost"
+    framing = {"host", "content-length", "transfer-encoding"}  # the test client frames the body itself
+    response = _app(service).open(
+        parsed.path or "/", base_url=f"http://{host}", query_string=parsed.query, method=method, data=body,
+        headers=_as_the_account({k: v for k, v in headers.items() if k.lower() not in framing}, account),
+        environ_overrides={"RAW_URI": url},
+    )
+    return int(response.status_code) < 300

@@ -1,0 +1,45 @@
+"""`make run`'s options that decide where it listens and where it keeps its state (local_stack.__main__, Makefile)."""
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from local_stack.__main__ import check_host
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.0.2"])
+def test_loopback_needs_no_flag(host):
+    check_host(host, allow_network=False)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::"])
+def test_an_address_other_machines_reach_needs_the_flag_and_says_why(host):
+    with pytest.raises(ValueError, match="no authentication") as refused:
+        check_host(host, allow_network=False)
+    assert "ALLOW_NETWORK=1" in str(refused.value)
+    check_host(host, allow_network=True)
+
+
+def dry_run(*arguments: str, **environment: str) -> str:
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "HOST", "LOCAL_STATE_DIR", "FRESH")}
+    result = subprocess.run(["make", "-n", "--always-make", "run", *arguments], cwd=ROOT, env={**env, **environment},
+                            capture_output=True, text=True, check=True)
+    return result.stdout.splitlines()[-2] + result.stdout.splitlines()[-1]
+
+
+def test_host_in_the_environment_is_ignored_and_on_the_command_line_is_used():
+    # zsh puts the machine's name in $HOST: make run still listens on loopback
+    assert "--host 127.0.0.1" in dry_run(HOST="my-laptop.example")
+    line = dry_run("HOST=0.0.0.0", "ALLOW_NETWORK=1")
+    assert "--host 0.0.0.0" in line and line.rstrip().endswith("--allow-network")
+    assert "--allow-network" not in dry_run("HOST=0.0.0.0")
+
+
+def test_the_state_folder_and_fresh_reach_the_stack():
+    assert 'LOCAL_STATE_DIR=".local-state" FRESH=""' in dry_run()
+    assert 'LOCAL_STATE_DIR="/tmp/elsewhere" FRESH="1"' in dry_run("LOCAL_STATE_DIR=/tmp/elsewhere", "FRESH=1")
