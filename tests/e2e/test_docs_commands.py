@@ -1,11 +1,13 @@
 """Every command block of README.md and docs/*.md, run as a reader runs it, so none can rot.
 
 Each page is read top to bottom (tests/support/docs.py says what its markers mean): ``make run`` blocks
-start the real service as a subprocess on free ports (the page's 127.0.0.1:3000, :5000 and :3001 become
-those ports, nothing else changes); the blocks after it run in one bash shell, a reader's second
-terminal, against it; an output block is compared with what its command printed; a block that needs an
-AWS account is checked as far as it can be here (``make -n``, ``sam ... --help``, pytest's
-``--collect-only``). A failing command (``set -e -o pipefail``) fails the test, with its output.
+start the real service as a subprocess on free ports, keeping its state in a folder of the test's own (the
+page's 127.0.0.1:3000, :5000 and :3001 become those ports, and its /tmp/ the test's temporary folder;
+nothing else changes); the blocks after it run in one bash shell, a reader's second terminal, against it;
+an output block is compared with what its command printed; a block that needs an AWS account is checked
+as far as it can be here (``make -n``, ``sam ... --help``, ``aws ... help``, pytest's ``--collect-only``).
+A failing command (``set -e -o pipefail``) fails the test, with its output. The README's walkthrough runs
+twice, the second time after a restart on the state the first left.
 """
 
 import contextlib
@@ -38,17 +40,20 @@ BLOCK_SECONDS = 600  # a block's deadline (the README's upload of 5,000 document
 TERMINAL = {"COMPLETED", "COMPLETED_WITH_ERROR", "FAILED", "STOPPED"}
 
 
-def reader_environment(tmp: Path) -> dict[str, str]:
-    """A newcomer's shell: no AWS or emulator settings, not inside `make test`'s make; temporary files in tmp."""
+def reader_environment(tmp: Path, state: Path) -> dict[str, str]:
+    """A newcomer's shell: no AWS or emulator settings, not inside `make test`'s make; temporary files in tmp,
+    and make run's state (LOCAL_STATE_DIR, default .local-state) in a folder of the test's, never the
+    checkout's own."""
     env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("AWS_", "MOTO_")) and key not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
-    return {**env, "TMPDIR": str(tmp), "AWS_PAGER": ""}
+           if not key.startswith(("AWS_", "MOTO_")) and key not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", *DEFAULT_PORTS)}
+    return {**env, "TMPDIR": str(tmp), "AWS_PAGER": "", "LOCAL_STATE_DIR": str(state)}
 
 
 @dataclass
 class Ports:
-    """The page's ports (3000, 5000, 3001, and any a block chooses) -> free ones."""
+    """The page's ports (3000, 5000, 3001, and any a block chooses) -> free ones; its /tmp/ -> the test's."""
 
+    tmp: Path
     chosen: dict[int, int] = field(default_factory=dict)
 
     def free(self, port: int) -> int:
@@ -57,11 +62,17 @@ class Ports:
         return self.chosen[port]
 
     def localize(self, text: str) -> str:
-        for port in DEFAULT_PORTS.values():
-            self.free(port)
-        for named, port in self.chosen.items():
-            text = re.sub(rf"(127\.0\.0\.1:|localhost:|functions-)({named})\b", rf"\g<1>{port}", text)
-        return text
+        """Every port the text names (127.0.0.1:N, localhost:N, PORT=N, functions-N.log) -> its free one."""
+        text = re.sub(r"(127\.0\.0\.1:|localhost:|functions-|PORT=)(\d{4,5})\b",
+                      lambda found: f"{found[1]}{self.free(int(found[2]))}", text)
+        return self.paths(text)
+
+    def paths(self, text: str) -> str:
+        return re.sub(r"(?<![\w.$])/tmp/", f"{self.tmp}/", text)
+
+    def environment(self) -> dict[str, str]:
+        """make's default ports (make invoke's EMULATOR_PORT, ...) as the page's free ones, for its shells."""
+        return {variable: str(self.free(port)) for variable, port in DEFAULT_PORTS.items()}
 
 
 class Shell:
@@ -155,39 +166,45 @@ def kill_group(process: subprocess.Popen[Any]) -> None:
     process.wait()
 
 
-def service_command(text: str, ports: Ports) -> tuple[dict[str, str], list[str]]:
-    """The block's command, on the page's free ports: its leading VAR=value words (environment) and argv."""
-    words = shlex.split(text, comments=True)
+def service_command(text: str, ports: Ports) -> tuple[dict[str, str], list[str], dict[str, int]]:
+    """The block's command, on the page's free ports: its leading VAR=value words (environment), argv, and
+    the ports it listens on (PORT, EMULATOR_PORT, CONSOLE_PORT)."""
+    words = [ports.paths(word) for word in shlex.split(text, comments=True)]
     env: dict[str, str] = {}
     while words and re.fullmatch(r"[A-Z_]+=.*", words[0]):
         key, _, value = words.pop(0).partition("=")
         env[key] = ports.localize(value)
     if words[:2] == ["make", "run"]:
         given = {word.partition("=")[0]: word for word in words[2:] if "=" in word}
+        listening = {}
         for variable, port in DEFAULT_PORTS.items():
             chosen = int(given[variable].partition("=")[2]) if variable in given else port
-            given[variable] = f"{variable}={ports.free(chosen)}"
-        return env, ["make", "run", *[w for w in words[2:] if "=" not in w], *given.values()]
+            listening[variable] = ports.free(chosen)
+            given[variable] = f"{variable}={listening[variable]}"
+        return env, ["make", "run", *[w for w in words[2:] if "=" not in w], *given.values()], listening
     assert words[:4] == ["python", "-m", "local_stack", "run"] or words[:4] == [".venv/bin/python", "-m", "local_stack", "run"], \
         f"a service block is make run or python -m local_stack run, not {text!r}"
     options = {"--port": "PORT", "--emulator-port": "EMULATOR_PORT", "--console-port": "CONSOLE_PORT"}
     argv = [".venv/bin/python", *words[1:]]
+    listening = {}
     for option, variable in options.items():
         if option in argv:
             index = argv.index(option) + 1
-            argv[index] = str(ports.free(int(argv[index])))
+            listening[variable] = ports.free(int(argv[index]))
+            argv[index] = str(listening[variable])
         else:
-            argv += [option, str(ports.free(DEFAULT_PORTS[variable]))]
-    return env, argv
+            listening[variable] = ports.free(DEFAULT_PORTS[variable])
+            argv += [option, str(listening[variable])]
+    return env, argv, listening
 
 
 def start_service(block: Block, ports: Ports, env: dict[str, str], logs: Path) -> Service:
-    extra, argv = service_command(block.text, ports)
+    extra, argv, listening = service_command(block.text, ports)
     output = logs / f"service-{block.line}.out"
     with output.open("wb") as out:
         process = subprocess.Popen(argv, cwd=ROOT, env={**env, **extra}, stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True)
-    service = Service(process, output, f"http://127.0.0.1:{ports.free(3000)}", f"http://127.0.0.1:{ports.free(5000)}")
+    service = Service(process, output, f"http://127.0.0.1:{listening['PORT']}", f"http://127.0.0.1:{listening['EMULATOR_PORT']}")
     deadline = time.monotonic() + 300  # the first make run installs the virtualenvs
     while BANNER_END not in service.text():
         if process.poll() is not None or time.monotonic() > deadline:
@@ -195,7 +212,7 @@ def start_service(block: Block, ports: Ports, env: dict[str, str], logs: Path) -
             raise AssertionError(f"{block.where}: no banner (exit {process.poll()})\n{service.text()[-3000:]}")
         time.sleep(0.2)  # polling for the banner, with a deadline
     banner = service.text()
-    assert service.api in banner and service.emulator in banner, banner
+    assert f":{listening['PORT']}" in banner and f":{listening['EMULATOR_PORT']}" in banner, banner  # on 127.0.0.1 or HOST
     return service
 
 
@@ -222,6 +239,16 @@ def run_until_interrupted(block: Block, ports: Ports, env: dict[str, str], logs:
         kill_group(process)
 
 
+def refused(block: Block, ports: Ports, shell: Shell) -> str:
+    """A command the page shows being refused, in the page's shell (its variables): it must exit non-zero;
+    what it printed, stdout and stderr."""
+    printed = shell.run(f"refused=0; ( {ports.localize(block.text)}\n) 2>&1 || refused=$?; echo \"exit $refused\"",
+                        block.where)
+    output, _, status = printed.rstrip("\n").rpartition("\n")
+    assert status != "exit 0", f"{block.where}: was not refused\n{printed[-3000:]}"
+    return output
+
+
 def dry_run(block: Block, env: dict[str, str]) -> None:
     """A block that cannot run here, checked as far as it can be: each command exists and its options parse."""
     for command in commands(block.text):
@@ -236,8 +263,10 @@ def dry_run(block: Block, env: dict[str, str]) -> None:
             collected = subprocess.run([*words, "--collect-only", "-q"], cwd=ROOT, env=env, capture_output=True, text=True,
                                        timeout=300)
             assert collected.returncode == 0, f"{block.where}: {command} --collect-only\n{collected.stdout[-3000:]}"
-        elif words[0].endswith("bin/sam"):
+        elif words[0] == "sam" or words[0].endswith("bin/sam"):
             check_sam(block, command, env)
+        elif words[0] == "aws" or words[0].endswith("bin/aws"):
+            check_aws(block, words, env)
         else:
             raise AssertionError(f"{block.where}: no dry run is known for {command!r}; run it, or teach {__file__}")
 
@@ -254,6 +283,17 @@ def check_sam(block: Block, command: str, env: dict[str, str]) -> None:
     if "--config-env" in words:
         environment = words[words.index("--config-env") + 1]
         assert f"[{environment}." in (ROOT / "samconfig.toml").read_text(), f"{block.where}: no {environment} in samconfig.toml"
+
+
+def check_aws(block: Block, words: list[str], env: dict[str, str]) -> None:
+    """`aws <service> <command> help` (offline) documents every option the block gives."""
+    service_and_command = [word for word in words[1:] if not word.startswith("-")][:2]
+    shown = subprocess.run([str(ROOT / ".venv-awscli/bin/aws"), *service_and_command, "help"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=120, env={**env, "PAGER": "cat", "MANPAGER": "cat"})
+    assert shown.returncode == 0, f"{block.where}: aws {' '.join(service_and_command)} help\n{shown.stderr}"
+    text = re.sub(r".\x08", "", shown.stdout)  # the manual page's overstruck bold
+    for option in (word.partition("=")[0] for word in words if word.startswith("--")):
+        assert option in text, f"{block.where}: aws {' '.join(service_and_command)} has no option {option}"
 
 
 def commands(text: str) -> list[str]:
@@ -292,9 +332,10 @@ class PageRun:
 
 
 @contextlib.contextmanager
-def page_run(page: Path, logs: Path) -> Iterator[PageRun]:
-    env = reader_environment(logs)
-    ports, run = Ports(), PageRun()
+def page_run(page: Path, logs: Path, state: Path | None = None) -> Iterator[PageRun]:
+    """Run a page's blocks; make run's state in ``state`` (default: a new folder in logs)."""
+    env = reader_environment(logs, state or logs / "local-state")
+    ports, run = Ports(logs), PageRun()
     previous: Block | None = None
     try:
         for block in blocks(page):
@@ -316,16 +357,23 @@ def page_run(page: Path, logs: Path) -> Iterator[PageRun]:
                     run.service = start_service(
                         Block(block.page, block.line, "bash", "make run\n", None, None), ports, env, logs)
                 if run.shell is None:
-                    run.shell = Shell(env, logs)
+                    run.shell = Shell({**env, **ports.environment()}, logs)
                 if marker.wait:
                     wait_for(marker.wait, run.shell, run.service)
                 run.printed[block.line] = run.shell.run(script(block, ports, logs), block.where)
             elif marker.kind == "shell":
-                shell = Shell(env, logs)
+                if marker.wait == "stopped" and run.service:
+                    run.service.interrupt()
+                    run.service = None
+                shell = Shell({**env, **ports.environment()}, logs)
                 try:
                     run.printed[block.line] = shell.run(script(block, ports, logs), block.where)
                 finally:
                     shell.close()
+            elif marker.kind == "refused":
+                if run.shell is None:
+                    run.shell = Shell({**env, **ports.environment()}, logs)
+                run.printed[block.line] = refused(block, ports, run.shell)
             elif marker.kind == "until-interrupted":
                 run_until_interrupted(block, ports, env, logs, run.service)
             else:
@@ -339,6 +387,9 @@ def page_run(page: Path, logs: Path) -> Iterator[PageRun]:
             run.shell.close()
         if run.service and group_alive(run.service.process.pid):
             kill_group(run.service.process)
+        for port in ports.chosen.values():  # the functions' logs of this page's make runs
+            for log in (ROOT / ".run").glob(f"functions-{port}.log*"):
+                log.unlink()
 
 
 def script(block: Block, ports: Ports, logs: Path) -> str:
@@ -359,15 +410,26 @@ def command_pages() -> list[Path]:
 def test_every_command_block_runs_as_written(page: Path, tmp_path: Path) -> None:
     with page_run(page, tmp_path) as run:
         if page.name == "README.md":
-            check_the_walkthrough(run)
+            first = check_the_walkthrough(run, {})
+    if page.name == "README.md":
+        # A reader who comes back: make run again on the state the first run left (a restart), and the
+        # walkthrough again, as written, beside the first run's jobs, which are still there.
+        (tmp_path / "again").mkdir()
+        with page_run(page, tmp_path / "again", state=tmp_path / "local-state") as run:
+            check_the_walkthrough(run, first)
 
 
-def check_the_walkthrough(run: PageRun) -> None:
-    """What the README says of its two jobs, beyond the output it shows: the long one was stopped mid-job."""
+def check_the_walkthrough(run: PageRun, before: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """What the README says of its two jobs, beyond the output it shows: the long one was stopped mid-job.
+    ``before``: the jobs of an earlier run, on the same state; they must be there as they were. Returns all."""
     assert run.shell is not None and run.service is not None
     translate = translate_client(run.service)
-    jobs = {job["JobName"]: job for job in translate.list_text_translation_jobs()["TextTranslationJobPropertiesList"]}
-    stopped = jobs["many"]
-    assert stopped["JobStatus"] == "STOPPED"
-    assert 0 < stopped["JobDetails"]["TranslatedDocumentsCount"] < stopped["JobDetails"]["InputDocumentsCount"] == 5000
-    assert jobs["few"]["JobStatus"] == "COMPLETED_WITH_ERROR"
+    jobs = {job["JobId"]: job for job in translate.list_text_translation_jobs()["TextTranslationJobPropertiesList"]}
+    assert {job_id: jobs.get(job_id) for job_id in before} == before
+    new = sorted((job for job_id, job in jobs.items() if job_id not in before), key=lambda job: job["JobName"])
+    assert [job["JobName"] for job in new] == ["few", "many"]
+    few, many = new
+    assert many["JobStatus"] == "STOPPED"
+    assert 0 < many["JobDetails"]["TranslatedDocumentsCount"] < many["JobDetails"]["InputDocumentsCount"] == 5000
+    assert few["JobStatus"] == "COMPLETED_WITH_ERROR" and few["JobId"] == run.shell.value("JOB")
+    return jobs

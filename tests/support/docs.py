@@ -12,6 +12,9 @@ does not see:
   started one). ``<!-- docs-test: stack after ended -->`` first waits, as the prose tells the reader to,
   for a state of the job in ``$JOB`` (WAITS).
 - ``<!-- docs-test: shell -->``: runs as it is, in the repository, no service needed.
+  ``<!-- docs-test: shell after stopped -->`` first stops the page's service (Ctrl-C), as the prose says to.
+- ``<!-- docs-test: refused -->``: a command the page shows being refused: it must exit non-zero, and its
+  output block is what it printed (stdout and stderr).
 - ``<!-- docs-test: until-interrupted -->``: runs until Ctrl-C (``tail -f``): the test waits for its first
   line of output, then interrupts it.
 - ``<!-- docs-test: dry-run: REASON -->``: cannot run here (it needs an AWS account, or it is the test suite
@@ -28,12 +31,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 COMMAND_LANGUAGES = {"bash", "python"}
 OTHER_LANGUAGES = {"text", "json", "mermaid", "yaml"}  # shown, never run (json is parsed by the unit test)
-KINDS = {"service", "stack", "shell", "until-interrupted", "dry-run", "output"}
-# What a reader waits for before a block, as the prose says ("a few seconds later ..."): a state of the job in $JOB.
+KINDS = {"service", "stack", "shell", "refused", "until-interrupted", "dry-run", "output"}
+# What a reader waits for before a block, as the prose says ("a few seconds later ..."): a state of the job in
+# $JOB (before a stack block), or the end of the page's make run (before a shell block).
 WAITS = {
     "progress": "the job in $JOB has translated at least one document",
     "ended": "the job in $JOB has ended (COMPLETED, COMPLETED_WITH_ERROR, FAILED or STOPPED)",
+    "stopped": "the page's make run has been stopped (Ctrl-C)",
 }
+WAITS_OF = {"stack": {"progress", "ended"}, "shell": {"stopped"}}
 README_MAX_LINES = 200
 
 _FENCE = re.compile(r"^(`{3,})(\S*)\s*$")
@@ -115,8 +121,8 @@ def problems(block: Block, previous: Block | None) -> list[str]:
             return [f"{where}: command block without a <!-- docs-test: ... --> marker saying how it is tested"]
         if marker.kind not in KINDS - {"output"}:
             return [f"{where}: unknown kind {marker.kind!r} for a command block"]
-        if marker.wait and (marker.kind != "stack" or marker.wait not in WAITS):
-            return [f"{where}: 'after {marker.wait}' is only for stack blocks, one of {sorted(WAITS)}"]
+        if marker.wait and marker.wait not in WAITS_OF.get(marker.kind, set()):
+            return [f"{where}: 'after {marker.wait}' is not one of {WAITS_OF} (kind: waits)"]
         if marker.kind == "dry-run" and not marker.reason:
             return [f"{where}: a dry-run says why it cannot run (<!-- docs-test: dry-run: needs an AWS account -->)"]
         if block.language == "python" and marker.kind not in ("stack", "shell"):
@@ -126,8 +132,9 @@ def problems(block: Block, previous: Block | None) -> list[str]:
         return []
     if marker.kind != "output" or block.language != "text":
         return [f"{where}: only a text block can be marked output"]
-    if previous is None or not previous.is_command or previous.marker is None or previous.marker.kind not in ("stack", "shell"):
-        return [f"{where}: an output block follows the stack or shell block whose output it shows"]
+    if previous is None or not previous.is_command or previous.marker is None or \
+            previous.marker.kind not in ("stack", "shell", "refused"):
+        return [f"{where}: an output block follows the stack, shell or refused block whose output it shows"]
     return []
 
 
