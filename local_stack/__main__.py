@@ -288,7 +288,8 @@ def main() -> int:
     run_parser.add_argument(
         "--faults",
         default=os.environ.get("FAULTS", ""),
-        help="make AWS calls of the functions fail as AWS does, e.g. rate=0.05,seed=7 (docs/local-stack.md: Faults); default: $FAULTS",
+        help="make AWS calls of the functions fail as AWS does, e.g. rate=0.05,seed=7 (docs/local-stack.md: Faults); "
+             "default: $FAULTS",
     )
     state_help = "folder the emulator keeps its state in (default: $LOCAL_STATE_DIR, else .local-state; empty: memory only)"
     for command in (run_parser, reset_parser := commands.add_parser("reset", help="empty the state folder")):
