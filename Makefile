@@ -90,7 +90,8 @@ test-e2e: $(VENV)/.installed .venv-awscli/.installed $(CHROMEDRIVER)
 test-chaos: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest -m chaos
 
-## test-long: the long runs of tests `make test` runs short: List's cost at 3,000 jobs, the fuzz at 10,000 requests (CI runs it)
+## test-long: what make test leaves out to stay short: List's cost at 3,000 jobs, the fuzz at 100,000 requests, whole
+## ctranslate2 jobs, the state folder's crash and clean-stop runs (CI runs it)
 test-long: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest -m long -n auto --dist load
 

@@ -17,16 +17,13 @@ use_test_environment()
 _STATE_FOLDERS = itertools.count()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _session_state_folder(tmp_path_factory: Any) -> Iterator[None]:
-    """The same for stacks a module or session fixture starts (before any test's own folder is set)."""
-    saved = os.environ.get("LOCAL_STATE_DIR")
-    os.environ["LOCAL_STATE_DIR"] = str(tmp_path_factory.getbasetemp() / "local-state-shared")
-    yield
-    if saved is None:
-        os.environ.pop("LOCAL_STATE_DIR", None)
-    else:
-        os.environ["LOCAL_STATE_DIR"] = saved
+@pytest.fixture(scope="module", autouse=True)
+def _module_state_folder(tmp_path_factory: Any) -> Iterator[None]:
+    """The same for stacks a module fixture starts (autouse, so set before the module's own fixtures): a folder
+    per module, so what one module's stack kept (a terminology, a job) is not in the next module's stack."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LOCAL_STATE_DIR", str(tmp_path_factory.getbasetemp() / f"local-state-{next(_STATE_FOLDERS)}"))
+        yield
 
 
 @pytest.fixture(autouse=True)

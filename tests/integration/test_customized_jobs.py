@@ -83,6 +83,7 @@ def test_lines_the_parallel_data_holds_come_out_as_stored_and_are_counted(bucket
     assert "auxiliaryData" not in entries["b.txt"] and report["segmentCountFromParallelData"] == "1"
 
 
+@pytest.mark.long  # slow (whole jobs or two stacks): make test-long, which CI runs
 @pytest.mark.parametrize("engine", ["keeping", "losing"])
 def test_the_memory_and_the_terms_win_whatever_the_engine(buckets, monkeypatch, engine):
     class Keeping:  # an engine that keeps what it does not know, as the pseudo engine does
@@ -121,6 +122,7 @@ def test_a_terminology_deleted_while_the_job_ran_fails_its_documents_saying_so(b
     assert "The terminology brand was not found" in record.message and "start the job again" in record.message
 
 
+@pytest.mark.long  # slow (whole jobs or two stacks): make test-long, which CI runs
 def test_a_neural_models_job_applies_the_terms_and_the_memory_too(buckets, argos_models):
     from tests.support.stack import configure
 

@@ -32,6 +32,7 @@ def expected(content_type: str, data: bytes, translate: Any, target: str) -> byt
     return documents.translate_document(content_type, data, translate, target)
 
 
+@pytest.mark.long  # slow (whole jobs or two stacks): make test-long, which CI runs
 def test_every_format_to_a_direct_pair_and_a_pivoted_one_is_the_models_own_output(ctranslate2, argos_models):
     # Given one document of each format in German, and a job to English (a package) and French (through English)
     to_english, to_french = Direct(argos_models / "translate-de_en"), Direct(argos_models / "translate-en_fr")
@@ -203,6 +204,7 @@ def test_ctranslate2_models_are_named_at_start_up_and_a_missing_folder_refused(s
     assert with_absolute_models({"TranslationModels": "s3://b/p/"}) == {"TranslationModels": "s3://b/p/"}
 
 
+@pytest.mark.long  # slow (whole jobs or two stacks): make test-long, which CI runs
 def test_a_document_longer_than_the_engine_translates_in_one_invocation_fails_alone(ctranslate2, monkeypatch):
     from translate_jobs.integrations.engines.ctranslate2_engine import CTranslate2Engine
 

@@ -42,6 +42,7 @@ def as_a_crash_leaves_it(folder: Path, into: Path) -> Path:
     return into
 
 
+@pytest.mark.long  # slow (whole jobs or two stacks): make test-long, which CI runs
 def test_a_crash_loses_no_answered_change_and_every_identifier_comes_back(tmp_path):
     # Given a running stack that saved a snapshot, then changes of every kept service, over HTTP and in-process
     with running_local_stack(LocalState.open(tmp_path / "state")) as local:
@@ -92,6 +93,7 @@ def test_a_crash_loses_no_answered_change_and_every_identifier_comes_back(tmp_pa
         assert cli.secrets.get_secret_value(SecretId=secret)["SecretString"] == token_key  # List's NextTokens still open
 
 
+@pytest.mark.long  # slow (whole jobs or two stacks): make test-long, which CI runs
 def test_a_clean_stop_saves_a_snapshot_and_jobs_and_list_tokens_survive_it(tmp_path):
     # Given a stopped stack that ran two jobs, and a List NextToken handed out before the stop
     folder = tmp_path / "state"

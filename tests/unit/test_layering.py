@@ -50,3 +50,14 @@ def test_the_check_sees_an_upward_import(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("from translate_jobs.api.operations import OPERATIONS\nimport translate_jobs.events.stop_requests\n")
     assert imports_of(module) == {"api", "events"}
+
+
+def test_no_two_test_modules_share_a_name() -> None:
+    """tests/ has no __init__.py files, so pytest imports test modules by their base name: two of the same name
+    in different folders stop a run that collects both (make test-e2e collects all of tests/) at collection."""
+    tests = Path(__file__).resolve().parents[1]
+    names: dict[str, list[str]] = {}
+    for module in tests.rglob("*.py"):
+        if module.name != "conftest.py" and "support" not in module.parts:
+            names.setdefault(module.name, []).append(str(module.relative_to(tests)))
+    assert {name: paths for name, paths in names.items() if len(paths) > 1} == {}
