@@ -21,7 +21,7 @@ ALLOW_NETWORK ?=
 LOCAL_STATE_DIR ?= .local-state
 FRESH ?=
 
-# What the Lambda python3.13 runtime provides, for the artifact test (README: "Deploy").
+# What the Lambda python3.13 runtime provides, for the artifact test (docs/deploying.md).
 LAMBDA_RUNTIME_SDK := boto3==1.35.60 botocore==1.35.60
 
 .PHONY: run reset test test-unit test-e2e test-chaos test-long lint invoke bench bench-memory bench-scale bench-engine bench-state build artifact-test deploy clean

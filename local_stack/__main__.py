@@ -1,4 +1,4 @@
-"""python -m local_stack run | reset | invoke FUNCTION EVENT  (see README: "Run it locally"; docs/local-state.md)."""
+"""python -m local_stack run | reset | invoke FUNCTION EVENT  (docs/local-stack.md, docs/local-state.md)."""
 
 import argparse
 import contextlib
@@ -193,7 +193,7 @@ def _serve(args: argparse.Namespace, parameters: dict[str, str], plan: FaultPlan
     notice = f"\n  note: {local.notice}" if local.notice else ""
     notice += f"\n  {engine_note}" if engine_note else ""
     if plan is not None:
-        notice += f"\n  faults injected into the functions' AWS calls: {args.faults} (see README: Faults)"
+        notice += f"\n  faults injected into the functions' AWS calls: {args.faults} (docs/local-stack.md: Faults)"
     stop.started()  # before the banner: whoever reads it may stop the stack, and gets a clean stop
     if not _is_loopback(args.host):
         notice += (f"\n  WARNING: listening on {args.host}: anyone who reaches this machine can use the emulator, which has "
@@ -288,7 +288,8 @@ def main() -> int:
     run_parser.add_argument(
         "--faults",
         default=os.environ.get("FAULTS", ""),
-        help="make AWS calls of the functions fail as AWS does, e.g. rate=0.05,seed=7 (README: Faults); default: $FAULTS",
+        help="make AWS calls of the functions fail as AWS does, e.g. rate=0.05,seed=7 (docs/local-stack.md: Faults); "
+             "default: $FAULTS",
     )
     state_help = "folder the emulator keeps its state in (default: $LOCAL_STATE_DIR, else .local-state; empty: memory only)"
     for command in (run_parser, reset_parser := commands.add_parser("reset", help="empty the state folder")):

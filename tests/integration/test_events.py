@@ -9,8 +9,9 @@ from pathlib import Path
 import boto3
 import pytest
 
-from local_stack.product import DEMO_BUCKETS
+from local_stack.product import DEMO_BUCKETS, create_demo_resources
 from tests.support.stack import REGION, api_routes, put_job
+from tests.support.workflow import run_to_end
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "api"
 JOB_ID = "0123456789abcdef0123456789abcdef"  # the JobId the describe/stop events name
@@ -78,3 +79,27 @@ def test_the_event_gets_its_expected_answer(stack, name):
     body = json.loads(response["body"])
     assert body.get("__type") == error, body
     assert response["headers"]["x-amzn-RequestId"] == event["requestContext"]["requestId"]
+
+
+@pytest.mark.parametrize("uploaded, status", [(True, "COMPLETED"), (False, "FAILED")])
+def test_the_start_event_translates_what_docs_local_stack_has_the_reader_upload_first(stack, uploaded, status):
+    """events/api/start.json starts a job on the input folder docs/local-stack.md fills before invoking it (issue 25:
+    it named a folder nothing filled, so its job always ended FAILED)."""
+    event = json.loads((EVENTS / "start.json").read_text())
+    input_uri = json.loads(event["body"])["InputDataConfig"]["S3Uri"]
+    page = (EVENTS.parents[1] / "docs" / "local-stack.md").read_text()
+    upload = page.index(f"aws s3 cp - {input_uri}hello.txt")
+    assert upload < page.index("invoke FUNCTION=ApiFunction EVENT=events/api/start.json", upload)
+    # Given make run's demo buckets and role, and the document the page uploads (or not)
+    create_demo_resources(stack, REGION)
+    s3 = boto3.client("s3", region_name=REGION)
+    if uploaded:
+        s3.put_object(Bucket=DEMO_BUCKETS[0], Key=input_uri.removeprefix(f"s3://{DEMO_BUCKETS[0]}/") + "hello.txt",
+                      Body=b"Hello, world\n")
+    # When ApiFunction handles the event, and the job's workflow runs
+    response = stack.runtime.invoke("ApiFunction", event)
+    job = run_to_end(stack, json.loads(response["body"])["JobId"])
+    # Then the job translates the document, or fails saying where it found none
+    assert job.job_status == status
+    if not uploaded:
+        assert job.message == f"No documents were found under {input_uri}."

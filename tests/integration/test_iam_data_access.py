@@ -111,7 +111,7 @@ def test_a_role_trusting_only_another_accounts_jobs_is_refused(buckets):
     assert job["JobStatus"] == "FAILED"
     assert job["Message"] == (
         f"Translate could not assume the DataAccessRoleArn {role} (AccessDenied): check that the role exists and that its "
-        f"trust policy lets Translate's workers assume it for account {ACCOUNT}'s jobs (README: The data-access role)."
+        f"trust policy lets Translate's workers assume it for account {ACCOUNT}'s jobs (docs/security.md: The data-access role)."
     )
     assert "Contents" not in boto3.client("s3", region_name=REGION).list_objects_v2(Bucket="output-docs")
 
@@ -139,9 +139,9 @@ def test_the_job_role_is_used_with_its_own_permissions(buckets):
     assert "Contents" not in boto3.client("s3", region_name=REGION).list_objects_v2(Bucket="output-docs")
 
 
-def test_the_readme_trust_policy_is_the_one_the_demo_role_and_these_tests_use():
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    section = readme[readme.index("### The data-access role"):]
+def test_the_documented_trust_policy_is_the_one_the_demo_role_and_these_tests_use():
+    page = (Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text()
+    section = page[page.index("## The data-access role"):]
     documented = json.loads(re.search(r"```json\n(.*?)```", section, re.S).group(1))
     assert documented == data_access_trust_policy("<SERVICE_ACCOUNT_ID>", "<YOUR_ACCOUNT_ID>", "<STACK_NAME>")
 

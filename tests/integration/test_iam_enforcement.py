@@ -317,7 +317,7 @@ def test_through_the_moto_server_jobs_run_and_a_stop_needs_dynamodb_update_item(
     )["JobId"]
     assert wait_for_execution(served_stack.stack, job_id)["status"] == "SUCCEEDED"
     demo_role = boto3.client("iam", region_name=REGION).get_role(RoleName=DEMO_ROLE.rsplit("/", 1)[-1])["Role"]
-    assert demo_role["AssumeRolePolicyDocument"] == data_access_trust_policy(ACCOUNT, ACCOUNT)  # as the README says
+    assert demo_role["AssumeRolePolicyDocument"] == data_access_trust_policy(ACCOUNT, ACCOUNT)  # as docs/security.md says
     assert translate.describe_text_translation_job(JobId=job_id)["TextTranslationJobProperties"]["JobStatus"] == "COMPLETED"
     # When ApiFunction's role loses dynamodb:UpdateItem (through the emulator's IAM API)
     without_action(served_stack.stack, "ApiFunction", "dynamodb:UpdateItem", "JobsTable")

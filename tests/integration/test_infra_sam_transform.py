@@ -30,7 +30,7 @@ def test_sam_still_attaches_the_broad_managed_policies_that_the_scopes_narrow():
 
 
 def test_the_roles_sam_generates_for_the_workers_are_under_the_path_data_access_roles_trust():
-    # The README's trust policy admits aws:PrincipalArn arn:aws:iam::<account>:role/<stack>/data-access/*: SAM must put
+    # docs/security.md's trust policy admits aws:PrincipalArn arn:aws:iam::<account>:role/<stack>/data-access/*: SAM must put
     # exactly the three workers' roles there (the role ARN then carries the path), and the output names the pattern.
     transformed = cloudformation()
     paths = {name: role["Properties"].get("Path") for name, role in transformed["Resources"].items()

@@ -82,7 +82,8 @@ def test_a_role_that_cannot_be_assumed_is_named_with_what_to_check(buckets, monk
     assert record.job_status == "FAILED"
     assert record.message == (
         f"Translate could not assume the DataAccessRoleArn {refused} (AccessDenied): check that the role exists and that "
-        f"its trust policy lets Translate's workers assume it for account {ACCOUNT}'s jobs (README: The data-access role)."
+        f"its trust policy lets Translate's workers assume it for account {ACCOUNT}'s jobs "
+        "(docs/security.md: The data-access role)."
     )
 
 

@@ -124,7 +124,7 @@ class JobRoles:
         """An S3 client with the job role's temporary credentials (as the real service reads data).
 
         The session names the job's account and id (SourceIdentity and session tags), so the role's
-        trust policy can admit only its own account's jobs (README "The data-access role"), and the
+        trust policy can admit only its own account's jobs (docs/security.md "The data-access role"), and the
         workers' own policy lets them assume no role without saying so (template.yaml). The cache is keyed
         by everything the session says, so a session is never used for another role, account or job, nor
         by another caller.
@@ -193,5 +193,5 @@ class JobRoles:
             raise DataAccessError(
                 f"Translate could not assume the DataAccessRoleArn {role_arn} ({transient.error_code(exc)}): check that "
                 f"the role exists and that its trust policy lets Translate's workers assume it for account {account_id}'s "
-                "jobs (README: The data-access role)."
+                "jobs (docs/security.md: The data-access role)."
             ) from exc
