@@ -1,5 +1,5 @@
 """Where moto is much slower than AWS in a way a user of `make run` feels, and the fix (`make bench`
-measures the effect; the README's "Speed, locally" says what a user gets). Each patch keeps moto's answers as
+measures the effect; docs/local-stack.md's "Speed, locally" says what a user gets). Each patch keeps moto's answers as
 they were, byte for byte: only the work behind them changes. Each is made and undone through
 local_stack.patches, which names its canary.
 

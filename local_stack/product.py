@@ -71,7 +71,7 @@ def work_data_sweeps(stack: Any) -> tuple[Any, ...]:
 
 
 def create_demo_resources(stack: Any, region: str) -> None:
-    """The README's walkthrough's buckets, and the data-access role it names (with the trust policy the README
+    """The README's walkthrough's buckets, and the data-access role it names (with the trust policy docs/security.md
     asks users to write: only the demo account's jobs may use it)."""
     import boto3
 

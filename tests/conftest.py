@@ -5,7 +5,6 @@ helpers that tests share live in tests/support.
 """
 
 import itertools
-import os
 from collections.abc import Iterator
 from typing import Any
 

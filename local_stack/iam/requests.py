@@ -1,6 +1,6 @@
 """What IAM authorizes for a request as moto receives it: the action(s), resource ARN(s), context keys.
 
-Covers every operation the template's functions make (README "IAM: the calls each function
+Covers every operation the template's functions make (docs/security.md "The calls each function
 makes"). ``checks`` returns None for an operation it does not know: the enforcement denies it for
 a function principal and logs its name, so a gap is visible instead of silently allowed.
 """

@@ -1,8 +1,8 @@
 """Fuzzing the local front as an attacker would (issue 12): seeded, bounded, and fast enough for CI.
 
 Hostile requests (3,000 in `make test`, all its 2-minute budget leaves: 10,000 cost ~27 CPU-seconds;
-100,000 in `make test-long`, or FUZZ_REQUESTS of them; FUZZ_SEED to replay another sequence) go to a real front on a free port over the `stack` fixture (moto in-process, the real
-ApiFunction), from several client threads:
+100,000 in `make test-long`, or FUZZ_REQUESTS of them; FUZZ_SEED to replay another sequence) go to a real
+front on a free port over the `stack` fixture (moto in-process, the real ApiFunction), from several client threads:
 
 - members built from botocore's own Translate model, each member hostile by its shape (lengths,
   patterns, types, NaN and out-of-range numbers, lone surrogates, nesting, unknown and empty names);
