@@ -29,6 +29,7 @@ from typing import Any
 import boto3
 import pytest
 
+from local_stack.product import TRANSLATE_JOBS
 from local_stack.provision import Stack, plan
 from local_stack.stack import local_environment
 from local_stack.template import ROOT, load_template, resources_of_type
@@ -47,7 +48,9 @@ JOB_ID = "0123456789abcdef0123456789abcdef"  # the job events/ name
 STALE_JOB_ID = "fedcba9876543210fedcba9876543210"
 # `make run` lets the demo account stop its jobs with messages; the handlers see the same environment.
 PARAMETERS = {"StopRequestAccounts": ACCOUNT}
-ENGINE_FUNCTION = "TranslateBatchFunction"  # the only function with EngineLayer
+ENGINE_FUNCTION = "TranslateBatchFunction"  # the batch worker, the test's engine function
+# The functions that translate (batch documents; TranslateText and TranslateDocument): the only ones with EngineLayer
+ENGINE_FUNCTIONS = {ENGINE_FUNCTION, "TranslateFunction"}
 TRACE_HEADER = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0"
 
 
@@ -81,7 +84,7 @@ def functions(built_template: dict[str, Any]) -> list[BuiltFunction]:
         props = resource["Properties"]
         # SAM appends a function's Layers to the Globals' (SharedLayer first, as Lambda unpacks them).
         refs = [ref["Ref"] for ref in [*globals_.get("Layers", []), *props.get("Layers", [])]]
-        expected = ["SharedLayer", "EngineLayer"] if name == ENGINE_FUNCTION else ["SharedLayer"]
+        expected = ["SharedLayer", "EngineLayer"] if name in ENGINE_FUNCTIONS else ["SharedLayer"]
         assert refs == expected, f"{name}: layers {refs}"
         [architecture] = props.get("Architectures", globals_.get("Architectures", ["x86_64"]))
         found.append(BuiltFunction(
@@ -206,7 +209,7 @@ def emulator() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def local_plan() -> Stack:
-    return plan(ACCOUNT, REGION, PARAMETERS)
+    return plan(ACCOUNT, REGION, PARAMETERS, app=TRANSLATE_JOBS)  # the product's named resources (work_bucket)
 
 
 @pytest.fixture
@@ -325,6 +328,11 @@ def test_every_handler_handles_a_fixture_event_from_the_artifact_alone(
     assert s3.get_object(Bucket="output-docs", Key=output)["Body"].read() == b"[fr] World\n"
 
     assert invoke("JobEventsFunction", "stream/insert-submitted.json") == {"batchItemFailures": []}
+    # TranslateText as the API function hands it on; a parallel data's deletion as its workflow does (none left: done)
+    assert invoke("TranslateFunction", "translate/text.json") == {
+        "TranslatedText": "[fr] Hello, world", "SourceLanguageCode": "en", "TargetLanguageCode": "fr",
+    }
+    assert invoke("ParallelDataFunction", "parallel-data/delete.json") == {"Outcome": "DELETED"}
 
     described = invoke("ApiFunction", "api/describe.json")
     assert described["statusCode"] == 200, described

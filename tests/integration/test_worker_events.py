@@ -103,3 +103,14 @@ def test_event_runs_through_its_function(stack, name):
             f"arn:aws:iam::{ACCOUNT}:role/TranslateData may not read s3://input-docs/in/ (s3:ListBucket was denied)."
         )
         assert record.end_time is not None
+
+
+def test_the_fixtures_of_translate_function_and_parallel_data_function_run_through_them(stack):
+    """events/translate/ (TranslateText as ApiFunction hands it on) and events/parallel-data/ (a deletion as its
+    workflow asks, of a resource already gone: nothing to do, done)."""
+    text = json.loads((ROOT / "events" / "translate" / "text.json").read_text())
+    assert stack.runtime.invoke("TranslateFunction", text) == {
+        "TranslatedText": "[fr] Hello, world", "SourceLanguageCode": "en", "TargetLanguageCode": "fr",
+    }
+    deletion = json.loads((ROOT / "events" / "parallel-data" / "delete.json").read_text())
+    assert stack.runtime.invoke("ParallelDataFunction", deletion) == {"Outcome": "DELETED"}
