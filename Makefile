@@ -24,7 +24,7 @@ FRESH ?=
 # What the Lambda python3.13 runtime provides, for the artifact test (docs/deploying.md).
 LAMBDA_RUNTIME_SDK := boto3==1.35.60 botocore==1.35.60
 
-.PHONY: run reset test test-unit test-e2e test-chaos test-long lint invoke bench bench-memory bench-scale bench-engine bench-state build artifact-test deploy clean
+.PHONY: run reset install test test-unit test-e2e test-slow test-chaos test-long lint invoke bench bench-memory bench-scale bench-engine bench-state build artifact-test deploy clean
 
 # Each install says what it does and about how long it takes (on 2 cores, from PyPI); it runs once, and again
 # only when its requirements change.
@@ -75,23 +75,32 @@ reset: $(VENV)/.installed
 test-unit: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest tests/unit
 
-## test: the tests a change needs: tests/unit first (on their own, so its conftest sees every import), then the
-## rest but e2e, chaos, long and artifact on every core (pytest-xdist; a module stays in one worker, each worker has its own moto stack)
+## test: the tests a change needs, in under 2 minutes: tests/unit first (on their own, so its conftest sees every import),
+## then the rest but e2e, chaos, long and artifact, each on every core (pytest-xdist; a module stays in one worker, each
+## worker has its own moto stack)
 test: $(VENV)/.installed .venv-awscli/.installed .venv-sam/.installed
-	$(VENV)/bin/python -m pytest tests/unit -q
+	$(VENV)/bin/python -m pytest tests/unit -q -n auto
 	$(VENV)/bin/python -m pytest -m "not e2e and not chaos and not long and not artifact" --ignore=tests/unit -n auto --dist loadfile
 
 ## test-e2e: tests/e2e, `make run` as a subprocess, driven as the README does, the console in headless Chromium
 ## (screenshots in tests/e2e/screenshots/); CI runs it after `make test`
 test-e2e: $(VENV)/.installed .venv-awscli/.installed $(CHROMEDRIVER)
-	$(VENV)/bin/python -m pytest -m e2e
+	$(VENV)/bin/python -m pytest -m e2e -n auto --dist loadfile
+
+## test-slow: e2e, chaos and long in one run on every core (what CI runs after `make test`: one pytest run keeps
+## both cores busy while one worker has the long fuzz or the docs' pages)
+test-slow: $(VENV)/.installed .venv-awscli/.installed $(CHROMEDRIVER)
+	$(VENV)/bin/python -m pytest -m "e2e or chaos or long" -n auto --dist loadfile
+
+## install: every virtualenv and the browser, at once (each install is mostly waiting on PyPI)
+install: $(VENV)/.installed .venv-awscli/.installed .venv-sam/.installed .venv-checkov/.installed .venv-lambda/.installed $(CHROMEDRIVER)
 
 ## test-chaos: jobs under injected AWS faults, over more seeds than `make test` runs (CI runs it)
 test-chaos: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest -m chaos
 
-## test-long: what make test leaves out to stay short: List's cost at 3,000 jobs, the fuzz at 100,000 requests, whole
-## ctranslate2 jobs, the state folder's crash and clean-stop runs (CI runs it)
+## test-long: what make test leaves out to stay under 2 minutes: List's cost at 3,000 jobs, the fuzz at 100,000 requests,
+## whole ctranslate2 jobs, the state folder's crash and clean-stop runs, the slowest other integration tests (CI runs it)
 test-long: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest -m long -n auto --dist load
 

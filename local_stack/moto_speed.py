@@ -25,6 +25,11 @@ local_stack.patches, which names its canary.
   tree: tests/integration/test_moto_speed.py compares both), and each walk builds its table once.
 * moto listed its response class's methods (inspect.getmembers, a few hundred) on every request of
   every service, to find the action's; they are listed once per class.
+* A DynamoDB Query sorted every item of the table (or of the index's items) by its keys, compared as
+  moto's attribute values: each comparison converts both keys again (a number to a Decimal), a few
+  times per item and per query; a table of a few thousand jobs made each Query cost milliseconds, and
+  the workflow, List and the sweep query all the time. The keys are now converted once per item and
+  per sort; the order is the same (moto's comparisons are those of the converted values).
 * StartExecution started the execution's thread before answering, and waited for it to run: a Start
   waited on its own workflow. As on AWS, the execution is RUNNING when StartExecution answers and
   its work begins after: when StartExecution is called while the front serves a request (the API's
@@ -201,6 +206,37 @@ def executions_started_after_the_answer() -> Callable[[], None]:
 
     def undo() -> None:
         ExecutionWorker.start = original  # type: ignore[method-assign]
+
+    return undo
+
+
+def dynamodb_sort_keys_converted_once() -> Callable[[], None]:
+    from moto.dynamodb.models.table import Table
+
+    original_all, original_sorted = Table.all_items, Table.sorted_items
+
+    def all_items(table: Any) -> list[Any]:
+        items: list[Any] = []
+        for hash_set in table.items.values():
+            if table.range_key_attr:
+                items.extend(hash_set.values())
+            else:
+                items.append(hash_set)
+        # moto's key: (x.hash_key, x.range_key) if x.range_key else x.hash_key, compared by their cast_value
+        return sorted(items, key=lambda x: (x.hash_key.cast_value, x.range_key.cast_value) if x.range_key
+                      else x.hash_key.cast_value)
+
+    def sorted_items(table: Any, hash_key_attrs: list[str], range_key_attrs: list[str | None], items: list[Any]) -> list[Any]:
+        attrs = table._generate_attr_to_sort_by(hash_key_attrs, range_key_attrs)
+        items.sort(key=lambda x: tuple(x.attrs[name].cast_value for name in attrs))
+        return items
+
+    Table.all_items = all_items  # type: ignore[method-assign, assignment]
+    Table.sorted_items = sorted_items  # type: ignore[method-assign, assignment]
+
+    def undo() -> None:
+        Table.all_items = original_all  # type: ignore[method-assign]
+        Table.sorted_items = original_sorted  # type: ignore[method-assign]
 
     return undo
 

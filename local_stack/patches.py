@@ -107,6 +107,10 @@ UPDATE_VALIDATED = Patch(
 EXECUTIONS_AFTER_ANSWER = Patch(
     "speed:executions-after-the-answer", "moto's StartExecution starts the execution's thread before it answers",
     moto_speed.executions_started_after_the_answer, "test_start_execution_starts_its_worker_before_answering")
+DYNAMODB_SORT_KEYS = Patch(
+    "speed:dynamodb-sort-keys", "moto's Query sorts the table's items comparing their keys as attribute values, each "
+    "comparison converting both again", moto_speed.dynamodb_sort_keys_converted_once,
+    "test_a_query_sorts_the_items_comparing_attribute_values")
 HANDLER_METHODS = Patch(
     "speed:handler-methods-listed-once", "moto lists a response class's methods (inspect.getmembers) on every request",
     moto_speed.handler_methods_listed_once, "test_a_response_classs_methods_are_listed_on_every_request")
@@ -131,5 +135,5 @@ PROCESS_HOOKS = [FOREGROUND, FAULTS]
 LOCAL_HOOKS = [*PROCESS_HOOKS, PERSISTENCE]  # not about moto's behaviour: no canary
 BEFORE_PROVISIONING = [JSON_LINES_READER, ITERATIVE_MAP, STOPPED_ABORTED]
 WITH_THE_STACK = [ATOMIC_DYNAMODB, IDEMPOTENT_TRANSACTIONS, S3_NO_SUCH_UPLOAD, S3_LISTING, S3_TAGS, SQS_SEND, DYNAMODB_ITEMS,
-                  UPDATE_PARSED_ONCE, UPDATE_VALIDATED, EXECUTIONS_AFTER_ANSWER, HANDLER_METHODS]
+                  UPDATE_PARSED_ONCE, UPDATE_VALIDATED, EXECUTIONS_AFTER_ANSWER, HANDLER_METHODS, DYNAMODB_SORT_KEYS]
 ALL = [*PROCESS_HOOKS, *BEFORE_PROVISIONING, FUNCTIONS_AS_LAMBDA, *WITH_THE_STACK, IAM, PERSISTENCE, EVENT_ROUTER]

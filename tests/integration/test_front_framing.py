@@ -125,6 +125,7 @@ def test_a_chunked_body_is_read(front: ApiFront, stack: Any) -> None:
     assert raw_item(stack.table_name, ACCOUNT, job_id)["JobStatus"]["S"] == "STOP_REQUESTED"
 
 
+@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
 def test_a_slow_client_is_disconnected_after_the_read_timeout(front: ApiFront) -> None:
     for partial in [b"", b"POST / HTTP/1.1\r\nHost: x\r\n", b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n{"]:
         with connect(front, timeout=READ_TIMEOUT * 10) as sock:

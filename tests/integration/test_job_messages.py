@@ -3,6 +3,8 @@ words, naming what was wrong and where; never an internal exception's text (tran
 
 from typing import Any
 
+import pytest
+
 from tests.support.stack import ACCOUNT, start_job, stop_job
 from tests.support.workflow import put_documents, run_to_end, use_engine
 
@@ -34,6 +36,7 @@ def test_completed_with_error_points_at_the_details_file(buckets):
     assert record.message == f"Translated 1 of 2 documents; 1 could not be translated: see {DETAILS}."
 
 
+@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
 def test_every_document_failing_gives_the_first_reason(buckets):
     put_documents({"docs/a.txt": b"\xff\xfe", "docs/b.txt": b"\xfe\xff"})
     record = end(buckets)
@@ -99,6 +102,7 @@ def test_an_internal_error_says_so_without_its_text(buckets, monkeypatch):
     assert "secret detail" not in record.message and "KeyError" not in record.message
 
 
+@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
 def test_stopped_before_it_began(buckets, monkeypatch):
     held: list[tuple[str, str]] = []
     api = buckets.runtime.dependencies("ApiFunction")

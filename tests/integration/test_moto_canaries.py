@@ -285,3 +285,21 @@ def test_a_transaction_retried_with_its_token_is_applied_again(bare_moto: None) 
     # DynamoDB answers the retry as the first (no write); moto applies it again, and its condition fails
     with pytest.raises(ClientError, match="TransactionCanceledException|ConditionalCheckFailed"):
         dynamodb.transact_write_items(**write)
+
+
+def test_a_query_sorts_the_items_comparing_attribute_values(bare_moto: None, monkeypatch: Any) -> None:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    compared: list[int] = []
+    original = DynamoType.__lt__
+    monkeypatch.setattr(DynamoType, "__lt__", lambda self, other: compared.append(1) or original(self, other))
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    dynamodb.create_table(TableName="canary-sort", BillingMode="PAY_PER_REQUEST",
+                          AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                                {"AttributeName": "sk", "AttributeType": "N"}],
+                          KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}])
+    for n in range(20):
+        dynamodb.put_item(TableName="canary-sort", Item={"pk": {"S": f"p{n % 3}"}, "sk": {"N": str(n)}})
+    compared.clear()
+    dynamodb.query(TableName="canary-sort", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p1"}})
+    assert len(compared) > 20  # every item of the table sorted as attribute values, not only the partition's

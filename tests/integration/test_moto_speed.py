@@ -287,3 +287,40 @@ def test_update_expressions_validated_faster_give_moto_s_items_and_errors(stack,
     refused = [outcome for outcome in fast if "Code" in outcome]
     assert len(refused) == 8 and {outcome["Code"] for outcome in refused} == {"ValidationException"}, refused
     assert fast[1]["Count"] == {"N": "7"} and fast[1]["listed"] == {"L": [{"S": "first"}, {"S": "a"}]}
+
+
+def test_items_are_sorted_for_a_query_in_the_order_moto_s_comparisons_give(stack):
+    """speed:dynamodb-sort-keys: the same order as moto's own keys (its attribute values compared), on a table
+    and an index whose keys repeat, are numbers (10 before 9) and strings."""
+    import random
+
+    from moto.dynamodb.models import dynamodb_backends
+
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    dynamodb.create_table(
+        TableName="sorting", BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": name, "AttributeType": kind}
+                              for name, kind in (("pk", "S"), ("sk", "N"), ("g", "S"), ("gs", "N"))],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[{"IndexName": "by-g", "Projection": {"ProjectionType": "ALL"}, "KeySchema": [
+            {"AttributeName": "g", "KeyType": "HASH"}, {"AttributeName": "gs", "KeyType": "RANGE"}]}],
+    )
+    chosen = random.Random(7)
+    for _ in range(300):
+        dynamodb.put_item(TableName="sorting", Item={
+            "pk": {"S": f"p{chosen.randrange(20)}"}, "sk": {"N": str(chosen.randrange(-50, 50) / 4)},
+            "g": {"S": chosen.choice("ab")}, "gs": {"N": str(chosen.randrange(12))},
+        })
+    table = dynamodb_backends[stack.resolver.account_id][REGION].get_table("sorting")
+    assert type(table).all_items.__module__ == "local_stack.moto_speed"  # the patched sort is the one compared
+    items = [item for hash_set in table.items.values() for item in hash_set.values()]
+
+    assert table.all_items() == sorted(items, key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key)
+    index_keys = table._generate_attr_to_sort_by(["g", "pk"], ["gs", "sk"])
+    expected = sorted(items, key=lambda x: tuple([x.attrs[key] for key in index_keys]))
+    assert table.sorted_items(["g", "pk"], ["gs", "sk"], list(reversed(items))) == expected
+    pages = dynamodb.get_paginator("query").paginate(
+        TableName="sorting", IndexName="by-g", KeyConditionExpression="g = :g", ExpressionAttributeValues={":g": {"S": "a"}},
+        PaginationConfig={"PageSize": 7})
+    got = [(item["gs"]["N"], item["pk"]["S"], item["sk"]["N"]) for page in pages for item in page["Items"]]
+    assert got == [(x.attrs["gs"].value, x.attrs["pk"].value, x.attrs["sk"].value) for x in expected if x.attrs["g"].value == "a"]

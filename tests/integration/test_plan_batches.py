@@ -110,6 +110,7 @@ def test_the_job_limits_hold_while_listing_and_the_upload_is_abandoned(buckets, 
     assert open_uploads(buckets) == []  # aborted (the bucket's lifecycle rule is the backstop)
 
 
+@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
 def test_a_plan_short_of_time_resumes_from_its_continuation(buckets, small_parts, monkeypatch):
     from translate_jobs.workflow import steps
 
@@ -133,6 +134,7 @@ def test_a_plan_short_of_time_resumes_from_its_continuation(buckets, small_parts
     assert open_uploads(buckets) == []
 
 
+@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
 def test_the_workflow_loops_on_a_continuation_to_a_completed_job(buckets, small_parts, monkeypatch):
     from translate_jobs.workflow import steps
 

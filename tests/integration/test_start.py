@@ -174,6 +174,7 @@ def signed(signature: str) -> dict[str, str]:
                              f"SignedHeaders=content-type;host;x-amz-date, Signature={signature}"}
 
 
+@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
 def test_a_rest_start_without_a_client_token_is_one_job_however_often_its_signed_request_is_replayed(docs):
     request = start_request()
     del request["ClientToken"]

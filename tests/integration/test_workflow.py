@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import boto3
+import pytest
 
 from tests.support.stack import (
     ACCOUNT,
@@ -244,6 +245,7 @@ def test_some_documents_failing_ends_completed_with_error(buckets, monkeypatch):
     ]
 
 
+@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
 def test_all_documents_failing_ends_failed(buckets, monkeypatch):
     use_engine(monkeypatch, "flaky", FlakyEngine)
     put_documents({"docs/bad1.txt": "FAIL\n", "docs/bad2.txt": "FAIL again\n"})
@@ -352,6 +354,7 @@ def test_a_retried_batch_is_counted_once(buckets):
     assert steps.finalize_job(deps, ACCOUNT, job_id) == {"JobStatus": "COMPLETED"}
 
 
+@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
 def test_counting_leaves_the_job_item_the_same_size(buckets):
     from tests.support.stack import raw_item
 

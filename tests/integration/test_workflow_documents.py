@@ -5,6 +5,7 @@ import json
 from typing import Any
 
 import boto3
+import pytest
 
 from tests.support.stack import REGION, http_event, start_job, start_request
 from tests.support.workflow import details, outputs, put_documents, read_output, run_to_end, s3
@@ -41,6 +42,7 @@ def test_html_job_translates_text_nodes_only_for_every_target(buckets):
     assert targets == {"site/de.index.html", "site/about/de.team.html"}
 
 
+@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
 def test_xliff_job_and_broken_documents_end_completed_with_error(buckets):
     put_documents(
         {
