@@ -195,6 +195,7 @@ def test_slow_clients_hold_no_thread_a_signed_request_is_answered_meanwhile(pati
             sock.close()
 
 
+@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
 def test_a_client_trickling_its_headers_is_closed_once_its_request_is_overdue(front: ApiFront) -> None:
     # A header line every 0.2 s (each read well within the read timeout): the request as a whole is
     # overdue after READ_TIMEOUT, and the connection is closed although the client is still sending

@@ -23,12 +23,14 @@ def end(stack: Any, **request: Any) -> Any:
     return run_to_end(stack, start_job(stack, **request))
 
 
+@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
 def test_completed(buckets):
     put_documents({"docs/a.txt": "A\n", "docs/b.txt": "B\n"})
     record = end(buckets)
     assert (record.job_status, record.message) == ("COMPLETED", "Translated 2 of 2 documents.")
 
 
+@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
 def test_completed_with_error_points_at_the_details_file(buckets):
     put_documents({"docs/a.txt": "A\n", "docs/bad.txt": b"\xff\xfe"})
     record = end(buckets)

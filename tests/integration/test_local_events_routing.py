@@ -272,6 +272,7 @@ def test_a_scaled_schedule_runs_sooner_and_a_users_scheduled_rule_gets_the_sched
         undo()
 
 
+@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
 def test_a_failing_sqs_target_is_retried_per_its_retry_policy_then_sent_to_its_dead_letter_queue(routed, clock):
     sqs = boto3.client("sqs", region_name=REGION)
     dlq = sqs.create_queue(QueueName="my-dlq")["QueueUrl"]

@@ -67,6 +67,7 @@ def test_batches_close_by_count_and_by_bytes_and_a_large_document_is_alone(bucke
     assert (int(record.input_documents_count), int(record.batch_count)) == (8, 4)
 
 
+@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
 def test_the_manifest_is_uploaded_in_bounded_parts(buckets, small_parts, monkeypatch):
     configure(buckets, BATCH_SIZE="2")
     put_documents({f"in/{'long-name-' * 5}{n:04d}.txt": 1 for n in range(60)})

@@ -46,6 +46,7 @@ def start_in_order(stack: Any, count: int) -> list[str]:
     return jobs
 
 
+@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
 def test_jobs_beyond_the_concurrent_limit_wait_submitted_and_start_oldest_first(buckets, monkeypatch, gated):
     # Given an account that may run one job at a time, and three jobs started in order, the first held
     # mid-run (the gate: however loaded the machine, it is still running when the others are looked at)

@@ -116,6 +116,7 @@ def test_same_client_token_and_parameters_return_the_same_job(docs):
     assert len(executions(docs)) == 1
 
 
+@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
 def test_same_client_token_with_different_parameters_is_rejected(docs):
     _, first = call(docs, "StartTextTranslationJob", start_request())
     wait_for_execution(docs, first["JobId"])
@@ -130,6 +131,7 @@ def test_same_client_token_with_different_parameters_is_rejected(docs):
     assert len(executions(docs)) == 1
 
 
+@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
 def test_different_client_tokens_start_different_jobs(docs):
     _, first = call(docs, "StartTextTranslationJob", start_request(ClientToken="a-1"))
     _, second = call(docs, "StartTextTranslationJob", start_request(ClientToken="a-2"))

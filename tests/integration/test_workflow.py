@@ -84,6 +84,7 @@ def test_job_runs_to_completed_with_outputs_counts_and_details(buckets):
     assert "EndTime" in properties and "Message" in properties
 
 
+@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
 def test_many_documents_over_several_batches(buckets, monkeypatch):
     configure(buckets, BATCH_SIZE="4")
     put_documents({f"docs/d{n:02d}.txt": f"line {n}\n" for n in range(11)})
@@ -171,6 +172,7 @@ def test_job_stopped_mid_run_ends_stopped_and_the_map_starts_no_further_batch(bu
     assert reasons == {"The job was stopped before this document was translated."}
 
 
+@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
 def test_stop_after_the_last_batch_ends_completed(buckets, monkeypatch):
     from translate_jobs.workflow import steps
 
