@@ -12,7 +12,7 @@ from tests.support.stack import ACCOUNT, http_event, put_job
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_the_bare_handler_sends_the_stop_the_store_sends(stack):
     spec = importlib.util.spec_from_file_location("stop_update", BENCHMARKS / "stop_update.py")
     assert spec is not None and spec.loader is not None

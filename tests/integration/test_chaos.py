@@ -157,7 +157,7 @@ def assert_one_job_per_start() -> None:
     assert sorted(tokens) == sorted(job.token for job in jobs()), tokens
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_jobs_end_as_without_faults_when_aws_fails_eight_percent_of_calls_and_loses_answers(buckets, monkeypatch, faults):
     chaos_run(buckets, monkeypatch, faults, seed=1)
 

@@ -104,7 +104,7 @@ def test_the_memory_and_the_terms_win_whatever_the_engine(buckets, monkeypatch, 
     assert output.startswith("Bonjour tout le monde.\n") and "nuage" in output and "cloud" not in output
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_a_terminology_deleted_while_the_job_ran_fails_its_documents_saying_so(buckets, monkeypatch):
     import_brand(buckets)
     put_documents({"docs/a.txt": "cloud\n"})

@@ -242,7 +242,7 @@ def test_a_failed_jobs_left_documents_say_the_job_ended(buckets):
     assert json.loads(written(job, "fr"))["documentsNotTranslated"] == [{"sourceFile": "b", "reason": ENDED_REASON}]
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_a_finished_job_reads_no_manifest_and_names_nothing_left(buckets, monkeypatch):
     from translate_jobs.workflow import steps
 

@@ -61,7 +61,7 @@ def test_every_format_to_a_direct_pair_and_a_pivoted_one_is_the_models_own_outpu
         assert entry["status"] == "SUCCEEDED"
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_office_documents_stay_valid_packages_with_translated_text(ctranslate2, argos_models):
     import docx as python_docx
 

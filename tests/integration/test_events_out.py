@@ -175,7 +175,7 @@ def test_changes_go_out_ten_to_a_putevents_call_in_stream_order_never_two_of_one
     assert transitions(events, jobs[21]) == [(None, "SUBMITTED"), ("SUBMITTED", "STOP_REQUESTED")]
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_a_call_never_passes_putevents_size_limit(bus, monkeypatch):
     from translate_jobs.events import state_changes
 

@@ -189,7 +189,7 @@ def test_a_request_signed_for_another_host_is_refused(front: ApiFront) -> None:
     assert raw_item("translate-jobs-JobsTable", ACCOUNT, job_id)["JobStatus"]["S"] == "IN_PROGRESS"
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_an_iam_user_is_itself_at_the_api_and_may_pass_only_the_roles_its_policy_allows(front: ApiFront, stack: Any) -> None:
     # Given an IAM user of the emulator allowed every Translate operation and nothing else (issue 26 item 12: it
     # acted as the account root)

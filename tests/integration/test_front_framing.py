@@ -125,7 +125,7 @@ def test_a_chunked_body_is_read(front: ApiFront, stack: Any) -> None:
     assert raw_item(stack.table_name, ACCOUNT, job_id)["JobStatus"]["S"] == "STOP_REQUESTED"
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_a_slow_client_is_disconnected_after_the_read_timeout(front: ApiFront) -> None:
     for partial in [b"", b"POST / HTTP/1.1\r\nHost: x\r\n", b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n{"]:
         with connect(front, timeout=READ_TIMEOUT * 10) as sock:
@@ -195,7 +195,7 @@ def test_slow_clients_hold_no_thread_a_signed_request_is_answered_meanwhile(pati
             sock.close()
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_a_client_trickling_its_headers_is_closed_once_its_request_is_overdue(front: ApiFront) -> None:
     # A header line every 0.2 s (each read well within the read timeout): the request as a whole is
     # overdue after READ_TIMEOUT, and the connection is closed although the client is still sending

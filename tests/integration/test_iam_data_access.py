@@ -87,7 +87,7 @@ def test_a_caller_not_allowed_iam_pass_role_is_refused_and_nothing_is_written(st
     assert job_count(stack) == 0
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_a_role_session_caller_is_checked_as_its_role(stack):
     iam = boto3.client("iam", region_name=REGION)
     trust = {"Version": "2012-10-17", "Statement": [

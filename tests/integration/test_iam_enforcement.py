@@ -166,7 +166,7 @@ def test_test_setup_keys_act_as_the_account_root(stack):
 # ---------- role sessions: trust policies, SourceIdentity ----------
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_a_function_role_that_does_not_trust_lambda_cannot_run(stack):
     # A stack provisioned afresh (no function session made yet), and dropped after: the trust policy changes.
     test_stack.SESSION.suspend()
@@ -306,7 +306,7 @@ def served_stack() -> Iterator[Any]:
         yield local
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_through_the_moto_server_jobs_run_and_a_stop_needs_dynamodb_update_item(served_stack, caplog):
     # (LocalStack.start points this process's SDK at its emulator, as `make run` does.)
     translate = boto3.client("translate", endpoint_url=served_stack.api_url, region_name=REGION)
@@ -352,7 +352,7 @@ def test_the_state_machine_without_lambda_invoke_on_finalize_cannot_run_it(bucke
            f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{finalize}" in execution.get("cause", "") + execution.get("error", "")
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_the_state_machines_lambda_calls_share_one_client_not_one_each(buckets, monkeypatch):
     # moto makes a client for every Lambda task; the local stack reuses one per service and session
     # (~0.4 MB of objects and milliseconds of CPU each: ~500 per 5,000-document job otherwise).

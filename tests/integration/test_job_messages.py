@@ -23,14 +23,14 @@ def end(stack: Any, **request: Any) -> Any:
     return run_to_end(stack, start_job(stack, **request))
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_completed(buckets):
     put_documents({"docs/a.txt": "A\n", "docs/b.txt": "B\n"})
     record = end(buckets)
     assert (record.job_status, record.message) == ("COMPLETED", "Translated 2 of 2 documents.")
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_completed_with_error_points_at_the_details_file(buckets):
     put_documents({"docs/a.txt": "A\n", "docs/bad.txt": b"\xff\xfe"})
     record = end(buckets)
@@ -38,7 +38,7 @@ def test_completed_with_error_points_at_the_details_file(buckets):
     assert record.message == f"Translated 1 of 2 documents; 1 could not be translated: see {DETAILS}."
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_every_document_failing_gives_the_first_reason(buckets):
     put_documents({"docs/a.txt": b"\xff\xfe", "docs/b.txt": b"\xfe\xff"})
     record = end(buckets)
@@ -104,7 +104,7 @@ def test_an_internal_error_says_so_without_its_text(buckets, monkeypatch):
     assert "secret detail" not in record.message and "KeyError" not in record.message
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_stopped_before_it_began(buckets, monkeypatch):
     held: list[tuple[str, str]] = []
     api = buckets.runtime.dependencies("ApiFunction")

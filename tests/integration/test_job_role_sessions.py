@@ -87,7 +87,7 @@ def test_a_refused_role_is_asked_again_not_remembered(roles, assumed, monkeypatc
     assert len(assumed) == 2
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_a_job_assumes_its_role_once_per_function_whatever_its_batches(buckets, monkeypatch):
     from tests.support.stack import configure
 

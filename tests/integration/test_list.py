@@ -210,7 +210,7 @@ def test_paging_returns_every_job_exactly_once_in_order(stack: Any, job_filter: 
     assert pages == 7
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_paging_while_jobs_are_added_never_repeats_or_skips_a_job(stack: Any) -> None:
     # Given 30 jobs, some submitted at the same second (ties are broken by JobId)
     job_ids = put_jobs(20) + put_jobs(10, start=T0 + 5)

@@ -150,7 +150,7 @@ def test_state_changes_reach_a_users_rule_and_a_disabled_or_unmatched_rule_gets_
     assert messages(disabled) == [] and messages(other) == []
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_amazon_translates_own_event_reaches_a_rule_on_the_default_bus_when_a_job_ends(routed):
     translate = queue_with_rule("written-for-amazon-translate", TRANSLATE_PATTERN)
     boto3.client("s3", region_name=REGION).put_object(Bucket="input-docs", Key="docs/a.txt", Body=b"Hi\n")
@@ -272,7 +272,7 @@ def test_a_scaled_schedule_runs_sooner_and_a_users_scheduled_rule_gets_the_sched
         undo()
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_a_failing_sqs_target_is_retried_per_its_retry_policy_then_sent_to_its_dead_letter_queue(routed, clock):
     sqs = boto3.client("sqs", region_name=REGION)
     dlq = sqs.create_queue(QueueName="my-dlq")["QueueUrl"]

@@ -39,7 +39,7 @@ def dead_letters(stack: Any) -> list[dict[str, Any]]:
     return [json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])]
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_after_an_idempotent_retry_of_start_every_later_transition_is_still_published(bus):
     # Given a job started with a ClientToken, its SUBMITTED already delivered
     delivery = stream_delivery(bus)

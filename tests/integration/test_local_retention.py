@@ -25,7 +25,7 @@ def stream_records(stack: Stack) -> list[dict]:
     return list(streams.get_records(ShardIterator=iterator, Limit=1000)["Records"])
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_a_finished_executions_history_is_kept_for_the_retention_then_dropped(buckets: Stack) -> None:
     # Given a job whose workflow has finished
     boto3.client("s3", region_name=REGION).put_object(Bucket="input-docs", Key="docs/a.txt", Body=b"Hello.\n")
@@ -102,7 +102,7 @@ def job_work_data(stack: Stack, job_id: str, status: str, **fields: float) -> st
     return job_id
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_a_finished_jobs_markers_and_work_files_are_kept_for_the_retention_then_dropped(buckets: Stack) -> None:
     # Given a job that ran to its end, one still running and one that finished a retention later
     s3 = boto3.client("s3", region_name=REGION)

@@ -139,7 +139,7 @@ def test_a_clean_stop_saves_a_snapshot_and_jobs_and_list_tokens_survive_it(tmp_p
             clients(local.emulator_url).sqs.get_queue_url(QueueName=queue)
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_resources_a_changed_template_adds_are_created(tmp_path, monkeypatch):
     # Given a saved state that lacks one of the template's queues (as one saved before the template added it)
     folder = tmp_path / "state"
@@ -156,7 +156,7 @@ def test_resources_a_changed_template_adds_are_created(tmp_path, monkeypatch):
         assert clients(local.emulator_url).sqs.get_queue_url(QueueName=queue)["QueueUrl"]
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_a_stopped_stack_refuses_changes_rather_than_lose_them(tmp_path):
     state = LocalState.open(tmp_path / "state")
     with running_local_stack(state) as local:
@@ -172,7 +172,7 @@ def test_a_stopped_stack_refuses_changes_rather_than_lose_them(tmp_path):
 
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_a_long_poll_does_not_hold_the_changes_it_waits_for(tmp_path, monkeypatch):
     from moto.sqs.models import Queue
 

@@ -32,7 +32,7 @@ def dry_run(*arguments: str, **environment: str) -> str:
     return result.stdout.splitlines()[-2] + result.stdout.splitlines()[-1]
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_host_in_the_environment_is_ignored_and_on_the_command_line_is_used():
     # zsh puts the machine's name in $HOST: make run still listens on loopback
     assert "--host 127.0.0.1" in dry_run(HOST="my-laptop.example")
@@ -41,7 +41,7 @@ def test_host_in_the_environment_is_ignored_and_on_the_command_line_is_used():
     assert "--allow-network" not in dry_run("HOST=0.0.0.0")
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_the_state_folder_and_fresh_reach_the_stack():
     assert 'LOCAL_STATE_DIR=".local-state" FRESH=""' in dry_run()
     assert 'LOCAL_STATE_DIR="/tmp/elsewhere" FRESH="1"' in dry_run("LOCAL_STATE_DIR=/tmp/elsewhere", "FRESH=1")

@@ -21,7 +21,7 @@ from tests.support.stack import REGION
 ITEMS = 1500
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_one_worker_runs_more_map_items_than_the_recursion_limit(stack):
     s3 = boto3.client("s3", region_name=REGION)
     key = "manifests/map-recursion.json"  # where the state machine's role may read (its ItemReader)

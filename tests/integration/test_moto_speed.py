@@ -223,7 +223,7 @@ def _tree(node: Any, seen: dict[int, int] | None = None) -> Any:
         for name, value in sorted(vars(node).items())))
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_the_validator_s_copy_of_a_tree_is_the_copy_deepcopy_makes(stack):
     import copy
 

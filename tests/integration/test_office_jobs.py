@@ -13,7 +13,7 @@ from tests.support.workflow import details, outputs, put_documents, run_to_end, 
 from translate_jobs.domain.content_types import DOCX, PPTX, XLSX
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_office_jobs_through_the_workflow_and_a_hostile_docx_fails_alone(buckets):
     evil = replace_part(docx(), "../../escape.xml", "<x/>")  # path traversal in a part name
     put_documents({

@@ -218,7 +218,7 @@ def test_the_memory_writer_spills_and_merges_to_what_it_writes_without_spilling(
     assert {key: json.loads(body) for key, body in spilled.items()} == {key: json.loads(body) for key, body in whole.items()}
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_its_workflow_calls_as_its_own_state_machines_role(files):
     # Given the parallel data workflow's role without its permissions (the job workflow's role keeps its own)
     iam, role = boto3.client("iam", region_name=REGION), "translate-jobs-ParallelDataStateMachineRole"

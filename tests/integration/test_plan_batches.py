@@ -67,7 +67,7 @@ def test_batches_close_by_count_and_by_bytes_and_a_large_document_is_alone(bucke
     assert (int(record.input_documents_count), int(record.batch_count)) == (8, 4)
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_the_manifest_is_uploaded_in_bounded_parts(buckets, small_parts, monkeypatch):
     configure(buckets, BATCH_SIZE="2")
     put_documents({f"in/{'long-name-' * 5}{n:04d}.txt": 1 for n in range(60)})
@@ -111,7 +111,7 @@ def test_the_job_limits_hold_while_listing_and_the_upload_is_abandoned(buckets, 
     assert open_uploads(buckets) == []  # aborted (the bucket's lifecycle rule is the backstop)
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_a_plan_short_of_time_resumes_from_its_continuation(buckets, small_parts, monkeypatch):
     from translate_jobs.workflow import steps
 
@@ -135,7 +135,7 @@ def test_a_plan_short_of_time_resumes_from_its_continuation(buckets, small_parts
     assert open_uploads(buckets) == []
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_the_workflow_loops_on_a_continuation_to_a_completed_job(buckets, small_parts, monkeypatch):
     from translate_jobs.workflow import steps
 

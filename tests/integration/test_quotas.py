@@ -46,7 +46,7 @@ def start_in_order(stack: Any, count: int) -> list[str]:
     return jobs
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_jobs_beyond_the_concurrent_limit_wait_submitted_and_start_oldest_first(buckets, monkeypatch, gated):
     # Given an account that may run one job at a time, and three jobs started in order, the first held
     # mid-run (the gate: however loaded the machine, it is still running when the others are looked at)
@@ -85,7 +85,7 @@ def test_jobs_beyond_the_concurrent_limit_wait_submitted_and_start_oldest_first(
     assert usage() == {"Running": 0, "Queued": 0}
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_start_beyond_the_queued_limit_is_refused_and_writes_nothing(buckets, monkeypatch, gated):
     # Given one running slot, two queue places, and a first job holding the slot (held mid-run by the gate)
     set_quotas(monkeypatch, MAX_CONCURRENT_JOBS=1, MAX_QUEUED_JOBS=2, QUEUE_POLL_SECONDS=1)
@@ -140,7 +140,7 @@ def test_at_most_ten_target_languages(stack, count, status):
         assert '"ValidationException"' in response["body"]
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_a_job_queued_for_long_continues_in_a_new_execution_and_runs_when_a_slot_frees(buckets, monkeypatch):
     from tests.support.stack import execution_arn
     from translate_jobs.workflow import steps

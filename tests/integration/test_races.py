@@ -89,7 +89,7 @@ def test_stop_requested_job_is_stopped_by_finalize_and_stop_is_idempotent(stack)
 
 @pytest.mark.parametrize(("make_job", "allowed"), [
     (counted_job, {"COMPLETED"}),
-    pytest.param(uncounted_job, {"STOPPED", "FAILED"}, marks=pytest.mark.long),  # make test-long: make test stays short
+    pytest.param(uncounted_job, {"STOPPED", "FAILED"}, marks=pytest.mark.long),
 ])
 def test_concurrent_stop_and_finalize_reach_exactly_one_terminal_status(stack, make_job, allowed):
     seen: set[str] = set()

@@ -73,7 +73,7 @@ def report(title: str, counts: Counter[str]) -> None:
         print(f"  {key:40} {counts[key]}")
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_one_batch_job_run_to_completed(stack, requests):
     job_id = start(stack)
     assert wait_for_execution(stack, job_id)["status"] == "SUCCEEDED"
@@ -112,7 +112,7 @@ PER_BATCH_OF_2 = {
 }
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_what_one_more_batch_costs(stack, monkeypatch):
     from tests.support.stack import configure
 

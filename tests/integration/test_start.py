@@ -116,7 +116,7 @@ def test_same_client_token_and_parameters_return_the_same_job(docs):
     assert len(executions(docs)) == 1
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_same_client_token_with_different_parameters_is_rejected(docs):
     _, first = call(docs, "StartTextTranslationJob", start_request())
     wait_for_execution(docs, first["JobId"])
@@ -131,7 +131,7 @@ def test_same_client_token_with_different_parameters_is_rejected(docs):
     assert len(executions(docs)) == 1
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_different_client_tokens_start_different_jobs(docs):
     _, first = call(docs, "StartTextTranslationJob", start_request(ClientToken="a-1"))
     _, second = call(docs, "StartTextTranslationJob", start_request(ClientToken="a-2"))
@@ -176,7 +176,7 @@ def signed(signature: str) -> dict[str, str]:
                              f"SignedHeaders=content-type;host;x-amz-date, Signature={signature}"}
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_a_rest_start_without_a_client_token_is_one_job_however_often_its_signed_request_is_replayed(docs):
     request = start_request()
     del request["ClientToken"]

@@ -136,7 +136,7 @@ def test_with_no_allowed_accounts_no_message_stops_a_job(stack, monkeypatch):
     assert len(drain(DLQ)) == 1
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_messages_on_the_stop_queue_stop_jobs_and_a_failing_one_ends_in_the_dead_letter_queue(stops, monkeypatch):
     from translate_jobs.api import operations
 

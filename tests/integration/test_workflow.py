@@ -84,7 +84,7 @@ def test_job_runs_to_completed_with_outputs_counts_and_details(buckets):
     assert "EndTime" in properties and "Message" in properties
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_many_documents_over_several_batches(buckets, monkeypatch):
     configure(buckets, BATCH_SIZE="4")
     put_documents({f"docs/d{n:02d}.txt": f"line {n}\n" for n in range(11)})
@@ -172,7 +172,7 @@ def test_job_stopped_mid_run_ends_stopped_and_the_map_starts_no_further_batch(bu
     assert reasons == {"The job was stopped before this document was translated."}
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_stop_after_the_last_batch_ends_completed(buckets, monkeypatch):
     from translate_jobs.workflow import steps
 
@@ -247,7 +247,7 @@ def test_some_documents_failing_ends_completed_with_error(buckets, monkeypatch):
     ]
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_all_documents_failing_ends_failed(buckets, monkeypatch):
     use_engine(monkeypatch, "flaky", FlakyEngine)
     put_documents({"docs/bad1.txt": "FAIL\n", "docs/bad2.txt": "FAIL again\n"})
@@ -356,7 +356,7 @@ def test_a_retried_batch_is_counted_once(buckets):
     assert steps.finalize_job(deps, ACCOUNT, job_id) == {"JobStatus": "COMPLETED"}
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_counting_leaves_the_job_item_the_same_size(buckets):
     from tests.support.stack import raw_item
 

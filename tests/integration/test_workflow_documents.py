@@ -42,7 +42,7 @@ def test_html_job_translates_text_nodes_only_for_every_target(buckets):
     assert targets == {"site/de.index.html", "site/about/de.team.html"}
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_xliff_job_and_broken_documents_end_completed_with_error(buckets):
     put_documents(
         {
@@ -67,7 +67,7 @@ def test_xliff_job_and_broken_documents_end_completed_with_error(buckets):
     assert "nested more than 256 levels deep" in failed["deep.xlf"]
 
 
-@pytest.mark.long  # make test-long (CI): make test stays under 2 minutes
+@pytest.mark.long
 def test_outputs_and_details_are_encrypted_with_the_jobs_kms_key(buckets):
     key_id = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
     put_documents({"docs/a.txt": "Hello\n", "docs/sub/b.txt": "World\n"})
