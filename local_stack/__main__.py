@@ -77,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
     stop = StopRequests().install()  # before anything starts: a signal during the start stops it once started
     try:
         ensure_port_free(args.host, args.port, "API")  # first: a second `make run` is told about its ports
-        if not os.environ.get("AWS_ENDPOINT_URL"):
+        args.external_emulator = external_emulator(args)
+        if not args.external_emulator:
             ensure_port_free(args.host, args.emulator_port, "emulator")
         state = open_state(args)
     except (PortInUseError, StateError) as error:
@@ -156,9 +157,24 @@ def _is_loopback(host: str) -> bool:
     return bool(addresses) and all(ipaddress.ip_address(address.split("%")[0]).is_loopback for address in addresses)
 
 
+def external_emulator(args: argparse.Namespace) -> str | None:
+    """The running emulator AWS_ENDPOINT_URL names, if any. The README's walkthrough exports it for the AWS CLI,
+    naming this run's own emulator: started in that shell, with nothing there yet, this run serves it itself."""
+    url = os.environ.get("AWS_ENDPOINT_URL") or None
+    if url is None:
+        return None
+    own = {f"http://{host}:{args.emulator_port}" for host in (args.host, "localhost", "127.0.0.1")}
+    if url.rstrip("/") in own:
+        with socket.socket() as probe:
+            probe.settimeout(1)
+            if probe.connect_ex((args.host, args.emulator_port)) != 0:  # nothing answers: not another emulator
+                return None
+    return url
+
+
 def open_state(args: argparse.Namespace) -> LocalState | None:
     """The folder the emulator keeps its state in (None: in memory only, or another emulator's)."""
-    if not args.state_dir or os.environ.get("AWS_ENDPOINT_URL"):
+    if not args.state_dir or args.external_emulator:
         return None
     return LocalState.open(Path(args.state_dir), fresh=args.fresh)
 
@@ -172,7 +188,7 @@ def _serve(args: argparse.Namespace, parameters: dict[str, str], plan: FaultPlan
         port=args.port,
         emulator_port=args.emulator_port,
         parameters=parameters,
-        external_emulator=os.environ.get("AWS_ENDPOINT_URL") or None,
+        external_emulator=args.external_emulator,
         state=state,
     )
     try:
@@ -205,7 +221,7 @@ def _serve(args: argparse.Namespace, parameters: dict[str, str], plan: FaultPlan
   emulator (moto, like moto_server): {local.emulator_url}
   {views.console_line}
   functions' logs:                   {out.shown_log_file} (LOGS=terminal shows them here too)
-  state: {describe_state(state, local.resumed)}{notice}{overrides}
+  state: {describe_state(state, local.resumed, args.external_emulator)}{notice}{overrides}
 {APP.banner(local) if APP.banner else ""}
 
 Press Ctrl-C to stop.""")
@@ -220,9 +236,9 @@ Press Ctrl-C to stop.""")
     return 0
 
 
-def describe_state(state: LocalState | None, resumed: int) -> str:
+def describe_state(state: LocalState | None, resumed: int, external_emulator: str | None) -> str:
     if state is None:
-        if os.environ.get("AWS_ENDPOINT_URL"):
+        if external_emulator:
             return "the running emulator's"
         return "in memory only (LOCAL_STATE_DIR is empty): a stop forgets everything"
     restored = state.restored

@@ -135,3 +135,15 @@ def test_an_endpoint_that_does_not_answer_is_a_one_line_error():
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "does not answer" in lines[0] and "Traceback" not in result.stderr
+
+
+def test_aws_endpoint_url_naming_this_runs_own_emulator_before_it_runs_starts_the_embedded_one(tmp_path: Path):
+    """The README's walkthrough exports AWS_ENDPOINT_URL=http://127.0.0.1:5000 for the AWS CLI; `make run` started
+    again in that shell is not pointed at another emulator: nothing answers there yet, it serves it itself."""
+    api, emulator = free_port(), free_port()
+    env = clean_env(AWS_ENDPOINT_URL=f"http://127.0.0.1:{emulator}", LOCAL_STATE_DIR=str(tmp_path / "state"))
+    with running(local_stack_run(api, emulator), f"http://127.0.0.1:{api}/", env, tmp_path / "own.log"):
+        s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{emulator}", **CREDENTIALS)
+        assert "translate-jobs-demo-input" in [bucket["Name"] for bucket in s3.list_buckets()["Buckets"]]
+    log = (tmp_path / "own.log").read_text()
+    assert "using the running emulator" not in log and f"state: {tmp_path / 'state'}" in log, log
