@@ -64,12 +64,12 @@ $(CHROMEDRIVER):
 ## $(HOST):3001 (CONSOLE_PORT); job lines in the terminal, the functions' logs in .run/ (LOGS=terminal: here too);
 ## its state kept in $(LOCAL_STATE_DIR) across restarts and kill -9 (FRESH=1 starts empty; docs/local-state.md)
 run: $(VENV)/.installed .venv-awscli/.installed
-	LOCAL_STATE_DIR="$(LOCAL_STATE_DIR)" FRESH="$(FRESH)" $(VENV)/bin/python -m local_stack run --host $(HOST) \
+	LOCAL_STATE_DIR="$(LOCAL_STATE_DIR)" FRESH="$(FRESH)" $(VENV)/bin/python -m translate_jobs_local run --host $(HOST) \
 		--port $(PORT) --emulator-port $(EMULATOR_PORT) $(if $(ALLOW_NETWORK),--allow-network)
 
 ## reset: empty $(LOCAL_STATE_DIR), so the next `make run` starts from template.yaml alone (refused while one runs on it)
 reset: $(VENV)/.installed
-	LOCAL_STATE_DIR="$(LOCAL_STATE_DIR)" $(VENV)/bin/python -m local_stack reset
+	LOCAL_STATE_DIR="$(LOCAL_STATE_DIR)" $(VENV)/bin/python -m translate_jobs_local reset
 
 ## test-unit: tests/unit alone (no moto, no network; a few seconds)
 test-unit: $(VENV)/.installed
@@ -114,7 +114,7 @@ lint: $(VENV)/.installed .venv-sam/.installed .venv-checkov/.installed
 
 ## invoke: like `sam local invoke`, against the `make run` on EMULATOR_PORT (or $$AWS_ENDPOINT_URL) (FUNCTION=ApiFunction EVENT=events/...)
 invoke: $(VENV)/.installed
-	$(VENV)/bin/python -m local_stack invoke --emulator-port $(EMULATOR_PORT) $(FUNCTION) $(EVENT)
+	$(VENV)/bin/python -m translate_jobs_local invoke --emulator-port $(EMULATOR_PORT) $(FUNCTION) $(EVENT)
 
 .venv-ministack/.installed:
 	test -d .venv-ministack || $(PYTHON) -m venv .venv-ministack

@@ -1,7 +1,7 @@
 """What the emulator is told about the SAM application it runs, beyond its template.
 
-Everything local_stack knows of one application is an ``App``, handed in from the top (``python -m
-local_stack``, the tests): the rooms below read its fields and never import the application. An App
+Everything local_stack knows of one application is an ``App``, handed in from the top (translate-jobs':
+``python -m translate_jobs_local``, the tests): the rooms below read its fields and never import the application. An App
 with only its defaults runs any SAM template: its stack name is samconfig.toml's (as ``sam deploy``
 reads it), its HTTP API accepts API Gateway's own signing name, and nothing else is added.
 """

@@ -15,7 +15,7 @@ stream record, every shard iterator a reader ever got, every worker thread it st
 - moto's list of every model object it ever made (``BaseModel.instances_tracked``, only read by its
   dashboard, /moto-api/data.json): every item copy, stream record and session, ~11 KB a request;
 - what the application says it may drop (``steps``: its App.sweeps; translate-jobs drops the work
-  data of jobs finished more than ``retention`` ago: local_stack.product).
+  data of jobs finished more than ``retention`` ago: translate_jobs_local.app).
 
 After a sweep that dropped anything, glibc is asked to hand freed memory back (``malloc_trim``).
 Jobs (their items), objects in the user's buckets (documents, outputs), queues and roles are the

@@ -60,7 +60,7 @@ def ensure_port_free(host: str, port: int, what: str) -> None:
             variable, option = ("PORT", "--port") if what == "API" else ("EMULATOR_PORT", "--emulator-port")
             raise PortInUseError(
                 f"error: {what} port {host}:{port} is already in use (is another `make run` running?); "
-                f"choose another: make run {variable}=<port> (python -m local_stack run {option} <port>)"
+                f"choose another: make run {variable}=<port> (python -m translate_jobs_local run {option} <port>)"
             ) from None
 
 
@@ -78,7 +78,7 @@ def local_environment(endpoint: str | None, region: str) -> dict[str, str]:
 
 @dataclass
 class LocalStack:
-    app: App = field(default_factory=App)  # what it runs (python -m local_stack: local_stack.product's)
+    app: App = field(default_factory=App)  # what it runs (python -m translate_jobs_local: translate_jobs_local.app's)
     host: str = "127.0.0.1"
     port: int = 3000
     emulator_port: int = 5000

@@ -29,12 +29,12 @@ from typing import Any
 import boto3
 import pytest
 
-from local_stack.product import TRANSLATE_JOBS
 from local_stack.provision import Stack, plan
 from local_stack.stack import local_environment
 from local_stack.template import ROOT, load_template, resources_of_type
 from tests.support.front import free_port
 from tests.support.stack import ACCOUNT, REGION, forget_table_connections, put_job
+from translate_jobs_local.app import TRANSLATE_JOBS
 
 pytestmark = pytest.mark.artifact
 
@@ -181,11 +181,11 @@ def test_compiled_extensions_do_not_load_here(functions, runtime_python):
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[str]:
-    """`python -m local_stack run` (the dev venv), as `make run` starts it; yields the emulator URL."""
+    """`python -m translate_jobs_local run` (the dev venv), as `make run` starts it; yields the emulator URL."""
     port, emulator_port = free_port(), free_port()
     env = {key: value for key, value in os.environ.items() if key != "AWS_ENDPOINT_URL"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "local_stack", "run", "--port", str(port), "--emulator-port", str(emulator_port)],
+        [sys.executable, "-m", "translate_jobs_local", "run", "--port", str(port), "--emulator-port", str(emulator_port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
     lines: queue.Queue[str] = queue.Queue()

@@ -15,8 +15,8 @@ os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
 import boto3  # noqa: E402
 
 from local_stack import faults  # noqa: E402
-from local_stack.product import TRANSLATE_JOBS  # noqa: E402
 from tests.support import stack as stack_support  # noqa: E402
+from translate_jobs_local.app import TRANSLATE_JOBS  # noqa: E402
 
 
 def run_job(stack: object, documents: int, spec: str) -> tuple[float, str, int, int]:

@@ -6,7 +6,7 @@
    stop), the stop (its final snapshot), a start restoring that snapshot, and a start restoring the
    journal alone (what a kill -9 before any snapshot leaves); the disk each uses. Beside them: the same
    start with no state (the baseline a restore adds to).
-2. What it costs a Stop: two `python -m local_stack run` processes, one keeping its state in a folder, one
+2. What it costs a Stop: two `python -m translate_jobs_local run` processes, one keeping its state in a folder, one
    in memory only (LOCAL_STATE_DIR empty), one Stop to each in turn (both see the same load): median and
    p90 side by side, and the journal's bytes per Stop.
 
@@ -158,7 +158,7 @@ def main() -> None:
     args = parser.parse_args()
     from local_stack import output
 
-    restore_output = output.install()  # as `python -m local_stack run` does
+    restore_output = output.install()  # as `python -m translate_jobs_local run` does
     try:
         rows = save_and_restore(args.jobs, args.documents)
     finally:

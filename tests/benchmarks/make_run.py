@@ -1,4 +1,4 @@
-"""`python -m local_stack run` (what `make run` runs) in a process of its own, on free ports, for the
+"""`python -m translate_jobs_local run` (what `make run` runs) in a process of its own, on free ports, for the
 benchmarks that call it over HTTP as a user's client does (`make bench`, `make bench-memory`)."""
 
 import os
@@ -31,7 +31,7 @@ class MakeRun:
                "LOCAL_STATE_DIR": self.state.name, **environment}
         env.pop("AWS_ENDPOINT_URL", None)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "local_stack", "run", "--port", self.api_url.rpartition(":")[2],
+            [sys.executable, "-m", "translate_jobs_local", "run", "--port", self.api_url.rpartition(":")[2],
              "--emulator-port", self.emulator_url.rpartition(":")[2]],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)

@@ -1,6 +1,6 @@
 """Resident memory of `make run` over a long run (`make bench-memory`; issue 13, goal 3).
 
-Starts `python -m local_stack run` as a subprocess (as a user does) on free ports, then reads its
+Starts `python -m translate_jobs_local run` as a subprocess (as a user does) on free ports, then reads its
 VmRSS (/proc/PID/status) after start-up, after each of JOBS jobs of DOCUMENTS documents (the same
 input for all, as a client re-translating a folder; each job's output is deleted once it is done,
 as a client that downloads its results would: outputs are the user's data and the stack keeps

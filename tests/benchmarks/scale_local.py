@@ -1,6 +1,6 @@
 """Jobs of 1,000 to 50,000 small documents on the local stack (`make bench-scale`), and Stop early in big ones.
 
-Starts `python -m local_stack run` as a subprocess on free ports (as `make run`), puts the documents in
+Starts `python -m translate_jobs_local run` as a subprocess on free ports (as `make run`), puts the documents in
 its demo input bucket, and for each job size prints: time to the job's end, documents per CPU-second of
 the stack process, the job item's size at the end (DynamoDB's own rule: names plus values), and the
 stack's peak RSS so far (one stack serves every job, sizes ascending, so it is the peak up to that job).
@@ -46,14 +46,14 @@ CLIENT_CONFIG = Config(max_pool_connections=32, retries={"mode": "standard", "ma
 
 
 class Stack:
-    """`python -m local_stack run` in its own session; its CPU time and RSS read from /proc."""
+    """`python -m translate_jobs_local run` in its own session; its CPU time and RSS read from /proc."""
 
     def __init__(self, overrides: list[str]) -> None:
         self.port, self.emulator_port = free_port(), free_port()
         self.log = tempfile.NamedTemporaryFile(prefix="scale-local-", suffix=".log", delete=False)  # noqa: SIM115
         env = {**os.environ, "POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_TRACE_DISABLED": "true",
                "PARAMETER_OVERRIDES": " ".join(overrides), "LOCAL_STATE_DIR": tempfile.mkdtemp(prefix="scale-local-state-")}
-        command = [sys.executable, "-m", "local_stack", "run", "--port", str(self.port),
+        command = [sys.executable, "-m", "translate_jobs_local", "run", "--port", str(self.port),
                    "--emulator-port", str(self.emulator_port)]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
                                         start_new_session=True)

@@ -1,7 +1,7 @@
 """`make bench`: issue 13's goals, each beside its reference measured in the same run, in one table.
 
 Measures, on free ports:
-  1. against `python -m local_stack run` (what `make run` runs) in a process of its own, as a user's
+  1. against `python -m translate_jobs_local run` (what `make run` runs) in a process of its own, as a user's
      client sees it: Stop, Describe, Start (one job at a time, and back to back) and a Stop of an
      unknown job (the ConditionalCheckFailed path) via boto3's Translate client through the front,
      beside the same calls against MiniStack (the in-memory emulator with Translate jobs, also a
@@ -44,8 +44,8 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
 import boto3  # noqa: E402
 
-from local_stack.product import TRANSLATE_JOBS  # noqa: E402
 from local_stack.stack import DEFAULT_ACCOUNT, LocalStack  # noqa: E402
+from translate_jobs_local.app import TRANSLATE_JOBS  # noqa: E402
 
 REGION = "us-east-1"
 WARMUP = 10
@@ -85,7 +85,7 @@ def events_settled(sqs: Any) -> None:
     """Wait until the stack's events pipeline is idle: the local events queue (it receives every event on
     the bus) has not grown for a second. Jobs written straight to the table each make a state change
     event: the requests measured next should not share the stack with publishing those."""
-    from local_stack.product import LOCAL_EVENTS_QUEUE
+    from translate_jobs_local.app import LOCAL_EVENTS_QUEUE
 
     url = sqs.get_queue_url(QueueName=LOCAL_EVENTS_QUEUE)["QueueUrl"]
     deadline, last, since = time.monotonic() + 120, -1, time.monotonic()
@@ -271,7 +271,7 @@ def measure(count: int) -> tuple[dict[str, list[float]], dict[str, list[float]],
     finally:
         run.close()
 
-    restore_output = output.install()  # as `python -m local_stack run` does
+    restore_output = output.install()  # as `python -m translate_jobs_local run` does
     stack = LocalStack(app=TRANSLATE_JOBS, port=free_port(), emulator_port=free_port()).start()
     try:
         assert stack.stack is not None
@@ -384,7 +384,7 @@ def measure_throughput(stack: LocalStack, translate: Any, documents: int = 1000)
     (the front, the functions, moto, the workflow) per translated document."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from local_stack.product import DEMO_BUCKETS, DEMO_ROLE
+    from translate_jobs_local.app import DEMO_BUCKETS, DEMO_ROLE
 
     s3 = boto3.client("s3", region_name=REGION, endpoint_url=stack.emulator_url)
     prefix = f"throughput-{uuid.uuid4().hex[:8]}/"
@@ -412,7 +412,7 @@ def measure_throughput(stack: LocalStack, translate: Any, documents: int = 1000)
 
 def start_request(run: MakeRun) -> Callable[[], str]:
     """A Start of a one-document job on `make run` (the document uploaded once)."""
-    from local_stack.product import DEMO_BUCKETS, DEMO_ROLE
+    from translate_jobs_local.app import DEMO_BUCKETS, DEMO_ROLE
 
     run.s3.put_object(Bucket=DEMO_BUCKETS[0], Key="start-bench/doc.txt", Body=b"Hello.\n")
 

@@ -127,7 +127,7 @@ class Shell:
 
 @dataclass
 class Service:
-    """A `make run` (or `python -m local_stack run`) of a page, as a subprocess of its own session."""
+    """A `make run` (or `python -m translate_jobs_local run`) of a page, as a subprocess of its own session."""
 
     process: subprocess.Popen[bytes]
     output: Path
@@ -182,8 +182,8 @@ def service_command(text: str, ports: Ports) -> tuple[dict[str, str], list[str],
             listening[variable] = ports.free(chosen)
             given[variable] = f"{variable}={listening[variable]}"
         return env, ["make", "run", *[w for w in words[2:] if "=" not in w], *given.values()], listening
-    assert words[:4] == ["python", "-m", "local_stack", "run"] or words[:4] == [".venv/bin/python", "-m", "local_stack", "run"], \
-        f"a service block is make run or python -m local_stack run, not {text!r}"
+    assert words[0] in ("python", ".venv/bin/python") and words[1:4] == ["-m", "translate_jobs_local", "run"], \
+        f"a service block is make run or python -m translate_jobs_local run, not {text!r}"
     options = {"--port": "PORT", "--emulator-port": "EMULATOR_PORT", "--console-port": "CONSOLE_PORT"}
     argv = [".venv/bin/python", *words[1:]]
     listening = {}

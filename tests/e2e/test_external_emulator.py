@@ -59,7 +59,7 @@ def running(command: list[str], ready_url: str, env: dict[str, str], log: Path) 
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
     try:
         wait_until_answering(ready_url, process)
-        if "local_stack" in command:  # its API answers before its banner is printed: a stop in between is a stop while starting
+        if "translate_jobs_local" in command:  # its API answers before its banner: a stop in between is a stop while starting
             deadline = time.monotonic() + 60
             while BANNER_END not in log.read_text():
                 assert process.poll() is None and time.monotonic() < deadline, f"no banner: {log.read_text()}"
@@ -74,7 +74,7 @@ def running(command: list[str], ready_url: str, env: dict[str, str], log: Path) 
 
 
 def local_stack_run(api_port: int, emulator_port: int | None = None) -> list[str]:
-    command = [sys.executable, "-m", "local_stack", "run", "--port", str(api_port)]
+    command = [sys.executable, "-m", "translate_jobs_local", "run", "--port", str(api_port)]
     return command + (["--emulator-port", str(emulator_port)] if emulator_port else [])
 
 

@@ -1,4 +1,4 @@
-"""`python -m local_stack invoke` (`make invoke`) against a running `python -m local_stack run`, both subprocesses."""
+"""`python -m translate_jobs_local invoke` (`make invoke`) against a running `make run`, both subprocesses."""
 
 import json
 import os
@@ -26,7 +26,7 @@ def test_invoke_prints_the_functions_response(tmp_path: Path) -> None:
             ports.append(probe.getsockname()[1])
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "MOTO_"))}
     server = subprocess.Popen(
-        [sys.executable, "-m", "local_stack", "run", "--port", str(ports[0]), "--emulator-port", str(ports[1])],
+        [sys.executable, "-m", "translate_jobs_local", "run", "--port", str(ports[0]), "--emulator-port", str(ports[1])],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
@@ -45,7 +45,7 @@ def test_invoke_prints_the_functions_response(tmp_path: Path) -> None:
             path = tmp_path / "event.json"
             path.write_text(json.dumps(event))
             result = subprocess.run(
-                [sys.executable, "-m", "local_stack", "invoke", "ApiFunction", str(path)],
+                [sys.executable, "-m", "translate_jobs_local", "invoke", "ApiFunction", str(path)],
                 cwd=ROOT, env=client_env, capture_output=True, text=True, timeout=60,
             )
             assert result.returncode == 0, result.stderr

@@ -1,4 +1,4 @@
-"""``kill -9`` of a real `python -m local_stack run` (what `make run` runs), then a restart on the same state
+"""``kill -9`` of a real `python -m translate_jobs_local run` (what `make run` runs), then a restart on the same state
 folder: nothing that was answered is lost, and jobs that were running end exactly as one never killed.
 
 Each test is a few lives of one stack: a subprocess on free ports, its state in the test's folder. The
@@ -107,7 +107,7 @@ def life(tmp_path: Path, state: Path, faults: str = "") -> Iterator[Life]:
     port, emulator_port = free_port(), free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "MOTO_"))}
     env.update(LOCAL_STATE_DIR=str(state), PARAMETER_OVERRIDES=PARAMETERS, FAULTS=faults)
-    command = [sys.executable, "-m", "local_stack", "run", "--port", str(port), "--emulator-port", str(emulator_port)]
+    command = [sys.executable, "-m", "translate_jobs_local", "run", "--port", str(port), "--emulator-port", str(emulator_port)]
     with running_stack(command, env, logs, port, emulator_port, timeout=120) as running:
         yield Life(running)
 

@@ -1,5 +1,5 @@
 """The event-driven side over the wire, as the README's "Events" walkthrough does it: the local
-stack (`python -m local_stack run`) as a subprocess, the AWS CLI and real botocore against it.
+stack (`python -m translate_jobs_local run`) as a subprocess, the AWS CLI and real botocore against it.
 
 With BatchSize=1 a job of a hundred documents runs long enough to be stopped, and with
 MaxConcurrentJobsPerAccount=1 a second job waits, queued, while it runs. LOCAL_SCHEDULE_SCALE=0.01
@@ -36,7 +36,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     port, emulator_port = free_port(), free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "MOTO_"))}
     env["LOCAL_SCHEDULE_SCALE"] = "0.01"
-    command = [sys.executable, "-m", "local_stack", "run", "--port", str(port), "--emulator-port", str(emulator_port),
+    command = [sys.executable, "-m", "translate_jobs_local", "run", "--port", str(port), "--emulator-port", str(emulator_port),
                "--parameter-overrides", "BatchSize=1", "MaxConcurrentJobsPerAccount=1"]
     with running_stack(command, env, logs, port, emulator_port, timeout=60) as running:
         yield running

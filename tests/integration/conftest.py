@@ -31,7 +31,7 @@ def buckets(stack: Stack) -> Stack:
 def faults() -> Iterator[Any]:
     """``faults("rate=0.05,seed=1")`` makes the functions' AWS calls fail as AWS does (local_stack.faults); "" stops."""
     from local_stack import faults as injector
-    from local_stack.product import TRANSLATE_JOBS
+    from translate_jobs_local.app import TRANSLATE_JOBS
 
     def inject(spec: str) -> injector.FaultPlan | None:
         plan = injector.FaultPlan.parse(spec, TRANSLATE_JOBS.faults) if spec else None

@@ -17,13 +17,13 @@ from urllib.parse import quote, urlsplit
 import boto3
 import pytest
 
-from local_stack.console import RunningConsole, server, start_console
-from local_stack.job_events import job_event_bus
-from local_stack.product import DEMO_BUCKETS, DEMO_ROLE
 from local_stack.stack import DEFAULT_ACCOUNT
-from local_stack.terminal import Screen, watch_jobs
 from tests.support.front import free_port
 from tests.support.stack import running_local_stack
+from translate_jobs_local.app import DEMO_BUCKETS, DEMO_ROLE
+from translate_jobs_local.console import RunningConsole, server, start_console
+from translate_jobs_local.job_events import job_event_bus
+from translate_jobs_local.terminal import Screen, watch_jobs
 
 INPUT, OUTPUT = DEMO_BUCKETS
 TENANT = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}

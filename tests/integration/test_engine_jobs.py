@@ -168,7 +168,7 @@ def test_a_round_of_several_documents_fails_only_the_one_the_engine_refuses(buck
     assert [entry["sourceFile"] for entry in details(job_id, "fr")["details"]] == ["a.txt", "b.txt", "c.txt", "d.txt"]
 
 
-# ---------- what `make run` checks at start-up (local_stack/product.py) ----------
+# ---------- what `make run` checks at start-up (translate_jobs_local/app.py) ----------
 
 
 @pytest.mark.parametrize(
@@ -177,7 +177,7 @@ def test_a_round_of_several_documents_fails_only_the_one_the_engine_refuses(buck
      ("bedrock", "Amazon Bedrock's Converse API", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME")],
 )
 def test_an_engine_that_needs_aws_is_refused_at_start_up_saying_so(stack, engine, service, variable):
-    from local_stack.product import engine_problem
+    from translate_jobs_local.app import engine_problem
 
     configure(stack, TRANSLATION_ENGINE=engine)
     problem, note = engine_problem(stack, {"TranslationEngine": engine})
@@ -189,7 +189,7 @@ def test_an_engine_that_needs_aws_is_refused_at_start_up_saying_so(stack, engine
 
 
 def test_ctranslate2_models_are_named_at_start_up_and_a_missing_folder_refused(stack, argos_models, tmp_path):
-    from local_stack.product import engine_problem, with_absolute_models
+    from translate_jobs_local.app import engine_problem, with_absolute_models
 
     configure(stack, TRANSLATION_ENGINE="ctranslate2", TRANSLATION_MODELS=str(argos_models))
     problem, note = engine_problem(stack, {"TranslationEngine": "ctranslate2", "TranslationModels": str(argos_models)})

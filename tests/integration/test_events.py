@@ -9,9 +9,9 @@ from pathlib import Path
 import boto3
 import pytest
 
-from local_stack.product import DEMO_BUCKETS, create_demo_resources
 from tests.support.stack import REGION, api_routes, put_job
 from tests.support.workflow import run_to_end
+from translate_jobs_local.app import DEMO_BUCKETS, create_demo_resources
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "api"
 JOB_ID = "0123456789abcdef0123456789abcdef"  # the JobId the describe/stop events name

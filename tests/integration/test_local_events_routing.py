@@ -17,10 +17,10 @@ import boto3
 import pytest
 
 from local_stack.eventbridge import EventRouter, Schedule
-from local_stack.product import STACK_SOURCE
 from local_stack.provision import provision_rules
 from tests.support.events import capture_events, drain, stream_delivery, transitions
 from tests.support.stack import ACCOUNT, REGION, execution_arn, put_job, start_job, wait_for_execution
+from translate_jobs_local.app import STACK_SOURCE
 
 STATES_PATTERN = {"source": ["aws.states"], "detail-type": ["Step Functions Execution Status Change"]}
 TRANSLATE_PATTERN = {"source": ["aws.translate"], "detail-type": ["Translate TextTranslationJob State Change"]}

@@ -8,10 +8,10 @@ import pytest
 from botocore.config import Config
 
 from local_stack.moto_patches import DYNAMODB_LOCK
-from local_stack.product import FINISHED, work_data_sweeps
 from local_stack.provision import Stack
 from local_stack.retention import Sweep, retention_seconds
 from tests.support.stack import ACCOUNT, REGION, counted_batches, execution_arn, put_job, raw_item, start_job, wait_for_execution
+from translate_jobs_local.app import FINISHED, work_data_sweeps
 
 RETENTION = 600.0
 

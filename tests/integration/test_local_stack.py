@@ -10,14 +10,14 @@ from typing import Any
 import boto3
 import pytest
 
-from local_stack.__main__ import parameter_overrides
 from local_stack.front import ApiFront, build_event
-from local_stack.product import TRANSLATE_JOBS
 from local_stack.provision import Stack, plan
 from local_stack.runtime import EXPECTED_INVOKE_PARAMETERS, FunctionRuntime, install_moto_lambda
 from local_stack.template import Route, load_template, resources_of_type
 from tests.support.front import call
 from tests.support.stack import ACCOUNT, REGION, api_routes, http_event, serving_api
+from translate_jobs_local.__main__ import parameter_overrides
+from translate_jobs_local.app import TRANSLATE_JOBS
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = load_template()
@@ -189,7 +189,7 @@ def test_front_serves_template_routes_and_sends_the_rest_to_the_default_route(fr
 def test_the_banners_walkthrough_is_a_shell_command_as_printed() -> None:
     import shlex
 
-    from local_stack.product import DEMO_ROLE, banner
+    from translate_jobs_local.app import DEMO_ROLE, banner
 
     class Running:
         api_url, emulator_url = "http://127.0.0.1:3000", "http://127.0.0.1:5000"

@@ -1,4 +1,4 @@
-"""`make run`'s options that decide where it listens and where it keeps its state (local_stack.__main__, Makefile)."""
+"""`make run`'s options that decide where it listens and where it keeps its state (translate_jobs_local.__main__, Makefile)."""
 
 import os
 import subprocess
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from local_stack.__main__ import check_host
+from translate_jobs_local.__main__ import check_host
 
 ROOT = Path(__file__).resolve().parents[2]
 

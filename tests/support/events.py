@@ -6,8 +6,8 @@ from typing import Any
 import boto3
 
 from local_stack.delivery import QueueDelivery, StreamDelivery, create_local_events_queue, deliveries
-from local_stack.product import LOCAL_EVENTS_QUEUE
 from tests.support.stack import REGION
+from translate_jobs_local.app import LOCAL_EVENTS_QUEUE
 
 
 def stream_delivery(stack: Any) -> StreamDelivery:

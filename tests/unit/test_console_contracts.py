@@ -3,12 +3,12 @@ library, nor does the page): each copy agrees with the service's own."""
 
 import re
 
-from local_stack import job_events, terminal
-from local_stack.console.server import STATIC
 from translate_jobs.domain.content_types import SUPPORTED_CONTENT_TYPES
 from translate_jobs.domain.lifecycle import TERMINAL, JobStatus
 from translate_jobs.events import state_changes
 from translate_jobs.workflow.steps import JobStopRequestedError
+from translate_jobs_local import job_events, terminal
+from translate_jobs_local.console.server import STATIC
 
 CONSOLE_JS = (STATIC / "console.js").read_text()
 

@@ -1,12 +1,12 @@
-"""local_stack.console.details: a details file read a page at a time, by byte ranges, whatever its size."""
+"""translate_jobs_local.console.details: a details file read a page at a time, by byte ranges, whatever its size."""
 
 import json
 from typing import Any
 
 import pytest
 
-from local_stack.console import details
-from local_stack.console.details import DetailsFileError, details_page
+from translate_jobs_local.console import details
+from translate_jobs_local.console.details import DetailsFileError, details_page
 
 # Keys a user may give a document: quotes, brackets, the JSON array's own closing, markup, other scripts.
 AWKWARD = ['<img src=x onerror=alert(1)>.txt', 'say "hi"], {x}.txt', "naïve café 東京.txt", "back\\slash\n.txt"]

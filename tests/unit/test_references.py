@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ("layers/shared/translate_jobs", "functions", "local_stack", "tests", "docs")
+SOURCES = ("layers/shared/translate_jobs", "functions", "local_stack", "translate_jobs_local", "tests", "docs")
 TOP_FILES = ("README.md", "template.yaml", "Makefile", "pyproject.toml")
 TEST_PATH = re.compile(r"\btests/[\w/]+\.py\b")
 

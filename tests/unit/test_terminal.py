@@ -1,4 +1,4 @@
-"""local_stack.terminal: what `make run` shows a person (job lines, progress, warnings in sentences), and
+"""translate_jobs_local.terminal: what `make run` shows a person (job lines, progress, warnings in sentences), and
 that the functions' logs go to the file instead."""
 
 import io
@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from local_stack import terminal
-from local_stack.terminal import FunctionLog, JobBoard, Screen, ScreenHandler, install, printable
+from translate_jobs_local import terminal
+from translate_jobs_local.terminal import FunctionLog, JobBoard, Screen, ScreenHandler, install, printable
 
 JOB = "0123456789abcdef0123456789abcdef"
 ACCOUNT = "123456789012"

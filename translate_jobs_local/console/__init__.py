@@ -1,5 +1,5 @@
 """The browser console `make run` serves (docs/console.md): a jobs list, a job page with a Stop button,
-and a Start form, over the same API every client calls, as a tenant (local_stack.console.server)."""
+and a Start form, over the same API every client calls, as a tenant (translate_jobs_local.console.server)."""
 
 import socket
 import threading
@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from local_stack.console.server import JobEvents, Tenant, create_app
-from local_stack.job_events import JobEventFeed, Repeating
+from translate_jobs_local.console.server import JobEvents, Tenant, create_app
+from translate_jobs_local.job_events import JobEventFeed, Repeating
 
 EVENTS_POLL_SECONDS = 0.2  # between receives, each of which waits up to a second for an event
 

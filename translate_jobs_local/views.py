@@ -1,15 +1,15 @@
-"""What a person watches `make run` through: the terminal's job lines and progress (local_stack.terminal),
-and the console in the browser (local_stack.console). Both read jobs as a client would: the job event
+"""What a person watches `make run` through: the terminal's job lines and progress (translate_jobs_local.terminal),
+and the console in the browser (translate_jobs_local.console). Both read jobs as a client would: the job event
 bus and the API."""
 
 import logging
 import os
 from dataclasses import dataclass
 
-from local_stack.console import ConsolePortInUseError, RunningConsole, start_console
-from local_stack.job_events import Repeating, job_event_bus
 from local_stack.stack import DEFAULT_ACCOUNT, LocalStack
-from local_stack.terminal import Terminal, watch_jobs
+from translate_jobs_local.console import ConsolePortInUseError, RunningConsole, start_console
+from translate_jobs_local.job_events import Repeating, job_event_bus
+from translate_jobs_local.terminal import Terminal, watch_jobs
 
 LOG = logging.getLogger(__name__)
 

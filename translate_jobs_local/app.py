@@ -1,7 +1,7 @@
-"""Everything local_stack knows of translate-jobs, in one place: the App handed in from the top.
+"""Everything the emulator is told of translate-jobs beyond its template: the App handed in from the top.
 
-``python -m local_stack`` and the tests pass ``TRANSLATE_JOBS`` to the stack; no other module of
-local_stack imports this one (tests/unit/test_layering.py checks it), so the rest is a generic "SAM
+``python -m translate_jobs_local`` and the tests pass ``TRANSLATE_JOBS`` to the stack; local_stack imports
+nothing of translate-jobs (tests/unit/test_local_stack_layering.py checks it), so it is a generic "SAM
 application on moto" another project could run with an App of its own.
 """
 
@@ -85,7 +85,7 @@ def create_demo_resources(stack: Any, region: str) -> None:
                                 input_buckets=[DEMO_BUCKETS[0]], output_buckets=[DEMO_BUCKETS[1]])
 
 
-# The console's Start form, filled in (local_stack.views).
+# The console's Start form, filled in (translate_jobs_local.views).
 CONSOLE_START_DEFAULTS = {"input": f"s3://{DEMO_BUCKETS[0]}/", "output": f"s3://{DEMO_BUCKETS[1]}/out/", "role": DEMO_ROLE}
 
 

@@ -5,7 +5,7 @@ The page speaks Amazon Translate's own wire protocol (AWS JSON 1.1: an ``X-Amz-T
 signer) with the credentials `make run` was given, so the console can do exactly what that tenant's
 CLI can, and nothing more. S3 (the folder picker, outputs, details files) is read the same way, as the
 tenant, from the emulator. The job's events come from a rule of the console's own on the job event bus
-(local_stack.job_events), for the tenant's account only. No table is read.
+(translate_jobs_local.job_events), for the tenant's account only. No table is read.
 
 The server answers only its own origin: a request whose Host is not the console's (DNS rebinding) or
 that another site's page sends (a cross-site POST) is refused, and every response forbids scripts from
@@ -31,7 +31,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.httpsession import URLLib3Session
 from flask import Flask, Response, abort, jsonify, request, send_from_directory
 
-from local_stack.console.details import DetailsFileError, details_page
+from translate_jobs_local.console.details import DetailsFileError, details_page
 
 LOG = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"

@@ -9,7 +9,7 @@ warnings and errors as sentences. Everything the functions log goes to a file in
 * Python's logging (local_stack's, moto's, botocore's) goes to the log file; local_stack's warnings and
   errors also become sentences. moto's own records (e.g. its ``FailureEventException ... at '(StateTask...)'``
   repr of a whole state machine, 5 KB a line) go to the file only.
-* ``JobBoard`` draws the jobs: state changes from the job event bus (local_stack.job_events, as any
+* ``JobBoard`` draws the jobs: state changes from the job event bus (translate_jobs_local.job_events, as any
   subscriber), counts from DescribeTextTranslationJob over the API, signed as the job's own account, for
   running jobs only, at most DESCRIBES_PER_SECOND a second. It reads no table.
 """
@@ -33,9 +33,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TaskID, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from local_stack.job_events import Repeating
 from local_stack.output import QueuedLines
 from local_stack.template import ROOT
+from translate_jobs_local.job_events import Repeating
 
 LOG = logging.getLogger(__name__)
 TERMINAL_STATUSES = {"COMPLETED", "COMPLETED_WITH_ERROR", "FAILED", "STOPPED"}
@@ -471,7 +471,7 @@ def watch_jobs(screen: Screen, *, api_url: str, bus: str, region: str, default_a
     from botocore.config import Config
 
     from local_stack.authorizer import LOCAL_SECRET_KEY
-    from local_stack.job_events import JobEventFeed
+    from translate_jobs_local.job_events import JobEventFeed
 
     feed = JobEventFeed(boto3.client("sqs", region_name=region), boto3.client("events", region_name=region),
                         bus, f"translate-jobs-terminal-{urlsplit(api_url).port}").open()

@@ -1,4 +1,4 @@
-"""python -m local_stack run | reset | invoke FUNCTION EVENT  (docs/local-stack.md, docs/local-state.md)."""
+"""python -m translate_jobs_local run | reset | invoke FUNCTION EVENT  (docs/local-stack.md, docs/local-state.md)."""
 
 import argparse
 import contextlib
@@ -22,19 +22,20 @@ if __name__ == "__main__":  # before the imports below (seconds of them): a sign
     for _signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(_signum, _stopped_while_starting)
 
-from local_stack import faults, terminal
+from local_stack import faults
 from local_stack.app import App
 from local_stack.eventbridge import time_scale
 from local_stack.faults import FaultPlan
 from local_stack.persistence import LocalState, StateError
-from local_stack.product import CONSOLE_START_DEFAULTS, TRANSLATE_JOBS, engine_problem, with_absolute_models
 from local_stack.retention import retention_seconds
 from local_stack.runtime import FunctionError
 from local_stack.stack import EmulatorUnavailableError, LocalStack, PortInUseError, ensure_port_free, invoke_function
 from local_stack.template import load_template
-from local_stack.views import start_views
+from translate_jobs_local import terminal
+from translate_jobs_local.app import CONSOLE_START_DEFAULTS, TRANSLATE_JOBS, engine_problem, with_absolute_models
+from translate_jobs_local.views import start_views
 
-APP: App = TRANSLATE_JOBS  # what this emulator runs: everything it knows of translate-jobs is in local_stack.product
+APP: App = TRANSLATE_JOBS  # what this emulator runs: everything it knows of translate-jobs is in translate_jobs_local.app
 DEFAULT_STATE_DIR = APP.root / ".local-state"
 
 
@@ -145,7 +146,7 @@ def check_host(host: str, allow_network: bool) -> None:
     raise ValueError(
         f"error: HOST={host} would put the API and the emulator on the network. The emulator has no authentication "
         "and answers as root for every account (a Scan of the jobs table, the NextToken key). If that is what you "
-        f"want: make run HOST={host} ALLOW_NETWORK=1 (python -m local_stack run --host {host} --allow-network)"
+        f"want: make run HOST={host} ALLOW_NETWORK=1 (python -m translate_jobs_local run --host {host} --allow-network)"
     )
 
 
@@ -285,7 +286,7 @@ def invoke(args: argparse.Namespace) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m local_stack", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m translate_jobs_local", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="run the whole service locally")
     # Not $HOST: shells set it to the machine's name (zsh), and a wrong value here puts the emulator on the network.
