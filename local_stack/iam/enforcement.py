@@ -233,10 +233,7 @@ def role_policies(account: str, role_arn: str) -> list[dict[str, Any]]:
         role = iam_backends[account]["aws"].get_role_by_arn(role_arn)
     except Exception:  # noqa: BLE001 - a deleted role has no policies
         return []
-    documents = list(role.policies.values())
-    for policy in role.managed_policies.values():
-        documents += [version.document for version in policy.versions if version.is_default]
-    return [_parse(document) for document in documents]
+    return _documents([role])
 
 
 def principal_policies(account: str, arn: str) -> list[dict[str, Any]]:
@@ -250,7 +247,11 @@ def principal_policies(account: str, arn: str) -> list[dict[str, Any]]:
         user = backend.get_user(arn.rsplit("/", 1)[-1])
     except Exception:  # noqa: BLE001 - moto's NoSuchEntity: the simulator then allows nothing
         return []
-    holders: list[Any] = [user, *backend.get_groups_for_user(user.name)]
+    return _documents([user, *backend.get_groups_for_user(user.name)])
+
+
+def _documents(holders: list[Any]) -> list[dict[str, Any]]:
+    """The inline and attached (default version) policies of roles, users or groups."""
     documents = [document for holder in holders for document in holder.policies.values()]
     for holder in holders:
         for policy in holder.managed_policies.values():
@@ -272,37 +273,23 @@ def caller_allowed(account: str, arn: str, action: str, resource: str = "*") -> 
     return evaluate(principal_policies(account, arn), Request(action, resource)) is Decision.ALLOW
 
 
-def simulate_principal_policy(account: str, query: Mapping[str, Any]) -> dict[str, Any]:
-    """IAM's SimulatePrincipalPolicy (moto has none), answered by local_stack.iam.policy."""
-    def values(prefix: str) -> list[str]:
-        found, number = [], 1
-        while f"{prefix}.{number}" in query:
-            found.append(_one(query[f"{prefix}.{number}"]))
-            number += 1
-        return found
-
+def simulate_principal_policy(account: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """IAM's SimulatePrincipalPolicy (moto has none), answered by local_stack.iam.policy; ``params`` as moto's
+    IamResponse parses them from botocore's service model."""
     context: dict[str, ContextValue] = {}
-    number = 1
-    while f"ContextEntries.member.{number}.ContextKeyName" in query:
-        entry_values = values(f"ContextEntries.member.{number}.ContextKeyValues.member")
-        kind = _one(query.get(f"ContextEntries.member.{number}.ContextKeyType", "string"))
-        name = _one(query[f"ContextEntries.member.{number}.ContextKeyName"])
-        context[name] = entry_values if kind.endswith("List") else (entry_values[0] if entry_values else "")
-        number += 1
-    source = _one(query["PolicySourceArn"])
-    policies = principal_policies(account, source)
+    for entry in params.get("ContextEntries", []):
+        values = entry.get("ContextKeyValues", [])
+        listed = entry.get("ContextKeyType", "string").endswith("List")
+        context[entry["ContextKeyName"]] = values if listed else (values[0] if values else "")
+    policies = principal_policies(account, params["PolicySourceArn"])
     verdicts = {Decision.ALLOW: "allowed", Decision.DENY: "explicitDeny", Decision.IMPLICIT_DENY: "implicitDeny"}
     results = [
         {"EvalActionName": action, "EvalResourceName": resource,
          "EvalDecision": verdicts[evaluate(policies, Request(action, resource, context))],
          "MatchedStatements": [], "MissingContextValues": []}
-        for action in values("ActionNames.member") for resource in (values("ResourceArns.member") or ["*"])
+        for action in params.get("ActionNames", []) for resource in (params.get("ResourceArns") or ["*"])
     ]
     return {"EvaluationResults": results, "IsTruncated": False}
-
-
-def _one(value: Any) -> str:
-    return str(value[0] if isinstance(value, list) else value)
 
 
 def trust_policy(role_arn: str) -> dict[str, Any] | None:
@@ -363,8 +350,8 @@ def _service_of(response: Any) -> str:
     return scope.group(3) if scope else ""
 
 
-def install() -> tuple[Enforcement, Callable[[], None]]:
-    """Turn enforcement on in moto (in this process: mock_aws and ThreadedMotoServer). Returns it and undo."""
+def install() -> Callable[[], None]:
+    """Turn enforcement on in moto (in this process: mock_aws and ThreadedMotoServer). Returns undo."""
     from moto.core.authorization import ActionAuthenticatorMixin
     from moto.core.responses import ActionResult
     from moto.iam.responses import IamResponse
@@ -393,7 +380,7 @@ def install() -> tuple[Enforcement, Callable[[], None]]:
         return assumed
 
     def simulate(self: Any) -> Any:
-        return ActionResult(simulate_principal_policy(self.current_account, self.querystring))
+        return ActionResult(simulate_principal_policy(self.current_account, self.params))
 
     had_simulate = "simulate_principal_policy" in IamResponse.__dict__
     IamResponse.simulate_principal_policy = simulate  # type: ignore[attr-defined]
@@ -408,4 +395,4 @@ def install() -> tuple[Enforcement, Callable[[], None]]:
         if not had_simulate:
             del IamResponse.simulate_principal_policy  # type: ignore[attr-defined]
 
-    return enforcement, undo
+    return undo
