@@ -225,15 +225,19 @@ def _denied(session: Session, action: str, resource: str, decision: Decision) ->
     return f"User: {session.arn} is not authorized to perform: {action} on resource: {resource} {reason}"
 
 
-def role_policies(account: str, role_arn: str) -> list[dict[str, Any]]:
-    """The role's inline and attached (default version) policies, as documents."""
+def _role(account: str, role_arn: str) -> Any | None:
     from moto.iam.models import iam_backends
 
     try:
-        role = iam_backends[account]["aws"].get_role_by_arn(role_arn)
-    except Exception:  # noqa: BLE001 - a deleted role has no policies
-        return []
-    return _documents([role])
+        return iam_backends[account]["aws"].get_role_by_arn(role_arn)
+    except Exception:  # noqa: BLE001 - moto's NoSuchEntity: a deleted role has no policies, AWS denies assuming it
+        return None
+
+
+def role_policies(account: str, role_arn: str) -> list[dict[str, Any]]:
+    """The role's inline and attached (default version) policies, as documents."""
+    role = _role(account, role_arn)
+    return _documents([role]) if role is not None else []
 
 
 def principal_policies(account: str, arn: str) -> list[dict[str, Any]]:
@@ -293,14 +297,8 @@ def simulate_principal_policy(account: str, params: Mapping[str, Any]) -> dict[s
 
 
 def trust_policy(role_arn: str) -> dict[str, Any] | None:
-    from moto.iam.models import iam_backends
-
-    account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else ""
-    try:
-        role = iam_backends[account]["aws"].get_role_by_arn(role_arn)
-    except Exception:  # noqa: BLE001 - AWS answers AccessDenied for a role that does not exist
-        return None
-    return _parse(role.assume_role_policy_document)
+    role = _role(role_arn.split(":")[4] if role_arn.count(":") >= 5 else "", role_arn)
+    return _parse(role.assume_role_policy_document) if role is not None else None
 
 
 @lru_cache(maxsize=1024)
