@@ -41,7 +41,6 @@ _JSON_ERRORS = {"sqs": ("AccessDenied", 403)}  # others: AccessDeniedException, 
 class Session:
     """A role session moto's STS issued, with what AWS keeps about it."""
 
-    access_key_id: str
     session_token: str
     role_arn: str
     session_name: str
@@ -100,9 +99,8 @@ class Enforcement:
                     self.sessions.pop(access_key, None)
             self._prune_at = 2 * max(len(self.sessions), 5000)
         self.sessions[assumed.access_key_id] = Session(
-            access_key_id=assumed.access_key_id, session_token=assumed.session_token, role_arn=assumed.role_arn,
-            session_name=assumed.session_name, account=assumed.account_id, expiration=assumed.expiration,
-            source_identity=pending[0], tags=pending[1],
+            session_token=assumed.session_token, role_arn=assumed.role_arn, session_name=assumed.session_name,
+            account=assumed.account_id, expiration=assumed.expiration, source_identity=pending[0], tags=pending[1],
         )
 
     # ---------- authorization ----------
