@@ -170,11 +170,9 @@ def install_state_machine_credentials(credentials: Callable[[str | None], ReadOn
     machine's role (None where no execution is known). It makes every client in ``boto_client_for`` with
     placeholder keys through its module's ``boto3``; that name is replaced. Returns undo.
 
-    moto makes a new client for every call (each Lambda task: ~500 per 5,000-document job), ~0.4 MB of
-    objects and milliseconds of CPU each, freed again among the job's long-lived data: that churn kept
-    `make run`'s memory growing. Step Functions does not make a client per task either: one client per
-    service, region, endpoint, options and session is made once and reused (botocore clients are
-    thread-safe), and replaced when the session is."""
+    moto makes a client per call (~500 per 5,000-document job, ~0.4 MB each): that churn kept `make run`'s
+    memory growing. As Step Functions does, one client per service, region, endpoint, options and session is
+    made once and reused (botocore clients are thread-safe), and replaced when the session is."""
     from moto.stepfunctions.parser.asl.utils import boto_client
 
     original = boto_client.boto3
