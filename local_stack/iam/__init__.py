@@ -25,7 +25,7 @@ def enable(runtime: "FunctionRuntime", account_id: str, region: str,
     """Enforce IAM in this process's moto; run every function of ``runtime`` as its role, and the Step
     Functions interpreter's calls as the executing state machine's role (``state_machine_role_arn`` where no
     execution is known). Returns undo."""
-    _, undo_enforcement = install()
+    undo_enforcement = install()
     undo_credentials = install_function_credentials()
     sessions = FunctionSessions(account_id, region)
     runtime.credentials = lambda function: sessions.credentials(function.role_arn, function.name)

@@ -139,34 +139,29 @@ def install_execution_roles() -> Callable[[], None]:
 
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
-    replaced: list[tuple[Any, str, Any]] = []  # (module, attribute, original)
-    for name, attribute, replacement in [*((m, "threading", _ContextThreading()) for m in _THREADING_MODULES),
-                                         *((m, "Thread", _ContextThread) for m in _THREAD_MODULES)]:
-        module = importlib.import_module(f"moto.stepfunctions.parser.{name}")
-        replaced.append((module, attribute, getattr(module, attribute)))  # AttributeError if moto moved it: revisit
-        setattr(module, attribute, replacement)
-
-    def put_back() -> None:
-        for module, attribute, original in replaced:
-            setattr(module, attribute, original)
-
-    undo: list[Callable[[], None]] = [put_back]
-    # Set in the execution's own thread, as it begins (whenever and from wherever it was started: `make run`
-    # starts it once the request that started it is answered, local_stack.moto_speed).
     logic = ExecutionWorker._execution_logic
 
     def run_as_its_role(self: Any) -> None:
         _execution_role.set(self._evaluation_details.aws_execution_details.role_arn)
         logic(self)
 
-    ExecutionWorker._execution_logic = run_as_its_role  # type: ignore[method-assign]
-    undo.append(lambda: setattr(ExecutionWorker, "_execution_logic", logic))
+    replacements = [*((importlib.import_module(f"moto.stepfunctions.parser.{m}"), "threading", _ContextThreading())
+                      for m in _THREADING_MODULES),
+                    *((importlib.import_module(f"moto.stepfunctions.parser.{m}"), "Thread", _ContextThread)
+                      for m in _THREAD_MODULES),
+                    # Set in the execution's own thread, as it begins (whenever and from wherever it was started:
+                    # `make run` starts it once the request that started it is answered, local_stack.moto_speed).
+                    (ExecutionWorker, "_execution_logic", run_as_its_role)]
+    replaced: list[tuple[Any, str, Any]] = []  # (owner, attribute, original)
+    for owner, attribute, replacement in replacements:
+        replaced.append((owner, attribute, getattr(owner, attribute)))  # AttributeError if moto moved it: revisit
+        setattr(owner, attribute, replacement)
 
-    def undo_all() -> None:
-        for step in reversed(undo):
-            step()
+    def undo() -> None:
+        for owner, attribute, original in reversed(replaced):
+            setattr(owner, attribute, original)
 
-    return undo_all
+    return undo
 
 
 def install_state_machine_credentials(credentials: Callable[[str | None], ReadOnlyCredentials]) -> Callable[[], None]:
@@ -175,11 +170,9 @@ def install_state_machine_credentials(credentials: Callable[[str | None], ReadOn
     machine's role (None where no execution is known). It makes every client in ``boto_client_for`` with
     placeholder keys through its module's ``boto3``; that name is replaced. Returns undo.
 
-    moto makes a new client for every call (each Lambda task: ~500 per 5,000-document job), ~0.4 MB of
-    objects and milliseconds of CPU each, freed again among the job's long-lived data: that churn kept
-    `make run`'s memory growing. Step Functions does not make a client per task either: one client per
-    service, region, endpoint, options and session is made once and reused (botocore clients are
-    thread-safe), and replaced when the session is."""
+    moto makes a client per call (~500 per 5,000-document job, ~0.4 MB each): that churn kept `make run`'s
+    memory growing. As Step Functions does, one client per service, region, endpoint, options and session is
+    made once and reused (botocore clients are thread-safe), and replaced when the session is."""
     from moto.stepfunctions.parser.asl.utils import boto_client
 
     original = boto_client.boto3

@@ -41,7 +41,6 @@ _JSON_ERRORS = {"sqs": ("AccessDenied", 403)}  # others: AccessDeniedException, 
 class Session:
     """A role session moto's STS issued, with what AWS keeps about it."""
 
-    access_key_id: str
     session_token: str
     role_arn: str
     session_name: str
@@ -100,9 +99,8 @@ class Enforcement:
                     self.sessions.pop(access_key, None)
             self._prune_at = 2 * max(len(self.sessions), 5000)
         self.sessions[assumed.access_key_id] = Session(
-            access_key_id=assumed.access_key_id, session_token=assumed.session_token, role_arn=assumed.role_arn,
-            session_name=assumed.session_name, account=assumed.account_id, expiration=assumed.expiration,
-            source_identity=pending[0], tags=pending[1],
+            session_token=assumed.session_token, role_arn=assumed.role_arn, session_name=assumed.session_name,
+            account=assumed.account_id, expiration=assumed.expiration, source_identity=pending[0], tags=pending[1],
         )
 
     # ---------- authorization ----------
@@ -225,18 +223,19 @@ def _denied(session: Session, action: str, resource: str, decision: Decision) ->
     return f"User: {session.arn} is not authorized to perform: {action} on resource: {resource} {reason}"
 
 
-def role_policies(account: str, role_arn: str) -> list[dict[str, Any]]:
-    """The role's inline and attached (default version) policies, as documents."""
+def _role(account: str, role_arn: str) -> Any | None:
     from moto.iam.models import iam_backends
 
     try:
-        role = iam_backends[account]["aws"].get_role_by_arn(role_arn)
-    except Exception:  # noqa: BLE001 - a deleted role has no policies
-        return []
-    documents = list(role.policies.values())
-    for policy in role.managed_policies.values():
-        documents += [version.document for version in policy.versions if version.is_default]
-    return [_parse(document) for document in documents]
+        return iam_backends[account]["aws"].get_role_by_arn(role_arn)
+    except Exception:  # noqa: BLE001 - moto's NoSuchEntity: a deleted role has no policies, AWS denies assuming it
+        return None
+
+
+def role_policies(account: str, role_arn: str) -> list[dict[str, Any]]:
+    """The role's inline and attached (default version) policies, as documents."""
+    role = _role(account, role_arn)
+    return _documents([role]) if role is not None else []
 
 
 def principal_policies(account: str, arn: str) -> list[dict[str, Any]]:
@@ -250,7 +249,11 @@ def principal_policies(account: str, arn: str) -> list[dict[str, Any]]:
         user = backend.get_user(arn.rsplit("/", 1)[-1])
     except Exception:  # noqa: BLE001 - moto's NoSuchEntity: the simulator then allows nothing
         return []
-    holders: list[Any] = [user, *backend.get_groups_for_user(user.name)]
+    return _documents([user, *backend.get_groups_for_user(user.name)])
+
+
+def _documents(holders: list[Any]) -> list[dict[str, Any]]:
+    """The inline and attached (default version) policies of roles, users or groups."""
     documents = [document for holder in holders for document in holder.policies.values()]
     for holder in holders:
         for policy in holder.managed_policies.values():
@@ -272,48 +275,28 @@ def caller_allowed(account: str, arn: str, action: str, resource: str = "*") -> 
     return evaluate(principal_policies(account, arn), Request(action, resource)) is Decision.ALLOW
 
 
-def simulate_principal_policy(account: str, query: Mapping[str, Any]) -> dict[str, Any]:
-    """IAM's SimulatePrincipalPolicy (moto has none), answered by local_stack.iam.policy."""
-    def values(prefix: str) -> list[str]:
-        found, number = [], 1
-        while f"{prefix}.{number}" in query:
-            found.append(_one(query[f"{prefix}.{number}"]))
-            number += 1
-        return found
-
+def simulate_principal_policy(account: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """IAM's SimulatePrincipalPolicy (moto has none), answered by local_stack.iam.policy; ``params`` as moto's
+    IamResponse parses them from botocore's service model."""
     context: dict[str, ContextValue] = {}
-    number = 1
-    while f"ContextEntries.member.{number}.ContextKeyName" in query:
-        entry_values = values(f"ContextEntries.member.{number}.ContextKeyValues.member")
-        kind = _one(query.get(f"ContextEntries.member.{number}.ContextKeyType", "string"))
-        name = _one(query[f"ContextEntries.member.{number}.ContextKeyName"])
-        context[name] = entry_values if kind.endswith("List") else (entry_values[0] if entry_values else "")
-        number += 1
-    source = _one(query["PolicySourceArn"])
-    policies = principal_policies(account, source)
+    for entry in params.get("ContextEntries", []):
+        values = entry.get("ContextKeyValues", [])
+        listed = entry.get("ContextKeyType", "string").endswith("List")
+        context[entry["ContextKeyName"]] = values if listed else (values[0] if values else "")
+    policies = principal_policies(account, params["PolicySourceArn"])
     verdicts = {Decision.ALLOW: "allowed", Decision.DENY: "explicitDeny", Decision.IMPLICIT_DENY: "implicitDeny"}
     results = [
         {"EvalActionName": action, "EvalResourceName": resource,
          "EvalDecision": verdicts[evaluate(policies, Request(action, resource, context))],
          "MatchedStatements": [], "MissingContextValues": []}
-        for action in values("ActionNames.member") for resource in (values("ResourceArns.member") or ["*"])
+        for action in params.get("ActionNames", []) for resource in (params.get("ResourceArns") or ["*"])
     ]
     return {"EvaluationResults": results, "IsTruncated": False}
 
 
-def _one(value: Any) -> str:
-    return str(value[0] if isinstance(value, list) else value)
-
-
 def trust_policy(role_arn: str) -> dict[str, Any] | None:
-    from moto.iam.models import iam_backends
-
-    account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else ""
-    try:
-        role = iam_backends[account]["aws"].get_role_by_arn(role_arn)
-    except Exception:  # noqa: BLE001 - AWS answers AccessDenied for a role that does not exist
-        return None
-    return _parse(role.assume_role_policy_document)
+    role = _role(role_arn.split(":")[4] if role_arn.count(":") >= 5 else "", role_arn)
+    return _parse(role.assume_role_policy_document) if role is not None else None
 
 
 @lru_cache(maxsize=1024)
@@ -363,8 +346,8 @@ def _service_of(response: Any) -> str:
     return scope.group(3) if scope else ""
 
 
-def install() -> tuple[Enforcement, Callable[[], None]]:
-    """Turn enforcement on in moto (in this process: mock_aws and ThreadedMotoServer). Returns it and undo."""
+def install() -> Callable[[], None]:
+    """Turn enforcement on in moto (in this process: mock_aws and ThreadedMotoServer). Returns undo."""
     from moto.core.authorization import ActionAuthenticatorMixin
     from moto.core.responses import ActionResult
     from moto.iam.responses import IamResponse
@@ -393,7 +376,7 @@ def install() -> tuple[Enforcement, Callable[[], None]]:
         return assumed
 
     def simulate(self: Any) -> Any:
-        return ActionResult(simulate_principal_policy(self.current_account, self.querystring))
+        return ActionResult(simulate_principal_policy(self.current_account, self.params))
 
     had_simulate = "simulate_principal_policy" in IamResponse.__dict__
     IamResponse.simulate_principal_policy = simulate  # type: ignore[attr-defined]
@@ -408,4 +391,4 @@ def install() -> tuple[Enforcement, Callable[[], None]]:
         if not had_simulate:
             del IamResponse.simulate_principal_policy  # type: ignore[attr-defined]
 
-    return enforcement, undo
+    return undo

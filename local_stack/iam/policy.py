@@ -19,10 +19,11 @@ IMPLICIT_DENY (nothing allowed it). Rules followed (IAM User Guide, "Policy eval
 import enum
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
+from operator import eq, ge, gt, le, lt
 from typing import Any
 
 ContextValue = str | bool | int | float | Sequence[str]
@@ -226,10 +227,6 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _like(pattern: str, value: str) -> bool:
-    return bool(_glob(pattern).match(value))
-
-
 def _exact(pattern: str) -> str:
     return pattern.replace(LITERAL, "")
 
@@ -252,17 +249,9 @@ def _date(value: Any) -> float | None:
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).timestamp()
 
 
-def _numeric(test: Any) -> Any:
+def _compared(convert: Callable[[Any], float | None], test: Callable[[float, float], bool]) -> Callable[[Any, Any], bool]:
     def compare(policy_value: Any, value: Any) -> bool:
-        left, right = _number(value), _number(policy_value)
-        return left is not None and right is not None and test(left, right)
-
-    return compare
-
-
-def _dated(test: Any) -> Any:
-    def compare(policy_value: Any, value: Any) -> bool:
-        left, right = _date(value), _date(policy_value)
+        left, right = convert(value), convert(policy_value)
         return left is not None and right is not None and test(left, right)
 
     return compare
@@ -275,40 +264,27 @@ def _ip(policy_value: Any, value: Any) -> bool:
         return False
 
 
-# operator -> (does one policy value match one request value?, is the operator negated?)
-_OPERATORS: dict[str, tuple[Any, bool]] = {
-    "StringEquals": (lambda p, v: _exact(p) == _text(v), False),
-    "StringNotEquals": (lambda p, v: _exact(p) == _text(v), True),
-    "StringEqualsIgnoreCase": (lambda p, v: _exact(p).lower() == _text(v).lower(), False),
-    "StringNotEqualsIgnoreCase": (lambda p, v: _exact(p).lower() == _text(v).lower(), True),
-    "StringLike": (lambda p, v: _like(p, _text(v)), False),
-    "StringNotLike": (lambda p, v: _like(p, _text(v)), True),
-    "NumericEquals": (_numeric(lambda v, p: v == p), False),
-    "NumericNotEquals": (_numeric(lambda v, p: v == p), True),
-    "NumericLessThan": (_numeric(lambda v, p: v < p), False),
-    "NumericLessThanEquals": (_numeric(lambda v, p: v <= p), False),
-    "NumericGreaterThan": (_numeric(lambda v, p: v > p), False),
-    "NumericGreaterThanEquals": (_numeric(lambda v, p: v >= p), False),
-    "DateEquals": (_dated(lambda v, p: v == p), False),
-    "DateNotEquals": (_dated(lambda v, p: v == p), True),
-    "DateLessThan": (_dated(lambda v, p: v < p), False),
-    "DateLessThanEquals": (_dated(lambda v, p: v <= p), False),
-    "DateGreaterThan": (_dated(lambda v, p: v > p), False),
-    "DateGreaterThanEquals": (_dated(lambda v, p: v >= p), False),
-    "Bool": (lambda p, v: _text(p).lower() == _text(v).lower(), False),
-    "IpAddress": (_ip, False),
-    "NotIpAddress": (_ip, True),
-    "ArnEquals": (lambda p, v: resource_matches(p, _text(v)), False),
-    "ArnLike": (lambda p, v: resource_matches(p, _text(v)), False),
-    "ArnNotEquals": (lambda p, v: resource_matches(p, _text(v)), True),
-    "ArnNotLike": (lambda p, v: resource_matches(p, _text(v)), True),
+def _arn(policy_value: Any, value: Any) -> bool:
+    return resource_matches(policy_value, _text(value))
+
+
+_COMPARISONS = {"Equals": eq, "LessThan": lt, "LessThanEquals": le, "GreaterThan": gt, "GreaterThanEquals": ge}
+# operator -> does one policy value match one request value?
+_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "StringEquals": lambda p, v: _exact(p) == _text(v),
+    "StringEqualsIgnoreCase": lambda p, v: _exact(p).lower() == _text(v).lower(),
+    "StringLike": lambda p, v: bool(_glob(p).match(_text(v))),
+    **{f"Numeric{name}": _compared(_number, test) for name, test in _COMPARISONS.items()},
+    **{f"Date{name}": _compared(_date, test) for name, test in _COMPARISONS.items()},
+    "Bool": lambda p, v: _text(p).lower() == _text(v).lower(),
+    "IpAddress": _ip,
+    "ArnEquals": _arn,
+    "ArnLike": _arn,
 }
-_SUBSTITUTES = {"StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",
-                "StringLike", "StringNotLike", "ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike"}
-
-
-class UnknownOperatorError(ValueError):
-    pass
+# a negated operator -> the operator it negates
+_NEGATED = {"StringNotEquals": "StringEquals", "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
+            "StringNotLike": "StringLike", "NumericNotEquals": "NumericEquals", "DateNotEquals": "DateEquals",
+            "NotIpAddress": "IpAddress", "ArnNotEquals": "ArnEquals", "ArnNotLike": "ArnLike"}
 
 
 def conditions_hold(condition: Mapping[str, Any], context: Mapping[str, ContextValue]) -> bool:
@@ -329,10 +305,11 @@ def _condition_holds(operator: str, key: str, policy_values: list[Any], context:
         return any(_text(p).lower() == ("true" if is_null else "false") for p in policy_values)
     if_exists = name.endswith("IfExists")
     name = name.removesuffix("IfExists")
-    if name not in _OPERATORS:
-        raise UnknownOperatorError(f"Unknown condition operator {operator}")
-    match, negated = _OPERATORS[name]
-    if name in _SUBSTITUTES:
+    negated = name in _NEGATED
+    match = _OPERATORS.get(_NEGATED.get(name, name))
+    if match is None:
+        raise ValueError(f"Unknown condition operator {operator}")
+    if name.startswith(("String", "Arn")):  # string and ARN values take policy variables
         substituted = [_variables(p, context) for p in policy_values]
         policy_values = [p for p in substituted if p is not None]
     else:

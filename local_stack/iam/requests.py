@@ -141,12 +141,8 @@ def _s3(call: Call) -> list[Check] | None:
 
 def _s3_put_context(call: Call) -> dict[str, ContextValue]:
     headers = {name.lower(): value for name, value in call.headers.items()}
-    context: dict[str, ContextValue] = {}
-    if "x-amz-server-side-encryption" in headers:
-        context["s3:x-amz-server-side-encryption"] = headers["x-amz-server-side-encryption"]
-    if "x-amz-server-side-encryption-aws-kms-key-id" in headers:
-        context["s3:x-amz-server-side-encryption-aws-kms-key-id"] = headers["x-amz-server-side-encryption-aws-kms-key-id"]
-    return context
+    return {f"s3:{name}": headers[name] for name in ("x-amz-server-side-encryption",
+                                                     "x-amz-server-side-encryption-aws-kms-key-id") if name in headers}
 
 
 # ---------- STS and IAM (query protocol) ----------
@@ -176,10 +172,9 @@ def _sts(call: Call) -> list[Check] | None:
     tags = session_tags(call.query)
     if source_identity is not None:
         context["sts:SourceIdentity"] = source_identity
-    if _first(call, "RoleSessionName"):
-        context["sts:RoleSessionName"] = _first(call, "RoleSessionName") or ""
-    if _first(call, "ExternalId"):
-        context["sts:ExternalId"] = _first(call, "ExternalId") or ""
+    for name in ("RoleSessionName", "ExternalId"):
+        if value := _first(call, name):
+            context[f"sts:{name}"] = value
     if tags:
         context["aws:TagKeys"] = list(tags)
         context.update({f"aws:RequestTag/{key}": value for key, value in tags.items()})
@@ -216,17 +211,14 @@ def _states(call: Call) -> list[Check] | None:
 def _events(call: Call) -> list[Check] | None:
     if call.operation != "PutEvents":
         return None
-    found, seen = [], set()
+    found: dict[tuple[str, str], Check] = {}  # one check per bus, source and detail-type
     for entry in call.body.get("Entries", []):
         bus = entry.get("EventBusName") or "default"
         arn = bus if bus.startswith("arn:") else f"arn:aws:events:{call.region}:{call.account}:event-bus/{bus}"
         context: dict[str, ContextValue] = {"events:source": str(entry.get("Source", "")),
                                             "events:detail-type": str(entry.get("DetailType", ""))}
-        signature = (arn, json.dumps(context, sort_keys=True))
-        if signature not in seen:
-            seen.add(signature)
-            found.append(Check("events:PutEvents", arn, context))
-    return found
+        found.setdefault((arn, json.dumps(context, sort_keys=True)), Check("events:PutEvents", arn, context))
+    return list(found.values())
 
 
 _SQS_OPERATIONS = {"SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessage", "DeleteMessageBatch",
@@ -262,7 +254,7 @@ def _lambda(call: Call) -> list[Check] | None:
     # /2015-03-31/functions/<name, partial or full ARN>/invocations
     name = urllib.parse.unquote(call.path.rstrip("/").split("/")[-2])
     arn = name if name.startswith("arn:") else f"arn:aws:lambda:{call.region}:{call.account}:function:{name}"
-    qualifier = (call.query.get("Qualifier") or [""])[0]
+    qualifier = _first(call, "Qualifier")
     return [Check("lambda:InvokeFunction", f"{arn}:{qualifier}" if qualifier else arn)]
 
 
