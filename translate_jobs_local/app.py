@@ -14,10 +14,10 @@ from typing import Any
 
 from local_stack.app import App, EventMirror, EventsQueue, FaultTargets
 from local_stack.iam.credentials import acting_as
-from local_stack.iam.roles import create_data_access_role
 from local_stack.provision import create_bucket
 from local_stack.retention import Sweep, aware, tables
 from local_stack.stack import DEFAULT_ACCOUNT
+from translate_jobs_local.data_access import create_data_access_role
 
 DEMO_BUCKETS = ("translate-jobs-demo-input", "translate-jobs-demo-output")
 DEMO_ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/TranslateDemoDataAccess"

@@ -1,8 +1,8 @@
 """IAM enforced locally: each function (and the state machine) calls AWS as its own role, and moto authorizes every call.
 
 policy.py evaluates policies; requests.py says what a request needs; enforcement.py hooks moto;
-credentials.py gives each function its role's session; roles.py is the data-access role's trust
-policy. The roles and their policies are the ones SAM generates (local_stack.provision).
+credentials.py gives each function its role's session. The roles and their policies are the ones SAM
+generates (local_stack.provision).
 """
 
 from collections.abc import Callable

@@ -295,7 +295,7 @@ def test_every_handler_handles_a_fixture_event_from_the_artifact_alone(
         return outcome["result"]
 
     # The job role the fixtures name, with the trust policy the README asks for (IAM is enforced by the stack).
-    from local_stack.iam.roles import create_data_access_role
+    from translate_jobs_local.data_access import create_data_access_role
 
     create_data_access_role(boto3.client("iam", region_name=REGION, endpoint_url=emulator), "TranslateData",
                             service_account=ACCOUNT, job_account=ACCOUNT, input_buckets=["*"], output_buckets=["*"])

@@ -13,8 +13,8 @@ from typing import Any
 import boto3
 import pytest
 
-from local_stack.iam.roles import create_data_access_role, data_access_trust_policy
 from tests.support.stack import ACCOUNT, OTHER_ACCOUNT, REGION, http_event, start_request
+from translate_jobs_local.data_access import create_data_access_role, data_access_trust_policy
 
 START = "StartTextTranslationJob"
 

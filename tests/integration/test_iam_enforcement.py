@@ -14,12 +14,12 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from local_stack.iam.roles import data_access_trust_policy
 from local_stack.provision import Stack
 from local_stack.runtime import FunctionError
 from tests.support import stack as test_stack
 from tests.support.stack import ACCOUNT, REGION, http_event, put_job, raw_item, start_job, wait_for_execution
 from translate_jobs_local.app import DEMO_ROLE
+from translate_jobs_local.data_access import data_access_trust_policy
 
 JOBS_TABLE_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/translate-jobs-JobsTable"
 

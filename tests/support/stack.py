@@ -32,11 +32,11 @@ use_test_environment()  # before moto is imported
 from moto import mock_aws  # noqa: E402
 
 from local_stack.front import build_event  # noqa: E402
-from local_stack.iam.roles import create_data_access_role  # noqa: E402
 from local_stack.patches import Patched  # noqa: E402
 from local_stack.provision import Stack, provision  # noqa: E402
 from local_stack.stack import DEFAULT_ACCOUNT, MOTO_CONFIG, patch_moto_before_provisioning, patch_moto_for  # noqa: E402
 from translate_jobs_local.app import TRANSLATE_JOBS  # noqa: E402
+from translate_jobs_local.data_access import create_data_access_role  # noqa: E402
 
 assert ACCOUNT == DEFAULT_ACCOUNT, "the tests' account is the local stack's default account"
 __all__ = ["ACCOUNT", "DATA_ACCESS_ROLE", "OTHER_ACCOUNT", "REGION", "TARGET_PREFIX"]

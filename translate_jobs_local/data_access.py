@@ -1,4 +1,5 @@
-"""The trust policy a user writes for a job's DataAccessRoleArn (docs/security.md), and roles made with it.
+"""The trust policy a user writes for a job's DataAccessRoleArn (docs/security.md), and roles made with it
+(the demo role, the tests').
 
 The workers assume the job's role with SourceIdentity "<account>-<JobId>" and the session tags
 TranslateJobAccount / TranslateJobId (translate_jobs.integrations.s3_as_role). A role that trusts the
