@@ -39,6 +39,7 @@ from botocore.exceptions import ReadTimeoutError
 
 from local_stack.app import FaultTargets
 from local_stack.hooks import first_before_send, last_handler
+from local_stack.moto_patches import replace
 
 # Per service: the errors AWS answers with when it is throttling or failing, as (code, HTTP status, message).
 AWS_ERRORS: dict[str, list[tuple[str, int, str]]] = {
@@ -287,13 +288,7 @@ def install() -> Callable[[], None]:
     def call(self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
         return None if getattr(request, "injected_fault", False) else original(self, event_name, request, **kwargs)
 
-    BotocoreStubber.__call__ = call  # type: ignore[method-assign]
-    remove_handler = first_before_send(_before_send)
-    remove_after = last_handler("after-call", _after_call)  # FAULTS=die=...: the process killed after that call
-
-    def undo() -> None:
-        remove_after()
-        remove_handler()
-        BotocoreStubber.__call__ = original  # type: ignore[method-assign]
-
-    return undo
+    undo = replace((BotocoreStubber, "__call__", call))
+    undo.callback(first_before_send(_before_send))
+    undo.callback(last_handler("after-call", _after_call))  # FAULTS=die=...: the process killed after that call
+    return undo.close

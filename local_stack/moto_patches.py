@@ -16,70 +16,60 @@ keeps each table object and its shard, restores those items and drops the stream
 undone writes: as on DynamoDB, it leaves no trace.
 """
 
+import contextlib
 import copy
 import functools
 import logging
 import threading
 from collections.abc import Callable
 from typing import Any
+from unittest import mock
 
 DYNAMODB_METHODS = ["get_item", "put_item", "update_item", "delete_item", "transact_write_items", "query", "scan"]
 # Held by every DynamoDB request, by stream reads and by local_stack.retention when it trims a stream.
 DYNAMODB_LOCK = threading.RLock()
 
 
-def atomic_moto_dynamodb() -> Callable[[], None]:
-    import moto.dynamodb.models as dynamodb_models
-    from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.table import StreamShard
-    from moto.dynamodb.responses import DynamoHandler
-
-    module_copy = dynamodb_models.copy
-
-    lock = DYNAMODB_LOCK
-    originals = {name: getattr(DynamoDBBackend, name) for name in DYNAMODB_METHODS}
-    original_stream_get = StreamShard.get
-    original_call_action = DynamoHandler.call_action
-
-    def locked(method: Any) -> Any:
-        @functools.wraps(method)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return method(*args, **kwargs)
-
-        return wrapper
-
-    for name, method in originals.items():
-        setattr(DynamoDBBackend, name, locked(method))
-    DynamoDBBackend.transact_write_items = locked(_rollback_in_place(originals["transact_write_items"]))  # type: ignore[method-assign]
-
-    StreamShard.get = locked(original_stream_get)  # type: ignore[method-assign]
-    DynamoHandler.call_action = locked(original_call_action)  # type: ignore[method-assign]
-
-    def undo() -> None:
-        for name, method in originals.items():
-            setattr(DynamoDBBackend, name, method)
-        dynamodb_models.copy = module_copy  # type: ignore[assignment]
-        StreamShard.get = original_stream_get  # type: ignore[method-assign]
-        DynamoHandler.call_action = original_call_action  # type: ignore[method-assign]
-
+def replace(*changes: tuple[Any, str, Any]) -> contextlib.ExitStack:
+    """Set each (owner, attribute) to its value with unittest.mock's patch.object (already loaded by moto):
+    the returned stack's ``close`` puts back what each owner held (an inherited attribute is deleted again)."""
+    undo = contextlib.ExitStack()
+    for owner, name, value in changes:
+        undo.enter_context(mock.patch.object(owner, name, value))
     return undo
 
 
-def _rollback_in_place(transact_write_items: Any) -> Any:
-    """moto backs a transaction up by deep-copying every table it touches: each transaction then costs
-    the size of the tables (a job's every batch counts in one, so a local job became quadratic). Only
-    the items the transaction names are kept here, and put back (with the stream trimmed) if it fails."""
-    import moto.dynamodb.models as dynamodb_models
-    from moto.dynamodb.models.dynamo_type import DynamoType
-    from moto.dynamodb.models.table import Table
+def _locked(method: Any) -> Any:
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with DYNAMODB_LOCK:
+            return method(*args, **kwargs)
 
-    class _KeepTables:  # moto's `copy` in that module: tables are not copied, anything else is
+    return wrapper
+
+
+def atomic_moto_dynamodb() -> Callable[[], None]:
+    import moto.dynamodb.models as dynamodb_models
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import StreamShard, Table
+    from moto.dynamodb.responses import DynamoHandler
+
+    class KeepTables:  # moto's `copy` in moto.dynamodb.models: tables are not copied, anything else is
         @staticmethod
         def deepcopy(value: Any) -> Any:
             return value if isinstance(value, Table) else copy.deepcopy(value)
 
-    dynamodb_models.copy = _KeepTables  # type: ignore[assignment]
+    methods = {name: _locked(getattr(DynamoDBBackend, name)) for name in DYNAMODB_METHODS}
+    methods["transact_write_items"] = _locked(_rollback_in_place(DynamoDBBackend.transact_write_items))
+    return replace(*((DynamoDBBackend, name, method) for name, method in methods.items()),
+                   (dynamodb_models, "copy", KeepTables), (StreamShard, "get", _locked(StreamShard.get)),
+                   (DynamoHandler, "call_action", _locked(DynamoHandler.call_action))).close
+
+
+def _rollback_in_place(transact_write_items: Any) -> Any:
+    """Only the items the transaction names are saved (moto deep-copies every table it touches: a job's
+    every batch counts in one, so a local job became quadratic), and put back, the stream trimmed, if it fails."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
 
     def slot(table: Any, op_type: str, op: dict[str, Any]) -> tuple[Any, Any]:
         key = op["Item"] if op_type == "Put" else op["Key"]
@@ -136,7 +126,6 @@ def iterative_distributed_map() -> Callable[[], None]:
     )
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.job import JobPool
 
-    original = DistributedItemProcessorWorker._eval_pool
     original_exception = JobPool.get_worker_exception
 
     def eval_pool(self: Any, job: Any, worker_frame: Any) -> None:
@@ -163,16 +152,11 @@ def iterative_distributed_map() -> Callable[[], None]:
         return "declarations currently have no effect" not in record.getMessage()
 
     parser_log = logging.getLogger("moto.stepfunctions.parser.asl.parse.preprocessor")
-    DistributedItemProcessorWorker._eval_pool = eval_pool  # type: ignore[method-assign]
-    JobPool.get_worker_exception = get_worker_exception  # type: ignore[method-assign]
+    undo = replace((DistributedItemProcessorWorker, "_eval_pool", eval_pool),
+                   (JobPool, "get_worker_exception", get_worker_exception))
     parser_log.addFilter(takes_effect)
-
-    def undo() -> None:
-        DistributedItemProcessorWorker._eval_pool = original  # type: ignore[method-assign]
-        JobPool.get_worker_exception = original_exception  # type: ignore[method-assign]
-        parser_log.removeFilter(takes_effect)
-
-    return undo
+    undo.callback(parser_log.removeFilter, takes_effect)
+    return undo.close
 
 
 def _tolerance_exceeded(record: Any) -> bool:
@@ -258,7 +242,6 @@ def json_lines_item_reader() -> Callable[[], None]:
                 )) from exc
             env.stack.append(items[: reader_config["MaxItemsValue"]])
 
-    original_init = InputType.__init__
     original_factory = item_reader_decl.resource_output_transformer_for
 
     def init(self: Any, input_type: str) -> None:
@@ -267,14 +250,7 @@ def json_lines_item_reader() -> Callable[[], None]:
     def factory(input_type: Any) -> Any:
         return JsonLines() if input_type.input_type_value == "JSONL" else original_factory(input_type)
 
-    InputType.__init__ = init  # type: ignore[method-assign]
-    item_reader_decl.resource_output_transformer_for = factory
-
-    def undo() -> None:
-        InputType.__init__ = original_init  # type: ignore[method-assign]
-        item_reader_decl.resource_output_transformer_for = original_factory
-
-    return undo
+    return replace((InputType, "__init__", init), (item_reader_decl, "resource_output_transformer_for", factory)).close
 
 
 def s3_no_such_upload() -> Callable[[], None]:
@@ -283,8 +259,6 @@ def s3_no_such_upload() -> Callable[[], None]:
     server error. A retried PlanBatches relies on the 404 (s3_stream). Undo with the returned function."""
     from moto.s3.exceptions import NoSuchUpload
     from moto.s3.models import S3Backend
-
-    originals = {name: getattr(S3Backend, name) for name in ("upload_part", "complete_multipart_upload")}
 
     def checked(method: Any) -> Any:
         @functools.wraps(method)
@@ -295,14 +269,8 @@ def s3_no_such_upload() -> Callable[[], None]:
 
         return wrapper
 
-    for name, method in originals.items():
-        setattr(S3Backend, name, checked(method))
-
-    def undo() -> None:
-        for name, method in originals.items():
-            setattr(S3Backend, name, method)
-
-    return undo
+    names = ("upload_part", "complete_multipart_upload")
+    return replace(*((S3Backend, name, checked(getattr(S3Backend, name))) for name in names)).close
 
 
 def s3_listing_during_deletes() -> Callable[[], None]:
@@ -311,9 +279,6 @@ def s3_listing_during_deletes() -> Callable[[], None]:
     dropping a finished job's work files) fails the listing with a KeyError, an HTTP 500. S3 lists
     what it finds. Here the listing reads the copy's own versions. Undo with the returned function."""
     from moto.s3.utils import _VersionedKeyStore
-
-    names = ("items", "iteritems", "values", "itervalues", "lists", "iterlists")
-    originals = {name: getattr(_VersionedKeyStore, name) for name in names}
 
     def items(self: Any) -> Any:
         for key, versions in self._self_iterable().items():
@@ -327,14 +292,8 @@ def s3_listing_during_deletes() -> Callable[[], None]:
         yield from self._self_iterable().items()
 
     patched = {"items": items, "values": values, "lists": lists}
-    for name in names:  # iteritems is items, and so on
-        setattr(_VersionedKeyStore, name, patched[name.removeprefix("iter")])
-
-    def undo() -> None:
-        for name, original in originals.items():
-            setattr(_VersionedKeyStore, name, original)
-
-    return undo
+    names = ("items", "iteritems", "values", "itervalues", "lists", "iterlists")  # iteritems is items, and so on
+    return replace(*((_VersionedKeyStore, name, patched[name.removeprefix("iter")]) for name in names)).close
 
 
 def s3_tags_deleted_with_their_object() -> Callable[[], None]:
@@ -356,12 +315,7 @@ def s3_tags_deleted_with_their_object() -> Callable[[], None]:
             self.tagger.delete_all_tags_for_resource(key.arn)
         return result
 
-    S3Backend.delete_object = delete_object  # type: ignore[method-assign]
-
-    def undo() -> None:
-        S3Backend.delete_object = original  # type: ignore[method-assign]
-
-    return undo
+    return replace((S3Backend, "delete_object", delete_object)).close
 
 
 def stopped_executions_stay_aborted() -> Callable[[], None]:
@@ -382,12 +336,7 @@ def stopped_executions_stay_aborted() -> Callable[[], None]:
             return
         original(self, error)
 
-    Environment.set_error = set_error  # type: ignore[method-assign]
-
-    def undo() -> None:
-        Environment.set_error = original  # type: ignore[method-assign]
-
-    return undo
+    return replace((Environment, "set_error", set_error)).close
 
 
 IDEMPOTENCY_WINDOW_SECONDS = 600  # DynamoDB: "a client token is valid for 10 minutes after the first request"
@@ -432,9 +381,4 @@ def idempotent_transactions() -> Callable[[], None]:
         seen[token] = (now, items, result)
         return result
 
-    DynamoHandler.transact_write_items = transact_write_items  # type: ignore[method-assign,assignment]
-
-    def undo() -> None:
-        DynamoHandler.transact_write_items = original  # type: ignore[method-assign]
-
-    return undo
+    return replace((DynamoHandler, "transact_write_items", transact_write_items)).close

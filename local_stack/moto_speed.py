@@ -43,6 +43,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from local_stack.moto_patches import replace
+
 
 def sqs_send_without_counting() -> Callable[[], None]:
     import moto.sqs.models as sqs_models
@@ -61,12 +63,7 @@ def sqs_send_without_counting() -> Callable[[], None]:
         value = queue.content_based_deduplication
         return {"ContentBasedDeduplication": str(value).lower() if isinstance(value, bool) else value}
 
-    Queue.attributes = property(attributes)  # type: ignore[assignment, method-assign]
-
-    def undo() -> None:
-        Queue.attributes = original  # type: ignore[method-assign]
-
-    return undo
+    return replace((Queue, "attributes", property(attributes))).close
 
 
 def update_expressions_parsed_once() -> Callable[[], None]:
@@ -76,12 +73,7 @@ def update_expressions_parsed_once() -> Callable[[], None]:
     # Shared by every request: moto only reads the tree (find_clauses) or deep-copies it (its Validator) before
     # filling in the values. A malformed expression raises each time (lru_cache keeps no exceptions).
     parse = functools.lru_cache(maxsize=512)(original.__func__.__get__(UpdateExpressionParser))
-    UpdateExpressionParser.make = staticmethod(parse)  # type: ignore[method-assign, assignment]
-
-    def undo() -> None:
-        UpdateExpressionParser.make = original  # type: ignore[method-assign]
-
-    return undo
+    return replace((UpdateExpressionParser, "make", staticmethod(parse))).close
 
 
 def clone_tree(node: Any, memo: dict[int, Any] | None = None) -> Any:
@@ -129,10 +121,8 @@ def update_expressions_validated_faster() -> Callable[[], None]:
     from moto.dynamodb.parsing import validators
     from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node  # type: ignore[attr-defined]
 
-    original_copy, original_traverse, original_find = validators.deepcopy, DepthFirstTraverser.traverse, Node.find_clauses
+    original_traverse, original_find = DepthFirstTraverser.traverse, Node.find_clauses
     assert validators.deepcopy is copy.deepcopy, "moto's validators changed: review this patch"
-    # Only the Validator's copy of the tree is deep-copied through this name in validators.py.
-    validators.deepcopy = clone_tree  # type: ignore[assignment]
     base_hook = DepthFirstTraverser.pre_processing_of_child
 
     @functools.wraps(original_traverse)
@@ -181,15 +171,9 @@ def update_expressions_validated_faster() -> Callable[[], None]:
                 clauses.extend(child.find_clauses(clause_types))
         return clauses
 
-    DepthFirstTraverser.traverse = traverse
-    Node.find_clauses = find_clauses
-
-    def undo() -> None:
-        validators.deepcopy = original_copy
-        DepthFirstTraverser.traverse = original_traverse
-        Node.find_clauses = original_find
-
-    return undo
+    # Only the Validator's copy of the tree is deep-copied through this name in validators.py.
+    return replace((validators, "deepcopy", clone_tree), (DepthFirstTraverser, "traverse", traverse),
+                   (Node, "find_clauses", find_clauses)).close
 
 
 def executions_started_after_the_answer() -> Callable[[], None]:
@@ -203,18 +187,11 @@ def executions_started_after_the_answer() -> Callable[[], None]:
     def start(worker: Any) -> None:
         foreground.after_answer(lambda: original(worker))
 
-    ExecutionWorker.start = start  # type: ignore[method-assign]
-
-    def undo() -> None:
-        ExecutionWorker.start = original  # type: ignore[method-assign]
-
-    return undo
+    return replace((ExecutionWorker, "start", start)).close
 
 
 def dynamodb_sort_keys_converted_once() -> Callable[[], None]:
     from moto.dynamodb.models.table import Table
-
-    original_all, original_sorted = Table.all_items, Table.sorted_items
 
     def all_items(table: Any) -> list[Any]:
         items: list[Any] = []
@@ -232,14 +209,7 @@ def dynamodb_sort_keys_converted_once() -> Callable[[], None]:
         items.sort(key=lambda x: tuple(x.attrs[name].cast_value for name in attrs))
         return items
 
-    Table.all_items = all_items  # type: ignore[method-assign, assignment]
-    Table.sorted_items = sorted_items  # type: ignore[method-assign, assignment]
-
-    def undo() -> None:
-        Table.all_items = original_all  # type: ignore[method-assign]
-        Table.sorted_items = original_sorted  # type: ignore[method-assign]
-
-    return undo
+    return replace((Table, "all_items", all_items), (Table, "sorted_items", sorted_items)).close
 
 
 def handler_methods_listed_once() -> Callable[[], None]:
@@ -253,12 +223,7 @@ def handler_methods_listed_once() -> Callable[[], None]:
             listed[clazz] = original(clazz)
         return listed[clazz]
 
-    responses.method_names_from_class = method_names_from_class
-
-    def undo() -> None:
-        responses.method_names_from_class = original
-
-    return undo
+    return replace((responses, "method_names_from_class", method_names_from_class)).close
 
 
 # AttributeValue's members, in the order of the service model (moto's serializer writes them in this order).
@@ -290,12 +255,7 @@ def dynamodb_items_serialized_directly() -> Callable[[], None]:
                 return
         generic(self, serialized, value, shape, key)
 
-    JSONSerializer._serialize_type_map = serialize_map  # type: ignore[method-assign]
-
-    def undo() -> None:
-        del JSONSerializer._serialize_type_map  # type: ignore[attr-defined]
-
-    return undo
+    return replace((JSONSerializer, "_serialize_type_map", serialize_map)).close  # undone: JSONSerializer inherits it again
 
 
 def _attribute_map(value: Any, base64: Callable[[Any], str]) -> dict[str, Any]:
