@@ -160,10 +160,6 @@ def activate(plan: FaultPlan | None) -> None:
     _PLAN = plan
 
 
-def active() -> FaultPlan | None:
-    return _PLAN
-
-
 def begin_invocation(function: str, event: Any) -> contextvars.Token[_Invocation | None] | None:
     """Called by the local runtime as a function starts; may decide that this invocation times out."""
     if _PLAN is None:
@@ -248,6 +244,8 @@ def _after_call(event_name: str = "", **kwargs: Any) -> None:
 
 
 def error_response(request: Any, service: str, code: str, status: int, message: str) -> AWSResponse:
+    from moto.core.botocore_stubber import MockRawResponse  # the body of moto's own in-process answers
+
     request_id = str(uuid.uuid4())
     protocol = _PROTOCOLS.get(service, "json")
     if protocol == "rest-xml":
@@ -262,18 +260,10 @@ def error_response(request: Any, service: str, code: str, status: int, message: 
     else:
         body = json.dumps({"__type": code, "message": message})
         headers = {"content-type": "application/x-amz-json-1.0", "x-amzn-RequestId": request_id, "x-amzn-ErrorType": code}
-    return AWSResponse(request.url, status, headers, _Raw(body.encode()))
+    return AWSResponse(request.url, status, headers, MockRawResponse(body))
 
 
 _PROTOCOLS = {"s3": "rest-xml", "sts": "query", "iam": "query"}
-
-
-class _Raw:
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_: Any) -> Any:
-        yield self._body
 
 
 def install() -> Callable[[], None]:
