@@ -1,19 +1,12 @@
-"""Where moto differs from AWS in a way this service's correctness depends on, and the fix.
+"""Where moto differs from AWS in a way this service's correctness depends on, and the fix. Each install
+returns its undo; local_stack.patches names the moto behaviour each works around and its canary.
 
-moto (5.2.5) applies DynamoDB requests without a lock: two threads' conditional UpdateItems
-(parallel Map iterations adding their batch counts, Stop racing finalize) can both pass their
-conditions, and one update is lost. DynamoDB applies each single-item request atomically, so
-the local stack and the tests serialize moto's DynamoDB requests, the building of each response
-included (moto serializes the live stored item, which a concurrent write may be changing: "dictionary
-changed size during iteration"). Undo with the returned function.
-
-moto also backs a transaction up by deep-copying each table it touches (a cost in the size of the
-tables, on every transaction) and rolls a cancelled one back by replacing each table with its copy.
-The copy has its own stream shard, while every open shard iterator (the stream's reader) keeps the
-old one: after one cancelled transaction (an idempotent retry of Start, a refused quota) the
-reader never sees another record. Here a transaction saves only the items it names; a cancelled one
-keeps each table object and its shard, restores those items and drops the stream records of the
-undone writes: as on DynamoDB, it leaves no trace.
+DynamoDB applies each single-item request atomically; moto (5.2.5) takes no lock, so two threads' conditional
+UpdateItems (parallel Map iterations adding their batch counts, Stop racing finalize) could both pass. Its
+requests are serialized here, the building of each response included (moto serializes the live stored item:
+"dictionary changed size during iteration"). moto rolls a cancelled transaction back by replacing each table
+with a deep copy, whose new stream shard no open iterator sees (after an idempotent retry of Start the stream's
+reader never saw another record); here only the transaction's items are put back, and its stream records dropped.
 """
 
 import contextlib
@@ -108,7 +101,7 @@ def _rollback_in_place(transact_write_items: Any) -> Any:
 
 
 def iterative_distributed_map() -> Callable[[], None]:
-    """moto's Distributed Map, made to behave as AWS's. Undo with the returned function.
+    """moto's Distributed Map, made to behave as AWS's.
 
     * moto's worker takes each next item by calling itself: a worker thread dies with RecursionError
       after about 990 items and the execution stays RUNNING forever (a local job of more than ~4,000
@@ -207,7 +200,7 @@ def _abort(pool: Any, env: Any) -> None:
 def json_lines_item_reader() -> Callable[[], None]:
     """A Distributed Map's ItemReader with ``ReaderConfig: {"InputType": "JSONL"}`` reads an S3 object
     of JSON Lines, one item a line (AWS has it; moto 5.2.5 knows only CSV and JSON and refuses the
-    state machine). The job's batch manifest is JSON Lines. Undo with the returned function."""
+    state machine). The job's batch manifest is JSON Lines."""
     import json
 
     from moto.stepfunctions.parser.api import HistoryEventType, MapRunFailedEventDetails
@@ -256,7 +249,7 @@ def json_lines_item_reader() -> Callable[[], None]:
 def s3_no_such_upload() -> Callable[[], None]:
     """UploadPart and CompleteMultipartUpload of an upload that is gone (completed or aborted) answer
     404 NoSuchUpload on AWS; moto 5.2.5 fails with a KeyError, an HTTP 500 that a client retries as a
-    server error. A retried PlanBatches relies on the 404 (s3_stream). Undo with the returned function."""
+    server error. A retried PlanBatches relies on the 404 (s3_stream)."""
     from moto.s3.exceptions import NoSuchUpload
     from moto.s3.models import S3Backend
 
@@ -277,7 +270,7 @@ def s3_listing_during_deletes() -> Callable[[], None]:
     """moto 5.2.5 lists a bucket's keys from a copy of its key store (for concurrency), then reads each
     key back from the store itself: a key deleted meanwhile by another thread (local_stack.retention
     dropping a finished job's work files) fails the listing with a KeyError, an HTTP 500. S3 lists
-    what it finds. Here the listing reads the copy's own versions. Undo with the returned function."""
+    what it finds. Here the listing reads the copy's own versions."""
     from moto.s3.utils import _VersionedKeyStore
 
     def items(self: Any) -> Any:
@@ -301,7 +294,7 @@ def s3_tags_deleted_with_their_object() -> Callable[[], None]:
     object's name and never drops it when the object is deleted: `make run` kept an entry for every
     output, manifest and batch result ever written (~5,500 per 5,000-document job). On S3 an object's
     tags go with it. Here deleting the current object of an unversioned bucket drops its tags (a
-    versioned bucket keeps its versions, and their tags). Undo with the returned function."""
+    versioned bucket keeps its versions, and their tags)."""
     from moto.s3.models import FakeKey, S3Backend
 
     original = S3Backend.delete_object
@@ -323,8 +316,7 @@ def stopped_executions_stay_aborted() -> Callable[[], None]:
     prunes the evaluation of a stopped execution's state mid-way, which leaves that state's stack short: a
     stop landing as a Task begins made its resource ``'dict' object has no attribute 'region'``, and moto's
     ``Environment.set_error`` then overwrote the stop, so the execution ended FAILED (States.Runtime) and
-    the reconciler reported a failure instead of a stop. Here a stopped program stays stopped. Undo with
-    the returned function."""
+    the reconciler reported a failure instead of a stop. Here a stopped program stays stopped."""
     from moto.stepfunctions.parser.asl.eval.environment import Environment
     from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
 
@@ -348,7 +340,7 @@ def idempotent_transactions() -> Callable[[], None]:
     items, IdempotentParameterMismatchException. moto 5.2.5 ignores the token and applies the items again,
     so an SDK retry of a transaction whose answer was lost (a timeout after the write) failed its
     conditions, or counted twice. botocore fills the token in (idempotencyToken) and a retry resends it.
-    The tokens are kept on the DynamoDB backend (so a kept state keeps them). Undo with the returned function."""
+    The tokens are kept on the DynamoDB backend (so a kept state keeps them)."""
     import hashlib
     import json
     import time

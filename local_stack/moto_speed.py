@@ -1,40 +1,26 @@
-"""Where moto is much slower than AWS in a way a user of `make run` feels, and the fix (`make bench`
-measures the effect; docs/local-stack.md's "Speed, locally" says what a user gets). Each patch keeps moto's answers as
-they were, byte for byte: only the work behind them changes. Each is made and undone through
-local_stack.patches, which names its canary.
+"""Where moto is much slower than AWS in a way a user of `make run` feels, and the fix (`make bench` measures
+the effect; docs/local-stack.md's "Speed, locally" says what a user gets). Each keeps moto's answers as they
+were, byte for byte: only the work behind them changes. local_stack.patches names what each works around
+and its canary.
 
-* SQS SendMessage walked every message of the queue: moto reads ``Queue.attributes`` (for a FIFO
-  queue's ContentBasedDeduplication), which counts the visible, delayed and in-flight messages
-  (three passes, each message asking for the time). The local events queue, which nobody needs to
-  read, grows by one message per job status change, so each Stop's event cost more than the one
-  before. A send (moto's send methods' own reads) now reads that one attribute; every other
-  reader, GetQueueAttributes included, still gets the counts.
-* DynamoDB's items were serialized by moto's generic, model-driven serializer: every attribute
-  value is a structure of ten members, each looked up under up to six aliases (~1,100 lookups for
-  Stop's UpdateItem returning a 30-attribute job; a stream's GetRecords, each record's images). An
-  item (AttributeValue map) of DynamoDB or DynamoDB Streams is now turned into JSON directly, into
-  the same Python objects in the same order, so the same bytes (tests/integration/test_moto_speed.py
-  compares both on items of every attribute type). Anything else in the response, and any value not
-  in DynamoDB's canonical form, still goes through moto's serializer.
-* moto parsed each UpdateExpression twice per UpdateItem (once to validate the request, once to
-  apply it) into a syntax tree that it then only reads or copies; the workflow and Stop send the same
-  few expressions again and again. Each expression is now parsed once (the most recent 512 kept).
-* moto's UpdateExpression validator deep-copied that tree on every UpdateItem (copy.deepcopy, ~250 us
-  for Stop's five SETs) and then walked it ten times, each walk building each processor's table of
-  node types twice per node. The copy is now made by a clone that knows the tree's nodes (the same
-  tree: tests/integration/test_moto_speed.py compares both), and each walk builds its table once.
-* moto listed its response class's methods (inspect.getmembers, a few hundred) on every request of
-  every service, to find the action's; they are listed once per class.
-* A DynamoDB Query sorted every item of the table (or of the index's items) by its keys, compared as
-  moto's attribute values: each comparison converts both keys again (a number to a Decimal), a few
-  times per item and per query; the workflow, List and the sweep query all the time. The keys are now
-  converted once per item and per sort; the order is the same (moto's comparisons are those of the
-  converted values). On 5,000 items a Query went from ~42 ms to ~34 ms (tests/benchmarks/moto_query.py;
-  the rest is moto reading every item of the table for each Query, not patched).
-* StartExecution started the execution's thread before answering, and waited for it to run: a Start
-  waited on its own workflow. As on AWS, the execution is RUNNING when StartExecution answers and
-  its work begins after: when StartExecution is called while the front serves a request (the API's
-  Start), its thread starts once that request is answered (local_stack.foreground.after_answer).
+* SQS: the local events queue, which nobody needs to read, grows by a message per job status change, so each
+  send cost more than the one before. A send now reads only ContentBasedDeduplication of Queue.attributes;
+  every other reader, GetQueueAttributes included, still gets the counts.
+* DynamoDB items: the generic serializer looks each of an AttributeValue's ten members up under up to six
+  aliases (~1,100 lookups for Stop's UpdateItem returning a 30-attribute job). An item of DynamoDB or its
+  Streams is now turned into the same Python objects in the same order directly (tests/integration/
+  test_moto_speed.py compares both on every attribute type); anything else, and any value not in
+  DynamoDB's canonical form, still goes through moto's serializer.
+* UpdateExpressions (the workflow and Stop send the same few again and again): parsed once (the most recent
+  512 kept); the validator's deep copy of the tree (~250 us for Stop's five SETs) made by a clone that knows
+  its nodes (the same tree: test_moto_speed.py compares both), each of its ten walks building its table once.
+* A response class's methods (a few hundred) are listed once per class, not on every request.
+* A Query's sort converts each item's keys once, not at each comparison: the same order (moto compares the
+  converted values). On 5,000 items ~42 ms became ~34 ms (tests/benchmarks/moto_query.py; the rest is moto
+  reading every item of the table for each Query, not patched).
+* StartExecution answers before the execution's thread starts, as on AWS (a Start waited on its own workflow);
+  called while the front serves a request, the thread starts once that request is answered
+  (local_stack.foreground.after_answer).
 """
 
 import copy
