@@ -167,28 +167,8 @@ def _tolerance_exceeded(record: Any) -> bool:
 
 def _abort(pool: Any, env: Any) -> None:
     """No further item starts; the pool ends when the started ones end, with AWS's Map Run error."""
-    from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
-    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
-        FailureEvent,
-        FailureEventException,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import StatesErrorNameType
-    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
-
-    name = StatesErrorNameType.StatesExceedToleratedFailureThreshold
-    error = FailureEventException(
-        failure_event=FailureEvent(
-            env=env,
-            error_name=StatesErrorName(typ=name),
-            event_type=HistoryEventType.MapRunFailed,
-            event_details=EventDetails(  # type: ignore[typeddict-item]
-                executionFailedEventDetails=ExecutionFailedEventDetails(
-                    error=name.to_name(), cause="The specified tolerated failure threshold was exceeded"
-                )
-            ),
-        )
-    )
+    error = _failure(env, "StatesExceedToleratedFailureThreshold", "MapRunFailed", "executionFailedEventDetails",
+                     "The specified tolerated failure threshold was exceeded")
     with pool._mutex:
         if getattr(pool, "aborted_with", None) is not None:
             return
@@ -197,19 +177,29 @@ def _abort(pool: Any, env: Any) -> None:
         pool._open_jobs.clear()
 
 
-def json_lines_item_reader() -> Callable[[], None]:
-    """A Distributed Map's ItemReader with ``ReaderConfig: {"InputType": "JSONL"}`` reads an S3 object
-    of JSON Lines, one item a line (AWS has it; moto 5.2.5 knows only CSV and JSON and refuses the
-    state machine). The job's batch manifest is JSON Lines."""
-    import json
-
-    from moto.stepfunctions.parser.api import HistoryEventType, MapRunFailedEventDetails
+def _failure(env: Any, name: str, event_type: str, details: str, cause: str) -> Exception:
+    """moto's exception for the States error ``name`` (a StatesErrorNameType), recorded as ``event_type``."""
+    from moto.stepfunctions.parser.api import HistoryEventType
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
         FailureEvent,
         FailureEventException,
     )
     from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
     from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import StatesErrorNameType
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    error = StatesErrorName(typ=StatesErrorNameType[name])
+    event_details = EventDetails(**{details: {"error": error.error_name, "cause": cause}})  # type: ignore[misc]
+    return FailureEventException(FailureEvent(env=env, error_name=error, event_type=HistoryEventType[event_type],
+                                              event_details=event_details))
+
+
+def json_lines_item_reader() -> Callable[[], None]:
+    """A Distributed Map's ItemReader with ``ReaderConfig: {"InputType": "JSONL"}`` reads an S3 object
+    of JSON Lines, one item a line (AWS has it; moto 5.2.5 knows only CSV and JSON and refuses the
+    state machine). The job's batch manifest is JSON Lines."""
+    import json
+
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader import item_reader_decl
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_output_transformer.transformer import (  # noqa: E501
         ResourceOutputTransformer,
@@ -218,7 +208,6 @@ def json_lines_item_reader() -> Callable[[], None]:
         InputType,
         InputTypeValue,
     )
-    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
     class JsonLines(ResourceOutputTransformer):
         def _eval_body(self, env: Any) -> None:
@@ -227,12 +216,8 @@ def json_lines_item_reader() -> Callable[[], None]:
             try:
                 items = [json.loads(line) for line in content.splitlines() if line.strip()]
             except ValueError as exc:
-                error = StatesErrorName(typ=StatesErrorNameType.StatesItemReaderFailed)
-                raise FailureEventException(FailureEvent(
-                    env=env, error_name=error, event_type=HistoryEventType.TaskFailed,
-                    event_details=EventDetails(mapRunFailedEventDetails=MapRunFailedEventDetails(  # type: ignore[typeddict-item]
-                        error=error.error_name, cause=f"A line of the JSONL object is not JSON: {exc}")),
-                )) from exc
+                raise _failure(env, "StatesItemReaderFailed", "TaskFailed", "mapRunFailedEventDetails",
+                               f"A line of the JSONL object is not JSON: {exc}") from exc
             env.stack.append(items[: reader_config["MaxItemsValue"]])
 
     original_factory = item_reader_decl.resource_output_transformer_for
