@@ -103,16 +103,12 @@ def _rollback_in_place(transact_write_items: Any) -> Any:
 def iterative_distributed_map() -> Callable[[], None]:
     """moto's Distributed Map, made to behave as AWS's.
 
-    * moto's worker takes each next item by calling itself: a worker thread dies with RecursionError
-      after about 990 items and the execution stays RUNNING forever (a local job of more than ~4,000
-      batches hung). The same steps, as a loop.
-    * moto runs every item whatever fails, and the Map succeeds. On AWS a Map Run fails with
-      States.ExceedToleratedFailureThreshold once its failed items exceed ToleratedFailureCount /
-      ToleratedFailurePercentage (0 when neither is given), and starts no further item. Here too: no
-      item starts after the threshold is exceeded; the items already running end (their Lambda calls
-      cannot be interrupted in-process, as an invoked Lambda is not on AWS either), then the Map fails.
-      moto's parser then no longer warns that ToleratedFailure* "currently have no effect": here they do
-      (install this before the state machine is parsed for the warning to go).
+    * moto's worker took each next item by calling itself (a local job of more than ~4,000 batches hung):
+      the same steps, as a loop.
+    * As on AWS, once its failed items exceed ToleratedFailureCount / ToleratedFailurePercentage (0 when
+      neither is given), no further item starts; the running ones end (an invoked Lambda is not
+      interrupted on AWS either), then the Map Run fails with States.ExceedToleratedFailureThreshold.
+      Installed before the state machine is parsed, moto's warning that they "have no effect" goes too.
     """
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.distributed_item_processor_worker import (  # noqa: E501
         DistributedItemProcessorWorker,
@@ -335,11 +331,6 @@ def idempotent_transactions() -> Callable[[], None]:
 
     original = DynamoHandler.transact_write_items
 
-    class IdempotentParameterMismatch(DynamodbException):
-        def __init__(self) -> None:
-            super().__init__("com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
-                             "The request uses the same client token as a previous, but non-identical request.")
-
     @functools.wraps(original)
     def transact_write_items(handler: Any) -> Any:
         token = handler.body.get("ClientRequestToken")
@@ -352,7 +343,8 @@ def idempotent_transactions() -> Callable[[], None]:
         items = hashlib.sha256(json.dumps(handler.body["TransactItems"], sort_keys=True).encode()).hexdigest()
         if token in seen:
             if seen[token][1] != items:
-                raise IdempotentParameterMismatch()
+                raise DynamodbException("com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
+                                        "The request uses the same client token as a previous, but non-identical request.")
             return seen[token][2]
         result = original(handler)
         seen[token] = (now, items, result)
