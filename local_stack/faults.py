@@ -39,6 +39,7 @@ from botocore.exceptions import ReadTimeoutError
 
 from local_stack.app import FaultTargets
 from local_stack.hooks import first_before_send, last_handler
+from local_stack.moto_patches import replace
 
 # Per service: the errors AWS answers with when it is throttling or failing, as (code, HTTP status, message).
 AWS_ERRORS: dict[str, list[tuple[str, int, str]]] = {
@@ -159,10 +160,6 @@ def activate(plan: FaultPlan | None) -> None:
     _PLAN = plan
 
 
-def active() -> FaultPlan | None:
-    return _PLAN
-
-
 def begin_invocation(function: str, event: Any) -> contextvars.Token[_Invocation | None] | None:
     """Called by the local runtime as a function starts; may decide that this invocation times out."""
     if _PLAN is None:
@@ -247,6 +244,8 @@ def _after_call(event_name: str = "", **kwargs: Any) -> None:
 
 
 def error_response(request: Any, service: str, code: str, status: int, message: str) -> AWSResponse:
+    from moto.core.botocore_stubber import MockRawResponse  # the body of moto's own in-process answers
+
     request_id = str(uuid.uuid4())
     protocol = _PROTOCOLS.get(service, "json")
     if protocol == "rest-xml":
@@ -261,18 +260,10 @@ def error_response(request: Any, service: str, code: str, status: int, message: 
     else:
         body = json.dumps({"__type": code, "message": message})
         headers = {"content-type": "application/x-amz-json-1.0", "x-amzn-RequestId": request_id, "x-amzn-ErrorType": code}
-    return AWSResponse(request.url, status, headers, _Raw(body.encode()))
+    return AWSResponse(request.url, status, headers, MockRawResponse(body))
 
 
 _PROTOCOLS = {"s3": "rest-xml", "sts": "query", "iam": "query"}
-
-
-class _Raw:
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_: Any) -> Any:
-        yield self._body
 
 
 def install() -> Callable[[], None]:
@@ -287,13 +278,7 @@ def install() -> Callable[[], None]:
     def call(self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
         return None if getattr(request, "injected_fault", False) else original(self, event_name, request, **kwargs)
 
-    BotocoreStubber.__call__ = call  # type: ignore[method-assign]
-    remove_handler = first_before_send(_before_send)
-    remove_after = last_handler("after-call", _after_call)  # FAULTS=die=...: the process killed after that call
-
-    def undo() -> None:
-        remove_after()
-        remove_handler()
-        BotocoreStubber.__call__ = original  # type: ignore[method-assign]
-
-    return undo
+    undo = replace((BotocoreStubber, "__call__", call))
+    undo.callback(first_before_send(_before_send))
+    undo.callback(last_handler("after-call", _after_call))  # FAULTS=die=...: the process killed after that call
+    return undo.close

@@ -1,85 +1,68 @@
-"""Where moto differs from AWS in a way this service's correctness depends on, and the fix.
+"""Where moto differs from AWS in a way this service's correctness depends on, and the fix. Each install
+returns its undo; local_stack.patches names the moto behaviour each works around and its canary.
 
-moto (5.2.5) applies DynamoDB requests without a lock: two threads' conditional UpdateItems
-(parallel Map iterations adding their batch counts, Stop racing finalize) can both pass their
-conditions, and one update is lost. DynamoDB applies each single-item request atomically, so
-the local stack and the tests serialize moto's DynamoDB requests, the building of each response
-included (moto serializes the live stored item, which a concurrent write may be changing: "dictionary
-changed size during iteration"). Undo with the returned function.
-
-moto also backs a transaction up by deep-copying each table it touches (a cost in the size of the
-tables, on every transaction) and rolls a cancelled one back by replacing each table with its copy.
-The copy has its own stream shard, while every open shard iterator (the stream's reader) keeps the
-old one: after one cancelled transaction (an idempotent retry of Start, a refused quota) the
-reader never sees another record. Here a transaction saves only the items it names; a cancelled one
-keeps each table object and its shard, restores those items and drops the stream records of the
-undone writes: as on DynamoDB, it leaves no trace.
+DynamoDB applies each single-item request atomically; moto (5.2.5) takes no lock, so two threads' conditional
+UpdateItems (parallel Map iterations adding their batch counts, Stop racing finalize) could both pass. Its
+requests are serialized here, the building of each response included (moto serializes the live stored item:
+"dictionary changed size during iteration"). moto rolls a cancelled transaction back by replacing each table
+with a deep copy, whose new stream shard no open iterator sees (after an idempotent retry of Start the stream's
+reader never saw another record); here only the transaction's items are put back, and its stream records dropped.
 """
 
+import contextlib
 import copy
 import functools
 import logging
 import threading
 from collections.abc import Callable
 from typing import Any
+from unittest import mock
 
 DYNAMODB_METHODS = ["get_item", "put_item", "update_item", "delete_item", "transact_write_items", "query", "scan"]
 # Held by every DynamoDB request, by stream reads and by local_stack.retention when it trims a stream.
 DYNAMODB_LOCK = threading.RLock()
 
 
-def atomic_moto_dynamodb() -> Callable[[], None]:
-    import moto.dynamodb.models as dynamodb_models
-    from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.table import StreamShard
-    from moto.dynamodb.responses import DynamoHandler
-
-    module_copy = dynamodb_models.copy
-
-    lock = DYNAMODB_LOCK
-    originals = {name: getattr(DynamoDBBackend, name) for name in DYNAMODB_METHODS}
-    original_stream_get = StreamShard.get
-    original_call_action = DynamoHandler.call_action
-
-    def locked(method: Any) -> Any:
-        @functools.wraps(method)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return method(*args, **kwargs)
-
-        return wrapper
-
-    for name, method in originals.items():
-        setattr(DynamoDBBackend, name, locked(method))
-    DynamoDBBackend.transact_write_items = locked(_rollback_in_place(originals["transact_write_items"]))  # type: ignore[method-assign]
-
-    StreamShard.get = locked(original_stream_get)  # type: ignore[method-assign]
-    DynamoHandler.call_action = locked(original_call_action)  # type: ignore[method-assign]
-
-    def undo() -> None:
-        for name, method in originals.items():
-            setattr(DynamoDBBackend, name, method)
-        dynamodb_models.copy = module_copy  # type: ignore[assignment]
-        StreamShard.get = original_stream_get  # type: ignore[method-assign]
-        DynamoHandler.call_action = original_call_action  # type: ignore[method-assign]
-
+def replace(*changes: tuple[Any, str, Any]) -> contextlib.ExitStack:
+    """Set each (owner, attribute) to its value with unittest.mock's patch.object (already loaded by moto):
+    the returned stack's ``close`` puts back what each owner held (an inherited attribute is deleted again)."""
+    undo = contextlib.ExitStack()
+    for owner, name, value in changes:
+        undo.enter_context(mock.patch.object(owner, name, value))
     return undo
 
 
-def _rollback_in_place(transact_write_items: Any) -> Any:
-    """moto backs a transaction up by deep-copying every table it touches: each transaction then costs
-    the size of the tables (a job's every batch counts in one, so a local job became quadratic). Only
-    the items the transaction names are kept here, and put back (with the stream trimmed) if it fails."""
-    import moto.dynamodb.models as dynamodb_models
-    from moto.dynamodb.models.dynamo_type import DynamoType
-    from moto.dynamodb.models.table import Table
+def _locked(method: Any) -> Any:
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with DYNAMODB_LOCK:
+            return method(*args, **kwargs)
 
-    class _KeepTables:  # moto's `copy` in that module: tables are not copied, anything else is
+    return wrapper
+
+
+def atomic_moto_dynamodb() -> Callable[[], None]:
+    import moto.dynamodb.models as dynamodb_models
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import StreamShard, Table
+    from moto.dynamodb.responses import DynamoHandler
+
+    class KeepTables:  # moto's `copy` in moto.dynamodb.models: tables are not copied, anything else is
         @staticmethod
         def deepcopy(value: Any) -> Any:
             return value if isinstance(value, Table) else copy.deepcopy(value)
 
-    dynamodb_models.copy = _KeepTables  # type: ignore[assignment]
+    methods = {name: _locked(getattr(DynamoDBBackend, name)) for name in DYNAMODB_METHODS}
+    methods["transact_write_items"] = _locked(_rollback_in_place(DynamoDBBackend.transact_write_items))
+    return replace(*((DynamoDBBackend, name, method) for name, method in methods.items()),
+                   (dynamodb_models, "copy", KeepTables), (StreamShard, "get", _locked(StreamShard.get)),
+                   (DynamoHandler, "call_action", _locked(DynamoHandler.call_action))).close
+
+
+def _rollback_in_place(transact_write_items: Any) -> Any:
+    """Only the items the transaction names are saved (moto deep-copies every table it touches: a job's
+    every batch counts in one, so a local job became quadratic), and put back, the stream trimmed, if it fails."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
 
     def slot(table: Any, op_type: str, op: dict[str, Any]) -> tuple[Any, Any]:
         key = op["Item"] if op_type == "Put" else op["Key"]
@@ -118,25 +101,20 @@ def _rollback_in_place(transact_write_items: Any) -> Any:
 
 
 def iterative_distributed_map() -> Callable[[], None]:
-    """moto's Distributed Map, made to behave as AWS's. Undo with the returned function.
+    """moto's Distributed Map, made to behave as AWS's.
 
-    * moto's worker takes each next item by calling itself: a worker thread dies with RecursionError
-      after about 990 items and the execution stays RUNNING forever (a local job of more than ~4,000
-      batches hung). The same steps, as a loop.
-    * moto runs every item whatever fails, and the Map succeeds. On AWS a Map Run fails with
-      States.ExceedToleratedFailureThreshold once its failed items exceed ToleratedFailureCount /
-      ToleratedFailurePercentage (0 when neither is given), and starts no further item. Here too: no
-      item starts after the threshold is exceeded; the items already running end (their Lambda calls
-      cannot be interrupted in-process, as an invoked Lambda is not on AWS either), then the Map fails.
-      moto's parser then no longer warns that ToleratedFailure* "currently have no effect": here they do
-      (install this before the state machine is parsed for the warning to go).
+    * moto's worker took each next item by calling itself (a local job of more than ~4,000 batches hung):
+      the same steps, as a loop.
+    * As on AWS, once its failed items exceed ToleratedFailureCount / ToleratedFailurePercentage (0 when
+      neither is given), no further item starts; the running ones end (an invoked Lambda is not
+      interrupted on AWS either), then the Map Run fails with States.ExceedToleratedFailureThreshold.
+      Installed before the state machine is parsed, moto's warning that they "have no effect" goes too.
     """
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.distributed_item_processor_worker import (  # noqa: E501
         DistributedItemProcessorWorker,
     )
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.job import JobPool
 
-    original = DistributedItemProcessorWorker._eval_pool
     original_exception = JobPool.get_worker_exception
 
     def eval_pool(self: Any, job: Any, worker_frame: Any) -> None:
@@ -163,16 +141,11 @@ def iterative_distributed_map() -> Callable[[], None]:
         return "declarations currently have no effect" not in record.getMessage()
 
     parser_log = logging.getLogger("moto.stepfunctions.parser.asl.parse.preprocessor")
-    DistributedItemProcessorWorker._eval_pool = eval_pool  # type: ignore[method-assign]
-    JobPool.get_worker_exception = get_worker_exception  # type: ignore[method-assign]
+    undo = replace((DistributedItemProcessorWorker, "_eval_pool", eval_pool),
+                   (JobPool, "get_worker_exception", get_worker_exception))
     parser_log.addFilter(takes_effect)
-
-    def undo() -> None:
-        DistributedItemProcessorWorker._eval_pool = original  # type: ignore[method-assign]
-        JobPool.get_worker_exception = original_exception  # type: ignore[method-assign]
-        parser_log.removeFilter(takes_effect)
-
-    return undo
+    undo.callback(parser_log.removeFilter, takes_effect)
+    return undo.close
 
 
 def _tolerance_exceeded(record: Any) -> bool:
@@ -190,28 +163,8 @@ def _tolerance_exceeded(record: Any) -> bool:
 
 def _abort(pool: Any, env: Any) -> None:
     """No further item starts; the pool ends when the started ones end, with AWS's Map Run error."""
-    from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
-    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
-        FailureEvent,
-        FailureEventException,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import StatesErrorNameType
-    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
-
-    name = StatesErrorNameType.StatesExceedToleratedFailureThreshold
-    error = FailureEventException(
-        failure_event=FailureEvent(
-            env=env,
-            error_name=StatesErrorName(typ=name),
-            event_type=HistoryEventType.MapRunFailed,
-            event_details=EventDetails(  # type: ignore[typeddict-item]
-                executionFailedEventDetails=ExecutionFailedEventDetails(
-                    error=name.to_name(), cause="The specified tolerated failure threshold was exceeded"
-                )
-            ),
-        )
-    )
+    error = _failure(env, "StatesExceedToleratedFailureThreshold", "MapRunFailed", "executionFailedEventDetails",
+                     "The specified tolerated failure threshold was exceeded")
     with pool._mutex:
         if getattr(pool, "aborted_with", None) is not None:
             return
@@ -220,19 +173,29 @@ def _abort(pool: Any, env: Any) -> None:
         pool._open_jobs.clear()
 
 
-def json_lines_item_reader() -> Callable[[], None]:
-    """A Distributed Map's ItemReader with ``ReaderConfig: {"InputType": "JSONL"}`` reads an S3 object
-    of JSON Lines, one item a line (AWS has it; moto 5.2.5 knows only CSV and JSON and refuses the
-    state machine). The job's batch manifest is JSON Lines. Undo with the returned function."""
-    import json
-
-    from moto.stepfunctions.parser.api import HistoryEventType, MapRunFailedEventDetails
+def _failure(env: Any, name: str, event_type: str, details: str, cause: str) -> Exception:
+    """moto's exception for the States error ``name`` (a StatesErrorNameType), recorded as ``event_type``."""
+    from moto.stepfunctions.parser.api import HistoryEventType
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
         FailureEvent,
         FailureEventException,
     )
     from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
     from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import StatesErrorNameType
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    error = StatesErrorName(typ=StatesErrorNameType[name])
+    event_details = EventDetails(**{details: {"error": error.error_name, "cause": cause}})  # type: ignore[misc]
+    return FailureEventException(FailureEvent(env=env, error_name=error, event_type=HistoryEventType[event_type],
+                                              event_details=event_details))
+
+
+def json_lines_item_reader() -> Callable[[], None]:
+    """A Distributed Map's ItemReader with ``ReaderConfig: {"InputType": "JSONL"}`` reads an S3 object
+    of JSON Lines, one item a line (AWS has it; moto 5.2.5 knows only CSV and JSON and refuses the
+    state machine). The job's batch manifest is JSON Lines."""
+    import json
+
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader import item_reader_decl
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_output_transformer.transformer import (  # noqa: E501
         ResourceOutputTransformer,
@@ -241,7 +204,6 @@ def json_lines_item_reader() -> Callable[[], None]:
         InputType,
         InputTypeValue,
     )
-    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
     class JsonLines(ResourceOutputTransformer):
         def _eval_body(self, env: Any) -> None:
@@ -250,15 +212,10 @@ def json_lines_item_reader() -> Callable[[], None]:
             try:
                 items = [json.loads(line) for line in content.splitlines() if line.strip()]
             except ValueError as exc:
-                error = StatesErrorName(typ=StatesErrorNameType.StatesItemReaderFailed)
-                raise FailureEventException(FailureEvent(
-                    env=env, error_name=error, event_type=HistoryEventType.TaskFailed,
-                    event_details=EventDetails(mapRunFailedEventDetails=MapRunFailedEventDetails(  # type: ignore[typeddict-item]
-                        error=error.error_name, cause=f"A line of the JSONL object is not JSON: {exc}")),
-                )) from exc
+                raise _failure(env, "StatesItemReaderFailed", "TaskFailed", "mapRunFailedEventDetails",
+                               f"A line of the JSONL object is not JSON: {exc}") from exc
             env.stack.append(items[: reader_config["MaxItemsValue"]])
 
-    original_init = InputType.__init__
     original_factory = item_reader_decl.resource_output_transformer_for
 
     def init(self: Any, input_type: str) -> None:
@@ -267,24 +224,15 @@ def json_lines_item_reader() -> Callable[[], None]:
     def factory(input_type: Any) -> Any:
         return JsonLines() if input_type.input_type_value == "JSONL" else original_factory(input_type)
 
-    InputType.__init__ = init  # type: ignore[method-assign]
-    item_reader_decl.resource_output_transformer_for = factory
-
-    def undo() -> None:
-        InputType.__init__ = original_init  # type: ignore[method-assign]
-        item_reader_decl.resource_output_transformer_for = original_factory
-
-    return undo
+    return replace((InputType, "__init__", init), (item_reader_decl, "resource_output_transformer_for", factory)).close
 
 
 def s3_no_such_upload() -> Callable[[], None]:
     """UploadPart and CompleteMultipartUpload of an upload that is gone (completed or aborted) answer
     404 NoSuchUpload on AWS; moto 5.2.5 fails with a KeyError, an HTTP 500 that a client retries as a
-    server error. A retried PlanBatches relies on the 404 (s3_stream). Undo with the returned function."""
+    server error. A retried PlanBatches relies on the 404 (s3_stream)."""
     from moto.s3.exceptions import NoSuchUpload
     from moto.s3.models import S3Backend
-
-    originals = {name: getattr(S3Backend, name) for name in ("upload_part", "complete_multipart_upload")}
 
     def checked(method: Any) -> Any:
         @functools.wraps(method)
@@ -295,25 +243,16 @@ def s3_no_such_upload() -> Callable[[], None]:
 
         return wrapper
 
-    for name, method in originals.items():
-        setattr(S3Backend, name, checked(method))
-
-    def undo() -> None:
-        for name, method in originals.items():
-            setattr(S3Backend, name, method)
-
-    return undo
+    names = ("upload_part", "complete_multipart_upload")
+    return replace(*((S3Backend, name, checked(getattr(S3Backend, name))) for name in names)).close
 
 
 def s3_listing_during_deletes() -> Callable[[], None]:
     """moto 5.2.5 lists a bucket's keys from a copy of its key store (for concurrency), then reads each
     key back from the store itself: a key deleted meanwhile by another thread (local_stack.retention
     dropping a finished job's work files) fails the listing with a KeyError, an HTTP 500. S3 lists
-    what it finds. Here the listing reads the copy's own versions. Undo with the returned function."""
+    what it finds. Here the listing reads the copy's own versions."""
     from moto.s3.utils import _VersionedKeyStore
-
-    names = ("items", "iteritems", "values", "itervalues", "lists", "iterlists")
-    originals = {name: getattr(_VersionedKeyStore, name) for name in names}
 
     def items(self: Any) -> Any:
         for key, versions in self._self_iterable().items():
@@ -327,14 +266,8 @@ def s3_listing_during_deletes() -> Callable[[], None]:
         yield from self._self_iterable().items()
 
     patched = {"items": items, "values": values, "lists": lists}
-    for name in names:  # iteritems is items, and so on
-        setattr(_VersionedKeyStore, name, patched[name.removeprefix("iter")])
-
-    def undo() -> None:
-        for name, original in originals.items():
-            setattr(_VersionedKeyStore, name, original)
-
-    return undo
+    names = ("items", "iteritems", "values", "itervalues", "lists", "iterlists")  # iteritems is items, and so on
+    return replace(*((_VersionedKeyStore, name, patched[name.removeprefix("iter")]) for name in names)).close
 
 
 def s3_tags_deleted_with_their_object() -> Callable[[], None]:
@@ -342,7 +275,7 @@ def s3_tags_deleted_with_their_object() -> Callable[[], None]:
     object's name and never drops it when the object is deleted: `make run` kept an entry for every
     output, manifest and batch result ever written (~5,500 per 5,000-document job). On S3 an object's
     tags go with it. Here deleting the current object of an unversioned bucket drops its tags (a
-    versioned bucket keeps its versions, and their tags). Undo with the returned function."""
+    versioned bucket keeps its versions, and their tags)."""
     from moto.s3.models import FakeKey, S3Backend
 
     original = S3Backend.delete_object
@@ -356,12 +289,7 @@ def s3_tags_deleted_with_their_object() -> Callable[[], None]:
             self.tagger.delete_all_tags_for_resource(key.arn)
         return result
 
-    S3Backend.delete_object = delete_object  # type: ignore[method-assign]
-
-    def undo() -> None:
-        S3Backend.delete_object = original  # type: ignore[method-assign]
-
-    return undo
+    return replace((S3Backend, "delete_object", delete_object)).close
 
 
 def stopped_executions_stay_aborted() -> Callable[[], None]:
@@ -369,8 +297,7 @@ def stopped_executions_stay_aborted() -> Callable[[], None]:
     prunes the evaluation of a stopped execution's state mid-way, which leaves that state's stack short: a
     stop landing as a Task begins made its resource ``'dict' object has no attribute 'region'``, and moto's
     ``Environment.set_error`` then overwrote the stop, so the execution ended FAILED (States.Runtime) and
-    the reconciler reported a failure instead of a stop. Here a stopped program stays stopped. Undo with
-    the returned function."""
+    the reconciler reported a failure instead of a stop. Here a stopped program stays stopped."""
     from moto.stepfunctions.parser.asl.eval.environment import Environment
     from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
 
@@ -382,12 +309,7 @@ def stopped_executions_stay_aborted() -> Callable[[], None]:
             return
         original(self, error)
 
-    Environment.set_error = set_error  # type: ignore[method-assign]
-
-    def undo() -> None:
-        Environment.set_error = original  # type: ignore[method-assign]
-
-    return undo
+    return replace((Environment, "set_error", set_error)).close
 
 
 IDEMPOTENCY_WINDOW_SECONDS = 600  # DynamoDB: "a client token is valid for 10 minutes after the first request"
@@ -399,7 +321,7 @@ def idempotent_transactions() -> Callable[[], None]:
     items, IdempotentParameterMismatchException. moto 5.2.5 ignores the token and applies the items again,
     so an SDK retry of a transaction whose answer was lost (a timeout after the write) failed its
     conditions, or counted twice. botocore fills the token in (idempotencyToken) and a retry resends it.
-    The tokens are kept on the DynamoDB backend (so a kept state keeps them). Undo with the returned function."""
+    The tokens are kept on the DynamoDB backend (so a kept state keeps them)."""
     import hashlib
     import json
     import time
@@ -408,11 +330,6 @@ def idempotent_transactions() -> Callable[[], None]:
     from moto.dynamodb.responses import DynamoHandler
 
     original = DynamoHandler.transact_write_items
-
-    class IdempotentParameterMismatch(DynamodbException):
-        def __init__(self) -> None:
-            super().__init__("com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
-                             "The request uses the same client token as a previous, but non-identical request.")
 
     @functools.wraps(original)
     def transact_write_items(handler: Any) -> Any:
@@ -426,15 +343,11 @@ def idempotent_transactions() -> Callable[[], None]:
         items = hashlib.sha256(json.dumps(handler.body["TransactItems"], sort_keys=True).encode()).hexdigest()
         if token in seen:
             if seen[token][1] != items:
-                raise IdempotentParameterMismatch()
+                raise DynamodbException("com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
+                                        "The request uses the same client token as a previous, but non-identical request.")
             return seen[token][2]
         result = original(handler)
         seen[token] = (now, items, result)
         return result
 
-    DynamoHandler.transact_write_items = transact_write_items  # type: ignore[method-assign,assignment]
-
-    def undo() -> None:
-        DynamoHandler.transact_write_items = original  # type: ignore[method-assign]
-
-    return undo
+    return replace((DynamoHandler, "transact_write_items", transact_write_items)).close

@@ -1,40 +1,26 @@
-"""Where moto is much slower than AWS in a way a user of `make run` feels, and the fix (`make bench`
-measures the effect; docs/local-stack.md's "Speed, locally" says what a user gets). Each patch keeps moto's answers as
-they were, byte for byte: only the work behind them changes. Each is made and undone through
-local_stack.patches, which names its canary.
+"""Where moto is much slower than AWS in a way a user of `make run` feels, and the fix (`make bench` measures
+the effect; docs/local-stack.md's "Speed, locally" says what a user gets). Each keeps moto's answers as they
+were, byte for byte: only the work behind them changes. local_stack.patches names what each works around
+and its canary.
 
-* SQS SendMessage walked every message of the queue: moto reads ``Queue.attributes`` (for a FIFO
-  queue's ContentBasedDeduplication), which counts the visible, delayed and in-flight messages
-  (three passes, each message asking for the time). The local events queue, which nobody needs to
-  read, grows by one message per job status change, so each Stop's event cost more than the one
-  before. A send (moto's send methods' own reads) now reads that one attribute; every other
-  reader, GetQueueAttributes included, still gets the counts.
-* DynamoDB's items were serialized by moto's generic, model-driven serializer: every attribute
-  value is a structure of ten members, each looked up under up to six aliases (~1,100 lookups for
-  Stop's UpdateItem returning a 30-attribute job; a stream's GetRecords, each record's images). An
-  item (AttributeValue map) of DynamoDB or DynamoDB Streams is now turned into JSON directly, into
-  the same Python objects in the same order, so the same bytes (tests/integration/test_moto_speed.py
-  compares both on items of every attribute type). Anything else in the response, and any value not
-  in DynamoDB's canonical form, still goes through moto's serializer.
-* moto parsed each UpdateExpression twice per UpdateItem (once to validate the request, once to
-  apply it) into a syntax tree that it then only reads or copies; the workflow and Stop send the same
-  few expressions again and again. Each expression is now parsed once (the most recent 512 kept).
-* moto's UpdateExpression validator deep-copied that tree on every UpdateItem (copy.deepcopy, ~250 us
-  for Stop's five SETs) and then walked it ten times, each walk building each processor's table of
-  node types twice per node. The copy is now made by a clone that knows the tree's nodes (the same
-  tree: tests/integration/test_moto_speed.py compares both), and each walk builds its table once.
-* moto listed its response class's methods (inspect.getmembers, a few hundred) on every request of
-  every service, to find the action's; they are listed once per class.
-* A DynamoDB Query sorted every item of the table (or of the index's items) by its keys, compared as
-  moto's attribute values: each comparison converts both keys again (a number to a Decimal), a few
-  times per item and per query; the workflow, List and the sweep query all the time. The keys are now
-  converted once per item and per sort; the order is the same (moto's comparisons are those of the
-  converted values). On 5,000 items a Query went from ~42 ms to ~34 ms (tests/benchmarks/moto_query.py;
-  the rest is moto reading every item of the table for each Query, not patched).
-* StartExecution started the execution's thread before answering, and waited for it to run: a Start
-  waited on its own workflow. As on AWS, the execution is RUNNING when StartExecution answers and
-  its work begins after: when StartExecution is called while the front serves a request (the API's
-  Start), its thread starts once that request is answered (local_stack.foreground.after_answer).
+* SQS: the local events queue, which nobody needs to read, grows by a message per job status change, so each
+  send cost more than the one before. A send now reads only ContentBasedDeduplication of Queue.attributes;
+  every other reader, GetQueueAttributes included, still gets the counts.
+* DynamoDB items: the generic serializer looks each of an AttributeValue's ten members up under up to six
+  aliases (~1,100 lookups for Stop's UpdateItem returning a 30-attribute job). An item of DynamoDB or its
+  Streams is now turned into the same Python objects in the same order directly (tests/integration/
+  test_moto_speed.py compares both on every attribute type); anything else, and any value not in
+  DynamoDB's canonical form, still goes through moto's serializer.
+* UpdateExpressions (the workflow and Stop send the same few again and again): parsed once (the most recent
+  512 kept); the validator's deep copy of the tree (~250 us for Stop's five SETs) made by a clone that knows
+  its nodes (the same tree: test_moto_speed.py compares both), each of its ten walks building its table once.
+* A response class's methods (a few hundred) are listed once per class, not on every request.
+* A Query's sort converts each item's keys once, not at each comparison: the same order (moto compares the
+  converted values). On 5,000 items ~42 ms became ~34 ms (tests/benchmarks/moto_query.py; the rest is moto
+  reading every item of the table for each Query, not patched).
+* StartExecution answers before the execution's thread starts, as on AWS (a Start waited on its own workflow);
+  called while the front serves a request, the thread starts once that request is answered
+  (local_stack.foreground.after_answer).
 """
 
 import copy
@@ -42,6 +28,8 @@ import functools
 import sys
 from collections.abc import Callable
 from typing import Any
+
+from local_stack.moto_patches import replace
 
 
 def sqs_send_without_counting() -> Callable[[], None]:
@@ -61,12 +49,7 @@ def sqs_send_without_counting() -> Callable[[], None]:
         value = queue.content_based_deduplication
         return {"ContentBasedDeduplication": str(value).lower() if isinstance(value, bool) else value}
 
-    Queue.attributes = property(attributes)  # type: ignore[assignment, method-assign]
-
-    def undo() -> None:
-        Queue.attributes = original  # type: ignore[method-assign]
-
-    return undo
+    return replace((Queue, "attributes", property(attributes))).close
 
 
 def update_expressions_parsed_once() -> Callable[[], None]:
@@ -76,12 +59,7 @@ def update_expressions_parsed_once() -> Callable[[], None]:
     # Shared by every request: moto only reads the tree (find_clauses) or deep-copies it (its Validator) before
     # filling in the values. A malformed expression raises each time (lru_cache keeps no exceptions).
     parse = functools.lru_cache(maxsize=512)(original.__func__.__get__(UpdateExpressionParser))
-    UpdateExpressionParser.make = staticmethod(parse)  # type: ignore[method-assign, assignment]
-
-    def undo() -> None:
-        UpdateExpressionParser.make = original  # type: ignore[method-assign]
-
-    return undo
+    return replace((UpdateExpressionParser, "make", staticmethod(parse))).close
 
 
 def clone_tree(node: Any, memo: dict[int, Any] | None = None) -> Any:
@@ -129,10 +107,8 @@ def update_expressions_validated_faster() -> Callable[[], None]:
     from moto.dynamodb.parsing import validators
     from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node  # type: ignore[attr-defined]
 
-    original_copy, original_traverse, original_find = validators.deepcopy, DepthFirstTraverser.traverse, Node.find_clauses
+    original_traverse, original_find = DepthFirstTraverser.traverse, Node.find_clauses
     assert validators.deepcopy is copy.deepcopy, "moto's validators changed: review this patch"
-    # Only the Validator's copy of the tree is deep-copied through this name in validators.py.
-    validators.deepcopy = clone_tree  # type: ignore[assignment]
     base_hook = DepthFirstTraverser.pre_processing_of_child
 
     @functools.wraps(original_traverse)
@@ -181,15 +157,9 @@ def update_expressions_validated_faster() -> Callable[[], None]:
                 clauses.extend(child.find_clauses(clause_types))
         return clauses
 
-    DepthFirstTraverser.traverse = traverse
-    Node.find_clauses = find_clauses
-
-    def undo() -> None:
-        validators.deepcopy = original_copy
-        DepthFirstTraverser.traverse = original_traverse
-        Node.find_clauses = original_find
-
-    return undo
+    # Only the Validator's copy of the tree is deep-copied through this name in validators.py.
+    return replace((validators, "deepcopy", clone_tree), (DepthFirstTraverser, "traverse", traverse),
+                   (Node, "find_clauses", find_clauses)).close
 
 
 def executions_started_after_the_answer() -> Callable[[], None]:
@@ -203,18 +173,11 @@ def executions_started_after_the_answer() -> Callable[[], None]:
     def start(worker: Any) -> None:
         foreground.after_answer(lambda: original(worker))
 
-    ExecutionWorker.start = start  # type: ignore[method-assign]
-
-    def undo() -> None:
-        ExecutionWorker.start = original  # type: ignore[method-assign]
-
-    return undo
+    return replace((ExecutionWorker, "start", start)).close
 
 
 def dynamodb_sort_keys_converted_once() -> Callable[[], None]:
     from moto.dynamodb.models.table import Table
-
-    original_all, original_sorted = Table.all_items, Table.sorted_items
 
     def all_items(table: Any) -> list[Any]:
         items: list[Any] = []
@@ -232,14 +195,7 @@ def dynamodb_sort_keys_converted_once() -> Callable[[], None]:
         items.sort(key=lambda x: tuple(x.attrs[name].cast_value for name in attrs))
         return items
 
-    Table.all_items = all_items  # type: ignore[method-assign, assignment]
-    Table.sorted_items = sorted_items  # type: ignore[method-assign, assignment]
-
-    def undo() -> None:
-        Table.all_items = original_all  # type: ignore[method-assign]
-        Table.sorted_items = original_sorted  # type: ignore[method-assign]
-
-    return undo
+    return replace((Table, "all_items", all_items), (Table, "sorted_items", sorted_items)).close
 
 
 def handler_methods_listed_once() -> Callable[[], None]:
@@ -253,12 +209,7 @@ def handler_methods_listed_once() -> Callable[[], None]:
             listed[clazz] = original(clazz)
         return listed[clazz]
 
-    responses.method_names_from_class = method_names_from_class
-
-    def undo() -> None:
-        responses.method_names_from_class = original
-
-    return undo
+    return replace((responses, "method_names_from_class", method_names_from_class)).close
 
 
 # AttributeValue's members, in the order of the service model (moto's serializer writes them in this order).
@@ -290,12 +241,7 @@ def dynamodb_items_serialized_directly() -> Callable[[], None]:
                 return
         generic(self, serialized, value, shape, key)
 
-    JSONSerializer._serialize_type_map = serialize_map  # type: ignore[method-assign]
-
-    def undo() -> None:
-        del JSONSerializer._serialize_type_map  # type: ignore[attr-defined]
-
-    return undo
+    return replace((JSONSerializer, "_serialize_type_map", serialize_map)).close  # undone: JSONSerializer inherits it again
 
 
 def _attribute_map(value: Any, base64: Callable[[Any], str]) -> dict[str, Any]:
