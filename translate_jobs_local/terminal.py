@@ -4,7 +4,7 @@ warnings and errors as sentences. Everything the functions log goes to a file in
 * ``Screen`` is the terminal (rich): lines above, and on a real terminal a live progress bar per running
   job (documents done of total, rate, time left) below them; piped, a plain progress line every few seconds.
 * ``FunctionLog`` receives the process's stdout (the functions' Powertools JSON lines and metric blobs,
-  queued by local_stack.output): every line goes to the log file; a WARNING or ERROR line becomes a
+  queued by translate_jobs_local.output): every line goes to the log file; a WARNING or ERROR line becomes a
   sentence on the screen (with LOGS=terminal every JSON line is also shown as it is).
 * Python's logging (local_stack's, moto's, botocore's) goes to the log file; local_stack's warnings and
   errors also become sentences. moto's own records (e.g. its ``FailureEventException ... at '(StateTask...)'``
@@ -33,9 +33,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TaskID, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from local_stack.output import QueuedLines
 from local_stack.template import ROOT
 from translate_jobs_local.job_events import Repeating
+from translate_jobs_local.output import QueuedLines
 
 LOG = logging.getLogger(__name__)
 TERMINAL_STATUSES = {"COMPLETED", "COMPLETED_WITH_ERROR", "FAILED", "STOPPED"}
@@ -137,7 +137,7 @@ class Screen:
 
 
 class FunctionLog(io.TextIOBase):
-    """Where the process's stdout goes (written by local_stack.output's one thread): the log file, and the
+    """Where the process's stdout goes (written by translate_jobs_local.output's one thread): the log file, and the
     screen for what a person must see."""
 
     def __init__(self, path: Path, screen: Screen, *, echo: bool = False) -> None:

@@ -156,7 +156,7 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=50_000)
     parser.add_argument("--stops", type=int, default=300)
     args = parser.parse_args()
-    from local_stack import output
+    from translate_jobs_local import output
 
     restore_output = output.install()  # as `python -m translate_jobs_local run` does
     try:

@@ -221,7 +221,7 @@ def paired(ours: Callable[[str], object], our_ids: list[str], theirs: Callable[[
 def measure(count: int) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, Any]]:
     """Goal 1 against `make run` in its own process, beside MiniStack's (when $MINISTACK names it), request
     by request; then goals 2 and 4 on the stack started in this process."""
-    from local_stack import output
+    from translate_jobs_local import output
 
     ministack = MiniStack() if os.environ.get("MINISTACK") else None
     theirs: dict[str, list[float]] = {}

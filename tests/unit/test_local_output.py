@@ -1,10 +1,10 @@
-"""local_stack.output: make run's stdout, queued by line and written by one thread."""
+"""translate_jobs_local.output: make run's stdout, queued by line and written by one thread."""
 
 import io
 import sys
 import threading
 
-from local_stack.output import QueuedLines, install
+from translate_jobs_local.output import QueuedLines, install
 
 
 class Held(io.StringIO):
@@ -68,7 +68,7 @@ def test_install_queues_stdout_and_its_undo_writes_everything_and_restores_it(mo
 
 
 def test_a_terminal_far_behind_makes_writers_wait_rather_than_the_queue_grow(monkeypatch):
-    from local_stack import output
+    from translate_jobs_local import output
 
     monkeypatch.setattr(output, "_MOST_WAITING", 10)
     terminal = Held()
