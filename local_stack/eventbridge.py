@@ -55,7 +55,7 @@ def time_scale() -> float:
     try:
         scale = float(raw)
     except ValueError:
-        raise ValueError(f"error: {SCALE_VARIABLE} must be a positive number, not {raw!r}") from None
+        scale = 0.0
     if scale <= 0:
         raise ValueError(f"error: {SCALE_VARIABLE} must be a positive number, not {raw!r}")
     return scale
@@ -85,17 +85,16 @@ class Schedule:
 
 # ---------- the router ----------
 
-class EventRouter:
-    """Routes events put on this process's moto EventBridge to their targets (see the module doc)."""
+class EventRouter(Timer):
+    """Routes events put on this process's moto EventBridge to their targets (see the module doc), on its own thread."""
 
     def __init__(self, stack: Stack, region: str = "us-east-1", *, clock: Callable[[], float] = time.monotonic,
-                 scale: float | None = None, wall_clock: Callable[[], datetime.datetime] | None = None) -> None:
+                 scale: float | None = None) -> None:
+        super().__init__("local-eventbridge", clock)
         self.stack = stack
         self.mirrors = [(stack.resolver.ref(mirror.bus), mirror) for mirror in stack.app.mirrors]
         self.region = region
         self.scale = time_scale() if scale is None else scale
-        self.timer = Timer("local-eventbridge", clock)
-        self.wall_clock = wall_clock or (lambda: datetime.datetime.now(datetime.UTC))
         self._schedules: dict[tuple[str, str, str], int] = {}  # (account, region, rule) -> generation
         self._generations = itertools.count(1)
 
@@ -106,20 +105,20 @@ class EventRouter:
         from moto.events.models import EventsBackend, Rule, events_backends
         from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication, Execution
 
-        router = self
-        send_original = Rule.send_to_targets
+        self._send_original = Rule.send_to_targets
+        self._events_backends = events_backends
         put_events_original = EventsBackend.put_events
         put_rule_original = EventsBackend.put_rule
         start_original = Execution.start
         terminated_original = BaseExecutionWorkerCommunication.terminated
 
         def send_to_targets(rule: Any, event: dict[str, Any], transform_input: bool = True) -> None:
-            router.route(rule, event)
+            self.route(rule, event)
 
         def put_events(backend: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
             entries = put_events_original(backend, events)
             mirrored = [mirror for event, entry in zip(events, entries, strict=True) if "EventId" in entry
-                        for mirror in router.mirrored(event)]
+                        for mirror in self.mirrored(event)]
             if mirrored:
                 put_events_original(backend, mirrored)
             return entries
@@ -127,16 +126,16 @@ class EventRouter:
         def put_rule(backend: Any, name: str, *args: Any, **kwargs: Any) -> Any:
             rule = put_rule_original(backend, name, *args, **kwargs)
             if rule.scheduled_expression:
-                router.schedule(backend.account_id, backend.region_name, rule)
+                self.schedule(backend.account_id, backend.region_name, rule)
             return rule
 
         def start(execution: Any) -> None:
-            router.publish_execution_status(execution, "RUNNING")
+            self.publish_execution_status(execution, "RUNNING")
             start_original(execution)
 
         def terminated(communication: Any) -> None:
             terminated_original(communication)
-            router.publish_execution_status(communication.execution, communication.execution.exec_status.value)
+            self.publish_execution_status(communication.execution, communication.execution.exec_status.value)
 
         replaced = [
             (Rule, "send_to_targets", send_to_targets),
@@ -148,8 +147,6 @@ class EventRouter:
         originals = [(owner, name, getattr(owner, name)) for owner, name, _ in replaced]
         for owner, name, replacement in replaced:
             setattr(owner, name, replacement)
-        self._send_original = send_original
-        self._events_backends = events_backends
 
         def undo() -> None:
             for owner, name, original in originals:
@@ -157,16 +154,6 @@ class EventRouter:
 
         self._schedule_existing_rules()
         return undo
-
-    def start(self) -> "EventRouter":
-        self.timer.start()
-        return self
-
-    def stop(self) -> None:
-        self.timer.stop()
-
-    def run_due(self) -> int:
-        return self.timer.run_due()
 
     # -- routing --
 
@@ -181,11 +168,11 @@ class EventRouter:
                 log.error("EventBridge: event %s not delivered to %s: InputTransformer is not run locally",
                           event["id"], target["Arn"])
                 continue
-            self._deliver_later(0, rule.arn, dict(target), event, attempt=0, first_try=self.timer.clock())
+            self._deliver_later(0, rule.arn, dict(target), event, attempt=0, first_try=self.clock())
 
     def _deliver_later(self, delay: float, rule_arn: str, target: dict[str, Any], event: dict[str, Any],
                        attempt: int, first_try: float) -> None:
-        self.timer.call_later(delay, lambda: self._deliver(rule_arn, target, event, attempt, first_try))
+        self.call_later(delay, lambda: self._deliver(rule_arn, target, event, attempt, first_try))
 
     def _deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any], attempt: int, first_try: float) -> None:
         try:
@@ -194,7 +181,7 @@ class EventRouter:
         except Exception as error:  # noqa: BLE001 - EventBridge retries any failed delivery
             failure = error
         policy = {**DEFAULT_RETRY_POLICY, **target.get("RetryPolicy", {})}
-        age = self.timer.clock() - first_try
+        age = self.clock() - first_try
         if attempt < int(policy["MaximumRetryAttempts"]) and age < int(policy["MaximumEventAgeInSeconds"]):
             delay = min(2.0**attempt, 300.0) * self.scale
             log.warning("EventBridge: delivery of event %s to %s failed (%s); retry %d in %.1f s",
@@ -222,10 +209,8 @@ class EventRouter:
             function = self.stack.runtime.find(target["Arn"])  # an unknown function fails the delivery
             self._invoke_async(function.logical_id, target_input(target, event), attempt=0)
         else:  # logs, archives, other buses: moto's own delivery, run here rather than inside PutEvents
-            from moto.events.models import events_backends
-
             account, region = rule_arn.split(":")[4], rule_arn.split(":")[3]
-            rule = copy.copy(next(r for bus in events_backends[account][region].event_buses.values()
+            rule = copy.copy(next(r for bus in self._events_backends[account][region].event_buses.values()
                                   for r in bus.rules.values() if r.arn == rule_arn))
             rule.targets = [target]
             self._send_original(rule, cast(Any, event))
@@ -242,7 +227,7 @@ class EventRouter:
     # -- Lambda's asynchronous invocation --
 
     def _invoke_async(self, function: str, payload: Any, attempt: int) -> None:
-        self.timer.call_later(0 if attempt == 0 else LAMBDA_ASYNC_RETRY_DELAYS[attempt - 1] * self.scale,
+        self.call_later(0 if attempt == 0 else LAMBDA_ASYNC_RETRY_DELAYS[attempt - 1] * self.scale,
                               lambda: self._run_async(function, payload, attempt))
 
     def _run_async(self, function: str, payload: Any, attempt: int) -> None:
@@ -284,12 +269,12 @@ class EventRouter:
             return
         key = (account, region, rule.name)
         generation = self._schedules[key] = next(self._generations)
-        self._tick_later(key, generation, schedule, self.wall_clock())
+        self._tick_later(key, generation, schedule, datetime.datetime.now(datetime.UTC))
 
     def _tick_later(self, key: tuple[str, str, str], generation: int, schedule: Schedule, last: datetime.datetime) -> None:
         fire = schedule.next_after(last)
         delay = (fire - last).total_seconds() * self.scale
-        self.timer.call_later(delay, lambda: self._tick(key, generation, schedule, fire))
+        self.call_later(delay, lambda: self._tick(key, generation, schedule, fire))
 
     def _tick(self, key: tuple[str, str, str], generation: int, schedule: Schedule, fire: datetime.datetime) -> None:
         if self._schedules.get(key) != generation:
@@ -302,10 +287,11 @@ class EventRouter:
         if rule.state == "ENABLED":
             event = {
                 "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-                "account": account, "time": _iso(self.wall_clock()), "region": region, "resources": [rule.arn], "detail": {},
+                "account": account, "time": _iso(datetime.datetime.now(datetime.UTC)), "region": region,
+                "resources": [rule.arn], "detail": {},
             }
             for target in list(rule.targets):
-                self._deliver_later(0, rule.arn, dict(target), event, attempt=0, first_try=self.timer.clock())
+                self._deliver_later(0, rule.arn, dict(target), event, attempt=0, first_try=self.clock())
         self._tick_later(key, generation, schedule, fire)
 
     # -- events AWS services publish --

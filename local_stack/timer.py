@@ -41,19 +41,17 @@ class Timer:
 
         self.call_later(0, again)
 
-    def run_due(self) -> int:
-        """Run every action due now, including ones that become due while running; how many ran."""
-        ran = 0
+    def run_due(self) -> None:
+        """Run every action due now, including ones that become due while running."""
         while True:
             with self._changed:
                 if self._stopping or not self._heap or self._heap[0][0] > self.clock():
-                    return ran
+                    return
                 action = heapq.heappop(self._heap)[2]
             try:
                 action()
             except Exception:  # noqa: BLE001 - one broken action must not stop the others
                 log.exception("%s: an action failed", self.name)
-            ran += 1
 
     def start(self) -> "Timer":
         self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
