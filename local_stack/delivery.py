@@ -112,7 +112,7 @@ class StreamDelivery(_Clients):
                 reported = (response or {}).get("batchItemFailures", []) if self.report_item_failures else []
                 failed = [item.get("itemIdentifier") for item in reported]
                 first = min((sequence.index(number) for number in failed if number in sequence), default=len(batch))
-                if failed and (first == len(batch) or not all(number in sequence for number in failed)):
+                if not all(number in sequence for number in failed):
                     first, reason = 0, f"its response names records not in the batch: {failed}"
                 else:
                     reason = f"it reported record {sequence[first]} failed" if failed else ""
@@ -122,23 +122,17 @@ class StreamDelivery(_Clients):
                     self._bisected = len(batch) // 2  # retried as two halves; not counted as a retry
                     continue
                 first, reason = 0, f"the function failed: {error}"
-            if first == len(batch):
-                self._delivered(sequence[-1])
-                self._drop(len(batch))
-                delivered += len(batch)
-                self.attempts, self._bisected = 0, 0
-                continue
-            if first:
-                self._delivered(sequence[first - 1])
-            self._drop(first)  # the records before the first failure are done
-            delivered += first
-            self.attempts += 1
-            if self.max_retries < 0 or self.attempts <= self.max_retries:  # -1: until the record expires
-                return delivered  # retried from the failed record on the next pump
-            rest = len(batch) - first
-            self._send_to_on_failure(self.pending[:rest], reason)
+            if first < len(batch):
+                self.attempts += 1
+                if self.max_retries < 0 or self.attempts <= self.max_retries:  # -1: until the record expires
+                    if first:
+                        self._delivered(sequence[first - 1])
+                    self._drop(first)  # the records before the first failure are done
+                    return delivered + first  # retried from the failed record on the next pump
+                self._send_to_on_failure(self.pending[first:len(batch)], reason)
             self._delivered(sequence[-1])
-            self._drop(rest)
+            self._drop(len(batch))
+            delivered += first
             self.attempts, self._bisected = 0, 0
         return delivered
 
@@ -165,24 +159,19 @@ class StreamDelivery(_Clients):
                   f"described on {self.on_failure}" if self.on_failure else "no OnFailure destination")
         if not self.on_failure:
             return
-        try:
-            self._describe_on_failure(self.on_failure, records)
-        except Exception:  # noqa: BLE001 - the records are dropped either way; the stream goes on
-            log.exception("%s: could not describe the dropped records on %s", self.function, self.on_failure)
-
-    def _describe_on_failure(self, queue_arn: str, records: list[dict[str, Any]]) -> None:
-        sqs = self.client("sqs")
-        url = sqs.get_queue_url(QueueName=queue_arn.rsplit(":", 1)[1])["QueueUrl"]
         info = {
             "requestContext": {"condition": "RetryAttemptsExhausted", "approximateInvokeCount": self.max_retries + 1},
             "DDBStreamBatchInfo": {
-                "streamArn": self._stream_arn,
-                "startSequenceNumber": records[0]["dynamodb"]["SequenceNumber"],
-                "endSequenceNumber": records[-1]["dynamodb"]["SequenceNumber"],
+                "streamArn": self._stream_arn, "startSequenceNumber": numbers[0], "endSequenceNumber": numbers[-1],
                 "batchSize": len(records),
             },
         }
-        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(info))
+        try:
+            sqs = self.client("sqs")
+            url = sqs.get_queue_url(QueueName=self.on_failure.rsplit(":", 1)[1])["QueueUrl"]
+            sqs.send_message(QueueUrl=url, MessageBody=json.dumps(info))
+        except Exception:  # noqa: BLE001 - the records are dropped either way; the stream goes on
+            log.exception("%s: could not describe the dropped records on %s", self.function, self.on_failure)
 
 
 @dataclass
