@@ -164,13 +164,7 @@ def provision(account_id: str, region: str, parameters: dict[str, str] | None = 
     """Create every resource of the template in the emulator the AWS SDK currently points at (rules with
     Lambda targets: ``provision_rules``, where local_stack.eventbridge delivers to them)."""
     stack = plan(account_id, region, parameters, app)
-    clients: dict[str, Any] = {}
-
-    def client(service: str) -> Any:
-        if service not in clients:
-            clients[service] = boto3.client(service, region_name=region)
-        return clients[service]
-
+    client = functools.cache(lambda service: boto3.client(service, region_name=region))
     for kind, create in _CREATORS:
         for name, props in stack.resources(kind).items():
             create(stack, name, props, client)
