@@ -1,23 +1,18 @@
-"""What Lambda's event source mappings do, done locally: the emulator's line for events.
+"""What Lambda's event source mappings do, done locally.
 
-moto 5.2.5 has event source mappings, but it delivers through ``LambdaFunction.invoke`` (Docker
-only), synchronously inside the DynamoDB write or SQS send that produced the record, one SQS
-message per invocation, ignoring ``ReportBatchItemFailures``, bisecting, retries and on-failure
-destinations. So the local stack creates no event source mappings and instead:
+moto 5.2.5 delivers event source mappings through ``LambdaFunction.invoke`` (Docker only), synchronously
+inside the write or send that produced the record, one SQS message per invocation, ignoring
+ReportBatchItemFailures, bisecting, retries and on-failure destinations. So none is created, and instead:
 
-* ``StreamDelivery`` reads the table's stream (dynamodbstreams GetRecords) and invokes the
-  stream's function with Lambda's event shape. As Lambda does, it retries from the first failed
-  record (partial batch response; a response naming no record of the batch fails all of it), splits
-  a batch in two when the function itself fails (BisectBatchOnFunctionError), and after
-  ``MaximumRetryAttempts`` describes the records on the OnFailure queue and goes on: a record the
-  function cannot handle never blocks the stream. Each record it gives up on is logged with why;
-* ``QueueDelivery`` polls a queue (ReceiveMessage), invokes its function with up to ``BatchSize``
-  messages, deletes the ones not reported in ``batchItemFailures`` and makes the others visible
-  again after a short delay (AWS waits for the visibility timeout); the queue's RedrivePolicy
-  (moto applies it on receive) moves a message that keeps failing to its dead-letter queue;
-* ``start_local_delivery`` pumps them on a background thread for ``make run``; tests call ``pump()``.
+* ``StreamDelivery`` reads a table's stream and invokes its function with Lambda's event shape. As Lambda
+  does, it retries from the first failed record (a partial batch response naming no record of the batch
+  fails all of it), splits a batch in two when the function fails (BisectBatchOnFunctionError), and after
+  MaximumRetryAttempts describes the records on the OnFailure queue, logs why and goes on;
+* ``QueueDelivery`` polls a queue, invokes its function with up to BatchSize messages, deletes those not
+  in ``batchItemFailures`` and makes the others visible again soon (AWS waits for the visibility
+  timeout); moto applies the queue's RedrivePolicy on receive.
 
-EventBridge rules, schedules and Step Functions' status events are local_stack.eventbridge's.
+``start_local_delivery`` pumps them on a thread for ``make run``; tests call ``pump()``.
 """
 
 import json

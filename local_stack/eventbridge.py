@@ -1,29 +1,23 @@
 """EventBridge, Lambda's asynchronous invocation and AWS services' events, done locally.
 
-moto 5.2.5's EventBridge stores buses, rules and targets, and its PutEvents sends matching events
-to SQS (and logs, archives, other buses) synchronously, inside the PutEvents call. It has no
-Lambda targets (PutEvents fails on one), ignores a rule's State, a target's RetryPolicy and
-DeadLetterConfig, leaves ``account`` out of the event it sends, matches arrays of objects and
-booleans unlike EventBridge, and runs no schedule; its Step Functions publish no status events.
-``EventRouter.install`` hooks moto's backends in this process (no polling):
+moto 5.2.5's EventBridge stores buses, rules and targets; its PutEvents sends matching events to SQS (and
+logs, archives, other buses) inside the call. It has no Lambda targets (PutEvents fails on one), ignores a
+rule's State, a target's RetryPolicy and DeadLetterConfig, leaves ``account`` out of the event it sends,
+matches arrays of objects and booleans unlike EventBridge (local_stack.event_patterns) and runs no
+schedule; its Step Functions publish no status events. ``EventRouter.install`` hooks moto's backends in
+this process (no polling), and the router's thread:
 
-* ``Rule.send_to_targets``: an enabled rule whose pattern matches (local_stack.event_patterns)
-  queues one delivery per target for the router's thread, so PutEvents returns at once, as on AWS;
-* a delivery puts the event as EventBridge sends it (or the target's Input or InputPath) on an
-  SQS target, or invokes a Lambda target asynchronously: Lambda runs the
-  function and, if it fails, retries it (the function's EventInvokeConfig MaximumRetryAttempts,
-  default 2) and then sends the event to the function's DeadLetterQueue. A delivery that fails
-  (an unknown queue or function) is retried with backoff up to the target's RetryPolicy, then
-  goes to the target's DeadLetterConfig queue with EventBridge's attributes, else is logged and
-  dropped;
-* scheduled rules (``rate(...)``; a cron schedule is logged as not run) fire on their schedule, stretched by the time
-  scale (env ``LOCAL_SCHEDULE_SCALE``: 0.01 runs a 5-minute rate every 3 s; it also scales retry
-  backoff);
-* Step Functions execution status changes are put on the default bus as Step Functions publishes
-  them (source ``aws.states``);
-* events an AWS service would publish for the application's own (App.mirrors: translate-jobs' job
-  endings, as Amazon Translate's ``aws.translate`` events) are put on the default bus (a deployed
-  stack cannot: AWS reserves ``aws.*`` sources).
+* delivers an event to each target of an enabled rule it matches (PutEvents returns at once, as on AWS):
+  to SQS as EventBridge sends it (or the target's Input or InputPath); to Lambda asynchronously, retried
+  as the function's EventInvokeConfig says (MaximumRetryAttempts, default 2), then sent to its
+  DeadLetterQueue. A failed delivery (an unknown queue or function) is retried with backoff up to the
+  target's RetryPolicy, then goes to its DeadLetterConfig queue with EventBridge's attributes, else is
+  logged and dropped;
+* fires ``rate(...)`` rules on their schedule (a cron one is logged as not run), stretched by
+  ``LOCAL_SCHEDULE_SCALE`` (0.01: a 5-minute rate every 3 s; retry backoff too);
+* puts on the default bus Step Functions' execution status changes (``aws.states``) and the events an
+  AWS service would publish for the application's own (App.mirrors, e.g. Amazon Translate's
+  ``aws.translate``: a deployed stack cannot put them, AWS reserves ``aws.*`` sources).
 """
 
 import copy
@@ -228,7 +222,7 @@ class EventRouter(Timer):
 
     def _invoke_async(self, function: str, payload: Any, attempt: int) -> None:
         self.call_later(0 if attempt == 0 else LAMBDA_ASYNC_RETRY_DELAYS[attempt - 1] * self.scale,
-                              lambda: self._run_async(function, payload, attempt))
+                        lambda: self._run_async(function, payload, attempt))
 
     def _run_async(self, function: str, payload: Any, attempt: int) -> None:
         try:

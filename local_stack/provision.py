@@ -1,14 +1,11 @@
-"""The template's resources in moto, created from the CloudFormation that SAM makes of it.
+"""The template's resources in moto, created from the CloudFormation SAM makes of it (local_stack.template).
 
-aws-sam-translator (local_stack.template) turns the SAM template into plain CloudFormation: the
-functions, their roles with the policies SAM generates (policy templates expanded, managed policies
-attached), event source mappings, rules, the HTTP API's OpenAPI body. Each resource is created here
-through its service's API, with its properties resolved: moto's CloudFormation skips
-AWS::ApiGatewayV2 and puts state machines in a non-executing backend (see
-shared/reference/aws-tooling-facts.md). Physical names are deterministic, so ``plan`` alone (no AWS
-call) is enough to run a function against a running stack. Left out (nothing local uses or enforces
-them): log groups, alarms, queue policies, Lambda permissions, the API's stage; event source mappings
-and Lambda targets of rules are delivered by local_stack.delivery and local_stack.eventbridge.
+Each is created through its service's API, its properties resolved: moto's CloudFormation skips
+AWS::ApiGatewayV2 and puts state machines in a backend that does not execute them. Physical names are
+deterministic, so ``plan`` alone (no AWS call) can run a function against a running stack. Left out
+(nothing local uses or enforces them): log groups, alarms, queue policies, Lambda permissions, the API's
+stage. Event source mappings and rules' Lambda targets are delivered by local_stack.delivery and
+local_stack.eventbridge.
 """
 
 import functools
@@ -122,19 +119,17 @@ def plan(account_id: str, region: str, parameters: dict[str, str] | None = None,
     # transform writes them: each pass names what it can, until every resource is named.
     pending = dict(template["Resources"])
     while pending:
-        named_now = []
-        for name, resource in pending.items():
+        unnamed = len(pending)
+        for name, resource in list(pending.items()):
             try:
                 properties = resource.get("Properties", {})
                 names = {key: resolver.resolve(value) for key, value in properties.items() if key in _NAMED_BY}
             except KeyError:
                 continue
             resolver.refs[name], resolver.attributes[name] = _names(resource["Type"], name, names, account_id, region, stack_name)
-            named_now.append(name)
-        if not named_now:
-            raise KeyError(f"The names of {sorted(pending)} refer to one another, or to resources the template lacks")
-        for name in named_now:
             del pending[name]
+        if len(pending) == unnamed:
+            raise KeyError(f"The names of {sorted(pending)} refer to one another, or to resources the template lacks")
     stack = Stack(app, template, resolver, FunctionRuntime(), [])
     retries = {str(props["FunctionName"]): int(props.get("MaximumRetryAttempts", 2))
                for props in stack.resources("AWS::Lambda::EventInvokeConfig").values()}
@@ -308,9 +303,7 @@ def _function(stack: Stack, name: str, props: dict[str, Any], client: Client) ->
 
 
 def _state_machine(stack: Stack, name: str, props: dict[str, Any], client: Client) -> None:
-    """Its definition read from where SAM would have uploaded it, with the substitutions resolved; created
-    through the Step Functions API (moto's CloudFormation puts state machines in a backend that does not
-    execute them)."""
+    """Its definition read from where SAM would have uploaded it, with the substitutions resolved."""
     sfn = client("stepfunctions")
     definition = (stack.app.root / props["DefinitionS3Location"]["Key"]).read_text()
     definition = stack.resolver.substitute(definition, props.get("DefinitionSubstitutions", {}))

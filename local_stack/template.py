@@ -175,9 +175,7 @@ class Resolver:
         resolved = {key: self._resolve(value) for key, value in node.items()}
         return {key: value for key, value in resolved.items() if value is not _NO_VALUE}
 
-    def substitute(self, text: str, variables: dict[str, Any] | None = None) -> str:
-        variables = variables or {}
-
+    def substitute(self, text: str, variables: dict[str, Any]) -> str:
         def replace(match: re.Match[str]) -> str:
             name = match.group(1)
             if name in variables:

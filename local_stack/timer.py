@@ -1,8 +1,8 @@
-"""The stack's one background-loop helper: actions run at a time on a thread of their own.
+"""The stack's one background-loop helper: actions run when due, on a thread of its own.
 
-A Timer sleeps until its next action is due (or a new one arrives). EventBridge's deliveries, retries
-and schedules are one-off actions; Lambda's pollers (local_stack.delivery) and the retention sweep are
-``every`` actions. Tests drive a Timer without its thread, with a clock of their own (``run_due``).
+EventBridge's deliveries, retries and schedules are one-off actions (local_stack.eventbridge's router is
+a Timer); Lambda's pollers (local_stack.delivery) and the retention sweep are ``every`` actions. Tests
+drive a Timer without its thread, with a clock of their own (``run_due``).
 """
 
 import heapq
