@@ -23,7 +23,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from local_stack.provision import Stack
+from local_stack.provision import Stack, put_rule
 from local_stack.runtime import FunctionError
 from local_stack.timer import Timer
 
@@ -251,12 +251,10 @@ def create_local_events_queue(stack: Stack, region: str = "us-east-1") -> str | 
     if spec is None:
         return None
     sqs = boto3.client("sqs", region_name=region)
-    events = boto3.client("events", region_name=region)
     url = str(sqs.create_queue(QueueName=spec.name)["QueueUrl"])
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    bus = stack.resolver.ref(spec.bus)
-    events.put_rule(Name=spec.name, EventBusName=bus, EventPattern=json.dumps(spec.pattern))
-    events.put_targets(Rule=spec.name, EventBusName=bus, Targets=[{"Id": "local", "Arn": arn}])
+    rule = {"EventBusName": stack.resolver.ref(spec.bus), "EventPattern": spec.pattern, "Targets": [{"Id": "local", "Arn": arn}]}
+    put_rule(boto3.client("events", region_name=region), spec.name, rule)
     return url
 
 

@@ -16,10 +16,6 @@ from moto.events.models import EventPattern as MotoEventPattern
 
 
 class EventPattern(MotoEventPattern):
-    @classmethod
-    def of(cls, pattern: MotoEventPattern) -> "EventPattern":
-        return cls(pattern.dump(), pattern.get_pattern())
-
     @staticmethod
     def _flatten_dict(node: Any, prefix: str = "", result: dict[str, Any] | None = None) -> dict[str, Any]:
         """{"a": {"b": [{"c": 1}, {"c": 2}]}} -> {"a.b.c": [1, 2]}: every leaf's values under its dotted path."""

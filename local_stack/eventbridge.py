@@ -155,7 +155,8 @@ class EventRouter(Timer):
         """A rule saw an event put on its bus: queue one delivery per target if it is enabled and matches."""
         if rule.state != "ENABLED" or (rule.scheduled_expression and not rule.event_pattern.get_pattern()):
             return  # moto sends to disabled rules, and to scheduled rules (an empty pattern) on every event
-        if not EventPattern.of(rule.event_pattern).matches_event(cast(Any, event)):
+        pattern = EventPattern(rule.event_pattern.dump(), rule.event_pattern.get_pattern())
+        if not pattern.matches_event(cast(Any, event)):
             return
         for target in list(rule.targets):
             if "InputTransformer" in target:  # nothing here uses one: not delivered rather than delivered unlike AWS
