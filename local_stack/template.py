@@ -103,14 +103,10 @@ class Resolver:
         }
 
     def ref(self, name: str) -> str:
-        if name in self.pseudo():
-            return self.pseudo()[name]
-        if name in self.parameters:
-            return self.parameters[name]
-        if name in self.template.get("Parameters", {}):
-            return str(self.template["Parameters"][name].get("Default", ""))
-        if name in self.refs:
-            return self.refs[name]
+        defaults = {key: str(spec.get("Default", "")) for key, spec in self.template.get("Parameters", {}).items()}
+        for values in (self.pseudo(), self.parameters, defaults, self.refs):
+            if name in values:
+                return values[name]
         raise KeyError(f"Ref {name} cannot be resolved yet")
 
     def get_att(self, name: str, attribute: str) -> str:
