@@ -20,7 +20,7 @@ import boto3
 
 from local_stack.app import App
 from local_stack.runtime import FunctionRuntime, LocalFunction
-from local_stack.template import Resolver, Route, aws_managed_policies, cloudformation, http_api_routes
+from local_stack.template import Resolver, Route, aws_managed_policies, cloudformation, http_api_routes, resources_of_type
 
 # GenerateSecretString's members that GetRandomPassword takes too (SecretStringTemplate and
 # GenerateStringKey, which make a JSON secret, are refused: this template has none).
@@ -51,8 +51,7 @@ class Stack:
     def resources(self, kind: str) -> dict[str, dict[str, Any]]:
         """Logical id -> resolved properties of the stack's resources of this type (their Condition true)."""
         return {name: self.resolver.resolve(resource.get("Properties", {}))
-                for name, resource in self.template["Resources"].items()
-                if resource["Type"] == kind and self.resolver.condition_holds(resource)}
+                for name, resource in resources_of_type(self.template, kind).items() if self.resolver.condition_holds(resource)}
 
     def logical_id(self, kind: str, attribute: str, value: str) -> str:
         """The resource of this type whose attribute (e.g. a table's StreamArn) is ``value``."""
@@ -168,9 +167,8 @@ def provision(account_id: str, region: str, parameters: dict[str, str] | None = 
 
 
 def provision_rules(stack: Stack, region: str, *, lambda_targets: bool = True) -> None:
-    """The AWS::Events::Rule resources (those with a Lambda target, or those without), with their targets.
-    moto's own PutEvents fails on a Lambda target: those are created only where local_stack.eventbridge
-    delivers to them."""
+    """The AWS::Events::Rule resources with a Lambda target (or those without), with their targets: moto's own
+    PutEvents fails on a Lambda target, so those are created only where local_stack.eventbridge delivers."""
     events = boto3.client("events", region_name=region)
     for name, props in stack.resources("AWS::Events::Rule").items():
         if any(":lambda:" in str(target.get("Arn")) for target in props.get("Targets", [])) == lambda_targets:
