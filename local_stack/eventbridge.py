@@ -22,7 +22,6 @@ this process (no polling), and the router's thread:
 
 import copy
 import datetime
-import itertools
 import json
 import logging
 import os
@@ -89,8 +88,7 @@ class EventRouter(Timer):
         self.mirrors = [(stack.resolver.ref(mirror.bus), mirror) for mirror in stack.app.mirrors]
         self.region = region
         self.scale = time_scale() if scale is None else scale
-        self._schedules: dict[tuple[str, str, str], int] = {}  # (account, region, rule) -> generation
-        self._generations = itertools.count(1)
+        self._schedules: dict[tuple[str, str, str], Schedule] = {}  # (account, region, rule) -> its current schedule
 
     # -- installing on moto --
 
@@ -263,16 +261,16 @@ class EventRouter(Timer):
             log.error("EventBridge: rule %s will not run locally: %s", rule.name, error)
             return
         key = (account, region, rule.name)
-        generation = self._schedules[key] = next(self._generations)
-        self._tick_later(key, generation, schedule, datetime.datetime.now(datetime.UTC))
+        self._schedules[key] = schedule
+        self._tick_later(key, schedule, datetime.datetime.now(datetime.UTC))
 
-    def _tick_later(self, key: tuple[str, str, str], generation: int, schedule: Schedule, last: datetime.datetime) -> None:
+    def _tick_later(self, key: tuple[str, str, str], schedule: Schedule, last: datetime.datetime) -> None:
         fire = schedule.next_after(last)
         delay = (fire - last).total_seconds() * self.scale
-        self.call_later(delay, lambda: self._tick(key, generation, schedule, fire))
+        self.call_later(delay, lambda: self._tick(key, schedule, fire))
 
-    def _tick(self, key: tuple[str, str, str], generation: int, schedule: Schedule, fire: datetime.datetime) -> None:
-        if self._schedules.get(key) != generation:
+    def _tick(self, key: tuple[str, str, str], schedule: Schedule, fire: datetime.datetime) -> None:
+        if self._schedules.get(key) is not schedule:
             return  # the rule was replaced
         account, region, name = key
         rule = self._events_backends[account][region].event_buses["default"].rules.get(name)
@@ -287,7 +285,7 @@ class EventRouter(Timer):
             }
             for target in list(rule.targets):
                 self._deliver_later(0, rule.arn, dict(target), event, attempt=0, first_try=self.clock())
-        self._tick_later(key, generation, schedule, fire)
+        self._tick_later(key, schedule, fire)
 
     # -- events AWS services publish --
 

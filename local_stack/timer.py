@@ -59,15 +59,11 @@ class Timer:
         return self
 
     def _run(self) -> None:
-        while True:
-            with self._changed:
-                if self._stopping:
-                    return
-                wait = self._heap[0][0] - self.clock() if self._heap else None
-                if wait is None or wait > 0:
-                    self._changed.wait(wait)
-                    continue
+        while not self._stopping:
             self.run_due()
+            with self._changed:
+                if not self._stopping:  # else stop() has notified already
+                    self._changed.wait(self._heap[0][0] - self.clock() if self._heap else None)
 
     def stop(self) -> None:
         with self._changed:
