@@ -1,23 +1,18 @@
-"""What Lambda's event source mappings do, done locally: the emulator's line for events.
+"""What Lambda's event source mappings do, done locally.
 
-moto 5.2.5 has event source mappings, but it delivers through ``LambdaFunction.invoke`` (Docker
-only), synchronously inside the DynamoDB write or SQS send that produced the record, one SQS
-message per invocation, ignoring ``ReportBatchItemFailures``, bisecting, retries and on-failure
-destinations. So the local stack creates no event source mappings and instead:
+moto 5.2.5 delivers event source mappings through ``LambdaFunction.invoke`` (Docker only), synchronously
+inside the write or send that produced the record, one SQS message per invocation, ignoring
+ReportBatchItemFailures, bisecting, retries and on-failure destinations. So none is created, and instead:
 
-* ``StreamDelivery`` reads the table's stream (dynamodbstreams GetRecords) and invokes the
-  stream's function with Lambda's event shape. As Lambda does, it retries from the first failed
-  record (partial batch response; a response naming no record of the batch fails all of it), splits
-  a batch in two when the function itself fails (BisectBatchOnFunctionError), and after
-  ``MaximumRetryAttempts`` describes the records on the OnFailure queue and goes on: a record the
-  function cannot handle never blocks the stream. Each record it gives up on is logged with why;
-* ``QueueDelivery`` polls a queue (ReceiveMessage), invokes its function with up to ``BatchSize``
-  messages, deletes the ones not reported in ``batchItemFailures`` and makes the others visible
-  again after a short delay (AWS waits for the visibility timeout); the queue's RedrivePolicy
-  (moto applies it on receive) moves a message that keeps failing to its dead-letter queue;
-* ``start_local_delivery`` pumps them on a background thread for ``make run``; tests call ``pump()``.
+* ``StreamDelivery`` reads a table's stream and invokes its function with Lambda's event shape. As Lambda
+  does, it retries from the first failed record (a partial batch response naming no record of the batch
+  fails all of it), splits a batch in two when the function fails (BisectBatchOnFunctionError), and after
+  MaximumRetryAttempts describes the records on the OnFailure queue, logs why and goes on;
+* ``QueueDelivery`` polls a queue, invokes its function with up to BatchSize messages, deletes those not
+  in ``batchItemFailures`` and makes the others visible again soon (AWS waits for the visibility
+  timeout); moto applies the queue's RedrivePolicy on receive.
 
-EventBridge rules, schedules and Step Functions' status events are local_stack.eventbridge's.
+``start_local_delivery`` pumps them on a thread for ``make run``; tests call ``pump()``.
 """
 
 import json
@@ -28,7 +23,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from local_stack.provision import Stack
+from local_stack.provision import Stack, put_rule
 from local_stack.runtime import FunctionError
 from local_stack.timer import Timer
 
@@ -112,7 +107,7 @@ class StreamDelivery(_Clients):
                 reported = (response or {}).get("batchItemFailures", []) if self.report_item_failures else []
                 failed = [item.get("itemIdentifier") for item in reported]
                 first = min((sequence.index(number) for number in failed if number in sequence), default=len(batch))
-                if failed and (first == len(batch) or not all(number in sequence for number in failed)):
+                if not all(number in sequence for number in failed):
                     first, reason = 0, f"its response names records not in the batch: {failed}"
                 else:
                     reason = f"it reported record {sequence[first]} failed" if failed else ""
@@ -122,23 +117,17 @@ class StreamDelivery(_Clients):
                     self._bisected = len(batch) // 2  # retried as two halves; not counted as a retry
                     continue
                 first, reason = 0, f"the function failed: {error}"
-            if first == len(batch):
-                self._delivered(sequence[-1])
-                self._drop(len(batch))
-                delivered += len(batch)
-                self.attempts, self._bisected = 0, 0
-                continue
-            if first:
-                self._delivered(sequence[first - 1])
-            self._drop(first)  # the records before the first failure are done
-            delivered += first
-            self.attempts += 1
-            if self.max_retries < 0 or self.attempts <= self.max_retries:  # -1: until the record expires
-                return delivered  # retried from the failed record on the next pump
-            rest = len(batch) - first
-            self._send_to_on_failure(self.pending[:rest], reason)
+            if first < len(batch):
+                self.attempts += 1
+                if self.max_retries < 0 or self.attempts <= self.max_retries:  # -1: until the record expires
+                    if first:
+                        self._delivered(sequence[first - 1])
+                    self._drop(first)  # the records before the first failure are done
+                    return delivered + first  # retried from the failed record on the next pump
+                self._send_to_on_failure(self.pending[first:len(batch)], reason)
             self._delivered(sequence[-1])
-            self._drop(rest)
+            self._drop(len(batch))
+            delivered += first
             self.attempts, self._bisected = 0, 0
         return delivered
 
@@ -165,24 +154,19 @@ class StreamDelivery(_Clients):
                   f"described on {self.on_failure}" if self.on_failure else "no OnFailure destination")
         if not self.on_failure:
             return
-        try:
-            self._describe_on_failure(self.on_failure, records)
-        except Exception:  # noqa: BLE001 - the records are dropped either way; the stream goes on
-            log.exception("%s: could not describe the dropped records on %s", self.function, self.on_failure)
-
-    def _describe_on_failure(self, queue_arn: str, records: list[dict[str, Any]]) -> None:
-        sqs = self.client("sqs")
-        url = sqs.get_queue_url(QueueName=queue_arn.rsplit(":", 1)[1])["QueueUrl"]
         info = {
             "requestContext": {"condition": "RetryAttemptsExhausted", "approximateInvokeCount": self.max_retries + 1},
             "DDBStreamBatchInfo": {
-                "streamArn": self._stream_arn,
-                "startSequenceNumber": records[0]["dynamodb"]["SequenceNumber"],
-                "endSequenceNumber": records[-1]["dynamodb"]["SequenceNumber"],
+                "streamArn": self._stream_arn, "startSequenceNumber": numbers[0], "endSequenceNumber": numbers[-1],
                 "batchSize": len(records),
             },
         }
-        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(info))
+        try:
+            sqs = self.client("sqs")
+            url = sqs.get_queue_url(QueueName=self.on_failure.rsplit(":", 1)[1])["QueueUrl"]
+            sqs.send_message(QueueUrl=url, MessageBody=json.dumps(info))
+        except Exception:  # noqa: BLE001 - the records are dropped either way; the stream goes on
+            log.exception("%s: could not describe the dropped records on %s", self.function, self.on_failure)
 
 
 @dataclass
@@ -267,12 +251,10 @@ def create_local_events_queue(stack: Stack, region: str = "us-east-1") -> str | 
     if spec is None:
         return None
     sqs = boto3.client("sqs", region_name=region)
-    events = boto3.client("events", region_name=region)
     url = str(sqs.create_queue(QueueName=spec.name)["QueueUrl"])
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    bus = stack.resolver.ref(spec.bus)
-    events.put_rule(Name=spec.name, EventBusName=bus, EventPattern=json.dumps(spec.pattern))
-    events.put_targets(Rule=spec.name, EventBusName=bus, Targets=[{"Id": "local", "Arn": arn}])
+    rule = {"EventBusName": stack.resolver.ref(spec.bus), "EventPattern": spec.pattern, "Targets": [{"Id": "local", "Arn": arn}]}
+    put_rule(boto3.client("events", region_name=region), spec.name, rule)
     return url
 
 

@@ -16,15 +16,19 @@ from moto.events.models import EventPattern as MotoEventPattern
 
 
 class EventPattern(MotoEventPattern):
-    @classmethod
-    def of(cls, pattern: MotoEventPattern) -> "EventPattern":
-        return cls(pattern.dump(), pattern.get_pattern())
-
     @staticmethod
     def _flatten_dict(node: Any, prefix: str = "", result: dict[str, Any] | None = None) -> dict[str, Any]:
         """{"a": {"b": [{"c": 1}, {"c": 2}]}} -> {"a.b.c": [1, 2]}: every leaf's values under its dotted path."""
-        found: dict[str, list[Any]] = {} if result is None else result
-        _leaves(node, prefix, found)
+        found: dict[str, Any] = {} if result is None else result
+        if isinstance(node, dict) and node:
+            for key, value in node.items():
+                EventPattern._flatten_dict(value, f"{prefix}.{key}" if prefix else key, found)
+        elif isinstance(node, list):
+            found.setdefault(prefix, [])
+            for element in node:
+                EventPattern._flatten_dict(element, prefix, found)
+        else:
+            found.setdefault(prefix, []).append(node)
         return found
 
     def _does_item_match_filters(self, item: Any, filters: list[Any]) -> bool:
@@ -32,7 +36,7 @@ class EventPattern(MotoEventPattern):
         for value in values:
             for pattern in filters:
                 if isinstance(pattern, dict):
-                    numeric_on_non_number = _is_numeric_filter(pattern) and not _is_number(value)
+                    numeric_on_non_number = "numeric" in pattern and not _is_number(value)
                     if not numeric_on_non_number and super()._does_item_match_filters(value, [pattern]):
                         return True
                 elif _same_json_value(value, pattern):
@@ -42,24 +46,8 @@ class EventPattern(MotoEventPattern):
         return False
 
 
-def _leaves(node: Any, path: str, found: dict[str, list[Any]]) -> None:
-    if isinstance(node, dict) and node:
-        for key, value in node.items():
-            _leaves(value, f"{path}.{key}" if path else key, found)
-    elif isinstance(node, list):
-        found.setdefault(path, [])
-        for element in node:
-            _leaves(element, path, found)
-    else:
-        found.setdefault(path, []).append(node)
-
-
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _is_numeric_filter(pattern: dict[str, Any]) -> bool:
-    return "numeric" in pattern
 
 
 def _same_json_value(value: Any, pattern: Any) -> bool:

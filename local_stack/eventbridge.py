@@ -1,34 +1,27 @@
 """EventBridge, Lambda's asynchronous invocation and AWS services' events, done locally.
 
-moto 5.2.5's EventBridge stores buses, rules and targets, and its PutEvents sends matching events
-to SQS (and logs, archives, other buses) synchronously, inside the PutEvents call. It has no
-Lambda targets (PutEvents fails on one), ignores a rule's State, a target's RetryPolicy and
-DeadLetterConfig, leaves ``account`` out of the event it sends, matches arrays of objects and
-booleans unlike EventBridge, and runs no schedule; its Step Functions publish no status events.
-``EventRouter.install`` hooks moto's backends in this process (no polling):
+moto 5.2.5's EventBridge stores buses, rules and targets; its PutEvents sends matching events to SQS (and
+logs, archives, other buses) inside the call. It has no Lambda targets (PutEvents fails on one), ignores a
+rule's State, a target's RetryPolicy and DeadLetterConfig, leaves ``account`` out of the event it sends,
+matches arrays of objects and booleans unlike EventBridge (local_stack.event_patterns) and runs no
+schedule; its Step Functions publish no status events. ``EventRouter.install`` hooks moto's backends in
+this process (no polling), and the router's thread:
 
-* ``Rule.send_to_targets``: an enabled rule whose pattern matches (local_stack.event_patterns)
-  queues one delivery per target for the router's thread, so PutEvents returns at once, as on AWS;
-* a delivery puts the event as EventBridge sends it (or the target's Input or InputPath) on an
-  SQS target, or invokes a Lambda target asynchronously: Lambda runs the
-  function and, if it fails, retries it (the function's EventInvokeConfig MaximumRetryAttempts,
-  default 2) and then sends the event to the function's DeadLetterQueue. A delivery that fails
-  (an unknown queue or function) is retried with backoff up to the target's RetryPolicy, then
-  goes to the target's DeadLetterConfig queue with EventBridge's attributes, else is logged and
-  dropped;
-* scheduled rules (``rate(...)``; a cron schedule is logged as not run) fire on their schedule, stretched by the time
-  scale (env ``LOCAL_SCHEDULE_SCALE``: 0.01 runs a 5-minute rate every 3 s; it also scales retry
-  backoff);
-* Step Functions execution status changes are put on the default bus as Step Functions publishes
-  them (source ``aws.states``);
-* events an AWS service would publish for the application's own (App.mirrors: translate-jobs' job
-  endings, as Amazon Translate's ``aws.translate`` events) are put on the default bus (a deployed
-  stack cannot: AWS reserves ``aws.*`` sources).
+* delivers an event to each target of an enabled rule it matches (PutEvents returns at once, as on AWS):
+  to SQS as EventBridge sends it (or the target's Input or InputPath); to Lambda asynchronously, retried
+  as the function's EventInvokeConfig says (MaximumRetryAttempts, default 2), then sent to its
+  DeadLetterQueue. A failed delivery (an unknown queue or function) is retried with backoff up to the
+  target's RetryPolicy, then goes to its DeadLetterConfig queue with EventBridge's attributes, else is
+  logged and dropped;
+* fires ``rate(...)`` rules on their schedule (a cron one is logged as not run), stretched by
+  ``LOCAL_SCHEDULE_SCALE`` (0.01: a 5-minute rate every 3 s; retry backoff too);
+* puts on the default bus Step Functions' execution status changes (``aws.states``) and the events an
+  AWS service would publish for the application's own (App.mirrors, e.g. Amazon Translate's
+  ``aws.translate``: a deployed stack cannot put them, AWS reserves ``aws.*`` sources).
 """
 
 import copy
 import datetime
-import itertools
 import json
 import logging
 import os
@@ -55,7 +48,7 @@ def time_scale() -> float:
     try:
         scale = float(raw)
     except ValueError:
-        raise ValueError(f"error: {SCALE_VARIABLE} must be a positive number, not {raw!r}") from None
+        scale = 0.0
     if scale <= 0:
         raise ValueError(f"error: {SCALE_VARIABLE} must be a positive number, not {raw!r}")
     return scale
@@ -85,19 +78,17 @@ class Schedule:
 
 # ---------- the router ----------
 
-class EventRouter:
-    """Routes events put on this process's moto EventBridge to their targets (see the module doc)."""
+class EventRouter(Timer):
+    """Routes events put on this process's moto EventBridge to their targets (see the module doc), on its own thread."""
 
     def __init__(self, stack: Stack, region: str = "us-east-1", *, clock: Callable[[], float] = time.monotonic,
-                 scale: float | None = None, wall_clock: Callable[[], datetime.datetime] | None = None) -> None:
+                 scale: float | None = None) -> None:
+        super().__init__("local-eventbridge", clock)
         self.stack = stack
         self.mirrors = [(stack.resolver.ref(mirror.bus), mirror) for mirror in stack.app.mirrors]
         self.region = region
         self.scale = time_scale() if scale is None else scale
-        self.timer = Timer("local-eventbridge", clock)
-        self.wall_clock = wall_clock or (lambda: datetime.datetime.now(datetime.UTC))
-        self._schedules: dict[tuple[str, str, str], int] = {}  # (account, region, rule) -> generation
-        self._generations = itertools.count(1)
+        self._schedules: dict[tuple[str, str, str], Schedule] = {}  # (account, region, rule) -> its current schedule
 
     # -- installing on moto --
 
@@ -106,20 +97,20 @@ class EventRouter:
         from moto.events.models import EventsBackend, Rule, events_backends
         from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication, Execution
 
-        router = self
-        send_original = Rule.send_to_targets
+        self._send_original = Rule.send_to_targets
+        self._events_backends = events_backends
         put_events_original = EventsBackend.put_events
         put_rule_original = EventsBackend.put_rule
         start_original = Execution.start
         terminated_original = BaseExecutionWorkerCommunication.terminated
 
         def send_to_targets(rule: Any, event: dict[str, Any], transform_input: bool = True) -> None:
-            router.route(rule, event)
+            self.route(rule, event)
 
         def put_events(backend: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
             entries = put_events_original(backend, events)
             mirrored = [mirror for event, entry in zip(events, entries, strict=True) if "EventId" in entry
-                        for mirror in router.mirrored(event)]
+                        for mirror in self.mirrored(event)]
             if mirrored:
                 put_events_original(backend, mirrored)
             return entries
@@ -127,16 +118,16 @@ class EventRouter:
         def put_rule(backend: Any, name: str, *args: Any, **kwargs: Any) -> Any:
             rule = put_rule_original(backend, name, *args, **kwargs)
             if rule.scheduled_expression:
-                router.schedule(backend.account_id, backend.region_name, rule)
+                self.schedule(backend.account_id, backend.region_name, rule)
             return rule
 
         def start(execution: Any) -> None:
-            router.publish_execution_status(execution, "RUNNING")
+            self.publish_execution_status(execution, "RUNNING")
             start_original(execution)
 
         def terminated(communication: Any) -> None:
             terminated_original(communication)
-            router.publish_execution_status(communication.execution, communication.execution.exec_status.value)
+            self.publish_execution_status(communication.execution, communication.execution.exec_status.value)
 
         replaced = [
             (Rule, "send_to_targets", send_to_targets),
@@ -148,8 +139,6 @@ class EventRouter:
         originals = [(owner, name, getattr(owner, name)) for owner, name, _ in replaced]
         for owner, name, replacement in replaced:
             setattr(owner, name, replacement)
-        self._send_original = send_original
-        self._events_backends = events_backends
 
         def undo() -> None:
             for owner, name, original in originals:
@@ -158,34 +147,25 @@ class EventRouter:
         self._schedule_existing_rules()
         return undo
 
-    def start(self) -> "EventRouter":
-        self.timer.start()
-        return self
-
-    def stop(self) -> None:
-        self.timer.stop()
-
-    def run_due(self) -> int:
-        return self.timer.run_due()
-
     # -- routing --
 
     def route(self, rule: Any, event: dict[str, Any]) -> None:
         """A rule saw an event put on its bus: queue one delivery per target if it is enabled and matches."""
         if rule.state != "ENABLED" or (rule.scheduled_expression and not rule.event_pattern.get_pattern()):
             return  # moto sends to disabled rules, and to scheduled rules (an empty pattern) on every event
-        if not EventPattern.of(rule.event_pattern).matches_event(cast(Any, event)):
+        pattern = EventPattern(rule.event_pattern.dump(), rule.event_pattern.get_pattern())
+        if not pattern.matches_event(cast(Any, event)):
             return
         for target in list(rule.targets):
             if "InputTransformer" in target:  # nothing here uses one: not delivered rather than delivered unlike AWS
                 log.error("EventBridge: event %s not delivered to %s: InputTransformer is not run locally",
                           event["id"], target["Arn"])
                 continue
-            self._deliver_later(0, rule.arn, dict(target), event, attempt=0, first_try=self.timer.clock())
+            self._deliver_later(0, rule.arn, dict(target), event, attempt=0, first_try=self.clock())
 
     def _deliver_later(self, delay: float, rule_arn: str, target: dict[str, Any], event: dict[str, Any],
                        attempt: int, first_try: float) -> None:
-        self.timer.call_later(delay, lambda: self._deliver(rule_arn, target, event, attempt, first_try))
+        self.call_later(delay, lambda: self._deliver(rule_arn, target, event, attempt, first_try))
 
     def _deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any], attempt: int, first_try: float) -> None:
         try:
@@ -194,7 +174,7 @@ class EventRouter:
         except Exception as error:  # noqa: BLE001 - EventBridge retries any failed delivery
             failure = error
         policy = {**DEFAULT_RETRY_POLICY, **target.get("RetryPolicy", {})}
-        age = self.timer.clock() - first_try
+        age = self.clock() - first_try
         if attempt < int(policy["MaximumRetryAttempts"]) and age < int(policy["MaximumEventAgeInSeconds"]):
             delay = min(2.0**attempt, 300.0) * self.scale
             log.warning("EventBridge: delivery of event %s to %s failed (%s); retry %d in %.1f s",
@@ -222,10 +202,8 @@ class EventRouter:
             function = self.stack.runtime.find(target["Arn"])  # an unknown function fails the delivery
             self._invoke_async(function.logical_id, target_input(target, event), attempt=0)
         else:  # logs, archives, other buses: moto's own delivery, run here rather than inside PutEvents
-            from moto.events.models import events_backends
-
             account, region = rule_arn.split(":")[4], rule_arn.split(":")[3]
-            rule = copy.copy(next(r for bus in events_backends[account][region].event_buses.values()
+            rule = copy.copy(next(r for bus in self._events_backends[account][region].event_buses.values()
                                   for r in bus.rules.values() if r.arn == rule_arn))
             rule.targets = [target]
             self._send_original(rule, cast(Any, event))
@@ -242,8 +220,8 @@ class EventRouter:
     # -- Lambda's asynchronous invocation --
 
     def _invoke_async(self, function: str, payload: Any, attempt: int) -> None:
-        self.timer.call_later(0 if attempt == 0 else LAMBDA_ASYNC_RETRY_DELAYS[attempt - 1] * self.scale,
-                              lambda: self._run_async(function, payload, attempt))
+        self.call_later(0 if attempt == 0 else LAMBDA_ASYNC_RETRY_DELAYS[attempt - 1] * self.scale,
+                        lambda: self._run_async(function, payload, attempt))
 
     def _run_async(self, function: str, payload: Any, attempt: int) -> None:
         try:
@@ -283,16 +261,16 @@ class EventRouter:
             log.error("EventBridge: rule %s will not run locally: %s", rule.name, error)
             return
         key = (account, region, rule.name)
-        generation = self._schedules[key] = next(self._generations)
-        self._tick_later(key, generation, schedule, self.wall_clock())
+        self._schedules[key] = schedule
+        self._tick_later(key, schedule, datetime.datetime.now(datetime.UTC))
 
-    def _tick_later(self, key: tuple[str, str, str], generation: int, schedule: Schedule, last: datetime.datetime) -> None:
+    def _tick_later(self, key: tuple[str, str, str], schedule: Schedule, last: datetime.datetime) -> None:
         fire = schedule.next_after(last)
         delay = (fire - last).total_seconds() * self.scale
-        self.timer.call_later(delay, lambda: self._tick(key, generation, schedule, fire))
+        self.call_later(delay, lambda: self._tick(key, schedule, fire))
 
-    def _tick(self, key: tuple[str, str, str], generation: int, schedule: Schedule, fire: datetime.datetime) -> None:
-        if self._schedules.get(key) != generation:
+    def _tick(self, key: tuple[str, str, str], schedule: Schedule, fire: datetime.datetime) -> None:
+        if self._schedules.get(key) is not schedule:
             return  # the rule was replaced
         account, region, name = key
         rule = self._events_backends[account][region].event_buses["default"].rules.get(name)
@@ -302,11 +280,12 @@ class EventRouter:
         if rule.state == "ENABLED":
             event = {
                 "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-                "account": account, "time": _iso(self.wall_clock()), "region": region, "resources": [rule.arn], "detail": {},
+                "account": account, "time": _iso(datetime.datetime.now(datetime.UTC)), "region": region,
+                "resources": [rule.arn], "detail": {},
             }
             for target in list(rule.targets):
-                self._deliver_later(0, rule.arn, dict(target), event, attempt=0, first_try=self.timer.clock())
-        self._tick_later(key, generation, schedule, fire)
+                self._deliver_later(0, rule.arn, dict(target), event, attempt=0, first_try=self.clock())
+        self._tick_later(key, schedule, fire)
 
     # -- events AWS services publish --
 

@@ -1,14 +1,11 @@
-"""The template's resources in moto, created from the CloudFormation that SAM makes of it.
+"""The template's resources in moto, created from the CloudFormation SAM makes of it (local_stack.template).
 
-aws-sam-translator (local_stack.template) turns the SAM template into plain CloudFormation: the
-functions, their roles with the policies SAM generates (policy templates expanded, managed policies
-attached), event source mappings, rules, the HTTP API's OpenAPI body. Each resource is created here
-through its service's API, with its properties resolved: moto's CloudFormation skips
-AWS::ApiGatewayV2 and puts state machines in a non-executing backend (see
-shared/reference/aws-tooling-facts.md). Physical names are deterministic, so ``plan`` alone (no AWS
-call) is enough to run a function against a running stack. Left out (nothing local uses or enforces
-them): log groups, alarms, queue policies, Lambda permissions, the API's stage; event source mappings
-and Lambda targets of rules are delivered by local_stack.delivery and local_stack.eventbridge.
+Each is created through its service's API, its properties resolved: moto's CloudFormation skips
+AWS::ApiGatewayV2 and puts state machines in a backend that does not execute them. Physical names are
+deterministic, so ``plan`` alone (no AWS call) can run a function against a running stack. Left out
+(nothing local uses or enforces them): log groups, alarms, queue policies, Lambda permissions, the API's
+stage. Event source mappings and rules' Lambda targets are delivered by local_stack.delivery and
+local_stack.eventbridge.
 """
 
 import functools
@@ -23,7 +20,7 @@ import boto3
 
 from local_stack.app import App
 from local_stack.runtime import FunctionRuntime, LocalFunction
-from local_stack.template import Resolver, Route, aws_managed_policies, cloudformation, http_api_routes
+from local_stack.template import Resolver, Route, aws_managed_policies, cloudformation, http_api_routes, resources_of_type
 
 # GenerateSecretString's members that GetRandomPassword takes too (SecretStringTemplate and
 # GenerateStringKey, which make a JSON secret, are refused: this template has none).
@@ -54,8 +51,7 @@ class Stack:
     def resources(self, kind: str) -> dict[str, dict[str, Any]]:
         """Logical id -> resolved properties of the stack's resources of this type (their Condition true)."""
         return {name: self.resolver.resolve(resource.get("Properties", {}))
-                for name, resource in self.template["Resources"].items()
-                if resource["Type"] == kind and self.resolver.condition_holds(resource)}
+                for name, resource in resources_of_type(self.template, kind).items() if self.resolver.condition_holds(resource)}
 
     def logical_id(self, kind: str, attribute: str, value: str) -> str:
         """The resource of this type whose attribute (e.g. a table's StreamArn) is ``value``."""
@@ -122,19 +118,17 @@ def plan(account_id: str, region: str, parameters: dict[str, str] | None = None,
     # transform writes them: each pass names what it can, until every resource is named.
     pending = dict(template["Resources"])
     while pending:
-        named_now = []
-        for name, resource in pending.items():
+        unnamed = len(pending)
+        for name, resource in list(pending.items()):
             try:
                 properties = resource.get("Properties", {})
                 names = {key: resolver.resolve(value) for key, value in properties.items() if key in _NAMED_BY}
             except KeyError:
                 continue
             resolver.refs[name], resolver.attributes[name] = _names(resource["Type"], name, names, account_id, region, stack_name)
-            named_now.append(name)
-        if not named_now:
-            raise KeyError(f"The names of {sorted(pending)} refer to one another, or to resources the template lacks")
-        for name in named_now:
             del pending[name]
+        if len(pending) == unnamed:
+            raise KeyError(f"The names of {sorted(pending)} refer to one another, or to resources the template lacks")
     stack = Stack(app, template, resolver, FunctionRuntime(), [])
     retries = {str(props["FunctionName"]): int(props.get("MaximumRetryAttempts", 2))
                for props in stack.resources("AWS::Lambda::EventInvokeConfig").values()}
@@ -164,13 +158,7 @@ def provision(account_id: str, region: str, parameters: dict[str, str] | None = 
     """Create every resource of the template in the emulator the AWS SDK currently points at (rules with
     Lambda targets: ``provision_rules``, where local_stack.eventbridge delivers to them)."""
     stack = plan(account_id, region, parameters, app)
-    clients: dict[str, Any] = {}
-
-    def client(service: str) -> Any:
-        if service not in clients:
-            clients[service] = boto3.client(service, region_name=region)
-        return clients[service]
-
+    client = functools.cache(lambda service: boto3.client(service, region_name=region))
     for kind, create in _CREATORS:
         for name, props in stack.resources(kind).items():
             create(stack, name, props, client)
@@ -179,9 +167,8 @@ def provision(account_id: str, region: str, parameters: dict[str, str] | None = 
 
 
 def provision_rules(stack: Stack, region: str, *, lambda_targets: bool = True) -> None:
-    """The AWS::Events::Rule resources (those with a Lambda target, or those without), with their targets.
-    moto's own PutEvents fails on a Lambda target: those are created only where local_stack.eventbridge
-    delivers to them."""
+    """The AWS::Events::Rule resources with a Lambda target (or those without), with their targets: moto's own
+    PutEvents fails on a Lambda target, so those are created only where local_stack.eventbridge delivers."""
     events = boto3.client("events", region_name=region)
     for name, props in stack.resources("AWS::Events::Rule").items():
         if any(":lambda:" in str(target.get("Arn")) for target in props.get("Targets", [])) == lambda_targets:
@@ -314,9 +301,7 @@ def _function(stack: Stack, name: str, props: dict[str, Any], client: Client) ->
 
 
 def _state_machine(stack: Stack, name: str, props: dict[str, Any], client: Client) -> None:
-    """Its definition read from where SAM would have uploaded it, with the substitutions resolved; created
-    through the Step Functions API (moto's CloudFormation puts state machines in a backend that does not
-    execute them)."""
+    """Its definition read from where SAM would have uploaded it, with the substitutions resolved."""
     sfn = client("stepfunctions")
     definition = (stack.app.root / props["DefinitionS3Location"]["Key"]).read_text()
     definition = stack.resolver.substitute(definition, props.get("DefinitionSubstitutions", {}))

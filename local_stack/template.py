@@ -103,14 +103,10 @@ class Resolver:
         }
 
     def ref(self, name: str) -> str:
-        if name in self.pseudo():
-            return self.pseudo()[name]
-        if name in self.parameters:
-            return self.parameters[name]
-        if name in self.template.get("Parameters", {}):
-            return str(self.template["Parameters"][name].get("Default", ""))
-        if name in self.refs:
-            return self.refs[name]
+        defaults = {key: str(spec.get("Default", "")) for key, spec in self.template.get("Parameters", {}).items()}
+        for values in (self.pseudo(), self.parameters, defaults, self.refs):
+            if name in values:
+                return values[name]
         raise KeyError(f"Ref {name} cannot be resolved yet")
 
     def get_att(self, name: str, attribute: str) -> str:
@@ -175,9 +171,7 @@ class Resolver:
         resolved = {key: self._resolve(value) for key, value in node.items()}
         return {key: value for key, value in resolved.items() if value is not _NO_VALUE}
 
-    def substitute(self, text: str, variables: dict[str, Any] | None = None) -> str:
-        variables = variables or {}
-
+    def substitute(self, text: str, variables: dict[str, Any]) -> str:
         def replace(match: re.Match[str]) -> str:
             name = match.group(1)
             if name in variables:

@@ -1,8 +1,8 @@
-"""The stack's one background-loop helper: actions run at a time on a thread of their own.
+"""The stack's one background-loop helper: actions run when due, on a thread of its own.
 
-A Timer sleeps until its next action is due (or a new one arrives). EventBridge's deliveries, retries
-and schedules are one-off actions; Lambda's pollers (local_stack.delivery) and the retention sweep are
-``every`` actions. Tests drive a Timer without its thread, with a clock of their own (``run_due``).
+EventBridge's deliveries, retries and schedules are one-off actions (local_stack.eventbridge's router is
+a Timer); Lambda's pollers (local_stack.delivery) and the retention sweep are ``every`` actions. Tests
+drive a Timer without its thread, with a clock of their own (``run_due``).
 """
 
 import heapq
@@ -41,19 +41,17 @@ class Timer:
 
         self.call_later(0, again)
 
-    def run_due(self) -> int:
-        """Run every action due now, including ones that become due while running; how many ran."""
-        ran = 0
+    def run_due(self) -> None:
+        """Run every action due now, including ones that become due while running."""
         while True:
             with self._changed:
                 if self._stopping or not self._heap or self._heap[0][0] > self.clock():
-                    return ran
+                    return
                 action = heapq.heappop(self._heap)[2]
             try:
                 action()
             except Exception:  # noqa: BLE001 - one broken action must not stop the others
                 log.exception("%s: an action failed", self.name)
-            ran += 1
 
     def start(self) -> "Timer":
         self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
@@ -61,15 +59,11 @@ class Timer:
         return self
 
     def _run(self) -> None:
-        while True:
-            with self._changed:
-                if self._stopping:
-                    return
-                wait = self._heap[0][0] - self.clock() if self._heap else None
-                if wait is None or wait > 0:
-                    self._changed.wait(wait)
-                    continue
+        while not self._stopping:
             self.run_due()
+            with self._changed:
+                if not self._stopping:  # else stop() has notified already
+                    self._changed.wait(self._heap[0][0] - self.clock() if self._heap else None)
 
     def stop(self) -> None:
         with self._changed:
