@@ -55,9 +55,6 @@ class Session:
     def arn(self) -> str:
         return f"arn:aws:sts::{self.account}:assumed-role/{self.role_arn.rsplit('/', 1)[-1]}/{self.session_name}"
 
-    def principal(self) -> Principal:
-        return Principal(arn=self.arn, account=self.account, role_arn=self.role_arn)
-
     def context(self) -> dict[str, ContextValue]:
         now = datetime.datetime.now(datetime.UTC)
         context: dict[str, ContextValue] = {
@@ -168,7 +165,8 @@ class Enforcement:
     def _authorize_trust(self, session: Session, request: Request, identity: Decision) -> None:
         """sts:AssumeRole (and SetSourceIdentity, TagSession): the role's trust policy must admit the caller."""
         trust = trust_policy(request.resource)
-        as_principal = Request(request.action, request.resource, request.context, session.principal())
+        principal = Principal(arn=session.arn, account=session.account, role_arn=session.role_arn)
+        as_principal = Request(request.action, request.resource, request.context, principal)
         decision = evaluate([trust], as_principal) if trust else None
         denied = Decision.DENY in (identity, decision)
         same_account = request.resource.split(":")[4:5] == [session.account]
