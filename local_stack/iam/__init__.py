@@ -15,6 +15,7 @@ from local_stack.iam.credentials import (
     install_state_machine_credentials,
 )
 from local_stack.iam.enforcement import install
+from local_stack.moto_patches import replace
 
 if TYPE_CHECKING:
     from local_stack.runtime import FunctionRuntime
@@ -25,19 +26,11 @@ def enable(runtime: "FunctionRuntime", account_id: str, region: str,
     """Enforce IAM in this process's moto; run every function of ``runtime`` as its role, and the Step
     Functions interpreter's calls as the executing state machine's role (``state_machine_role_arn`` where no
     execution is known). Returns undo."""
-    undo_enforcement = install()
-    undo_credentials = install_function_credentials()
     sessions = FunctionSessions(account_id, region)
-    runtime.credentials = lambda function: sessions.credentials(function.role_arn, function.name)
-    undo_state_machine = install_state_machine_credentials(
-        lambda role: sessions.credentials(role or state_machine_role_arn, "state-machine", STATES_SERVICE)  # type: ignore[arg-type]
-    ) if state_machine_role_arn else None
-
-    def undo() -> None:
-        runtime.credentials = None
-        if undo_state_machine:
-            undo_state_machine()
-        undo_credentials()
-        undo_enforcement()
-
-    return undo
+    undo = replace((runtime, "credentials", lambda function: sessions.credentials(function.role_arn, function.name)))
+    undo.callback(install())
+    undo.callback(install_function_credentials())
+    if state_machine_role_arn:
+        undo.callback(install_state_machine_credentials(
+            lambda role: sessions.credentials(role or state_machine_role_arn, "state-machine", STATES_SERVICE)))
+    return undo.close

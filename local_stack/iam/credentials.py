@@ -19,6 +19,7 @@ from typing import Any
 from botocore.credentials import Credentials, ReadOnlyCredentials, RefreshableCredentials
 
 from local_stack.iam.policy import Decision, Principal, Request, evaluate
+from local_stack.moto_patches import replace
 
 LAMBDA_SERVICE = "lambda.amazonaws.com"
 STATES_SERVICE = "states.amazonaws.com"
@@ -38,8 +39,6 @@ def acting_as(credentials: ReadOnlyCredentials | None) -> Iterator[None]:
 
 def install_function_credentials() -> Callable[[], None]:
     """Patch botocore so that non-explicit credentials become the invoking function's. Returns undo."""
-    originals = {cls: cls.__dict__["get_frozen_credentials"] for cls in (Credentials, RefreshableCredentials)}
-
     def patch(original: Any) -> Any:
         def get_frozen_credentials(self: Credentials) -> ReadOnlyCredentials:
             current = _current.get()
@@ -49,14 +48,8 @@ def install_function_credentials() -> Callable[[], None]:
 
         return get_frozen_credentials
 
-    for cls, original in originals.items():
-        cls.get_frozen_credentials = patch(original)  # type: ignore[method-assign]
-
-    def undo() -> None:
-        for cls, original in originals.items():
-            cls.get_frozen_credentials = original  # type: ignore[method-assign]
-
-    return undo
+    return replace(*((cls, "get_frozen_credentials", patch(cls.__dict__["get_frozen_credentials"]))
+                     for cls in (Credentials, RefreshableCredentials))).close
 
 
 class RoleNotAssumableError(RuntimeError):
@@ -132,9 +125,9 @@ class _ContextThreading:
         return _ContextThread if name == "Thread" else getattr(threading, name)
 
 
-def install_execution_roles() -> Callable[[], None]:
-    """Each execution's calls know its state machine's role (``_execution_role``): set in the execution's thread
-    as it begins, carried into every thread it starts. Returns undo."""
+def _execution_roles() -> list[tuple[Any, str, Any]]:
+    """The (owner, attribute, replacement)s by which each execution's calls know its state machine's role
+    (``_execution_role``): set in the execution's thread as it begins, carried into every thread it starts."""
     import importlib
 
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
@@ -145,23 +138,13 @@ def install_execution_roles() -> Callable[[], None]:
         _execution_role.set(self._evaluation_details.aws_execution_details.role_arn)
         logic(self)
 
-    replacements = [*((importlib.import_module(f"moto.stepfunctions.parser.{m}"), "threading", _ContextThreading())
-                      for m in _THREADING_MODULES),
-                    *((importlib.import_module(f"moto.stepfunctions.parser.{m}"), "Thread", _ContextThread)
-                      for m in _THREAD_MODULES),
-                    # Set in the execution's own thread, as it begins (whenever and from wherever it was started:
-                    # `make run` starts it once the request that started it is answered, local_stack.moto_speed).
-                    (ExecutionWorker, "_execution_logic", run_as_its_role)]
-    replaced: list[tuple[Any, str, Any]] = []  # (owner, attribute, original)
-    for owner, attribute, replacement in replacements:
-        replaced.append((owner, attribute, getattr(owner, attribute)))  # AttributeError if moto moved it: revisit
-        setattr(owner, attribute, replacement)
-
-    def undo() -> None:
-        for owner, attribute, original in reversed(replaced):
-            setattr(owner, attribute, original)
-
-    return undo
+    return [*((importlib.import_module(f"moto.stepfunctions.parser.{m}"), "threading", _ContextThreading())
+              for m in _THREADING_MODULES),
+            *((importlib.import_module(f"moto.stepfunctions.parser.{m}"), "Thread", _ContextThread)
+              for m in _THREAD_MODULES),
+            # Set in the execution's own thread, as it begins (whenever and from wherever it was started:
+            # `make run` starts it once the request that started it is answered, local_stack.moto_speed).
+            (ExecutionWorker, "_execution_logic", run_as_its_role)]
 
 
 def install_state_machine_credentials(credentials: Callable[[str | None], ReadOnlyCredentials]) -> Callable[[], None]:
@@ -196,11 +179,4 @@ def install_state_machine_credentials(credentials: Callable[[str | None], ReadOn
                     made = clients[key] = (session, original.client(*args, **kwargs))
             return made[1]
 
-    boto_client.boto3 = StateMachineBoto3()  # type: ignore[assignment]
-    undo_roles = install_execution_roles()
-
-    def undo() -> None:
-        undo_roles()
-        boto_client.boto3 = original
-
-    return undo
+    return replace((boto_client, "boto3", StateMachineBoto3()), *_execution_roles()).close

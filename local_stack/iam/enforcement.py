@@ -27,9 +27,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
+from unittest import mock
 
 from local_stack.iam.policy import ContextValue, Decision, Principal, Request, allows_by_name, evaluate
 from local_stack.iam.requests import Call, Check, checks, session_tags
+from local_stack.moto_patches import replace
 
 log = logging.getLogger("local_stack.iam")
 
@@ -52,9 +54,6 @@ class Session:
     @property
     def arn(self) -> str:
         return f"arn:aws:sts::{self.account}:assumed-role/{self.role_arn.rsplit('/', 1)[-1]}/{self.session_name}"
-
-    def principal(self) -> Principal:
-        return Principal(arn=self.arn, account=self.account, role_arn=self.role_arn)
 
     def context(self) -> dict[str, ContextValue]:
         now = datetime.datetime.now(datetime.UTC)
@@ -166,7 +165,8 @@ class Enforcement:
     def _authorize_trust(self, session: Session, request: Request, identity: Decision) -> None:
         """sts:AssumeRole (and SetSourceIdentity, TagSession): the role's trust policy must admit the caller."""
         trust = trust_policy(request.resource)
-        as_principal = Request(request.action, request.resource, request.context, session.principal())
+        principal = Principal(arn=session.arn, account=session.account, role_arn=session.role_arn)
+        as_principal = Request(request.action, request.resource, request.context, principal)
         decision = evaluate([trust], as_principal) if trust else None
         denied = Decision.DENY in (identity, decision)
         same_account = request.resource.split(":")[4:5] == [session.account]
@@ -354,8 +354,6 @@ def install() -> Callable[[], None]:
     from moto.sts.models import STSBackend
 
     enforcement = Enforcement()
-    originals = {name: ActionAuthenticatorMixin.__dict__[name] for name in
-                 ("_authenticate_and_authorize_normal_action", "_authenticate_and_authorize_s3_action")}
     original_assume_role = STSBackend.assume_role
 
     def normal(self: Any, resource: str = "*") -> None:
@@ -378,17 +376,8 @@ def install() -> Callable[[], None]:
     def simulate(self: Any) -> Any:
         return ActionResult(simulate_principal_policy(self.current_account, self.params))
 
-    had_simulate = "simulate_principal_policy" in IamResponse.__dict__
-    IamResponse.simulate_principal_policy = simulate  # type: ignore[attr-defined]
-    ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = normal  # type: ignore[method-assign]
-    ActionAuthenticatorMixin._authenticate_and_authorize_s3_action = s3  # type: ignore[method-assign]
-    STSBackend.assume_role = assume_role  # type: ignore[method-assign]
-
-    def undo() -> None:
-        for name, original in originals.items():
-            setattr(ActionAuthenticatorMixin, name, original)
-        STSBackend.assume_role = original_assume_role  # type: ignore[method-assign]
-        if not had_simulate:
-            del IamResponse.simulate_principal_policy  # type: ignore[attr-defined]
-
-    return undo
+    undo = replace((ActionAuthenticatorMixin, "_authenticate_and_authorize_normal_action", normal),
+                   (ActionAuthenticatorMixin, "_authenticate_and_authorize_s3_action", s3),
+                   (STSBackend, "assume_role", assume_role))
+    undo.enter_context(mock.patch.object(IamResponse, "simulate_principal_policy", simulate, create=True))  # moto has none
+    return undo.close
