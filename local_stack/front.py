@@ -1,26 +1,23 @@
 """The HTTP API on a local port, as API Gateway serves it (and ``sam local start-api`` would).
 
-HTTP itself is waitress's (a maintained WSGI server): it reads each request whole on its event loop
-(a slow client holds no thread), parses the framing (Content-Length, chunked bodies; a
-Transfer-Encoding other than chunked is refused), and hands complete requests to a few threads.
-Each request is then authenticated as the API's IAM authorizer does (local_stack.authorizer: SigV4,
-the caller from its access key), and becomes the API Gateway HTTP API (payload 2.0) event the
-deployed API sends, for the route the template declares (its ``$default`` route takes the rest);
-the function's response goes back as API Gateway returns it. What API Gateway itself answers (bad
-framing, a body over 10 MB, a refused signature, a failed integration) is JSON with
-``x-amzn-ErrorType``, ``message`` and ``__type``, never an HTML page, and never a 5xx for the
-caller's mistakes.
+waitress reads each request whole on its event loop (a slow client holds no thread) and parses its
+framing; the request is then authenticated as the API's IAM authorizer does (local_stack.authorizer)
+and becomes the HTTP API payload 2.0 event for the template's route (``$default`` takes the rest).
+What API Gateway answers itself (bad framing, a body over 10 MB, a refused signature, a failed
+integration) is JSON with ``x-amzn-ErrorType``, ``message`` and ``__type``, never an HTML page, and
+never a 5xx for the caller's mistakes.
 
-Stricter than waitress, as API Gateway is: a request with both Content-Length and Transfer-Encoding
-(a smuggling attempt: RFC 9112 6.1) is refused and its connection closed; the request line is at
-most 64 KB (414), the headers at most 100 lines and 64 KB (431). Bounds, so that no caller can hold
-the process: a request must arrive whole within ``read_timeout`` seconds of its first byte however
-it trickles (else its connection is closed), an idle connection is closed after as long, at most
-MAX_CONNECTIONS are open (more wait in the listen backlog), bodies over waitress's 512 KB buffer
-wait in temporary files, and only THREADS requests are answered at once.
+Stricter than waitress, as API Gateway is: Content-Length with Transfer-Encoding (smuggling: RFC 9112
+6.1) is refused and the connection closed; the request line is at most 64 KB (414), the headers at
+most 100 lines and 64 KB (431). So that no caller can hold the process: a request must arrive whole
+within ``read_timeout`` seconds of its first byte however it trickles (else its connection is closed),
+an idle connection is closed after as long, at most MAX_CONNECTIONS are open (more wait in the listen
+backlog), bodies over waitress's 512 KB buffer wait in temporary files, and only THREADS requests are
+answered at once.
 """
 
 import base64
+import functools
 import json
 import logging
 import re
@@ -34,6 +31,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from waitress import wasyncore
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser, ParsingError
@@ -166,11 +164,12 @@ class ApiFront:
 
     def stop(self) -> None:
         """Close every connection and the listening socket on the server's own loop, then end its threads."""
+        close_all = functools.partial(wasyncore.close_all, self.server._map)
         try:
-            self.server.trigger.pull_trigger(self.server.close_all)
+            self.server.trigger.pull_trigger(close_all)
         except OSError:  # seen once under heavy load: the loop's wake-up pipe already closed; close from here
             LOG.warning("the front's wake-up pipe was closed before it stopped")
-            self.server.close_all()
+            close_all()
         if self._thread:
             self._thread.join(timeout=10)
         self.server.task_dispatcher.shutdown()
@@ -386,10 +385,6 @@ class _Server(TcpWSGIServer):  # type: ignore[misc]
                 channel.close_now()
             elif channel.request is not None and channel.request_started < cutoff:
                 channel.will_close = True
-
-    def close_all(self) -> None:
-        for dispatcher in list(self._map.values()):
-            dispatcher.close()
 
 
 def _api_gateway_response(result: Any) -> tuple[int, dict[str, str], bytes]:
