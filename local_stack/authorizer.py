@@ -70,18 +70,12 @@ class AuthorizationError(Exception):
         self.message = message
 
 
-# access key id -> the key the emulator issued, or None for keys it did not issue.
-KeyLookup = Callable[[str], IssuedKey | None]
-
-
 def emulator_credentials(access_key_id: str) -> IssuedKey | None:
     """An access key moto issued in this process (an active IAM user key, an unexpired STS session)."""
-    try:
-        from moto.core.utils import utcnow
-        from moto.iam.models import iam_backends
-        from moto.sts.models import sts_backends
-    except ImportError:  # pragma: no cover - moto is always there locally
-        return None
+    from moto.core.utils import utcnow
+    from moto.iam.models import iam_backends
+    from moto.sts.models import sts_backends
+
     for account_id in list(iam_backends):
         for backend in list(iam_backends[account_id].values()):
             user = backend.get_user_from_access_key_id(access_key_id)
@@ -111,10 +105,7 @@ class _Verifier(SigV4Auth):
         self._signed, self._body_hash = signed, body_hash
 
     def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
-        headers = HTTPHeaders()
-        for name, value in self._signed.items():
-            headers[name] = value
-        return headers
+        return HTTPHeaders.from_dict(self._signed)
 
     def payload(self, request: AWSRequest) -> str:
         return self._body_hash
@@ -136,11 +127,11 @@ class _Verifier(SigV4Auth):
 def authenticate(
     method: str, raw_path: str, query: str, headers: dict[str, str], body: bytes, *,
     region: str, default_account: str, now: datetime | None = None,
-    lookup: KeyLookup = emulator_credentials, host_ok: Callable[[str], bool] | None = None,
+    lookup: Callable[[str], IssuedKey | None] = emulator_credentials, host_ok: Callable[[str], bool] | None = None,
     signing_names: Collection[str] = ("execute-api",),
 ) -> Caller:
     """The caller of a SigV4-signed request, or AuthorizationError. ``headers`` have lower-case names;
-    ``host_ok``: does a Host name this API (None: any does)."""
+    ``lookup``: the key the emulator issued with this id, if any; ``host_ok``: does a Host name this API (None: any does)."""
     fields = _authorization_fields(headers)
     access_key, scope_date, scope_region, service = _scope(fields["Credential"], region, signing_names)
     amz_date = _check_date(headers, scope_date, now or datetime.now(UTC))

@@ -1,16 +1,11 @@
 """Requests first: while the front serves a request, the stack's background work waits its turn.
 
-On AWS a workflow, a stream's poller and an event's delivery run on machines of their own; in `make
-run` they are threads of the one process that answers the API, sharing its one GIL. A Start's
-workflow (started by that very Start) and the events of each Stop (stream -> events function ->
-EventBridge) then took the CPU from the requests: a Stop spent two thirds of its time waiting, a
-Start most of its time (`make bench`).
-
-So background work (any thread not serving a request) pauses at its next AWS call or Lambda
-invocation while a request is being answered (from the end of its body to its answer: a slow client
-holds nothing), and goes on as soon as none is, or after at most MAX_PAUSE_SECONDS whatever happens
-(so it always progresses, and no lock a request waits on is held up for longer than that). What runs
-and in which order is unchanged; only when.
+On AWS, workflows, stream pollers and event deliveries run on machines of their own; in `make run`
+they are threads sharing the API's one GIL, and took the CPU from the requests (a Stop spent two
+thirds of its time waiting, a Start most of its time: `make bench`). So background work pauses at its
+next AWS call or Lambda invocation while a request is answered (from the end of its body: a slow
+client holds nothing), for at most MAX_PAUSE_SECONDS (so it always progresses, and no lock a request
+waits on is held longer). What runs, and in which order, is unchanged; only when.
 """
 
 import threading

@@ -1,26 +1,23 @@
 """The HTTP API on a local port, as API Gateway serves it (and ``sam local start-api`` would).
 
-HTTP itself is waitress's (a maintained WSGI server): it reads each request whole on its event loop
-(a slow client holds no thread), parses the framing (Content-Length, chunked bodies; a
-Transfer-Encoding other than chunked is refused), and hands complete requests to a few threads.
-Each request is then authenticated as the API's IAM authorizer does (local_stack.authorizer: SigV4,
-the caller from its access key), and becomes the API Gateway HTTP API (payload 2.0) event the
-deployed API sends, for the route the template declares (its ``$default`` route takes the rest);
-the function's response goes back as API Gateway returns it. What API Gateway itself answers (bad
-framing, a body over 10 MB, a refused signature, a failed integration) is JSON with
-``x-amzn-ErrorType``, ``message`` and ``__type``, never an HTML page, and never a 5xx for the
-caller's mistakes.
+waitress reads each request whole on its event loop (a slow client holds no thread) and parses its
+framing; the request is then authenticated as the API's IAM authorizer does (local_stack.authorizer)
+and becomes the HTTP API payload 2.0 event for the template's route (``$default`` takes the rest).
+What API Gateway answers itself (bad framing, a body over 10 MB, a refused signature, a failed
+integration) is JSON with ``x-amzn-ErrorType``, ``message`` and ``__type``, never an HTML page, and
+never a 5xx for the caller's mistakes.
 
-Stricter than waitress, as API Gateway is: a request with both Content-Length and Transfer-Encoding
-(a smuggling attempt: RFC 9112 6.1) is refused and its connection closed; the request line is at
-most 64 KB (414), the headers at most 100 lines and 64 KB (431). Bounds, so that no caller can hold
-the process: a request must arrive whole within ``read_timeout`` seconds of its first byte however
-it trickles (else its connection is closed), an idle connection is closed after as long, at most
-MAX_CONNECTIONS are open (more wait in the listen backlog), bodies over waitress's 512 KB buffer
-wait in temporary files, and only THREADS requests are answered at once.
+Stricter than waitress, as API Gateway is: Content-Length with Transfer-Encoding (smuggling: RFC 9112
+6.1) is refused and the connection closed; the request line is at most 64 KB (414), the headers at
+most 100 lines and 64 KB (431). So that no caller can hold the process: a request must arrive whole
+within ``read_timeout`` seconds of its first byte however it trickles (else its connection is closed),
+an idle connection is closed after as long, at most MAX_CONNECTIONS are open (more wait in the listen
+backlog), bodies over waitress's 512 KB buffer wait in temporary files, and only THREADS requests are
+answered at once.
 """
 
 import base64
+import functools
 import json
 import logging
 import re
@@ -34,12 +31,14 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from waitress import wasyncore
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask
 from waitress.utilities import BadRequest, Error, RequestHeaderFieldsTooLarge
+from werkzeug.datastructures import EnvironHeaders
 
 from local_stack import foreground
 from local_stack.authorizer import AuthorizationError, Caller, authenticate
@@ -55,8 +54,8 @@ THREADS = 8
 READ_TIMEOUT_SECONDS = 30.0
 TEXT_TYPES = re.compile(r"^(text/|application/(json|x-amz-json|xml|x-www-form-urlencoded))")
 LOG = logging.getLogger("local_stack.front")
+# The errors waitress (and _Parser) answer with, other than a 400 BadRequestException.
 _ERROR_TYPES = {
-    400: "BadRequestException", 403: "AccessDeniedException", 404: "NotFoundException",
     413: "RequestEntityTooLargeException", 414: "RequestURITooLongException", 431: "RequestHeaderFieldsTooLargeException",
 }
 
@@ -131,18 +130,10 @@ def _credential(headers: dict[str, str]) -> str | None:
     return credential.group(1) if credential else None
 
 
-class FrontError(Exception):
-    """What API Gateway answers itself, without invoking the function."""
-
-    def __init__(self, status: int, error_type: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.error_type, self.message = status, error_type, message
-
-
 class ApiFront:
     def __init__(
         self, runtime: FunctionRuntime, routes: list[Route], account_id: str, host: str, port: int, *,
-        region: str = "us-east-1", authenticate_callers: bool = True, read_timeout: float = READ_TIMEOUT_SECONDS,
+        region: str = "us-east-1", read_timeout: float = READ_TIMEOUT_SECONDS,
         signing_names: tuple[str, ...] = ("execute-api",),
         authorize: Callable[[Caller, str, str, dict[str, str], bytes], None] | None = None,
     ) -> None:
@@ -152,14 +143,13 @@ class ApiFront:
         self.routes = sorted(routes, key=lambda route: route.route_key == "$default")
         self.account_id = account_id
         self.region = region
-        self.authenticate_callers = authenticate_callers
         adjustments = Adjustments(
             host=host, port=port, threads=THREADS, connection_limit=MAX_CONNECTIONS, channel_timeout=read_timeout,
             cleanup_interval=max(0.1, read_timeout / 4), max_request_body_size=MAX_PAYLOAD_BYTES,
             max_request_header_size=MAX_REQUEST_LINE_BYTES + MAX_HEADER_BYTES, ident="local", expose_tracebacks=False,
             asyncore_use_poll=True,  # select() takes no descriptor over 1024
         )
-        self.server = _Server(self._wsgi, adj=adjustments, read_timeout=read_timeout)
+        self.server = _Server(self._wsgi, adj=adjustments)
         self.names_this_api = _names_this_api(host, int(self.server.server_address[1]))
         self._thread: threading.Thread | None = None
 
@@ -174,11 +164,12 @@ class ApiFront:
 
     def stop(self) -> None:
         """Close every connection and the listening socket on the server's own loop, then end its threads."""
+        close_all = functools.partial(wasyncore.close_all, self.server._map)
         try:
-            self.server.trigger.pull_trigger(self.server.close_all)
+            self.server.trigger.pull_trigger(close_all)
         except OSError:  # seen once under heavy load: the loop's wake-up pipe already closed; close from here
             LOG.warning("the front's wake-up pipe was closed before it stopped")
-            self.server.close_all()
+            close_all()
         if self._thread:
             self._thread.join(timeout=10)
         self.server.task_dispatcher.shutdown()
@@ -189,14 +180,11 @@ class ApiFront:
         raw_path, _, query = str(environ.get("REQUEST_URI", "/")).partition("?")
         raw_path = raw_path.partition("#")[0]
         method = str(environ["REQUEST_METHOD"])
-        headers = _headers(environ)
+        headers = {name.lower(): value for name, value in EnvironHeaders(environ)}
         body = environ["wsgi.input"].read()
-        try:
-            # Read: from here to the answer, the stack's background work waits (local_stack.foreground).
-            with foreground.serving():
-                status, response_headers, payload = self._answer(environ, method, raw_path, query, headers, body)
-        except FrontError as error:
-            status, response_headers, payload = error.status, *_error_answer(error.error_type, error.message)
+        # Read: from here to the answer, the stack's background work waits (local_stack.foreground).
+        with foreground.serving():
+            status, response_headers, payload = self._answer(environ, method, raw_path, query, headers, body)
         response_headers.setdefault("content-length", str(len(payload)))
         if "x-amzn-requestid" not in {key.lower() for key in response_headers}:
             response_headers["x-amzn-RequestId"] = str(uuid.uuid4())
@@ -205,43 +193,30 @@ class ApiFront:
 
     def _answer(self, environ: dict[str, Any], method: str, raw_path: str, query: str, headers: dict[str, str],
                 body: bytes) -> tuple[int, dict[str, str], bytes]:
-        caller = None
-        if self.authenticate_callers:
-            try:
-                caller = authenticate(method, raw_path, query, headers, body, region=self.region,
-                                      default_account=self.account_id, host_ok=self.names_this_api,
-                                      signing_names=self.signing_names)
-            except AuthorizationError as error:
-                raise FrontError(403, error.error_type, error.message) from None
-        if caller is not None and self.authorize is not None:
-            try:
+        """The function's answer, or what API Gateway answers itself without invoking it."""
+        try:
+            caller = authenticate(method, raw_path, query, headers, body, region=self.region,
+                                  default_account=self.account_id, host_ok=self.names_this_api,
+                                  signing_names=self.signing_names)
+            if self.authorize is not None:
                 self.authorize(caller, method, raw_path, headers, body)
-            except AuthorizationError as error:
-                raise FrontError(403, error.error_type, error.message) from None
+        except AuthorizationError as error:
+            return _error_answer(403, error.error_type, error.message)
         for route in self.routes:
             params = route.match(method, raw_path)
             if params is not None:
                 break
         else:
-            raise FrontError(404, "NotFoundException", "Not Found")
+            return _error_answer(404, "NotFoundException", "Not Found")
         event = build_event(route, method, raw_path, query, headers, body, params, self.account_id,
                             str(environ.get("REMOTE_ADDR", "")), caller)
         try:
             return _api_gateway_response(self.runtime.invoke(route.function, event))
         except FunctionError:  # logged by the runtime, as Lambda logs an unhandled error
-            raise FrontError(500, "InternalServerException", "Internal Server Error") from None
+            return _error_answer(500, "InternalServerException", "Internal Server Error")
         except (TypeError, ValueError, KeyError) as error:
             LOG.error("Malformed response from %s: %s", route.function, error)  # API Gateway's 500, logged
-            raise FrontError(500, "InternalServerException", "Internal Server Error") from None
-
-
-def _headers(environ: dict[str, Any]) -> dict[str, str]:
-    """The request's headers with lower-case names (waitress joins a repeated header's values with ", ")."""
-    headers = {key[5:].replace("_", "-").lower(): str(value) for key, value in environ.items() if key.startswith("HTTP_")}
-    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        if environ.get(key):
-            headers[key.replace("_", "-").lower()] = str(environ[key])
-    return headers
+            return _error_answer(500, "InternalServerException", "Internal Server Error")
 
 
 def _names_this_api(host: str, port: int) -> Callable[[str], bool]:
@@ -250,9 +225,9 @@ def _names_this_api(host: str, port: int) -> Callable[[str], bool]:
     return lambda value: value.rpartition(":")[2] == str(port) and (names is None or value.rpartition(":")[0] in names)
 
 
-def _error_answer(error_type: str, message: str) -> tuple[dict[str, str], bytes]:
+def _error_answer(status: int, error_type: str, message: str) -> tuple[int, dict[str, str], bytes]:
     payload = json.dumps({"message": message, "__type": error_type}).encode()
-    return {"content-type": "application/json", "x-amzn-ErrorType": error_type}, payload
+    return status, {"content-type": "application/json", "x-amzn-ErrorType": error_type}, payload
 
 
 def _reason(status: int) -> str:
@@ -274,10 +249,13 @@ class _Parser(HTTPRequestParser):  # type: ignore[misc]
 
     def parse_header(self, header_plus: bytes) -> None:
         first_line, _, fields = header_plus.partition(b"\n")
+        # Answered as waitress answers its own errors (then the connection closes), the headers unparsed.
         if len(first_line) > MAX_REQUEST_LINE_BYTES:
-            raise _Refused(RequestURITooLong("The request line is longer than 64 KB."))
+            self.error, self.completed = RequestURITooLong("The request line is longer than 64 KB."), True
+            return
         if len(fields) > MAX_HEADER_BYTES or fields.count(b"\n") > MAX_HEADER_LINES:
-            raise _Refused(RequestHeaderFieldsTooLarge("The headers are longer than 64 KB or 100 lines."))
+            self.error, self.completed = RequestHeaderFieldsTooLarge("The headers are longer than 64 KB or 100 lines."), True
+            return
         names = {line.partition(b":")[0].strip().lower() for line in fields.split(b"\n")}
         if b"transfer-encoding" in names and b"content-length" in names:
             raise ParsingError("A request may not have both Content-Length and Transfer-Encoding.")
@@ -286,11 +264,7 @@ class _Parser(HTTPRequestParser):  # type: ignore[misc]
         super().parse_header(header_plus)
 
     def received(self, data: bytes) -> int:
-        consumed = 0
-        try:
-            consumed = int(super().received(data))
-        except _Refused as refused:  # as waitress records its own errors: answered, then the connection closes
-            self.error, self.completed = refused.error, True
+        consumed = int(super().received(data))
         first_line, newline, _ = self.header_plus.partition(b"\n")
         if newline and not self.completed and not _REQUEST_LINE.fullmatch(first_line.rstrip(b"\r")):
             # Not "METHOD target HTTP/x.y": answered now (waitress would wait for headers it never gets).
@@ -303,12 +277,6 @@ class _Parser(HTTPRequestParser):  # type: ignore[misc]
 _REQUEST_LINE = re.compile(rb"\S+ \S+ HTTP/\d\.\d")
 
 
-class _Refused(Exception):  # noqa: N818 - carries the waitress error to answer with
-    def __init__(self, error: Error) -> None:
-        super().__init__(error.body)
-        self.error = error
-
-
 class _AwsErrorTask(ErrorTask):  # type: ignore[misc]
     """waitress's answer to a request it could not read, in API Gateway's shape: the caller's mistake is
     a 4xx (waitress's 501 for an unknown Transfer-Encoding too), JSON, and the connection closes."""
@@ -316,7 +284,8 @@ class _AwsErrorTask(ErrorTask):  # type: ignore[misc]
     def execute(self) -> None:
         error = self.request.error
         status = error.code if 400 <= error.code < 500 else 400
-        headers, body = _error_answer(_ERROR_TYPES.get(status, "BadRequestException"), str(error.body)[:200] or error.reason)
+        message = str(error.body)[:200] or error.reason
+        _, headers, body = _error_answer(status, _ERROR_TYPES.get(status, "BadRequestException"), message)
         self.status = f"{status} {_reason(status)}"
         self.response_headers.extend(headers.items())
         self.set_close_on_finish()
@@ -402,25 +371,20 @@ class _Channel(HTTPChannel):  # type: ignore[misc]
 class _Server(TcpWSGIServer):  # type: ignore[misc]
     channel_class = _Channel
 
-    def __init__(self, application: Any, *, adj: Adjustments, read_timeout: float) -> None:
-        self.read_timeout = read_timeout
+    def __init__(self, application: Any, *, adj: Adjustments) -> None:
         super().__init__(application, adj=adj)
         self.server_address = (self.effective_host, self.effective_port)
 
     def maintenance(self, now: float) -> None:
-        """waitress closes connections idle for ``channel_timeout``; a request still arriving after
-        ``read_timeout`` (a client trickling its headers or body) is closed too."""
+        """waitress closes connections idle for ``channel_timeout`` (the front's read timeout); a request
+        still arriving after as long (a client trickling its headers or body) is closed too."""
         super().maintenance(now)
-        cutoff = time.monotonic() - self.read_timeout
+        cutoff = time.monotonic() - self.adj.channel_timeout
         for channel in list(self.active_channels.values()):
             if channel.lingering_since is not None and channel.lingering_since < cutoff or channel.finished():
                 channel.close_now()
             elif channel.request is not None and channel.request_started < cutoff:
                 channel.will_close = True
-
-    def close_all(self) -> None:
-        for dispatcher in list(self._map.values()):
-            dispatcher.close()
 
 
 def _api_gateway_response(result: Any) -> tuple[int, dict[str, str], bytes]:

@@ -10,39 +10,26 @@ import botocore.handlers
 
 
 def first_before_send(handler: Callable[..., Any]) -> Callable[[], None]:
-    entry = ("before-send", handler)
-    botocore.handlers.BUILTIN_HANDLERS.insert(0, entry)
-    default = _default_session_events()
-    if default is not None:
-        default.register_first("before-send", handler)
-
-    def undo() -> None:
-        if entry in botocore.handlers.BUILTIN_HANDLERS:
-            botocore.handlers.BUILTIN_HANDLERS.remove(entry)
-        if default is not None:
-            default.unregister("before-send", handler)
-
-    return undo
+    return _add("before-send", handler, first=True)
 
 
 def last_handler(event: str, handler: Callable[..., Any]) -> Callable[[], None]:
+    return _add(event, handler, first=False)
+
+
+def _add(event: str, handler: Callable[..., Any], *, first: bool) -> Callable[[], None]:
     entry = (event, handler)
-    botocore.handlers.BUILTIN_HANDLERS.append(entry)
-    default = _default_session_events()
+    builtin = botocore.handlers.BUILTIN_HANDLERS
+    builtin.insert(0 if first else len(builtin), entry)
+    session = boto3.DEFAULT_SESSION  # boto3's default session, if it exists yet
+    default = session._session.get_component("event_emitter") if session else None  # noqa: SLF001 - its botocore session
     if default is not None:
-        default.register_last(event, handler)
+        (default.register_first if first else default.register_last)(event, handler)
 
     def undo() -> None:
-        if entry in botocore.handlers.BUILTIN_HANDLERS:
-            botocore.handlers.BUILTIN_HANDLERS.remove(entry)
+        if entry in builtin:
+            builtin.remove(entry)
         if default is not None:
             default.unregister(event, handler)
 
     return undo
-
-
-def _default_session_events() -> Any:
-    """The event emitter of boto3's default session (its botocore session's), if that session exists yet."""
-    if boto3.DEFAULT_SESSION is None:
-        return None
-    return boto3.DEFAULT_SESSION._session.get_component("event_emitter")  # noqa: SLF001 - its botocore session

@@ -1,12 +1,11 @@
 """`make run`'s standard output, written by one thread, as Lambda ships a function's stdout to
 CloudWatch Logs after the fact.
 
-Every function of the stack logs to the process's stdout, from many threads at once (the front's
-requests, the workflows, the event deliveries). Written directly, a request's log line waited for
-the terminal, and for the logging handler's lock while another thread held it across a write that
-gave up the GIL: up to a third of an in-process Stop (`make bench`). Here a write only queues its
-complete lines, in the order they were written; one thread writes them out. Nothing is dropped:
-``drain()`` writes what is queued (and any unfinished line) before the process exits.
+The functions log from many threads at once. Written directly, a request's log line waited for the
+terminal, and for the logging handler's lock held by another thread across a write: up to a third of
+an in-process Stop (`make bench`). Here a write only queues its complete lines, in order; one thread
+writes them out. Nothing is dropped: ``drain()`` writes what is queued (and any unfinished line)
+before the process exits.
 """
 
 import io
