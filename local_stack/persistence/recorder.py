@@ -19,12 +19,12 @@ import random
 import re
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from local_stack.persistence.backends import kept
+from local_stack.persistence.backends import _live_backend, kept
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,6 @@ class Recorder:
     sequence: int = 0
     generation: int = 0
     closed: bool = False  # the state was saved for the last time: a change now would be lost, so it is refused
-    _undo: list[Callable[[], None]] = field(default_factory=list)
 
     def next_seed(self) -> str:
         self.sequence += 1
@@ -133,15 +132,12 @@ class Recorder:
                     request.get("name"), request.get("input") or "{}"))
 
     def install(self) -> Callable[[], None]:
-        self._undo = [self._wrap_stubber(), self._wrap_flask_views(), seed_identifiers(),
-                      self._record_sqs_sends(),
-                      self._note_executions_ended(), self._long_polls_without_the_lock()]
-
-        def undo() -> None:
-            while self._undo:
-                self._undo.pop()()
-
-        return undo
+        """The hooks; returns their undo (last made, first undone)."""
+        undo = ExitStack()
+        for made in (self._wrap_stubber(), self._wrap_flask_views(), seed_identifiers(), self._record_sqs_sends(),
+                     self._note_executions_ended(), self._long_polls_without_the_lock()):
+            undo.callback(made)
+        return undo.close
 
     def _wrap_stubber(self) -> Callable[[], None]:
         from moto.core.botocore_stubber import BotocoreStubber
@@ -367,9 +363,7 @@ def replay(record: tuple[Any, ...]) -> bool:
             return _replay_http(*record[2:])
         if kind == "call":
             service, account, region, name, args, kwargs = record[2:]
-            from moto.backends import get_backend
-
-            getattr(get_backend(service)[account][region], name)(*args, **kwargs)
+            getattr(_live_backend(service, account, region), name)(*args, **kwargs)
             return True
     raise ValueError(f"not a recorded change: {kind!r}")
 
