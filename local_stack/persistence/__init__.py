@@ -19,6 +19,7 @@ from typing import Any
 
 from local_stack.persistence import backends, journal
 from local_stack.persistence.recorder import CHANGES, Recorder, on_thread, replay, seed_identifiers
+from local_stack.timer import Timer
 
 log = logging.getLogger(__name__)
 FORMAT = 1
@@ -69,8 +70,7 @@ class LocalState:
         self._lock_file: Any = None
         self._locks: tuple[Any, ...] = ()
         self._template = ""
-        self._thread: threading.Thread | None = None
-        self._stopping = threading.Event()
+        self._timer = Timer("local-state")  # a snapshot when one is due
         self._snapshot_lock = threading.RLock()  # close() holds it (with CHANGES) around its snapshot
         self._last_snapshot_size = 0
         self._snapshot_due = False
@@ -190,8 +190,8 @@ class LocalState:
             # anything is served, so that even a kill in the first second keeps it.
             self.snapshot()
         undo = self._recorder.install()
-        self._thread = threading.Thread(target=self._snapshots, name="local-state", daemon=True)
-        self._thread.start()
+        self._timer.call_later(1.0, lambda: self._timer.every(1.0, self._snapshot_if_due))
+        self._timer.start()
         return undo
 
     def resume_executions(self) -> int:
@@ -235,16 +235,13 @@ class LocalState:
     def cursor(self, key: str) -> str | None:
         return self.cursors.get(key)
 
-    def _snapshots(self) -> None:
-        while not self._stopping.wait(1.0):
-            current = self._journal
-            if current is None:
-                return
-            if current.size >= max(SNAPSHOT_AFTER_BYTES, self._last_snapshot_size) or self._snapshot_due:
-                try:
-                    self.snapshot()
-                except Exception:  # noqa: BLE001 - the journal still has everything; try again later
-                    log.exception("could not save a snapshot of the local state")
+    def _snapshot_if_due(self) -> None:
+        current, due_at = self._journal, max(SNAPSHOT_AFTER_BYTES, self._last_snapshot_size)
+        if current is not None and (current.size >= due_at or self._snapshot_due):
+            try:
+                self.snapshot()
+            except Exception:  # noqa: BLE001 - the journal still has everything; try again later
+                log.exception("could not save a snapshot of the local state")
 
     def snapshot(self) -> None:
         """Save every kept backend as of now, and start a new journal; then drop the journals it folds in."""
@@ -292,9 +289,7 @@ class LocalState:
 
     def close(self) -> None:
         """The final snapshot; from now on a change is refused (503), never applied unrecorded. Unlocks the folder."""
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join()
+        self._timer.stop()  # after a snapshot under way (which holds _snapshot_lock, as the one below does)
         if self._journal is not None:
             # One hold of the change lock from the snapshot to the journal's close: a change (a workflow still
             # running) lands in the snapshot or is refused, never in a journal the next start would replay.
