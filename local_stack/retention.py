@@ -1,25 +1,10 @@
-"""What `make run` keeps, and for how long: a sweep that bounds moto's memory.
+"""What `make run` keeps, and for how long: a sweep that bounds moto's memory (docs/local-stack.md's table).
 
-moto keeps everything it was ever given: every execution's full event history (a 5,000-document
-job's Distributed Map alone is thousands of events with their inputs and outputs), every DynamoDB
-stream record, every shard iterator a reader ever got, every worker thread it started. A long
-`make run` grew without bound. Every ``interval`` seconds this sweep drops:
-
-- the event history (and Map run records) of executions that finished more than ``retention``
-  seconds ago: DescribeExecution still answers (status, input, output, error, dates) and
-  ListExecutions still lists them; GetExecutionHistory returns no events (AWS keeps 90 days);
-- stream records older than ``retention`` (AWS keeps 24 hours; the local delivery reads them
-  within a second, so only a reader that stopped for that long misses any);
-- shard iterators older than 15 minutes (AWS expires them then too);
-- finished workflow threads moto keeps in a list;
-- moto's list of every model object it ever made (``BaseModel.instances_tracked``, only read by its
-  dashboard, /moto-api/data.json): every item copy, stream record and session, ~11 KB a request;
-- what the application says it may drop (``steps``: its App.sweeps; translate-jobs drops the work
-  data of jobs finished more than ``retention`` ago: translate_jobs_local.app).
-
-After a sweep that dropped anything, glibc is asked to hand freed memory back (``malloc_trim``).
-Jobs (their items), objects in the user's buckets (documents, outputs), queues and roles are the
-user's data and are kept. LOCAL_RETENTION_SECONDS sets ``retention`` (default 600).
+moto keeps everything it was ever given (every execution's event history, stream record, shard iterator,
+worker thread): a long `make run` grew without bound. Every ``retention`` / 4 seconds (at most a minute)
+this sweep drops what is older than ``retention`` (LOCAL_RETENTION_SECONDS, default 600) and no one can
+ask for any more, and what the application says it may drop (``steps``: its App.retention_steps). The
+user's data (jobs, objects in their buckets, queues, roles) is kept.
 """
 
 import contextlib
@@ -73,7 +58,8 @@ class Sweep:
             except Exception:  # noqa: BLE001 - a sweep that fails once must not stop the stack
                 log.exception("retention sweep step %s failed", step)
         if sum(self.dropped.values()) > before:
-            _trim_malloc()
+            # glibc keeps what the many worker threads freed in per-thread arenas: without this RSS never comes down.
+            _glibc("malloc_trim", 0)
 
     def count(self, what: str, how_many: int) -> None:
         self.dropped[what] = self.dropped.get(what, 0) + how_many
@@ -136,11 +122,12 @@ class Sweep:
                 with contextlib.suppress(ValueError):
                     TMP_THREADS.remove(thread)
 
-
     def _model_instances(self, now: float) -> None:
         from moto.core.model_instances import reset_model_data
 
-        reset_model_data()  # the backends keep what is live; this list kept everything else alive too
+        # moto's list of every model object it made (BaseModel.instances_tracked, read only by its dashboard,
+        # /moto-api/data.json), ~11 KB a request: the backends keep what is live, this list kept the rest alive.
+        reset_model_data()
 
     def delete_objects(self, bucket_name: str, expired: Callable[[str, Any], bool]) -> int:
         """Delete the objects of a bucket whose key and stored object ``expired`` says; how many."""
@@ -157,29 +144,15 @@ class Sweep:
         return dropped
 
 
-def _trim_malloc() -> None:
-    # glibc keeps what the many worker threads freed in per-thread arenas: without this RSS never comes down.
-    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc only (not macOS, not musl)
-    if trim is not None:
-        trim(0)
-
-
-def _limit_malloc_arenas(most: int = 2) -> None:
-    # glibc gives threads that allocate at once arenas of their own (up to 8 per core), each keeping what
-    # was freed in it; the stack's many short-lived worker threads spread its memory over all of them.
-    # Two arenas: ~20 MB less resident memory after eight 5,000-document jobs (make bench-memory, side by side).
-    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)  # glibc only (not macOS, not musl)
-    if mallopt is not None:
-        mallopt(-8, most)  # M_ARENA_MAX
+def _glibc(function: str, *args: int) -> None:
+    call = getattr(ctypes.CDLL(None), function, None)  # glibc only (not macOS, not musl)
+    if call is not None:
+        call(*args)
 
 
 def backends(backend_dict: Any) -> list[Any]:
     """Every (account, region) backend moto has made so far (never creating one)."""
-    found: list[Any] = []
-    for account in list(backend_dict.keys()):
-        regions = backend_dict[account]
-        found.extend(regions[region] for region in list(regions.keys()))
-    return found
+    return [backend for _, _, backend in backend_dict.iter_backends()]
 
 
 def tables(dynamodb_backends: Any, name: str) -> list[Any]:
@@ -192,9 +165,12 @@ def aware(moment: datetime.datetime) -> datetime.datetime:
 
 def start_retention(dynamodb_lock: Any = None, steps: tuple[Callable[[Sweep, float], None], ...] = ()
                     ) -> tuple[Sweep, Timer]:
-    _limit_malloc_arenas()
+    # glibc gives threads that allocate at once arenas of their own (up to 8 per core), each keeping what
+    # was freed in it; the stack's many short-lived worker threads spread its memory over all of them.
+    # Two arenas: ~20 MB less resident memory after eight 5,000-document jobs (make bench-memory, side by side).
+    _glibc("mallopt", -8, 2)  # M_ARENA_MAX
     retention = retention_seconds()
     sweep = Sweep(retention=retention, dynamodb_lock=dynamodb_lock, steps=steps)
-    timer = Timer("local-retention")
-    timer.call_later(min(60.0, retention / 4), lambda: timer.every(min(60.0, retention / 4), sweep))
+    timer, interval = Timer("local-retention"), min(60.0, retention / 4)
+    timer.call_later(interval, lambda: timer.every(interval, sweep))
     return sweep, timer.start()

@@ -1,15 +1,8 @@
-"""`make run`'s state, kept in a folder across restarts and ``kill -9`` (docs/local-state.md).
+"""`make run`'s state, kept in a folder across restarts and ``kill -9`` (docs/local-state.md says how).
 
-A snapshot of moto's backends (``backends``) plus a journal of every change made since (``recorder``,
-``journal``). Each change is written to the journal before it is answered, so whatever was answered is
-found again; at the next start the snapshot is loaded and the journal replayed onto it. Snapshots are
-taken in the background when the journal has grown, and when the stack stops; a snapshot starts a new
-journal. Workflow executions that were running are started again from the beginning (the workflow's
-steps are idempotent), not resumed mid-state. Nothing here knows this project: any SAM application on
-moto keeps its state the same way.
-
-Layout of the folder: ``snapshot.pickle`` (generation G), ``journal-<G>.log`` and later ones, ``lock``
-(held by the running stack: a second one on the same folder is refused).
+A snapshot of moto's backends (``backends``) plus a journal of every change since (``recorder``,
+``journal``), each written before it is answered. The folder: ``snapshot.pickle`` (generation G),
+``journal-<G>.log`` and later ones, ``lock`` (held by the running stack).
 """
 
 import contextlib
@@ -25,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from local_stack.persistence import backends, journal
-from local_stack.persistence.recorder import CHANGES, Recorder, replay, replay_mode, seed_identifiers
+from local_stack.persistence.recorder import CHANGES, Recorder, on_thread, replay, seed_identifiers
+from local_stack.timer import Timer
 
 log = logging.getLogger(__name__)
 FORMAT = 1
@@ -72,12 +66,11 @@ class LocalState:
         self.generation = 0
         self.restored = Restored()
         self._journal: journal.Journal | None = None
-        self._recorder = Recorder(write=self._write, kept=backends.kept)
+        self._recorder = Recorder(write=self._write)
         self._lock_file: Any = None
         self._locks: tuple[Any, ...] = ()
         self._template = ""
-        self._thread: threading.Thread | None = None
-        self._stopping = threading.Event()
+        self._timer = Timer("local-state")  # a snapshot when one is due
         self._snapshot_lock = threading.RLock()  # close() holds it (with CHANGES) around its snapshot
         self._last_snapshot_size = 0
         self._snapshot_due = False
@@ -101,11 +94,9 @@ class LocalState:
         return state
 
     def empty(self) -> None:
-        for path in self._files():
-            path.unlink()
-
-    def _files(self) -> list[Path]:
-        return [path for path in self.folder.iterdir() if path.name.startswith(("snapshot.", "journal-"))]
+        for path in list(self.folder.iterdir()):
+            if path.name.startswith(("snapshot.", "journal-")):
+                path.unlink()
 
     def _journals(self) -> list[tuple[int, Path]]:
         found = []
@@ -156,7 +147,7 @@ class LocalState:
         return restored
 
     def _replay_journals(self, restored: Restored) -> None:
-        with replay_mode():
+        with on_thread("replaying", True):
             for generation, path in self._journals():
                 if generation < self.generation:
                     path.unlink()  # folded into the snapshot already (a stop between rename and cleanup)
@@ -170,12 +161,8 @@ class LocalState:
     def _replay(self, record: tuple[Any, ...]) -> bool | None:
         """Apply one journal record: whether moto took the change again (None: not a change to moto)."""
         kind = record[0]
-        if kind == "started":
-            self.running[record[1]] = (record[2], record[3], record[4])
-        elif kind == "ended":
-            self.running.pop(record[1], None)
-        elif kind == "cursor":
-            self.cursors[record[1]] = record[2]
+        if kind in ("started", "ended", "cursor"):
+            self._remember(record)
         elif kind == "reset":
             from moto.moto_api._internal.models import moto_api_backend
 
@@ -203,8 +190,8 @@ class LocalState:
             # anything is served, so that even a kill in the first second keeps it.
             self.snapshot()
         undo = self._recorder.install()
-        self._thread = threading.Thread(target=self._snapshots, name="local-state", daemon=True)
-        self._thread.start()
+        self._timer.call_later(1.0, lambda: self._timer.every(1.0, self._snapshot_if_due))
+        self._timer.start()
         return undo
 
     def resume_executions(self) -> int:
@@ -227,39 +214,34 @@ class LocalState:
     # -- while running --
 
     def _write(self, record: tuple[Any, ...]) -> None:
-        """Called under CHANGES: the journal first, then what this process remembers of it."""
-        if self._journal is None:
-            return
-        self._journal.append(record)
+        """Called under CHANGES: the journal first (none once closed), then what this process remembers of it."""
+        if self._journal is not None:
+            self._journal.append(record)
+        self._remember(record)
+
+    def _remember(self, record: tuple[Any, ...]) -> None:
         if record[0] == "started":
             self.running[record[1]] = (record[2], record[3], record[4])
         elif record[0] == "ended":
             self.running.pop(record[1], None)
+        elif record[0] == "cursor":
+            self.cursors[record[1]] = record[2]
 
     def set_cursor(self, key: str, value: str) -> None:
         """A reader's position (local_stack.delivery: a stream's last delivered record), kept like any change."""
         with CHANGES:
-            self.cursors[key] = value
-            if self._journal is not None:
-                self._journal.append(("cursor", key, value))
+            self._write(("cursor", key, value))
 
     def cursor(self, key: str) -> str | None:
         return self.cursors.get(key)
 
-    @property
-    def closed(self) -> bool:
-        return self._journal is None
-
-    def _snapshots(self) -> None:
-        while not self._stopping.wait(1.0):
-            current = self._journal
-            if current is None:
-                return
-            if current.size >= max(SNAPSHOT_AFTER_BYTES, self._last_snapshot_size) or self._snapshot_due:
-                try:
-                    self.snapshot()
-                except Exception:  # noqa: BLE001 - the journal still has everything; try again later
-                    log.exception("could not save a snapshot of the local state")
+    def _snapshot_if_due(self) -> None:
+        current, due_at = self._journal, max(SNAPSHOT_AFTER_BYTES, self._last_snapshot_size)
+        if current is not None and (current.size >= due_at or self._snapshot_due):
+            try:
+                self.snapshot()
+            except Exception:  # noqa: BLE001 - the journal still has everything; try again later
+                log.exception("could not save a snapshot of the local state")
 
     def snapshot(self) -> None:
         """Save every kept backend as of now, and start a new journal; then drop the journals it folds in."""
@@ -295,11 +277,11 @@ class LocalState:
 
         state["moto"] = moto.__version__
         for attempt in range(5):  # something changed a backend without the locks (a retention sweep): again
-            state["backends"], state["indexes"] = backends.in_use(), backends.indexes()
             file.seek(0)
             file.truncate()
             try:
-                backends.dump(state, file)
+                state["backends"], state["indexes"] = backends.in_use(), backends.indexes()
+                backends.Pickler(file).dump(state)
                 return
             except RuntimeError:
                 if attempt == 4:
@@ -307,9 +289,7 @@ class LocalState:
 
     def close(self) -> None:
         """The final snapshot; from now on a change is refused (503), never applied unrecorded. Unlocks the folder."""
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join()
+        self._timer.stop()  # after a snapshot under way (which holds _snapshot_lock, as the one below does)
         if self._journal is not None:
             # One hold of the change lock from the snapshot to the journal's close: a change (a workflow still
             # running) lands in the snapshot or is refused, never in a journal the next start would replay.

@@ -35,15 +35,9 @@ def in_use() -> dict[Key, Any]:
     """Every kept backend moto has made so far (never making one)."""
     from moto.core.base_backend import BackendDict
 
-    found: dict[Key, Any] = {}
-    for backend_dict in list(BackendDict._instances):  # type: ignore[misc]
-        if not kept(backend_dict.service_name):
-            continue
-        for account in list(dict.keys(backend_dict)):
-            regions = dict.__getitem__(backend_dict, account)
-            for region in list(dict.keys(regions)):
-                found[(backend_dict.service_name, account, region)] = dict.__getitem__(regions, region)
-    return found
+    return {(backend_dict.service_name, account, region): backend
+            for backend_dict in list(BackendDict._instances) if kept(backend_dict.service_name)  # type: ignore[misc]
+            for account, region, backend in backend_dict.iter_backends()}
 
 
 # A BackendDict's own attributes; any other is a service's index over all its backends (S3's bucket -> account).
@@ -60,11 +54,6 @@ def indexes() -> dict[str, dict[str, Any]]:
         if extra and kept(backend_dict.service_name):
             found[backend_dict.service_name] = extra
     return found
-
-
-def dump(state: dict[str, Any], file: IO[bytes]) -> None:
-    """Pickle ``state`` (which holds ``in_use()``'s backends) to ``file``."""
-    _Pickler(file).dump(state)
 
 
 def install(backends: dict[Key, Any], saved_indexes: dict[str, dict[str, Any]]) -> None:
@@ -102,6 +91,7 @@ def add_missing_resources(provisioned: dict[Key, Any], restored: dict[Key, Any])
     return added
 
 
+# Named in the snapshots saved (pickle's references to them): renaming one makes those unreadable.
 def _live_backend(service: str, account: str, region: str) -> Any:
     from moto.backends import get_backend
 
@@ -126,7 +116,9 @@ def _public_key(der: bytes) -> Any:
     return serialization.load_der_public_key(der)
 
 
-class _Pickler(pickle.Pickler):
+class Pickler(pickle.Pickler):
+    """Pickles ``in_use()``'s backends: locks made afresh, keys as their bytes, other backends as references."""
+
     _LOCK, _RLOCK = type(threading.Lock()), type(threading.RLock())
 
     def __init__(self, file: IO[bytes]) -> None:

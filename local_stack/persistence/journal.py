@@ -27,10 +27,8 @@ class Journal:
     """One journal file, open for appending (the caller serializes appends)."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         self.size = os.fstat(self._fd).st_size
-        self.records = 0
 
     def append(self, record: Any) -> None:
         data = encode(record)
@@ -38,7 +36,6 @@ class Journal:
         while view:
             view = view[os.write(self._fd, view):]
         self.size += len(data)
-        self.records += 1
 
     def close(self) -> None:
         if self._fd >= 0:

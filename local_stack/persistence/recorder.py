@@ -1,19 +1,14 @@
 """Every change made to moto's kept backends, recorded in order, and replayed the same way.
 
-moto is reached two ways in `make run`: in-process (the functions, the workflow's interpreter: botocore's
-``before-send`` answered by moto's ``BotocoreStubber``) and over HTTP (the AWS CLI, other processes:
-moto's Flask apps, each view a ``convert_to_flask_response``). Both are wrapped here. A request that can
-change a kept backend (not a Get/List/Describe...) is applied under one lock, and recorded when it
-succeeded, before its answer leaves: the journal's order is the order in which moto applied them. A few
-changes reach moto without a request (local_stack.eventbridge puts events on queues by calling moto's
-SQS backend): those calls are recorded as calls.
+moto is reached in-process (botocore's ``before-send`` answered by moto's ``BotocoreStubber``) and over
+HTTP (moto's Flask views, each a ``convert_to_flask_response``): both are wrapped here. A request that can
+change a kept backend is applied under one lock and recorded, if it succeeded, before its answer leaves:
+the journal's order is the order in which moto applied them.
 
-Replaying a record must give what the request gave, identifiers included (a receipt handle, an upload
-id, an access key: a client holds them). moto draws every identifier from one ``random.Random``
-(``mock_random``; S3's upload ids and STS's tokens from ``os.urandom``): while a request is recorded, its
-thread draws from a generator seeded with the record's number, and the replay seeds the same. The
-account moto derived from the caller's key is recorded and given back (``x-moto-account-id``): role
-sessions are not kept. Times are not replayed: a change replayed from the journal has the restart's time.
+A replay must draw the identifiers the request drew (receipt handles, upload ids, keys: clients hold
+them): moto's ``mock_random`` and the ``os.urandom`` of a few modules draw, on a recording thread, from
+a generator seeded with the record's number. Role sessions are not kept: the account is recorded and
+given back (``x-moto-account-id``). Times are not replayed.
 """
 
 import functools
@@ -24,24 +19,25 @@ import random
 import re
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from local_stack.persistence.backends import _live_backend, kept
 
 log = logging.getLogger(__name__)
 
 # Held while a recorded change is applied and written down (and while a snapshot is taken): one order.
 CHANGES = threading.RLock()
-_thread = threading.local()  # .rng: this thread's seeded generator; .recording: inside a recorded change
+_thread = threading.local()  # .rng: the seeded generator; .recording: inside a recorded change; .replaying
 
 READ_PREFIXES = ("Get", "List", "Describe", "Head", "Query", "Scan", "BatchGet", "TransactGet", "Select", "Lookup",
                  "Search", "Simulate")
 # Reads by name that create something: recorded.
 CREATING_READS = {"GetSessionToken", "GetFederationToken"}
-# botocore's service ids where they differ from moto's service names.
-MOTO_SERVICE = {"sfn": "stepfunctions", "eventbridge": "events", "secrets-manager": "secretsmanager",
-                "dynamodb-streams": "dynamodbstreams", "cloudwatch-logs": "logs", "cloudwatch": "cloudwatch"}
+# botocore's service ids, hyphens dropped, where they differ from moto's service names.
+MOTO_SERVICE = {"sfn": "stepfunctions", "eventbridge": "events", "cloudwatch-logs": "logs"}
 # Modules of moto that draw identifiers from os.urandom (the rest draw from mock_random).
 URANDOM_MODULES = ("moto.s3.models", "moto.sts.utils", "moto.iam.models", "moto.kms.utils", "moto.kms.models")
 # Not changes of state: PutEvents delivers (local_stack.eventbridge), it stores nothing.
@@ -50,29 +46,19 @@ STOPPING = "The local stack is stopping: its state is saved; try again once it h
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 
 
-def changes(operation: str) -> bool:
-    """May this operation change what moto keeps? (Reads are skipped; a read taken for a change costs little.)"""
-    return operation in CREATING_READS or not operation.startswith(READ_PREFIXES)
-
-
 @contextmanager
-def seeded(seed: str) -> Iterator[None]:
-    previous = getattr(_thread, "rng", None)
-    _thread.rng = random.Random(seed)
+def on_thread(name: str, value: Any) -> Iterator[None]:
+    """``_thread.<name>`` is ``value`` within, and back to what it was after."""
+    previous = getattr(_thread, name, None)
+    setattr(_thread, name, value)
     try:
         yield
     finally:
-        _thread.rng = previous
+        setattr(_thread, name, previous)
 
 
-@contextmanager
-def recording() -> Iterator[None]:
-    depth = getattr(_thread, "recording", 0)
-    _thread.recording = depth + 1
-    try:
-        yield
-    finally:
-        _thread.recording = depth
+def seeded(seed: str) -> AbstractContextManager[None]:
+    return on_thread("rng", random.Random(seed))
 
 
 def replaying() -> bool:
@@ -96,11 +82,9 @@ class Recorder:
     """Records changes to the kept services through ``write`` (called under CHANGES, in order)."""
 
     write: Callable[[tuple[Any, ...]], None]
-    kept: Callable[[str], bool]  # moto service name -> are its backends kept?
     sequence: int = 0
     generation: int = 0
     closed: bool = False  # the state was saved for the last time: a change now would be lost, so it is refused
-    _undo: list[Callable[[], None]] = field(default_factory=list)
 
     def next_seed(self) -> str:
         self.sequence += 1
@@ -111,7 +95,8 @@ class Recorder:
             return False
         if service == "stepfunctions":
             return operation == "StartExecution"  # its executions are started again after a restart
-        return self.kept(service) and changes(operation)
+        # Reads are skipped (a read taken for a change costs little).
+        return kept(service) and (operation in CREATING_READS or not operation.startswith(READ_PREFIXES))
 
     def note(self, *record: Any) -> None:
         with CHANGES:
@@ -125,7 +110,7 @@ class Recorder:
         write ``record(seed, account, result)`` before returning the answer. Once closed: ``refuse()``."""
         if not self.wants(service, operation) or replaying():
             return call()
-        with CHANGES, recording():
+        with CHANGES, on_thread("recording", True):
             if self.closed:
                 return refuse()
             seed = self.next_seed()
@@ -141,22 +126,18 @@ class Recorder:
 
     def _note_started(self, entry: tuple[Any, ...], result: Any) -> None:
         """A StartExecution that succeeded: the execution to start again if it is still running at a restart."""
-        body = entry[-1]
-        answer = _response_body(result)
-        request = json.loads(body or b"{}")
+        request = json.loads(entry[-1] or b"{}")  # the request's body
+        answer = result.raw.getvalue() if hasattr(result, "raw") else result.get_data()  # the stubber's, or Flask's
         self.write(("started", json.loads(answer)["executionArn"], request.get("stateMachineArn"),
                     request.get("name"), request.get("input") or "{}"))
 
     def install(self) -> Callable[[], None]:
-        self._undo = [self._wrap_stubber(), self._wrap_flask_views(), seed_identifiers(),
-                      self._record_calls("sqs", "moto.sqs.models", "SQSBackend", ["send_message"]),
-                      self._note_executions_ended(), self._long_polls_without_the_lock()]
-
-        def undo() -> None:
-            while self._undo:
-                self._undo.pop()()
-
-        return undo
+        """The hooks; returns their undo (last made, first undone)."""
+        undo = ExitStack()
+        for made in (self._wrap_stubber(), self._wrap_flask_views(), seed_identifiers(), self._record_sqs_sends(),
+                     self._note_executions_ended(), self._long_polls_without_the_lock()):
+            undo.callback(made)
+        return undo.close
 
     def _wrap_stubber(self) -> Callable[[], None]:
         from moto.core.botocore_stubber import BotocoreStubber
@@ -241,38 +222,29 @@ class Recorder:
         convert_to_flask_response.__call__ = call  # type: ignore[method-assign,assignment]
         return lambda: setattr(convert_to_flask_response, "__call__", original)
 
-    def _record_calls(self, service: str, module: str, backend: str, methods: list[str]) -> Callable[[], None]:
-        """Calls local_stack makes to a kept backend directly, outside any request: recorded as calls."""
-        import importlib
+    def _record_sqs_sends(self) -> Callable[[], None]:
+        """local_stack.eventbridge sends to queues by calling moto's SQS backend, outside any request: recorded
+        as calls."""
+        from moto.sqs.models import SQSBackend
 
-        owner = getattr(importlib.import_module(module), backend)
-        originals = {name: getattr(owner, name) for name in methods}
+        original = SQSBackend.send_message
         recorder = self
 
-        def wrap(name: str, method: Any) -> Any:
-            @functools.wraps(method)
-            def wrapper(backend_: Any, *args: Any, **kwargs: Any) -> Any:
-                if getattr(_thread, "recording", 0) or replaying():  # part of a recorded request, or a replay
-                    return method(backend_, *args, **kwargs)
-                with CHANGES, recording():
-                    if recorder.closed:
-                        raise RuntimeError(STOPPING)
-                    seed = recorder.next_seed()
-                    with seeded(seed):
-                        result = method(backend_, *args, **kwargs)
-                    recorder.write(("call", seed, service, backend_.account_id, backend_.region_name, name, args, kwargs))
-                return result
+        @functools.wraps(original)
+        def send_message(backend: Any, *args: Any, **kwargs: Any) -> Any:
+            if getattr(_thread, "recording", None) or replaying():  # part of a recorded request, or a replay
+                return original(backend, *args, **kwargs)
+            with CHANGES, on_thread("recording", True):
+                if recorder.closed:
+                    raise RuntimeError(STOPPING)
+                seed = recorder.next_seed()
+                with seeded(seed):
+                    result = original(backend, *args, **kwargs)
+                recorder.write(("call", seed, "sqs", backend.account_id, backend.region_name, "send_message", args, kwargs))
+            return result
 
-            return wrapper
-
-        for name, method in originals.items():
-            setattr(owner, name, wrap(name, method))
-
-        def undo() -> None:
-            for name, method in originals.items():
-                setattr(owner, name, method)
-
-        return undo
+        SQSBackend.send_message = send_message  # type: ignore[method-assign,assignment]
+        return lambda: setattr(SQSBackend, "send_message", original)
 
     def _note_executions_ended(self) -> Callable[[], None]:
         from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
@@ -376,22 +348,7 @@ def _operation(request: Any, body: bytes) -> str:
     return "Get" if request.method in ("GET", "HEAD", "OPTIONS") else str(request.method)
 
 
-def _response_body(result: Any) -> bytes:
-    if hasattr(result, "raw") and hasattr(result.raw, "getvalue"):  # the stubber's AWSResponse
-        return bytes(result.raw.getvalue())
-    return bytes(result.get_data())  # a Flask response
-
-
 # -- replay --
-
-
-@contextmanager
-def replay_mode() -> Iterator[None]:
-    _thread.replaying = True
-    try:
-        yield
-    finally:
-        _thread.replaying = False
 
 
 def replay(record: tuple[Any, ...]) -> bool:
@@ -406,9 +363,7 @@ def replay(record: tuple[Any, ...]) -> bool:
             return _replay_http(*record[2:])
         if kind == "call":
             service, account, region, name, args, kwargs = record[2:]
-            from moto.backends import get_backend
-
-            getattr(get_backend(service)[account][region], name)(*args, **kwargs)
+            getattr(_live_backend(service, account, region), name)(*args, **kwargs)
             return True
     raise ValueError(f"not a recorded change: {kind!r}")
 
