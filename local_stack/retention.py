@@ -41,7 +41,7 @@ class Sweep:
 
     retention: float
     dynamodb_lock: Any = None  # moto_patches' lock: stream records move under it, as writes append them
-    steps: tuple[Callable[["Sweep", float], None], ...] = ()  # the application's own (App.sweeps)
+    steps: tuple[Callable[["Sweep", float], None], ...] = ()  # the application's own (App.retention_steps)
     _stream_marks: dict[int, list[tuple[float, int]]] = field(default_factory=dict)  # shard -> (time, next sequence number)
     _iterators_seen: dict[str, float] = field(default_factory=dict)
     dropped: dict[str, int] = field(default_factory=dict)
