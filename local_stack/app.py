@@ -49,16 +49,6 @@ class FaultTargets:
     scratch_bucket_variable: str = ""
 
 
-def stack_name_of(template: Path) -> str:
-    """The stack's name as `sam deploy` reads it: samconfig.toml beside the template (default environment)."""
-    config = template.parent / "samconfig.toml"
-    if config.exists():
-        name = tomllib.loads(config.read_text()).get("default", {}).get("global", {}).get("parameters", {}).get("stack_name")
-        if name:
-            return str(name)
-    return template.parent.name
-
-
 @dataclass(frozen=True)
 class App:
     template: Path = TEMPLATE_PATH
@@ -81,7 +71,13 @@ class App:
 
     @property
     def stack_name(self) -> str:
-        return stack_name_of(self.template)
+        """As `sam deploy` reads it: samconfig.toml beside the template (default environment), else the folder's name."""
+        config = self.root / "samconfig.toml"
+        if config.exists():
+            name = tomllib.loads(config.read_text()).get("default", {}).get("global", {}).get("parameters", {}).get("stack_name")
+            if name:
+                return str(name)
+        return self.root.name
 
     @property
     def root(self) -> Path:

@@ -37,18 +37,20 @@ def configure_moto(url: str) -> None:
     urllib.request.urlopen(request, timeout=10).close()
 
 
-def stack_exists(region: str, app: App) -> bool:
-    """Has a `make run` already provisioned the template in the emulator the SDK points at (its first function)?"""
+def provisioned_stack(region: str, app: App, parameters: dict[str, str] | None = None) -> Stack | None:
+    """The stack as planned, if a `make run` has already provisioned it in the emulator the SDK points at (its first
+    function is there); else None."""
     import boto3
     from botocore.config import Config
 
+    stack = plan(DEFAULT_ACCOUNT, region, parameters, app)
     # One attempt, quickly: a stack that does not answer is reported, not waited for.
     lambda_ = boto3.client("lambda", region_name=region, config=Config(retries={"total_max_attempts": 1}, connect_timeout=5))
     try:
-        lambda_.get_function(FunctionName=next(iter(plan(DEFAULT_ACCOUNT, region, app=app).runtime.functions.values())).name)
+        lambda_.get_function(FunctionName=next(iter(stack.runtime.functions.values())).name)
     except lambda_.exceptions.ResourceNotFoundException:
-        return False
-    return True
+        return None
+    return stack
 
 
 def ensure_port_free(host: str, port: int, what: str) -> None:
@@ -111,10 +113,13 @@ class LocalStack:
         ensure_port_free(self.host, self.port, "API")
         for patch in patches.PROCESS_HOOKS:
             self._patched.make(patch)
+        environment = local_environment(self.external_emulator, self.region)  # the user's keys, before moto's own
+        if self.app.emulator_url_variable:  # links the functions hand out name the emulator, where callers fetch them
+            environment[self.app.emulator_url_variable] = self.emulator_url
         if self.external_emulator:
-            self._use_external_emulator()
+            self._use_external_emulator(environment)
         else:
-            self._start_embedded_emulator()
+            self._start_embedded_emulator(environment)
         assert self.stack is not None
         if self.app.prepare:
             self.app.prepare(self.stack, self.region)
@@ -123,11 +128,10 @@ class LocalStack:
         self._front.start()
         return self
 
-    def _start_embedded_emulator(self) -> None:
+    def _start_embedded_emulator(self, environment: dict[str, str]) -> None:
         from moto.server import ThreadedMotoServer
 
         ensure_port_free(self.host, self.emulator_port, "emulator")
-        environment = local_environment(None, self.region)  # the user's keys, before moto's own
         # One moto, two ways in, the same backends: this process's SDK calls (the handlers, the
         # workflow's interpreter) go to it in-process (mock_aws), without an HTTP round trip (a
         # conditional UpdateItem: ~1.5 ms instead of ~3.7 ms); the AWS CLI and other processes use
@@ -139,8 +143,6 @@ class LocalStack:
         self._mock.start()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the functions' logs are the log
         os.environ.update(environment)
-        if self.app.emulator_url_variable:  # links the functions hand out name the emulator, where callers fetch them
-            os.environ[self.app.emulator_url_variable] = self.emulator_url
         # moto's Step Functions calls Lambda (and S3, for the Map's ItemReader) in-process while mock_aws is
         # active, else through http://localhost:$MOTO_PORT (5000 unless told): the port it actually serves.
         os.environ["MOTO_PORT"] = str(self.emulator_port)
@@ -165,7 +167,7 @@ class LocalStack:
         if self.state:
             self.resumed = self.state.resume_executions()
 
-    def _use_external_emulator(self) -> None:
+    def _use_external_emulator(self, environment: dict[str, str]) -> None:
         """Serve the API over an emulator that is already running.
 
         The workflow's Lambda tasks run inside the emulator's process. Another `make run` (its
@@ -180,11 +182,9 @@ class LocalStack:
                 f"error: AWS_ENDPOINT_URL={url} does not answer as a moto server ({error}); "
                 "start it first, or unset AWS_ENDPOINT_URL to use the embedded emulator."
             ) from None
-        os.environ.update(local_environment(url, self.region))
-        if self.app.emulator_url_variable:
-            os.environ[self.app.emulator_url_variable] = url
-        if stack_exists(self.region, self.app):
-            self.stack = plan(DEFAULT_ACCOUNT, self.region, self.parameters, self.app)
+        os.environ.update(environment)
+        self.stack = provisioned_stack(self.region, self.app, self.parameters)
+        if self.stack is not None:
             self.notice = f"using the running emulator at {url} and the stack already provisioned in it"
         else:
             self.stack = provision(DEFAULT_ACCOUNT, self.region, self.parameters, self.app)
@@ -196,12 +196,9 @@ class LocalStack:
         self.stack.runtime.apply_environment()
 
     def stop(self) -> None:
-        if self._retention:
-            self._retention.stop()
-        if self._delivery:
-            self._delivery.stop()
-        if self._eventbridge:
-            self._eventbridge.stop()
+        for worker in (self._retention, self._delivery, self._eventbridge):
+            if worker:
+                worker.stop()
         # Each server notices a shutdown within its poll interval (moto's is 0.5 s): stop both at once.
         emulator = threading.Thread(target=self._server.stop) if self._server else None
         if emulator:
@@ -255,14 +252,13 @@ def invoke_function(function: str, event: Any, app: App, endpoint: str, region: 
     """``sam local invoke`` without Docker: run one function on one event against the stack running at ``endpoint``."""
     os.environ.update(local_environment(endpoint, region))
     try:
-        provisioned = stack_exists(region, app)
+        stack = provisioned_stack(region, app)
     except Exception as error:  # noqa: BLE001 - whatever stops the emulator from answering, the user's fix is the same
         raise EmulatorUnavailableError(
             f"error: no local stack answers at {endpoint} ({type(error).__name__}); start one with `make run`, "
             "or point EMULATOR_PORT (or AWS_ENDPOINT_URL) at the one running"
         ) from None
-    if not provisioned:
+    if stack is None:
         raise EmulatorUnavailableError(f"error: the emulator at {endpoint} has no {app.stack_name} stack (is it a `make run`?)")
-    stack = plan(DEFAULT_ACCOUNT, region, app=app)
     os.environ.update(stack.runtime.find(function).environment)
     return stack.runtime.invoke(function, event)

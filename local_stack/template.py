@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from cfnlint.decode import decode_str
@@ -24,7 +25,8 @@ def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     template, matches = decode_str(path.read_text())
     if template is None:
         raise RuntimeError(f"Cannot parse {path}: {matches}")
-    return _plain(template)
+    # cfn-lint's node types -> plain JSON values (a YAML date is its text, as CloudFormation reads it)
+    return json.loads(json.dumps(template, default=str))  # type: ignore[no-any-return]
 
 
 def cloudformation(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
@@ -45,35 +47,18 @@ def _transformed(path: Path) -> str:
                 properties[key] = f"s3://{CODE_BUCKET}/{properties[key]}"
     # SAM asks boto3 for a region only to name the partition in ARNs it writes.
     ArnGenerator.BOTO_SESSION_REGION_NAME = ArnGenerator.BOTO_SESSION_REGION_NAME or "us-east-1"
-    return json.dumps(transform(template, {}, _AwsManagedPolicies()))
-
-
-class _AwsManagedPolicies:
-    """SAM's loader of managed policy names (for Policies given by name), from the AWS managed policies
-    moto ships: read only if a template names one."""
-
-    def load(self) -> dict[str, str]:
-        return {name: arn for name, (arn, _) in aws_managed_policies().items()}
+    # SAM's loader of managed policy names (for Policies given by name): moto's, read only if a template names one.
+    managed_policies = SimpleNamespace(load=lambda: {name: arn for arn, (name, _) in aws_managed_policies().items()})
+    return json.dumps(transform(template, {}, managed_policies))
 
 
 @cache
 def aws_managed_policies() -> dict[str, tuple[str, dict[str, Any]]]:
-    """name -> (ARN, document) of every AWS managed policy moto knows."""
+    """ARN -> (name, document) of every AWS managed policy moto knows."""
     from moto.iam.aws_managed_policies import aws_managed_policies_data
 
-    return {name: (f"arn:aws:iam::aws:policy{data['Path']}{name}", data["Document"])
+    return {f"arn:aws:iam::aws:policy{data['Path']}{name}": (name, data["Document"])
             for name, data in json.loads(aws_managed_policies_data).items()}
-
-
-def _plain(node: Any) -> Any:
-    """cfn-lint's node types -> plain dicts, lists and strings."""
-    if isinstance(node, dict):
-        return {str(key): _plain(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_plain(value) for value in node]
-    if isinstance(node, str):
-        return str(node)
-    return node
 
 
 def resources_of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
@@ -93,18 +78,11 @@ class Resolver:
     refs: dict[str, str] = field(default_factory=dict)  # logical id -> Ref value
     attributes: dict[str, dict[str, str]] = field(default_factory=dict)  # logical id -> {attr: value}
 
-    def pseudo(self) -> dict[str, str]:
-        return {
-            "AWS::AccountId": self.account_id,
-            "AWS::Region": self.region,
-            "AWS::StackName": self.stack_name,
-            "AWS::Partition": "aws",
-            "AWS::URLSuffix": "amazonaws.com",
-        }
-
     def ref(self, name: str) -> str:
+        pseudo = {"AWS::AccountId": self.account_id, "AWS::Region": self.region, "AWS::StackName": self.stack_name,
+                  "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
         defaults = {key: str(spec.get("Default", "")) for key, spec in self.template.get("Parameters", {}).items()}
-        for values in (self.pseudo(), self.parameters, defaults, self.refs):
+        for values in (pseudo, self.parameters, defaults, self.refs):
             if name in values:
                 return values[name]
         raise KeyError(f"Ref {name} cannot be resolved yet")
@@ -117,10 +95,6 @@ class Resolver:
 
     def condition(self, name: str) -> bool:
         return bool(self._condition(self.template.get("Conditions", {})[name]))
-
-    def condition_holds(self, resource: dict[str, Any]) -> bool:
-        """Is a resource with this (optional) Condition created?"""
-        return "Condition" not in resource or self.condition(resource["Condition"])
 
     def _condition(self, node: Any) -> Any:
         if isinstance(node, dict) and len(node) == 1:
