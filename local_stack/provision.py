@@ -1,12 +1,8 @@
-"""The template's resources in moto, created from the CloudFormation SAM makes of it (local_stack.template).
-
-Each is created through its service's API, its properties resolved: moto's CloudFormation skips
-AWS::ApiGatewayV2 and puts state machines in a backend that does not execute them. Physical names are
-deterministic, so ``plan`` alone (no AWS call) can run a function against a running stack. Left out
-(nothing local uses or enforces them): log groups, alarms, queue policies, Lambda permissions, the API's
-stage. Event source mappings and rules' Lambda targets are delivered by local_stack.delivery and
-local_stack.eventbridge.
-"""
+"""The template's resources in moto, each created through its service's API from the CloudFormation SAM makes of it
+(local_stack.template): moto's CloudFormation skips AWS::ApiGatewayV2 and does not execute state machines. Physical
+names are deterministic, so ``plan`` alone (no AWS call) can run a function against a running stack. Left out (nothing
+local uses or enforces them): log groups, alarms, queue policies, Lambda permissions, the API's stage. Event source
+mappings and rules' Lambda targets are delivered by local_stack.delivery and local_stack.eventbridge."""
 
 import functools
 import io
@@ -86,10 +82,10 @@ _NAMING: dict[str, tuple[str, str, str, dict[str, str]]] = {
 _NAMED_BY = {naming for _, naming, _, _ in _NAMING.values()} | {"Path"}
 
 
-def _names(kind: str, name: str, props: dict[str, Any], account: str, region: str, stack_name: str
-           ) -> tuple[str, dict[str, str]]:
+def _names(kind: str, name: str, props: dict[str, Any], resolver: Resolver) -> tuple[str, dict[str, str]]:
     """A resource's physical name (its Ref) and attributes, as CloudFormation would name it here."""
-    default = f"{stack_name}-{name}"
+    region, account = resolver.region, resolver.account_id
+    default = f"{resolver.stack_name}-{name}"
     if kind not in _NAMING:
         return "local" if kind.startswith("AWS::ApiGatewayV2::") else default, {}
     service, naming, ref, attributes = _NAMING[kind]
@@ -106,8 +102,7 @@ def plan(account_id: str, region: str, parameters: dict[str, str] | None = None,
     """Name every resource and build each function's runtime, as CloudFormation and Lambda would."""
     app = app or App()
     template = cloudformation(app.template)
-    stack_name = app.stack_name
-    resolver = Resolver(template, account_id, region, stack_name, parameters={**app.parameter_defaults, **(parameters or {})})
+    resolver = Resolver(template, account_id, region, app.stack_name, parameters={**app.parameter_defaults, **(parameters or {})})
     # A name may refer to another resource's (a Permission's FunctionName: its function's Ref), in any order the
     # transform writes them: each pass names what it can, until every resource is named.
     pending = dict(template["Resources"])
@@ -119,7 +114,7 @@ def plan(account_id: str, region: str, parameters: dict[str, str] | None = None,
                 names = {key: resolver.resolve(value) for key, value in properties.items() if key in _NAMED_BY}
             except KeyError:
                 continue
-            resolver.refs[name], resolver.attributes[name] = _names(resource["Type"], name, names, account_id, region, stack_name)
+            resolver.refs[name], resolver.attributes[name] = _names(resource["Type"], name, names, resolver)
             del pending[name]
         if len(pending) == unnamed:
             raise KeyError(f"The names of {sorted(pending)} refer to one another, or to resources the template lacks")

@@ -4,8 +4,8 @@ import json
 import logging
 import os
 import socket
-import threading
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,12 +168,8 @@ class LocalStack:
             self.resumed = self.state.resume_executions()
 
     def _use_external_emulator(self, environment: dict[str, str]) -> None:
-        """Serve the API over an emulator that is already running.
-
-        The workflow's Lambda tasks run inside the emulator's process. Another `make run` (its
-        embedded emulator) runs them with the real handlers, so jobs run end to end; a bare
-        moto_server can only echo them, so there jobs would never progress: we say so up front.
-        """
+        """Serve the API over an emulator already running. Its workflow's Lambda tasks run in its process: another
+        `make run`'s runs the real handlers; a bare moto_server only echoes them, so jobs never progress (the notice)."""
         url = str(self.external_emulator)
         try:
             configure_moto(url)
@@ -200,13 +196,8 @@ class LocalStack:
             if worker:
                 worker.stop()
         # Each server notices a shutdown within its poll interval (moto's is 0.5 s): stop both at once.
-        emulator = threading.Thread(target=self._server.stop) if self._server else None
-        if emulator:
-            emulator.start()
-        if self._front:
-            self._front.stop()
-        if emulator:
-            emulator.join()
+        with ThreadPoolExecutor() as pool:
+            list(pool.map(lambda server: server.stop(), [server for server in (self._server, self._front) if server]))
         if self.state:
             foreground.idle(timeout=5)  # requests already taken are answered (and recorded) first
             self.state.close()  # saved; a change after this is refused, never lost
@@ -223,9 +214,8 @@ class LocalStack:
 
 
 def patch_moto_before_provisioning(patched: Patched) -> None:
-    """The process's hooks, and moto's Step Functions patched before the template's state machine is parsed:
-    its JSON Lines ItemReader (else moto refuses the definition), its Distributed Map (else moto warns that
-    it ignores the Map's failure tolerance), and a stopped execution ending ABORTED."""
+    """The process's hooks, and moto's Step Functions patched before the template's state machine is parsed
+    (else moto refuses or misreads it: patches.BEFORE_PROVISIONING)."""
     for patch in (*patches.PROCESS_HOOKS, *patches.BEFORE_PROVISIONING):
         if patch.name not in patched.names:
             patched.make(patch)
