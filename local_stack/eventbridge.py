@@ -25,12 +25,14 @@ import datetime
 import json
 import logging
 import os
+import re
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any, cast
 
 from local_stack.event_patterns import EventPattern
+from local_stack.moto_patches import replace
 from local_stack.provision import Stack
 from local_stack.runtime import FunctionError
 from local_stack.timer import Timer
@@ -59,18 +61,14 @@ def time_scale() -> float:
 class Schedule:
     """A ScheduleExpression: rate(N unit). AWS's cron(...) is refused (logged): no template here has one."""
 
-    UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
-
     def __init__(self, expression: str) -> None:
         self.expression = expression
-        body = expression.strip()
-        value, _, unit = body.removeprefix("rate(").removesuffix(")").strip().partition(" ")
-        if body.startswith("cron("):
+        if expression.strip().startswith("cron("):
             raise ValueError(f"cron schedules are not run locally (only rate(...)): {expression}")
-        if not (body.startswith("rate(") and body.endswith(")")) or not value.isdigit() or int(value) < 1 \
-                or unit.strip() not in self.UNITS:
+        rate = re.fullmatch(r"rate\(\s*(\d+) \s*(minute|hour|day)s?\s*\)", expression.strip())
+        if not rate or int(rate[1]) < 1:
             raise ValueError(f"Parameter ScheduleExpression is not valid: {expression}")
-        self.period = int(value) * self.UNITS[unit.strip()]
+        self.period = int(rate[1]) * {"minute": 60, "hour": 3600, "day": 86400}[rate[2]]
 
     def next_after(self, after: datetime.datetime) -> datetime.datetime:
         return after + datetime.timedelta(seconds=self.period)
@@ -129,23 +127,11 @@ class EventRouter(Timer):
             terminated_original(communication)
             self.publish_execution_status(communication.execution, communication.execution.exec_status.value)
 
-        replaced = [
-            (Rule, "send_to_targets", send_to_targets),
-            (EventsBackend, "put_events", put_events),
-            (EventsBackend, "put_rule", put_rule),
-            (Execution, "start", start),
-            (BaseExecutionWorkerCommunication, "terminated", terminated),
-        ]
-        originals = [(owner, name, getattr(owner, name)) for owner, name, _ in replaced]
-        for owner, name, replacement in replaced:
-            setattr(owner, name, replacement)
-
-        def undo() -> None:
-            for owner, name, original in originals:
-                setattr(owner, name, original)
-
+        undo = replace((Rule, "send_to_targets", send_to_targets), (EventsBackend, "put_events", put_events),
+                       (EventsBackend, "put_rule", put_rule), (Execution, "start", start),
+                       (BaseExecutionWorkerCommunication, "terminated", terminated))
         self._schedule_existing_rules()
-        return undo
+        return undo.close
 
     # -- routing --
 
@@ -262,30 +248,25 @@ class EventRouter(Timer):
             return
         key = (account, region, rule.name)
         self._schedules[key] = schedule
-        self._tick_later(key, schedule, datetime.datetime.now(datetime.UTC))
 
-    def _tick_later(self, key: tuple[str, str, str], schedule: Schedule, last: datetime.datetime) -> None:
-        fire = schedule.next_after(last)
-        delay = (fire - last).total_seconds() * self.scale
-        self.call_later(delay, lambda: self._tick(key, schedule, fire))
+        def tick() -> None:
+            if self._schedules.get(key) is not schedule:
+                return  # the rule was replaced
+            current = self._events_backends[account][region].event_buses["default"].rules.get(rule.name)
+            if current is None or current.scheduled_expression != schedule.expression:
+                self._schedules.pop(key, None)
+                return
+            if current.state == "ENABLED":
+                event = {
+                    "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+                    "account": account, "time": _iso(datetime.datetime.now(datetime.UTC)), "region": region,
+                    "resources": [current.arn], "detail": {},
+                }
+                for target in list(current.targets):
+                    self._deliver_later(0, current.arn, dict(target), event, attempt=0, first_try=self.clock())
+            self.call_later(schedule.period * self.scale, tick)
 
-    def _tick(self, key: tuple[str, str, str], schedule: Schedule, fire: datetime.datetime) -> None:
-        if self._schedules.get(key) is not schedule:
-            return  # the rule was replaced
-        account, region, name = key
-        rule = self._events_backends[account][region].event_buses["default"].rules.get(name)
-        if rule is None or rule.scheduled_expression != schedule.expression:
-            self._schedules.pop(key, None)
-            return
-        if rule.state == "ENABLED":
-            event = {
-                "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-                "account": account, "time": _iso(datetime.datetime.now(datetime.UTC)), "region": region,
-                "resources": [rule.arn], "detail": {},
-            }
-            for target in list(rule.targets):
-                self._deliver_later(0, rule.arn, dict(target), event, attempt=0, first_try=self.clock())
-        self._tick_later(key, schedule, fire)
+        self.call_later(schedule.period * self.scale, tick)
 
     # -- events AWS services publish --
 
