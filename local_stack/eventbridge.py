@@ -7,17 +7,15 @@ matches arrays of objects and booleans unlike EventBridge (local_stack.event_pat
 schedule; its Step Functions publish no status events. ``EventRouter.install`` hooks moto's backends in
 this process (no polling), and the router's thread:
 
-* delivers an event to each target of an enabled rule it matches (PutEvents returns at once, as on AWS):
-  to SQS as EventBridge sends it (or the target's Input or InputPath); to Lambda asynchronously, retried
-  as the function's EventInvokeConfig says (MaximumRetryAttempts, default 2), then sent to its
-  DeadLetterQueue. A failed delivery (an unknown queue or function) is retried with backoff up to the
-  target's RetryPolicy, then goes to its DeadLetterConfig queue with EventBridge's attributes, else is
-  logged and dropped;
-* fires ``rate(...)`` rules on their schedule (a cron one is logged as not run), stretched by
-  ``LOCAL_SCHEDULE_SCALE`` (0.01: a 5-minute rate every 3 s; retry backoff too);
-* puts on the default bus Step Functions' execution status changes (``aws.states``) and the events an
-  AWS service would publish for the application's own (App.mirrors, e.g. Amazon Translate's
-  ``aws.translate``: a deployed stack cannot put them, AWS reserves ``aws.*`` sources).
+* delivers an event to each target of an enabled rule it matches, after PutEvents returns (as on AWS): to
+  SQS as EventBridge sends it (or the target's Input, InputPath); to Lambda asynchronously, retried per the
+  function's EventInvokeConfig, then sent to its DeadLetterQueue. A failed delivery (an unknown queue or
+  function) is retried with backoff per the target's RetryPolicy, then sent to its DeadLetterConfig queue
+  with EventBridge's attributes, else logged and dropped;
+* fires ``rate(...)`` rules (not cron), stretched by ``LOCAL_SCHEDULE_SCALE`` (0.01: a 5-minute rate every
+  3 s; retry backoff too);
+* puts Step Functions' status changes (``aws.states``) on the default bus, and the events an AWS service
+  would publish for the application's own (App.mirrors: AWS reserves ``aws.*`` sources to itself).
 """
 
 import copy
@@ -139,9 +137,10 @@ class EventRouter(Timer):
         """A rule saw an event put on its bus: queue one delivery per target if it is enabled and matches."""
         if rule.state != "ENABLED" or (rule.scheduled_expression and not rule.event_pattern.get_pattern()):
             return  # moto sends to disabled rules, and to scheduled rules (an empty pattern) on every event
-        pattern = EventPattern(rule.event_pattern.dump(), rule.event_pattern.get_pattern())
-        if not pattern.matches_event(cast(Any, event)):
-            return
+        if EventPattern(rule.event_pattern.dump(), rule.event_pattern.get_pattern()).matches_event(cast(Any, event)):
+            self._to_targets(rule, event)
+
+    def _to_targets(self, rule: Any, event: dict[str, Any]) -> None:
         for target in list(rule.targets):
             if "InputTransformer" in target:  # nothing here uses one: not delivered rather than delivered unlike AWS
                 log.error("EventBridge: event %s not delivered to %s: InputTransformer is not run locally",
@@ -257,13 +256,11 @@ class EventRouter(Timer):
                 self._schedules.pop(key, None)
                 return
             if current.state == "ENABLED":
-                event = {
+                self._to_targets(current, {
                     "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
                     "account": account, "time": _iso(datetime.datetime.now(datetime.UTC)), "region": region,
                     "resources": [current.arn], "detail": {},
-                }
-                for target in list(current.targets):
-                    self._deliver_later(0, current.arn, dict(target), event, attempt=0, first_try=self.clock())
+                })
             self.call_later(schedule.period * self.scale, tick)
 
         self.call_later(schedule.period * self.scale, tick)
