@@ -20,6 +20,7 @@ this process (no polling), and the router's thread:
 
 import copy
 import datetime
+import functools
 import json
 import logging
 import os
@@ -146,13 +147,9 @@ class EventRouter(Timer):
                 log.error("EventBridge: event %s not delivered to %s: InputTransformer is not run locally",
                           event["id"], target["Arn"])
                 continue
-            self._deliver_later(0, rule.arn, dict(target), event, attempt=0, first_try=self.clock())
+            self.call_later(0, functools.partial(self._deliver, rule.arn, dict(target), event, self.clock()))
 
-    def _deliver_later(self, delay: float, rule_arn: str, target: dict[str, Any], event: dict[str, Any],
-                       attempt: int, first_try: float) -> None:
-        self.call_later(delay, lambda: self._deliver(rule_arn, target, event, attempt, first_try))
-
-    def _deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any], attempt: int, first_try: float) -> None:
+    def _deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any], first_try: float, attempt: int = 0) -> None:
         try:
             self._send(rule_arn, target, event)
             return
@@ -164,7 +161,7 @@ class EventRouter(Timer):
             delay = min(2.0**attempt, 300.0) * self.scale
             log.warning("EventBridge: delivery of event %s to %s failed (%s); retry %d in %.1f s",
                         event["id"], target["Arn"], failure, attempt + 1, delay)
-            self._deliver_later(delay, rule_arn, target, event, attempt + 1, first_try)
+            self.call_later(delay, lambda: self._deliver(rule_arn, target, event, first_try, attempt + 1))
             return
         condition = "MaximumRetryAttempts" if attempt >= int(policy["MaximumRetryAttempts"]) else "MaximumEventAgeInSeconds"
         dead_letter = target.get("DeadLetterConfig", {}).get("Arn")
@@ -184,8 +181,9 @@ class EventRouter(Timer):
             group = target.get("SqsParameters", {}).get("MessageGroupId")
             self._send_sqs(target["Arn"], payload if isinstance(payload, str) else json.dumps(payload), group_id=group)
         elif service == "lambda":
-            function = self.stack.runtime.find(target["Arn"])  # an unknown function fails the delivery
-            self._invoke_async(function.logical_id, target_input(target, event), attempt=0)
+            function = self.stack.runtime.find(target["Arn"]).logical_id  # an unknown function fails the delivery
+            payload = target_input(target, event)
+            self.call_later(0, lambda: self._invoke_async(function, payload))  # accepted: its failures are Lambda's
         else:  # logs, archives, other buses: moto's own delivery, run here rather than inside PutEvents
             account, region = rule_arn.split(":")[4], rule_arn.split(":")[3]
             rule = copy.copy(next(r for bus in self._events_backends[account][region].event_buses.values()
@@ -204,11 +202,7 @@ class EventRouter(Timer):
 
     # -- Lambda's asynchronous invocation --
 
-    def _invoke_async(self, function: str, payload: Any, attempt: int) -> None:
-        self.call_later(0 if attempt == 0 else LAMBDA_ASYNC_RETRY_DELAYS[attempt - 1] * self.scale,
-                        lambda: self._run_async(function, payload, attempt))
-
-    def _run_async(self, function: str, payload: Any, attempt: int) -> None:
+    def _invoke_async(self, function: str, payload: Any, attempt: int = 0) -> None:
         try:
             self.stack.runtime.invoke(function, payload)
             return
@@ -218,7 +212,8 @@ class EventRouter(Timer):
         retries = min(spec.async_retries, len(LAMBDA_ASYNC_RETRY_DELAYS))
         if attempt < retries:
             log.warning("Lambda: async invoke of %s failed (%s); retry %d of %d", function, failure, attempt + 1, retries)
-            self._invoke_async(function, payload, attempt + 1)
+            self.call_later(LAMBDA_ASYNC_RETRY_DELAYS[attempt] * self.scale,
+                            lambda: self._invoke_async(function, payload, attempt + 1))
             return
         dead_letter = spec.dead_letter_arn
         log.error("Lambda: async invoke of %s failed %d times (%s); event %s%s", function, attempt + 1, failure,
