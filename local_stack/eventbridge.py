@@ -114,8 +114,7 @@ class EventRouter(Timer):
 
         def put_rule(backend: Any, name: str, *args: Any, **kwargs: Any) -> Any:
             rule = put_rule_original(backend, name, *args, **kwargs)
-            if rule.scheduled_expression:
-                self.schedule(backend.account_id, backend.region_name, rule)
+            self.schedule(rule)
             return rule
 
         def start(execution: Any) -> None:
@@ -226,34 +225,34 @@ class EventRouter(Timer):
     # -- schedules --
 
     def _schedule_existing_rules(self) -> None:
-        for account, regions in self._events_backends.items():
-            for region, backend in regions.items():
-                for bus in backend.event_buses.values():
-                    for rule in bus.rules.values():
-                        if rule.scheduled_expression:
-                            self.schedule(account, region, rule)
+        for regions in self._events_backends.values():
+            for backend in regions.values():
+                for rule in backend.event_buses["default"].rules.values():  # the only bus a schedule can be on
+                    self.schedule(rule)
 
-    def schedule(self, account: str, region: str, rule: Any) -> None:
+    def schedule(self, rule: Any) -> None:
         """Fire a scheduled rule on its schedule (scaled); a later put_rule of the same name replaces it."""
+        if not rule.scheduled_expression:
+            return
         try:
             schedule = Schedule(rule.scheduled_expression)
         except ValueError as error:
             log.error("EventBridge: rule %s will not run locally: %s", rule.name, error)
             return
-        key = (account, region, rule.name)
+        key = (rule.account_id, rule.region_name, rule.name)
         self._schedules[key] = schedule
 
         def tick() -> None:
             if self._schedules.get(key) is not schedule:
                 return  # the rule was replaced
-            current = self._events_backends[account][region].event_buses["default"].rules.get(rule.name)
+            current = self._events_backends[rule.account_id][rule.region_name].event_buses["default"].rules.get(rule.name)
             if current is None or current.scheduled_expression != schedule.expression:
                 self._schedules.pop(key, None)
                 return
             if current.state == "ENABLED":
                 self._to_targets(current, {
                     "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-                    "account": account, "time": _iso(datetime.datetime.now(datetime.UTC)), "region": region,
+                    "account": rule.account_id, "time": _iso(datetime.datetime.now(datetime.UTC)), "region": rule.region_name,
                     "resources": [current.arn], "detail": {},
                 })
             self.call_later(schedule.period * self.scale, tick)
