@@ -15,6 +15,7 @@ ReportBatchItemFailures, bisecting, retries and on-failure destinations. So none
 ``start_local_delivery`` pumps them on a thread for ``make run``; tests call ``pump()``.
 """
 
+import functools
 import json
 import logging
 from dataclasses import dataclass, field
@@ -31,22 +32,8 @@ log = logging.getLogger(__name__)
 RETRY_DELAY_SECONDS = 1  # a failed SQS message is visible again after this long (AWS: the visibility timeout)
 
 
-class _Clients:
-    """AWS clients made once per delivery (creating one costs ~100 ms of CPU: not every poll)."""
-
-    region: str
-    _clients: dict[str, Any]
-
-    def client(self, service: str) -> Any:
-        if service not in self._clients:
-            # botocore 1.44 sends stream-ARN requests to <account>.streams-ddb..., which moto does not serve.
-            config = Config(account_id_endpoint_mode="disabled") if service == "dynamodbstreams" else None
-            self._clients[service] = boto3.client(service, region_name=self.region, config=config)
-        return self._clients[service]
-
-
 @dataclass
-class StreamDelivery(_Clients):
+class StreamDelivery:
     stack: Stack
     function: str
     table: str
@@ -65,13 +52,24 @@ class StreamDelivery(_Clients):
     cursors: Any = None
     _iterators: dict[str, str] = field(default_factory=dict)  # shard -> its next iterator
     _shard_of: dict[str, str] = field(default_factory=dict)  # a pending record's sequence number -> its shard
-    _stream_arn: str = ""
-    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    # Clients made once per delivery (creating one costs ~100 ms of CPU: not every poll).
+    @functools.cached_property
+    def _streams(self) -> Any:
+        # botocore 1.44 sends stream-ARN requests to <account>.streams-ddb..., which moto does not serve.
+        return boto3.client("dynamodbstreams", region_name=self.region, config=Config(account_id_endpoint_mode="disabled"))
+
+    @functools.cached_property
+    def _sqs(self) -> Any:
+        return boto3.client("sqs", region_name=self.region)
+
+    @functools.cached_property
+    def _stream_arn(self) -> str:
+        table = boto3.client("dynamodb", region_name=self.region).describe_table(TableName=self.table)["Table"]
+        return str(table["LatestStreamArn"])
 
     def _read(self) -> None:
-        streams = self.client("dynamodbstreams")
-        if not self._stream_arn:
-            self._stream_arn = self.client("dynamodb").describe_table(TableName=self.table)["Table"]["LatestStreamArn"]
+        streams = self._streams
         for shard in streams.describe_stream(StreamArn=self._stream_arn)["StreamDescription"]["Shards"]:
             # a shard seen for the first time: read on where it was left (a restart), else from the mapping's position
             if shard["ShardId"] not in self._iterators:
@@ -120,25 +118,20 @@ class StreamDelivery(_Clients):
             if first < len(batch):
                 self.attempts += 1
                 if self.max_retries < 0 or self.attempts <= self.max_retries:  # -1: until the record expires
-                    if first:
-                        self._delivered(sequence[first - 1])
-                    self._drop(first)  # the records before the first failure are done
+                    self._done(first)  # the records before the first failure
                     return delivered + first  # retried from the failed record on the next pump
                 self._send_to_on_failure(self.pending[first:len(batch)], reason)
-            self._delivered(sequence[-1])
-            self._drop(len(batch))
+            self._done(len(batch))
             delivered += first
             self.attempts, self._bisected = 0, 0
         return delivered
 
-    def _delivered(self, sequence_number: str) -> None:
-        """Records up to this one (of its shard) are done: a restart reads on after it."""
-        shard = self._shard_of.get(sequence_number)
-        if self.cursors and shard is not None:
-            self.cursors.set_cursor(self._cursor_key(shard), sequence_number)
-
-    def _drop(self, count: int) -> None:
-        """The first ``count`` pending records are done (delivered, or described to the OnFailure destination)."""
+    def _done(self, count: int) -> None:
+        """The first ``count`` pending records are done (delivered, or described to the OnFailure destination):
+        a restart reads on after the last of them, in its shard."""
+        last = self.pending[count - 1]["dynamodb"]["SequenceNumber"] if count else None
+        if self.cursors and last in self._shard_of:
+            self.cursors.set_cursor(self._cursor_key(self._shard_of[last]), last)
         for record in self.pending[:count]:
             self._shard_of.pop(record["dynamodb"]["SequenceNumber"], None)
         del self.pending[:count]
@@ -162,7 +155,7 @@ class StreamDelivery(_Clients):
             },
         }
         try:
-            sqs = self.client("sqs")
+            sqs = self._sqs
             url = sqs.get_queue_url(QueueName=self.on_failure.rsplit(":", 1)[1])["QueueUrl"]
             sqs.send_message(QueueUrl=url, MessageBody=json.dumps(info))
         except Exception:  # noqa: BLE001 - the records are dropped either way; the stream goes on
@@ -170,18 +163,21 @@ class StreamDelivery(_Clients):
 
 
 @dataclass
-class QueueDelivery(_Clients):
+class QueueDelivery:
     stack: Stack
     function: str
     queue_arn: str
     batch_size: int = 10
     region: str = "us-east-1"
     report_item_failures: bool = True  # FunctionResponseTypes: [ReportBatchItemFailures]
-    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @functools.cached_property
+    def _sqs(self) -> Any:
+        return boto3.client("sqs", region_name=self.region)
 
     def pump(self) -> int:
         """One receive and one invocation; returns how many messages it received."""
-        sqs = self.client("sqs")
+        sqs = self._sqs
         url = sqs.get_queue_url(QueueName=self.queue_arn.rsplit(":", 1)[1])["QueueUrl"]
         messages = sqs.receive_message(
             QueueUrl=url, MaxNumberOfMessages=min(self.batch_size, 10), AttributeNames=["All"], MessageAttributeNames=["All"]

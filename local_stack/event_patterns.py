@@ -51,9 +51,7 @@ def _is_number(value: Any) -> bool:
 
 
 def _same_json_value(value: Any, pattern: Any) -> bool:
-    """JSON equality: true is not 1, 5 is 5.0, "5" is not 5."""
-    if isinstance(value, bool) or isinstance(pattern, bool):
-        return isinstance(value, bool) and isinstance(pattern, bool) and value == pattern
+    """JSON equality: true is not 1 (a bool is no number here, nor of int's type), 5 is 5.0, "5" is not 5."""
     if _is_number(value) and _is_number(pattern):
         return bool(value == pattern)
     return type(value) is type(pattern) and value == pattern

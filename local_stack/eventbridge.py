@@ -7,30 +7,31 @@ matches arrays of objects and booleans unlike EventBridge (local_stack.event_pat
 schedule; its Step Functions publish no status events. ``EventRouter.install`` hooks moto's backends in
 this process (no polling), and the router's thread:
 
-* delivers an event to each target of an enabled rule it matches (PutEvents returns at once, as on AWS):
-  to SQS as EventBridge sends it (or the target's Input or InputPath); to Lambda asynchronously, retried
-  as the function's EventInvokeConfig says (MaximumRetryAttempts, default 2), then sent to its
-  DeadLetterQueue. A failed delivery (an unknown queue or function) is retried with backoff up to the
-  target's RetryPolicy, then goes to its DeadLetterConfig queue with EventBridge's attributes, else is
-  logged and dropped;
-* fires ``rate(...)`` rules on their schedule (a cron one is logged as not run), stretched by
-  ``LOCAL_SCHEDULE_SCALE`` (0.01: a 5-minute rate every 3 s; retry backoff too);
-* puts on the default bus Step Functions' execution status changes (``aws.states``) and the events an
-  AWS service would publish for the application's own (App.mirrors, e.g. Amazon Translate's
-  ``aws.translate``: a deployed stack cannot put them, AWS reserves ``aws.*`` sources).
+* delivers an event to each target of an enabled rule it matches, after PutEvents returns (as on AWS): to
+  SQS as EventBridge sends it (or the target's Input, InputPath); to Lambda asynchronously, retried per the
+  function's EventInvokeConfig, then sent to its DeadLetterQueue. A failed delivery (an unknown queue or
+  function) is retried with backoff per the target's RetryPolicy, then sent to its DeadLetterConfig queue
+  with EventBridge's attributes, else logged and dropped;
+* fires ``rate(...)`` rules (not cron), stretched by ``LOCAL_SCHEDULE_SCALE`` (0.01: a 5-minute rate every
+  3 s; retry backoff too);
+* puts Step Functions' status changes (``aws.states``) on the default bus, and the events an AWS service
+  would publish for the application's own (App.mirrors: AWS reserves ``aws.*`` sources to itself).
 """
 
 import copy
 import datetime
+import functools
 import json
 import logging
 import os
+import re
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any, cast
 
 from local_stack.event_patterns import EventPattern
+from local_stack.moto_patches import replace
 from local_stack.provision import Stack
 from local_stack.runtime import FunctionError
 from local_stack.timer import Timer
@@ -59,18 +60,14 @@ def time_scale() -> float:
 class Schedule:
     """A ScheduleExpression: rate(N unit). AWS's cron(...) is refused (logged): no template here has one."""
 
-    UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
-
     def __init__(self, expression: str) -> None:
         self.expression = expression
-        body = expression.strip()
-        value, _, unit = body.removeprefix("rate(").removesuffix(")").strip().partition(" ")
-        if body.startswith("cron("):
+        if expression.strip().startswith("cron("):
             raise ValueError(f"cron schedules are not run locally (only rate(...)): {expression}")
-        if not (body.startswith("rate(") and body.endswith(")")) or not value.isdigit() or int(value) < 1 \
-                or unit.strip() not in self.UNITS:
+        rate = re.fullmatch(r"rate\(\s*(\d+) \s*(minute|hour|day)s?\s*\)", expression.strip())
+        if not rate or int(rate[1]) < 1:
             raise ValueError(f"Parameter ScheduleExpression is not valid: {expression}")
-        self.period = int(value) * self.UNITS[unit.strip()]
+        self.period = int(rate[1]) * {"minute": 60, "hour": 3600, "day": 86400}[rate[2]]
 
     def next_after(self, after: datetime.datetime) -> datetime.datetime:
         return after + datetime.timedelta(seconds=self.period)
@@ -117,8 +114,7 @@ class EventRouter(Timer):
 
         def put_rule(backend: Any, name: str, *args: Any, **kwargs: Any) -> Any:
             rule = put_rule_original(backend, name, *args, **kwargs)
-            if rule.scheduled_expression:
-                self.schedule(backend.account_id, backend.region_name, rule)
+            self.schedule(rule)
             return rule
 
         def start(execution: Any) -> None:
@@ -129,23 +125,11 @@ class EventRouter(Timer):
             terminated_original(communication)
             self.publish_execution_status(communication.execution, communication.execution.exec_status.value)
 
-        replaced = [
-            (Rule, "send_to_targets", send_to_targets),
-            (EventsBackend, "put_events", put_events),
-            (EventsBackend, "put_rule", put_rule),
-            (Execution, "start", start),
-            (BaseExecutionWorkerCommunication, "terminated", terminated),
-        ]
-        originals = [(owner, name, getattr(owner, name)) for owner, name, _ in replaced]
-        for owner, name, replacement in replaced:
-            setattr(owner, name, replacement)
-
-        def undo() -> None:
-            for owner, name, original in originals:
-                setattr(owner, name, original)
-
+        undo = replace((Rule, "send_to_targets", send_to_targets), (EventsBackend, "put_events", put_events),
+                       (EventsBackend, "put_rule", put_rule), (Execution, "start", start),
+                       (BaseExecutionWorkerCommunication, "terminated", terminated))
         self._schedule_existing_rules()
-        return undo
+        return undo.close
 
     # -- routing --
 
@@ -153,21 +137,18 @@ class EventRouter(Timer):
         """A rule saw an event put on its bus: queue one delivery per target if it is enabled and matches."""
         if rule.state != "ENABLED" or (rule.scheduled_expression and not rule.event_pattern.get_pattern()):
             return  # moto sends to disabled rules, and to scheduled rules (an empty pattern) on every event
-        pattern = EventPattern(rule.event_pattern.dump(), rule.event_pattern.get_pattern())
-        if not pattern.matches_event(cast(Any, event)):
-            return
+        if EventPattern(rule.event_pattern.dump(), rule.event_pattern.get_pattern()).matches_event(cast(Any, event)):
+            self._to_targets(rule, event)
+
+    def _to_targets(self, rule: Any, event: dict[str, Any]) -> None:
         for target in list(rule.targets):
             if "InputTransformer" in target:  # nothing here uses one: not delivered rather than delivered unlike AWS
                 log.error("EventBridge: event %s not delivered to %s: InputTransformer is not run locally",
                           event["id"], target["Arn"])
                 continue
-            self._deliver_later(0, rule.arn, dict(target), event, attempt=0, first_try=self.clock())
+            self.call_later(0, functools.partial(self._deliver, rule.arn, dict(target), event, self.clock()))
 
-    def _deliver_later(self, delay: float, rule_arn: str, target: dict[str, Any], event: dict[str, Any],
-                       attempt: int, first_try: float) -> None:
-        self.call_later(delay, lambda: self._deliver(rule_arn, target, event, attempt, first_try))
-
-    def _deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any], attempt: int, first_try: float) -> None:
+    def _deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any], first_try: float, attempt: int = 0) -> None:
         try:
             self._send(rule_arn, target, event)
             return
@@ -179,7 +160,7 @@ class EventRouter(Timer):
             delay = min(2.0**attempt, 300.0) * self.scale
             log.warning("EventBridge: delivery of event %s to %s failed (%s); retry %d in %.1f s",
                         event["id"], target["Arn"], failure, attempt + 1, delay)
-            self._deliver_later(delay, rule_arn, target, event, attempt + 1, first_try)
+            self.call_later(delay, lambda: self._deliver(rule_arn, target, event, first_try, attempt + 1))
             return
         condition = "MaximumRetryAttempts" if attempt >= int(policy["MaximumRetryAttempts"]) else "MaximumEventAgeInSeconds"
         dead_letter = target.get("DeadLetterConfig", {}).get("Arn")
@@ -199,8 +180,9 @@ class EventRouter(Timer):
             group = target.get("SqsParameters", {}).get("MessageGroupId")
             self._send_sqs(target["Arn"], payload if isinstance(payload, str) else json.dumps(payload), group_id=group)
         elif service == "lambda":
-            function = self.stack.runtime.find(target["Arn"])  # an unknown function fails the delivery
-            self._invoke_async(function.logical_id, target_input(target, event), attempt=0)
+            function = self.stack.runtime.find(target["Arn"]).logical_id  # an unknown function fails the delivery
+            payload = target_input(target, event)
+            self.call_later(0, lambda: self._invoke_async(function, payload))  # accepted: its failures are Lambda's
         else:  # logs, archives, other buses: moto's own delivery, run here rather than inside PutEvents
             account, region = rule_arn.split(":")[4], rule_arn.split(":")[3]
             rule = copy.copy(next(r for bus in self._events_backends[account][region].event_buses.values()
@@ -219,11 +201,7 @@ class EventRouter(Timer):
 
     # -- Lambda's asynchronous invocation --
 
-    def _invoke_async(self, function: str, payload: Any, attempt: int) -> None:
-        self.call_later(0 if attempt == 0 else LAMBDA_ASYNC_RETRY_DELAYS[attempt - 1] * self.scale,
-                        lambda: self._run_async(function, payload, attempt))
-
-    def _run_async(self, function: str, payload: Any, attempt: int) -> None:
+    def _invoke_async(self, function: str, payload: Any, attempt: int = 0) -> None:
         try:
             self.stack.runtime.invoke(function, payload)
             return
@@ -233,7 +211,8 @@ class EventRouter(Timer):
         retries = min(spec.async_retries, len(LAMBDA_ASYNC_RETRY_DELAYS))
         if attempt < retries:
             log.warning("Lambda: async invoke of %s failed (%s); retry %d of %d", function, failure, attempt + 1, retries)
-            self._invoke_async(function, payload, attempt + 1)
+            self.call_later(LAMBDA_ASYNC_RETRY_DELAYS[attempt] * self.scale,
+                            lambda: self._invoke_async(function, payload, attempt + 1))
             return
         dead_letter = spec.dead_letter_arn
         log.error("Lambda: async invoke of %s failed %d times (%s); event %s%s", function, attempt + 1, failure,
@@ -246,46 +225,39 @@ class EventRouter(Timer):
     # -- schedules --
 
     def _schedule_existing_rules(self) -> None:
-        for account, regions in self._events_backends.items():
-            for region, backend in regions.items():
-                for bus in backend.event_buses.values():
-                    for rule in bus.rules.values():
-                        if rule.scheduled_expression:
-                            self.schedule(account, region, rule)
+        for regions in self._events_backends.values():
+            for backend in regions.values():
+                for rule in backend.event_buses["default"].rules.values():  # the only bus a schedule can be on
+                    self.schedule(rule)
 
-    def schedule(self, account: str, region: str, rule: Any) -> None:
+    def schedule(self, rule: Any) -> None:
         """Fire a scheduled rule on its schedule (scaled); a later put_rule of the same name replaces it."""
+        if not rule.scheduled_expression:
+            return
         try:
             schedule = Schedule(rule.scheduled_expression)
         except ValueError as error:
             log.error("EventBridge: rule %s will not run locally: %s", rule.name, error)
             return
-        key = (account, region, rule.name)
+        key = (rule.account_id, rule.region_name, rule.name)
         self._schedules[key] = schedule
-        self._tick_later(key, schedule, datetime.datetime.now(datetime.UTC))
 
-    def _tick_later(self, key: tuple[str, str, str], schedule: Schedule, last: datetime.datetime) -> None:
-        fire = schedule.next_after(last)
-        delay = (fire - last).total_seconds() * self.scale
-        self.call_later(delay, lambda: self._tick(key, schedule, fire))
+        def tick() -> None:
+            if self._schedules.get(key) is not schedule:
+                return  # the rule was replaced
+            current = self._events_backends[rule.account_id][rule.region_name].event_buses["default"].rules.get(rule.name)
+            if current is None or current.scheduled_expression != schedule.expression:
+                self._schedules.pop(key, None)
+                return
+            if current.state == "ENABLED":
+                self._to_targets(current, {
+                    "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+                    "account": rule.account_id, "time": _iso(datetime.datetime.now(datetime.UTC)), "region": rule.region_name,
+                    "resources": [current.arn], "detail": {},
+                })
+            self.call_later(schedule.period * self.scale, tick)
 
-    def _tick(self, key: tuple[str, str, str], schedule: Schedule, fire: datetime.datetime) -> None:
-        if self._schedules.get(key) is not schedule:
-            return  # the rule was replaced
-        account, region, name = key
-        rule = self._events_backends[account][region].event_buses["default"].rules.get(name)
-        if rule is None or rule.scheduled_expression != schedule.expression:
-            self._schedules.pop(key, None)
-            return
-        if rule.state == "ENABLED":
-            event = {
-                "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-                "account": account, "time": _iso(datetime.datetime.now(datetime.UTC)), "region": region,
-                "resources": [rule.arn], "detail": {},
-            }
-            for target in list(rule.targets):
-                self._deliver_later(0, rule.arn, dict(target), event, attempt=0, first_try=self.clock())
-        self._tick_later(key, schedule, fire)
+        self.call_later(schedule.period * self.scale, tick)
 
     # -- events AWS services publish --
 
