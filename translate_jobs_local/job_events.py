@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from local_stack.provision import Stack
 
 LOG = logging.getLogger(__name__)
-SOURCE = "translate-jobs"  # translate_jobs.events.state_changes.SOURCE (local_stack.eventbridge.STACK_SOURCE)
+SOURCE = "translate-jobs"  # translate_jobs.events.state_changes.SOURCE (and translate_jobs_local.app.STACK_SOURCE)
 DETAIL_TYPE = "Translate TextTranslationJob State Change"
 _REMEMBERED_IDS = 10_000  # event ids kept for de-duplication (a redelivery comes soon after the first)
 

@@ -94,7 +94,7 @@ def events_settled(sqs: Any) -> None:
             "Attributes"]["ApproximateNumberOfMessages"])
         if count != last:
             last, since = count, time.monotonic()
-        elif time.monotonic() - since >= 1.0:  # two delivery intervals (local_stack.delivery.DeliveryLoop)
+        elif time.monotonic() - since >= 1.0:  # two delivery intervals (local_stack.delivery polls every 0.5 s)
             return
         assert time.monotonic() < deadline, "the events pipeline did not settle"
         time.sleep(0.1)  # polling a condition with a deadline
