@@ -1,19 +1,16 @@
-"""IAM enforced in moto: requests signed by a role session are authorized against the role's policies.
+"""IAM enforced in moto: a request signed by a role session is authorized against the role's policies.
 
-``install`` replaces moto's own check (``ActionAuthenticatorMixin._authenticate_and_authorize_*``,
-which moto calls for every request, in-process under ``mock_aws`` and in its server alike) with
-this one:
+``install`` replaces moto's own check (``ActionAuthenticatorMixin._authenticate_and_authorize_*``, called for every
+request, under ``mock_aws`` and in moto's server alike):
 
-- a request signed with the keys of a role session made by moto's STS (the functions' sessions,
-  local_stack.iam.credentials, and the sessions they assume) is authorized against that role's
-  inline and attached policies (local_stack.iam.policy), for the actions and resources
-  local_stack.iam.requests names; context: aws:PrincipalArn, aws:PrincipalAccount,
-  aws:SourceIdentity, aws:PrincipalTag/* (session tags), aws:userid, aws:CurrentTime;
-- sts:AssumeRole also needs the target role's trust policy to admit the caller (and
-  sts:SetSourceIdentity / sts:TagSession when those are passed); the session keeps its
-  SourceIdentity and tags, and a SourceIdentity, once set, cannot change down a chain of roles;
-- any other access key (test setup, a user's CLI with "testing" keys) acts as the account root
-  and is allowed, so the emulator stays usable by hand.
+- a role session made by moto's STS (the functions' sessions, local_stack.iam.credentials, and those they assume)
+  is authorized against its role's inline and attached policies (local_stack.iam.policy) for what
+  local_stack.iam.requests names; context: aws:PrincipalArn, aws:PrincipalAccount, aws:SourceIdentity,
+  aws:PrincipalTag/* (session tags), aws:userid, aws:CurrentTime;
+- sts:AssumeRole also needs the target role's trust policy to admit the caller (and sts:SetSourceIdentity /
+  sts:TagSession when those are passed); a SourceIdentity, once set, cannot change down a chain of roles;
+- any other access key (test setup, a CLI with "testing" keys) is the account root, allowed, so the emulator stays
+  usable by hand.
 
 A denial is the service's own AccessDenied error, with AWS's message.
 """
@@ -170,7 +167,10 @@ def _authorize_check(session: Session, check: Check) -> None:
     if check.action.lower().startswith("sts:") and check.action != "sts:GetCallerIdentity":
         _authorize_trust(session, request, identity)
     elif identity is not Decision.ALLOW:
-        raise AccessDeniedError(_denied(session, check.action, check.resource, identity))
+        reason = ("with an explicit deny in an identity-based policy" if identity is Decision.DENY
+                  else f"because no identity-based policy allows the {check.action} action")
+        raise AccessDeniedError(f"User: {session.arn} is not authorized to perform: {check.action} on resource: "
+                                f"{check.resource} {reason}")
 
 
 def _authorize_trust(session: Session, request: Request, identity: Decision) -> None:
@@ -207,12 +207,6 @@ def _json_body(response: Any) -> Mapping[str, Any]:
     except ValueError:
         return {}
     return body if isinstance(body, Mapping) else {}
-
-
-def _denied(session: Session, action: str, resource: str, decision: Decision) -> str:
-    reason = ("with an explicit deny in an identity-based policy" if decision is Decision.DENY
-              else f"because no identity-based policy allows the {action} action")
-    return f"User: {session.arn} is not authorized to perform: {action} on resource: {resource} {reason}"
 
 
 def principal_policies(account: str, arn: str) -> list[dict[str, Any]]:

@@ -80,29 +80,25 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _applies(statement: Mapping[str, Any], request: Request, context: Mapping[str, ContextValue]) -> bool:
-    if "Action" in statement:
-        if not any(action_matches(pattern, request.action) for pattern in _as_list(statement["Action"])):
-            return False
-    elif "NotAction" in statement:
-        if any(action_matches(pattern, request.action) for pattern in _as_list(statement["NotAction"])):
-            return False
-    else:
+    principal = request.principal
+    if ("Principal" in statement or "NotPrincipal" in statement) and principal is None:
         return False
-    if "Resource" in statement:
-        if not any(resource_matches(_variables(p, context), request.resource) for p in _as_list(statement["Resource"])):
-            return False
-    elif "NotResource" in statement and any(
-        resource_matches(_variables(p, context), request.resource) for p in _as_list(statement["NotResource"])
-    ):
+    if not _admits(statement, "Action", lambda pattern: action_matches(pattern, request.action)):
+        return False  # no Action nor NotAction: the statement applies to nothing
+    if _admits(statement, "Resource", lambda pattern: resource_matches(_variables(pattern, context), request.resource)) is False:
         return False
-    if "Principal" in statement or "NotPrincipal" in statement:
-        if request.principal is None:
-            return False
-        if "Principal" in statement and not principal_matches(statement["Principal"], request.principal):
-            return False
-        if "NotPrincipal" in statement and principal_matches(statement["NotPrincipal"], request.principal):
-            return False
+    if _admits(statement, "Principal", lambda element: principal is not None and principal_matches(element, principal)) is False:
+        return False
     return conditions_hold(statement.get("Condition", {}), context)
+
+
+def _admits(statement: Mapping[str, Any], element: str, matches: Callable[[Any], bool]) -> bool | None:
+    """Does ``element`` (any of its values), or Not``element`` (none of them), admit the request? None: neither is there."""
+    if element in statement:
+        return any(matches(value) for value in _as_list(statement[element]))
+    if f"Not{element}" in statement:
+        return not any(matches(value) for value in _as_list(statement[f"Not{element}"]))
+    return None
 
 
 # ---------- Action, Resource, Principal ----------
