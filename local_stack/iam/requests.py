@@ -89,56 +89,46 @@ def _dynamodb(call: Call) -> list[Check] | None:
 # ---------- S3 ----------
 
 
-_BUCKET_SUBRESOURCES = {"acl", "policy", "cors", "lifecycle", "tagging", "versioning", "website", "notification",
-                        "encryption", "logging", "replication", "ownershipControls", "publicAccessBlock", "object-lock",
-                        "accelerate", "requestPayment", "analytics", "inventory", "metrics", "intelligent-tiering",
-                        "policyStatus", "delete"}
+# method (HEAD is GET) -> (query parameter, action)s on an object, or on a bucket: the first whose parameter the
+# query has ("": any query) names the action; None: not an operation the functions make
+_S3_OBJECT_ACTIONS = {
+    "GET": (("tagging", "GetObjectTagging"), ("uploadId", "ListMultipartUploadParts"), ("", "GetObject")),
+    "PUT": (("tagging", "PutObjectTagging"), ("", "PutObject")),  # also UploadPart, CopyObject, UploadPartCopy
+    "POST": (("uploads", "PutObject"), ("uploadId", "PutObject")),  # Create- and CompleteMultipartUpload
+    "DELETE": (("uploadId", "AbortMultipartUpload"), ("", "DeleteObject")),
+}
+_S3_BUCKET_ACTIONS: dict[str, tuple[tuple[str, str | None], ...]] = {
+    "POST": (("delete", "DeleteObjects"),),
+    "GET": (("uploads", "ListBucketMultipartUploads"), ("versions", "ListBucketVersions"), ("location", "GetBucketLocation"),
+            *((configuration, None) for configuration in (
+                "acl", "policy", "cors", "lifecycle", "tagging", "versioning", "website", "notification", "encryption",
+                "logging", "replication", "ownershipControls", "publicAccessBlock", "object-lock", "accelerate",
+                "requestPayment", "analytics", "inventory", "metrics", "intelligent-tiering", "policyStatus", "delete")),
+            ("", "ListBucket")),
+}
 
 
 def _s3(call: Call) -> list[Check] | None:
-    bucket, key, method, query = call.bucket, call.key, call.method.upper(), call.query
-    if not bucket:
+    method = call.method.upper()
+    if not call.bucket:
         return [Check("s3:ListAllMyBuckets", "*")] if method == "GET" else None
-    bucket_arn = f"arn:aws:s3:::{bucket}"
-    if key:
-        object_arn = f"{bucket_arn}/{key}"
-        if method in ("GET", "HEAD"):
-            if "tagging" in query:
-                return [Check("s3:GetObjectTagging", object_arn)]
-            if "uploadId" in query:
-                return [Check("s3:ListMultipartUploadParts", object_arn)]
-            return [Check("s3:GetObject", object_arn)]
-        if method == "PUT":
-            if "tagging" in query:
-                return [Check("s3:PutObjectTagging", object_arn)]
-            found = [Check("s3:PutObject", object_arn, _s3_put_context(call))]
-            source = call.headers.get("x-amz-copy-source") or call.headers.get("X-Amz-Copy-Source")
-            if source:  # CopyObject / UploadPartCopy: also read the source
-                source_path = urllib.parse.unquote(source.split("?")[0]).lstrip("/")
-                found.append(Check("s3:GetObject", f"arn:aws:s3:::{source_path}"))
-            return found
-        if method == "POST":  # CreateMultipartUpload (?uploads) and CompleteMultipartUpload (?uploadId)
-            return [Check("s3:PutObject", object_arn, _s3_put_context(call))] if {"uploads", "uploadId"} & set(query) else None
-        if method == "DELETE":
-            return [Check("s3:AbortMultipartUpload" if "uploadId" in query else "s3:DeleteObject", object_arn)]
-        return None
-    if method == "POST" and "delete" in query:
-        # DeleteObjects: AWS checks s3:DeleteObject on each key of its XML body; here on every key of the bucket
+    arn = f"arn:aws:s3:::{call.bucket}/{call.key}" if call.key else f"arn:aws:s3:::{call.bucket}"
+    rules = (_S3_OBJECT_ACTIONS if call.key else _S3_BUCKET_ACTIONS).get("GET" if method == "HEAD" else method, ())
+    action = next((action for name, action in rules if not name or name in call.query), None)
+    if action == "DeleteObjects":
+        # AWS checks s3:DeleteObject on each key of its XML body; here on every key of the bucket
         # (stricter, never more lenient: a policy granting bucket/* passes both).
-        return [Check("s3:DeleteObject", f"{bucket_arn}/*")]
-    if method in ("GET", "HEAD"):
-        if "uploads" in query:
-            return [Check("s3:ListBucketMultipartUploads", bucket_arn)]
-        if "versions" in query:
-            return [Check("s3:ListBucketVersions", bucket_arn)]
-        if "location" in query:
-            return [Check("s3:GetBucketLocation", bucket_arn)]
-        if set(query) & _BUCKET_SUBRESOURCES:
-            return None  # a bucket configuration (acl, policy, ...): not one the functions use
-        context: dict[str, ContextValue] = {f"s3:{name}": query[name][0] for name in ("prefix", "delimiter", "max-keys")
-                                            if query.get(name)}
-        return [Check("s3:ListBucket", bucket_arn, context)]
-    return None
+        return [Check("s3:DeleteObject", f"{arn}/*")]
+    if action == "ListBucket":
+        return [Check("s3:ListBucket", arn, {f"s3:{name}": call.query[name][0] for name in ("prefix", "delimiter", "max-keys")
+                                             if call.query.get(name)})]
+    if action != "PutObject":
+        return [Check(f"s3:{action}", arn)] if action else None
+    found = [Check("s3:PutObject", arn, _s3_put_context(call))]
+    source = call.headers.get("x-amz-copy-source") or call.headers.get("X-Amz-Copy-Source")
+    if source and method == "PUT":  # CopyObject / UploadPartCopy: also read the source
+        found.append(Check("s3:GetObject", f"arn:aws:s3:::{urllib.parse.unquote(source.split('?')[0]).lstrip('/')}"))
+    return found
 
 
 def _s3_put_context(call: Call) -> dict[str, ContextValue]:
