@@ -163,11 +163,7 @@ def _aws_principal_matches(value: str, principal: Principal) -> bool:
 
 def allows_by_name(policy: Mapping[str, Any], request: Request) -> bool:
     """Does an Allow statement that names the request's principal itself (not merely its account) allow
-    this request: its action, its resource and its conditions?
-
-    In one account, a resource policy that allows the principal by name is enough on its own; one that
-    names only the account delegates the decision to the principal's identity policies.
-    """
+    this request: its action, its resource and its conditions? (In one account, that is enough on its own.)"""
     principal = request.principal
     if principal is None:
         return False
@@ -260,10 +256,6 @@ def _ip(policy_value: Any, value: Any) -> bool:
         return False
 
 
-def _arn(policy_value: Any, value: Any) -> bool:
-    return resource_matches(policy_value, _text(value))
-
-
 _COMPARISONS = {"Equals": eq, "LessThan": lt, "LessThanEquals": le, "GreaterThan": gt, "GreaterThanEquals": ge}
 # operator -> does one policy value match one request value?
 _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
@@ -274,8 +266,7 @@ _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     **{f"Date{name}": _compared(_date, test) for name, test in _COMPARISONS.items()},
     "Bool": lambda p, v: _text(p).lower() == _text(v).lower(),
     "IpAddress": _ip,
-    "ArnEquals": _arn,
-    "ArnLike": _arn,
+    **dict.fromkeys(("ArnEquals", "ArnLike"), lambda p, v: resource_matches(p, _text(v))),
 }
 # a negated operator -> the operator it negates
 _NEGATED = {"StringNotEquals": "StringEquals", "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
