@@ -9,10 +9,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from local_stack.iam.credentials import (
+    LAMBDA_SERVICE,
     STATES_SERVICE,
-    FunctionSessions,
     install_function_credentials,
     install_state_machine_credentials,
+    role_sessions,
 )
 from local_stack.iam.enforcement import install
 from local_stack.moto_patches import replace
@@ -26,11 +27,11 @@ def enable(runtime: "FunctionRuntime", account_id: str, region: str,
     """Enforce IAM in this process's moto; run every function of ``runtime`` as its role, and the Step
     Functions interpreter's calls as the executing state machine's role (``state_machine_role_arn`` where no
     execution is known). Returns undo."""
-    sessions = FunctionSessions(account_id, region)
-    undo = replace((runtime, "credentials", lambda function: sessions.credentials(function.role_arn, function.name)))
+    credentials = role_sessions(account_id, region)
+    undo = replace((runtime, "credentials", lambda function: credentials(function.role_arn, function.name, LAMBDA_SERVICE)))
     undo.callback(install())
     undo.callback(install_function_credentials())
     if state_machine_role_arn:
         undo.callback(install_state_machine_credentials(
-            lambda role: sessions.credentials(role or state_machine_role_arn, "state-machine", STATES_SERVICE)))
+            lambda role: credentials(role or state_machine_role_arn, "state-machine", STATES_SERVICE)))
     return undo.close

@@ -52,49 +52,41 @@ def install_function_credentials() -> Callable[[], None]:
                      for cls in (Credentials, RefreshableCredentials))).close
 
 
-class RoleNotAssumableError(RuntimeError):
-    """The function's role does not exist or its trust policy does not admit Lambda."""
+def role_sessions(account_id: str, region: str) -> Callable[[str, str, str], ReadOnlyCredentials]:
+    """``credentials(role_arn, session_name, service)``: a session of the role, made as the service (Lambda, Step
+    Functions) makes it, in moto's STS: the role's trust policy must admit the service. A session is reused until an
+    hour before it expires."""
+    sessions: dict[str, Any] = {}
+    lock = threading.Lock()
 
-
-class FunctionSessions:
-    """Role sessions for functions, made as the Lambda service makes them (in moto's STS backend).
-
-    The role's trust policy must admit lambda.amazonaws.com; a session is reused until an hour
-    before it expires.
-    """
-
-    def __init__(self, account_id: str, region: str) -> None:
-        self.account_id = account_id
-        self.region = region
-        self._sessions: dict[str, Any] = {}
-        self._lock = threading.Lock()
-
-    def credentials(self, role_arn: str, session_name: str, service: str = LAMBDA_SERVICE) -> ReadOnlyCredentials:
+    def credentials(role_arn: str, session_name: str, service: str) -> ReadOnlyCredentials:
         from moto.core.utils import utcnow
 
-        with self._lock:
-            session = self._sessions.get(role_arn)
+        with lock:
+            session = sessions.get(role_arn)
             if session is None or session.expiration - utcnow() < datetime.timedelta(hours=1):
-                session = self._assume(role_arn, session_name, service)
-                self._sessions[role_arn] = session
+                session = sessions[role_arn] = _assume(account_id, region, role_arn, session_name, service)
         return ReadOnlyCredentials(session.access_key_id, session.secret_access_key, session.session_token)
 
-    def _assume(self, role_arn: str, session_name: str, service: str) -> Any:
-        from moto.iam.models import iam_backends
-        from moto.sts.models import sts_backends
+    return credentials
 
-        try:
-            role = iam_backends[self.account_id]["aws"].get_role_by_arn(role_arn)
-        except Exception as error:  # noqa: BLE001 - moto raises its own IAMNotFoundException
-            raise RoleNotAssumableError(f"The role {role_arn} cannot be assumed by {service} ({error})") from None
-        trust = json.loads(role.assume_role_policy_document)
-        request = Request("sts:AssumeRole", role_arn, principal=Principal(arn=service, service=service))
-        if evaluate([trust], request) is not Decision.ALLOW:
-            raise RoleNotAssumableError(f"The role {role_arn} cannot be assumed by {service}: its trust policy does not admit it")
-        return sts_backends[self.account_id]["aws"].assume_role(
-            region_name=self.region, role_session_name=session_name, role_arn=role_arn, policy=None,  # type: ignore[arg-type]
-            duration=SESSION_SECONDS, external_id=None,  # type: ignore[arg-type]
-        )
+
+def _assume(account_id: str, region: str, role_arn: str, session_name: str, service: str) -> Any:
+    from moto.iam.models import iam_backends
+    from moto.sts.models import sts_backends
+
+    try:
+        role = iam_backends[account_id]["aws"].get_role_by_arn(role_arn)
+    except Exception as error:  # noqa: BLE001 - moto raises its own IAMNotFoundException
+        raise RuntimeError(f"The role {role_arn} cannot be assumed by {service} ({error})") from None
+    trust = json.loads(role.assume_role_policy_document)
+    request = Request("sts:AssumeRole", role_arn, principal=Principal(arn=service, service=service))
+    if evaluate([trust], request) is not Decision.ALLOW:
+        raise RuntimeError(f"The role {role_arn} cannot be assumed by {service}: its trust policy does not admit it")
+    return sts_backends[account_id]["aws"].assume_role(
+        region_name=region, role_session_name=session_name, role_arn=role_arn, policy=None,  # type: ignore[arg-type]
+        duration=SESSION_SECONDS, external_id=None,  # type: ignore[arg-type]
+    )
 
 
 _execution_role: contextvars.ContextVar[str | None] = contextvars.ContextVar("execution_role", default=None)

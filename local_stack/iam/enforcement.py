@@ -1,19 +1,16 @@
-"""IAM enforced in moto: requests signed by a role session are authorized against the role's policies.
+"""IAM enforced in moto: a request signed by a role session is authorized against the role's policies.
 
-``install`` replaces moto's own check (``ActionAuthenticatorMixin._authenticate_and_authorize_*``,
-which moto calls for every request, in-process under ``mock_aws`` and in its server alike) with
-this one:
+``install`` replaces moto's own check (``ActionAuthenticatorMixin._authenticate_and_authorize_*``, called for every
+request, under ``mock_aws`` and in moto's server alike):
 
-- a request signed with the keys of a role session made by moto's STS (the functions' sessions,
-  local_stack.iam.credentials, and the sessions they assume) is authorized against that role's
-  inline and attached policies (local_stack.iam.policy), for the actions and resources
-  local_stack.iam.requests names; context: aws:PrincipalArn, aws:PrincipalAccount,
-  aws:SourceIdentity, aws:PrincipalTag/* (session tags), aws:userid, aws:CurrentTime;
-- sts:AssumeRole also needs the target role's trust policy to admit the caller (and
-  sts:SetSourceIdentity / sts:TagSession when those are passed); the session keeps its
-  SourceIdentity and tags, and a SourceIdentity, once set, cannot change down a chain of roles;
-- any other access key (test setup, a user's CLI with "testing" keys) acts as the account root
-  and is allowed, so the emulator stays usable by hand.
+- a role session made by moto's STS (the functions' sessions, local_stack.iam.credentials, and those they assume)
+  is authorized against its role's inline and attached policies (local_stack.iam.policy) for what
+  local_stack.iam.requests names; context: aws:PrincipalArn, aws:PrincipalAccount, aws:SourceIdentity,
+  aws:PrincipalTag/* (session tags), aws:userid, aws:CurrentTime;
+- sts:AssumeRole also needs the target role's trust policy to admit the caller (and sts:SetSourceIdentity /
+  sts:TagSession when those are passed); a SourceIdentity, once set, cannot change down a chain of roles;
+- any other access key (test setup, a CLI with "testing" keys) is the account root, allowed, so the emulator stays
+  usable by hand.
 
 A denial is the service's own AccessDenied error, with AWS's message.
 """
@@ -84,8 +81,6 @@ class Enforcement:
         self._pending = threading.local()  # an AssumeRole's SourceIdentity and tags, until moto makes the session
         self._prune_at = 5000
 
-    # ---------- sessions ----------
-
     def record_session(self, assumed: Any) -> None:
         pending: tuple[str | None, dict[str, str]] = getattr(self._pending, "value", None) or (None, {})
         self._pending.value = None
@@ -102,101 +97,98 @@ class Enforcement:
             account=assumed.account_id, expiration=assumed.expiration, source_identity=pending[0], tags=pending[1],
         )
 
-    # ---------- authorization ----------
-
     def authorize(self, response: Any, bucket: str | None = None, key: str | None = None) -> None:
-        headers = response.headers
+        headers, query = response.headers, response.querystring
         scope = _SCOPE.search(headers.get("Authorization", "")) or _SCOPE.search(
-            "Credential=" + "".join(response.querystring.get("X-Amz-Credential", [""]))
-        )
+            "Credential=" + "".join(query.get("X-Amz-Credential", [""])))
         session = self.sessions.get(scope.group(1)) if scope else None
         self._pending.value = None
         if session is None or scope is None:  # not a role session: the account root, allowed (module docstring)
             if scope and scope.group(3) == "sts" and response._get_action() == "AssumeRole":
                 # unchecked, but its session keeps the SourceIdentity and tags it asked for
-                query = response.querystring
                 self._pending.value = ((query.get("SourceIdentity") or [None])[0], session_tags(query))
             return
-        service, region = scope.group(3), scope.group(2)
-        token = headers.get("X-Amz-Security-Token") or "".join(response.querystring.get("X-Amz-Security-Token", [""]))
-        self._check_token(session, token)
-        operation = _operation(response, service, bucket, key)
+        service = scope.group(3)
         call = Call(
-            service=service, operation=operation, region=region, account=response.current_account,
+            service=service, operation=_operation(response, service, bucket, key), region=scope.group(2),
+            account=response.current_account,
             body=_json_body(response) if service not in ("s3", "sts", "iam", "lambda") else {},
-            query={k: list(v) if isinstance(v, list) else [str(v)] for k, v in response.querystring.items()},
+            query={k: list(v) if isinstance(v, list) else [str(v)] for k, v in query.items()},
             headers=dict(headers.items()),
             bucket=bucket, key=key, method=response.method, path=str(getattr(response, "path", "") or ""),
         )
-        found = checks(call)
-        if found is None:
-            log.warning("IAM: %s:%s by %s is not known to local_stack.iam.requests: denied (add it there)",
-                        service, operation, session.arn)
-            raise AccessDeniedError(f"User: {session.arn} is not authorized to perform: {service}:{operation} "
-                                    "(local_stack.iam.requests does not know this operation)")
-        if service == "sts" and operation == "AssumeRole" and session.source_identity is not None:
-            found = _carry_source_identity(found, session.source_identity)
-        pending = None
-        for check in found:
-            if check.action == "sts:AssumeRole":
-                pending = self._chained_session(session, call, check)
-            self._authorize_check(session, check)
-        self._pending.value = pending  # only once every check passed: what moto's new session carries
+        token = headers.get("X-Amz-Security-Token") or "".join(query.get("X-Amz-Security-Token", [""]))
+        try:
+            self._pending.value = _authorize_call(session, token, call)  # what moto's new session carries, if any
+        except AccessDeniedError as denial:
+            raise _error_for(service, denial) from None
 
-    @staticmethod
-    def _check_token(session: Session, token: str) -> None:
-        from moto.core.utils import utcnow
 
-        if token != session.session_token:
-            raise AccessDeniedError("The security token included in the request is invalid.", "InvalidClientTokenId")
-        if session.expiration < utcnow():
-            raise AccessDeniedError("The security token included in the request is expired", "ExpiredToken")
+def _authorize_call(session: Session, token: str, call: Call) -> tuple[str | None, dict[str, str]] | None:
+    from moto.core.utils import utcnow
 
-    def _authorize_check(self, session: Session, check: Check) -> None:
-        context = {**session.context(), **check.context}
-        request = Request(check.action, check.resource, context)
-        identity = evaluate(role_policies(session.account, session.role_arn), request)
-        if check.action.lower().startswith("sts:") and check.action != "sts:GetCallerIdentity":
-            self._authorize_trust(session, request, identity)
-            return
-        if identity is not Decision.ALLOW:
-            raise AccessDeniedError(_denied(session, check.action, check.resource, identity))
+    if token != session.session_token:
+        raise AccessDeniedError("The security token included in the request is invalid.", "InvalidClientTokenId")
+    if session.expiration < utcnow():
+        raise AccessDeniedError("The security token included in the request is expired", "ExpiredToken")
+    found = checks(call)
+    if found is None:
+        log.warning("IAM: %s:%s by %s is not known to local_stack.iam.requests: denied (add it there)",
+                    call.service, call.operation, session.arn)
+        raise AccessDeniedError(f"User: {session.arn} is not authorized to perform: {call.service}:{call.operation} "
+                                "(local_stack.iam.requests does not know this operation)")
+    pending = None
+    if call.service == "sts" and call.operation == "AssumeRole":
+        found, pending = _chained(session, call, found)
+    for check in found:
+        _authorize_check(session, check)
+    return pending  # only once every check passed
 
-    def _authorize_trust(self, session: Session, request: Request, identity: Decision) -> None:
-        """sts:AssumeRole (and SetSourceIdentity, TagSession): the role's trust policy must admit the caller."""
-        trust = trust_policy(request.resource)
-        principal = Principal(arn=session.arn, account=session.account, role_arn=session.role_arn)
-        as_principal = Request(request.action, request.resource, request.context, principal)
-        decision = evaluate([trust], as_principal) if trust else None
-        denied = Decision.DENY in (identity, decision)
-        same_account = request.resource.split(":")[4:5] == [session.account]
-        # In one account a trust statement allowing the caller itself (for this action, under its
-        # conditions) is enough; one naming only the account (or another account's role) needs the
-        # caller's own policy to allow it too.
-        identity_needed = not (same_account and trust and allows_by_name(trust, as_principal))
-        if denied or decision is not Decision.ALLOW or (identity_needed and identity is not Decision.ALLOW):
-            raise AccessDeniedError(
-                f"User: {session.arn} is not authorized to perform: {request.action} on resource: {request.resource}"
-            )
 
-    @staticmethod
-    def _chained_session(session: Session, call: Call, check: Check) -> tuple[str | None, dict[str, str]]:
-        """A SourceIdentity is kept down a chain of roles and cannot change: what the new session carries."""
-        requested = check.context.get("sts:SourceIdentity")
-        if session.source_identity is not None and requested not in (None, session.source_identity):
+def _chained(session: Session, call: Call, found: list[Check]) -> tuple[list[Check], tuple[str | None, dict[str, str]]]:
+    """sts:AssumeRole: a SourceIdentity is kept down a chain of roles and cannot change; the session's goes with the
+    request, and needs sts:SetSourceIdentity. Returns the checks, and the SourceIdentity and tags the new session carries."""
+    assume = found[0]  # requests: sts:AssumeRole comes first
+    requested = assume.context.get("sts:SourceIdentity")
+    if session.source_identity is not None:
+        if requested not in (None, session.source_identity):
             raise AccessDeniedError(f"User: {session.arn} is not authorized to perform: sts:SetSourceIdentity on resource: "
-                                    f"{check.resource} (the session's SourceIdentity cannot change)")
-        source_identity = str(requested) if requested is not None else session.source_identity
-        return source_identity, session_tags(call.query)
+                                    f"{assume.resource} (the session's SourceIdentity cannot change)")
+        found = [Check(c.action, c.resource, {"sts:SourceIdentity": session.source_identity, **c.context}) for c in found]
+        if requested is None:
+            found.append(Check("sts:SetSourceIdentity", assume.resource, found[0].context))
+    return found, (str(requested) if requested is not None else session.source_identity, session_tags(call.query))
 
 
-def _carry_source_identity(found: list[Check], source_identity: str) -> list[Check]:
-    """Role chaining: the session's SourceIdentity goes with the request, and needs sts:SetSourceIdentity."""
-    carried = [Check(c.action, c.resource, {"sts:SourceIdentity": source_identity, **c.context}) for c in found]
-    if not any(c.action == "sts:SetSourceIdentity" for c in carried):
-        assume = next(c for c in carried if c.action == "sts:AssumeRole")
-        carried.append(Check("sts:SetSourceIdentity", assume.resource, assume.context))
-    return carried
+def _authorize_check(session: Session, check: Check) -> None:
+    context = {**session.context(), **check.context}
+    request = Request(check.action, check.resource, context)
+    identity = evaluate(principal_policies(session.account, session.role_arn), request)
+    if check.action.lower().startswith("sts:") and check.action != "sts:GetCallerIdentity":
+        _authorize_trust(session, request, identity)
+    elif identity is not Decision.ALLOW:
+        reason = ("with an explicit deny in an identity-based policy" if identity is Decision.DENY
+                  else f"because no identity-based policy allows the {check.action} action")
+        raise AccessDeniedError(f"User: {session.arn} is not authorized to perform: {check.action} on resource: "
+                                f"{check.resource} {reason}")
+
+
+def _authorize_trust(session: Session, request: Request, identity: Decision) -> None:
+    """sts:AssumeRole (and SetSourceIdentity, TagSession): the role's trust policy must admit the caller."""
+    trust = trust_policy(request.resource)
+    principal = Principal(arn=session.arn, account=session.account, role_arn=session.role_arn)
+    as_principal = Request(request.action, request.resource, request.context, principal)
+    decision = evaluate([trust], as_principal) if trust else None
+    denied = Decision.DENY in (identity, decision)
+    same_account = request.resource.split(":")[4:5] == [session.account]
+    # In one account a trust statement allowing the caller itself (for this action, under its
+    # conditions) is enough; one naming only the account (or another account's role) needs the
+    # caller's own policy to allow it too.
+    identity_needed = not (same_account and trust and allows_by_name(trust, as_principal))
+    if denied or decision is not Decision.ALLOW or (identity_needed and identity is not Decision.ALLOW):
+        raise AccessDeniedError(
+            f"User: {session.arn} is not authorized to perform: {request.action} on resource: {request.resource}"
+        )
 
 
 def _operation(response: Any, service: str, bucket: str | None, key: str | None) -> str:
@@ -217,43 +209,22 @@ def _json_body(response: Any) -> Mapping[str, Any]:
     return body if isinstance(body, Mapping) else {}
 
 
-def _denied(session: Session, action: str, resource: str, decision: Decision) -> str:
-    reason = ("with an explicit deny in an identity-based policy" if decision is Decision.DENY
-              else f"because no identity-based policy allows the {action} action")
-    return f"User: {session.arn} is not authorized to perform: {action} on resource: {resource} {reason}"
-
-
-def _role(account: str, role_arn: str) -> Any | None:
-    from moto.iam.models import iam_backends
-
-    try:
-        return iam_backends[account]["aws"].get_role_by_arn(role_arn)
-    except Exception:  # noqa: BLE001 - moto's NoSuchEntity: a deleted role has no policies, AWS denies assuming it
-        return None
-
-
-def role_policies(account: str, role_arn: str) -> list[dict[str, Any]]:
-    """The role's inline and attached (default version) policies, as documents."""
-    role = _role(account, role_arn)
-    return _documents([role]) if role is not None else []
-
-
 def principal_policies(account: str, arn: str) -> list[dict[str, Any]]:
-    """A role's or a user's policies (a user's groups' too), for the policy simulator."""
+    """The inline and attached (default version) policies of a role, an assumed-role session's role, or a user and
+    its groups; none for a principal moto does not know (a deleted role: AWS denies what it asked)."""
     from moto.iam.models import iam_backends
 
-    if ":role/" in arn:
-        return role_policies(account, arn)
     backend = iam_backends[account]["aws"]
+    session = re.fullmatch(r"arn:[\w-]+:sts::\d{12}:assumed-role/([^/]+)/.+", arn)
+    holders: list[Any]
     try:
-        user = backend.get_user(arn.rsplit("/", 1)[-1])
-    except Exception:  # noqa: BLE001 - moto's NoSuchEntity: the simulator then allows nothing
+        if session or ":role/" in arn:
+            holders = [backend.get_role(session.group(1)) if session else backend.get_role_by_arn(arn)]
+        else:
+            user = backend.get_user(arn.rsplit("/", 1)[-1])
+            holders = [user, *backend.get_groups_for_user(user.name)]
+    except Exception:  # noqa: BLE001 - moto's NoSuchEntity
         return []
-    return _documents([user, *backend.get_groups_for_user(user.name)])
-
-
-def _documents(holders: list[Any]) -> list[dict[str, Any]]:
-    """The inline and attached (default version) policies of roles, users or groups."""
     documents = [document for holder in holders for document in holder.policies.values()]
     for holder in holders:
         for policy in holder.managed_policies.values():
@@ -262,17 +233,8 @@ def _documents(holders: list[Any]) -> list[dict[str, Any]]:
 
 
 def caller_allowed(account: str, arn: str, action: str, resource: str = "*") -> bool:
-    """Whether the caller's own policies allow ``action`` on ``resource``: the account root always; an IAM user's
-    (and its groups'), a role's, or an assumed-role session's role's policies otherwise."""
-    if arn.endswith(":root"):
-        return True
-    session = re.fullmatch(r"arn:[\w-]+:sts::(\d{12}):assumed-role/([^/]+)/.+", arn)
-    if session:
-        from moto.iam.models import iam_backends
-
-        roles = [role for role in iam_backends[session.group(1)]["aws"].roles.values() if role.name == session.group(2)]
-        arn = roles[0].arn if roles else arn
-    return evaluate(principal_policies(account, arn), Request(action, resource)) is Decision.ALLOW
+    """Whether the caller's own policies allow ``action`` on ``resource`` (the account root: always)."""
+    return arn.endswith(":root") or evaluate(principal_policies(account, arn), Request(action, resource)) is Decision.ALLOW
 
 
 def simulate_principal_policy(account: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -295,8 +257,13 @@ def simulate_principal_policy(account: str, params: Mapping[str, Any]) -> dict[s
 
 
 def trust_policy(role_arn: str) -> dict[str, Any] | None:
-    role = _role(role_arn.split(":")[4] if role_arn.count(":") >= 5 else "", role_arn)
-    return _parse(role.assume_role_policy_document) if role is not None else None
+    from moto.iam.models import iam_backends
+
+    try:
+        role = iam_backends[role_arn.split(":")[4] if role_arn.count(":") >= 5 else ""]["aws"].get_role_by_arn(role_arn)
+    except Exception:  # noqa: BLE001 - moto's NoSuchEntity: AWS denies assuming a role that is not there
+        return None
+    return _parse(role.assume_role_policy_document)
 
 
 @lru_cache(maxsize=1024)
@@ -313,37 +280,19 @@ def _parse(document: str) -> dict[str, Any]:
 
 def _error_for(service: str, denial: AccessDeniedError) -> Exception:
     """The service's own error: S3's XML <Error> with 403, STS/IAM's query XML with 403, JSON __type otherwise."""
-    from xml.sax.saxutils import escape
-
     from moto.core.exceptions import JsonRESTError, _RESTError
-    from werkzeug.exceptions import HTTPException
+    from xmltodict import unparse
 
-    if service == "s3":
-        class S3Denied(HTTPException):
-            code = 403
-
-            def get_headers(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
-                return [("Content-Type", "application/xml")]
-
-            def get_body(self, *args: Any, **kwargs: Any) -> str:
-                return (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{escape(denial.code)}</Code>'
-                        f"<Message>{escape(denial.message)}</Message></Error>")
-
-        error: Any = S3Denied()
-        error.description = error.get_body()
-    elif service in ("sts", "iam"):
+    if service in ("s3", "sts", "iam"):
         error = _RESTError(denial.code, denial.message)
         error.code = 403
-    else:
-        code, status = _JSON_ERRORS.get(service, ("AccessDeniedException" if denial.code == "AccessDenied" else denial.code, 400))
-        error = JsonRESTError(code, denial.message)
-        error.code = status
-    return error  # type: ignore[no-any-return]
-
-
-def _service_of(response: Any) -> str:
-    scope = _SCOPE.search(response.headers.get("Authorization", ""))
-    return scope.group(3) if scope else ""
+        if service == "s3":  # S3's bare <Error>, not the query protocols' <ErrorResponse>
+            error.description = unparse({"Error": {"Code": denial.code, "Message": denial.message}}, full_document=True)
+        return error
+    code, status = _JSON_ERRORS.get(service, ("AccessDeniedException" if denial.code == "AccessDenied" else denial.code, 400))
+    error = JsonRESTError(code, denial.message)
+    error.code = status
+    return error
 
 
 def install() -> Callable[[], None]:
@@ -356,17 +305,9 @@ def install() -> Callable[[], None]:
     enforcement = Enforcement()
     original_assume_role = STSBackend.assume_role
 
-    def normal(self: Any, resource: str = "*") -> None:
-        try:
-            enforcement.authorize(self)
-        except AccessDeniedError as denial:
-            raise _error_for(_service_of(self), denial) from None
-
-    def s3(self: Any, bucket_name: str | None = None, key_name: str | None = None) -> None:
-        try:
-            enforcement.authorize(self, bucket_name, key_name)
-        except AccessDeniedError as denial:
-            raise _error_for("s3", denial) from None
+    # For every request but S3's (its resource: moto's guess, unused) and for S3's, which passes bucket and key by name.
+    def authorize(self: Any, *_: Any, bucket_name: str | None = None, key_name: str | None = None) -> None:
+        enforcement.authorize(self, bucket_name, key_name)
 
     def assume_role(self: Any, *args: Any, **kwargs: Any) -> Any:
         assumed = original_assume_role(self, *args, **kwargs)
@@ -376,8 +317,8 @@ def install() -> Callable[[], None]:
     def simulate(self: Any) -> Any:
         return ActionResult(simulate_principal_policy(self.current_account, self.params))
 
-    undo = replace((ActionAuthenticatorMixin, "_authenticate_and_authorize_normal_action", normal),
-                   (ActionAuthenticatorMixin, "_authenticate_and_authorize_s3_action", s3),
+    undo = replace((ActionAuthenticatorMixin, "_authenticate_and_authorize_normal_action", authorize),
+                   (ActionAuthenticatorMixin, "_authenticate_and_authorize_s3_action", authorize),
                    (STSBackend, "assume_role", assume_role))
     undo.enter_context(mock.patch.object(IamResponse, "simulate_principal_policy", simulate, create=True))  # moto has none
     return undo.close

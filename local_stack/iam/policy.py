@@ -80,29 +80,25 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _applies(statement: Mapping[str, Any], request: Request, context: Mapping[str, ContextValue]) -> bool:
-    if "Action" in statement:
-        if not any(action_matches(pattern, request.action) for pattern in _as_list(statement["Action"])):
-            return False
-    elif "NotAction" in statement:
-        if any(action_matches(pattern, request.action) for pattern in _as_list(statement["NotAction"])):
-            return False
-    else:
+    principal = request.principal
+    if ("Principal" in statement or "NotPrincipal" in statement) and principal is None:
         return False
-    if "Resource" in statement:
-        if not any(resource_matches(_variables(p, context), request.resource) for p in _as_list(statement["Resource"])):
-            return False
-    elif "NotResource" in statement and any(
-        resource_matches(_variables(p, context), request.resource) for p in _as_list(statement["NotResource"])
-    ):
+    if not _admits(statement, "Action", lambda pattern: action_matches(pattern, request.action)):
+        return False  # no Action nor NotAction: the statement applies to nothing
+    if _admits(statement, "Resource", lambda pattern: resource_matches(_variables(pattern, context), request.resource)) is False:
         return False
-    if "Principal" in statement or "NotPrincipal" in statement:
-        if request.principal is None:
-            return False
-        if "Principal" in statement and not principal_matches(statement["Principal"], request.principal):
-            return False
-        if "NotPrincipal" in statement and principal_matches(statement["NotPrincipal"], request.principal):
-            return False
+    if _admits(statement, "Principal", lambda element: principal is not None and principal_matches(element, principal)) is False:
+        return False
     return conditions_hold(statement.get("Condition", {}), context)
+
+
+def _admits(statement: Mapping[str, Any], element: str, matches: Callable[[Any], bool]) -> bool | None:
+    """Does ``element`` (any of its values), or Not``element`` (none of them), admit the request? None: neither is there."""
+    if element in statement:
+        return any(matches(value) for value in _as_list(statement[element]))
+    if f"Not{element}" in statement:
+        return not any(matches(value) for value in _as_list(statement[f"Not{element}"]))
+    return None
 
 
 # ---------- Action, Resource, Principal ----------
@@ -167,11 +163,7 @@ def _aws_principal_matches(value: str, principal: Principal) -> bool:
 
 def allows_by_name(policy: Mapping[str, Any], request: Request) -> bool:
     """Does an Allow statement that names the request's principal itself (not merely its account) allow
-    this request: its action, its resource and its conditions?
-
-    In one account, a resource policy that allows the principal by name is enough on its own; one that
-    names only the account delegates the decision to the principal's identity policies.
-    """
+    this request: its action, its resource and its conditions? (In one account, that is enough on its own.)"""
     principal = request.principal
     if principal is None:
         return False
@@ -264,10 +256,6 @@ def _ip(policy_value: Any, value: Any) -> bool:
         return False
 
 
-def _arn(policy_value: Any, value: Any) -> bool:
-    return resource_matches(policy_value, _text(value))
-
-
 _COMPARISONS = {"Equals": eq, "LessThan": lt, "LessThanEquals": le, "GreaterThan": gt, "GreaterThanEquals": ge}
 # operator -> does one policy value match one request value?
 _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
@@ -278,8 +266,7 @@ _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     **{f"Date{name}": _compared(_date, test) for name, test in _COMPARISONS.items()},
     "Bool": lambda p, v: _text(p).lower() == _text(v).lower(),
     "IpAddress": _ip,
-    "ArnEquals": _arn,
-    "ArnLike": _arn,
+    **dict.fromkeys(("ArnEquals", "ArnLike"), lambda p, v: resource_matches(p, _text(v))),
 }
 # a negated operator -> the operator it negates
 _NEGATED = {"StringNotEquals": "StringEquals", "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",

@@ -7,7 +7,7 @@ a function principal and logs its name, so a gap is visible instead of silently 
 
 import json
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,104 +39,96 @@ class Call:
 
 
 def checks(call: Call) -> list[Check] | None:
-    handler = _SERVICES.get(call.service)
-    return handler(call) if handler else None
+    resource = _RESOURCES.get(call.service, {}).get(call.operation)
+    if resource is not None:  # one action, on the one resource the request names
+        return [Check(f"{call.service}:{_ACTIONS.get(call.operation, call.operation)}", resource(call))]
+    several = _SEVERAL.get(call.service)
+    return several(call) if several else None
+
+
+def _arn(call: Call, name: str, kind: str) -> str:
+    """A resource named by ARN, or by name (``kind`` then name) in the call's service, region and account."""
+    return name if name.startswith("arn:") else f"arn:aws:{call.service}:{call.region}:{call.account}:{kind}{name}"
+
+
+def _param(name: str) -> Callable[[Call], str]:
+    return lambda call: str(call.body.get(name, ""))
+
+
+def _any(call: Call) -> str:
+    return "*"
 
 
 # ---------- DynamoDB ----------
 
 _DYNAMODB_ITEM_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
                           "ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
-_DYNAMODB_TABLE_OPERATIONS = {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "DescribeTable",
-                              "DescribeTimeToLive", "DescribeContinuousBackups", "UpdateTable", "DeleteTable",
-                              "CreateTable", "UpdateContinuousBackups", "UpdateTimeToLive"}
 
 
-def _table_arn(call: Call, table: str, index: str | None = None) -> str:
-    arn = table if table.startswith("arn:") else f"arn:aws:dynamodb:{call.region}:{call.account}:table/{table}"
-    return f"{arn}/index/{index}" if index else arn
+def _table(call: Call) -> str:
+    arn = _arn(call, call.body.get("TableName", ""), "table/")
+    return f"{arn}/index/{call.body['IndexName']}" if call.body.get("IndexName") else arn
+
+
+def _stream(call: Call) -> str:
+    # moto's shard iterators are "<stream arn>|..."-shaped; an unknown shape names no resource.
+    iterator = str(call.body.get("ShardIterator", ""))
+    return call.body.get("StreamArn") or (iterator.split("|")[0] if iterator.startswith("arn:") else "*")
 
 
 def _dynamodb(call: Call) -> list[Check] | None:
-    body, operation = call.body, call.operation
-    if operation in _DYNAMODB_TABLE_OPERATIONS:
-        return [Check(f"dynamodb:{operation}", _table_arn(call, body.get("TableName", ""), body.get("IndexName")))]
-    if operation in ("TransactWriteItems", "TransactGetItems"):
-        found = []
-        for item in body.get("TransactItems", []):
-            for kind, request in item.items():
-                found.append(Check(f"dynamodb:{_DYNAMODB_ITEM_ACTIONS[kind]}", _table_arn(call, request.get("TableName", ""))))
-        return found
-    if operation in ("BatchGetItem", "BatchWriteItem"):
-        return [Check(f"dynamodb:{operation}", _table_arn(call, table)) for table in body.get("RequestItems", {})]
-    if operation in ("ListTables", "DescribeLimits", "DescribeEndpoints"):
-        return [Check(f"dynamodb:{operation}", "*")]
-    if operation in ("DescribeStream", "GetShardIterator", "GetRecords"):
-        return [Check(f"dynamodb:{operation}", body.get("StreamArn") or _stream_of_iterator(body))]
-    if operation == "ListStreams":
-        return [Check("dynamodb:ListStreams", "*")]
+    """The operations on several tables: each item's or table's own action and table."""
+    if call.operation in ("TransactWriteItems", "TransactGetItems"):
+        return [Check(f"dynamodb:{_DYNAMODB_ITEM_ACTIONS[kind]}", _arn(call, request.get("TableName", ""), "table/"))
+                for item in call.body.get("TransactItems", []) for kind, request in item.items()]
+    if call.operation in ("BatchGetItem", "BatchWriteItem"):
+        return [Check(f"dynamodb:{call.operation}", _arn(call, table, "table/")) for table in call.body.get("RequestItems", {})]
     return None
-
-
-def _stream_of_iterator(body: Mapping[str, Any]) -> str:
-    # moto's shard iterators are "<stream arn>/..."-shaped; an unknown shape names no resource.
-    iterator = str(body.get("ShardIterator", ""))
-    return iterator.split("|")[0] if iterator.startswith("arn:") else "*"
 
 
 # ---------- S3 ----------
 
 
-_BUCKET_SUBRESOURCES = {"acl", "policy", "cors", "lifecycle", "tagging", "versioning", "website", "notification",
-                        "encryption", "logging", "replication", "ownershipControls", "publicAccessBlock", "object-lock",
-                        "accelerate", "requestPayment", "analytics", "inventory", "metrics", "intelligent-tiering",
-                        "policyStatus", "delete"}
+# method (HEAD is GET) -> (query parameter, action)s on an object, or on a bucket: the first whose parameter the
+# query has ("": any query) names the action; None: not an operation the functions make
+_S3_OBJECT_ACTIONS = {
+    "GET": (("tagging", "GetObjectTagging"), ("uploadId", "ListMultipartUploadParts"), ("", "GetObject")),
+    "PUT": (("tagging", "PutObjectTagging"), ("", "PutObject")),  # also UploadPart, CopyObject, UploadPartCopy
+    "POST": (("uploads", "PutObject"), ("uploadId", "PutObject")),  # Create- and CompleteMultipartUpload
+    "DELETE": (("uploadId", "AbortMultipartUpload"), ("", "DeleteObject")),
+}
+_S3_BUCKET_ACTIONS: dict[str, tuple[tuple[str, str | None], ...]] = {
+    "POST": (("delete", "DeleteObjects"),),
+    "GET": (("uploads", "ListBucketMultipartUploads"), ("versions", "ListBucketVersions"), ("location", "GetBucketLocation"),
+            *((configuration, None) for configuration in (
+                "acl", "policy", "cors", "lifecycle", "tagging", "versioning", "website", "notification", "encryption",
+                "logging", "replication", "ownershipControls", "publicAccessBlock", "object-lock", "accelerate",
+                "requestPayment", "analytics", "inventory", "metrics", "intelligent-tiering", "policyStatus", "delete")),
+            ("", "ListBucket")),
+}
 
 
 def _s3(call: Call) -> list[Check] | None:
-    bucket, key, method, query = call.bucket, call.key, call.method.upper(), call.query
-    if not bucket:
+    method = call.method.upper()
+    if not call.bucket:
         return [Check("s3:ListAllMyBuckets", "*")] if method == "GET" else None
-    bucket_arn = f"arn:aws:s3:::{bucket}"
-    if key:
-        object_arn = f"{bucket_arn}/{key}"
-        if method in ("GET", "HEAD"):
-            if "tagging" in query:
-                return [Check("s3:GetObjectTagging", object_arn)]
-            if "uploadId" in query:
-                return [Check("s3:ListMultipartUploadParts", object_arn)]
-            return [Check("s3:GetObject", object_arn)]
-        if method == "PUT":
-            if "tagging" in query:
-                return [Check("s3:PutObjectTagging", object_arn)]
-            found = [Check("s3:PutObject", object_arn, _s3_put_context(call))]
-            source = call.headers.get("x-amz-copy-source") or call.headers.get("X-Amz-Copy-Source")
-            if source:  # CopyObject / UploadPartCopy: also read the source
-                source_path = urllib.parse.unquote(source.split("?")[0]).lstrip("/")
-                found.append(Check("s3:GetObject", f"arn:aws:s3:::{source_path}"))
-            return found
-        if method == "POST":  # CreateMultipartUpload (?uploads) and CompleteMultipartUpload (?uploadId)
-            return [Check("s3:PutObject", object_arn, _s3_put_context(call))] if {"uploads", "uploadId"} & set(query) else None
-        if method == "DELETE":
-            return [Check("s3:AbortMultipartUpload" if "uploadId" in query else "s3:DeleteObject", object_arn)]
-        return None
-    if method == "POST" and "delete" in query:
-        # DeleteObjects: AWS checks s3:DeleteObject on each key of its XML body; here on every key of the bucket
+    arn = f"arn:aws:s3:::{call.bucket}/{call.key}" if call.key else f"arn:aws:s3:::{call.bucket}"
+    rules = (_S3_OBJECT_ACTIONS if call.key else _S3_BUCKET_ACTIONS).get("GET" if method == "HEAD" else method, ())
+    action = next((action for name, action in rules if not name or name in call.query), None)
+    if action == "DeleteObjects":
+        # AWS checks s3:DeleteObject on each key of its XML body; here on every key of the bucket
         # (stricter, never more lenient: a policy granting bucket/* passes both).
-        return [Check("s3:DeleteObject", f"{bucket_arn}/*")]
-    if method in ("GET", "HEAD"):
-        if "uploads" in query:
-            return [Check("s3:ListBucketMultipartUploads", bucket_arn)]
-        if "versions" in query:
-            return [Check("s3:ListBucketVersions", bucket_arn)]
-        if "location" in query:
-            return [Check("s3:GetBucketLocation", bucket_arn)]
-        if set(query) & _BUCKET_SUBRESOURCES:
-            return None  # a bucket configuration (acl, policy, ...): not one the functions use
-        context: dict[str, ContextValue] = {f"s3:{name}": query[name][0] for name in ("prefix", "delimiter", "max-keys")
-                                            if query.get(name)}
-        return [Check("s3:ListBucket", bucket_arn, context)]
-    return None
+        return [Check("s3:DeleteObject", f"{arn}/*")]
+    if action == "ListBucket":
+        return [Check("s3:ListBucket", arn, {f"s3:{name}": call.query[name][0] for name in ("prefix", "delimiter", "max-keys")
+                                             if call.query.get(name)})]
+    if action != "PutObject":
+        return [Check(f"s3:{action}", arn)] if action else None
+    found = [Check("s3:PutObject", arn, _s3_put_context(call))]
+    source = call.headers.get("x-amz-copy-source") or call.headers.get("X-Amz-Copy-Source")
+    if source and method == "PUT":  # CopyObject / UploadPartCopy: also read the source
+        found.append(Check("s3:GetObject", f"arn:aws:s3:::{urllib.parse.unquote(source.split('?')[0]).lstrip('/')}"))
+    return found
 
 
 def _s3_put_context(call: Call) -> dict[str, ContextValue]:
@@ -186,26 +178,11 @@ def _sts(call: Call) -> list[Check] | None:
     return found
 
 
-def _iam(call: Call) -> list[Check] | None:
-    if call.operation == "SimulatePrincipalPolicy":
-        return [Check("iam:SimulatePrincipalPolicy", _first(call, "PolicySourceArn") or "*")]
-    if call.operation in ("GetRole", "ListRolePolicies", "ListAttachedRolePolicies"):
-        return [Check(f"iam:{call.operation}", f"arn:aws:iam::{call.account}:role/{_first(call, 'RoleName')}")]
-    return None
+def _role(call: Call) -> str:
+    return f"arn:aws:iam::{call.account}:role/{_first(call, 'RoleName')}"
 
 
-# ---------- JSON protocols: Step Functions, EventBridge, SQS, Secrets Manager, Translate ----------
-
-
-def _states(call: Call) -> list[Check] | None:
-    body = call.body
-    if call.operation in ("StartExecution", "StartSyncExecution", "DescribeStateMachine", "ListExecutions"):
-        return [Check(f"states:{call.operation}", body.get("stateMachineArn", ""))]
-    if call.operation in ("DescribeExecution", "StopExecution", "GetExecutionHistory", "DescribeStateMachineForExecution"):
-        return [Check(f"states:{call.operation}", body.get("executionArn", ""))]
-    if call.operation == "ListStateMachines":
-        return [Check("states:ListStateMachines", "*")]
-    return None
+# ---------- JSON protocols: EventBridge, SQS, Lambda (REST) ----------
 
 
 def _events(call: Call) -> list[Check] | None:
@@ -213,58 +190,57 @@ def _events(call: Call) -> list[Check] | None:
         return None
     found: dict[tuple[str, str], Check] = {}  # one check per bus, source and detail-type
     for entry in call.body.get("Entries", []):
-        bus = entry.get("EventBusName") or "default"
-        arn = bus if bus.startswith("arn:") else f"arn:aws:events:{call.region}:{call.account}:event-bus/{bus}"
+        arn = _arn(call, entry.get("EventBusName") or "default", "event-bus/")
         context: dict[str, ContextValue] = {"events:source": str(entry.get("Source", "")),
                                             "events:detail-type": str(entry.get("DetailType", ""))}
         found.setdefault((arn, json.dumps(context, sort_keys=True)), Check("events:PutEvents", arn, context))
     return list(found.values())
 
 
-_SQS_OPERATIONS = {"SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessage", "DeleteMessageBatch",
-                   "ChangeMessageVisibility", "ChangeMessageVisibilityBatch", "GetQueueAttributes", "GetQueueUrl",
-                   "PurgeQueue", "SetQueueAttributes"}
-_SQS_BATCH_ACTIONS = {"SendMessageBatch": "SendMessage", "DeleteMessageBatch": "DeleteMessage",
-                      "ChangeMessageVisibilityBatch": "ChangeMessageVisibility"}
-
-
-def _sqs(call: Call) -> list[Check] | None:
-    if call.operation not in _SQS_OPERATIONS:
-        return None
+def _queue(call: Call) -> str:
     if call.operation == "GetQueueUrl":
         account = call.body.get("QueueOwnerAWSAccountId") or call.account
         queue = call.body.get("QueueName", "")
     else:  # https://sqs.<region>.amazonaws.com/<account>/<name>: the ARN is built from the last two segments
         account, queue = (str(call.body.get("QueueUrl", "")).rstrip("/").split("/")[-2:] + ["", ""])[:2]
-    action = _SQS_BATCH_ACTIONS.get(call.operation, call.operation)  # a batch needs the single action
-    return [Check(f"sqs:{action}", f"arn:aws:sqs:{call.region}:{account}:{queue}")]
+    return f"arn:aws:sqs:{call.region}:{account}:{queue}"
 
 
-def _secretsmanager(call: Call) -> list[Check] | None:
-    if call.operation in ("GetSecretValue", "DescribeSecret"):
-        secret = str(call.body.get("SecretId", ""))
-        arn = secret if secret.startswith("arn:") else f"arn:aws:secretsmanager:{call.region}:{call.account}:secret:{secret}"
-        return [Check(f"secretsmanager:{call.operation}", arn)]
-    return None
+def _secret(call: Call) -> str:
+    return _arn(call, str(call.body.get("SecretId", "")), "secret:")
 
 
-def _lambda(call: Call) -> list[Check] | None:
-    if call.operation != "Invoke":
-        return None
+def _function(call: Call) -> str:
     # /2015-03-31/functions/<name, partial or full ARN>/invocations
-    name = urllib.parse.unquote(call.path.rstrip("/").split("/")[-2])
-    arn = name if name.startswith("arn:") else f"arn:aws:lambda:{call.region}:{call.account}:function:{name}"
+    arn = _arn(call, urllib.parse.unquote(call.path.rstrip("/").split("/")[-2]), "function:")
     qualifier = _first(call, "Qualifier")
-    return [Check("lambda:InvokeFunction", f"{arn}:{qualifier}" if qualifier else arn)]
+    return f"{arn}:{qualifier}" if qualifier else arn
 
 
-def _translate(call: Call) -> list[Check] | None:
-    if call.operation == "TranslateText":
-        return [Check("translate:TranslateText", "*")]
-    return None
-
-
-_SERVICES: dict[str, Any] = {
-    "dynamodb": _dynamodb, "s3": _s3, "sts": _sts, "iam": _iam, "states": _states, "events": _events,
-    "sqs": _sqs, "secretsmanager": _secretsmanager, "translate": _translate, "lambda": _lambda,
+# operation -> the resource it is on, for the operations of one action on one resource
+_RESOURCES: dict[str, dict[str, Callable[[Call], str]]] = {
+    "dynamodb": {**dict.fromkeys(("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "DescribeTable",
+                                  "DescribeTimeToLive", "DescribeContinuousBackups", "UpdateTable", "DeleteTable",
+                                  "CreateTable", "UpdateContinuousBackups", "UpdateTimeToLive"), _table),
+                 **dict.fromkeys(("ListTables", "DescribeLimits", "DescribeEndpoints", "ListStreams"), _any),
+                 **dict.fromkeys(("DescribeStream", "GetShardIterator", "GetRecords"), _stream)},
+    "iam": {"SimulatePrincipalPolicy": lambda call: _first(call, "PolicySourceArn") or "*",
+            **dict.fromkeys(("GetRole", "ListRolePolicies", "ListAttachedRolePolicies"), _role)},
+    "states": {**dict.fromkeys(("StartExecution", "StartSyncExecution", "DescribeStateMachine", "ListExecutions"),
+                               _param("stateMachineArn")),
+               **dict.fromkeys(("DescribeExecution", "StopExecution", "GetExecutionHistory",
+                                "DescribeStateMachineForExecution"), _param("executionArn")),
+               "ListStateMachines": _any},
+    "sqs": dict.fromkeys(("SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessage", "DeleteMessageBatch",
+                          "ChangeMessageVisibility", "ChangeMessageVisibilityBatch", "GetQueueAttributes", "GetQueueUrl",
+                          "PurgeQueue", "SetQueueAttributes"), _queue),
+    "secretsmanager": dict.fromkeys(("GetSecretValue", "DescribeSecret"), _secret),
+    "lambda": {"Invoke": _function},
+    "translate": {"TranslateText": _any},
 }
+# operation -> its action, where they differ: a batch needs the single action
+_ACTIONS = {"SendMessageBatch": "SendMessage", "DeleteMessageBatch": "DeleteMessage",
+            "ChangeMessageVisibilityBatch": "ChangeMessageVisibility", "Invoke": "InvokeFunction"}
+# the services with operations that need several checks, or none
+_SEVERAL: dict[str, Callable[[Call], list[Check] | None]] = {
+    "dynamodb": _dynamodb, "s3": _s3, "sts": _sts, "events": _events}
