@@ -98,7 +98,7 @@ def account_for(access_key_id: str, default_account: str) -> str:
 
 class _Verifier(SigV4Auth):
     """botocore's signer, made to recompute a received signature: the headers the client signed, the
-    hash of the body as received."""
+    hash of the body as received (as an x-amz-content-sha256 header, which botocore signs in its place)."""
 
     def __init__(self, credentials: Credentials, service: str, region: str, signed: dict[str, str], body_hash: str) -> None:
         super().__init__(credentials, service, region)
@@ -106,9 +106,6 @@ class _Verifier(SigV4Auth):
 
     def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
         return HTTPHeaders.from_dict(self._signed)
-
-    def payload(self, request: AWSRequest) -> str:
-        return self._body_hash
 
     def _normalize_url_path(self, path: str) -> str:
         return self._path
@@ -119,7 +116,7 @@ class _Verifier(SigV4Auth):
     def signature_of(self, method: str, path: str, query: str, amz_date: str) -> str:
         """The signature of this request with this canonical path and query."""
         self._path, self._query = path, query
-        request = AWSRequest(method=method, url="http://local/")
+        request = AWSRequest(method=method, url="http://local/", headers={"X-Amz-Content-SHA256": self._body_hash})
         request.context["timestamp"] = amz_date
         return str(self.signature(self.string_to_sign(request, self.canonical_request(request)), request))
 
@@ -231,10 +228,9 @@ def _check_date(headers: dict[str, str], scope_date: str, current: datetime) -> 
 def _canonical_forms(raw_path: str, query: str) -> list[tuple[str, str]]:
     """The path and query as signers canonicalize them: botocore double-encodes the path it sent and
     sorts the query as sent; the SigV4 specification's form decodes, then encodes, each once."""
-    as_sent = "&".join(f"{key}={value}" for key, value in sorted(pair.partition("=")[::2] for pair in query.split("&") if query))
-    decoded_pairs = [pair.partition("=")[::2] for pair in query.split("&")] if query else []
-    encoded = sorted((quote(unquote(key), safe="-_.~"), quote(unquote(value), safe="-_.~")) for key, value in decoded_pairs)
+    pairs = sorted(pair.partition("=")[::2] for pair in query.split("&")) if query else []
+    encoded = sorted((quote(unquote(key), safe="-_.~"), quote(unquote(value), safe="-_.~")) for key, value in pairs)
     return [
-        (quote(normalize_url_path(raw_path), safe="/~"), as_sent),
-        (quote(unquote(raw_path), safe="/~"), "&".join(f"{key}={value}" for key, value in encoded)),
+        (quote(normalize_url_path(raw_path), safe="/~"), "&".join(map("=".join, pairs))),
+        (quote(unquote(raw_path), safe="/~"), "&".join(map("=".join, encoded))),
     ]

@@ -38,7 +38,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 
 from local_stack.app import FaultTargets
-from local_stack.hooks import first_before_send, last_handler
+from local_stack.hooks import register
 from local_stack.moto_patches import replace
 
 # Per service: the errors AWS answers with when it is throttling or failing, as (code, HTTP status, message).
@@ -279,6 +279,6 @@ def install() -> Callable[[], None]:
         return None if getattr(request, "injected_fault", False) else original(self, event_name, request, **kwargs)
 
     undo = replace((BotocoreStubber, "__call__", call))
-    undo.callback(first_before_send(_before_send))
-    undo.callback(last_handler("after-call", _after_call))  # FAULTS=die=...: the process killed after that call
+    undo.callback(register("before-send", _before_send, first=True))
+    undo.callback(register("after-call", _after_call))  # FAULTS=die=...: the process killed after that call
     return undo.close

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from local_stack.hooks import first_before_send
+from local_stack.hooks import register
 
 MAX_PAUSE_SECONDS = 0.02
 
@@ -55,19 +55,15 @@ def idle(timeout: float) -> bool:
         return _quiet.wait_for(lambda: not _served, timeout=timeout)
 
 
-def checkpoint() -> None:
-    """Called by background work before each AWS call and Lambda invocation."""
+def checkpoint(**_: Any) -> None:
+    """Called by background work before each AWS call (as a botocore before-send handler) and Lambda invocation."""
     if not _served or getattr(_thread, "serving", False):
         return
     with _quiet:
         _quiet.wait_for(lambda: not _served, timeout=MAX_PAUSE_SECONDS)
 
 
-def _before_send(**_: Any) -> None:
-    checkpoint()
-
-
 def install() -> Callable[[], None]:
     """Every AWS call checks first (local_stack.hooks; moto's in-process answers come from a before-send handler
     too: this one runs before). Idle, it costs one comparison. Returns undo."""
-    return first_before_send(_before_send)
+    return register("before-send", checkpoint, first=True)

@@ -38,7 +38,7 @@ from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask
 from waitress.utilities import BadRequest, Error, RequestHeaderFieldsTooLarge
-from werkzeug.datastructures import EnvironHeaders
+from werkzeug.datastructures import EnvironHeaders, MultiDict
 
 from local_stack import foreground
 from local_stack.authorizer import AuthorizationError, Caller, authenticate
@@ -118,11 +118,9 @@ def build_event(
 
 
 def query_parameters(query: str) -> dict[str, str]:
-    """API Gateway's queryStringParameters: repeated names joined with commas (in one pass)."""
-    values: dict[str, list[str]] = {}
-    for key, value in parse_qsl(query, keep_blank_values=True):
-        values.setdefault(key, []).append(value)
-    return {key: ",".join(items) for key, items in values.items()}
+    """API Gateway's queryStringParameters: repeated names joined with commas."""
+    values = MultiDict(parse_qsl(query, keep_blank_values=True))
+    return {key: ",".join(items) for key, items in values.lists()}
 
 
 def _credential(headers: dict[str, str]) -> str | None:
@@ -138,11 +136,9 @@ class ApiFront:
         authorize: Callable[[Caller, str, str, dict[str, str], bytes], None] | None = None,
     ) -> None:
         self.runtime = runtime
-        self.signing_names = signing_names
         self.authorize = authorize  # the application's own check of an authenticated caller (App.authorize)
         self.routes = sorted(routes, key=lambda route: route.route_key == "$default")
         self.account_id = account_id
-        self.region = region
         adjustments = Adjustments(
             host=host, port=port, threads=THREADS, connection_limit=MAX_CONNECTIONS, channel_timeout=read_timeout,
             cleanup_interval=max(0.1, read_timeout / 4), max_request_body_size=MAX_PAYLOAD_BYTES,
@@ -150,7 +146,9 @@ class ApiFront:
             asyncore_use_poll=True,  # select() takes no descriptor over 1024
         )
         self.server = _Server(self._wsgi, adj=adjustments)
-        self.names_this_api = _names_this_api(host, int(self.server.server_address[1]))
+        self._authenticate = functools.partial(authenticate, region=region, default_account=account_id,
+                                               host_ok=_names_this_api(host, int(self.server.server_address[1])),
+                                               signing_names=signing_names)
         self._thread: threading.Thread | None = None
 
     @property
@@ -195,9 +193,7 @@ class ApiFront:
                 body: bytes) -> tuple[int, dict[str, str], bytes]:
         """The function's answer, or what API Gateway answers itself without invoking it."""
         try:
-            caller = authenticate(method, raw_path, query, headers, body, region=self.region,
-                                  default_account=self.account_id, host_ok=self.names_this_api,
-                                  signing_names=self.signing_names)
+            caller = self._authenticate(method, raw_path, query, headers, body)
             if self.authorize is not None:
                 self.authorize(caller, method, raw_path, headers, body)
         except AuthorizationError as error:
@@ -340,9 +336,7 @@ class _Channel(HTTPChannel):  # type: ignore[misc]
                 self.server.add_task(self)
 
     def readable(self) -> bool:
-        if self.client_done:
-            return False
-        return self.lingering_since is not None or bool(super().readable())
+        return not self.client_done and (self.lingering_since is not None or bool(super().readable()))
 
     def writable(self) -> bool:
         return self.lingering_since is None and bool(super().writable())

@@ -1,6 +1,6 @@
 """botocore handlers in every session made from now on (botocore's built-in handlers) and in boto3's default
-session if it exists already: a ``before-send`` handler first in line, so before moto's own in-process stubber
-(a built-in handler too), or any handler last. Each returns how to take it out again."""
+session if it exists already: a ``before-send`` handler ``first`` in line runs before moto's own in-process
+stubber (a built-in handler too); any other, last. Each returns how to take it out again."""
 
 from collections.abc import Callable
 from typing import Any
@@ -9,15 +9,7 @@ import boto3
 import botocore.handlers
 
 
-def first_before_send(handler: Callable[..., Any]) -> Callable[[], None]:
-    return _add("before-send", handler, first=True)
-
-
-def last_handler(event: str, handler: Callable[..., Any]) -> Callable[[], None]:
-    return _add(event, handler, first=False)
-
-
-def _add(event: str, handler: Callable[..., Any], *, first: bool) -> Callable[[], None]:
+def register(event: str, handler: Callable[..., Any], *, first: bool = False) -> Callable[[], None]:
     entry = (event, handler)
     builtin = botocore.handlers.BUILTIN_HANDLERS
     builtin.insert(0 if first else len(builtin), entry)

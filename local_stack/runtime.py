@@ -30,6 +30,7 @@ from typing import Any
 
 from local_stack import faults, foreground
 from local_stack.iam.credentials import acting_as
+from local_stack.moto_patches import replace
 from local_stack.template import ROOT
 
 LAYER_DIR = ROOT / "layers" / "shared"
@@ -208,7 +209,6 @@ def install_moto_lambda(runtime: FunctionRuntime) -> Callable[[], None]:
     parameters = list(inspect.signature(LambdaSimpleBackend.invoke).parameters)
     if parameters != EXPECTED_INVOKE_PARAMETERS:
         raise RuntimeError(f"moto's LambdaSimpleBackend.invoke changed: {parameters}; update local_stack.runtime")
-    original = LambdaSimpleBackend.invoke
 
     def invoke(self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any) -> bytes:
         event = json.loads(body) if body else {}
@@ -219,10 +219,5 @@ def install_moto_lambda(runtime: FunctionRuntime) -> Callable[[], None]:
             return json.dumps(error.payload).encode()
         return json.dumps(result).encode()
 
-    LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign]
-
-    def undo() -> None:
-        LambdaSimpleBackend.invoke = original  # type: ignore[method-assign]
-
-    return undo
+    return replace((LambdaSimpleBackend, "invoke", invoke)).close
 
