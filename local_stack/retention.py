@@ -10,7 +10,6 @@ user's data (jobs, objects in their buckets, queues, roles) is kept.
 import contextlib
 import ctypes
 import datetime
-import functools
 import logging
 import os
 import time
@@ -49,12 +48,10 @@ class Sweep:
     def __call__(self, now: float | None = None) -> None:
         now = time.time() if now is None else now
         before = sum(self.dropped.values())
-        steps: list[Callable[[float], None]] = [
-            self._execution_histories, self._stream_records, self._shard_iterators, self._threads, self._model_instances,
-            *(functools.partial(step, self) for step in self.steps)]
-        for step in steps:
+        for step in (Sweep._execution_histories, Sweep._stream_records, Sweep._shard_iterators, Sweep._threads,
+                     Sweep._model_instances, *self.steps):
             try:
-                step(now)
+                step(self, now)
             except Exception:  # noqa: BLE001 - a sweep that fails once must not stop the stack
                 log.exception("retention sweep step %s failed", step)
         if sum(self.dropped.values()) > before:
@@ -163,14 +160,12 @@ def aware(moment: datetime.datetime) -> datetime.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
 
 
-def start_retention(dynamodb_lock: Any = None, steps: tuple[Callable[[Sweep, float], None], ...] = ()
-                    ) -> tuple[Sweep, Timer]:
+def start_retention(dynamodb_lock: Any = None, steps: tuple[Callable[[Sweep, float], None], ...] = ()) -> Timer:
     # glibc gives threads that allocate at once arenas of their own (up to 8 per core), each keeping what
     # was freed in it; the stack's many short-lived worker threads spread its memory over all of them.
     # Two arenas: ~20 MB less resident memory after eight 5,000-document jobs (make bench-memory, side by side).
     _glibc("mallopt", -8, 2)  # M_ARENA_MAX
-    retention = retention_seconds()
-    sweep = Sweep(retention=retention, dynamodb_lock=dynamodb_lock, steps=steps)
-    timer, interval = Timer("local-retention"), min(60.0, retention / 4)
+    sweep = Sweep(retention_seconds(), dynamodb_lock, steps)
+    timer, interval = Timer("local-retention"), min(60.0, sweep.retention / 4)
     timer.call_later(interval, lambda: timer.every(interval, sweep))
-    return sweep, timer.start()
+    return timer.start()

@@ -163,7 +163,7 @@ class LocalStack:
         self._patched.make(patches.EVENT_ROUTER, self._eventbridge)
         self._eventbridge.start()
         steps = self.app.retention_steps(self.stack) if self.app.retention_steps else ()
-        _, self._retention = start_retention(DYNAMODB_LOCK, steps)
+        self._retention = start_retention(DYNAMODB_LOCK, steps)
         if self.state:
             self.resumed = self.state.resume_executions()
 

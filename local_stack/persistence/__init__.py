@@ -89,14 +89,10 @@ class LocalState:
             state._lock_file.close()
             raise StateError(f"error: {state.folder} is in use by another `make run` (one stack per state folder); "
                              "stop it, or choose another folder: make run LOCAL_STATE_DIR=<folder>") from None
-        if fresh:
-            state.empty()
-        return state
-
-    def empty(self) -> None:
-        for path in list(self.folder.iterdir()):
+        for path in list(state.folder.iterdir()) if fresh else []:
             if path.name.startswith(("snapshot.", "journal-")):
                 path.unlink()
+        return state
 
     def _journals(self) -> list[tuple[int, Path]]:
         found = []
@@ -110,7 +106,7 @@ class LocalState:
     def restore(self, template: str) -> Restored:
         """Load the snapshot over the freshly provisioned backends, then replay the journal onto them.
         ``template`` identifies template.yaml: a state saved under another gets the resources it adds."""
-        import moto
+        import moto  # not at the top: unit tests import this module without moto
 
         began = time.perf_counter()
         self._template = template
@@ -135,11 +131,8 @@ class LocalState:
             if restored.template_changed:
                 restored.added = backends.add_missing_resources(provisioned, saved["backends"])
             self.running, self.cursors, self.generation = dict(saved["running"]), dict(saved["cursors"]), saved["generation"]
-        undo_seeding = seed_identifiers()  # replayed requests draw the identifiers they drew when recorded
-        try:
+        with seed_identifiers(), on_thread("replaying", True):  # replayed requests draw the identifiers they drew
             self._replay_journals(restored)
-        finally:
-            undo_seeding()
         self.generation += 1  # this run's journal
         self._snapshot_due = restored.replayed > 0  # folded into a snapshot soon: the next start replays less
         restored.seconds = time.perf_counter() - began
@@ -147,16 +140,15 @@ class LocalState:
         return restored
 
     def _replay_journals(self, restored: Restored) -> None:
-        with on_thread("replaying", True):
-            for generation, path in self._journals():
-                if generation < self.generation:
-                    path.unlink()  # folded into the snapshot already (a stop between rename and cleanup)
-                    continue
-                for record in journal.read(path):
-                    applied = self._replay(record)
-                    restored.replayed += applied is not None
-                    restored.refused += applied is False
-                self.generation = generation
+        for generation, path in self._journals():
+            if generation < self.generation:
+                path.unlink()  # folded into the snapshot already (a stop between rename and cleanup)
+                continue
+            for record in journal.read(path):
+                applied = self._replay(record)
+                restored.replayed += applied is not None
+                restored.refused += applied is False
+            self.generation = generation
 
     def _replay(self, record: tuple[Any, ...]) -> bool | None:
         """Apply one journal record: whether moto took the change again (None: not a change to moto)."""
@@ -170,12 +162,11 @@ class LocalState:
             self.running.clear()
         else:
             try:
-                ok = replay(record)
+                ok, why = replay(record), ""
             except Exception as error:  # noqa: BLE001 - one record moto refuses must not stop the start
-                log.warning("moto refused a replayed change (%s %s): %s", kind, record[3:6], error)
-                return False
+                ok, why = False, f": {error}"
             if not ok:
-                log.warning("moto refused a replayed change (%s %s)", kind, record[3:6])
+                log.warning("moto refused a replayed change (%s %s)%s", kind, record[3:6], why)
             return ok
         return None
 
@@ -183,7 +174,6 @@ class LocalState:
         """Record every change from now on (``locks``: held with the journal's while a snapshot is taken, for
         what changes moto's backends without a request). Returns the undo of the recording hooks."""
         self._locks = tuple(locks)
-        self._recorder.generation = self.generation
         self._journal = journal.Journal(self.folder / f"journal-{self.generation:08d}.log")
         if not (self.folder / SNAPSHOT).exists() or self.restored.template_changed:
             # What provisioning made (a generated secret: the NextToken key) exists nowhere else: saved before
@@ -229,8 +219,7 @@ class LocalState:
 
     def set_cursor(self, key: str, value: str) -> None:
         """A reader's position (local_stack.delivery: a stream's last delivered record), kept like any change."""
-        with CHANGES:
-            self._write(("cursor", key, value))
+        self._recorder.note("cursor", key, value)
 
     def cursor(self, key: str) -> str | None:
         return self.cursors.get(key)
@@ -259,8 +248,7 @@ class LocalState:
                     self._dump(state, file)
                     self._journal.close()
                     self._journal = journal.Journal(self.folder / f"journal-{generation:08d}.log")
-                    self.generation = self._recorder.generation = generation
-                    self._recorder.sequence = 0
+                    self.generation = generation
                 file.flush()
                 os.fsync(file.fileno())
             self._last_snapshot_size = temporary.stat().st_size

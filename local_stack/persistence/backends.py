@@ -11,6 +11,8 @@ import pickle
 import threading
 from typing import IO, Any
 
+from cryptography.hazmat.primitives import serialization
+
 # Made from template.yaml at every start, never saved (docs/local-state.md).
 NOT_KEPT = {
     "lambda": "the functions are the checkout's code, provisioned from template.yaml",
@@ -105,14 +107,10 @@ def _live_backends(service: str) -> Any:
 
 
 def _private_key(der: bytes) -> Any:
-    from cryptography.hazmat.primitives import serialization
-
     return serialization.load_der_private_key(der, None)
 
 
 def _public_key(der: bytes) -> Any:
-    from cryptography.hazmat.primitives import serialization
-
     return serialization.load_der_public_key(der)
 
 
@@ -142,15 +140,12 @@ class Pickler(pickle.Pickler):
             return _live_backends, (obj.service_name,)
         if isinstance(obj, self._base_backend) and id(obj) not in self._saved:
             return _live_backend, (self._services.get(type(obj), ""), obj.account_id, obj.region_name)
-        module = type(obj).__module__
-        if module.startswith("cryptography.") and hasattr(obj, "private_bytes"):
-            from cryptography.hazmat.primitives import serialization
-
+        if not type(obj).__module__.startswith("cryptography."):
+            return NotImplemented
+        if hasattr(obj, "private_bytes"):
             return _private_key, (obj.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                                     serialization.NoEncryption()),)
-        if module.startswith("cryptography.") and hasattr(obj, "public_bytes"):
-            from cryptography.hazmat.primitives import serialization
-
+        if hasattr(obj, "public_bytes"):
             return _public_key, (obj.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo),)
         return NotImplemented
 

@@ -7,11 +7,13 @@ the journal's order is the order in which moto applied them.
 
 A replay must draw the identifiers the request drew (receipt handles, upload ids, keys: clients hold
 them): moto's ``mock_random`` and the ``os.urandom`` of a few modules draw, on a recording thread, from
-a generator seeded with the record's number. Role sessions are not kept: the account is recorded and
+a generator seeded with the record's seed. Role sessions are not kept: the account is recorded and
 given back (``x-moto-account-id``). Times are not replayed.
 """
 
 import functools
+import importlib
+import io
 import json
 import logging
 import os
@@ -24,13 +26,22 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from local_stack.moto_patches import replace
 from local_stack.persistence.backends import _live_backend, kept
 
 log = logging.getLogger(__name__)
 
 # Held while a recorded change is applied and written down (and while a snapshot is taken): one order.
 CHANGES = threading.RLock()
-_thread = threading.local()  # .rng: the seeded generator; .recording: inside a recorded change; .replaying
+
+
+class _Thread(threading.local):
+    rng: random.Random | None = None  # the recorded request's generator
+    recording = False  # inside a recorded change
+    replaying = False
+
+
+_thread = _Thread()
 
 READ_PREFIXES = ("Get", "List", "Describe", "Head", "Query", "Scan", "BatchGet", "TransactGet", "Select", "Lookup",
                  "Search", "Simulate")
@@ -44,12 +55,13 @@ URANDOM_MODULES = ("moto.s3.models", "moto.sts.utils", "moto.iam.models", "moto.
 DELIVERIES = {("events", "PutEvents")}
 STOPPING = "The local stack is stopping: its state is saved; try again once it has started again."
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
+Change = tuple[Any, str, Any]  # (owner, attribute, value), for moto_patches.replace
 
 
 @contextmanager
 def on_thread(name: str, value: Any) -> Iterator[None]:
     """``_thread.<name>`` is ``value`` within, and back to what it was after."""
-    previous = getattr(_thread, name, None)
+    previous = getattr(_thread, name)
     setattr(_thread, name, value)
     try:
         yield
@@ -59,10 +71,6 @@ def on_thread(name: str, value: Any) -> Iterator[None]:
 
 def seeded(seed: str) -> AbstractContextManager[None]:
     return on_thread("rng", random.Random(seed))
-
-
-def replaying() -> bool:
-    return bool(getattr(_thread, "replaying", False))
 
 
 def account_of(headers: Any) -> str:
@@ -82,13 +90,7 @@ class Recorder:
     """Records changes to the kept services through ``write`` (called under CHANGES, in order)."""
 
     write: Callable[[tuple[Any, ...]], None]
-    sequence: int = 0
-    generation: int = 0
     closed: bool = False  # the state was saved for the last time: a change now would be lost, so it is refused
-
-    def next_seed(self) -> str:
-        self.sequence += 1
-        return f"{self.generation}:{self.sequence}"
 
     def wants(self, service: str, operation: str) -> bool:
         if (service, operation) in DELIVERIES:
@@ -104,45 +106,45 @@ class Recorder:
 
     # -- the two ways into moto --
 
-    def apply(self, service: str, operation: str, headers: Any, call: Callable[[], Any],
-              record: Callable[[str, str, Any], tuple[Any, ...] | None], refuse: Callable[[], Any]) -> Any:
-        """Run ``call`` (moto applying a request) under the lock with this record's seed; if it succeeded,
-        write ``record(seed, account, result)`` before returning the answer. Once closed: ``refuse()``."""
-        if not self.wants(service, operation) or replaying():
+    def apply(self, service: str, operation: str, headers: Any, call: Callable[[], Any], entry: tuple[Any, ...],
+              refuse: Callable[[], Any]) -> Any:
+        """Run ``call`` (moto applying a request) under the lock with a seed of its own; if moto took it, write
+        ``entry`` (its kind, then what follows the seed and the account) before the answer leaves. Once closed:
+        ``refuse()``."""
+        if not self.wants(service, operation) or _thread.replaying:
             return call()
         with CHANGES, on_thread("recording", True):
             if self.closed:
                 return refuse()
-            seed = self.next_seed()
-            account = account_of(headers)
+            seed, account = new_seed(), account_of(headers)
             with seeded(seed):
                 result = call()
-            entry = record(seed, account, result)
-            if entry is not None and service == "stepfunctions":
-                self._note_started(entry, result)  # not replayed: started again once the stack is up
-            elif entry is not None:
-                self.write(entry)
+            if result is None or result.status_code >= 300:
+                return result
+            if service == "stepfunctions":
+                self._note_started(entry[-1], result)  # not replayed: started again once the stack is up
+            else:
+                self.write((entry[0], seed, account, *entry[1:]))
         return result
 
-    def _note_started(self, entry: tuple[Any, ...], result: Any) -> None:
+    def _note_started(self, body: bytes | None, result: Any) -> None:
         """A StartExecution that succeeded: the execution to start again if it is still running at a restart."""
-        request = json.loads(entry[-1] or b"{}")  # the request's body
+        request = json.loads(body or b"{}")
         answer = result.raw.getvalue() if hasattr(result, "raw") else result.get_data()  # the stubber's, or Flask's
         self.write(("started", json.loads(answer)["executionArn"], request.get("stateMachineArn"),
                     request.get("name"), request.get("input") or "{}"))
 
     def install(self) -> Callable[[], None]:
-        """The hooks; returns their undo (last made, first undone)."""
-        undo = ExitStack()
-        for made in (self._wrap_stubber(), self._wrap_flask_views(), seed_identifiers(), self._record_sqs_sends(),
-                     self._note_executions_ended(), self._long_polls_without_the_lock()):
-            undo.callback(made)
+        """The hooks; returns their undo."""
+        undo = replace(self._wrap_stubber(), self._wrap_flask_views(), self._record_sqs_sends(),
+                       self._note_executions_ended(), self._long_polls_without_the_lock())
+        undo.enter_context(seed_identifiers())
         return undo.close
 
-    def _wrap_stubber(self) -> Callable[[], None]:
+    def _wrap_stubber(self) -> Change:
         from moto.core.botocore_stubber import BotocoreStubber
 
-        from local_stack.faults import buffer_body
+        from local_stack.faults import buffer_body, error_response
 
         original = BotocoreStubber.__call__
         recorder = self
@@ -153,30 +155,16 @@ class Recorder:
                 return None
             parts = event_name.split(".")
             service, operation = MOTO_SERVICE.get(parts[1], parts[1].replace("-", "")), parts[2]
-            if not recorder.wants(service, operation):
-                return original(stubber, event_name, request, **kwargs)
             buffer_body(request)  # a streamed upload, read once: for the record and for moto
-
-            def record(seed: str, account: str, response: Any) -> tuple[Any, ...] | None:
-                if response is None or response.status_code >= 300:
-                    return None
-                body = request.body.encode() if isinstance(request.body, str) else request.body
-                return ("sdk", seed, account, request.method, request.url, dict(request.headers.items()), body)
-
-            def refuse() -> Any:
-                from local_stack.faults import error_response
-
-                return error_response(request, service, "ServiceUnavailable", 503, STOPPING)
-
+            body = request.body.encode() if isinstance(request.body, str) else request.body
             return recorder.apply(service, operation, request.headers,
-                                  lambda: original(stubber, event_name, request, **kwargs), record, refuse)
+                                  lambda: original(stubber, event_name, request, **kwargs),
+                                  ("sdk", request.method, request.url, dict(request.headers.items()), body),
+                                  lambda: error_response(request, service, "ServiceUnavailable", 503, STOPPING))
 
-        BotocoreStubber.__call__ = call  # type: ignore[method-assign,assignment]
-        return lambda: setattr(BotocoreStubber, "__call__", original)
+        return BotocoreStubber, "__call__", call
 
-    def _wrap_flask_views(self) -> Callable[[], None]:
-        import io
-
+    def _wrap_flask_views(self) -> Change:
         from moto.core.utils import convert_to_flask_response
 
         original = convert_to_flask_response.__call__
@@ -184,45 +172,32 @@ class Recorder:
 
         @functools.wraps(original)
         def call(view: Any, args: Any = None, **kwargs: Any) -> Any:
-            from flask import current_app
+            from flask import Response, current_app
             from flask import request as flask_request
+            from werkzeug.wsgi import get_input_stream
 
             service = str(getattr(current_app, "service", ""))
-            environ = flask_request.environ
             if service == "moto_api":
-                if flask_request.path.endswith("/moto-api/reset") and flask_request.method == "POST" and not replaying():
+                if flask_request.path.endswith("/moto-api/reset") and flask_request.method == "POST" and not _thread.replaying:
                     with CHANGES:
                         response = original(view, args, **kwargs)
                         recorder.write(("reset",))
                     return response
                 return original(view, args, **kwargs)
-            # As moto's own recorder: the body read once, and put back for the view.
-            body = _read_body(environ)
-            environ["wsgi.input"] = io.BytesIO(body)
-            operation = _operation(flask_request, body)
-            if not recorder.wants(service, operation):
-                return original(view, args, **kwargs)
-            headers = dict(flask_request.headers.items())
+            # As moto's own recorder: the body read once (werkzeug's framing: its length, or a chunked one to its
+            # end), and put back for the view.
+            body = get_input_stream(flask_request.environ).read()
+            flask_request.environ["wsgi.input"] = io.BytesIO(body)
+            url = flask_request.environ.get("RAW_URI") or flask_request.full_path
+            return recorder.apply(service, _operation(flask_request, body), flask_request.headers,
+                                  lambda: original(view, args, **kwargs),
+                                  ("http", service, flask_request.method, url, dict(flask_request.headers.items()), body),
+                                  lambda: Response(json.dumps({"__type": "ServiceUnavailable", "message": STOPPING}),
+                                                   status=503, content_type="application/x-amz-json-1.0"))
 
-            def record(seed: str, account: str, response: Any) -> tuple[Any, ...] | None:
-                if response.status_code >= 300:
-                    return None
-                url = environ.get("RAW_URI") or flask_request.full_path
-                return ("http", seed, account, service, flask_request.method, url, headers, body)
+        return convert_to_flask_response, "__call__", call
 
-            def refuse() -> Any:
-                from flask import Response
-
-                return Response(json.dumps({"__type": "ServiceUnavailable", "message": STOPPING}), status=503,
-                                content_type="application/x-amz-json-1.0")
-
-            return recorder.apply(service, operation, flask_request.headers, lambda: original(view, args, **kwargs),
-                                  record, refuse)
-
-        convert_to_flask_response.__call__ = call  # type: ignore[method-assign,assignment]
-        return lambda: setattr(convert_to_flask_response, "__call__", original)
-
-    def _record_sqs_sends(self) -> Callable[[], None]:
+    def _record_sqs_sends(self) -> Change:
         """local_stack.eventbridge sends to queues by calling moto's SQS backend, outside any request: recorded
         as calls."""
         from moto.sqs.models import SQSBackend
@@ -232,35 +207,32 @@ class Recorder:
 
         @functools.wraps(original)
         def send_message(backend: Any, *args: Any, **kwargs: Any) -> Any:
-            if getattr(_thread, "recording", None) or replaying():  # part of a recorded request, or a replay
+            if _thread.recording or _thread.replaying:  # part of a recorded request, or a replay
                 return original(backend, *args, **kwargs)
             with CHANGES, on_thread("recording", True):
                 if recorder.closed:
                     raise RuntimeError(STOPPING)
-                seed = recorder.next_seed()
+                seed = new_seed()
                 with seeded(seed):
                     result = original(backend, *args, **kwargs)
                 recorder.write(("call", seed, "sqs", backend.account_id, backend.region_name, "send_message", args, kwargs))
             return result
 
-        SQSBackend.send_message = send_message  # type: ignore[method-assign,assignment]
-        return lambda: setattr(SQSBackend, "send_message", original)
+        return SQSBackend, "send_message", send_message
 
-    def _note_executions_ended(self) -> Callable[[], None]:
+    def _note_executions_ended(self) -> Change:
         from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
 
         original = BaseExecutionWorkerCommunication.terminated
-        recorder = self
 
         @functools.wraps(original)
         def terminated(communication: Any) -> None:
             original(communication)
-            recorder.note("ended", communication.execution.exec_arn)
+            self.note("ended", communication.execution.exec_arn)
 
-        BaseExecutionWorkerCommunication.terminated = terminated  # type: ignore[method-assign,assignment]
-        return lambda: setattr(BaseExecutionWorkerCommunication, "terminated", original)
+        return BaseExecutionWorkerCommunication, "terminated", terminated
 
-    def _long_polls_without_the_lock(self) -> Callable[[], None]:
+    def _long_polls_without_the_lock(self) -> Change:
         """A long-polling ReceiveMessage waits for a send inside moto: the send must not wait for it."""
         from moto.sqs.models import Queue
 
@@ -268,7 +240,7 @@ class Recorder:
 
         @functools.wraps(original)
         def wait_for_messages(queue: Any, timeout: int) -> None:
-            if replaying():
+            if _thread.replaying:
                 return  # a replayed receive found its messages then, or none
             saved = CHANGES._release_save() if CHANGES._is_owned() else None  # type: ignore[attr-defined]
             try:
@@ -277,42 +249,28 @@ class Recorder:
                 if saved is not None:
                     CHANGES._acquire_restore(saved)  # type: ignore[attr-defined]
 
-        Queue.wait_for_messages = wait_for_messages  # type: ignore[method-assign,assignment]
-        return lambda: setattr(Queue, "wait_for_messages", original)
+        return Queue, "wait_for_messages", wait_for_messages
 
 
-def seed_identifiers() -> Callable[[], None]:
+def new_seed() -> str:
+    """Unique to its record: two records of one seed would draw the same identifiers."""
+    return os.urandom(16).hex()
+
+
+def seed_identifiers() -> ExitStack:
     """moto's identifiers, drawn from the recorded request's own generator on its thread."""
-    import importlib
-
     from moto.moto_api._internal import mock_random
 
     shared_random, shared_bits = mock_random.random, mock_random.getrandbits
 
     def random_() -> float:
-        rng = getattr(_thread, "rng", None)
-        return rng.random() if rng else shared_random()
+        return _thread.rng.random() if _thread.rng else shared_random()
 
     def getrandbits(bits: int) -> int:
-        rng = getattr(_thread, "rng", None)
-        return rng.getrandbits(bits) if rng else shared_bits(bits)
+        return _thread.rng.getrandbits(bits) if _thread.rng else shared_bits(bits)
 
-    mock_random.random, mock_random.getrandbits = random_, getrandbits  # type: ignore[method-assign,assignment]
-    modules = []
-    for name in URANDOM_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:  # pragma: no cover - a moto without that service
-            continue
-        modules.append((module, module.os))
-        module.os = _SeededOs()  # type: ignore[attr-defined]
-
-    def undo() -> None:
-        del mock_random.random, mock_random.getrandbits
-        for module, os_module in modules:
-            module.os = os_module  # type: ignore[attr-defined]
-
-    return undo
+    return replace((mock_random, "random", random_), (mock_random, "getrandbits", getrandbits),
+                   *((importlib.import_module(name), "os", _SeededOs()) for name in URANDOM_MODULES))
 
 
 class _SeededOs:
@@ -323,16 +281,7 @@ class _SeededOs:
 
     @staticmethod
     def urandom(size: int) -> bytes:
-        rng = getattr(_thread, "rng", None)
-        return rng.randbytes(size) if rng else os.urandom(size)
-
-
-def _read_body(environ: dict[str, Any]) -> bytes:
-    length = environ.get("CONTENT_LENGTH")
-    if length:
-        return bytes(environ["wsgi.input"].read(int(length)))
-    # A chunked body, already de-chunked by the server (which then says the input ends): read to its end.
-    return bytes(environ["wsgi.input"].read()) if environ.get("wsgi.input_terminated") else b""
+        return _thread.rng.randbytes(size) if _thread.rng else os.urandom(size)
 
 
 def _operation(request: Any, body: bytes) -> str:
