@@ -10,13 +10,13 @@ service. Delivery is at least once, so events are de-duplicated on ``detail.even
 import contextlib
 import json
 import logging
-import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from local_stack.template import resources_of_type
+from local_stack.timer import Timer
 
 if TYPE_CHECKING:
     from local_stack.provision import Stack
@@ -97,26 +97,23 @@ class JobEventFeed:
                 remove()
 
 
-class Repeating:
-    """``work()`` every ``interval`` seconds on a thread of its own until ``stop()`` (then ``close()``, once).
-    A round that fails is logged (a warning on `make run`'s terminal) and the next one runs."""
+class Repeating(Timer):
+    """``work()`` every ``interval`` seconds on the stack's background-loop helper (a Timer of its own) until
+    ``stop()``, then ``close()``. A round that fails is a warning on `make run`'s terminal; the next one runs."""
 
     def __init__(self, name: str, interval: float, work: Callable[[], None], close: Callable[[], None] = lambda: None) -> None:
-        self.name, self.interval, self.work, self.close = name, interval, work, close
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
+        super().__init__(name)
+        self.close = close
 
-    def _run(self) -> None:
-        while not self._stopping.is_set():
+        def round_() -> None:
             try:
-                self.work()
+                work()
             except Exception as error:  # noqa: BLE001 - keep going; the next round retries
-                LOG.warning("%s: %s", self.name, error)
-            self._stopping.wait(self.interval)
+                LOG.warning("%s: %s", name, error)
+
+        self.every(interval, round_)
+        self.start()
 
     def stop(self) -> None:
-        self._stopping.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
+        super().stop()
         self.close()
