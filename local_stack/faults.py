@@ -39,7 +39,7 @@ from botocore.exceptions import ReadTimeoutError
 
 from local_stack.app import FaultTargets
 from local_stack.hooks import first_before_send, last_handler
-from local_stack.moto_patches import replace
+from local_stack.moto_patches import replace, wrap
 
 # Per service: the errors AWS answers with when it is throttling or failing, as (code, HTTP status, message).
 AWS_ERRORS: dict[str, list[tuple[str, int, str]]] = {
@@ -273,12 +273,10 @@ def install() -> Callable[[], None]:
     Idle, it costs a dictionary lookup per request. Returns undo."""
     from moto.core.botocore_stubber import BotocoreStubber
 
-    original = BotocoreStubber.__call__
-
-    def call(self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
+    def call(original: Any, self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
         return None if getattr(request, "injected_fault", False) else original(self, event_name, request, **kwargs)
 
-    undo = replace((BotocoreStubber, "__call__", call))
+    undo = replace(wrap(BotocoreStubber, "__call__", call))
     undo.callback(first_before_send(_before_send))
     undo.callback(last_handler("after-call", _after_call))  # FAULTS=die=...: the process killed after that call
     return undo.close

@@ -32,13 +32,20 @@ def replace(*changes: tuple[Any, str, Any]) -> contextlib.ExitStack:
     return undo
 
 
-def _locked(method: Any) -> Any:
-    @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with DYNAMODB_LOCK:
-            return method(*args, **kwargs)
+def wrap(owner: Any, name: str, wrapper: Callable[..., Any]) -> tuple[Any, str, Any]:
+    """For ``replace``: owner's ``name`` made to call ``wrapper(original, *args, **kwargs)``."""
+    original = getattr(owner, name)
 
-    return wrapper
+    @functools.wraps(original)
+    def method(*args: Any, **kwargs: Any) -> Any:
+        return wrapper(original, *args, **kwargs)
+
+    return owner, name, method
+
+
+def _locked(original: Any, *args: Any, **kwargs: Any) -> Any:
+    with DYNAMODB_LOCK:
+        return original(*args, **kwargs)
 
 
 def atomic_moto_dynamodb() -> Callable[[], None]:
@@ -52,33 +59,28 @@ def atomic_moto_dynamodb() -> Callable[[], None]:
         def deepcopy(value: Any) -> Any:
             return value if isinstance(value, Table) else copy.deepcopy(value)
 
-    methods = {name: _locked(getattr(DynamoDBBackend, name)) for name in DYNAMODB_METHODS}
-    methods["transact_write_items"] = _locked(_rollback_in_place(DynamoDBBackend.transact_write_items))
-    return replace(*((DynamoDBBackend, name, method) for name, method in methods.items()),
-                   (dynamodb_models, "copy", KeepTables), (StreamShard, "get", _locked(StreamShard.get)),
-                   (DynamoHandler, "call_action", _locked(DynamoHandler.call_action))).close
+    methods = {name: _locked for name in DYNAMODB_METHODS} | {"transact_write_items": _rollback_in_place}
+    return replace(*(wrap(DynamoDBBackend, name, method) for name, method in methods.items()),
+                   (dynamodb_models, "copy", KeepTables), wrap(StreamShard, "get", _locked),
+                   wrap(DynamoHandler, "call_action", _locked)).close
 
 
-def _rollback_in_place(transact_write_items: Any) -> Any:
-    """Only the items the transaction names are saved (moto deep-copies every table it touches: a job's
-    every batch counts in one, so a local job became quadratic), and put back, the stream trimmed, if it fails."""
+def _rollback_in_place(transact_write_items: Any, backend: Any, transact_items: list[dict[str, Any]]) -> Any:
+    """Under the lock, only the items the transaction names are saved (moto deep-copies every table it
+    touches: a job's every batch counts in one, so a local job became quadratic), and put back, the stream
+    trimmed, if it fails."""
     from moto.dynamodb.models.dynamo_type import DynamoType
 
-    def slot(table: Any, op_type: str, op: dict[str, Any]) -> tuple[Any, Any]:
-        key = op["Item"] if op_type == "Put" else op["Key"]
-        hash_value = DynamoType(key[table.hash_key_attr])
-        range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
-        return hash_value, range_value
-
-    @functools.wraps(transact_write_items)
-    def wrapper(backend: Any, transact_items: list[dict[str, Any]]) -> Any:
+    with DYNAMODB_LOCK:
         saved = []
         for entry in transact_items:
             op_type, op = next(iter(entry.items()))
             table = backend.tables.get(op.get("TableName"))
             if table is None or op_type == "ConditionCheck":
                 continue
-            hash_value, range_value = slot(table, op_type, op)
+            key = op["Item"] if op_type == "Put" else op["Key"]
+            hash_value = DynamoType(key[table.hash_key_attr])
+            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
             saved.append((table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))))
         records = {id(table): len(table.stream_shard.items) for table, *_ in saved if table.stream_shard}
         try:
@@ -96,8 +98,6 @@ def _rollback_in_place(transact_write_items: Any) -> Any:
                 if id(table) in records:
                     del table.stream_shard.items[records[id(table)]:]
             raise
-
-    return wrapper
 
 
 def iterative_distributed_map() -> Callable[[], None]:
@@ -234,17 +234,12 @@ def s3_no_such_upload() -> Callable[[], None]:
     from moto.s3.exceptions import NoSuchUpload
     from moto.s3.models import S3Backend
 
-    def checked(method: Any) -> Any:
-        @functools.wraps(method)
-        def wrapper(self: Any, bucket_name: str, multipart_id: str, *args: Any, **kwargs: Any) -> Any:
-            if multipart_id not in self.get_bucket(bucket_name).multiparts:
-                raise NoSuchUpload(upload_id=multipart_id)
-            return method(self, bucket_name, multipart_id, *args, **kwargs)
+    def checked(original: Any, self: Any, bucket_name: str, multipart_id: str, *args: Any, **kwargs: Any) -> Any:
+        if multipart_id not in self.get_bucket(bucket_name).multiparts:
+            raise NoSuchUpload(upload_id=multipart_id)
+        return original(self, bucket_name, multipart_id, *args, **kwargs)
 
-        return wrapper
-
-    names = ("upload_part", "complete_multipart_upload")
-    return replace(*((S3Backend, name, checked(getattr(S3Backend, name))) for name in names)).close
+    return replace(*(wrap(S3Backend, name, checked) for name in ("upload_part", "complete_multipart_upload"))).close
 
 
 def s3_listing_during_deletes() -> Callable[[], None]:
@@ -278,10 +273,7 @@ def s3_tags_deleted_with_their_object() -> Callable[[], None]:
     versioned bucket keeps its versions, and their tags)."""
     from moto.s3.models import FakeKey, S3Backend
 
-    original = S3Backend.delete_object
-
-    @functools.wraps(original)
-    def delete_object(self: Any, bucket_name: str, key_name: str, *args: Any, **kwargs: Any) -> Any:
+    def delete_object(original: Any, self: Any, bucket_name: str, key_name: str, *args: Any, **kwargs: Any) -> Any:
         bucket = self.get_bucket(bucket_name)
         key = None if bucket.is_versioned else bucket.keys.get(key_name)
         result = original(self, bucket_name, key_name, *args, **kwargs)
@@ -289,7 +281,7 @@ def s3_tags_deleted_with_their_object() -> Callable[[], None]:
             self.tagger.delete_all_tags_for_resource(key.arn)
         return result
 
-    return replace((S3Backend, "delete_object", delete_object)).close
+    return replace(wrap(S3Backend, "delete_object", delete_object)).close
 
 
 def stopped_executions_stay_aborted() -> Callable[[], None]:
@@ -301,15 +293,11 @@ def stopped_executions_stay_aborted() -> Callable[[], None]:
     from moto.stepfunctions.parser.asl.eval.environment import Environment
     from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
 
-    original = Environment.set_error
+    def set_error(original: Any, self: Any, error: Any) -> None:
+        if not isinstance(self._program_state, ProgramStopped):
+            original(self, error)
 
-    @functools.wraps(original)
-    def set_error(self: Any, error: Any) -> None:
-        if isinstance(self._program_state, ProgramStopped):
-            return
-        original(self, error)
-
-    return replace((Environment, "set_error", set_error)).close
+    return replace(wrap(Environment, "set_error", set_error)).close
 
 
 IDEMPOTENCY_WINDOW_SECONDS = 600  # DynamoDB: "a client token is valid for 10 minutes after the first request"
@@ -329,10 +317,7 @@ def idempotent_transactions() -> Callable[[], None]:
     from moto.dynamodb.exceptions import DynamodbException
     from moto.dynamodb.responses import DynamoHandler
 
-    original = DynamoHandler.transact_write_items
-
-    @functools.wraps(original)
-    def transact_write_items(handler: Any) -> Any:
+    def transact_write_items(original: Any, handler: Any) -> Any:
         token = handler.body.get("ClientRequestToken")
         if not token:
             return original(handler)
@@ -350,4 +335,4 @@ def idempotent_transactions() -> Callable[[], None]:
         seen[token] = (now, items, result)
         return result
 
-    return replace((DynamoHandler, "transact_write_items", transact_write_items)).close
+    return replace(wrap(DynamoHandler, "transact_write_items", transact_write_items)).close

@@ -29,7 +29,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from local_stack.moto_patches import replace
+from local_stack.moto_patches import replace, wrap
 
 
 def sqs_send_without_counting() -> Callable[[], None]:
@@ -167,13 +167,10 @@ def executions_started_after_the_answer() -> Callable[[], None]:
 
     from local_stack import foreground
 
-    original = ExecutionWorker.start
-
-    @functools.wraps(original)
-    def start(worker: Any) -> None:
+    def start(original: Any, worker: Any) -> None:
         foreground.after_answer(lambda: original(worker))
 
-    return replace((ExecutionWorker, "start", start)).close
+    return replace(wrap(ExecutionWorker, "start", start)).close
 
 
 def dynamodb_sort_keys_converted_once() -> Callable[[], None]:
@@ -201,15 +198,9 @@ def dynamodb_sort_keys_converted_once() -> Callable[[], None]:
 def handler_methods_listed_once() -> Callable[[], None]:
     import moto.core.responses as responses
 
-    original = responses.method_names_from_class
-    listed: dict[Any, list[str]] = {}
-
-    def method_names_from_class(clazz: Any) -> list[str]:
-        if clazz not in listed:  # a class's methods are its own from import on (a patch replaces, never adds)
-            listed[clazz] = original(clazz)
-        return listed[clazz]
-
-    return replace((responses, "method_names_from_class", method_names_from_class)).close
+    # A class's methods are its own from import on (a patch replaces, never adds).
+    listed = functools.cache(responses.method_names_from_class)
+    return replace((responses, "method_names_from_class", listed)).close
 
 
 # AttributeValue's members, in the order of the service model (moto's serializer writes them in this order).
@@ -222,13 +213,11 @@ class _NotCanonical(Exception):  # noqa: N818 - a signal: leave this map to moto
 
 
 def dynamodb_items_serialized_directly() -> Callable[[], None]:
-    from moto.core.serialize import BaseJSONSerializer, JSONSerializer
+    from moto.core.serialize import JSONSerializer
 
-    generic = BaseJSONSerializer._serialize_type_map
     assert "_serialize_type_map" not in vars(JSONSerializer), "moto's JSONSerializer changed: review this patch"
 
-    @functools.wraps(generic)
-    def serialize_map(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+    def serialize_map(generic: Any, self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
         value_shape = shape.value
         if (value_shape.name == "AttributeValue" and self.service_model.service_name in _ITEM_SERVICES
                 and tuple(value_shape.members) == _MEMBERS):
@@ -241,7 +230,7 @@ def dynamodb_items_serialized_directly() -> Callable[[], None]:
                 return
         generic(self, serialized, value, shape, key)
 
-    return replace((JSONSerializer, "_serialize_type_map", serialize_map)).close  # undone: JSONSerializer inherits it again
+    return replace(wrap(JSONSerializer, "_serialize_type_map", serialize_map)).close  # undone: JSONSerializer inherits it again
 
 
 def _attribute_map(value: Any, base64: Callable[[Any], str]) -> dict[str, Any]:
