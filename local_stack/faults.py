@@ -1,24 +1,18 @@
 """AWS's bad days, on purpose: a chosen fraction of the AWS calls the functions make fail as AWS fails them.
 
-``make run FAULTS=...`` and the tests' ``faults`` fixture use it; so can anyone who wants to see their
-own code survive a Translate job that hits throttling, 5xx answers, a crashed Lambda or a timed-out task.
+``make run FAULTS=...`` and the tests' ``faults`` fixture use it. The spec (comma-separated; docs/local-stack.md
+and docs/local-state.md): ``rate=``, ``<service>=`` or ``<service>:<Code>=`` a fraction of calls failing with
+AWS's errors; ``kill=`` the writer dies before an output, after one (Runtime.ExitError); ``timeout=`` a task's
+invocation times out (Sandbox.Timedout); ``lost=`` a call is applied but its answer lost; ``seed=`` replays a run
+(each decision depends only on the seed, the function, its event, the attempt and the call's place in that
+invocation, never on thread timing); ``die=<Function>@<service>.<Operation>`` SIGKILLs the process right after
+that call was answered, once.
 
-Spec (comma-separated):  ``rate=0.05`` every service at 5%, each with the errors AWS gives under load;
-``s3=0.1`` or ``s3:SlowDown=0.1`` one service (or one error code of it); ``kill=0.02`` a
-TranslateBatch invocation dies right before writing an output, after writing at least one (Lambda
-reports Runtime.ExitError); ``timeout=0.01`` a workflow task's invocation times out (Sandbox.Timedout);
-``lost=0.02`` a call is applied but its answer is lost (the SDK sees a read timeout and retries it, as
-after a timeout that came after the write); ``seed=7`` replays a run: each decision depends only on the
-seed, the function, its event, the attempt and the call's place in that invocation, never on thread timing.
-``die=FinalizeJobFunction@dynamodb.UpdateItem`` is not a fraction: the whole process is killed (SIGKILL)
-right after that call of that function was answered, once: a machine that dies mid-step (tests/e2e).
-
-Only calls made by a function, inside an invocation (``local_stack.runtime``), fail: the test's own setup,
-the emulator's clients and the user's AWS CLI never do. A failure is an HTTP response with AWS's status,
-headers and error body for the service's protocol, returned before the request leaves the client
-(a ``before-send`` handler registered first on every botocore session): the SDK parses and retries it
-exactly as it would the real thing. A lost answer is the request handed to moto (in-process) by that
-handler, then a ``ReadTimeoutError`` in place of its answer.
+Only calls made by a function, inside an invocation (``local_stack.runtime``), fail. A failure is an HTTP response
+with AWS's status, headers and error body for the service's protocol, returned before the request leaves the
+client (a ``before-send`` handler registered first on every botocore session): the SDK parses and retries it
+exactly as it would the real thing. A lost answer is the request handed to moto (in-process) by that handler,
+then a ``ReadTimeoutError`` in place of its answer.
 """
 
 import contextvars
@@ -60,6 +54,7 @@ AWS_ERRORS: dict[str, list[tuple[str, int, str]]] = {
     "secretsmanager": [("InternalServiceError", 500, "An error occurred on the server side.")],
     "translate": [("ThrottlingException", 400, "Rate exceeded"), ("InternalServerException", 500, "Internal server error")],
 }
+_CODES = [f"{service}:{code}" for service, errors in AWS_ERRORS.items() for code, _, _ in errors]  # "s3:SlowDown", ...
 
 
 class FunctionCrashed(BaseException):  # noqa: N818 - what Lambda reports: not an Exception the handler may catch
@@ -87,7 +82,7 @@ class FaultPlan:
     def parse(cls, spec: str, targets: FaultTargets = FaultTargets()) -> "FaultPlan":  # noqa: B008 - frozen
         plan = cls(targets=targets)
         for item in filter(None, (part.strip() for part in spec.split(","))):
-            key, sep, value = item.partition("=")
+            key, _, value = item.partition("=")
             if key == "die":
                 function, at, call = value.partition("@")
                 if not at or "." not in call:
@@ -97,9 +92,8 @@ class FaultPlan:
             try:
                 number = float(value)
             except ValueError:
-                raise ValueError(f"FAULTS: {item!r} is not <name>=<number>") from None
-            service = key.split(":")[0]
-            if not sep or not (0 <= number <= 1 or key == "seed"):
+                raise ValueError(f"FAULTS: {item!r} is not <name>=<number>") from None  # "kill" (no "=") too
+            if not (0 <= number <= 1 or key == "seed"):
                 raise ValueError(f"FAULTS: {item!r}: fractions are between 0 and 1")
             if key == "seed":
                 plan.seed = int(number)
@@ -107,12 +101,11 @@ class FaultPlan:
                 setattr(plan, key, number)
             elif key == "rate":
                 plan.rates["*"] = number
-            elif service in AWS_ERRORS and (":" not in key or key.split(":", 1)[1] in {c for c, _, _ in AWS_ERRORS[service]}):
+            elif key in AWS_ERRORS or key in _CODES:
                 plan.rates[key] = number
             else:
-                known = ", ".join(f"{s}:{c}" for s, errors in AWS_ERRORS.items() for c, _, _ in errors)
                 raise ValueError(f"FAULTS: unknown {key!r}; known: rate, kill, timeout, lost, die, seed, a service or one of "
-                                 f"{known}")
+                                 f"{', '.join(_CODES)}")
         return plan
 
     def count(self, what: str) -> None:
@@ -125,14 +118,12 @@ class FaultPlan:
 
     def error_for(self, chance: random.Random, service: str) -> tuple[str, int, str] | None:
         """The error this call gets, or None: one draw for the service (or every service), one for the code."""
-        candidates = [e for e in AWS_ERRORS.get(service, []) if f"{service}:{e[0]}" in self.rates]
-        rate = max(self.rates.get(service, 0.0), self.rates.get("*", 0.0))
-        draw = chance.random()
-        for code, status, message in candidates:
-            if draw < self.rates[f"{service}:{code}"]:
-                return code, status, message
-        if rate and draw < rate and AWS_ERRORS.get(service):
-            return chance.choice(AWS_ERRORS[service])
+        errors, draw = AWS_ERRORS.get(service, []), chance.random()
+        for error in errors:
+            if draw < self.rates.get(f"{service}:{error[0]}", 0.0):
+                return error
+        if errors and draw < max(self.rates.get(service, 0.0), self.rates.get("*", 0.0)):
+            return chance.choice(errors)
         return None
 
 
