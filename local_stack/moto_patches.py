@@ -115,8 +115,6 @@ def iterative_distributed_map() -> Callable[[], None]:
     )
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.job import JobPool
 
-    original_exception = JobPool.get_worker_exception
-
     def eval_pool(self: Any, job: Any, worker_frame: Any) -> None:
         while job is not None:
             job_frame = worker_frame.open_inner_frame()
@@ -134,15 +132,15 @@ def iterative_distributed_map() -> Callable[[], None]:
             job = next_job
         self._env.delete_frame(worker_frame)
 
-    def get_worker_exception(self: Any) -> Exception | None:
-        return original_exception(self) or getattr(self, "aborted_with", None)
+    def get_worker_exception(original: Any, self: Any) -> Exception | None:
+        return original(self) or getattr(self, "aborted_with", None)
 
     def takes_effect(record: logging.LogRecord) -> bool:
         return "declarations currently have no effect" not in record.getMessage()
 
     parser_log = logging.getLogger("moto.stepfunctions.parser.asl.parse.preprocessor")
     undo = replace((DistributedItemProcessorWorker, "_eval_pool", eval_pool),
-                   (JobPool, "get_worker_exception", get_worker_exception))
+                   wrap(JobPool, "get_worker_exception", get_worker_exception))
     parser_log.addFilter(takes_effect)
     undo.callback(parser_log.removeFilter, takes_effect)
     return undo.close
@@ -216,15 +214,13 @@ def json_lines_item_reader() -> Callable[[], None]:
                                f"A line of the JSONL object is not JSON: {exc}") from exc
             env.stack.append(items[: reader_config["MaxItemsValue"]])
 
-    original_factory = item_reader_decl.resource_output_transformer_for
-
     def init(self: Any, input_type: str) -> None:
         self.input_type_value = "JSONL" if input_type == "JSONL" else InputTypeValue(input_type)
 
-    def factory(input_type: Any) -> Any:
-        return JsonLines() if input_type.input_type_value == "JSONL" else original_factory(input_type)
+    def factory(original: Any, input_type: Any) -> Any:
+        return JsonLines() if input_type.input_type_value == "JSONL" else original(input_type)
 
-    return replace((InputType, "__init__", init), (item_reader_decl, "resource_output_transformer_for", factory)).close
+    return replace((InputType, "__init__", init), wrap(item_reader_decl, "resource_output_transformer_for", factory)).close
 
 
 def s3_no_such_upload() -> Callable[[], None]:
@@ -249,18 +245,11 @@ def s3_listing_during_deletes() -> Callable[[], None]:
     what it finds. Here the listing reads the copy's own versions."""
     from moto.s3.utils import _VersionedKeyStore
 
-    def items(self: Any) -> Any:
-        for key, versions in self._self_iterable().items():
-            yield key, versions[-1]
-
-    def values(self: Any) -> Any:
-        for versions in self._self_iterable().values():
-            yield versions[-1]
-
-    def lists(self: Any) -> Any:
-        yield from self._self_iterable().items()
-
-    patched = {"items": items, "values": values, "lists": lists}
+    patched: dict[str, Callable[[Any], Any]] = {  # each an iterator over the copy, as moto's over the store
+        "items": lambda store: ((key, versions[-1]) for key, versions in store._self_iterable().items()),
+        "values": lambda store: (versions[-1] for versions in store._self_iterable().values()),
+        "lists": lambda store: iter(store._self_iterable().items()),
+    }
     names = ("items", "iteritems", "values", "itervalues", "lists", "iterlists")  # iteritems is items, and so on
     return replace(*((_VersionedKeyStore, name, patched[name.removeprefix("iter")]) for name in names)).close
 

@@ -222,12 +222,9 @@ def dynamodb_items_serialized_directly() -> Callable[[], None]:
         if (value_shape.name == "AttributeValue" and self.service_model.service_name in _ITEM_SERVICES
                 and tuple(value_shape.members) == _MEMBERS):
             try:
-                items = _attribute_map(value, self._base64)
-            except _NotCanonical:
+                return self._default_serialize(serialized, _attribute_map(value, self._base64), shape, key)
+            except _NotCanonical:  # left to moto's serializer
                 pass
-            else:
-                self._default_serialize(serialized, items, shape, key)
-                return
         generic(self, serialized, value, shape, key)
 
     return replace(wrap(JSONSerializer, "_serialize_type_map", serialize_map)).close  # undone: JSONSerializer inherits it again
