@@ -1,13 +1,5 @@
 """Where moto differs from AWS in a way this service's correctness depends on, and the fix. Each install
-returns its undo; local_stack.patches names the moto behaviour each works around and its canary.
-
-DynamoDB applies each single-item request atomically; moto (5.2.5) takes no lock, so two threads' conditional
-UpdateItems (parallel Map iterations adding their batch counts, Stop racing finalize) could both pass. Its
-requests are serialized here, the building of each response included (moto serializes the live stored item:
-"dictionary changed size during iteration"). moto rolls a cancelled transaction back by replacing each table
-with a deep copy, whose new stream shard no open iterator sees (after an idempotent retry of Start the stream's
-reader never saw another record); here only the transaction's items are put back, and its stream records dropped.
-"""
+returns its undo; local_stack.patches names the moto behaviour each works around and its canary."""
 
 import contextlib
 import copy
@@ -49,6 +41,10 @@ def _locked(original: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def atomic_moto_dynamodb() -> Callable[[], None]:
+    """DynamoDB applies each single-item request atomically; moto 5.2.5 takes no lock, so two threads' conditional
+    UpdateItems (parallel Map iterations adding their batch counts, Stop racing finalize) could both pass. Its
+    requests are serialized here, the building of each response included (moto serializes the live stored item:
+    "dictionary changed size during iteration"), and a cancelled transaction is rolled back in place."""
     import moto.dynamodb.models as dynamodb_models
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import StreamShard, Table
@@ -66,9 +62,10 @@ def atomic_moto_dynamodb() -> Callable[[], None]:
 
 
 def _rollback_in_place(transact_write_items: Any, backend: Any, transact_items: list[dict[str, Any]]) -> Any:
-    """Under the lock, only the items the transaction names are saved (moto deep-copies every table it
-    touches: a job's every batch counts in one, so a local job became quadratic), and put back, the stream
-    trimmed, if it fails."""
+    """moto deep-copies every table a transaction touches (a job's every batch counts in one: a local job became
+    quadratic) and, if it fails, puts the copies back, each with a new stream shard no open iterator sees (after an
+    idempotent retry of Start the stream's reader never saw another record). Here, under the lock, only the items
+    the transaction names are saved, and put back if it fails, the stream's new records dropped."""
     from moto.dynamodb.models.dynamo_type import DynamoType
 
     with DYNAMODB_LOCK:
@@ -255,11 +252,9 @@ def s3_listing_during_deletes() -> Callable[[], None]:
 
 
 def s3_tags_deleted_with_their_object() -> Callable[[], None]:
-    """moto 5.2.5 records a tag set for every object put (an empty one when it has no tags) under the
-    object's name and never drops it when the object is deleted: `make run` kept an entry for every
-    output, manifest and batch result ever written (~5,500 per 5,000-document job). On S3 an object's
-    tags go with it. Here deleting the current object of an unversioned bucket drops its tags (a
-    versioned bucket keeps its versions, and their tags)."""
+    """On S3 an object's tags go with it; moto 5.2.5 keeps a tag set (empty when it has none) for every object ever
+    put: ~5,500 per 5,000-document job in `make run`. Here deleting the current object of an unversioned bucket
+    drops its tags (a versioned bucket keeps its versions, and their tags)."""
     from moto.s3.models import FakeKey, S3Backend
 
     def delete_object(original: Any, self: Any, bucket_name: str, key_name: str, *args: Any, **kwargs: Any) -> Any:
@@ -274,11 +269,9 @@ def s3_tags_deleted_with_their_object() -> Callable[[], None]:
 
 
 def stopped_executions_stay_aborted() -> Callable[[], None]:
-    """An execution stopped by StopExecution ends ABORTED, whatever its interpreter does next (AWS). moto 5.2.5
-    prunes the evaluation of a stopped execution's state mid-way, which leaves that state's stack short: a
-    stop landing as a Task begins made its resource ``'dict' object has no attribute 'region'``, and moto's
-    ``Environment.set_error`` then overwrote the stop, so the execution ended FAILED (States.Runtime) and
-    the reconciler reported a failure instead of a stop. Here a stopped program stays stopped."""
+    """As on AWS, an execution stopped by StopExecution ends ABORTED, whatever its interpreter does next. moto 5.2.5
+    prunes a stopped execution's state mid-way, leaving its stack short, and the error that follows overwrote the
+    stop: FAILED (States.Runtime), which the reconciler reported as a failure."""
     from moto.stepfunctions.parser.asl.eval.environment import Environment
     from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
 
@@ -293,12 +286,11 @@ IDEMPOTENCY_WINDOW_SECONDS = 600  # DynamoDB: "a client token is valid for 10 mi
 
 
 def idempotent_transactions() -> Callable[[], None]:
-    """TransactWriteItems with a ClientRequestToken, as DynamoDB: within 10 minutes of a transaction that
-    succeeded, the same token with the same items succeeds again without writing anything; with other
-    items, IdempotentParameterMismatchException. moto 5.2.5 ignores the token and applies the items again,
-    so an SDK retry of a transaction whose answer was lost (a timeout after the write) failed its
-    conditions, or counted twice. botocore fills the token in (idempotencyToken) and a retry resends it.
-    The tokens are kept on the DynamoDB backend (so a kept state keeps them)."""
+    """TransactWriteItems with a ClientRequestToken, as DynamoDB: within 10 minutes of a transaction that succeeded,
+    the same token with the same items succeeds again without writing; with other items, it is refused
+    (IdempotentParameterMismatchException). An SDK retry (botocore fills the token in and resends it) of a transaction
+    whose answer was lost failed its conditions, or counted twice. The tokens are kept on the DynamoDB backend (so a
+    kept state keeps them)."""
     import hashlib
     import json
     import time

@@ -1,26 +1,20 @@
-"""Where moto is much slower than AWS in a way a user of `make run` feels, and the fix (`make bench` measures
-the effect; docs/local-stack.md's "Speed, locally" says what a user gets). Each keeps moto's answers as they
-were, byte for byte: only the work behind them changes. local_stack.patches names what each works around
-and its canary.
+"""Where moto is much slower than AWS in a way a user of `make run` feels, and the fix (`make bench` measures the
+effect; docs/local-stack.md's "Speed, locally"). Each keeps moto's answers byte for byte: only the work behind them
+changes. local_stack.patches names what each works around and its canary.
 
-* SQS: the local events queue, which nobody needs to read, grows by a message per job status change, so each
-  send cost more than the one before. A send now reads only ContentBasedDeduplication of Queue.attributes;
-  every other reader, GetQueueAttributes included, still gets the counts.
-* DynamoDB items: the generic serializer looks each of an AttributeValue's ten members up under up to six
-  aliases (~1,100 lookups for Stop's UpdateItem returning a 30-attribute job). An item of DynamoDB or its
-  Streams is now turned into the same Python objects in the same order directly (tests/integration/
-  test_moto_speed.py compares both on every attribute type); anything else, and any value not in
-  DynamoDB's canonical form, still goes through moto's serializer.
-* UpdateExpressions (the workflow and Stop send the same few again and again): parsed once (the most recent
-  512 kept); the validator's deep copy of the tree (~250 us for Stop's five SETs) made by a clone that knows
-  its nodes (the same tree: test_moto_speed.py compares both), each of its ten walks building its table once.
+* SQS: a send reads only ContentBasedDeduplication of Queue.attributes (the local events queue, which nobody reads,
+  grows by a message per job status change); every other reader, GetQueueAttributes included, gets the counts.
+* DynamoDB items (and Streams images) become the generic serializer's Python objects directly, in its order (it
+  made ~1,100 alias lookups for Stop's UpdateItem; tests/integration/test_moto_speed.py compares both on every
+  attribute type); anything else, and any value not in DynamoDB's canonical form, still goes through moto's.
+* UpdateExpressions (the workflow and Stop send the same few again and again): parsed once (the most recent 512
+  kept); the validator's deep copy of the tree (~250 us for Stop's five SETs) made by a clone that knows its nodes
+  (the same tree: test_moto_speed.py compares both), each of its ten walks building its table once.
 * A response class's methods (a few hundred) are listed once per class, not on every request.
-* A Query's sort converts each item's keys once, not at each comparison: the same order (moto compares the
-  converted values). On 5,000 items ~42 ms became ~34 ms (tests/benchmarks/moto_query.py; the rest is moto
-  reading every item of the table for each Query, not patched).
+* A Query's sort converts each item's keys once, not at each comparison (the same order): on 5,000 items ~42 ms
+  became ~34 ms (tests/benchmarks/moto_query.py; the rest is moto reading every item of the table, not patched).
 * StartExecution answers before the execution's thread starts, as on AWS (a Start waited on its own workflow);
-  called while the front serves a request, the thread starts once that request is answered
-  (local_stack.foreground.after_answer).
+  called while the front serves a request, the thread starts once it is answered (local_stack.foreground).
 """
 
 import copy
@@ -55,10 +49,9 @@ def sqs_send_without_counting() -> Callable[[], None]:
 def update_expressions_parsed_once() -> Callable[[], None]:
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 
-    original = vars(UpdateExpressionParser)["make"]  # the classmethod itself
     # Shared by every request: moto only reads the tree (find_clauses) or deep-copies it (its Validator) before
     # filling in the values. A malformed expression raises each time (lru_cache keeps no exceptions).
-    parse = functools.lru_cache(maxsize=512)(original.__func__.__get__(UpdateExpressionParser))
+    parse = functools.lru_cache(maxsize=512)(UpdateExpressionParser.make)  # bound to the class, as moto calls it
     return replace((UpdateExpressionParser, "make", staticmethod(parse))).close
 
 
@@ -177,12 +170,10 @@ def dynamodb_sort_keys_converted_once() -> Callable[[], None]:
     from moto.dynamodb.models.table import Table
 
     def all_items(table: Any) -> list[Any]:
-        items: list[Any] = []
-        for hash_set in table.items.values():
-            if table.range_key_attr:
-                items.extend(hash_set.values())
-            else:
-                items.append(hash_set)
+        if table.range_key_attr:
+            items = [item for hash_set in table.items.values() for item in hash_set.values()]
+        else:
+            items = list(table.items.values())
         # moto's key: (x.hash_key, x.range_key) if x.range_key else x.hash_key, compared by their cast_value
         return sorted(items, key=lambda x: (x.hash_key.cast_value, x.range_key.cast_value) if x.range_key
                       else x.hash_key.cast_value)
