@@ -238,15 +238,13 @@ def error_response(request: Any, service: str, code: str, status: int, message: 
     from moto.core.botocore_stubber import MockRawResponse  # the body of moto's own in-process answers
 
     request_id = str(uuid.uuid4())
-    protocol = _PROTOCOLS.get(service, "json")
+    protocol, error = _PROTOCOLS.get(service, "json"), f"<Code>{code}</Code><Message>{message}</Message>"
     if protocol == "rest-xml":
-        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message>'
-                f"<RequestId>{request_id}</RequestId></Error>")
+        body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error>{error}<RequestId>{request_id}</RequestId></Error>'
         headers = {"content-type": "application/xml", "x-amz-request-id": request_id}
     elif protocol == "query":
         kind = "Receiver" if status >= 500 else "Sender"
-        body = (f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message></Error>"
-                f"<RequestId>{request_id}</RequestId></ErrorResponse>")
+        body = f"<ErrorResponse><Error><Type>{kind}</Type>{error}</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
         headers = {"content-type": "text/xml", "x-amzn-RequestId": request_id}
     else:
         body = json.dumps({"__type": code, "message": message})

@@ -100,18 +100,16 @@ def update_expressions_validated_faster() -> Callable[[], None]:
     from moto.dynamodb.parsing import validators
     from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node  # type: ignore[attr-defined]
 
-    original_traverse, original_find = DepthFirstTraverser.traverse, Node.find_clauses
     assert validators.deepcopy is copy.deepcopy, "moto's validators changed: review this patch"
     base_hook = DepthFirstTraverser.pre_processing_of_child
 
-    @functools.wraps(original_traverse)
-    def traverse(traverser: Any, root: Any) -> Any:
+    def traverse(original: Any, traverser: Any, root: Any) -> Any:
         """DepthFirstTraverser.traverse_node_recursively, with the processor's table built once per walk and
         each node class looked up in it once (the nodes' isinstance goes through ABCMeta: slow)."""
         processor = type(traverser)
         if any(getattr(processor, name) is not getattr(DepthFirstTraverser, name)
                for name in ("traverse_node_recursively", "process", "nodes_to_be_processed")):
-            return original_traverse(traverser, root)  # a processor that walks its own way
+            return original(traverser, root)  # a processor that walks its own way
         table = traverser._processing_map()
         processes: dict[type, Any] = {}  # node class -> its process (None: not processed)
         hook = traverser.pre_processing_of_child if processor.pre_processing_of_child is not base_hook else None
@@ -138,7 +136,7 @@ def update_expressions_validated_faster() -> Callable[[], None]:
 
         return walk(root, -1)
 
-    @functools.wraps(original_find)
+    @functools.wraps(Node.find_clauses)
     def find_clauses(node: Any, clause_types: Any) -> list[Any]:
         """Node.find_clauses, with each class's place in the tree's hierarchy looked up once."""
         clauses = []
@@ -151,7 +149,7 @@ def update_expressions_validated_faster() -> Callable[[], None]:
         return clauses
 
     # Only the Validator's copy of the tree is deep-copied through this name in validators.py.
-    return replace((validators, "deepcopy", clone_tree), (DepthFirstTraverser, "traverse", traverse),
+    return replace((validators, "deepcopy", clone_tree), wrap(DepthFirstTraverser, "traverse", traverse),
                    (Node, "find_clauses", find_clauses)).close
 
 
