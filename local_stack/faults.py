@@ -1,12 +1,8 @@
-"""AWS's bad days, on purpose: a chosen fraction of the AWS calls the functions make fail as AWS fails them.
-
-``make run FAULTS=...`` and the tests' ``faults`` fixture use it. The spec (comma-separated; docs/local-stack.md
-and docs/local-state.md): ``rate=``, ``<service>=`` or ``<service>:<Code>=`` a fraction of calls failing with
-AWS's errors; ``kill=`` the writer dies before an output, after one (Runtime.ExitError); ``timeout=`` a task's
-invocation times out (Sandbox.Timedout); ``lost=`` a call is applied but its answer lost; ``seed=`` replays a run
-(each decision depends only on the seed, the function, its event, the attempt and the call's place in that
-invocation, never on thread timing); ``die=<Function>@<service>.<Operation>`` SIGKILLs the process right after
-that call was answered, once.
+"""AWS's bad days, on purpose: a chosen fraction of the AWS calls the functions make fail as AWS fails them
+(``make run FAULTS=...``, the tests' ``faults`` fixture). The spec's items (rate, a service or one of its codes,
+kill, timeout, lost, seed, die) are described in docs/local-stack.md and docs/local-state.md. Each decision
+depends only on the seed, the function, its event, the attempt and the call's place in that invocation, never
+on thread timing, so a seed replays a run.
 
 Only calls made by a function, inside an invocation (``local_stack.runtime``), fail. A failure is an HTTP response
 with AWS's status, headers and error body for the service's protocol, returned before the request leaves the
