@@ -71,6 +71,7 @@ class FaultPlan:
     die: tuple[str, str] | None = None  # (function, "service.Operation"): the process is killed right after that call
     injected: Counter[str] = field(default_factory=Counter)  # what was injected, for the report
     calls: int = 0  # the functions' AWS calls seen (each an attempt: a retried call counts again)
+    attempts: Counter[str] = field(default_factory=Counter, repr=False)  # invocations so far per function and event
     targets: FaultTargets = FaultTargets()  # which functions may time out, or die before an output (the App's)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -135,29 +136,26 @@ class _Invocation:
 
 _PLAN: FaultPlan | None = None
 _CURRENT: contextvars.ContextVar[_Invocation | None] = contextvars.ContextVar("fault_invocation", default=None)
-_ATTEMPTS: Counter[str] = Counter()
-_ATTEMPTS_LOCK = threading.Lock()
 
 
 def activate(plan: FaultPlan | None) -> None:
     """Inject ``plan``'s faults from now on (None: none)."""
     global _PLAN
-    with _ATTEMPTS_LOCK:
-        _ATTEMPTS.clear()
     _PLAN = plan
 
 
 def begin_invocation(function: str, event: Any) -> contextvars.Token[_Invocation | None] | None:
     """Called by the local runtime as a function starts; may decide that this invocation times out."""
-    if _PLAN is None:
+    plan = _PLAN
+    if plan is None:
         return None
     digest = hashlib.sha256(json.dumps(event, sort_keys=True, default=str).encode()).hexdigest()[:16]
-    with _ATTEMPTS_LOCK:
-        _ATTEMPTS[f"{function}|{digest}"] += 1
-        attempt = _ATTEMPTS[f"{function}|{digest}"]
-    invocation = _Invocation(function, f"{_PLAN.seed}|{function}|{digest}|{attempt}")
-    if _PLAN.timeout and function in _PLAN.targets.tasks and _chance(invocation.key, "timeout").random() < _PLAN.timeout:
-        _PLAN.count(f"{function}:Sandbox.Timedout")
+    with plan._lock:
+        plan.attempts[f"{function}|{digest}"] += 1
+        attempt = plan.attempts[f"{function}|{digest}"]
+    invocation = _Invocation(function, f"{plan.seed}|{function}|{digest}|{attempt}")
+    if plan.timeout and function in plan.targets.tasks and _chance(invocation.key, "timeout").random() < plan.timeout:
+        plan.count(f"{function}:Sandbox.Timedout")
         raise FunctionTimedOut(f"Task timed out (injected fault, {function})")
     return _CURRENT.set(invocation)
 
