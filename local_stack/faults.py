@@ -1,24 +1,14 @@
-"""AWS's bad days, on purpose: a chosen fraction of the AWS calls the functions make fail as AWS fails them.
+"""AWS's bad days, on purpose: a chosen fraction of the AWS calls the functions make fail as AWS fails them
+(``make run FAULTS=...``, the tests' ``faults`` fixture). The spec's items (rate, a service or one of its codes,
+kill, timeout, lost, seed, die) are described in docs/local-stack.md and docs/local-state.md. Each decision
+depends only on the seed, the function, its event, the attempt and the call's place in that invocation, never
+on thread timing, so a seed replays a run.
 
-``make run FAULTS=...`` and the tests' ``faults`` fixture use it; so can anyone who wants to see their
-own code survive a Translate job that hits throttling, 5xx answers, a crashed Lambda or a timed-out task.
-
-Spec (comma-separated):  ``rate=0.05`` every service at 5%, each with the errors AWS gives under load;
-``s3=0.1`` or ``s3:SlowDown=0.1`` one service (or one error code of it); ``kill=0.02`` a
-TranslateBatch invocation dies right before writing an output, after writing at least one (Lambda
-reports Runtime.ExitError); ``timeout=0.01`` a workflow task's invocation times out (Sandbox.Timedout);
-``lost=0.02`` a call is applied but its answer is lost (the SDK sees a read timeout and retries it, as
-after a timeout that came after the write); ``seed=7`` replays a run: each decision depends only on the
-seed, the function, its event, the attempt and the call's place in that invocation, never on thread timing.
-``die=FinalizeJobFunction@dynamodb.UpdateItem`` is not a fraction: the whole process is killed (SIGKILL)
-right after that call of that function was answered, once: a machine that dies mid-step (tests/e2e).
-
-Only calls made by a function, inside an invocation (``local_stack.runtime``), fail: the test's own setup,
-the emulator's clients and the user's AWS CLI never do. A failure is an HTTP response with AWS's status,
-headers and error body for the service's protocol, returned before the request leaves the client
-(a ``before-send`` handler registered first on every botocore session): the SDK parses and retries it
-exactly as it would the real thing. A lost answer is the request handed to moto (in-process) by that
-handler, then a ``ReadTimeoutError`` in place of its answer.
+Only calls made by a function, inside an invocation (``local_stack.runtime``), fail. A failure is an HTTP response
+with AWS's status, headers and error body for the service's protocol, returned before the request leaves the
+client (a ``before-send`` handler registered first on every botocore session): the SDK parses and retries it
+exactly as it would the real thing. A lost answer is the request handed to moto (in-process) by that handler,
+then a ``ReadTimeoutError`` in place of its answer.
 """
 
 import contextvars
@@ -39,7 +29,7 @@ from botocore.exceptions import ReadTimeoutError
 
 from local_stack.app import FaultTargets
 from local_stack.hooks import register
-from local_stack.moto_patches import replace
+from local_stack.moto_patches import replace, wrap
 
 # Per service: the errors AWS answers with when it is throttling or failing, as (code, HTTP status, message).
 AWS_ERRORS: dict[str, list[tuple[str, int, str]]] = {
@@ -60,6 +50,7 @@ AWS_ERRORS: dict[str, list[tuple[str, int, str]]] = {
     "secretsmanager": [("InternalServiceError", 500, "An error occurred on the server side.")],
     "translate": [("ThrottlingException", 400, "Rate exceeded"), ("InternalServerException", 500, "Internal server error")],
 }
+_CODES = [f"{service}:{code}" for service, errors in AWS_ERRORS.items() for code, _, _ in errors]  # "s3:SlowDown", ...
 
 
 class FunctionCrashed(BaseException):  # noqa: N818 - what Lambda reports: not an Exception the handler may catch
@@ -80,6 +71,7 @@ class FaultPlan:
     die: tuple[str, str] | None = None  # (function, "service.Operation"): the process is killed right after that call
     injected: Counter[str] = field(default_factory=Counter)  # what was injected, for the report
     calls: int = 0  # the functions' AWS calls seen (each an attempt: a retried call counts again)
+    attempts: Counter[str] = field(default_factory=Counter, repr=False)  # invocations so far per function and event
     targets: FaultTargets = FaultTargets()  # which functions may time out, or die before an output (the App's)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -87,7 +79,7 @@ class FaultPlan:
     def parse(cls, spec: str, targets: FaultTargets = FaultTargets()) -> "FaultPlan":  # noqa: B008 - frozen
         plan = cls(targets=targets)
         for item in filter(None, (part.strip() for part in spec.split(","))):
-            key, sep, value = item.partition("=")
+            key, _, value = item.partition("=")
             if key == "die":
                 function, at, call = value.partition("@")
                 if not at or "." not in call:
@@ -97,9 +89,8 @@ class FaultPlan:
             try:
                 number = float(value)
             except ValueError:
-                raise ValueError(f"FAULTS: {item!r} is not <name>=<number>") from None
-            service = key.split(":")[0]
-            if not sep or not (0 <= number <= 1 or key == "seed"):
+                raise ValueError(f"FAULTS: {item!r} is not <name>=<number>") from None  # "kill" (no "=") too
+            if not (0 <= number <= 1 or key == "seed"):
                 raise ValueError(f"FAULTS: {item!r}: fractions are between 0 and 1")
             if key == "seed":
                 plan.seed = int(number)
@@ -107,12 +98,11 @@ class FaultPlan:
                 setattr(plan, key, number)
             elif key == "rate":
                 plan.rates["*"] = number
-            elif service in AWS_ERRORS and (":" not in key or key.split(":", 1)[1] in {c for c, _, _ in AWS_ERRORS[service]}):
+            elif key in AWS_ERRORS or key in _CODES:
                 plan.rates[key] = number
             else:
-                known = ", ".join(f"{s}:{c}" for s, errors in AWS_ERRORS.items() for c, _, _ in errors)
                 raise ValueError(f"FAULTS: unknown {key!r}; known: rate, kill, timeout, lost, die, seed, a service or one of "
-                                 f"{known}")
+                                 f"{', '.join(_CODES)}")
         return plan
 
     def count(self, what: str) -> None:
@@ -125,14 +115,12 @@ class FaultPlan:
 
     def error_for(self, chance: random.Random, service: str) -> tuple[str, int, str] | None:
         """The error this call gets, or None: one draw for the service (or every service), one for the code."""
-        candidates = [e for e in AWS_ERRORS.get(service, []) if f"{service}:{e[0]}" in self.rates]
-        rate = max(self.rates.get(service, 0.0), self.rates.get("*", 0.0))
-        draw = chance.random()
-        for code, status, message in candidates:
-            if draw < self.rates[f"{service}:{code}"]:
-                return code, status, message
-        if rate and draw < rate and AWS_ERRORS.get(service):
-            return chance.choice(AWS_ERRORS[service])
+        errors, draw = AWS_ERRORS.get(service, []), chance.random()
+        for error in errors:
+            if draw < self.rates.get(f"{service}:{error[0]}", 0.0):
+                return error
+        if errors and draw < max(self.rates.get(service, 0.0), self.rates.get("*", 0.0)):
+            return chance.choice(errors)
         return None
 
 
@@ -148,29 +136,26 @@ class _Invocation:
 
 _PLAN: FaultPlan | None = None
 _CURRENT: contextvars.ContextVar[_Invocation | None] = contextvars.ContextVar("fault_invocation", default=None)
-_ATTEMPTS: Counter[str] = Counter()
-_ATTEMPTS_LOCK = threading.Lock()
 
 
 def activate(plan: FaultPlan | None) -> None:
     """Inject ``plan``'s faults from now on (None: none)."""
     global _PLAN
-    with _ATTEMPTS_LOCK:
-        _ATTEMPTS.clear()
     _PLAN = plan
 
 
 def begin_invocation(function: str, event: Any) -> contextvars.Token[_Invocation | None] | None:
     """Called by the local runtime as a function starts; may decide that this invocation times out."""
-    if _PLAN is None:
+    plan = _PLAN
+    if plan is None:
         return None
     digest = hashlib.sha256(json.dumps(event, sort_keys=True, default=str).encode()).hexdigest()[:16]
-    with _ATTEMPTS_LOCK:
-        _ATTEMPTS[f"{function}|{digest}"] += 1
-        attempt = _ATTEMPTS[f"{function}|{digest}"]
-    invocation = _Invocation(function, f"{_PLAN.seed}|{function}|{digest}|{attempt}")
-    if _PLAN.timeout and function in _PLAN.targets.tasks and _chance(invocation.key, "timeout").random() < _PLAN.timeout:
-        _PLAN.count(f"{function}:Sandbox.Timedout")
+    with plan._lock:
+        plan.attempts[f"{function}|{digest}"] += 1
+        attempt = plan.attempts[f"{function}|{digest}"]
+    invocation = _Invocation(function, f"{plan.seed}|{function}|{digest}|{attempt}")
+    if plan.timeout and function in plan.targets.tasks and _chance(invocation.key, "timeout").random() < plan.timeout:
+        plan.count(f"{function}:Sandbox.Timedout")
         raise FunctionTimedOut(f"Task timed out (injected fault, {function})")
     return _CURRENT.set(invocation)
 
@@ -247,15 +232,13 @@ def error_response(request: Any, service: str, code: str, status: int, message: 
     from moto.core.botocore_stubber import MockRawResponse  # the body of moto's own in-process answers
 
     request_id = str(uuid.uuid4())
-    protocol = _PROTOCOLS.get(service, "json")
+    protocol, error = _PROTOCOLS.get(service, "json"), f"<Code>{code}</Code><Message>{message}</Message>"
     if protocol == "rest-xml":
-        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message>'
-                f"<RequestId>{request_id}</RequestId></Error>")
+        body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error>{error}<RequestId>{request_id}</RequestId></Error>'
         headers = {"content-type": "application/xml", "x-amz-request-id": request_id}
     elif protocol == "query":
         kind = "Receiver" if status >= 500 else "Sender"
-        body = (f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message></Error>"
-                f"<RequestId>{request_id}</RequestId></ErrorResponse>")
+        body = f"<ErrorResponse><Error><Type>{kind}</Type>{error}</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
         headers = {"content-type": "text/xml", "x-amzn-RequestId": request_id}
     else:
         body = json.dumps({"__type": code, "message": message})
@@ -273,12 +256,10 @@ def install() -> Callable[[], None]:
     Idle, it costs a dictionary lookup per request. Returns undo."""
     from moto.core.botocore_stubber import BotocoreStubber
 
-    original = BotocoreStubber.__call__
-
-    def call(self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
+    def call(original: Any, self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
         return None if getattr(request, "injected_fault", False) else original(self, event_name, request, **kwargs)
 
-    undo = replace((BotocoreStubber, "__call__", call))
+    undo = replace(wrap(BotocoreStubber, "__call__", call))
     undo.callback(register("before-send", _before_send, first=True))
     undo.callback(register("after-call", _after_call))  # FAULTS=die=...: the process killed after that call
     return undo.close

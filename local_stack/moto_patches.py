@@ -1,13 +1,5 @@
 """Where moto differs from AWS in a way this service's correctness depends on, and the fix. Each install
-returns its undo; local_stack.patches names the moto behaviour each works around and its canary.
-
-DynamoDB applies each single-item request atomically; moto (5.2.5) takes no lock, so two threads' conditional
-UpdateItems (parallel Map iterations adding their batch counts, Stop racing finalize) could both pass. Its
-requests are serialized here, the building of each response included (moto serializes the live stored item:
-"dictionary changed size during iteration"). moto rolls a cancelled transaction back by replacing each table
-with a deep copy, whose new stream shard no open iterator sees (after an idempotent retry of Start the stream's
-reader never saw another record); here only the transaction's items are put back, and its stream records dropped.
-"""
+returns its undo; local_stack.patches names the moto behaviour each works around and its canary."""
 
 import contextlib
 import copy
@@ -32,16 +24,27 @@ def replace(*changes: tuple[Any, str, Any]) -> contextlib.ExitStack:
     return undo
 
 
-def _locked(method: Any) -> Any:
-    @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with DYNAMODB_LOCK:
-            return method(*args, **kwargs)
+def wrap(owner: Any, name: str, wrapper: Callable[..., Any]) -> tuple[Any, str, Any]:
+    """For ``replace``: owner's ``name`` made to call ``wrapper(original, *args, **kwargs)``."""
+    original = getattr(owner, name)
 
-    return wrapper
+    @functools.wraps(original)
+    def method(*args: Any, **kwargs: Any) -> Any:
+        return wrapper(original, *args, **kwargs)
+
+    return owner, name, method
+
+
+def _locked(original: Any, *args: Any, **kwargs: Any) -> Any:
+    with DYNAMODB_LOCK:
+        return original(*args, **kwargs)
 
 
 def atomic_moto_dynamodb() -> Callable[[], None]:
+    """DynamoDB applies each single-item request atomically; moto 5.2.5 takes no lock, so two threads' conditional
+    UpdateItems (parallel Map iterations adding their batch counts, Stop racing finalize) could both pass. Its
+    requests are serialized here, the building of each response included (moto serializes the live stored item:
+    "dictionary changed size during iteration"), and a cancelled transaction is rolled back in place."""
     import moto.dynamodb.models as dynamodb_models
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import StreamShard, Table
@@ -52,33 +55,29 @@ def atomic_moto_dynamodb() -> Callable[[], None]:
         def deepcopy(value: Any) -> Any:
             return value if isinstance(value, Table) else copy.deepcopy(value)
 
-    methods = {name: _locked(getattr(DynamoDBBackend, name)) for name in DYNAMODB_METHODS}
-    methods["transact_write_items"] = _locked(_rollback_in_place(DynamoDBBackend.transact_write_items))
-    return replace(*((DynamoDBBackend, name, method) for name, method in methods.items()),
-                   (dynamodb_models, "copy", KeepTables), (StreamShard, "get", _locked(StreamShard.get)),
-                   (DynamoHandler, "call_action", _locked(DynamoHandler.call_action))).close
+    methods = {name: _locked for name in DYNAMODB_METHODS} | {"transact_write_items": _rollback_in_place}
+    return replace(*(wrap(DynamoDBBackend, name, method) for name, method in methods.items()),
+                   (dynamodb_models, "copy", KeepTables), wrap(StreamShard, "get", _locked),
+                   wrap(DynamoHandler, "call_action", _locked)).close
 
 
-def _rollback_in_place(transact_write_items: Any) -> Any:
-    """Only the items the transaction names are saved (moto deep-copies every table it touches: a job's
-    every batch counts in one, so a local job became quadratic), and put back, the stream trimmed, if it fails."""
+def _rollback_in_place(transact_write_items: Any, backend: Any, transact_items: list[dict[str, Any]]) -> Any:
+    """moto deep-copies every table a transaction touches (a job's every batch counts in one: a local job became
+    quadratic) and, if it fails, puts the copies back, each with a new stream shard no open iterator sees (after an
+    idempotent retry of Start the stream's reader never saw another record). Here, under the lock, only the items
+    the transaction names are saved, and put back if it fails, the stream's new records dropped."""
     from moto.dynamodb.models.dynamo_type import DynamoType
 
-    def slot(table: Any, op_type: str, op: dict[str, Any]) -> tuple[Any, Any]:
-        key = op["Item"] if op_type == "Put" else op["Key"]
-        hash_value = DynamoType(key[table.hash_key_attr])
-        range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
-        return hash_value, range_value
-
-    @functools.wraps(transact_write_items)
-    def wrapper(backend: Any, transact_items: list[dict[str, Any]]) -> Any:
+    with DYNAMODB_LOCK:
         saved = []
         for entry in transact_items:
             op_type, op = next(iter(entry.items()))
             table = backend.tables.get(op.get("TableName"))
             if table is None or op_type == "ConditionCheck":
                 continue
-            hash_value, range_value = slot(table, op_type, op)
+            key = op["Item"] if op_type == "Put" else op["Key"]
+            hash_value = DynamoType(key[table.hash_key_attr])
+            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
             saved.append((table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))))
         records = {id(table): len(table.stream_shard.items) for table, *_ in saved if table.stream_shard}
         try:
@@ -97,8 +96,6 @@ def _rollback_in_place(transact_write_items: Any) -> Any:
                     del table.stream_shard.items[records[id(table)]:]
             raise
 
-    return wrapper
-
 
 def iterative_distributed_map() -> Callable[[], None]:
     """moto's Distributed Map, made to behave as AWS's.
@@ -114,8 +111,6 @@ def iterative_distributed_map() -> Callable[[], None]:
         DistributedItemProcessorWorker,
     )
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.job import JobPool
-
-    original_exception = JobPool.get_worker_exception
 
     def eval_pool(self: Any, job: Any, worker_frame: Any) -> None:
         while job is not None:
@@ -134,15 +129,15 @@ def iterative_distributed_map() -> Callable[[], None]:
             job = next_job
         self._env.delete_frame(worker_frame)
 
-    def get_worker_exception(self: Any) -> Exception | None:
-        return original_exception(self) or getattr(self, "aborted_with", None)
+    def get_worker_exception(original: Any, self: Any) -> Exception | None:
+        return original(self) or getattr(self, "aborted_with", None)
 
     def takes_effect(record: logging.LogRecord) -> bool:
         return "declarations currently have no effect" not in record.getMessage()
 
     parser_log = logging.getLogger("moto.stepfunctions.parser.asl.parse.preprocessor")
     undo = replace((DistributedItemProcessorWorker, "_eval_pool", eval_pool),
-                   (JobPool, "get_worker_exception", get_worker_exception))
+                   wrap(JobPool, "get_worker_exception", get_worker_exception))
     parser_log.addFilter(takes_effect)
     undo.callback(parser_log.removeFilter, takes_effect)
     return undo.close
@@ -216,15 +211,13 @@ def json_lines_item_reader() -> Callable[[], None]:
                                f"A line of the JSONL object is not JSON: {exc}") from exc
             env.stack.append(items[: reader_config["MaxItemsValue"]])
 
-    original_factory = item_reader_decl.resource_output_transformer_for
-
     def init(self: Any, input_type: str) -> None:
         self.input_type_value = "JSONL" if input_type == "JSONL" else InputTypeValue(input_type)
 
-    def factory(input_type: Any) -> Any:
-        return JsonLines() if input_type.input_type_value == "JSONL" else original_factory(input_type)
+    def factory(original: Any, input_type: Any) -> Any:
+        return JsonLines() if input_type.input_type_value == "JSONL" else original(input_type)
 
-    return replace((InputType, "__init__", init), (item_reader_decl, "resource_output_transformer_for", factory)).close
+    return replace((InputType, "__init__", init), wrap(item_reader_decl, "resource_output_transformer_for", factory)).close
 
 
 def s3_no_such_upload() -> Callable[[], None]:
@@ -234,17 +227,12 @@ def s3_no_such_upload() -> Callable[[], None]:
     from moto.s3.exceptions import NoSuchUpload
     from moto.s3.models import S3Backend
 
-    def checked(method: Any) -> Any:
-        @functools.wraps(method)
-        def wrapper(self: Any, bucket_name: str, multipart_id: str, *args: Any, **kwargs: Any) -> Any:
-            if multipart_id not in self.get_bucket(bucket_name).multiparts:
-                raise NoSuchUpload(upload_id=multipart_id)
-            return method(self, bucket_name, multipart_id, *args, **kwargs)
+    def checked(original: Any, self: Any, bucket_name: str, multipart_id: str, *args: Any, **kwargs: Any) -> Any:
+        if multipart_id not in self.get_bucket(bucket_name).multiparts:
+            raise NoSuchUpload(upload_id=multipart_id)
+        return original(self, bucket_name, multipart_id, *args, **kwargs)
 
-        return wrapper
-
-    names = ("upload_part", "complete_multipart_upload")
-    return replace(*((S3Backend, name, checked(getattr(S3Backend, name))) for name in names)).close
+    return replace(*(wrap(S3Backend, name, checked) for name in ("upload_part", "complete_multipart_upload"))).close
 
 
 def s3_listing_during_deletes() -> Callable[[], None]:
@@ -254,34 +242,22 @@ def s3_listing_during_deletes() -> Callable[[], None]:
     what it finds. Here the listing reads the copy's own versions."""
     from moto.s3.utils import _VersionedKeyStore
 
-    def items(self: Any) -> Any:
-        for key, versions in self._self_iterable().items():
-            yield key, versions[-1]
-
-    def values(self: Any) -> Any:
-        for versions in self._self_iterable().values():
-            yield versions[-1]
-
-    def lists(self: Any) -> Any:
-        yield from self._self_iterable().items()
-
-    patched = {"items": items, "values": values, "lists": lists}
+    patched: dict[str, Callable[[Any], Any]] = {  # each an iterator over the copy, as moto's over the store
+        "items": lambda store: ((key, versions[-1]) for key, versions in store._self_iterable().items()),
+        "values": lambda store: (versions[-1] for versions in store._self_iterable().values()),
+        "lists": lambda store: iter(store._self_iterable().items()),
+    }
     names = ("items", "iteritems", "values", "itervalues", "lists", "iterlists")  # iteritems is items, and so on
     return replace(*((_VersionedKeyStore, name, patched[name.removeprefix("iter")]) for name in names)).close
 
 
 def s3_tags_deleted_with_their_object() -> Callable[[], None]:
-    """moto 5.2.5 records a tag set for every object put (an empty one when it has no tags) under the
-    object's name and never drops it when the object is deleted: `make run` kept an entry for every
-    output, manifest and batch result ever written (~5,500 per 5,000-document job). On S3 an object's
-    tags go with it. Here deleting the current object of an unversioned bucket drops its tags (a
-    versioned bucket keeps its versions, and their tags)."""
+    """On S3 an object's tags go with it; moto 5.2.5 keeps a tag set (empty when it has none) for every object ever
+    put: ~5,500 per 5,000-document job in `make run`. Here deleting the current object of an unversioned bucket
+    drops its tags (a versioned bucket keeps its versions, and their tags)."""
     from moto.s3.models import FakeKey, S3Backend
 
-    original = S3Backend.delete_object
-
-    @functools.wraps(original)
-    def delete_object(self: Any, bucket_name: str, key_name: str, *args: Any, **kwargs: Any) -> Any:
+    def delete_object(original: Any, self: Any, bucket_name: str, key_name: str, *args: Any, **kwargs: Any) -> Any:
         bucket = self.get_bucket(bucket_name)
         key = None if bucket.is_versioned else bucket.keys.get(key_name)
         result = original(self, bucket_name, key_name, *args, **kwargs)
@@ -289,39 +265,32 @@ def s3_tags_deleted_with_their_object() -> Callable[[], None]:
             self.tagger.delete_all_tags_for_resource(key.arn)
         return result
 
-    return replace((S3Backend, "delete_object", delete_object)).close
+    return replace(wrap(S3Backend, "delete_object", delete_object)).close
 
 
 def stopped_executions_stay_aborted() -> Callable[[], None]:
-    """An execution stopped by StopExecution ends ABORTED, whatever its interpreter does next (AWS). moto 5.2.5
-    prunes the evaluation of a stopped execution's state mid-way, which leaves that state's stack short: a
-    stop landing as a Task begins made its resource ``'dict' object has no attribute 'region'``, and moto's
-    ``Environment.set_error`` then overwrote the stop, so the execution ended FAILED (States.Runtime) and
-    the reconciler reported a failure instead of a stop. Here a stopped program stays stopped."""
+    """As on AWS, an execution stopped by StopExecution ends ABORTED, whatever its interpreter does next. moto 5.2.5
+    prunes a stopped execution's state mid-way, leaving its stack short, and the error that follows overwrote the
+    stop: FAILED (States.Runtime), which the reconciler reported as a failure."""
     from moto.stepfunctions.parser.asl.eval.environment import Environment
     from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
 
-    original = Environment.set_error
+    def set_error(original: Any, self: Any, error: Any) -> None:
+        if not isinstance(self._program_state, ProgramStopped):
+            original(self, error)
 
-    @functools.wraps(original)
-    def set_error(self: Any, error: Any) -> None:
-        if isinstance(self._program_state, ProgramStopped):
-            return
-        original(self, error)
-
-    return replace((Environment, "set_error", set_error)).close
+    return replace(wrap(Environment, "set_error", set_error)).close
 
 
 IDEMPOTENCY_WINDOW_SECONDS = 600  # DynamoDB: "a client token is valid for 10 minutes after the first request"
 
 
 def idempotent_transactions() -> Callable[[], None]:
-    """TransactWriteItems with a ClientRequestToken, as DynamoDB: within 10 minutes of a transaction that
-    succeeded, the same token with the same items succeeds again without writing anything; with other
-    items, IdempotentParameterMismatchException. moto 5.2.5 ignores the token and applies the items again,
-    so an SDK retry of a transaction whose answer was lost (a timeout after the write) failed its
-    conditions, or counted twice. botocore fills the token in (idempotencyToken) and a retry resends it.
-    The tokens are kept on the DynamoDB backend (so a kept state keeps them)."""
+    """TransactWriteItems with a ClientRequestToken, as DynamoDB: within 10 minutes of a transaction that succeeded,
+    the same token with the same items succeeds again without writing; with other items, it is refused
+    (IdempotentParameterMismatchException). An SDK retry (botocore fills the token in and resends it) of a transaction
+    whose answer was lost failed its conditions, or counted twice. The tokens are kept on the DynamoDB backend (so a
+    kept state keeps them)."""
     import hashlib
     import json
     import time
@@ -329,10 +298,7 @@ def idempotent_transactions() -> Callable[[], None]:
     from moto.dynamodb.exceptions import DynamodbException
     from moto.dynamodb.responses import DynamoHandler
 
-    original = DynamoHandler.transact_write_items
-
-    @functools.wraps(original)
-    def transact_write_items(handler: Any) -> Any:
+    def transact_write_items(original: Any, handler: Any) -> Any:
         token = handler.body.get("ClientRequestToken")
         if not token:
             return original(handler)
@@ -350,4 +316,4 @@ def idempotent_transactions() -> Callable[[], None]:
         seen[token] = (now, items, result)
         return result
 
-    return replace((DynamoHandler, "transact_write_items", transact_write_items)).close
+    return replace(wrap(DynamoHandler, "transact_write_items", transact_write_items)).close

@@ -1,26 +1,20 @@
-"""Where moto is much slower than AWS in a way a user of `make run` feels, and the fix (`make bench` measures
-the effect; docs/local-stack.md's "Speed, locally" says what a user gets). Each keeps moto's answers as they
-were, byte for byte: only the work behind them changes. local_stack.patches names what each works around
-and its canary.
+"""Where moto is much slower than AWS in a way a user of `make run` feels, and the fix (`make bench` measures the
+effect; docs/local-stack.md's "Speed, locally"). Each keeps moto's answers byte for byte: only the work behind them
+changes. local_stack.patches names what each works around and its canary.
 
-* SQS: the local events queue, which nobody needs to read, grows by a message per job status change, so each
-  send cost more than the one before. A send now reads only ContentBasedDeduplication of Queue.attributes;
-  every other reader, GetQueueAttributes included, still gets the counts.
-* DynamoDB items: the generic serializer looks each of an AttributeValue's ten members up under up to six
-  aliases (~1,100 lookups for Stop's UpdateItem returning a 30-attribute job). An item of DynamoDB or its
-  Streams is now turned into the same Python objects in the same order directly (tests/integration/
-  test_moto_speed.py compares both on every attribute type); anything else, and any value not in
-  DynamoDB's canonical form, still goes through moto's serializer.
-* UpdateExpressions (the workflow and Stop send the same few again and again): parsed once (the most recent
-  512 kept); the validator's deep copy of the tree (~250 us for Stop's five SETs) made by a clone that knows
-  its nodes (the same tree: test_moto_speed.py compares both), each of its ten walks building its table once.
+* SQS: a send reads only ContentBasedDeduplication of Queue.attributes (the local events queue, which nobody reads,
+  grows by a message per job status change); every other reader, GetQueueAttributes included, gets the counts.
+* DynamoDB items (and Streams images) become the generic serializer's Python objects directly, in its order (it
+  made ~1,100 alias lookups for Stop's UpdateItem; tests/integration/test_moto_speed.py compares both on every
+  attribute type); anything else, and any value not in DynamoDB's canonical form, still goes through moto's.
+* UpdateExpressions (the workflow and Stop send the same few again and again): parsed once (the most recent 512
+  kept); the validator's deep copy of the tree (~250 us for Stop's five SETs) made by a clone that knows its nodes
+  (the same tree: test_moto_speed.py compares both), each of its ten walks building its table once.
 * A response class's methods (a few hundred) are listed once per class, not on every request.
-* A Query's sort converts each item's keys once, not at each comparison: the same order (moto compares the
-  converted values). On 5,000 items ~42 ms became ~34 ms (tests/benchmarks/moto_query.py; the rest is moto
-  reading every item of the table for each Query, not patched).
+* A Query's sort converts each item's keys once, not at each comparison (the same order): on 5,000 items ~42 ms
+  became ~34 ms (tests/benchmarks/moto_query.py; the rest is moto reading every item of the table, not patched).
 * StartExecution answers before the execution's thread starts, as on AWS (a Start waited on its own workflow);
-  called while the front serves a request, the thread starts once that request is answered
-  (local_stack.foreground.after_answer).
+  called while the front serves a request, the thread starts once it is answered (local_stack.foreground).
 """
 
 import copy
@@ -29,7 +23,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from local_stack.moto_patches import replace
+from local_stack.moto_patches import replace, wrap
 
 
 def sqs_send_without_counting() -> Callable[[], None]:
@@ -55,10 +49,9 @@ def sqs_send_without_counting() -> Callable[[], None]:
 def update_expressions_parsed_once() -> Callable[[], None]:
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 
-    original = vars(UpdateExpressionParser)["make"]  # the classmethod itself
     # Shared by every request: moto only reads the tree (find_clauses) or deep-copies it (its Validator) before
     # filling in the values. A malformed expression raises each time (lru_cache keeps no exceptions).
-    parse = functools.lru_cache(maxsize=512)(original.__func__.__get__(UpdateExpressionParser))
+    parse = functools.lru_cache(maxsize=512)(UpdateExpressionParser.make)  # bound to the class, as moto calls it
     return replace((UpdateExpressionParser, "make", staticmethod(parse))).close
 
 
@@ -107,18 +100,16 @@ def update_expressions_validated_faster() -> Callable[[], None]:
     from moto.dynamodb.parsing import validators
     from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node  # type: ignore[attr-defined]
 
-    original_traverse, original_find = DepthFirstTraverser.traverse, Node.find_clauses
     assert validators.deepcopy is copy.deepcopy, "moto's validators changed: review this patch"
     base_hook = DepthFirstTraverser.pre_processing_of_child
 
-    @functools.wraps(original_traverse)
-    def traverse(traverser: Any, root: Any) -> Any:
+    def traverse(original: Any, traverser: Any, root: Any) -> Any:
         """DepthFirstTraverser.traverse_node_recursively, with the processor's table built once per walk and
         each node class looked up in it once (the nodes' isinstance goes through ABCMeta: slow)."""
         processor = type(traverser)
         if any(getattr(processor, name) is not getattr(DepthFirstTraverser, name)
                for name in ("traverse_node_recursively", "process", "nodes_to_be_processed")):
-            return original_traverse(traverser, root)  # a processor that walks its own way
+            return original(traverser, root)  # a processor that walks its own way
         table = traverser._processing_map()
         processes: dict[type, Any] = {}  # node class -> its process (None: not processed)
         hook = traverser.pre_processing_of_child if processor.pre_processing_of_child is not base_hook else None
@@ -145,7 +136,7 @@ def update_expressions_validated_faster() -> Callable[[], None]:
 
         return walk(root, -1)
 
-    @functools.wraps(original_find)
+    @functools.wraps(Node.find_clauses)
     def find_clauses(node: Any, clause_types: Any) -> list[Any]:
         """Node.find_clauses, with each class's place in the tree's hierarchy looked up once."""
         clauses = []
@@ -158,7 +149,7 @@ def update_expressions_validated_faster() -> Callable[[], None]:
         return clauses
 
     # Only the Validator's copy of the tree is deep-copied through this name in validators.py.
-    return replace((validators, "deepcopy", clone_tree), (DepthFirstTraverser, "traverse", traverse),
+    return replace((validators, "deepcopy", clone_tree), wrap(DepthFirstTraverser, "traverse", traverse),
                    (Node, "find_clauses", find_clauses)).close
 
 
@@ -167,25 +158,20 @@ def executions_started_after_the_answer() -> Callable[[], None]:
 
     from local_stack import foreground
 
-    original = ExecutionWorker.start
-
-    @functools.wraps(original)
-    def start(worker: Any) -> None:
+    def start(original: Any, worker: Any) -> None:
         foreground.after_answer(lambda: original(worker))
 
-    return replace((ExecutionWorker, "start", start)).close
+    return replace(wrap(ExecutionWorker, "start", start)).close
 
 
 def dynamodb_sort_keys_converted_once() -> Callable[[], None]:
     from moto.dynamodb.models.table import Table
 
     def all_items(table: Any) -> list[Any]:
-        items: list[Any] = []
-        for hash_set in table.items.values():
-            if table.range_key_attr:
-                items.extend(hash_set.values())
-            else:
-                items.append(hash_set)
+        if table.range_key_attr:
+            items = [item for hash_set in table.items.values() for item in hash_set.values()]
+        else:
+            items = list(table.items.values())
         # moto's key: (x.hash_key, x.range_key) if x.range_key else x.hash_key, compared by their cast_value
         return sorted(items, key=lambda x: (x.hash_key.cast_value, x.range_key.cast_value) if x.range_key
                       else x.hash_key.cast_value)
@@ -201,15 +187,9 @@ def dynamodb_sort_keys_converted_once() -> Callable[[], None]:
 def handler_methods_listed_once() -> Callable[[], None]:
     import moto.core.responses as responses
 
-    original = responses.method_names_from_class
-    listed: dict[Any, list[str]] = {}
-
-    def method_names_from_class(clazz: Any) -> list[str]:
-        if clazz not in listed:  # a class's methods are its own from import on (a patch replaces, never adds)
-            listed[clazz] = original(clazz)
-        return listed[clazz]
-
-    return replace((responses, "method_names_from_class", method_names_from_class)).close
+    # A class's methods are its own from import on (a patch replaces, never adds).
+    listed = functools.cache(responses.method_names_from_class)
+    return replace((responses, "method_names_from_class", listed)).close
 
 
 # AttributeValue's members, in the order of the service model (moto's serializer writes them in this order).
@@ -222,26 +202,21 @@ class _NotCanonical(Exception):  # noqa: N818 - a signal: leave this map to moto
 
 
 def dynamodb_items_serialized_directly() -> Callable[[], None]:
-    from moto.core.serialize import BaseJSONSerializer, JSONSerializer
+    from moto.core.serialize import JSONSerializer
 
-    generic = BaseJSONSerializer._serialize_type_map
     assert "_serialize_type_map" not in vars(JSONSerializer), "moto's JSONSerializer changed: review this patch"
 
-    @functools.wraps(generic)
-    def serialize_map(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+    def serialize_map(generic: Any, self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
         value_shape = shape.value
         if (value_shape.name == "AttributeValue" and self.service_model.service_name in _ITEM_SERVICES
                 and tuple(value_shape.members) == _MEMBERS):
             try:
-                items = _attribute_map(value, self._base64)
-            except _NotCanonical:
+                return self._default_serialize(serialized, _attribute_map(value, self._base64), shape, key)
+            except _NotCanonical:  # left to moto's serializer
                 pass
-            else:
-                self._default_serialize(serialized, items, shape, key)
-                return
         generic(self, serialized, value, shape, key)
 
-    return replace((JSONSerializer, "_serialize_type_map", serialize_map)).close  # undone: JSONSerializer inherits it again
+    return replace(wrap(JSONSerializer, "_serialize_type_map", serialize_map)).close  # undone: JSONSerializer inherits it again
 
 
 def _attribute_map(value: Any, base64: Callable[[Any], str]) -> dict[str, Any]:

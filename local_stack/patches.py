@@ -1,14 +1,9 @@
-"""Every change local_stack makes to moto and botocore, in one list.
-
-A patch is made by ``Patched.make`` (its ``install`` returns how to undo it) and undone, with every
-other, by ``Patched.undo``: last made, first undone (a patch of a patched method restores the patched
-one). Each says what of moto (or botocore) it works around, and names its canary: a test in
-tests/integration/test_moto_canaries.py that runs moto without the patch and shows that behaviour.
-The day moto fixes it, the canary fails: delete the patch (and its canary).
-
-The hooks that are not about moto's behaviour (each function calling AWS as its own role, the faults
-injected into its calls, requests served first) are made and undone through the same list; their
-``canary`` is empty.
+"""Every change local_stack makes to moto and botocore, in one list: ``Patched.make`` makes one (its ``install``
+returns how to undo it), ``Patched.undo`` undoes them all, last made first (a patch of a patched method restores
+the patched one). Each says what of moto (or botocore) it works around, and names its canary: a test in
+tests/integration/test_moto_canaries.py that runs moto without the patch and shows that behaviour. The day moto
+fixes it, the canary fails: delete the patch (and its canary). The process's own hooks (requests served first,
+injected faults, the state kept in a folder) go through the same list, without a canary.
 """
 
 from collections.abc import Callable
