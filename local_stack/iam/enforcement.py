@@ -21,7 +21,6 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 from unittest import mock
@@ -36,36 +35,22 @@ _SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 _JSON_ERRORS = {"sqs": ("AccessDenied", 403)}  # others: AccessDeniedException, HTTP 400
 
 
-@dataclass
-class Session:
-    """A role session moto's STS issued, with what AWS keeps about it."""
-
-    session_token: str
-    role_arn: str
-    session_name: str
-    account: str
-    expiration: datetime.datetime
-    source_identity: str | None = None
-    tags: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def arn(self) -> str:
-        return f"arn:aws:sts::{self.account}:assumed-role/{self.role_arn.rsplit('/', 1)[-1]}/{self.session_name}"
-
-    def context(self) -> dict[str, ContextValue]:
-        now = datetime.datetime.now(datetime.UTC)
-        context: dict[str, ContextValue] = {
-            "aws:PrincipalArn": self.role_arn,
-            "aws:PrincipalAccount": self.account,
-            "aws:PrincipalType": "AssumedRole",
-            "aws:userid": f"{self.role_arn.rsplit('/', 1)[-1]}:{self.session_name}",
-            "aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "aws:EpochTime": str(int(now.timestamp())),
-        }
-        if self.source_identity is not None:
-            context["aws:SourceIdentity"] = self.source_identity
-        context.update({f"aws:PrincipalTag/{key}": value for key, value in self.tags.items()})
-        return context
+def _context(session: Any) -> dict[str, ContextValue]:
+    """A role session's context keys: ``session`` is moto's AssumedRole, which keeps the SourceIdentity and tags
+    the session was made with as ``source_identity`` and ``tags`` (Enforcement.record_session)."""
+    now = datetime.datetime.now(datetime.UTC)
+    context: dict[str, ContextValue] = {
+        "aws:PrincipalArn": session.role_arn,
+        "aws:PrincipalAccount": session.account_id,
+        "aws:PrincipalType": "AssumedRole",
+        "aws:userid": f"{session.role_arn.rsplit('/', 1)[-1]}:{session.session_name}",
+        "aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:EpochTime": str(int(now.timestamp())),
+    }
+    if session.source_identity is not None:
+        context["aws:SourceIdentity"] = session.source_identity
+    context.update({f"aws:PrincipalTag/{key}": value for key, value in session.tags.items()})
+    return context
 
 
 class AccessDeniedError(Exception):
@@ -77,7 +62,7 @@ class AccessDeniedError(Exception):
 
 class Enforcement:
     def __init__(self) -> None:
-        self.sessions: dict[str, Session] = {}
+        self.sessions: dict[str, Any] = {}  # access key -> moto's AssumedRole
         self._pending = threading.local()  # an AssumeRole's SourceIdentity and tags, until moto makes the session
         self._prune_at = 5000
 
@@ -92,10 +77,8 @@ class Enforcement:
                 if session.expiration < now:
                     self.sessions.pop(access_key, None)
             self._prune_at = 2 * max(len(self.sessions), 5000)
-        self.sessions[assumed.access_key_id] = Session(
-            session_token=assumed.session_token, role_arn=assumed.role_arn, session_name=assumed.session_name,
-            account=assumed.account_id, expiration=assumed.expiration, source_identity=pending[0], tags=pending[1],
-        )
+        assumed.source_identity, assumed.tags = pending
+        self.sessions[assumed.access_key_id] = assumed
 
     def authorize(self, response: Any, bucket: str | None = None, key: str | None = None) -> None:
         headers, query = response.headers, response.querystring
@@ -124,7 +107,7 @@ class Enforcement:
             raise _error_for(service, denial) from None
 
 
-def _authorize_call(session: Session, token: str, call: Call) -> tuple[str | None, dict[str, str]] | None:
+def _authorize_call(session: Any, token: str, call: Call) -> tuple[str | None, dict[str, str]] | None:
     from moto.core.utils import utcnow
 
     if token != session.session_token:
@@ -145,7 +128,7 @@ def _authorize_call(session: Session, token: str, call: Call) -> tuple[str | Non
     return pending  # only once every check passed
 
 
-def _chained(session: Session, call: Call, found: list[Check]) -> tuple[list[Check], tuple[str | None, dict[str, str]]]:
+def _chained(session: Any, call: Call, found: list[Check]) -> tuple[list[Check], tuple[str | None, dict[str, str]]]:
     """sts:AssumeRole: a SourceIdentity is kept down a chain of roles and cannot change; the session's goes with the
     request, and needs sts:SetSourceIdentity. Returns the checks, and the SourceIdentity and tags the new session carries."""
     assume = found[0]  # requests: sts:AssumeRole comes first
@@ -160,10 +143,10 @@ def _chained(session: Session, call: Call, found: list[Check]) -> tuple[list[Che
     return found, (str(requested) if requested is not None else session.source_identity, session_tags(call.query))
 
 
-def _authorize_check(session: Session, check: Check) -> None:
-    context = {**session.context(), **check.context}
+def _authorize_check(session: Any, check: Check) -> None:
+    context = {**_context(session), **check.context}
     request = Request(check.action, check.resource, context)
-    identity = evaluate(principal_policies(session.account, session.role_arn), request)
+    identity = evaluate(principal_policies(session.account_id, session.role_arn), request)
     if check.action.lower().startswith("sts:") and check.action != "sts:GetCallerIdentity":
         _authorize_trust(session, request, identity)
     elif identity is not Decision.ALLOW:
@@ -173,14 +156,14 @@ def _authorize_check(session: Session, check: Check) -> None:
                                 f"{check.resource} {reason}")
 
 
-def _authorize_trust(session: Session, request: Request, identity: Decision) -> None:
+def _authorize_trust(session: Any, request: Request, identity: Decision) -> None:
     """sts:AssumeRole (and SetSourceIdentity, TagSession): the role's trust policy must admit the caller."""
     trust = trust_policy(request.resource)
-    principal = Principal(arn=session.arn, account=session.account, role_arn=session.role_arn)
+    principal = Principal(arn=session.arn, account=session.account_id, role_arn=session.role_arn)
     as_principal = Request(request.action, request.resource, request.context, principal)
     decision = evaluate([trust], as_principal) if trust else None
     denied = Decision.DENY in (identity, decision)
-    same_account = request.resource.split(":")[4:5] == [session.account]
+    same_account = request.resource.split(":")[4:5] == [session.account_id]
     # In one account a trust statement allowing the caller itself (for this action, under its
     # conditions) is enough; one naming only the account (or another account's role) needs the
     # caller's own policy to allow it too.
