@@ -21,6 +21,7 @@ from local_stack.provision import Stack, plan, provision, provision_rules
 from local_stack.retention import start_retention
 
 DEFAULT_ACCOUNT = "123456789012"  # moto's default account
+# What the workflow needs: Step Functions executing, Lambda without Docker.
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 
 
@@ -30,12 +31,6 @@ class PortInUseError(RuntimeError):
 
 class EmulatorUnavailableError(RuntimeError):
     pass
-
-
-def configure_moto(url: str) -> None:
-    """Turn on what the workflow needs: Step Functions executing, Lambda without Docker."""
-    request = urllib.request.Request(f"{url}/moto-api/config", data=json.dumps(MOTO_CONFIG).encode(), method="POST")
-    urllib.request.urlopen(request, timeout=10).close()
 
 
 def provisioned_stack(region: str, app: App, parameters: dict[str, str] | None = None) -> Stack | None:
@@ -170,8 +165,9 @@ class LocalStack:
         """Serve the API over an emulator already running. Its workflow's Lambda tasks run in its process: another
         `make run`'s runs the real handlers; a bare moto_server only echoes them, so jobs never progress (the notice)."""
         url = str(self.external_emulator)
+        request = urllib.request.Request(f"{url}/moto-api/config", data=json.dumps(MOTO_CONFIG).encode(), method="POST")
         try:
-            configure_moto(url)
+            urllib.request.urlopen(request, timeout=10).close()
         except OSError as error:
             raise EmulatorUnavailableError(
                 f"error: AWS_ENDPOINT_URL={url} does not answer as a moto server ({error}); "
