@@ -27,7 +27,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from http import HTTPStatus
+from http.client import responses
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -70,7 +70,8 @@ def build_event(
             body.decode("utf-8")
         except UnicodeDecodeError:
             is_text = False  # API Gateway base64-encodes what is not valid text
-    caller = caller or Caller(_credential(headers), account_id, f"arn:aws:iam::{account_id}:root")
+    credential = re.search(r"Credential=([^/]+)/", headers.get("authorization", ""))
+    caller = caller or Caller(credential and credential.group(1), account_id, f"arn:aws:iam::{account_id}:root")
     now = datetime.now(UTC)
     event: dict[str, Any] = {
         "version": "2.0",
@@ -121,11 +122,6 @@ def query_parameters(query: str) -> dict[str, str]:
     """API Gateway's queryStringParameters: repeated names joined with commas."""
     values = MultiDict(parse_qsl(query, keep_blank_values=True))
     return {key: ",".join(items) for key, items in values.lists()}
-
-
-def _credential(headers: dict[str, str]) -> str | None:
-    credential = re.search(r"Credential=([^/]+)/", headers.get("authorization", ""))
-    return credential.group(1) if credential else None
 
 
 class ApiFront:
@@ -186,7 +182,7 @@ class ApiFront:
         response_headers.setdefault("content-length", str(len(payload)))
         if "x-amzn-requestid" not in {key.lower() for key in response_headers}:
             response_headers["x-amzn-RequestId"] = str(uuid.uuid4())
-        start_response(f"{status} {_reason(status)}", list(response_headers.items()))
+        start_response(f"{status} {responses.get(status, 'Status')}", list(response_headers.items()))
         return [b"" if method == "HEAD" else payload]  # a HEAD answer has the headers of the body, not the body
 
     def _answer(self, environ: dict[str, Any], method: str, raw_path: str, query: str, headers: dict[str, str],
@@ -224,10 +220,6 @@ def _names_this_api(host: str, port: int) -> Callable[[str], bool]:
 def _error_answer(status: int, error_type: str, message: str) -> tuple[int, dict[str, str], bytes]:
     payload = json.dumps({"message": message, "__type": error_type}).encode()
     return status, {"content-type": "application/json", "x-amzn-ErrorType": error_type}, payload
-
-
-def _reason(status: int) -> str:
-    return HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Status"
 
 
 # ---------- waitress, made as strict as API Gateway ----------
@@ -282,7 +274,7 @@ class _AwsErrorTask(ErrorTask):  # type: ignore[misc]
         status = error.code if 400 <= error.code < 500 else 400
         message = str(error.body)[:200] or error.reason
         _, headers, body = _error_answer(status, _ERROR_TYPES.get(status, "BadRequestException"), message)
-        self.status = f"{status} {_reason(status)}"
+        self.status = f"{status} {responses.get(status, 'Status')}"
         self.response_headers.extend(headers.items())
         self.set_close_on_finish()
         self.content_length = len(body)

@@ -1,5 +1,6 @@
 """The local stack: an embedded moto server, the application's template provisioned in it, and the API front."""
 
+import hashlib
 import json
 import logging
 import os
@@ -20,6 +21,7 @@ from local_stack.provision import Stack, plan, provision, provision_rules
 from local_stack.retention import start_retention
 
 DEFAULT_ACCOUNT = "123456789012"  # moto's default account
+# What the workflow needs: Step Functions executing, Lambda without Docker.
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 
 
@@ -29,12 +31,6 @@ class PortInUseError(RuntimeError):
 
 class EmulatorUnavailableError(RuntimeError):
     pass
-
-
-def configure_moto(url: str) -> None:
-    """Turn on what the workflow needs: Step Functions executing, Lambda without Docker."""
-    request = urllib.request.Request(f"{url}/moto-api/config", data=json.dumps(MOTO_CONFIG).encode(), method="POST")
-    urllib.request.urlopen(request, timeout=10).close()
 
 
 def provisioned_stack(region: str, app: App, parameters: dict[str, str] | None = None) -> Stack | None:
@@ -94,9 +90,8 @@ class LocalStack:
     notice: str = ""  # what a user must know about this start (printed in the banner)
     _patched: Patched = field(default_factory=Patched)  # every change made to moto and botocore (local_stack.patches)
     _mock: Any = None  # moto in-process (mock_aws): the handlers' calls, served without HTTP
-    _delivery: Any = None  # local_stack.delivery: stream and queue events to their functions
-    _eventbridge: Any = None  # local_stack.eventbridge: rules, schedules, Step Functions' events
-    _retention: Any = None  # local_stack.retention: what moto may forget, swept periodically
+    # Background work (local_stack.delivery, eventbridge, retention), stopped in this order
+    _workers: list[Any] = field(default_factory=list)
     # local_stack.persistence.LocalState: the embedded emulator's state, kept in a folder (None: in memory only)
     state: Any = None
     resumed: int = 0  # workflow executions started again after a restart
@@ -129,6 +124,7 @@ class LocalStack:
         return self
 
     def _start_embedded_emulator(self, environment: dict[str, str]) -> None:
+        from moto import mock_aws
         from moto.server import ThreadedMotoServer
 
         ensure_port_free(self.host, self.emulator_port, "emulator")
@@ -136,8 +132,6 @@ class LocalStack:
         # workflow's interpreter) go to it in-process (mock_aws), without an HTTP round trip (a
         # conditional UpdateItem: ~1.5 ms instead of ~3.7 ms); the AWS CLI and other processes use
         # its server. So AWS_ENDPOINT_URL stays unset here: it would send the handlers over HTTP.
-        from moto import mock_aws
-
         os.environ.pop("AWS_ENDPOINT_URL", None)
         self._mock = mock_aws(config=MOTO_CONFIG)  # type: ignore[call-overload]  # (a plain dict, not its TypedDict)
         self._mock.start()
@@ -155,15 +149,15 @@ class LocalStack:
             self._patched.make(patches.PERSISTENCE, self.state, [DYNAMODB_LOCK])  # every change recorded from now on
         # Served once restored: a request answered before would be overwritten by the restore, its answer a lie.
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.emulator_port, verbose=False)
-        self._server.start()
-        configure_moto(self.emulator_url)
-        self._delivery = start_local_delivery(self.stack, self.region, cursors=self.state)
+        self._server.start()  # configured: mock_aws's MOTO_CONFIG is the process's, which it serves
+        self._workers.append(start_local_delivery(self.stack, self.region, cursors=self.state))
         provision_rules(self.stack, self.region)  # those with Lambda targets: the router delivers to them
-        self._eventbridge = EventRouter(self.stack, self.region)
-        self._patched.make(patches.EVENT_ROUTER, self._eventbridge)
-        self._eventbridge.start()
+        router = EventRouter(self.stack, self.region)
+        self._workers.append(router)
+        self._patched.make(patches.EVENT_ROUTER, router)
+        router.start()
         steps = self.app.retention_steps(self.stack) if self.app.retention_steps else ()
-        self._retention = start_retention(DYNAMODB_LOCK, steps)
+        self._workers.insert(0, start_retention(DYNAMODB_LOCK, steps))  # its sweeps stop first
         if self.state:
             self.resumed = self.state.resume_executions()
 
@@ -171,8 +165,9 @@ class LocalStack:
         """Serve the API over an emulator already running. Its workflow's Lambda tasks run in its process: another
         `make run`'s runs the real handlers; a bare moto_server only echoes them, so jobs never progress (the notice)."""
         url = str(self.external_emulator)
+        request = urllib.request.Request(f"{url}/moto-api/config", data=json.dumps(MOTO_CONFIG).encode(), method="POST")
         try:
-            configure_moto(url)
+            urllib.request.urlopen(request, timeout=10).close()
         except OSError as error:
             raise EmulatorUnavailableError(
                 f"error: AWS_ENDPOINT_URL={url} does not answer as a moto server ({error}); "
@@ -192,9 +187,8 @@ class LocalStack:
         self.stack.runtime.apply_environment()
 
     def stop(self) -> None:
-        for worker in (self._retention, self._delivery, self._eventbridge):
-            if worker:
-                worker.stop()
+        for worker in self._workers:
+            worker.stop()
         # Each server notices a shutdown within its poll interval (moto's is 0.5 s): stop both at once.
         with ThreadPoolExecutor() as pool:
             list(pool.map(lambda server: server.stop(), [server for server in (self._server, self._front) if server]))
@@ -233,8 +227,6 @@ def patch_moto_for(patched: Patched, stack: Stack, account_id: str, region: str)
 
 def template_id(app: App) -> str:
     """The application's template as it is now (a kept state saved under another gets the resources it adds)."""
-    import hashlib
-
     return hashlib.sha256(app.template.read_bytes()).hexdigest()
 
 
