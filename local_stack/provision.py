@@ -279,9 +279,12 @@ def _versioned(document: dict[str, Any]) -> str:
 
 def _function(stack: Stack, name: str, props: dict[str, Any], client: Client) -> None:
     function = stack.runtime.find(name)
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("placeholder.py", "# the real code runs in-process; see local_stack.runtime\n")
     client("lambda").create_function(
         FunctionName=function.name, Runtime=function.runtime, Role=function.role_arn, Handler=function.handler,
-        Code={"ZipFile": _placeholder_zip()}, Environment={"Variables": function.environment},
+        Code={"ZipFile": code.getvalue()}, Environment={"Variables": function.environment},
         Timeout=function.timeout, MemorySize=function.memory,
     )
 
@@ -327,9 +330,3 @@ def _runnable_by_moto(node: Any) -> Any:
         node["ExecutionType"] = "STANDARD"
     return node
 
-
-def _placeholder_zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("placeholder.py", "# the real code runs in-process; see local_stack.runtime\n")
-    return buffer.getvalue()
