@@ -1,8 +1,7 @@
 """The template's resources in moto, each created through its service's API from the CloudFormation SAM makes of it
-(local_stack.template): moto's CloudFormation skips AWS::ApiGatewayV2 and does not execute state machines. Physical
-names are deterministic, so ``plan`` alone (no AWS call) can run a function against a running stack. Left out (nothing
-local uses or enforces them): log groups, alarms, queue policies, Lambda permissions, the API's stage. Event source
-mappings and rules' Lambda targets are delivered by local_stack.delivery and local_stack.eventbridge."""
+(local_stack.template; what is created and what left out: docs/local-stack-design.md): moto's CloudFormation skips
+AWS::ApiGatewayV2 and does not execute state machines. Physical names are deterministic, so ``plan`` alone (no AWS
+call) can run a function against a running stack."""
 
 import functools
 import io
