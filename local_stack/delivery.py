@@ -60,10 +60,6 @@ class StreamDelivery:
         return boto3.client("dynamodbstreams", region_name=self.region, config=Config(account_id_endpoint_mode="disabled"))
 
     @functools.cached_property
-    def _sqs(self) -> Any:
-        return boto3.client("sqs", region_name=self.region)
-
-    @functools.cached_property
     def _stream_arn(self) -> str:
         table = boto3.client("dynamodb", region_name=self.region).describe_table(TableName=self.table)["Table"]
         return str(table["LatestStreamArn"])
@@ -155,7 +151,7 @@ class StreamDelivery:
             },
         }
         try:
-            sqs = self._sqs
+            sqs = boto3.client("sqs", region_name=self.region)  # made on a failure only
             url = sqs.get_queue_url(QueueName=self.on_failure.rsplit(":", 1)[1])["QueueUrl"]
             sqs.send_message(QueueUrl=url, MessageBody=json.dumps(info))
         except Exception:  # noqa: BLE001 - the records are dropped either way; the stream goes on

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from local_stack.event_patterns import EventPattern
-from local_stack.moto_patches import replace
+from local_stack.moto_patches import replace, wrap
 from local_stack.provision import Stack
 from local_stack.runtime import FunctionError
 from local_stack.timer import Timer
@@ -96,39 +96,38 @@ class EventRouter(Timer):
 
         self._send_original = Rule.send_to_targets
         self._events_backends = events_backends
-        put_events_original = EventsBackend.put_events
-        put_rule_original = EventsBackend.put_rule
-        start_original = Execution.start
-        terminated_original = BaseExecutionWorkerCommunication.terminated
 
         def send_to_targets(rule: Any, event: dict[str, Any], transform_input: bool = True) -> None:
             self.route(rule, event)
 
-        def put_events(backend: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-            entries = put_events_original(backend, events)
+        def put_events(original: Any, backend: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            entries = original(backend, events)
             mirrored = [mirror for event, entry in zip(events, entries, strict=True) if "EventId" in entry
                         for mirror in self.mirrored(event)]
             if mirrored:
-                put_events_original(backend, mirrored)
+                original(backend, mirrored)
             return entries
 
-        def put_rule(backend: Any, name: str, *args: Any, **kwargs: Any) -> Any:
-            rule = put_rule_original(backend, name, *args, **kwargs)
+        def put_rule(original: Any, *args: Any, **kwargs: Any) -> Any:
+            rule = original(*args, **kwargs)
             self.schedule(rule)
             return rule
 
-        def start(execution: Any) -> None:
+        def start(original: Any, execution: Any) -> None:
             self.publish_execution_status(execution, "RUNNING")
-            start_original(execution)
+            original(execution)
 
-        def terminated(communication: Any) -> None:
-            terminated_original(communication)
+        def terminated(original: Any, communication: Any) -> None:
+            original(communication)
             self.publish_execution_status(communication.execution, communication.execution.exec_status.value)
 
-        undo = replace((Rule, "send_to_targets", send_to_targets), (EventsBackend, "put_events", put_events),
-                       (EventsBackend, "put_rule", put_rule), (Execution, "start", start),
-                       (BaseExecutionWorkerCommunication, "terminated", terminated))
-        self._schedule_existing_rules()
+        undo = replace((Rule, "send_to_targets", send_to_targets), wrap(EventsBackend, "put_events", put_events),
+                       wrap(EventsBackend, "put_rule", put_rule), wrap(Execution, "start", start),
+                       wrap(BaseExecutionWorkerCommunication, "terminated", terminated))
+        for regions in events_backends.values():  # rules put before these hooks
+            for backend in regions.values():
+                for rule in backend.event_buses["default"].rules.values():  # the only bus a schedule can be on
+                    self.schedule(rule)
         return undo.close
 
     # -- routing --
@@ -223,12 +222,6 @@ class EventRouter(Timer):
             self._send_sqs(dead_letter, json.dumps(payload), attributes)
 
     # -- schedules --
-
-    def _schedule_existing_rules(self) -> None:
-        for regions in self._events_backends.values():
-            for backend in regions.values():
-                for rule in backend.event_buses["default"].rules.values():  # the only bus a schedule can be on
-                    self.schedule(rule)
 
     def schedule(self, rule: Any) -> None:
         """Fire a scheduled rule on its schedule (scaled); a later put_rule of the same name replaces it."""

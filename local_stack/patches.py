@@ -1,9 +1,7 @@
-"""Every change local_stack makes to moto and botocore, in one list: ``Patched.make`` makes one (its ``install``
-returns how to undo it), ``Patched.undo`` undoes them all, last made first (a patch of a patched method restores
-the patched one). Each says what of moto (or botocore) it works around, and names its canary: a test in
-tests/integration/test_moto_canaries.py that runs moto without the patch and shows that behaviour. The day moto
-fixes it, the canary fails: delete the patch (and its canary). The process's own hooks (requests served first,
-injected faults, the state kept in a folder) go through the same list, without a canary.
+"""Every change local_stack makes to moto and botocore, in one list, each with what it works around and its
+canary (docs/local-stack-design.md, "Every patch, one list"): ``Patched.make`` makes one (its ``install`` returns
+how to undo it), ``Patched.undo`` undoes them all, last made first (a patch of a patched method restores the
+patched one). The process's own hooks (requests served first, injected faults, the kept state) have no canary.
 """
 
 from collections.abc import Callable

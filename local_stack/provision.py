@@ -1,8 +1,7 @@
 """The template's resources in moto, each created through its service's API from the CloudFormation SAM makes of it
-(local_stack.template): moto's CloudFormation skips AWS::ApiGatewayV2 and does not execute state machines. Physical
-names are deterministic, so ``plan`` alone (no AWS call) can run a function against a running stack. Left out (nothing
-local uses or enforces them): log groups, alarms, queue policies, Lambda permissions, the API's stage. Event source
-mappings and rules' Lambda targets are delivered by local_stack.delivery and local_stack.eventbridge."""
+(local_stack.template; what is created and what left out: docs/local-stack-design.md): moto's CloudFormation skips
+AWS::ApiGatewayV2 and does not execute state machines. Physical names are deterministic, so ``plan`` alone (no AWS
+call) can run a function against a running stack."""
 
 import functools
 import io
@@ -279,9 +278,12 @@ def _versioned(document: dict[str, Any]) -> str:
 
 def _function(stack: Stack, name: str, props: dict[str, Any], client: Client) -> None:
     function = stack.runtime.find(name)
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("placeholder.py", "# the real code runs in-process; see local_stack.runtime\n")
     client("lambda").create_function(
         FunctionName=function.name, Runtime=function.runtime, Role=function.role_arn, Handler=function.handler,
-        Code={"ZipFile": _placeholder_zip()}, Environment={"Variables": function.environment},
+        Code={"ZipFile": code.getvalue()}, Environment={"Variables": function.environment},
         Timeout=function.timeout, MemorySize=function.memory,
     )
 
@@ -327,9 +329,3 @@ def _runnable_by_moto(node: Any) -> Any:
         node["ExecutionType"] = "STANDARD"
     return node
 
-
-def _placeholder_zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("placeholder.py", "# the real code runs in-process; see local_stack.runtime\n")
-    return buffer.getvalue()
