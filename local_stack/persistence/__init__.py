@@ -95,11 +95,8 @@ class LocalState:
         return state
 
     def _journals(self) -> list[tuple[int, Path]]:
-        found = []
-        for path in self.folder.glob("journal-*.log"):
-            with contextlib.suppress(ValueError):
-                found.append((int(path.stem.split("-", 1)[1]), path))
-        return sorted(found)
+        paths = self.folder.glob("journal-*.log")
+        return sorted((int(path.stem[8:]), path) for path in paths if path.stem[8:].isdecimal())
 
     # -- start: restore, then record --
 

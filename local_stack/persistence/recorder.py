@@ -21,7 +21,7 @@ import random
 import re
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -69,10 +69,6 @@ def on_thread(name: str, value: Any) -> Iterator[None]:
         setattr(_thread, name, previous)
 
 
-def seeded(seed: str) -> AbstractContextManager[None]:
-    return on_thread("rng", random.Random(seed))
-
-
 def account_of(headers: Any) -> str:
     """The account moto serves this request as (moto's own rules: the header, the variable, the key)."""
     from moto.core import DEFAULT_ACCOUNT_ID
@@ -117,7 +113,7 @@ class Recorder:
             if self.closed:
                 return refuse()
             seed, account = new_seed(), account_of(headers)
-            with seeded(seed):
+            with on_thread("rng", random.Random(seed)):
                 result = call()
             if result is None or result.status_code >= 300:
                 return result
@@ -193,7 +189,7 @@ class Recorder:
             if self.closed:
                 raise RuntimeError(STOPPING)
             seed = new_seed()
-            with seeded(seed):
+            with on_thread("rng", random.Random(seed)):
                 result = original(backend, *args, **kwargs)
             self.write(("call", seed, "sqs", backend.account_id, backend.region_name, "send_message", args, kwargs))
         return result
@@ -268,7 +264,7 @@ def replay(record: tuple[Any, ...]) -> bool:
     kind, seed = record[0], record[1]
     if kind == "http":
         _app(record[3])  # made outside the seed: making it draws numbers the recorded request did not
-    with seeded(seed):
+    with on_thread("rng", random.Random(seed)):
         if kind == "sdk":
             return _replay_sdk(*record[2:])
         if kind == "http":
