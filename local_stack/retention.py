@@ -1,10 +1,7 @@
-"""What `make run` keeps, and for how long: a sweep that bounds moto's memory (docs/local-stack.md's table).
-
-moto keeps everything it was ever given (every execution's event history, stream record, shard iterator,
-worker thread): a long `make run` grew without bound. Every ``retention`` / 4 seconds (at most a minute)
-this sweep drops what is older than ``retention`` (LOCAL_RETENTION_SECONDS, default 600) and no one can
-ask for any more, and what the application says it may drop (``steps``: its App.retention_steps). The
-user's data (jobs, objects in their buckets, queues, roles) is kept.
+"""What `make run` keeps, and for how long (docs/local-stack.md's table): moto keeps everything it was ever given,
+so every ``retention`` / 4 seconds (at most a minute) a sweep drops what is older than ``retention``
+(LOCAL_RETENTION_SECONDS) and no one can ask for any more, and what the application says it may drop (``steps``:
+its App.retention_steps). The user's data is kept.
 """
 
 import contextlib

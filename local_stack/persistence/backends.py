@@ -1,9 +1,7 @@
-"""moto's backends, saved whole and put back: whatever the service and whatever it keeps.
+"""moto's backends, saved whole and put back, whatever the service keeps (docs/local-state.md's Snapshot).
 
-Every (service, account, region) backend moto has made is pickled, but the services whose state comes
-from template.yaml at each start (``NOT_KEPT``). Pickle takes moto's objects as they are; what cannot
-be pickled is made afresh (locks, conditions) or saved as its bytes (cryptography's keys, KMS). A
-reference from a kept backend to one that is not (a table to a function) is a reference to that
+Pickle takes moto's objects as they are; what cannot be pickled is made afresh (locks, conditions) or saved as
+its bytes (cryptography's keys, KMS); a reference to a backend not kept (a table's to a function) is one to that
 backend in the restoring process.
 """
 

@@ -1,14 +1,7 @@
-"""Every change made to moto's kept backends, recorded in order, and replayed the same way.
-
-moto is reached in-process (botocore's ``before-send`` answered by moto's ``BotocoreStubber``) and over
-HTTP (moto's Flask views, each a ``convert_to_flask_response``): both are wrapped here. A request that can
-change a kept backend is applied under one lock and recorded, if it succeeded, before its answer leaves:
-the journal's order is the order in which moto applied them.
-
-A replay must draw the identifiers the request drew (receipt handles, upload ids, keys: clients hold
-them): moto's ``mock_random`` and the ``os.urandom`` of a few modules draw, on a recording thread, from
-a generator seeded with the record's seed. Role sessions are not kept: the account is recorded and
-given back (``x-moto-account-id``). Times are not replayed.
+"""Every change made to moto's kept backends, recorded in order, and replayed the same way (docs/local-state.md's
+Journal). moto's two ways in are wrapped: in-process (``BotocoreStubber``) and over HTTP (its Flask views, each a
+``convert_to_flask_response``). A replay draws the identifiers its request drew: moto's ``mock_random`` and the
+``os.urandom`` of a few modules draw, on a recording thread, from the record's seed. Times are not replayed.
 """
 
 import functools
