@@ -65,11 +65,8 @@ class Sweep:
         for backend in backends(stepfunctions_parser_backends):
             for machine in list(backend.state_machines):
                 for execution in list(getattr(machine, "executions", [])):
-                    worker = getattr(execution, "exec_worker", None)
-                    stopped = getattr(execution, "stop_date", None)
-                    if worker is None or worker.env is None or stopped is None:
-                        continue
-                    if aware(stopped) < cutoff:
+                    worker, stopped = getattr(execution, "exec_worker", None), getattr(execution, "stop_date", None)
+                    if worker is not None and worker.env is not None and stopped is not None and aware(stopped) < cutoff:
                         worker.env = None  # its event history, frames and Map run records
                         self.count("execution histories", 1)
 
