@@ -1,14 +1,10 @@
-"""AWS's bad days, on purpose: a chosen fraction of the AWS calls the functions make fail as AWS fails them
-(``make run FAULTS=...``, the tests' ``faults`` fixture). The spec's items (rate, a service or one of its codes,
-kill, timeout, lost, seed, die) are described in docs/local-stack.md and docs/local-state.md. Each decision
-depends only on the seed, the function, its event, the attempt and the call's place in that invocation, never
-on thread timing, so a seed replays a run.
+"""AWS's bad days, on purpose (``make run FAULTS=...``, the tests' ``faults`` fixture): the spec's items, and what
+fails and how a seed replays a run, are in docs/local-stack.md and docs/local-state.md.
 
-Only calls made by a function, inside an invocation (``local_stack.runtime``), fail. A failure is an HTTP response
-with AWS's status, headers and error body for the service's protocol, returned before the request leaves the
-client (a ``before-send`` handler registered first on every botocore session): the SDK parses and retries it
-exactly as it would the real thing. A lost answer is the request handed to moto (in-process) by that handler,
-then a ``ReadTimeoutError`` in place of its answer.
+Only calls made by a function, inside an invocation (``local_stack.runtime``), fail: AWS's error response, returned
+before the request leaves the client (a ``before-send`` handler registered first on every botocore session), which
+the SDK parses and retries as the real thing. A lost answer is the request handed to moto (in-process) by that
+handler, then a ``ReadTimeoutError`` in place of its answer.
 """
 
 import contextvars
@@ -92,10 +88,8 @@ class FaultPlan:
                 raise ValueError(f"FAULTS: {item!r} is not <name>=<number>") from None  # "kill" (no "=") too
             if not (0 <= number <= 1 or key == "seed"):
                 raise ValueError(f"FAULTS: {item!r}: fractions are between 0 and 1")
-            if key == "seed":
-                plan.seed = int(number)
-            elif key in ("kill", "timeout", "lost"):
-                setattr(plan, key, number)
+            if key in ("seed", "kill", "timeout", "lost"):
+                setattr(plan, key, int(number) if key == "seed" else number)
             elif key == "rate":
                 plan.rates["*"] = number
             elif key in AWS_ERRORS or key in _CODES:

@@ -1,10 +1,7 @@
-"""What `make run` keeps, and for how long: a sweep that bounds moto's memory (docs/local-stack.md's table).
-
-moto keeps everything it was ever given (every execution's event history, stream record, shard iterator,
-worker thread): a long `make run` grew without bound. Every ``retention`` / 4 seconds (at most a minute)
-this sweep drops what is older than ``retention`` (LOCAL_RETENTION_SECONDS, default 600) and no one can
-ask for any more, and what the application says it may drop (``steps``: its App.retention_steps). The
-user's data (jobs, objects in their buckets, queues, roles) is kept.
+"""What `make run` keeps, and for how long (docs/local-stack.md's table): moto keeps everything it was ever given,
+so every ``retention`` / 4 seconds (at most a minute) a sweep drops what is older than ``retention``
+(LOCAL_RETENTION_SECONDS) and no one can ask for any more, and what the application says it may drop (``steps``:
+its App.retention_steps). The user's data is kept.
 """
 
 import contextlib
@@ -68,11 +65,8 @@ class Sweep:
         for backend in backends(stepfunctions_parser_backends):
             for machine in list(backend.state_machines):
                 for execution in list(getattr(machine, "executions", [])):
-                    worker = getattr(execution, "exec_worker", None)
-                    stopped = getattr(execution, "stop_date", None)
-                    if worker is None or worker.env is None or stopped is None:
-                        continue
-                    if aware(stopped) < cutoff:
+                    worker, stopped = getattr(execution, "exec_worker", None), getattr(execution, "stop_date", None)
+                    if worker is not None and worker.env is not None and stopped is not None and aware(stopped) < cutoff:
                         worker.env = None  # its event history, frames and Map run records
                         self.count("execution histories", 1)
 

@@ -24,9 +24,7 @@ from local_stack.timer import Timer
 log = logging.getLogger(__name__)
 FORMAT = 1
 SNAPSHOT = "snapshot.pickle"
-# A snapshot once the journal holds this much, or as much as the last snapshot if more: it bounds the replay
-# after a crash (a few minutes at most: moto applies a few hundred changes a second), and a snapshot, which holds every
-# change back while it is taken (in proportion to the state), comes no more often than the state's size in changes.
+# A snapshot once the journal holds this much, or as much as the last snapshot if more (why: docs/local-state.md).
 SNAPSHOT_AFTER_BYTES = 32 * 1024 * 1024
 
 
@@ -95,11 +93,8 @@ class LocalState:
         return state
 
     def _journals(self) -> list[tuple[int, Path]]:
-        found = []
-        for path in self.folder.glob("journal-*.log"):
-            with contextlib.suppress(ValueError):
-                found.append((int(path.stem.split("-", 1)[1]), path))
-        return sorted(found)
+        paths = self.folder.glob("journal-*.log")
+        return sorted((int(path.stem[8:]), path) for path in paths if path.stem[8:].isdecimal())
 
     # -- start: restore, then record --
 

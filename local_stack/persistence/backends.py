@@ -1,9 +1,7 @@
-"""moto's backends, saved whole and put back: whatever the service and whatever it keeps.
+"""moto's backends, saved whole and put back, whatever the service keeps (docs/local-state.md's Snapshot).
 
-Every (service, account, region) backend moto has made is pickled, but the services whose state comes
-from template.yaml at each start (``NOT_KEPT``). Pickle takes moto's objects as they are; what cannot
-be pickled is made afresh (locks, conditions) or saved as its bytes (cryptography's keys, KMS). A
-reference from a kept backend to one that is not (a table to a function) is a reference to that
+Pickle takes moto's objects as they are; what cannot be pickled is made afresh (locks, conditions) or saved as
+its bytes (cryptography's keys, KMS); a reference to a backend not kept (a table's to a function) is one to that
 backend in the restoring process.
 """
 
@@ -61,12 +59,10 @@ def indexes() -> dict[str, dict[str, Any]]:
 def install(backends: dict[Key, Any], saved_indexes: dict[str, dict[str, Any]]) -> None:
     """Make restored backends moto's own, each in place of the one moto has (or would make), and their indexes
     (a restored bucket unknown to S3's would be made again, empty, by the next CreateBucket of its name)."""
-    from moto.backends import get_backend
-
     for (service, account, region), backend in backends.items():
-        dict.__setitem__(get_backend(service)[account], region, backend)  # type: ignore[call-overload]
+        dict.__setitem__(_live_backends(service)[account], region, backend)
     for service, attributes in saved_indexes.items():
-        live = get_backend(service)  # type: ignore[call-overload]
+        live = _live_backends(service)
         for name, value in attributes.items():
             current = getattr(live, name, None)
             if isinstance(current, dict) and isinstance(value, dict):
@@ -94,16 +90,14 @@ def add_missing_resources(provisioned: dict[Key, Any], restored: dict[Key, Any])
 
 
 # Named in the snapshots saved (pickle's references to them): renaming one makes those unreadable.
-def _live_backend(service: str, account: str, region: str) -> Any:
-    from moto.backends import get_backend
-
-    return get_backend(service)[account][region]  # type: ignore[call-overload]
-
-
 def _live_backends(service: str) -> Any:
     from moto.backends import get_backend
 
     return get_backend(service)  # type: ignore[call-overload]
+
+
+def _live_backend(service: str, account: str, region: str) -> Any:
+    return _live_backends(service)[account][region]
 
 
 def _private_key(der: bytes) -> Any:

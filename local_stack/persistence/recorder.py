@@ -1,14 +1,7 @@
-"""Every change made to moto's kept backends, recorded in order, and replayed the same way.
-
-moto is reached in-process (botocore's ``before-send`` answered by moto's ``BotocoreStubber``) and over
-HTTP (moto's Flask views, each a ``convert_to_flask_response``): both are wrapped here. A request that can
-change a kept backend is applied under one lock and recorded, if it succeeded, before its answer leaves:
-the journal's order is the order in which moto applied them.
-
-A replay must draw the identifiers the request drew (receipt handles, upload ids, keys: clients hold
-them): moto's ``mock_random`` and the ``os.urandom`` of a few modules draw, on a recording thread, from
-a generator seeded with the record's seed. Role sessions are not kept: the account is recorded and
-given back (``x-moto-account-id``). Times are not replayed.
+"""Every change made to moto's kept backends, recorded in order, and replayed the same way (docs/local-state.md's
+Journal). moto's two ways in are wrapped: in-process (``BotocoreStubber``) and over HTTP (its Flask views, each a
+``convert_to_flask_response``). A replay draws the identifiers its request drew: moto's ``mock_random`` and the
+``os.urandom`` of a few modules draw, on a recording thread, from the record's seed. Times are not replayed.
 """
 
 import functools
@@ -21,12 +14,13 @@ import random
 import re
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from local_stack.moto_patches import replace
+from local_stack.faults import buffer_body, error_response
+from local_stack.moto_patches import replace, wrap
 from local_stack.persistence.backends import _live_backend, kept
 
 log = logging.getLogger(__name__)
@@ -55,7 +49,6 @@ URANDOM_MODULES = ("moto.s3.models", "moto.sts.utils", "moto.iam.models", "moto.
 DELIVERIES = {("events", "PutEvents")}
 STOPPING = "The local stack is stopping: its state is saved; try again once it has started again."
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
-Change = tuple[Any, str, Any]  # (owner, attribute, value), for moto_patches.replace
 
 
 @contextmanager
@@ -67,10 +60,6 @@ def on_thread(name: str, value: Any) -> Iterator[None]:
         yield
     finally:
         setattr(_thread, name, previous)
-
-
-def seeded(seed: str) -> AbstractContextManager[None]:
-    return on_thread("rng", random.Random(seed))
 
 
 def account_of(headers: Any) -> str:
@@ -117,7 +106,7 @@ class Recorder:
             if self.closed:
                 return refuse()
             seed, account = new_seed(), account_of(headers)
-            with seeded(seed):
+            with on_thread("rng", random.Random(seed)):
                 result = call()
             if result is None or result.status_code >= 300:
                 return result
@@ -136,120 +125,83 @@ class Recorder:
 
     def install(self) -> Callable[[], None]:
         """The hooks; returns their undo."""
-        undo = replace(self._wrap_stubber(), self._wrap_flask_views(), self._record_sqs_sends(),
-                       self._note_executions_ended(), self._long_polls_without_the_lock())
+        from moto.core.botocore_stubber import BotocoreStubber
+        from moto.core.utils import convert_to_flask_response
+        from moto.sqs.models import Queue, SQSBackend
+        from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+
+        undo = replace(wrap(BotocoreStubber, "__call__", self._through_stubber),
+                       wrap(convert_to_flask_response, "__call__", self._through_flask),
+                       wrap(SQSBackend, "send_message", self._sqs_send),
+                       wrap(BaseExecutionWorkerCommunication, "terminated", self._execution_ended),
+                       wrap(Queue, "wait_for_messages", _long_poll_without_the_lock))
         undo.enter_context(seed_identifiers())
         return undo.close
 
-    def _wrap_stubber(self) -> Change:
-        from moto.core.botocore_stubber import BotocoreStubber
+    def _through_stubber(self, original: Any, stubber: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
+        if not stubber.enabled:
+            return None
+        parts = event_name.split(".")
+        service, operation = MOTO_SERVICE.get(parts[1], parts[1].replace("-", "")), parts[2]
+        buffer_body(request)  # a streamed upload, read once: for the record and for moto
+        body = request.body.encode() if isinstance(request.body, str) else request.body
+        return self.apply(service, operation, request.headers, lambda: original(stubber, event_name, request, **kwargs),
+                          ("sdk", request.method, request.url, dict(request.headers.items()), body),
+                          lambda: error_response(request, service, "ServiceUnavailable", 503, STOPPING))
 
-        from local_stack.faults import buffer_body, error_response
+    def _through_flask(self, original: Any, view: Any, args: Any = None, **kwargs: Any) -> Any:
+        from flask import Response, current_app
+        from flask import request as flask_request
+        from werkzeug.wsgi import get_input_stream
 
-        original = BotocoreStubber.__call__
-        recorder = self
+        service = str(getattr(current_app, "service", ""))
+        if service == "moto_api":
+            if flask_request.path.endswith("/moto-api/reset") and flask_request.method == "POST" and not _thread.replaying:
+                with CHANGES:
+                    response = original(view, args, **kwargs)
+                    self.write(("reset",))
+                return response
+            return original(view, args, **kwargs)
+        # As moto's own recorder: the body read once (werkzeug's framing: its length, or a chunked one to its
+        # end), and put back for the view.
+        body = get_input_stream(flask_request.environ).read()
+        flask_request.environ["wsgi.input"] = io.BytesIO(body)
+        url = flask_request.environ.get("RAW_URI") or flask_request.full_path
+        return self.apply(service, _operation(flask_request, body), flask_request.headers,
+                          lambda: original(view, args, **kwargs),
+                          ("http", service, flask_request.method, url, dict(flask_request.headers.items()), body),
+                          lambda: Response(json.dumps({"__type": "ServiceUnavailable", "message": STOPPING}),
+                                           status=503, content_type="application/x-amz-json-1.0"))
 
-        @functools.wraps(original)
-        def call(stubber: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
-            if not stubber.enabled:
-                return None
-            parts = event_name.split(".")
-            service, operation = MOTO_SERVICE.get(parts[1], parts[1].replace("-", "")), parts[2]
-            buffer_body(request)  # a streamed upload, read once: for the record and for moto
-            body = request.body.encode() if isinstance(request.body, str) else request.body
-            return recorder.apply(service, operation, request.headers,
-                                  lambda: original(stubber, event_name, request, **kwargs),
-                                  ("sdk", request.method, request.url, dict(request.headers.items()), body),
-                                  lambda: error_response(request, service, "ServiceUnavailable", 503, STOPPING))
-
-        return BotocoreStubber, "__call__", call
-
-    def _wrap_flask_views(self) -> Change:
-        from moto.core.utils import convert_to_flask_response
-
-        original = convert_to_flask_response.__call__
-        recorder = self
-
-        @functools.wraps(original)
-        def call(view: Any, args: Any = None, **kwargs: Any) -> Any:
-            from flask import Response, current_app
-            from flask import request as flask_request
-            from werkzeug.wsgi import get_input_stream
-
-            service = str(getattr(current_app, "service", ""))
-            if service == "moto_api":
-                if flask_request.path.endswith("/moto-api/reset") and flask_request.method == "POST" and not _thread.replaying:
-                    with CHANGES:
-                        response = original(view, args, **kwargs)
-                        recorder.write(("reset",))
-                    return response
-                return original(view, args, **kwargs)
-            # As moto's own recorder: the body read once (werkzeug's framing: its length, or a chunked one to its
-            # end), and put back for the view.
-            body = get_input_stream(flask_request.environ).read()
-            flask_request.environ["wsgi.input"] = io.BytesIO(body)
-            url = flask_request.environ.get("RAW_URI") or flask_request.full_path
-            return recorder.apply(service, _operation(flask_request, body), flask_request.headers,
-                                  lambda: original(view, args, **kwargs),
-                                  ("http", service, flask_request.method, url, dict(flask_request.headers.items()), body),
-                                  lambda: Response(json.dumps({"__type": "ServiceUnavailable", "message": STOPPING}),
-                                                   status=503, content_type="application/x-amz-json-1.0"))
-
-        return convert_to_flask_response, "__call__", call
-
-    def _record_sqs_sends(self) -> Change:
+    def _sqs_send(self, original: Any, backend: Any, *args: Any, **kwargs: Any) -> Any:
         """local_stack.eventbridge sends to queues by calling moto's SQS backend, outside any request: recorded
         as calls."""
-        from moto.sqs.models import SQSBackend
+        if _thread.recording or _thread.replaying:  # part of a recorded request, or a replay
+            return original(backend, *args, **kwargs)
+        with CHANGES, on_thread("recording", True):
+            if self.closed:
+                raise RuntimeError(STOPPING)
+            seed = new_seed()
+            with on_thread("rng", random.Random(seed)):
+                result = original(backend, *args, **kwargs)
+            self.write(("call", seed, "sqs", backend.account_id, backend.region_name, "send_message", args, kwargs))
+        return result
 
-        original = SQSBackend.send_message
-        recorder = self
+    def _execution_ended(self, original: Any, communication: Any) -> None:
+        original(communication)
+        self.note("ended", communication.execution.exec_arn)
 
-        @functools.wraps(original)
-        def send_message(backend: Any, *args: Any, **kwargs: Any) -> Any:
-            if _thread.recording or _thread.replaying:  # part of a recorded request, or a replay
-                return original(backend, *args, **kwargs)
-            with CHANGES, on_thread("recording", True):
-                if recorder.closed:
-                    raise RuntimeError(STOPPING)
-                seed = new_seed()
-                with seeded(seed):
-                    result = original(backend, *args, **kwargs)
-                recorder.write(("call", seed, "sqs", backend.account_id, backend.region_name, "send_message", args, kwargs))
-            return result
 
-        return SQSBackend, "send_message", send_message
-
-    def _note_executions_ended(self) -> Change:
-        from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
-
-        original = BaseExecutionWorkerCommunication.terminated
-
-        @functools.wraps(original)
-        def terminated(communication: Any) -> None:
-            original(communication)
-            self.note("ended", communication.execution.exec_arn)
-
-        return BaseExecutionWorkerCommunication, "terminated", terminated
-
-    def _long_polls_without_the_lock(self) -> Change:
-        """A long-polling ReceiveMessage waits for a send inside moto: the send must not wait for it."""
-        from moto.sqs.models import Queue
-
-        original = Queue.wait_for_messages
-
-        @functools.wraps(original)
-        def wait_for_messages(queue: Any, timeout: int) -> None:
-            if _thread.replaying:
-                return  # a replayed receive found its messages then, or none
-            saved = CHANGES._release_save() if CHANGES._is_owned() else None  # type: ignore[attr-defined]
-            try:
-                original(queue, timeout)
-            finally:
-                if saved is not None:
-                    CHANGES._acquire_restore(saved)  # type: ignore[attr-defined]
-
-        return Queue, "wait_for_messages", wait_for_messages
+def _long_poll_without_the_lock(original: Any, queue: Any, timeout: int) -> None:
+    """A long-polling ReceiveMessage waits for a send inside moto: the send must not wait for it."""
+    if _thread.replaying:
+        return  # a replayed receive found its messages then, or none
+    saved = CHANGES._release_save() if CHANGES._is_owned() else None  # type: ignore[attr-defined]
+    try:
+        original(queue, timeout)
+    finally:
+        if saved is not None:
+            CHANGES._acquire_restore(saved)  # type: ignore[attr-defined]
 
 
 def new_seed() -> str:
@@ -305,7 +257,7 @@ def replay(record: tuple[Any, ...]) -> bool:
     kind, seed = record[0], record[1]
     if kind == "http":
         _app(record[3])  # made outside the seed: making it draws numbers the recorded request did not
-    with seeded(seed):
+    with on_thread("rng", random.Random(seed)):
         if kind == "sdk":
             return _replay_sdk(*record[2:])
         if kind == "http":
