@@ -174,6 +174,7 @@ class ApiFront:
         raw_path, _, query = str(environ.get("REQUEST_URI", "/")).partition("?")
         raw_path = raw_path.partition("#")[0]
         method = str(environ["REQUEST_METHOD"])
+        # Lower-case names (waitress joins a repeated header's values with ", ").
         headers = {name.lower(): value for name, value in EnvironHeaders(environ)}
         body = environ["wsgi.input"].read()
         # Read: from here to the answer, the stack's background work waits (local_stack.foreground).

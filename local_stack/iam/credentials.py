@@ -116,7 +116,8 @@ class _ContextThreading:
 
 def _execution_roles() -> list[tuple[Any, str, Any]]:
     """The (owner, attribute, replacement)s by which each execution's calls know its state machine's role
-    (``_execution_role``): set in the execution's thread as it begins, carried into every thread it starts."""
+    (``_execution_role``): set in the execution's thread as it begins, carried into every thread it starts.
+    ``replace`` raises AttributeError if moto moved one of these names: revisit the module lists then."""
     import importlib
 
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
