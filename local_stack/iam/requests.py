@@ -89,46 +89,54 @@ def _dynamodb(call: Call) -> list[Check] | None:
 # ---------- S3 ----------
 
 
-# method (HEAD is GET) -> (query parameter, action)s on an object, or on a bucket: the first whose parameter the
-# query has ("": any query) names the action; None: not an operation the functions make
-_S3_OBJECT_ACTIONS = {
-    "GET": (("tagging", "GetObjectTagging"), ("uploadId", "ListMultipartUploadParts"), ("", "GetObject")),
-    "PUT": (("tagging", "PutObjectTagging"), ("", "PutObject")),  # also UploadPart, CopyObject, UploadPartCopy
-    "POST": (("uploads", "PutObject"), ("uploadId", "PutObject")),  # Create- and CompleteMultipartUpload
-    "DELETE": (("uploadId", "AbortMultipartUpload"), ("", "DeleteObject")),
-}
-_S3_BUCKET_ACTIONS: dict[str, tuple[tuple[str, str | None], ...]] = {
-    "POST": (("delete", "DeleteObjects"),),
-    "GET": (("uploads", "ListBucketMultipartUploads"), ("versions", "ListBucketVersions"), ("location", "GetBucketLocation"),
-            *((configuration, None) for configuration in (
-                "acl", "policy", "cors", "lifecycle", "tagging", "versioning", "website", "notification", "encryption",
-                "logging", "replication", "ownershipControls", "publicAccessBlock", "object-lock", "accelerate",
-                "requestPayment", "analytics", "inventory", "metrics", "intelligent-tiering", "policyStatus", "delete")),
-            ("", "ListBucket")),
-}
+# Bucket configurations (acl, policy, ...): not operations the functions make.
+_BUCKET_SUBRESOURCES = {"acl", "policy", "cors", "lifecycle", "tagging", "versioning", "website", "notification",
+                        "encryption", "logging", "replication", "ownershipControls", "publicAccessBlock", "object-lock",
+                        "accelerate", "requestPayment", "analytics", "inventory", "metrics", "intelligent-tiering",
+                        "policyStatus", "delete"}
 
 
 def _s3(call: Call) -> list[Check] | None:
-    method = call.method.upper()
+    method, query = call.method.upper(), call.query
     if not call.bucket:
         return [Check("s3:ListAllMyBuckets", "*")] if method == "GET" else None
-    arn = f"arn:aws:s3:::{call.bucket}/{call.key}" if call.key else f"arn:aws:s3:::{call.bucket}"
-    rules = (_S3_OBJECT_ACTIONS if call.key else _S3_BUCKET_ACTIONS).get("GET" if method == "HEAD" else method, ())
-    action = next((action for name, action in rules if not name or name in call.query), None)
-    if action == "DeleteObjects":
-        # AWS checks s3:DeleteObject on each key of its XML body; here on every key of the bucket
+    bucket_arn = f"arn:aws:s3:::{call.bucket}"
+    if call.key:
+        return _s3_object(call, method, f"{bucket_arn}/{call.key}")
+    if method == "POST" and "delete" in query:
+        # DeleteObjects: AWS checks s3:DeleteObject on each key of its XML body; here on every key of the bucket
         # (stricter, never more lenient: a policy granting bucket/* passes both).
-        return [Check("s3:DeleteObject", f"{arn}/*")]
-    if action == "ListBucket":
-        return [Check("s3:ListBucket", arn, {f"s3:{name}": call.query[name][0] for name in ("prefix", "delimiter", "max-keys")
-                                             if call.query.get(name)})]
-    if action != "PutObject":
-        return [Check(f"s3:{action}", arn)] if action else None
-    found = [Check("s3:PutObject", arn, _s3_put_context(call))]
-    source = call.headers.get("x-amz-copy-source") or call.headers.get("X-Amz-Copy-Source")
-    if source and method == "PUT":  # CopyObject / UploadPartCopy: also read the source
-        found.append(Check("s3:GetObject", f"arn:aws:s3:::{urllib.parse.unquote(source.split('?')[0]).lstrip('/')}"))
-    return found
+        return [Check("s3:DeleteObject", f"{bucket_arn}/*")]
+    if method not in ("GET", "HEAD"):
+        return None
+    for name, action in (("uploads", "ListBucketMultipartUploads"), ("versions", "ListBucketVersions"),
+                         ("location", "GetBucketLocation")):
+        if name in query:
+            return [Check(f"s3:{action}", bucket_arn)]
+    if set(query) & _BUCKET_SUBRESOURCES:
+        return None
+    context = {f"s3:{name}": query[name][0] for name in ("prefix", "delimiter", "max-keys") if query.get(name)}
+    return [Check("s3:ListBucket", bucket_arn, context)]
+
+
+def _s3_object(call: Call, method: str, arn: str) -> list[Check] | None:
+    query = call.query
+    if method in ("GET", "HEAD"):
+        if "tagging" in query:
+            return [Check("s3:GetObjectTagging", arn)]
+        return [Check("s3:ListMultipartUploadParts" if "uploadId" in query else "s3:GetObject", arn)]
+    if method == "PUT" and "tagging" in query:
+        return [Check("s3:PutObjectTagging", arn)]
+    if method == "PUT" or (method == "POST" and {"uploads", "uploadId"} & set(query)):
+        # PutObject, UploadPart, CopyObject, UploadPartCopy; Create- (?uploads) and CompleteMultipartUpload (?uploadId)
+        found = [Check("s3:PutObject", arn, _s3_put_context(call))]
+        source = call.headers.get("x-amz-copy-source") or call.headers.get("X-Amz-Copy-Source")
+        if source and method == "PUT":  # CopyObject / UploadPartCopy: also read the source
+            found.append(Check("s3:GetObject", f"arn:aws:s3:::{urllib.parse.unquote(source.split('?')[0]).lstrip('/')}"))
+        return found
+    if method == "DELETE":
+        return [Check("s3:AbortMultipartUpload" if "uploadId" in query else "s3:DeleteObject", arn)]
+    return None
 
 
 def _s3_put_context(call: Call) -> dict[str, ContextValue]:
