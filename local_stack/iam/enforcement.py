@@ -32,6 +32,7 @@ from local_stack.moto_patches import replace
 log = logging.getLogger("local_stack.iam")
 
 _SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
+_ASSUMED_ROLE = re.compile(r"arn:[\w-]+:sts::\d{12}:assumed-role/([^/]+)/.+")  # a session: its role
 _JSON_ERRORS = {"sqs": ("AccessDenied", 403)}  # others: AccessDeniedException, HTTP 400
 
 
@@ -198,7 +199,7 @@ def principal_policies(account: str, arn: str) -> list[dict[str, Any]]:
     from moto.iam.models import iam_backends
 
     backend = iam_backends[account]["aws"]
-    session = re.fullmatch(r"arn:[\w-]+:sts::\d{12}:assumed-role/([^/]+)/.+", arn)
+    session = _ASSUMED_ROLE.fullmatch(arn)
     holders: list[Any]
     try:
         if session or ":role/" in arn:
