@@ -88,8 +88,10 @@ class FaultPlan:
                 raise ValueError(f"FAULTS: {item!r} is not <name>=<number>") from None  # "kill" (no "=") too
             if not (0 <= number <= 1 or key == "seed"):
                 raise ValueError(f"FAULTS: {item!r}: fractions are between 0 and 1")
-            if key in ("seed", "kill", "timeout", "lost"):
-                setattr(plan, key, int(number) if key == "seed" else number)
+            if key == "seed":
+                plan.seed = int(number)
+            elif key in ("kill", "timeout", "lost"):
+                setattr(plan, key, number)
             elif key == "rate":
                 plan.rates["*"] = number
             elif key in AWS_ERRORS or key in _CODES:

@@ -87,14 +87,15 @@ class LocalState:
             state._lock_file.close()
             raise StateError(f"error: {state.folder} is in use by another `make run` (one stack per state folder); "
                              "stop it, or choose another folder: make run LOCAL_STATE_DIR=<folder>") from None
-        for path in list(state.folder.iterdir()) if fresh else []:
-            if path.name.startswith(("snapshot.", "journal-")):
-                path.unlink()
+        if fresh:
+            for path in list(state.folder.iterdir()):
+                if path.name.startswith(("snapshot.", "journal-")):
+                    path.unlink()
         return state
 
     def _journals(self) -> list[tuple[int, Path]]:
-        paths = self.folder.glob("journal-*.log")
-        return sorted((int(path.stem[8:]), path) for path in paths if path.stem[8:].isdecimal())
+        numbered = ((path.stem.removeprefix("journal-"), path) for path in self.folder.glob("journal-*.log"))
+        return sorted((int(number), path) for number, path in numbered if number.isdecimal())
 
     # -- start: restore, then record --
 

@@ -95,11 +95,11 @@ class Recorder:
 
     # -- the two ways into moto --
 
-    def apply(self, service: str, operation: str, headers: Any, call: Callable[[], Any], entry: tuple[Any, ...],
-              refuse: Callable[[], Any]) -> Any:
+    def apply(self, service: str, operation: str, headers: Any, call: Callable[[], Any],
+              entry: Callable[[], tuple[Any, ...]], refuse: Callable[[], Any]) -> Any:
         """Run ``call`` (moto applying a request) under the lock with a seed of its own; if moto took it, write
-        ``entry`` (its kind, then what follows the seed and the account) before the answer leaves. Once closed:
-        ``refuse()``."""
+        ``entry()`` (its kind, then what follows the seed and the account) before the answer leaves. Once closed:
+        ``refuse()``. ``entry`` is only built for a recorded change: every read comes through here too."""
         if not self.wants(service, operation) or _thread.replaying:
             return call()
         with CHANGES, on_thread("recording", True):
@@ -110,10 +110,11 @@ class Recorder:
                 result = call()
             if result is None or result.status_code >= 300:
                 return result
+            kind, *rest = entry()
             if service == "stepfunctions":
-                self._note_started(entry[-1], result)  # not replayed: started again once the stack is up
+                self._note_started(rest[-1], result)  # not replayed: started again once the stack is up
             else:
-                self.write((entry[0], seed, account, *entry[1:]))
+                self.write((kind, seed, account, *rest))
         return result
 
     def _note_started(self, body: bytes | None, result: Any) -> None:
@@ -144,10 +145,13 @@ class Recorder:
         parts = event_name.split(".")
         service, operation = MOTO_SERVICE.get(parts[1], parts[1].replace("-", "")), parts[2]
         buffer_body(request)  # a streamed upload, read once: for the record and for moto
-        body = request.body.encode() if isinstance(request.body, str) else request.body
+
+        def entry() -> tuple[Any, ...]:
+            body = request.body.encode() if isinstance(request.body, str) else request.body
+            return "sdk", request.method, request.url, dict(request.headers.items()), body
+
         return self.apply(service, operation, request.headers, lambda: original(stubber, event_name, request, **kwargs),
-                          ("sdk", request.method, request.url, dict(request.headers.items()), body),
-                          lambda: error_response(request, service, "ServiceUnavailable", 503, STOPPING))
+                          entry, lambda: error_response(request, service, "ServiceUnavailable", 503, STOPPING))
 
     def _through_flask(self, original: Any, view: Any, args: Any = None, **kwargs: Any) -> Any:
         from flask import Response, current_app
@@ -166,10 +170,13 @@ class Recorder:
         # end), and put back for the view.
         body = get_input_stream(flask_request.environ).read()
         flask_request.environ["wsgi.input"] = io.BytesIO(body)
-        url = flask_request.environ.get("RAW_URI") or flask_request.full_path
+
+        def entry() -> tuple[Any, ...]:
+            url = flask_request.environ.get("RAW_URI") or flask_request.full_path
+            return "http", service, flask_request.method, url, dict(flask_request.headers.items()), body
+
         return self.apply(service, _operation(flask_request, body), flask_request.headers,
-                          lambda: original(view, args, **kwargs),
-                          ("http", service, flask_request.method, url, dict(flask_request.headers.items()), body),
+                          lambda: original(view, args, **kwargs), entry,
                           lambda: Response(json.dumps({"__type": "ServiceUnavailable", "message": STOPPING}),
                                            status=503, content_type="application/x-amz-json-1.0"))
 
