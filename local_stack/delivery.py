@@ -64,6 +64,10 @@ class StreamDelivery:
         table = boto3.client("dynamodb", region_name=self.region).describe_table(TableName=self.table)["Table"]
         return str(table["LatestStreamArn"])
 
+    @functools.cached_property
+    def _sqs(self) -> Any:  # made at the first failure described on OnFailure, not for every delivery
+        return boto3.client("sqs", region_name=self.region)
+
     def _read(self) -> None:
         streams = self._streams
         for shard in streams.describe_stream(StreamArn=self._stream_arn)["StreamDescription"]["Shards"]:
@@ -151,9 +155,8 @@ class StreamDelivery:
             },
         }
         try:
-            sqs = boto3.client("sqs", region_name=self.region)  # made on a failure only
-            url = sqs.get_queue_url(QueueName=self.on_failure.rsplit(":", 1)[1])["QueueUrl"]
-            sqs.send_message(QueueUrl=url, MessageBody=json.dumps(info))
+            url = self._sqs.get_queue_url(QueueName=self.on_failure.rsplit(":", 1)[1])["QueueUrl"]
+            self._sqs.send_message(QueueUrl=url, MessageBody=json.dumps(info))
         except Exception:  # noqa: BLE001 - the records are dropped either way; the stream goes on
             log.exception("%s: could not describe the dropped records on %s", self.function, self.on_failure)
 

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from typing import Any
 from unittest import mock
 
-DYNAMODB_METHODS = ["get_item", "put_item", "update_item", "delete_item", "transact_write_items", "query", "scan"]
+# DynamoDBBackend methods run under DYNAMODB_LOCK (transact_write_items too: _rollback_in_place takes it).
+DYNAMODB_METHODS = ["get_item", "put_item", "update_item", "delete_item", "query", "scan"]
 # Held by every DynamoDB request, by stream reads and by local_stack.retention when it trims a stream.
 DYNAMODB_LOCK = threading.RLock()
 
@@ -55,8 +56,8 @@ def atomic_moto_dynamodb() -> Callable[[], None]:
         def deepcopy(value: Any) -> Any:
             return value if isinstance(value, Table) else copy.deepcopy(value)
 
-    methods = {name: _locked for name in DYNAMODB_METHODS} | {"transact_write_items": _rollback_in_place}
-    return replace(*(wrap(DynamoDBBackend, name, method) for name, method in methods.items()),
+    return replace(*(wrap(DynamoDBBackend, name, _locked) for name in DYNAMODB_METHODS),
+                   wrap(DynamoDBBackend, "transact_write_items", _rollback_in_place),
                    (dynamodb_models, "copy", KeepTables), wrap(StreamShard, "get", _locked),
                    wrap(DynamoHandler, "call_action", _locked)).close
 
