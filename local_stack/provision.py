@@ -57,44 +57,51 @@ class Stack:
         raise KeyError(f"No {kind} has {attribute} {value}")
 
 
-# How CloudFormation names each type: its service in ARNs, the property naming it (else ``<stack>-<logical id>``),
-# its Ref and its attributes, each formatted with the physical {name}, {arn} (the service's, up to the account),
-# {ref} and the attributes before it.
-_NAMING: dict[str, tuple[str, str, str, dict[str, str]]] = {
-    "AWS::DynamoDB::Table": ("dynamodb", "TableName", "{name}", {"Arn": "{arn}:table/{name}", "StreamArn": "{Arn}/stream/local"}),
-    "AWS::S3::Bucket": ("s3", "BucketName", "{name}", {"Arn": "arn:aws:s3:::{name}"}),
-    "AWS::SQS::Queue": ("sqs", "QueueName", "https://sqs.{region}.amazonaws.com/{account}/{name}",
-                        {"Arn": "{arn}:{name}", "QueueName": "{name}"}),
-    "AWS::Events::EventBus": ("events", "Name", "{name}", {"Arn": "{arn}:event-bus/{name}", "Name": "{name}"}),
-    "AWS::Events::Rule": ("events", "Name", "{name}", {"Arn": "{arn}:rule/{name}"}),
-    # Ref is the secret's ARN, whose random suffix only exists once created: the partial ARN (without it) is
-    # deterministic, and GetSecretValue accepts it, in AWS as in moto.
-    "AWS::SecretsManager::Secret": ("secretsmanager", "Name", "{arn}:secret:{name}", {"Id": "{ref}"}),
-    "AWS::Lambda::LayerVersion": ("lambda", "LayerName", "{arn}:layer:{name}:1", {}),
-    "AWS::Lambda::Function": ("lambda", "FunctionName", "{name}", {"Arn": "{arn}:function:{name}"}),
-    "AWS::StepFunctions::StateMachine": ("states", "StateMachineName", "{arn}:stateMachine:{name}",
-                                         {"Arn": "{ref}", "Name": "{name}"}),
-    "AWS::IAM::Role": ("iam", "RoleName", "{name}", {"Arn": "arn:aws:iam::{account}:role{Path}{name}"}),
-    "AWS::Logs::LogGroup": ("logs", "LogGroupName", "{name}", {"Arn": "{arn}:log-group:{name}:*"}),
-}
-# Name parts that may refer to other resources, resolved once every name they could refer to is known.
-_NAMED_BY = {naming for _, naming, _, _ in _NAMING.values()} | {"Path"}
-
-
 def _names(kind: str, name: str, props: dict[str, Any], resolver: Resolver) -> tuple[str, dict[str, str]]:
     """A resource's physical name (its Ref) and attributes, as CloudFormation would name it here."""
-    region, account = resolver.region, resolver.account_id
     default = f"{resolver.stack_name}-{name}"
-    if kind not in _NAMING:
-        return "local" if kind.startswith("AWS::ApiGatewayV2::") else default, {}
-    service, naming, ref, attributes = _NAMING[kind]
-    defaults = {"AWS::S3::Bucket": default.lower(), "AWS::Lambda::LayerVersion": name, "AWS::Logs::LogGroup": f"/aws/{default}"}
-    values = {"name": props.get(naming) or defaults.get(kind, default), "Path": props.get("Path", "/"), "region": region,
-              "account": account, "arn": f"arn:aws:{service}:{region}:{account}"}
-    values["ref"] = ref.format(**values)
-    for key, pattern in attributes.items():
-        values[key] = pattern.format(**values)
-    return values["ref"], {key: values[key] for key in attributes}
+    arn = f"arn:aws:{{}}:{resolver.region}:{resolver.account_id}:{{}}"
+    if kind == "AWS::DynamoDB::Table":
+        table = props.get("TableName") or default
+        table_arn = arn.format("dynamodb", f"table/{table}")
+        return table, {"Arn": table_arn, "StreamArn": f"{table_arn}/stream/local"}
+    if kind == "AWS::S3::Bucket":
+        bucket = props.get("BucketName") or default.lower()
+        return bucket, {"Arn": f"arn:aws:s3:::{bucket}"}
+    if kind == "AWS::SQS::Queue":
+        queue = props.get("QueueName") or default
+        url = f"https://sqs.{resolver.region}.amazonaws.com/{resolver.account_id}/{queue}"
+        return url, {"Arn": arn.format("sqs", queue), "QueueName": queue}
+    if kind == "AWS::Events::EventBus":
+        return props["Name"], {"Arn": arn.format("events", f"event-bus/{props['Name']}"), "Name": props["Name"]}
+    if kind == "AWS::Events::Rule":
+        rule = props.get("Name") or default
+        return rule, {"Arn": arn.format("events", f"rule/{rule}")}
+    if kind == "AWS::SecretsManager::Secret":
+        # Ref is the secret's ARN, whose random suffix only exists once created: the partial ARN (without
+        # it) is deterministic, and GetSecretValue accepts it, in AWS as in moto.
+        secret = arn.format("secretsmanager", f"secret:{props.get('Name') or default}")
+        return secret, {"Id": secret}
+    if kind == "AWS::Lambda::LayerVersion":
+        return arn.format("lambda", f"layer:{props.get('LayerName') or name}:1"), {}
+    if kind == "AWS::Lambda::Function":
+        function = props.get("FunctionName") or default
+        return function, {"Arn": arn.format("lambda", f"function:{function}")}
+    if kind == "AWS::StepFunctions::StateMachine":
+        machine = arn.format("states", f"stateMachine:{props.get('StateMachineName') or default}")
+        return machine, {"Arn": machine, "Name": machine.rsplit(":", 1)[1]}
+    if kind == "AWS::IAM::Role":
+        role = props.get("RoleName") or default
+        return role, {"Arn": f"arn:aws:iam::{resolver.account_id}:role{props.get('Path', '/')}{role}"}
+    if kind == "AWS::Logs::LogGroup":
+        group = props.get("LogGroupName") or f"/aws/{default}"
+        return group, {"Arn": arn.format("logs", f"log-group:{group}:*")}
+    return "local" if kind.startswith("AWS::ApiGatewayV2::") else default, {}
+
+
+# Name parts that may refer to other resources, resolved once every name they could refer to is known.
+_NAMED_BY = ("TableName", "BucketName", "QueueName", "Name", "LayerName", "FunctionName", "StateMachineName", "RoleName",
+             "Path", "LogGroupName")
 
 
 def plan(account_id: str, region: str, parameters: dict[str, str] | None = None, app: App | None = None) -> Stack:

@@ -98,10 +98,10 @@ class JobEventFeed:
 
 
 class Repeating(Timer):
-    """``work()`` every ``interval`` seconds on the stack's background-loop helper (a Timer of its own) until
-    ``stop()``, then ``close()``. A round that fails is a warning on `make run`'s terminal; the next one runs."""
+    """``work()`` every ``interval`` seconds on a Timer (and thread) of its own until ``stop()``, then ``close()``.
+    A round that fails is a warning on `make run`'s terminal, without the Timer's traceback; the next one runs."""
 
-    def __init__(self, name: str, interval: float, work: Callable[[], None], close: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, name: str, interval: float, work: Callable[[], None], close: Callable[[], None]) -> None:
         super().__init__(name)
         self.close = close
 
