@@ -11,13 +11,14 @@ role's S3 client) keeps its own, as it would on Lambda.
 import contextlib
 import contextvars
 import datetime
+import json
 import threading
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from typing import Any
 
 from botocore.credentials import Credentials, ReadOnlyCredentials, RefreshableCredentials
 
-from local_stack.iam.enforcement import trust_policy
 from local_stack.iam.policy import Decision, Principal, Request, evaluate
 from local_stack.moto_patches import replace
 
@@ -84,6 +85,25 @@ def _assume(account_id: str, region: str, role_arn: str, session_name: str, serv
         region_name=region, role_session_name=session_name, role_arn=role_arn, policy=None,  # type: ignore[arg-type]
         duration=SESSION_SECONDS, external_id=None,  # type: ignore[arg-type]
     )
+
+
+def trust_policy(role_arn: str) -> dict[str, Any] | None:
+    from moto.iam.models import iam_backends
+
+    try:
+        role = iam_backends[role_arn.split(":")[4] if role_arn.count(":") >= 5 else ""]["aws"].get_role_by_arn(role_arn)
+    except Exception:  # noqa: BLE001 - moto's NoSuchEntity: AWS denies assuming a role that is not there
+        return None
+    return parse_policy(role.assume_role_policy_document)
+
+
+@lru_cache(maxsize=1024)
+def parse_policy(document: str) -> dict[str, Any]:
+    from urllib.parse import unquote
+
+    text = document if document.lstrip().startswith("{") else unquote(document)
+    parsed: dict[str, Any] = json.loads(text)
+    return parsed
 
 
 _execution_role: contextvars.ContextVar[str | None] = contextvars.ContextVar("execution_role", default=None)

@@ -21,10 +21,10 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Mapping
-from functools import lru_cache
 from typing import Any
 from unittest import mock
 
+from local_stack.iam.credentials import parse_policy, trust_policy
 from local_stack.iam.policy import ContextValue, Decision, Principal, Request, allows_by_name, evaluate
 from local_stack.iam.requests import Call, Check, checks, session_tags
 from local_stack.moto_patches import replace
@@ -213,26 +213,7 @@ def principal_policies(account: str, arn: str) -> list[dict[str, Any]]:
     for holder in holders:
         for policy in holder.managed_policies.values():
             documents += [version.document for version in policy.versions if version.is_default]
-    return [_parse_policy(document) for document in documents]
-
-
-def trust_policy(role_arn: str) -> dict[str, Any] | None:
-    from moto.iam.models import iam_backends
-
-    try:
-        role = iam_backends[role_arn.split(":")[4] if role_arn.count(":") >= 5 else ""]["aws"].get_role_by_arn(role_arn)
-    except Exception:  # noqa: BLE001 - moto's NoSuchEntity: AWS denies assuming a role that is not there
-        return None
-    return _parse_policy(role.assume_role_policy_document)
-
-
-@lru_cache(maxsize=1024)
-def _parse_policy(document: str) -> dict[str, Any]:
-    from urllib.parse import unquote
-
-    text = document if document.lstrip().startswith("{") else unquote(document)
-    parsed: dict[str, Any] = json.loads(text)
-    return parsed
+    return [parse_policy(document) for document in documents]
 
 
 def caller_allowed(account: str, arn: str, action: str, resource: str = "*") -> bool:
