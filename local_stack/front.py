@@ -38,7 +38,7 @@ from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask
 from waitress.utilities import BadRequest, Error, RequestHeaderFieldsTooLarge
-from werkzeug.datastructures import EnvironHeaders, MultiDict
+from werkzeug.datastructures import EnvironHeaders, Headers, MultiDict
 
 from local_stack import foreground
 from local_stack.authorizer import AuthorizationError, Caller, authenticate
@@ -181,13 +181,12 @@ class ApiFront:
         with foreground.serving():
             status, response_headers, payload = self._answer(environ, method, raw_path, query, headers, body)
         response_headers.setdefault("content-length", str(len(payload)))
-        if "x-amzn-requestid" not in {key.lower() for key in response_headers}:
-            response_headers["x-amzn-RequestId"] = str(uuid.uuid4())
-        start_response(f"{status} {responses.get(status, 'Status')}", list(response_headers.items()))
+        response_headers.setdefault("x-amzn-RequestId", str(uuid.uuid4()))
+        start_response(f"{status} {responses.get(status, 'Status')}", response_headers.to_wsgi_list())
         return [b"" if method == "HEAD" else payload]  # a HEAD answer has the headers of the body, not the body
 
     def _answer(self, environ: dict[str, Any], method: str, raw_path: str, query: str, headers: dict[str, str],
-                body: bytes) -> tuple[int, dict[str, str], bytes]:
+                body: bytes) -> tuple[int, Headers, bytes]:
         """The function's answer, or what API Gateway answers itself without invoking it."""
         try:
             caller = self._authenticate(method, raw_path, query, headers, body)
@@ -218,9 +217,9 @@ def _names_this_api(host: str, port: int) -> Callable[[str], bool]:
     return lambda value: value.rpartition(":")[2] == str(port) and (names is None or value.rpartition(":")[0] in names)
 
 
-def _error_answer(status: int, error_type: str, message: str) -> tuple[int, dict[str, str], bytes]:
+def _error_answer(status: int, error_type: str, message: str) -> tuple[int, Headers, bytes]:
     payload = json.dumps({"message": message, "__type": error_type}).encode()
-    return status, {"content-type": "application/json", "x-amzn-ErrorType": error_type}, payload
+    return status, Headers({"content-type": "application/json", "x-amzn-ErrorType": error_type}), payload
 
 
 # ---------- waitress, made as strict as API Gateway ----------
@@ -374,13 +373,13 @@ class _Server(TcpWSGIServer):  # type: ignore[misc]
                 channel.will_close = True
 
 
-def _api_gateway_response(result: Any) -> tuple[int, dict[str, str], bytes]:
+def _api_gateway_response(result: Any) -> tuple[int, Headers, bytes]:
     """Payload 2.0 response rules: a dict with statusCode is used as is; anything else is a 200 JSON body."""
     if isinstance(result, dict) and "statusCode" in result:
         body = result.get("body") or ""
         payload = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
-        headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
+        headers = Headers({str(k): str(v) for k, v in (result.get("headers") or {}).items()})
         for cookie in result.get("cookies") or []:
-            headers.setdefault("set-cookie", cookie)
+            headers.add("set-cookie", str(cookie))  # one Set-Cookie header each, as API Gateway sends them
         return int(result["statusCode"]), headers, payload
-    return 200, {"content-type": "application/json"}, json.dumps(result).encode()
+    return 200, Headers({"content-type": "application/json"}), json.dumps(result).encode()

@@ -1,11 +1,13 @@
 """local_stack: what `make run` builds from template.yaml, checked piece by piece."""
 
 import base64
+import http.client
 import inspect
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -14,7 +16,7 @@ from local_stack.front import ApiFront, build_event
 from local_stack.provision import Stack, plan
 from local_stack.runtime import EXPECTED_INVOKE_PARAMETERS, FunctionRuntime, install_moto_lambda
 from local_stack.template import Route, load_template, resources_of_type
-from tests.support.front import call
+from tests.support.front import call, signed_headers
 from tests.support.stack import ACCOUNT, REGION, api_routes, http_event, serving_api
 from translate_jobs_local.__main__ import parameter_overrides
 from translate_jobs_local.app import TRANSLATE_JOBS
@@ -184,6 +186,26 @@ def test_front_serves_template_routes_and_sends_the_rest_to_the_default_route(fr
         answer = json.loads(body)
         assert (answer["function"], answer["event"]["routeKey"]) == ("ApiFunction", "$default")
         assert answer["event"]["requestContext"]["http"]["method"] == method
+
+
+class CookieRuntime:
+    """Stands in for FunctionRuntime: a payload 2.0 response setting two cookies."""
+
+    def invoke(self, name: str, event: dict[str, Any]) -> dict[str, Any]:
+        return {"statusCode": 200, "headers": {"content-type": "text/plain"}, "cookies": ["a=1", "b=2; Secure"], "body": "ok"}
+
+
+def test_each_cookie_of_a_payload_2_response_is_its_own_set_cookie_header() -> None:
+    with serving_api(CookieRuntime(), api_routes()) as served:
+        parts = urlsplit(served.url)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        try:
+            connection.request("GET", "/nowhere", headers=signed_headers("GET", served.url + "/nowhere"))
+            response = connection.getresponse()
+            assert (response.status, response.read()) == (200, b"ok")
+            assert response.headers.get_all("set-cookie") == ["a=1", "b=2; Secure"]
+        finally:
+            connection.close()
 
 
 def test_the_banners_walkthrough_is_a_shell_command_as_printed() -> None:
