@@ -9,8 +9,8 @@ ReportBatchItemFailures, bisecting, retries and on-failure destinations. So none
   fails all of it), splits a batch in two when the function fails (BisectBatchOnFunctionError), and after
   MaximumRetryAttempts describes the records on the OnFailure queue, logs why and goes on;
 * ``QueueDelivery`` polls a queue, invokes its function with up to BatchSize messages, deletes those not
-  in ``batchItemFailures`` and makes the others visible again soon (AWS waits for the visibility
-  timeout); moto applies the queue's RedrivePolicy on receive.
+  in ``batchItemFailures`` (one naming no message of the batch fails all of it) and makes the others
+  visible again soon (AWS waits for the visibility timeout); moto applies the queue's RedrivePolicy on receive.
 
 ``start_local_delivery`` pumps them on a thread for ``make run``; tests call ``pump()``.
 """
@@ -200,13 +200,18 @@ class QueueDelivery:
             }
             for message in messages
         ]
+        batch = {message["MessageId"] for message in messages}
         try:
             response = self.stack.runtime.invoke(self.function, {"Records": records})
             reported = (response or {}).get("batchItemFailures", []) if self.report_item_failures else []
-            failed = {item["itemIdentifier"] for item in reported}
+            failed = {item.get("itemIdentifier") for item in reported}
+            if not failed <= batch:  # an identifier missing, empty or not of the batch: Lambda fails all of it
+                log.warning("%s failed on %d messages: its response names messages not in the batch: %s",
+                            self.function, len(batch), failed - batch)
+                failed = batch
         except FunctionError as error:
             log.warning("%s failed: %s", self.function, error)
-            failed = {message["MessageId"] for message in messages}
+            failed = batch
         for message in messages:
             if message["MessageId"] in failed:
                 sqs.change_message_visibility(

@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
+from local_stack.delivery import RETRY_DELAY_SECONDS
 from tests.support.events import drain, queue_delivery
 from tests.support.stack import ACCOUNT, OTHER_ACCOUNT, REGION, put_job
 
@@ -167,6 +168,33 @@ def test_messages_on_the_stop_queue_stop_jobs_and_a_failing_one_ends_in_the_dead
     dead = drain(DLQ)
     assert [message["body"] for message in dead] == [{"JobId": failing, "AccountId": ACCOUNT}]
     assert "RejectedReason" not in dead[0]["attributes"]
+
+
+@pytest.mark.parametrize("report", [{}, {"itemIdentifier": ""}, {"itemIdentifier": None}, {"itemIdentifier": "not-in-it"}])
+def test_a_failure_report_naming_no_message_of_the_batch_fails_the_whole_batch(stops, monkeypatch, caplog, report):
+    # Given two messages on the queue, and a function whose partial batch response names none of them
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.get_queue_url(QueueName="translate-jobs-StopRequestQueue")["QueueUrl"]
+    for job_id in (put_job("IN_PROGRESS"), put_job("IN_PROGRESS")):
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"JobId": job_id, "AccountId": ACCOUNT}))
+    monkeypatch.setattr(stops.runtime, "invoke", lambda name, event: {"batchItemFailures": [report]})
+    delivery = queue_delivery(stops)
+    retried: list[int] = []
+    change_visibility = delivery._sqs.change_message_visibility
+
+    def spy(**kwargs: Any) -> Any:
+        retried.append(kwargs["VisibilityTimeout"])
+        return change_visibility(**kwargs)
+
+    monkeypatch.setattr(delivery._sqs, "change_message_visibility", spy)
+
+    # When the queue is polled
+    assert delivery.pump() == 2
+
+    # Then, as Lambda does, both failed: none deleted, both visible again soon, and why is logged
+    assert retried == [RETRY_DELAY_SECONDS] * 2
+    assert _visible_or_in_flight(url)
+    assert "names messages not in the batch" in caplog.text
 
 
 def _visible_or_in_flight(url: str) -> bool:
