@@ -95,6 +95,7 @@ class Sweep:
     def _shard_iterators(self, now: float) -> None:
         from moto.dynamodbstreams.models import dynamodbstreams_backends
 
+        held: set[str] = set()
         for backend in backends(dynamodbstreams_backends):
             for arn in list(backend.shard_iterators):
                 first_seen = self._iterators_seen.setdefault(arn, now)
@@ -102,8 +103,9 @@ class Sweep:
                     backend.shard_iterators.pop(arn, None)
                     self._iterators_seen.pop(arn, None)
                     self.count("shard iterators", 1)
-            for arn in set(self._iterators_seen) - set(backend.shard_iterators):
-                self._iterators_seen.pop(arn, None)
+            held.update(backend.shard_iterators)
+        for arn in set(self._iterators_seen) - held:  # gone from every backend (each holds only its own)
+            self._iterators_seen.pop(arn, None)
 
     def _threads(self, now: float) -> None:
         from moto.stepfunctions.parser.utils import TMP_THREADS

@@ -9,11 +9,12 @@ from botocore.config import Config
 
 from local_stack.moto_patches import DYNAMODB_LOCK
 from local_stack.provision import Stack
-from local_stack.retention import Sweep, retention_seconds
+from local_stack.retention import ITERATOR_LIFETIME_SECONDS, Sweep, retention_seconds
 from tests.support.stack import ACCOUNT, REGION, counted_batches, execution_arn, put_job, raw_item, start_job, wait_for_execution
 from translate_jobs_local.app import FINISHED, work_data_sweeps
 
 RETENTION = 600.0
+OTHER_REGION = "eu-west-1"
 
 
 def stream_records(stack: Stack) -> list[dict]:
@@ -63,6 +64,42 @@ def test_stream_records_older_than_the_retention_are_dropped_and_later_ones_stil
     records = stream_records(stack)
     assert [record["dynamodb"]["Keys"]["JobId"]["S"] for record in records] == [new_job]
     assert sweep.dropped["stream records"] >= 3
+
+
+def shard_iterator(region: str, table: str) -> str:
+    streams = boto3.client("dynamodbstreams", region_name=region, config=Config(account_id_endpoint_mode="disabled"))
+    arn = boto3.client("dynamodb", region_name=region).describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    return str(streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="LATEST")["ShardIterator"])
+
+
+def test_the_shard_iterators_of_every_region_expire_15_minutes_after_a_sweep_first_saw_them(stack: Stack) -> None:
+    from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+    # Given a shard iterator in the stack's region, and one of a table in another region (another backend)
+    other = boto3.client("dynamodb", region_name=OTHER_REGION)
+    other.create_table(TableName="elsewhere", BillingMode="PAY_PER_REQUEST",
+                       KeySchema=[{"AttributeName": "Id", "KeyType": "HASH"}],
+                       AttributeDefinitions=[{"AttributeName": "Id", "AttributeType": "S"}],
+                       StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    try:
+        iterators = {REGION: shard_iterator(REGION, stack.table_name), OTHER_REGION: shard_iterator(OTHER_REGION, "elsewhere")}
+
+        def held() -> set[str]:
+            return {region for region, arn in iterators.items()
+                    if arn in dynamodbstreams_backends[ACCOUNT][region].shard_iterators}
+
+        # When sweeps run within their lifetime, they are kept
+        sweep, now = Sweep(retention=RETENTION, dynamodb_lock=DYNAMODB_LOCK), time.time()
+        sweep(now=now)
+        sweep(now=now + ITERATOR_LIFETIME_SECONDS / 2)
+        assert held() == {REGION, OTHER_REGION}
+
+        # Then a sweep 15 minutes after the first drops both (each backend's sweep keeps the other's first-seen times)
+        sweep(now=now + ITERATOR_LIFETIME_SECONDS)
+        assert held() == set()
+    finally:
+        other.delete_table(TableName="elsewhere")
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "ten"])
