@@ -23,6 +23,7 @@ import datetime
 import functools
 import json
 import logging
+import math
 import os
 import re
 import time
@@ -50,7 +51,7 @@ def time_scale() -> float:
         scale = float(raw)
     except ValueError:
         scale = 0.0
-    if scale <= 0:
+    if not math.isfinite(scale) or scale <= 0:  # nan and inf are no scale either
         raise ValueError(f"error: {SCALE_VARIABLE} must be a positive number, not {raw!r}")
     return scale
 

@@ -8,6 +8,7 @@ import contextlib
 import ctypes
 import datetime
 import logging
+import math
 import os
 import time
 from collections.abc import Callable
@@ -25,7 +26,9 @@ def retention_seconds() -> float:
     try:
         seconds = float(value)
     except ValueError:
-        raise ValueError(f"error: LOCAL_RETENTION_SECONDS must be a number of seconds, not {value!r}") from None
+        seconds = math.nan
+    if not math.isfinite(seconds):  # not a number, nan or inf
+        raise ValueError(f"error: LOCAL_RETENTION_SECONDS must be a number of seconds, not {value!r}")
     if seconds <= 0:
         raise ValueError("error: LOCAL_RETENTION_SECONDS must be positive")
     return seconds

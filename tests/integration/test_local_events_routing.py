@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 import pytest
 
-from local_stack.eventbridge import EventRouter, Schedule
+from local_stack.eventbridge import EventRouter, Schedule, time_scale
 from local_stack.provision import provision_rules
 from tests.support.events import capture_events, drain, stream_delivery, transitions
 from tests.support.stack import ACCOUNT, REGION, execution_arn, put_job, start_job, wait_for_execution
@@ -357,6 +357,13 @@ def test_invalid_schedule_expressions_are_refused(expression):
 def test_a_cron_schedule_is_refused_as_not_run_locally():
     with pytest.raises(ValueError, match="cron schedules are not run locally"):
         Schedule("cron(0 10 * * ? *)")
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "fast", "nan", "inf"])
+def test_a_schedule_scale_that_is_not_a_positive_number_is_refused(monkeypatch, value):
+    monkeypatch.setenv("LOCAL_SCHEDULE_SCALE", value)
+    with pytest.raises(ValueError, match="^error: LOCAL_SCHEDULE_SCALE must be a positive number"):
+        time_scale()
 
 
 @pytest.mark.parametrize(

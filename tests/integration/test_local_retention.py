@@ -102,7 +102,7 @@ def test_the_shard_iterators_of_every_region_expire_15_minutes_after_a_sweep_fir
         other.delete_table(TableName="elsewhere")
 
 
-@pytest.mark.parametrize("value", ["0", "-5", "ten"])
+@pytest.mark.parametrize("value", ["0", "-5", "ten", "nan", "inf"])
 def test_a_retention_that_is_not_a_positive_number_is_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     monkeypatch.setenv("LOCAL_RETENTION_SECONDS", value)
     with pytest.raises(ValueError, match="LOCAL_RETENTION_SECONDS"):
