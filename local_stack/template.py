@@ -36,6 +36,9 @@ def cloudformation(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
 
 @cache
 def _transformed(path: Path) -> str:
+    from unittest import mock
+
+    from samtranslator.sdk.parameter import SamParameterValues
     from samtranslator.translator.arn_generator import ArnGenerator
     from samtranslator.translator.transform import transform
 
@@ -49,7 +52,10 @@ def _transformed(path: Path) -> str:
     ArnGenerator.BOTO_SESSION_REGION_NAME = ArnGenerator.BOTO_SESSION_REGION_NAME or "us-east-1"
     # SAM's loader of managed policy names (for Policies given by name): moto's, read only if a template names one.
     managed_policies = SimpleNamespace(load=lambda: {name: arn for arn, (name, _) in aws_managed_policies().items()})
-    return json.dumps(transform(template, {}, managed_policies))
+    # SAM would resolve the pseudo parameters (AWS::Region...) where it resolves parameters with its boto3 session's
+    # region, and fails without one: they are left for the Resolver, which resolves them per stack.
+    with mock.patch.object(SamParameterValues, "add_pseudo_parameter_values", lambda self, session=None: None):
+        return json.dumps(transform(template, {}, managed_policies))
 
 
 @cache

@@ -1,12 +1,16 @@
 """local_stack runs any SAM application, not only translate-jobs: an App with its defaults plans another
 template the way SAM deploys it (its routes, event source mappings, rules, roles, code), with no AWS call."""
 
+import json
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from local_stack.app import App
 from local_stack.delivery import QueueDelivery, StreamDelivery, deliveries
 from local_stack.provision import plan
-from local_stack.template import Route
+from local_stack.template import TEMPLATE_PATH, Route, _transformed, cloudformation
 
 TEMPLATE = """
 AWSTemplateFormatVersion: "2010-09-09"
@@ -76,3 +80,36 @@ def test_the_stack_name_is_samconfigs_as_sam_deploy_reads_it(tmp_path: Path) -> 
     (tmp_path / "samconfig.toml").write_text('version = 0.1\n[default.global.parameters]\nstack_name = "shop"\n')
     assert plan("111111111111", "eu-west-1", app=App(template=tmp_path / "template.yaml")).runtime.find("Handler").name \
         == "shop-Handler"
+
+
+REGIONAL_TEMPLATE = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:  # a property SAM resolves parameters in
+    Type: AWS::Serverless::HttpApi
+    Properties: {CorsConfiguration: {AllowOrigins: [!Sub "https://${AWS::Region}.example.com"]}}
+"""
+
+
+def test_the_transform_is_the_same_whatever_region_the_caller_has(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    regional = tmp_path / "template.yaml"
+    regional.write_text(REGIONAL_TEMPLATE)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+
+    def under_each_region(template: Path) -> list[dict[str, Any]]:
+        transformed = []
+        for region in ["us-east-1", "eu-west-1", None]:
+            for variable in ("AWS_DEFAULT_REGION", "AWS_REGION"):
+                if region:
+                    monkeypatch.setenv(variable, region)
+                else:
+                    monkeypatch.delenv(variable, raising=False)
+            _transformed.cache_clear()  # transformed again, not the cached one
+            transformed.append(cloudformation(template))
+        return transformed
+
+    for template in (TEMPLATE_PATH, regional):
+        first, *others = under_each_region(template)
+        assert all(other == first for other in others), template
+    # where SAM resolves parameters, AWS::Region is left for the Resolver, which resolves it per stack
+    assert "https://${AWS::Region}.example.com" in json.dumps(first)
