@@ -122,6 +122,13 @@ def test_parameter_overrides_reach_the_functions_environment() -> None:
             parameter_overrides([bad])
 
 
+def test_each_function_has_the_layers_it_lists() -> None:
+    functions = plan(ACCOUNT, REGION, app=TRANSLATE_JOBS).runtime
+    # SharedLayer from the Globals, then the engine's own (its source holds no module: the virtualenv has them)
+    assert functions.find("TranslateBatchFunction").layers == (ROOT / "layers" / "shared", ROOT / "layers" / "engine")
+    assert functions.find("ApiFunction").layers == (ROOT / "layers" / "shared",)
+
+
 # ---------- (c) the front: HTTP API payload 2.0 events ----------
 
 STOP_ROUTE = Route("POST", "/jobs/{JobId}/stop", "ApiFunction")
