@@ -318,9 +318,9 @@ def _state_machine(stack: Stack, name: str, props: dict[str, Any], client: Clien
     try:
         create(definition=definition)
     except sfn.exceptions.ClientError as error:
-        # A bare moto_server (without local_stack.moto_patches) refuses the Map's JSON Lines ItemReader. Its
-        # Lambda tasks only echo, so no job runs there anyway (the banner says so): it gets the manifest read
-        # as JSON, so that Start, Describe and Stop still work over it.
+        # A bare moto_server (without local_stack.moto_patches) refuses a Map's JSON Lines ItemReader. Its Lambda
+        # tasks only echo, so no execution does real work there anyway (the notice says so): the items are read as
+        # JSON instead, so that the state machine exists and the API can start, describe and stop its executions.
         if "'JSONL' is not a valid InputTypeValue" not in str(error):
             raise
         create(definition=definition.replace('"InputType": "JSONL"', '"InputType": "JSON"'))
