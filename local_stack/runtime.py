@@ -138,8 +138,9 @@ class FunctionRuntime:
         module_name = function.handler.rpartition(".")[0]
         with self._lock:
             if function.logical_id not in self._modules:
-                # As Lambda puts its layers' content on the path (functions share this process's sys.path).
-                sys.path[:0] = [str(layer) for layer in function.layers if str(layer) not in sys.path]
+                # As Lambda puts its layers' content on the path, a later layer's files over an earlier one's
+                # (functions share this process's sys.path).
+                sys.path[:0] = [str(layer) for layer in reversed(function.layers) if str(layer) not in sys.path]
                 path = function.code_dir / f"{module_name.replace('.', '/')}.py"
                 spec = importlib.util.spec_from_file_location(f"fn_{function.logical_id}_{module_name}", path)
                 assert spec and spec.loader, path
