@@ -101,7 +101,9 @@ Resources:
 
 def test_a_function_imports_from_its_layers_as_on_lambda(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "template.yaml").write_text(LAYERED)
-    modules = {"helpers/orders_greeting.py": "GREETING = 'hello'", "vendored/python/orders_vendored.py": "NAME = 'layers'",
+    # orders_greeting in both layers: the later one's, as Lambda extracts the layers into /opt in order
+    modules = {"helpers/orders_greeting.py": "GREETING = 'hi'", "vendored/python/orders_vendored.py": "NAME = 'layers'",
+               "vendored/python/orders_greeting.py": "GREETING = 'hello'",
                "src/app.py": "import orders_greeting, orders_vendored\n\n"
                              "def handle(event, context):\n"
                              "    return f'{orders_greeting.GREETING}, {orders_vendored.NAME}'\n"}
