@@ -68,6 +68,8 @@ class App:
     # path, headers and body; it raises local_stack.authorizer.AuthorizationError to refuse (a 403 with its type).
     authorize: Callable[[Any, str, str, dict[str, str], bytes], None] | None = None
     banner: Callable[[Any], str] | None = None  # what `make run` prints once ready (the LocalStack)
+    # Added to the notice over an emulator this stack did not start, where the workflows' functions only echo.
+    external_emulator_note: str = ""
 
     @property
     def stack_name(self) -> str:

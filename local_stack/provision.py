@@ -9,6 +9,7 @@ import json
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -127,6 +128,9 @@ def plan(account_id: str, region: str, parameters: dict[str, str] | None = None,
     stack = Stack(app, template, resolver, FunctionRuntime(), [])
     retries = {str(props["FunctionName"]): int(props.get("MaximumRetryAttempts", 2))
                for props in stack.resources("AWS::Lambda::EventInvokeConfig").values()}
+    # A layer's ARN (what a function's Layers resolve to) -> where its modules are (Content.S3Key: its folder).
+    layers = {resolver.refs[name]: _layer_modules(app.root / props["Content"]["S3Key"])
+              for name, props in stack.resources("AWS::Lambda::LayerVersion").items()}
     for name, props in stack.resources("AWS::Lambda::Function").items():
         stack.runtime.register(
             LocalFunction(
@@ -135,6 +139,8 @@ def plan(account_id: str, region: str, parameters: dict[str, str] | None = None,
                 arn=resolver.attributes[name]["Arn"],
                 code_dir=app.root / props["Code"]["S3Key"],
                 handler=props["Handler"],
+                # a layer from outside the template (an ARN) has no content here: the virtualenv provides its modules
+                layers=tuple(layers[arn] for arn in props.get("Layers", []) if arn in layers),
                 environment={key: str(value) for key, value in props.get("Environment", {}).get("Variables", {}).items()},
                 timeout=int(props.get("Timeout", 3)),
                 memory=int(props.get("MemorySize", 128)),
@@ -147,6 +153,12 @@ def plan(account_id: str, region: str, parameters: dict[str, str] | None = None,
     for props in stack.resources("AWS::ApiGatewayV2::Api").values():
         stack.routes += http_api_routes(props.get("Body", {}), resolver, lambda arn: stack.runtime.find(arn).logical_id)
     return stack
+
+
+def _layer_modules(folder: Path) -> Path:
+    """Its python/ folder, which Lambda puts on the path, or the folder itself if it has none: `sam build` makes
+    python/ of a BuildMethod layer's source (or its Makefile does)."""
+    return folder / "python" if (folder / "python").is_dir() else folder
 
 
 def provision(account_id: str, region: str, parameters: dict[str, str] | None = None, app: App | None = None) -> Stack:
@@ -306,9 +318,9 @@ def _state_machine(stack: Stack, name: str, props: dict[str, Any], client: Clien
     try:
         create(definition=definition)
     except sfn.exceptions.ClientError as error:
-        # A bare moto_server (without local_stack.moto_patches) refuses the Map's JSON Lines ItemReader. Its
-        # Lambda tasks only echo, so no job runs there anyway (the banner says so): it gets the manifest read
-        # as JSON, so that Start, Describe and Stop still work over it.
+        # A bare moto_server (without local_stack.moto_patches) refuses a Map's JSON Lines ItemReader. Its Lambda
+        # tasks only echo, so no execution does real work there anyway (the notice says so): the items are read as
+        # JSON instead, so that the state machine exists and the API can start, describe and stop its executions.
         if "'JSONL' is not a valid InputTypeValue" not in str(error):
             raise
         create(definition=definition.replace('"InputType": "JSONL"', '"InputType": "JSON"'))

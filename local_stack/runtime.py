@@ -31,9 +31,7 @@ from typing import Any
 from local_stack import faults, foreground
 from local_stack.iam.credentials import acting_as
 from local_stack.moto_patches import replace
-from local_stack.template import ROOT
 
-LAYER_DIR = ROOT / "layers" / "shared"
 ERROR_LOG = logging.getLogger("local_stack.runtime")
 EXPECTED_INVOKE_PARAMETERS = ["self", "function_name", "qualifier", "body", "headers", "response_headers"]
 
@@ -45,6 +43,7 @@ class LocalFunction:
     arn: str
     code_dir: Path
     handler: str  # module.function
+    layers: tuple[Path, ...]  # the folders its layers' modules are in, in the order the function lists them
     environment: dict[str, str]
     timeout: int = 30
     memory: int = 512
@@ -139,8 +138,9 @@ class FunctionRuntime:
         module_name = function.handler.rpartition(".")[0]
         with self._lock:
             if function.logical_id not in self._modules:
-                if str(LAYER_DIR) not in sys.path:
-                    sys.path.insert(0, str(LAYER_DIR))
+                # As Lambda puts its layers' content on the path, a later layer's files over an earlier one's
+                # (functions share this process's sys.path).
+                sys.path[:0] = [str(layer) for layer in reversed(function.layers) if str(layer) not in sys.path]
                 path = function.code_dir / f"{module_name.replace('.', '/')}.py"
                 spec = importlib.util.spec_from_file_location(f"fn_{function.logical_id}_{module_name}", path)
                 assert spec and spec.loader, path

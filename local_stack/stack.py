@@ -162,8 +162,8 @@ class LocalStack:
             self.resumed = self.state.resume_executions()
 
     def _use_external_emulator(self, environment: dict[str, str]) -> None:
-        """Serve the API over an emulator already running. Its workflow's Lambda tasks run in its process: another
-        `make run`'s runs the real handlers; a bare moto_server only echoes them, so jobs never progress (the notice)."""
+        """Serve the API over an emulator already running, which runs the workflows' Lambda tasks and delivers events in
+        its process: another local stack's runs the real handlers; a bare moto_server echoes, delivers nothing (the notice)."""
         url = str(self.external_emulator)
         request = urllib.request.Request(f"{url}/moto-api/config", data=json.dumps(MOTO_CONFIG).encode(), method="POST")
         try:
@@ -179,11 +179,7 @@ class LocalStack:
             self.notice = f"using the running emulator at {url} and the stack already provisioned in it"
         else:
             self.stack = provision(DEFAULT_ACCOUNT, self.region, self.parameters, self.app)
-            self.notice = (
-                f"using the running emulator at {url}, provisioned now. Its Lambda tasks run in its own process, "
-                "where this project's handlers are not loaded: Start, Describe and Stop work, but jobs will stay "
-                "SUBMITTED. To run jobs, point AWS_ENDPOINT_URL at another `make run`'s emulator, or unset it."
-            )
+            self.notice = bare_emulator_notice(url, self.app)
         self.stack.runtime.apply_environment()
 
     def stop(self) -> None:
@@ -205,6 +201,15 @@ class LocalStack:
         if self._mock:
             self._mock.stop()
             self._mock = None
+
+
+def bare_emulator_notice(url: str, app: App) -> str:
+    """What a user must know of an emulator this stack did not start (a bare moto_server, as far as it can tell)."""
+    notice = (f"using the running emulator at {url}, provisioned now. Only the HTTP API's functions run here: the "
+              "workflows' Lambda tasks run in the emulator's own process, where this application's handlers are not "
+              "loaded, so they only echo their input, and no stream, queue or rule delivers to the functions. To run "
+              "them, point AWS_ENDPOINT_URL at an emulator a local stack of this application started, or unset it.")
+    return f"{notice} {app.external_emulator_note}" if app.external_emulator_note else notice
 
 
 def patch_moto_before_provisioning(patched: Patched) -> None:

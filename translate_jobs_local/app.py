@@ -229,4 +229,5 @@ TRANSLATE_JOBS = App(
     retention_steps=work_data_sweeps,
     prepare=create_demo_resources,
     banner=banner,
+    external_emulator_note="Start, Describe and Stop work, but jobs will stay SUBMITTED.",
 )

@@ -12,9 +12,11 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 
+from local_stack.app import App
 from local_stack.front import ApiFront, build_event
 from local_stack.provision import Stack, plan
 from local_stack.runtime import EXPECTED_INVOKE_PARAMETERS, FunctionRuntime, install_moto_lambda
+from local_stack.stack import bare_emulator_notice
 from local_stack.template import Route, load_template, resources_of_type
 from tests.support.front import call, signed_headers
 from tests.support.stack import ACCOUNT, REGION, api_routes, http_event, serving_api
@@ -122,6 +124,20 @@ def test_parameter_overrides_reach_the_functions_environment() -> None:
     for bad in ["BatchSize=-1", "BatchSize=many", "NoSuchParameter=1", "LogLevel=LOUD", "BatchSize"]:
         with pytest.raises(ValueError, match="^error: "):
             parameter_overrides([bad])
+
+
+def test_each_function_has_the_layers_it_lists() -> None:
+    functions = plan(ACCOUNT, REGION, app=TRANSLATE_JOBS).runtime
+    # SharedLayer from the Globals, then the engine's own (its source holds no module: the virtualenv has them)
+    assert functions.find("TranslateBatchFunction").layers == (ROOT / "layers" / "shared", ROOT / "layers" / "engine")
+    assert functions.find("ApiFunction").layers == (ROOT / "layers" / "shared",)
+
+
+def test_over_a_bare_emulator_the_notice_is_the_emulators_then_the_applications() -> None:
+    generic = bare_emulator_notice("http://127.0.0.1:5000", App())
+    assert "only echo" in generic and "job" not in generic.lower()
+    assert bare_emulator_notice("http://127.0.0.1:5000", TRANSLATE_JOBS) \
+        == f"{generic} Start, Describe and Stop work, but jobs will stay SUBMITTED."
 
 
 # ---------- (c) the front: HTTP API payload 2.0 events ----------

@@ -2,6 +2,7 @@
 template the way SAM deploys it (its routes, event source mappings, rules, roles, code), with no AWS call."""
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -113,3 +114,39 @@ def test_the_transform_is_the_same_whatever_region_the_caller_has(tmp_path: Path
         assert all(other == first for other in others), template
     # where SAM resolves parameters, AWS::Region is left for the Resolver, which resolves it per stack
     assert "https://${AWS::Region}.example.com" in json.dumps(first)
+LAYERED = """
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function: {Layers: [!Ref Helpers]}
+Resources:
+  Helpers:  # its source folder holds the module (`sam build` makes python/ of it)
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: helpers/}
+    Metadata: {BuildMethod: python3.13}
+  Vendored:  # laid out as Lambda reads a layer: python/ holds the module
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: vendored/}
+  Greet:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: src/, Handler: app.handle, Runtime: python3.13, Layers: [!Ref Vendored]}
+"""
+
+
+def test_a_function_imports_from_its_layers_as_on_lambda(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "template.yaml").write_text(LAYERED)
+    # orders_greeting in both layers: the later one's, as Lambda extracts the layers into /opt in order
+    modules = {"helpers/orders_greeting.py": "GREETING = 'hi'", "vendored/python/orders_vendored.py": "NAME = 'layers'",
+               "vendored/python/orders_greeting.py": "GREETING = 'hello'",
+               "src/app.py": "import orders_greeting, orders_vendored\n\n"
+                             "def handle(event, context):\n"
+                             "    return f'{orders_greeting.GREETING}, {orders_vendored.NAME}'\n"}
+    for path, source in modules.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(source)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the layers the runtime adds, gone after the test
+
+    stack = plan("111111111111", "eu-west-1", app=App(template=tmp_path / "template.yaml"))
+
+    # the Globals' layer, then its own, each where its modules are
+    assert stack.runtime.find("Greet").layers == (tmp_path / "helpers", tmp_path / "vendored" / "python")
+    assert stack.runtime.invoke("Greet", {}) == "hello, layers"
