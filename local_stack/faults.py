@@ -24,6 +24,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 
 from local_stack.app import FaultTargets
+from local_stack.errors import aws_error
 from local_stack.hooks import register
 from local_stack.moto_patches import replace, wrap
 
@@ -227,22 +228,9 @@ def _after_call(event_name: str = "", **kwargs: Any) -> None:
 def error_response(request: Any, service: str, code: str, status: int, message: str) -> AWSResponse:
     from moto.core.botocore_stubber import MockRawResponse  # the body of moto's own in-process answers
 
-    request_id = str(uuid.uuid4())
-    protocol, error = _PROTOCOLS.get(service, "json"), f"<Code>{code}</Code><Message>{message}</Message>"
-    if protocol == "rest-xml":
-        body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error>{error}<RequestId>{request_id}</RequestId></Error>'
-        headers = {"content-type": "application/xml", "x-amz-request-id": request_id}
-    elif protocol == "query":
-        kind = "Receiver" if status >= 500 else "Sender"
-        body = f"<ErrorResponse><Error><Type>{kind}</Type>{error}</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
-        headers = {"content-type": "text/xml", "x-amzn-RequestId": request_id}
-    else:
-        body = json.dumps({"__type": code, "message": message})
-        headers = {"content-type": "application/x-amz-json-1.0", "x-amzn-RequestId": request_id, "x-amzn-ErrorType": code}
-    return AWSResponse(request.url, status, headers, MockRawResponse(body))
-
-
-_PROTOCOLS = {"s3": "rest-xml", "sts": "query", "iam": "query"}
+    error = aws_error(service, code, status, message)
+    headers = {**dict(error.get_headers()), "x-amzn-RequestId": str(uuid.uuid4())}
+    return AWSResponse(request.url, status, headers, MockRawResponse(error.get_body()))
 
 
 def install() -> Callable[[], None]:

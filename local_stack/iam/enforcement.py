@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from unittest import mock
 
+from local_stack.errors import aws_error
 from local_stack.iam.credentials import parse_policy, trust_policy
 from local_stack.iam.policy import ContextValue, Decision, Principal, Request, allows_by_name, evaluate
 from local_stack.iam.requests import Call, Check, checks, session_tags
@@ -244,20 +245,12 @@ def simulate_principal_policy(account: str, params: Mapping[str, Any]) -> dict[s
 
 
 def _error_for(service: str, denial: AccessDeniedError) -> Exception:
-    """The service's own error: S3's XML <Error> with 403, STS/IAM's query XML with 403, JSON __type otherwise."""
-    from moto.core.exceptions import JsonRESTError, _RESTError
-    from xmltodict import unparse
-
+    """The service's own: its XML with 403 for S3, STS and IAM, SQS's AccessDenied with 403, else AccessDeniedException
+    with HTTP 400."""
     if service in ("s3", "sts", "iam"):
-        error = _RESTError(denial.code, denial.message)
-        error.code = 403
-        if service == "s3":  # S3's bare <Error>, not the query protocols' <ErrorResponse>
-            error.description = unparse({"Error": {"Code": denial.code, "Message": denial.message}}, full_document=True)
-        return error
+        return aws_error(service, denial.code, 403, denial.message)
     code, status = _JSON_ERRORS.get(service, ("AccessDeniedException" if denial.code == "AccessDenied" else denial.code, 400))
-    error = JsonRESTError(code, denial.message)
-    error.code = status
-    return error
+    return aws_error(service, code, status, denial.message)
 
 
 def install() -> Callable[[], None]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from local_stack.errors import aws_error
 from local_stack.faults import buffer_body, error_response
 from local_stack.moto_patches import replace, wrap
 from local_stack.persistence.backends import _live_backend, kept
@@ -154,7 +155,7 @@ class Recorder:
                           entry, lambda: error_response(request, service, "ServiceUnavailable", 503, STOPPING))
 
     def _through_flask(self, original: Any, view: Any, args: Any = None, **kwargs: Any) -> Any:
-        from flask import Response, current_app
+        from flask import current_app
         from flask import request as flask_request
         from werkzeug.wsgi import get_input_stream
 
@@ -177,8 +178,7 @@ class Recorder:
 
         return self.apply(service, _operation(flask_request, body), flask_request.headers,
                           lambda: original(view, args, **kwargs), entry,
-                          lambda: Response(json.dumps({"__type": "ServiceUnavailable", "message": STOPPING}),
-                                           status=503, content_type="application/x-amz-json-1.0"))
+                          lambda: _refused(service))
 
     def _sqs_send(self, original: Any, backend: Any, *args: Any, **kwargs: Any) -> Any:
         """local_stack.eventbridge sends to queues by calling moto's SQS backend, outside any request: recorded
@@ -254,6 +254,14 @@ def _operation(request: Any, body: bytes) -> str:
     if action:
         return str(action)
     return "Get" if request.method in ("GET", "HEAD", "OPTIONS") else str(request.method)
+
+
+def _refused(service: str) -> Any:
+    """A change to moto's server once the state is saved for the last time: the service's own 503."""
+    from flask import Response
+
+    error = aws_error(service, "ServiceUnavailable", 503, STOPPING)
+    return Response(error.get_body(), status=503, headers=error.get_headers())
 
 
 # -- replay --

@@ -8,6 +8,8 @@ it. The real ``kill -9`` of a real `make run` is tests/e2e/test_kill_and_restart
 import pickle
 import shutil
 import threading
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +169,12 @@ def test_a_stopped_stack_refuses_changes_rather_than_lose_them(tmp_path):
         with pytest.raises(ClientError, match="ServiceUnavailable"):
             boto3.client("s3", region_name=REGION, config=ONE_TRY).put_object(Bucket="translate-jobs-demo-input",
                                                                              Key="lost.txt", Body=b"2")
+        # (over HTTP too, from another process, in S3's own error shape)
+        request = urllib.request.Request(f"{local.emulator_url}/translate-jobs-demo-input/lost.txt", b"2", method="PUT")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 503
+        assert "<Error><Code>ServiceUnavailable</Code>" in refused.value.read().decode()
         # Then it was not applied: what a client was told failed is not there after a restart either
         assert [o["Key"] for o in s3.list_objects_v2(Bucket="translate-jobs-demo-input")["Contents"]] == ["kept.txt"]
 

@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "local_stack"
 FLOORS = {
     # what knows no other module: the template reader, the background timer, botocore's hook, the policy language
     "template": 0, "timer": 0, "hooks": 0, "event_patterns": 0, "authorizer": 0, "iam.policy": 0,
-    "moto_patches": 0, "persistence.journal": 0, "persistence.backends": 0,
+    "moto_patches": 0, "errors": 0, "persistence.journal": 0, "persistence.backends": 0,
     "app": 1, "foreground": 1, "iam.requests": 1, "iam.credentials": 1, "retention": 1,
     "faults": 2, "iam.enforcement": 2, "moto_speed": 2,
     "runtime": 3,  # the functions, run in this process
