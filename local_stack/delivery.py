@@ -203,10 +203,9 @@ class QueueDelivery:
         batch = {message["MessageId"] for message in messages}
         try:
             response = self.stack.runtime.invoke(self.function, {"Records": records})
-            reported = (response or {}).get("batchItemFailures", []) if self.report_item_failures else []
-            failed = {item.get("itemIdentifier") for item in reported}
-            if not failed <= batch:  # an identifier missing, empty or not of the batch: Lambda fails all of it
-                log.warning("%s failed on %d messages: its response names messages not in the batch: %s",
+            failed = _reported_failures(response) if self.report_item_failures else set()
+            if not failed <= batch:  # unreadable, or an identifier missing, empty or not of the batch: all failed
+                log.warning("%s failed on %d messages: its response is malformed or names messages not in the batch: %s",
                             self.function, len(batch), failed - batch)
                 failed = batch
         except FunctionError as error:
@@ -220,6 +219,15 @@ class QueueDelivery:
             else:
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
         return len(messages)
+
+
+def _reported_failures(response: Any) -> set[Any]:
+    """The message ids a partial batch response names. Lambda's rules: no response, or a null or empty list, is
+    success; one it cannot read fails the whole batch ({None}: no message of it)."""
+    try:
+        return {item.get("itemIdentifier") for item in (response or {}).get("batchItemFailures") or []}
+    except (AttributeError, TypeError):
+        return {None}
 
 
 def deliveries(stack: Stack, region: str = "us-east-1", cursors: Any = None) -> list[Any]:

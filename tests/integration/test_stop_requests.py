@@ -170,14 +170,16 @@ def test_messages_on_the_stop_queue_stop_jobs_and_a_failing_one_ends_in_the_dead
     assert "RejectedReason" not in dead[0]["attributes"]
 
 
-@pytest.mark.parametrize("report", [{}, {"itemIdentifier": ""}, {"itemIdentifier": None}, {"itemIdentifier": "not-in-it"}])
-def test_a_failure_report_naming_no_message_of_the_batch_fails_the_whole_batch(stops, monkeypatch, caplog, report):
+@pytest.mark.parametrize("response", [{"batchItemFailures": [report]} for report in (
+    {}, {"itemIdentifier": ""}, {"itemIdentifier": None}, {"itemIdentifier": "not-in-it"}, "not-an-object")]
+    + ["not-an-object", {"batchItemFailures": "not-a-list"}, {"batchItemFailures": 7}])
+def test_a_failure_report_naming_no_message_of_the_batch_fails_the_whole_batch(stops, monkeypatch, caplog, response):
     # Given two messages on the queue, and a function whose partial batch response names none of them
     sqs = boto3.client("sqs", region_name=REGION)
     url = sqs.get_queue_url(QueueName="translate-jobs-StopRequestQueue")["QueueUrl"]
     for job_id in (put_job("IN_PROGRESS"), put_job("IN_PROGRESS")):
         sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"JobId": job_id, "AccountId": ACCOUNT}))
-    monkeypatch.setattr(stops.runtime, "invoke", lambda name, event: {"batchItemFailures": [report]})
+    monkeypatch.setattr(stops.runtime, "invoke", lambda name, event: response)
     delivery = queue_delivery(stops)
     retried: list[int] = []
     change_visibility = delivery._sqs.change_message_visibility
@@ -195,6 +197,22 @@ def test_a_failure_report_naming_no_message_of_the_batch_fails_the_whole_batch(s
     assert retried == [RETRY_DELAY_SECONDS] * 2
     assert _visible_or_in_flight(url)
     assert "names messages not in the batch" in caplog.text
+
+
+@pytest.mark.parametrize("response", [None, {}, {"batchItemFailures": None}, {"batchItemFailures": []}])
+def test_a_response_naming_no_failure_is_a_success_of_the_whole_batch(stops, monkeypatch, response):
+    # Given two messages on the queue, and a function whose response names no failure (Lambda's rules for success)
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.get_queue_url(QueueName="translate-jobs-StopRequestQueue")["QueueUrl"]
+    for job_id in (put_job("IN_PROGRESS"), put_job("IN_PROGRESS")):
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"JobId": job_id, "AccountId": ACCOUNT}))
+    monkeypatch.setattr(stops.runtime, "invoke", lambda name, event: response)
+
+    # When the queue is polled
+    assert queue_delivery(stops).pump() == 2
+
+    # Then both were deleted
+    assert not _visible_or_in_flight(url)
 
 
 def _visible_or_in_flight(url: str) -> bool:
