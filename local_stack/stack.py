@@ -26,7 +26,9 @@ MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use
 
 
 class PortInUseError(RuntimeError):
-    pass
+    def __init__(self, what: str, host: str, port: int) -> None:
+        super().__init__(f"error: {what} port {host}:{port} is already in use (is another local stack running?)")
+        self.what = what  # "API" or "emulator": which to choose another port for
 
 
 class EmulatorUnavailableError(RuntimeError):
@@ -55,11 +57,7 @@ def ensure_port_free(host: str, port: int, what: str) -> None:
         try:
             probe.bind((host, port))
         except OSError:
-            variable, option = ("PORT", "--port") if what == "API" else ("EMULATOR_PORT", "--emulator-port")
-            raise PortInUseError(
-                f"error: {what} port {host}:{port} is already in use (is another `make run` running?); "
-                f"choose another: make run {variable}=<port> (python -m translate_jobs_local run {option} <port>)"
-            ) from None
+            raise PortInUseError(what, host, port) from None
 
 
 def local_environment(endpoint: str | None, region: str) -> dict[str, str]:
@@ -241,11 +239,8 @@ def invoke_function(function: str, event: Any, app: App, endpoint: str, region: 
     try:
         stack = provisioned_stack(region, app)
     except Exception as error:  # noqa: BLE001 - whatever stops the emulator from answering, the user's fix is the same
-        raise EmulatorUnavailableError(
-            f"error: no local stack answers at {endpoint} ({type(error).__name__}); start one with `make run`, "
-            "or point EMULATOR_PORT (or AWS_ENDPOINT_URL) at the one running"
-        ) from None
+        raise EmulatorUnavailableError(f"error: no local stack answers at {endpoint} ({type(error).__name__})") from None
     if stack is None:
-        raise EmulatorUnavailableError(f"error: the emulator at {endpoint} has no {app.stack_name} stack (is it a `make run`?)")
+        raise EmulatorUnavailableError(f"error: the emulator at {endpoint} has no {app.stack_name} stack")
     os.environ.update(stack.runtime.find(function).environment)
     return stack.runtime.invoke(function, event)

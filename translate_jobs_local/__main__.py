@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
             ensure_port_free(args.host, args.emulator_port, "emulator")
         state = open_state(args)
     except (PortInUseError, StateError) as error:
-        print(error, file=sys.stderr)
+        print(what_to_do(error), file=sys.stderr)
         return 1
     faults.activate(plan)
     # The functions' logs to a file (a thread of its own writes them); the terminal for people.
@@ -137,6 +137,18 @@ class StopRequests:
     def wait(self) -> None:
         while not self.requested:
             time.sleep(0.1)
+
+
+def what_to_do(error: Exception) -> str:
+    """The emulator's error, and what a user of `make run` does about it."""
+    if isinstance(error, PortInUseError):
+        variable, option = ("PORT", "--port") if error.what == "API" else ("EMULATOR_PORT", "--emulator-port")
+        return f"{error}; choose another: make run {variable}=<port> (python -m translate_jobs_local run {option} <port>)"
+    if isinstance(error, StateError):
+        remedy = ("stop it, or choose another folder: make run LOCAL_STATE_DIR=<folder>" if error.in_use
+                  else "`make run FRESH=1` (or `make reset`) starts empty")
+        return f"{error}; {remedy}"
+    return str(error)
 
 
 def check_host(host: str, allow_network: bool) -> None:
@@ -195,7 +207,7 @@ def _serve(args: argparse.Namespace, parameters: dict[str, str], plan: FaultPlan
     try:
         local.start()
     except (PortInUseError, EmulatorUnavailableError, StateError) as error:
-        print(error, file=sys.stderr)
+        print(what_to_do(error), file=sys.stderr)
         local.stop()
         return 1
     problem, engine_note = engine_problem(local.stack, parameters) if local.stack else (None, None)
@@ -261,7 +273,7 @@ def reset(args: argparse.Namespace) -> int:
     try:
         state = LocalState.open(Path(args.state_dir), fresh=True)
     except StateError as error:
-        print(error, file=sys.stderr)
+        print(what_to_do(error), file=sys.stderr)
         return 1
     state.close()
     print(f"Emptied {state.folder}: the next `make run` starts from template.yaml alone.")
@@ -276,7 +288,8 @@ def invoke(args: argparse.Namespace) -> int:
         with contextlib.redirect_stdout(sys.stderr):
             result = invoke_function(args.function, event, APP, endpoint)
     except EmulatorUnavailableError as error:
-        print(error, file=sys.stderr)
+        print(f"{error}: start one with `make run`, or point EMULATOR_PORT (or AWS_ENDPOINT_URL) at the one running",
+              file=sys.stderr)
         return 1
     except FunctionError as error:
         print(json.dumps(error.payload))

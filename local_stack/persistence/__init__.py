@@ -29,7 +29,11 @@ SNAPSHOT_AFTER_BYTES = 32 * 1024 * 1024
 
 
 class StateError(RuntimeError):
-    """The folder cannot be used (in use by another stack, or saved by another moto): a message for the user."""
+    """The folder cannot be used, in use by another stack (``in_use``) or unreadable here: a message for the user."""
+
+    def __init__(self, message: str, in_use: bool = False) -> None:
+        super().__init__(message)
+        self.in_use = in_use
 
 
 @dataclass
@@ -85,8 +89,8 @@ class LocalState:
             fcntl.flock(state._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             state._lock_file.close()
-            raise StateError(f"error: {state.folder} is in use by another `make run` (one stack per state folder); "
-                             "stop it, or choose another folder: make run LOCAL_STATE_DIR=<folder>") from None
+            raise StateError(f"error: {state.folder} is in use by another local stack (one stack per state folder)",
+                             in_use=True) from None
         if fresh:
             for path in list(state.folder.iterdir()):
                 if path.name.startswith(("snapshot.", "journal-")):
@@ -114,12 +118,11 @@ class LocalState:
                 try:
                     saved = pickle.load(file)
                 except Exception as error:  # noqa: BLE001 - any failure to read it means the same to the user
-                    raise StateError(f"error: cannot read {snapshot_path} ({error}); "
-                                     "`make run FRESH=1` (or `make reset`) starts empty") from None
+                    raise StateError(f"error: cannot read {snapshot_path} ({error})") from None
             if not isinstance(saved, dict) or (saved.get("format"), saved.get("moto")) != (FORMAT, moto.__version__):
                 version = saved.get("moto") if isinstance(saved, dict) else "unknown"
                 raise StateError(f"error: {self.folder} was saved by another version (moto {version}, "
-                                 f"this checkout uses {moto.__version__}); `make run FRESH=1` (or `make reset`) starts empty")
+                                 f"this checkout uses {moto.__version__})")
             backends.install(saved["backends"], saved["indexes"])
             self._last_snapshot_size = snapshot_path.stat().st_size
             restored.snapshot_time = saved["time"]

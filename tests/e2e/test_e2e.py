@@ -166,7 +166,7 @@ def test_a_second_stack_on_a_taken_port_fails_fast_with_one_line(stack: RunningS
     assert result.returncode != 0
     ours = [line for line in result.stderr.splitlines() if not line.startswith("make")]
     assert len(ours) == 1, result.stderr
-    assert "already in use" in ours[0] and str(stack.port) in ours[0]
+    assert "already in use" in ours[0] and str(stack.port) in ours[0] and "make run PORT=<port>" in ours[0]
     assert "Traceback" not in result.stderr
     assert time.monotonic() - started < 30
     assert api_answers(stack.api), "the running stack must be unaffected"

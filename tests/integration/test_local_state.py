@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 
 from local_stack.persistence import LocalState, StateError
 from tests.support.stack import REGION, running_local_stack
+from translate_jobs_local.__main__ import what_to_do
 
 ONE_TRY = Config(retries={"total_max_attempts": 1})
 
@@ -212,6 +213,7 @@ def test_a_long_poll_does_not_hold_the_changes_it_waits_for(tmp_path, monkeypatc
 def test_a_state_this_checkout_cannot_use_is_refused_with_what_to_do(tmp_path, saved, says):
     state = LocalState.open(tmp_path / "state")
     (tmp_path / "state" / "snapshot.pickle").write_bytes(saved)
-    with pytest.raises(StateError, match=f"{says}.*make run FRESH=1"):
+    with pytest.raises(StateError, match=says) as refused:
         state.restore("template")
+    assert what_to_do(refused.value).endswith("`make run FRESH=1` (or `make reset`) starts empty")
     state.close()

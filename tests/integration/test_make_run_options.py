@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from translate_jobs_local.__main__ import check_host
+from local_stack.persistence import StateError
+from local_stack.stack import PortInUseError
+from translate_jobs_local.__main__ import check_host, what_to_do
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,3 +47,18 @@ def test_host_in_the_environment_is_ignored_and_on_the_command_line_is_used():
 def test_the_state_folder_and_fresh_reach_the_stack():
     assert 'LOCAL_STATE_DIR=".local-state" FRESH=""' in dry_run()
     assert 'LOCAL_STATE_DIR="/tmp/elsewhere" FRESH="1"' in dry_run("LOCAL_STATE_DIR=/tmp/elsewhere", "FRESH=1")
+
+
+@pytest.mark.parametrize(("error", "says", "to_do"), [
+    (PortInUseError("API", "127.0.0.1", 3000), "API port 127.0.0.1:3000 is already in use",
+     "make run PORT=<port> (python -m translate_jobs_local run --port <port>)"),
+    (PortInUseError("emulator", "127.0.0.1", 5000), "emulator port 127.0.0.1:5000 is already in use",
+     "make run EMULATOR_PORT=<port> (python -m translate_jobs_local run --emulator-port <port>)"),
+    (StateError("error: .local-state is in use by another local stack", in_use=True), "in use by another",
+     "make run LOCAL_STATE_DIR=<folder>"),
+    (StateError("error: cannot read .local-state/snapshot.pickle"), "cannot read", "`make run FRESH=1` (or `make reset`)"),
+])
+def test_the_emulators_errors_come_with_what_a_make_run_user_does(error, says, to_do):
+    # local_stack says what is wrong; `make run` adds what to do about it, in its own commands
+    assert says in str(error) and "make run" not in str(error)
+    assert what_to_do(error).startswith(str(error)) and to_do in what_to_do(error)
