@@ -70,21 +70,16 @@ class Schedule:
             raise ValueError(f"Parameter ScheduleExpression is not valid: {expression}")
         self.period = int(rate[1]) * {"minute": 60, "hour": 3600, "day": 86400}[rate[2]]
 
-    def next_after(self, after: datetime.datetime) -> datetime.datetime:
-        return after + datetime.timedelta(seconds=self.period)
-
 
 # ---------- the router ----------
 
 class EventRouter(Timer):
     """Routes events put on this process's moto EventBridge to their targets (see the module doc), on its own thread."""
 
-    def __init__(self, stack: Stack, region: str = "us-east-1", *, clock: Callable[[], float] = time.monotonic,
-                 scale: float | None = None) -> None:
+    def __init__(self, stack: Stack, *, clock: Callable[[], float] = time.monotonic, scale: float | None = None) -> None:
         super().__init__("local-eventbridge", clock)
         self.stack = stack
         self.mirrors = [(stack.resolver.ref(mirror.bus), mirror) for mirror in stack.app.mirrors]
-        self.region = region
         self.scale = time_scale() if scale is None else scale
         self._schedules: dict[tuple[str, str, str], Schedule] = {}  # (account, region, rule) -> its current schedule
 

@@ -150,7 +150,7 @@ class LocalStack:
         self._server.start()  # configured: mock_aws's MOTO_CONFIG is the process's, which it serves
         self._workers.append(start_local_delivery(self.stack, self.region, cursors=self.state))
         provision_rules(self.stack, self.region)  # those with Lambda targets: the router delivers to them
-        router = EventRouter(self.stack, self.region)
+        router = EventRouter(self.stack)
         self._workers.append(router)
         self._patched.make(patches.EVENT_ROUTER, router)
         router.start()
