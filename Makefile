@@ -24,7 +24,7 @@ FRESH ?=
 # What the Lambda python3.13 runtime provides, for the artifact test (docs/deploying.md).
 LAMBDA_RUNTIME_SDK := boto3==1.35.60 botocore==1.35.60
 
-.PHONY: run reset install test test-unit test-e2e test-slow test-chaos test-long lint invoke bench bench-memory bench-scale bench-engine bench-state build artifact-test deploy clean
+.PHONY: run reset install test test-unit test-e2e test-slow test-chaos test-long lint invoke bench bench-memory bench-scale bench-engine bench-state bench-speed-patches build artifact-test deploy clean
 
 # Each install says what it does and about how long it takes (on 2 cores, from PyPI); it runs once, and again
 # only when its requirements change.
@@ -145,6 +145,10 @@ bench-scale: $(VENV)/.installed
 ## beside CTranslate2 called directly, and one batch in Lambda's shape with the cost model (BENCH_ENGINE_ARGS=--documents 200)
 bench-engine: $(VENV)/.installed .venv-awscli/.installed
 	$(VENV)/bin/python tests/benchmarks/engine.py $(BENCH_ENGINE_ARGS)
+
+## bench-speed-patches: what each of local_stack/moto_speed.py's patches is worth, each undone and made again in turn
+bench-speed-patches: $(VENV)/.installed
+	$(VENV)/bin/python tests/benchmarks/speed_patches.py $(BENCH_SPEED_ARGS)
 
 ## bench-state: what keeping make run's state costs: a save and a restore of 10,000 jobs and 50,000 documents,
 ## the disk they use, and Stop with and without it side by side (docs/local-state.md; takes a while)
