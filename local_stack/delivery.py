@@ -102,11 +102,10 @@ class StreamDelivery:
             sequence = [record["dynamodb"]["SequenceNumber"] for record in batch]
             try:
                 response = self.stack.runtime.invoke(self.function, {"Records": batch})
-                reported = (response or {}).get("batchItemFailures", []) if self.report_item_failures else []
-                failed = [item.get("itemIdentifier") for item in reported]
+                failed = reported_failures(response) if self.report_item_failures else set()
                 first = min((sequence.index(number) for number in failed if number in sequence), default=len(batch))
-                if not all(number in sequence for number in failed):
-                    first, reason = 0, f"its response names records not in the batch: {failed}"
+                if not failed <= set(sequence):
+                    first, reason = 0, f"its response is malformed or names records not in the batch: {failed}"
                 else:
                     reason = f"it reported record {sequence[first]} failed" if failed else ""
             except Exception as error:  # noqa: BLE001 - Lambda treats any failure of the invocation alike
@@ -203,7 +202,7 @@ class QueueDelivery:
         batch = {message["MessageId"] for message in messages}
         try:
             response = self.stack.runtime.invoke(self.function, {"Records": records})
-            failed = _reported_failures(response) if self.report_item_failures else set()
+            failed = reported_failures(response) if self.report_item_failures else set()
             if not failed <= batch:  # unreadable, or an identifier missing, empty or not of the batch: all failed
                 log.warning("%s failed on %d messages: its response is malformed or names messages not in the batch: %s",
                             self.function, len(batch), failed - batch)
@@ -221,9 +220,10 @@ class QueueDelivery:
         return len(messages)
 
 
-def _reported_failures(response: Any) -> set[Any]:
-    """The message ids a partial batch response names. Lambda's rules: no response, or a null or empty list, is
-    success; one it cannot read fails the whole batch ({None}: no message of it)."""
+def reported_failures(response: Any) -> set[Any]:
+    """The ids (message ids, sequence numbers) a partial batch response names, for queues and streams alike. Lambda's
+    rules: no response, or a null or empty list, is success; one it cannot read fails the whole batch ({None}: no
+    record of it)."""
     try:
         return {item.get("itemIdentifier") for item in (response or {}).get("batchItemFailures") or []}
     except (AttributeError, TypeError):

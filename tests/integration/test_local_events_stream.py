@@ -158,6 +158,18 @@ def test_a_record_that_makes_the_function_fail_is_isolated_by_bisecting_and_the_
     assert dead_letters(bus)[0]["DDBStreamBatchInfo"]["batchSize"] == 1
 
 
+def test_a_response_with_a_null_failure_list_is_a_success_of_the_whole_batch(bus, monkeypatch):
+    from translate_jobs.events import state_changes as job_events
+
+    put_job("SUBMITTED")
+    monkeypatch.setattr(job_events, "publish_job_events", lambda deps, event, context=None: {"batchItemFailures": None})
+    delivery = stream_delivery(bus)
+
+    # Lambda's rule: a null list names no failure
+    assert delivery.pump() == 1
+    assert delivery.pending == [] and delivery.attempts == 0
+
+
 def test_a_response_that_names_a_record_not_in_the_batch_fails_the_whole_batch(bus, monkeypatch):
     from translate_jobs.events import state_changes as job_events
 
